@@ -1,0 +1,165 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+)
+
+// AddRowVector adds the length-n vector v to every row of the m×n matrix x
+// (stride ldx): the bias add of a dense layer.
+func AddRowVector(m, n int, x []float32, ldx int, v []float32) {
+	if len(v) < n {
+		panic(fmt.Sprintf("tensor: AddRowVector: vector has %d values, need %d", len(v), n))
+	}
+	for i := 0; i < m; i++ {
+		row := x[i*ldx : i*ldx+n]
+		for j := range row {
+			row[j] += v[j]
+		}
+	}
+}
+
+// SumRows sets dst[j] = beta·dst[j] + Σ_i x[i][j] over the m×n matrix x: the
+// bias gradient of a dense layer.
+func SumRows(m, n int, x []float32, ldx int, beta float32, dst []float32) {
+	if len(dst) < n {
+		panic(fmt.Sprintf("tensor: SumRows: dst has %d values, need %d", len(dst), n))
+	}
+	d := dst[:n]
+	if beta == 0 {
+		clear(d)
+	} else if beta != 1 {
+		for j := range d {
+			d[j] *= beta
+		}
+	}
+	for i := 0; i < m; i++ {
+		row := x[i*ldx : i*ldx+n]
+		for j, v := range row {
+			d[j] += v
+		}
+	}
+}
+
+// ReLU sets y = max(x, 0) elementwise. x and y may be the same slice.
+func ReLU(y, x []float32) {
+	if len(y) != len(x) {
+		panic(fmt.Sprintf("tensor: ReLU: len(y)=%d != len(x)=%d", len(y), len(x)))
+	}
+	for i, v := range x {
+		if v > 0 {
+			y[i] = v
+		} else {
+			y[i] = 0
+		}
+	}
+}
+
+// ReLUBackward sets dx = dy where y > 0 and 0 elsewhere, given the ReLU's
+// output y. dx and dy may be the same slice.
+func ReLUBackward(dx, dy, y []float32) {
+	if len(dx) != len(dy) || len(dy) != len(y) {
+		panic(fmt.Sprintf("tensor: ReLUBackward: lengths %d, %d, %d differ", len(dx), len(dy), len(y)))
+	}
+	for i, v := range y {
+		if v > 0 {
+			dx[i] = dy[i]
+		} else {
+			dx[i] = 0
+		}
+	}
+}
+
+// SoftmaxRows writes the softmax of each row of the m×n matrix x into y
+// (both contiguous, m·n values). It subtracts the row maximum first so large
+// logits do not overflow. x and y may be the same slice.
+func SoftmaxRows(m, n int, y, x []float32) {
+	if len(x) < m*n || len(y) < m*n {
+		panic(fmt.Sprintf("tensor: SoftmaxRows: need %d values, have x=%d y=%d", m*n, len(x), len(y)))
+	}
+	for i := 0; i < m; i++ {
+		xr := x[i*n : i*n+n]
+		yr := y[i*n : i*n+n]
+		mx := float32(math.Inf(-1))
+		for _, v := range xr {
+			if v > mx {
+				mx = v
+			}
+		}
+		var sum float32
+		for j, v := range xr {
+			e := float32(math.Exp(float64(v - mx)))
+			yr[j] = e
+			sum += e
+		}
+		inv := 1 / sum
+		for j := range yr {
+			yr[j] *= inv
+		}
+	}
+}
+
+// CrossEntropy returns the mean over rows of −log p[i][label[i]] for the m×n
+// probability matrix p. Probabilities are clamped at 1e-12 as Keras and
+// scikit-learn do, so a confident wrong answer gives a large finite loss.
+func CrossEntropy(m, n int, p []float32, labels []uint8) float64 {
+	if len(labels) < m || len(p) < m*n {
+		panic(fmt.Sprintf("tensor: CrossEntropy: %d rows need %d labels and %d probabilities", m, len(labels), m*n))
+	}
+	var sum float64
+	for i := 0; i < m; i++ {
+		l := int(labels[i])
+		if l >= n {
+			panic(fmt.Sprintf("tensor: CrossEntropy: label %d out of range for %d classes", l, n))
+		}
+		sum -= math.Log(math.Max(float64(p[i*n+l]), 1e-12))
+	}
+	if m == 0 {
+		return 0
+	}
+	return sum / float64(m)
+}
+
+// ArgmaxRows writes the index of the largest value of each row of the m×n
+// matrix x into dst. Ties go to the lowest index, as NumPy's argmax does.
+func ArgmaxRows(m, n int, x []float32, dst []int) {
+	if len(dst) < m || len(x) < m*n {
+		panic(fmt.Sprintf("tensor: ArgmaxRows: %d rows need dst of %d and %d values", m, m, m*n))
+	}
+	for i := 0; i < m; i++ {
+		row := x[i*n : i*n+n]
+		best := 0
+		for j := 1; j < n; j++ {
+			if row[j] > row[best] {
+				best = j
+			}
+		}
+		dst[i] = best
+	}
+}
+
+// Axpy sets y += alpha·x.
+func Axpy(alpha float32, x, y []float32) {
+	if len(x) != len(y) {
+		panic(fmt.Sprintf("tensor: Axpy: len(x)=%d != len(y)=%d", len(x), len(y)))
+	}
+	for i, v := range x {
+		y[i] += alpha * v
+	}
+}
+
+// Scale sets x *= alpha.
+func Scale(alpha float32, x []float32) {
+	for i := range x {
+		x[i] *= alpha
+	}
+}
+
+// Sum returns the float64 sum of x.
+func Sum(x []float32) float64 {
+	var s float64
+	for _, v := range x {
+		s += float64(v)
+	}
+	return s
+}
