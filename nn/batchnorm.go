@@ -1,0 +1,196 @@
+package nn
+
+import (
+	"math"
+
+	"github.com/rakam-ml/rakam/tensor"
+)
+
+// BatchNorm normalises each feature (for (N, F) inputs) or each channel
+// (for (N, C, H, W) inputs, over N, H and W) to zero mean and unit
+// variance, then scales by Gamma and shifts by Beta (Ioffe and Szegedy,
+// 2015). In training it uses the batch's statistics and updates the running
+// ones; in evaluation it uses the running ones:
+//
+//	y = Gamma·(x − mean)/sqrt(var + Eps) + Beta
+//	running = (1 − Momentum)·running + Momentum·batch
+//
+// PyTorch's conventions: Momentum 0.1 by default, and RunningVar is updated
+// with the unbiased batch variance (M/(M−1) times the biased one used to
+// normalise, M = N·H·W values per channel). This is exactly ONNX's
+// BatchNormalization in inference mode with scale = Gamma, B = Beta,
+// input_mean = RunningMean, input_var = RunningVar, epsilon = Eps.
+type BatchNorm struct {
+	Features      int // F, or C for NCHW inputs
+	Spatial       int // H·W for NCHW inputs, 1 for (N, F)
+	Eps, Momentum float32
+	Gamma, Beta   *Param // (Features), trainable
+	RunningMean   *Param // (Features), state
+	RunningVar    *Param // (Features), state
+
+	train  bool
+	xs     []int
+	xhat   []float32 // normalised input of the last Forward
+	invStd []float64 // per feature, of the last Forward
+	y, dx  *tensor.Tensor
+	sum    []float64
+	sum2   []float64
+}
+
+// NewBatchNorm returns a BatchNorm for per-example input shape (F) or
+// (C, H, W), with Gamma 1, Beta 0, running mean 0 and running variance 1.
+// Its Params are "gamma" and "beta"; its State "running_mean" and
+// "running_var".
+func NewBatchNorm(in []int, eps, momentum float32) *BatchNorm {
+	f := in[0]
+	b := &BatchNorm{
+		Features: f, Spatial: prod(in[1:]), Eps: eps, Momentum: momentum,
+		Gamma:       &Param{Name: "gamma", Value: tensor.New(f), Grad: tensor.New(f)},
+		Beta:        &Param{Name: "beta", Value: tensor.New(f), Grad: tensor.New(f)},
+		RunningMean: &Param{Name: "running_mean", Value: tensor.New(f)},
+		RunningVar:  &Param{Name: "running_var", Value: tensor.New(f)},
+		invStd:      make([]float64, f),
+		sum:         make([]float64, f),
+		sum2:        make([]float64, f),
+	}
+	for i := 0; i < f; i++ {
+		b.Gamma.Value.Data[i] = 1
+		b.RunningVar.Value.Data[i] = 1
+	}
+	return b
+}
+
+func (b *BatchNorm) Kind() string            { return "BatchNorm" }
+func (b *BatchNorm) Params() []*Param        { return []*Param{b.Gamma, b.Beta} }
+func (b *BatchNorm) State() []*Param         { return []*Param{b.RunningMean, b.RunningVar} }
+func (b *BatchNorm) OutShape(in []int) []int { return append([]int(nil), in...) }
+func (b *BatchNorm) FLOPs(in []int) int64    { return 2 * int64(prod(in)) } // folded into a scale and shift at inference
+
+// Forward: x is (N, F) or (N, C, H, W); y is the same shape.
+func (b *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
+	f, s := b.Features, b.Spatial
+	checkIn("BatchNorm", x, f*s)
+	n := x.Rows()
+	b.train = train
+	b.xs = append(b.xs[:0], x.Shape...)
+	b.y = tensor.EnsureShape(b.y, x.Shape...)
+	b.xhat = grow(b.xhat, len(x.Data))
+	gamma, beta := b.Gamma.Value.Data, b.Beta.Value.Data
+	if train && n*s > 0 {
+		// Two passes in float64: the mean, then the centred second moment,
+		// which stays accurate when |mean| ≫ std.
+		m := float64(n * s)
+		clear(b.sum)
+		clear(b.sum2)
+		for i := 0; i < n; i++ {
+			for c := 0; c < f; c++ {
+				var acc float64
+				for _, v := range x.Data[(i*f+c)*s : (i*f+c+1)*s] {
+					acc += float64(v)
+				}
+				b.sum[c] += acc
+			}
+		}
+		for c := range b.sum {
+			b.sum[c] /= m
+		}
+		for i := 0; i < n; i++ {
+			for c := 0; c < f; c++ {
+				mu := b.sum[c]
+				var acc float64
+				for _, v := range x.Data[(i*f+c)*s : (i*f+c+1)*s] {
+					d := float64(v) - mu
+					acc += d * d
+				}
+				b.sum2[c] += acc
+			}
+		}
+		mom := float64(b.Momentum)
+		rm, rv := b.RunningMean.Value.Data, b.RunningVar.Value.Data
+		for c := 0; c < f; c++ {
+			v := b.sum2[c] / m
+			b.invStd[c] = 1 / math.Sqrt(v+float64(b.Eps))
+			unbiased := v
+			if m > 1 {
+				unbiased = b.sum2[c] / (m - 1)
+			}
+			rm[c] = float32((1-mom)*float64(rm[c]) + mom*b.sum[c])
+			rv[c] = float32((1-mom)*float64(rv[c]) + mom*unbiased)
+		}
+	} else {
+		rm, rv := b.RunningMean.Value.Data, b.RunningVar.Value.Data
+		for c := 0; c < f; c++ {
+			b.sum[c] = float64(rm[c])
+			b.invStd[c] = 1 / math.Sqrt(float64(rv[c])+float64(b.Eps))
+		}
+	}
+	for i := 0; i < n; i++ {
+		for c := 0; c < f; c++ {
+			off := (i*f + c) * s
+			mu, is := float32(b.sum[c]), float32(b.invStd[c])
+			g, bt := gamma[c], beta[c]
+			xh := b.xhat[off : off+s]
+			y := b.y.Data[off : off+s]
+			for j, v := range x.Data[off : off+s] {
+				h := (v - mu) * is
+				xh[j] = h
+				y[j] = g*h + bt
+			}
+		}
+	}
+	return b.y
+}
+
+// Backward: dy has x's shape. dGamma = Σ dy·x̂, dBeta = Σ dy over the batch
+// (and H, W). In training, where the statistics depend on x,
+// dx = Gamma·invStd/M · (M·dy − dBeta − x̂·dGamma); in evaluation
+// dx = Gamma·invStd·dy.
+func (b *BatchNorm) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
+	f, s := b.Features, b.Spatial
+	n := len(b.xhat) / max(f*s, 1)
+	dg, dbt := b.sum, b.sum2 // reuse as float64 accumulators
+	clear(dg)
+	clear(dbt)
+	for i := 0; i < n; i++ {
+		for c := 0; c < f; c++ {
+			off := (i*f + c) * s
+			var ag, ab float64
+			xh := b.xhat[off : off+s]
+			for j, g := range dy.Data[off : off+s] {
+				ag += float64(g * xh[j])
+				ab += float64(g)
+			}
+			dg[c] += ag
+			dbt[c] += ab
+		}
+	}
+	for c := 0; c < f; c++ {
+		b.Gamma.Grad.Data[c] = float32(dg[c])
+		b.Beta.Grad.Data[c] = float32(dbt[c])
+	}
+	if !needDx {
+		return nil
+	}
+	b.dx = tensor.EnsureShape(b.dx, b.xs...)
+	m := float32(n * s)
+	for i := 0; i < n; i++ {
+		for c := 0; c < f; c++ {
+			off := (i*f + c) * s
+			k := b.Gamma.Value.Data[c] * float32(b.invStd[c])
+			dx := b.dx.Data[off : off+s]
+			g := dy.Data[off : off+s]
+			if !b.train {
+				for j := range dx {
+					dx[j] = k * g[j]
+				}
+				continue
+			}
+			xh := b.xhat[off : off+s]
+			mdg, mdb := float32(dg[c])/m, float32(dbt[c])/m
+			for j := range dx {
+				dx[j] = k * (g[j] - mdb - xh[j]*mdg)
+			}
+		}
+	}
+	return b.dx
+}

@@ -1,0 +1,90 @@
+package nn
+
+import "github.com/rakam-ml/rakam/tensor"
+
+// MaxPool2D takes the maximum over K×K windows moved by Stride over each
+// channel of an NCHW batch, without padding (windows that would run past
+// the edge are dropped, as in PyTorch and Keras' "valid").
+type MaxPool2D struct {
+	C, InH, InW int
+	OutH, OutW  int
+	K, Stride   int
+
+	arg   []int32 // per output element, the index in the example's input of its maximum
+	xs    []int
+	y, dx *tensor.Tensor
+}
+
+// NewMaxPool2D returns a MaxPool2D for per-example input (C, H, W).
+func NewMaxPool2D(in []int, k, stride int) *MaxPool2D {
+	return &MaxPool2D{
+		C: in[0], InH: in[1], InW: in[2], K: k, Stride: stride,
+		OutH: convOut(in[1], k, stride, 0), OutW: convOut(in[2], k, stride, 0),
+	}
+}
+
+func (m *MaxPool2D) Kind() string            { return "MaxPool2D" }
+func (m *MaxPool2D) Params() []*Param        { return nil }
+func (m *MaxPool2D) State() []*Param         { return nil }
+func (m *MaxPool2D) OutShape(in []int) []int { return []int{m.C, m.OutH, m.OutW} }
+func (m *MaxPool2D) FLOPs(in []int) int64    { return int64(m.C*m.OutH*m.OutW) * int64(m.K*m.K-1) }
+
+// Forward: x is (N, C, InH, InW); y is (N, C, OutH, OutW). Ties go to the
+// first maximum in row-major window order, as in PyTorch.
+func (m *MaxPool2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
+	plane, oplane := m.InH*m.InW, m.OutH*m.OutW
+	checkIn("MaxPool2D", x, m.C*plane)
+	n := x.Rows()
+	m.y = tensor.EnsureShape(m.y, n, m.C, m.OutH, m.OutW)
+	total := n * m.C * oplane
+	if cap(m.arg) < total {
+		m.arg = make([]int32, total)
+	}
+	m.arg = m.arg[:total]
+	for p := 0; p < n*m.C; p++ {
+		img := x.Data[p*plane : (p+1)*plane]
+		out := m.y.Data[p*oplane : (p+1)*oplane]
+		arg := m.arg[p*oplane : (p+1)*oplane]
+		for oy := 0; oy < m.OutH; oy++ {
+			for ox := 0; ox < m.OutW; ox++ {
+				y0, x0 := oy*m.Stride, ox*m.Stride
+				best := y0*m.InW + x0
+				bv := img[best]
+				for i := 0; i < m.K; i++ {
+					r := (y0+i)*m.InW + x0
+					for j := 0; j < m.K; j++ {
+						// NaN never wins a comparison; keep it if it is first
+						// so a NaN input gives a NaN output the guard sees.
+						if v := img[r+j]; v > bv {
+							bv, best = v, r+j
+						}
+					}
+				}
+				out[oy*m.OutW+ox] = bv
+				arg[oy*m.OutW+ox] = int32(best)
+			}
+		}
+	}
+	m.xs = append(m.xs[:0], x.Shape...)
+	return m.y
+}
+
+// Backward: dy is (N, C, OutH, OutW); dx is (N, C, InH, InW), zero except
+// at each window's maximum, which receives that window's gradient.
+func (m *MaxPool2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
+	if !needDx {
+		return nil
+	}
+	plane, oplane := m.InH*m.InW, m.OutH*m.OutW
+	m.dx = tensor.EnsureShape(m.dx, m.xs...)
+	clear(m.dx.Data)
+	np := len(m.arg) / max(oplane, 1)
+	for p := 0; p < np; p++ {
+		dx := m.dx.Data[p*plane : (p+1)*plane]
+		g := dy.Data[p*oplane : (p+1)*oplane]
+		for j, a := range m.arg[p*oplane : (p+1)*oplane] {
+			dx[a] += g[j]
+		}
+	}
+	return m.dx
+}
