@@ -1,0 +1,53 @@
+package tensor
+
+import blocked "github.com/rakam-ml/rakam/tensor/internal/gemm"
+
+// gemm runs the packed, blocked, multi-core implementation.
+func gemm(tA, tB Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	blocked.Sgemm(bool(tA), bool(tB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// SetThreads sets how many threads a large Gemm may use: the calling
+// goroutine plus n-1 persistent workers. n < 1 restores the default,
+// runtime.GOMAXPROCS(0). The thread count changes speed only: every element
+// of C goes through the same operations in the same order whatever the
+// thread count, so results are bit-identical.
+func SetThreads(n int) { blocked.SetThreads(n) }
+
+// Threads reports the thread count Gemm uses (GOMAXPROCS at start-up).
+func Threads() int { return blocked.Threads() }
+
+// gemmRef is the naive triple loop (i, p, j order so B and C stream by
+// rows), kept as the reference the fast path is tested and benchmarked
+// against.
+func gemmRef(tA, tB Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	for i := 0; i < m; i++ {
+		ci := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(ci)
+		} else if beta != 1 {
+			for j := range ci {
+				ci[j] *= beta
+			}
+		}
+		for p := 0; p < k; p++ {
+			var av float32
+			if tA {
+				av = a[p*lda+i]
+			} else {
+				av = a[i*lda+p]
+			}
+			av *= alpha
+			if tB {
+				for j := range ci {
+					ci[j] += av * b[j*ldb+p]
+				}
+			} else {
+				bp := b[p*ldb : p*ldb+n]
+				for j, bv := range bp {
+					ci[j] += av * bv
+				}
+			}
+		}
+	}
+}

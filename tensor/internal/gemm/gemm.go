@@ -1,0 +1,171 @@
+package gemm
+
+import "sync"
+
+// Sgemm computes C = alpha·op(A)·op(B) + beta·C for row-major matrices, C
+// m×n with row stride ldc, op(A) m×k, op(B) k×n; transA/transB say whether A
+// and B are stored transposed. The caller has checked sizes and strides.
+//
+// As in reference BLAS, when alpha == 0 or k == 0 A and B are not read and C
+// is only scaled by beta; when beta == 0, C is not read (it may hold NaN).
+func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 || alpha == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	kern := active
+	j := job{
+		kern: kern, transA: transA, transB: transB,
+		m: m, n: n, k: k, kc: kcSplit(k),
+		alpha: alpha, beta: beta,
+		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
+	}
+	threads := threadsFor(m, n, k)
+	if threads > 1 && defaultPool.run(&j, threads) {
+		return
+	}
+	s := getScratch()
+	j.block(s, 0, m, 0, n)
+	putScratch(s)
+}
+
+// scaleC sets C = beta·C (C = 0 without reading it when beta == 0).
+func scaleC(m, n int, beta float32, c []float32, ldc int) {
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		switch beta {
+		case 0:
+			clear(row)
+		case 1:
+		default:
+			for j := range row {
+				row[j] *= beta
+			}
+		}
+	}
+}
+
+// job is one Sgemm call: operands, the kernel and the k blocking.
+type job struct {
+	kern           *kernel
+	transA, transB bool
+	m, n, k, kc    int
+	alpha, beta    float32
+	a              []float32
+	lda            int
+	b              []float32
+	ldb            int
+	c              []float32
+	ldc            int
+
+	// Partition for the worker pool: task t covers rows
+	// [t·mStep, (t+1)·mStep) ∩ [0, m) when splitM, else that range of
+	// columns with nStep. Steps are multiples of MR or NR, so tiles never
+	// straddle two tasks.
+	splitM bool
+	step   int
+	ntasks int
+}
+
+// task runs partition t.
+func (j *job) task(s *scratch, t int) {
+	lo := t * j.step
+	if j.splitM {
+		j.block(s, lo, min(lo+j.step, j.m), 0, j.n)
+	} else {
+		j.block(s, 0, j.m, lo, min(lo+j.step, j.n))
+	}
+}
+
+// block computes rows [m0, m1) and columns [n0, n1) of C with the five
+// BLIS loops. The k loop is outermost after the column block, in order, so
+// each element accumulates its k blocks in the same order whatever the
+// partition.
+func (j *job) block(s *scratch, m0, m1, n0, n1 int) {
+	mr, nr := j.kern.mr, j.kern.nr
+	kcMax := j.kc
+	mcMax := max(blockMC/mr, 1) * mr
+	ncMax := max(blockNC/nr, 1) * nr
+	s.ensure(mcMax*kcMax, ncMax*kcMax, mr*nr)
+	fn := j.kern.fn
+	for jc := n0; jc < n1; jc += ncMax {
+		nc := min(ncMax, n1-jc)
+		for pc := 0; pc < j.k; pc += kcMax {
+			kc := min(kcMax, j.k-pc)
+			bp := s.b[:((nc+nr-1)/nr)*nr*kc]
+			if j.transB {
+				packGather(bp, j.b, j.ldb, jc, nc, pc, kc, nr)
+			} else {
+				packCopy(bp, j.b, j.ldb, jc, nc, pc, kc, nr)
+			}
+			beta := j.beta
+			if pc > 0 {
+				beta = 1
+			}
+			for ic := m0; ic < m1; ic += mcMax {
+				mc := min(mcMax, m1-ic)
+				ap := s.a[:((mc+mr-1)/mr)*mr*kc]
+				if j.transA {
+					packCopy(ap, j.a, j.lda, ic, mc, pc, kc, mr)
+				} else {
+					packGather(ap, j.a, j.lda, ic, mc, pc, kc, mr)
+				}
+				for jr := 0; jr < nc; jr += nr {
+					nrr := min(nr, nc-jr)
+					bpan := bp[jr*kc : jr*kc+nr*kc]
+					for ir := 0; ir < mc; ir += mr {
+						mrr := min(mr, mc-ir)
+						apan := ap[ir*kc : ir*kc+mr*kc]
+						off := (ic+ir)*j.ldc + jc + jr
+						if mrr == mr && nrr == nr {
+							fn(kc, apan, bpan, j.c[off:], j.ldc, j.alpha, beta)
+							continue
+						}
+						// Edge tile: run the same kernel on a padded copy so
+						// edge elements see exactly the same arithmetic.
+						t := s.tile[:mr*nr]
+						if beta != 0 {
+							for i := 0; i < mrr; i++ {
+								row := t[i*nr : i*nr+nr]
+								copy(row, j.c[off+i*j.ldc:off+i*j.ldc+nrr])
+								clear(row[nrr:])
+							}
+							clear(t[mrr*nr:])
+						}
+						fn(kc, apan, bpan, t, nr, j.alpha, beta)
+						for i := 0; i < mrr; i++ {
+							copy(j.c[off+i*j.ldc:off+i*j.ldc+nrr], t[i*nr:i*nr+nrr])
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// scratch holds one worker's packing buffers. They grow to the largest
+// blocks seen and are then reused, so a warm Sgemm does not allocate.
+type scratch struct {
+	a, b, tile []float32
+}
+
+func (s *scratch) ensure(na, nb, nt int) {
+	if cap(s.a) < na {
+		s.a = make([]float32, na)
+	}
+	if cap(s.b) < nb {
+		s.b = make([]float32, nb)
+	}
+	if cap(s.tile) < nt {
+		s.tile = make([]float32, nt)
+	}
+	s.a, s.b, s.tile = s.a[:cap(s.a)], s.b[:cap(s.b)], s.tile[:cap(s.tile)]
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+func getScratch() *scratch  { return scratchPool.Get().(*scratch) }
+func putScratch(s *scratch) { scratchPool.Put(s) }

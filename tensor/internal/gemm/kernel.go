@@ -1,0 +1,44 @@
+package gemm
+
+// kernelFunc is the micro-kernel contract. With acc[i][j] = Σ_p
+// a[p*mr+i]·b[p*nr+j] for p = 0..kc-1 (a and b are packed micro-panels; the
+// sum runs in order of p), it sets, for i < mr and j < nr,
+//
+//	c[i*ldc+j] = alpha·acc[i][j]                            if beta == 0 (c is not read)
+//	c[i*ldc+j] = fma(beta, c[i*ldc+j], alpha·acc[i][j])     otherwise
+//
+// kc ≥ 1. The caller guarantees len(a) ≥ kc·mr, len(b) ≥ kc·nr and
+// len(c) ≥ (mr-1)·ldc+nr; edge tiles go through a padded scratch tile so that
+// every tile of C is computed by exactly the same instructions.
+type kernelFunc func(kc int, a, b, c []float32, ldc int, alpha, beta float32)
+
+// kernel describes one micro-kernel and its register block.
+type kernel struct {
+	name   string
+	mr, nr int
+	fn     kernelFunc
+}
+
+// Blocking parameters. KC bounds the depth of a packed panel: a KC×NR panel
+// of B (256·16·4 = 16 KiB for the AVX2 kernel) stays in the 32 KiB L1d next
+// to the streaming A micro-panel. MC·KC floats of packed A (≈ 144 KiB) stay
+// in the 512 KiB L2; KC·NC floats of packed B (4 MiB) in the 32 MiB L3.
+var (
+	blockKC = 256
+	blockMC = 144
+	blockNC = 4080
+)
+
+// kcSplit returns the depth of each k block: k is cut into the fewest
+// blocks of at most blockKC, of (nearly) equal depth, rounded up to a
+// multiple of 4 so that the kernels' unrolled loops run whole. It depends
+// only on k, never on the thread count.
+func kcSplit(k int) int {
+	nb := (k + blockKC - 1) / blockKC
+	kc := (k + nb - 1) / nb
+	kc = (kc + 3) &^ 3
+	if kc > k {
+		kc = k
+	}
+	return kc
+}
