@@ -1,0 +1,157 @@
+package optim
+
+// SGD is stochastic gradient descent with optional momentum, Nesterov
+// momentum and L2 weight decay, in PyTorch's formulation. For each value p
+// with gradient g:
+//
+//	g ← g + WeightDecay·p
+//	b ← Momentum·b + g            (b starts at 0; skipped when Momentum = 0)
+//	d ← g + Momentum·b if Nesterov, else b (or g without momentum)
+//	p ← p − lr·d
+//
+// With a constant learning rate this is the same trajectory as Keras'
+// SGD(momentum, nesterov).
+type SGD struct {
+	Momentum    float64
+	Nesterov    bool
+	WeightDecay float64
+	ClipNorm    float64 // global gradient norm limit; 0 = off
+
+	lr       float64
+	steps    int64
+	names    []string
+	sizes    []int
+	velocity [][][]float32 // [0][param] when Momentum > 0
+}
+
+// NewSGD returns SGD with the given learning rate and momentum (0 for plain
+// SGD). Use ByName to have the arguments checked.
+func NewSGD(lr, momentum float64, nesterov bool) *SGD {
+	return &SGD{lr: lr, Momentum: momentum, Nesterov: nesterov}
+}
+
+// Name is "sgd", "momentum" or "nesterov".
+func (o *SGD) Name() string {
+	switch {
+	case o.Momentum > 0 && o.Nesterov:
+		return "nesterov"
+	case o.Momentum > 0:
+		return "momentum"
+	}
+	return "sgd"
+}
+
+func (o *SGD) LR() float64      { return o.lr }
+func (o *SGD) SetLR(lr float64) { o.lr = lr }
+func (o *SGD) Steps() int64     { return o.steps }
+
+func (o *SGD) bind(params []Param) error {
+	names, sizes, err := bindNames(params)
+	if err != nil {
+		return err
+	}
+	o.names, o.sizes = names, sizes
+	if o.Momentum > 0 {
+		v := make([][]float32, len(params))
+		for i, n := range sizes {
+			v[i] = make([]float32, n)
+		}
+		o.velocity = [][][]float32{v}
+	}
+	return nil
+}
+
+// Step applies one SGD update.
+func (o *SGD) Step(params []Param) error {
+	if o.names == nil && len(params) > 0 {
+		if err := o.bind(params); err != nil {
+			return err
+		}
+	} else if err := checkParams(o.names, o.sizes, params); err != nil {
+		return err
+	}
+	if o.Momentum > 0 && o.velocity == nil && len(params) > 0 {
+		return fmtState("momentum %v set after steps without momentum; create a new optimizer", o.Momentum)
+	}
+	if o.ClipNorm > 0 {
+		ClipGlobalNorm(params, o.ClipNorm)
+	}
+	lr := float32(o.lr)
+	wd := float32(o.WeightDecay)
+	mu := float32(o.Momentum)
+	for i := range params {
+		p, g := params[i].Value, params[i].Grad
+		g = g[:len(p)]
+		if mu == 0 {
+			for j := range p {
+				d := g[j] + wd*p[j]
+				p[j] -= lr * d
+			}
+			continue
+		}
+		b := o.velocity[0][i]
+		b = b[:len(p)]
+		if o.Nesterov {
+			for j := range p {
+				d := g[j] + wd*p[j]
+				b[j] = mu*b[j] + d
+				p[j] -= lr * (d + mu*b[j])
+			}
+		} else {
+			for j := range p {
+				d := g[j] + wd*p[j]
+				b[j] = mu*b[j] + d
+				p[j] -= lr * b[j]
+			}
+		}
+	}
+	o.steps++
+	return nil
+}
+
+func (o *SGD) codec() *stateCodec {
+	c := &stateCodec{kind: "sgd", steps: &o.steps, lr: &o.lr, names: &o.names, sizes: &o.sizes, data: &o.velocity}
+	c.hyper = []hyper{{"momentum", &o.Momentum}, {"weight_decay", &o.WeightDecay}, {"clip_norm", &o.ClipNorm}}
+	if o.Momentum > 0 {
+		c.slots = []string{"velocity"}
+	}
+	return c
+}
+
+// MarshalBinary encodes the optimiser's state.
+func (o *SGD) MarshalBinary() ([]byte, error) {
+	nest := 0.0
+	if o.Nesterov {
+		nest = 1
+	}
+	c := o.codec()
+	c.hyper = append(c.hyper, hyper{"nesterov", &nest})
+	return c.marshal()
+}
+
+// UnmarshalBinary restores a state written by MarshalBinary.
+func (o *SGD) UnmarshalBinary(data []byte) error {
+	// The slot layout depends on the momentum stored in data; decode the
+	// hyper-parameters first with a probe.
+	probe := &SGD{}
+	var nest float64
+	pc := probe.codec()
+	pc.hyper = append(pc.hyper, hyper{"nesterov", &nest})
+	pc.slots = []string{"velocity"}
+	err := pc.unmarshal(data)
+	if err != nil {
+		pc.slots = nil
+		if err2 := pc.unmarshal(data); err2 != nil {
+			return err
+		}
+	}
+	if len(probe.names) > 0 && (probe.Momentum > 0) != (probe.velocity != nil) {
+		return fmtState("momentum %v does not match the stored velocity", probe.Momentum)
+	}
+	if nest != 0 && nest != 1 {
+		return fmtState("nesterov = %v; want 0 or 1", nest)
+	}
+	probe.Nesterov = nest != 0
+	*o = *probe
+	return nil
+}
