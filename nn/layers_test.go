@@ -1,0 +1,251 @@
+package nn
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/rakam-ml/rakam/tensor"
+)
+
+// convNaive is the textbook seven-loop convolution, the reference for the
+// im2col + GEMM path.
+func convNaive(c *Conv2D, x []float32, n int) []float32 {
+	y := make([]float32, n*c.OutC*c.OutH*c.OutW)
+	w, b := c.W.Value.Data, c.B.Value.Data
+	for i := 0; i < n; i++ {
+		for o := 0; o < c.OutC; o++ {
+			for oy := 0; oy < c.OutH; oy++ {
+				for ox := 0; ox < c.OutW; ox++ {
+					s := float64(b[o])
+					for ch := 0; ch < c.InC; ch++ {
+						for ky := 0; ky < c.KH; ky++ {
+							for kx := 0; kx < c.KW; kx++ {
+								iy, ix := oy*c.Stride-c.Pad+ky, ox*c.Stride-c.Pad+kx
+								if iy < 0 || iy >= c.InH || ix < 0 || ix >= c.InW {
+									continue
+								}
+								s += float64(w[((o*c.InC+ch)*c.KH+ky)*c.KW+kx]) * float64(x[((i*c.InC+ch)*c.InH+iy)*c.InW+ix])
+							}
+						}
+					}
+					y[((i*c.OutC+o)*c.OutH+oy)*c.OutW+ox] = float32(s)
+				}
+			}
+		}
+	}
+	return y
+}
+
+func TestConv2DMatchesNaive(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, tc := range []struct{ c, h, w, o, k, s, p int }{
+		{1, 28, 28, 4, 3, 1, 1}, {3, 9, 7, 5, 3, 2, 1}, {2, 8, 8, 3, 5, 1, 2}, {2, 6, 5, 2, 2, 2, 0}, {1, 4, 4, 1, 4, 1, 0},
+	} {
+		c := NewConv2D([]int{tc.c, tc.h, tc.w}, tc.o, tc.k, tc.s, tc.p, "he", rng)
+		for i := range c.B.Value.Data {
+			c.B.Value.Data[i] = rng.Float32()
+		}
+		x := randTensor(rng, 3, tc.c, tc.h, tc.w)
+		got := c.Forward(x, false)
+		want := convNaive(c, x.Data, 3)
+		for i := range want {
+			if math.Abs(float64(got.Data[i]-want[i])) > 1e-4 {
+				t.Fatalf("Conv2D%+v output %d = %g; naive %g", tc, i, got.Data[i], want[i])
+			}
+		}
+	}
+}
+
+func TestBatchNormTrainEval(t *testing.T) {
+	// One feature, four examples: mean 2.5, biased variance 1.25,
+	// unbiased 5/3.
+	b := NewBatchNorm([]int{1}, 1e-5, 0.1)
+	x := tensor.FromSlice([]float32{1, 2, 3, 4}, 4, 1)
+	y := b.Forward(x, true)
+	is := 1 / math.Sqrt(1.25+1e-5)
+	for i, v := range []float64{1, 2, 3, 4} {
+		if want := (v - 2.5) * is; math.Abs(float64(y.Data[i])-want) > 1e-6 {
+			t.Errorf("train y[%d] = %g; want %g", i, y.Data[i], want)
+		}
+	}
+	if got, want := b.RunningMean.Value.Data[0], float32(0.25); math.Abs(float64(got-want)) > 1e-7 {
+		t.Errorf("running mean = %g; want %g", got, want)
+	}
+	if got, want := b.RunningVar.Value.Data[0], float32(0.9+0.1*5.0/3); math.Abs(float64(got-want)) > 1e-6 {
+		t.Errorf("running var = %g; want %g", got, want)
+	}
+	rm, rv := b.RunningMean.Value.Data[0], b.RunningVar.Value.Data[0]
+	y = b.Forward(x, false)
+	for i, v := range []float64{1, 2, 3, 4} {
+		want := (v - float64(rm)) / math.Sqrt(float64(rv)+1e-5)
+		if math.Abs(float64(y.Data[i])-want) > 1e-6 {
+			t.Errorf("eval y[%d] = %g; want %g", i, y.Data[i], want)
+		}
+	}
+	if b.RunningMean.Value.Data[0] != rm || b.RunningVar.Value.Data[0] != rv {
+		t.Error("eval Forward changed the running statistics")
+	}
+
+	// NCHW: statistics per channel over N, H and W.
+	rng := rand.New(rand.NewPCG(1, 1))
+	bc := NewBatchNorm([]int{2, 3, 3}, 1e-5, 0.1)
+	bc.Gamma.Value.Data[1] = 2
+	bc.Beta.Value.Data[1] = -1
+	xc := randTensor(rng, 4, 2, 3, 3)
+	for i := 0; i < 4; i++ { // shift channel 1 far from zero
+		for j := 0; j < 9; j++ {
+			xc.Data[(i*2+1)*9+j] = 100 + 3*xc.Data[(i*2+1)*9+j]
+		}
+	}
+	yc := bc.Forward(xc, true)
+	for ch, want := range [][2]float64{{0, 1}, {-1, 2}} {
+		var s, s2 float64
+		for i := 0; i < 4; i++ {
+			for _, v := range yc.Data[(i*2+ch)*9 : (i*2+ch+1)*9] {
+				s += float64(v)
+				s2 += float64(v) * float64(v)
+			}
+		}
+		mean := s / 36
+		std := math.Sqrt(s2/36 - mean*mean)
+		if math.Abs(mean-want[0]) > 1e-4 || math.Abs(std-want[1]) > 1e-3 {
+			t.Errorf("channel %d: train output mean %g std %g; want %g, %g", ch, mean, std, want[0], want[1])
+		}
+	}
+}
+
+func TestDropoutTrainEval(t *testing.T) {
+	const n = 1 << 16
+	x := tensor.New(1, n)
+	for i := range x.Data {
+		x.Data[i] = 1
+	}
+	d := NewDropout(0.25, 42, 1)
+	if y := d.Forward(x, false); &y.Data[0] != &x.Data[0] {
+		t.Error("eval Forward did not pass x through")
+	}
+	state, _ := d.MarshalRNG()
+	y := d.Forward(x, true)
+	var zeros int
+	for _, v := range y.Data {
+		switch v {
+		case 0:
+			zeros++
+		case 1 / 0.75:
+		default:
+			t.Fatalf("train output %g; want 0 or %g", v, 1/0.75)
+		}
+	}
+	if frac := float64(zeros) / n; math.Abs(frac-0.25) > 0.01 {
+		t.Errorf("dropped fraction %g; want 0.25 ± 0.01", frac)
+	}
+	first := append([]float32(nil), y.Data...)
+	y = d.Forward(x, true)
+	if same(first, y.Data) {
+		t.Error("two training passes drew the same mask")
+	}
+	if err := d.UnmarshalRNG(state); err != nil {
+		t.Fatal(err)
+	}
+	if y = d.Forward(x, true); !same(first, y.Data) {
+		t.Error("restored generator state drew a different mask")
+	}
+	d2 := NewDropout(0.25, 42, 1)
+	if y = d2.Forward(x, true); !same(first, y.Data) {
+		t.Error("same seed and stream drew a different mask")
+	}
+	if err := d.UnmarshalRNG([]byte("garbage")); err == nil {
+		t.Error("UnmarshalRNG(garbage): no error")
+	}
+}
+
+func same(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// TestSequentialGradient checks a whole small CNN, loss included, with
+// respect to its input and every parameter, in training mode (BatchNorm
+// batch statistics, Dropout with a restored generator).
+func TestSequentialGradient(t *testing.T) {
+	spec := Spec{Input: []int{1, 6, 6}, Layers: []LayerSpec{
+		{Kind: "Conv2D", Filters: 2, Kernel: 3, Pad: 1}, {Kind: "BatchNorm"}, {Kind: "GELU"},
+		{Kind: "Conv2D", Filters: 3, Kernel: 3, Stride: 2, Pad: 1}, {Kind: "Tanh"},
+		{Kind: "Flatten"}, {Kind: "Dropout", Rate: 0.3}, {Kind: "Dense", Units: 5},
+		{Kind: "BatchNorm"}, {Kind: "Sigmoid"}, {Kind: "Dense", Units: 4},
+	}}
+	m, err := Build(spec, 11)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(2, 3))
+	x := randTensor(rng, 3, 36)
+	labels := []uint8{0, 3, 1}
+	drop := m.RandomLayers()[0]
+	state, _ := drop.MarshalRNG()
+	var ce SoftmaxCrossEntropy
+	loss := func() float64 {
+		drop.UnmarshalRNG(state)
+		l, _, err := ce.Forward(m.Forward(x, true), labels)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	drop.UnmarshalRNG(state)
+	_, g, _ := ce.Forward(m.Forward(x, true), labels)
+	dx := m.BackwardInput(g)
+	targets := map[string]struct {
+		v []float32
+		g []float64
+	}{"input": {x.Data, f64(dx.Data)}}
+	for _, p := range m.Params() {
+		targets[p.Name] = struct {
+			v []float32
+			g []float64
+		}{p.Value.Data, f64(p.Grad.Data)}
+	}
+	// Richardson extrapolation of central differences at h and h/2
+	// cancels the h² error term, which a deep network with BatchNorm over
+	// three examples makes large.
+	const h = 1e-2
+	diff := func(v []float32, i int, h float32) float64 {
+		old := v[i]
+		v[i] = old + h
+		lp := loss()
+		v[i] = old - h
+		lm := loss()
+		v[i] = old
+		return (lp - lm) / (2 * float64(h))
+	}
+	for name, tg := range targets {
+		if name == "layers.0.bias" || name == "layers.7.bias" {
+			// BatchNorm follows: the loss does not depend on these biases.
+			for _, g := range tg.g {
+				if math.Abs(g) > 1e-6 {
+					t.Errorf("%s: gradient %v; want 0 (BatchNorm follows)", name, tg.g)
+					break
+				}
+			}
+			continue
+		}
+		num := make([]float64, len(tg.v))
+		for i := range tg.v {
+			num[i] = (4*diff(tg.v, i, h/2) - diff(tg.v, i, h)) / 3
+		}
+		if e := relErr(tg.g, num); e > 2e-3 {
+			t.Errorf("%s: relative error %.3g\nanalytic %v\nnumeric  %v", name, e, head(tg.g), head(num))
+		}
+	}
+	if len(targets) != 1+2*6 {
+		t.Errorf("checked %d tensors; want 13", len(targets))
+	}
+}
