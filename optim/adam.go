@@ -87,7 +87,10 @@ func (o *Adam) Step(params []Param) error {
 		g = g[:len(p)]
 		m := o.mv[0][i][:len(p)]
 		v := o.mv[1][i][:len(p)]
-		if o.Decoupled && o.WeightDecay != 0 {
+		l2 := l2
+		if params[i].NoDecay {
+			l2 = 0
+		} else if o.Decoupled && o.WeightDecay != 0 {
 			for j := range p {
 				p[j] *= decay
 			}

@@ -14,6 +14,9 @@ type Param struct {
 	Name  string
 	Value []float32
 	Grad  []float32
+	// NoDecay exempts the parameter from weight decay (biases and
+	// normalisation scales usually are).
+	NoDecay bool
 }
 
 // Optimizer updates parameters from their gradients.

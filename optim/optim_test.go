@@ -64,6 +64,20 @@ func TestStepHandComputed(t *testing.T) {
 	}
 }
 
+func TestNoDecay(t *testing.T) {
+	for _, name := range Names() {
+		o, _ := ByName(name, 0.1, WeightDecay(0.5))
+		ps := []Param{
+			{Name: "w", Value: []float32{1}, Grad: []float32{0}},
+			{Name: "b", Value: []float32{1}, Grad: []float32{0}, NoDecay: true},
+		}
+		o.Step(ps)
+		if ps[0].Value[0] >= 1 || ps[1].Value[0] != 1 {
+			t.Errorf("%s with zero gradients and decay 0.5: w = %v (want < 1), NoDecay b = %v (want 1)", name, ps[0].Value[0], ps[1].Value[0])
+		}
+	}
+}
+
 func TestByNameErrors(t *testing.T) {
 	tests := []struct {
 		name string

@@ -82,6 +82,10 @@ func (o *SGD) Step(params []Param) error {
 	for i := range params {
 		p, g := params[i].Value, params[i].Grad
 		g = g[:len(p)]
+		wd := wd
+		if params[i].NoDecay {
+			wd = 0
+		}
 		if mu == 0 {
 			for j := range p {
 				d := g[j] + wd*p[j]
