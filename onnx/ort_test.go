@@ -168,4 +168,3 @@ func TestOnnxruntimeAgreesWithRakam(t *testing.T) {
 		})
 	}
 }
-
