@@ -1,0 +1,168 @@
+package imageprep
+
+import (
+	"math"
+	"slices"
+)
+
+// background is a quadratic surface a0 + a1 u + a2 v + a3 u² + a4 v² + a5 uv
+// over normalised coordinates u = x/w, v = y/h, fitted to the border pixels.
+// A photo of paper is rarely evenly lit; a plane or a bowl captures a light
+// gradient or vignetting, which a single background level would turn into
+// ink.
+type background struct {
+	c      [6]float64
+	w, h   float64
+	sigma  float64 // robust spread of border pixels around the surface
+	border float64 // median border luminance
+}
+
+func (bg *background) at(x, y int) float32 {
+	b := basis((float64(x)+0.5)/bg.w, (float64(y)+0.5)/bg.h)
+	var s float64
+	for i, c := range bg.c {
+		s += c * b[i]
+	}
+	return float32(s)
+}
+
+func basis(u, v float64) [6]float64 { return [6]float64{1, u, v, u * u, v * v, u * v} }
+
+// fitBackground fits the surface to the outer ring of pl (about 4% of the
+// shorter side, at least one pixel), ignoring in two refits the pixels that
+// stray far from it: ink that touches the border must not pull the
+// background towards itself.
+func fitBackground(pl plane) *background {
+	ring := max(1, min(pl.w, pl.h)/25)
+	type pt struct {
+		x, y int
+		val  float64
+	}
+	var pts []pt
+	for y := range pl.h {
+		for x := range pl.w {
+			if x >= ring && x < pl.w-ring && y >= ring && y < pl.h-ring {
+				if x == ring { // jump over the interior of this row
+					x = pl.w - ring - 1
+				}
+				continue
+			}
+			pts = append(pts, pt{x, y, float64(pl.p[y*pl.w+x])})
+		}
+	}
+	bg := &background{w: float64(pl.w), h: float64(pl.h)}
+	vals := make([]float64, len(pts))
+	for i, p := range pts {
+		vals[i] = p.val
+	}
+	bg.border = median(vals)
+	bg.c[0] = bg.border
+	bg.sigma = 1.4826 * mad(vals, bg.border)
+
+	keep := make([]bool, len(pts))
+	res := make([]float64, 0, len(pts))
+	for iter := 0; iter < 3; iter++ {
+		// Inliers: within max(3 sigma, 0.05) of the current surface.
+		lim := max(3*bg.sigma, 0.05)
+		n := 0
+		for i, p := range pts {
+			r := p.val - float64(bg.at(p.x, p.y))
+			keep[i] = math.Abs(r) <= lim
+			if keep[i] {
+				n++
+			}
+		}
+		if n < 12 {
+			break
+		}
+		var ata [6][6]float64
+		var atb [6]float64
+		for i, p := range pts {
+			if !keep[i] {
+				continue
+			}
+			b := basis((float64(p.x)+0.5)/bg.w, (float64(p.y)+0.5)/bg.h)
+			for r := range 6 {
+				for c := range 6 {
+					ata[r][c] += b[r] * b[c]
+				}
+				atb[r] += b[r] * p.val
+			}
+		}
+		for r := range 6 { // a touch of ridge keeps tiny rings well posed
+			ata[r][r] += 1e-6 * float64(n)
+		}
+		c, ok := solve6(ata, atb)
+		if !ok {
+			break
+		}
+		bg.c = c
+		res = res[:0]
+		for i, p := range pts {
+			if keep[i] {
+				res = append(res, p.val-float64(bg.at(p.x, p.y)))
+			}
+		}
+		bg.sigma = 1.4826 * mad(res, 0)
+	}
+	bg.sigma = max(bg.sigma, 1.0/255)
+	return bg
+}
+
+// solve6 solves a 6x6 linear system by Gaussian elimination with partial
+// pivoting.
+func solve6(a [6][6]float64, b [6]float64) ([6]float64, bool) {
+	const n = 6
+	for col := range n {
+		p := col
+		for r := col + 1; r < n; r++ {
+			if math.Abs(a[r][col]) > math.Abs(a[p][col]) {
+				p = r
+			}
+		}
+		if math.Abs(a[p][col]) < 1e-12 {
+			return [6]float64{}, false
+		}
+		a[col], a[p] = a[p], a[col]
+		b[col], b[p] = b[p], b[col]
+		for r := col + 1; r < n; r++ {
+			f := a[r][col] / a[col][col]
+			for c := col; c < n; c++ {
+				a[r][c] -= f * a[col][c]
+			}
+			b[r] -= f * b[col]
+		}
+	}
+	var x [6]float64
+	for r := n - 1; r >= 0; r-- {
+		s := b[r]
+		for c := r + 1; c < n; c++ {
+			s -= a[r][c] * x[c]
+		}
+		x[r] = s / a[r][r]
+	}
+	for _, v := range x {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return [6]float64{}, false
+		}
+	}
+	return x, true
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// mad is the median absolute deviation of v around centre.
+func mad(v []float64, centre float64) float64 {
+	d := make([]float64, len(v))
+	for i, x := range v {
+		d[i] = math.Abs(x - centre)
+	}
+	return median(d)
+}

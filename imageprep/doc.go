@@ -1,0 +1,31 @@
+// Package imageprep implements the preprocessing that turns an arbitrary image
+// of a handwritten or printed digit into the 28x28 form the MNIST models were
+// trained on.
+//
+// The MNIST convention (LeCun, Cortes and Burges, "The MNIST database of
+// handwritten digits") is: a white digit on a black background, the digit
+// scaled so that its longer side fits a 20x20 box with its aspect ratio kept
+// and antialiased, then placed in a 28x28 frame so that its centre of mass is
+// at the centre. Prepare applies that convention to PNG, JPEG, GIF, BMP, TIFF
+// and WebP files of any size and colour model:
+//
+//  1. the image's dimensions are read with image.DecodeConfig and checked
+//     against Limits before any pixel is decoded (decompression bombs are
+//     rejected without allocating);
+//  2. the image is converted to luminance, with transparent pixels composited
+//     onto a background that contrasts with the visible content, and reduced
+//     by area averaging to at most 1024 pixels on a side;
+//  3. the background is estimated from the border pixels (a robust quadratic
+//     fit, so uneven lighting in photos is removed) and the ink is whichever
+//     side of the background the strong deviations are on: a dark digit on
+//     light paper is inverted automatically;
+//  4. sensor noise below a threshold derived from the border's spread is
+//     cut, specks much smaller than the digit are dropped, and the ink is
+//     cropped to its bounding box;
+//  5. strokes thinner than MNIST's (about 2.8 px at 28x28) are thickened, the
+//     crop is resampled so that its longer side is 20 px (area averaging when
+//     shrinking, bilinear when enlarging) and placed by centre of mass.
+//
+// The result holds 784 float32 values in 0..1 (pixel/255, the normalisation
+// of the data package) and the same pixels as a 28x28 *image.Gray.
+package imageprep
