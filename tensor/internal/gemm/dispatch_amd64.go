@@ -2,6 +2,27 @@
 
 package gemm
 
-var active = &goKernel
+import "golang.org/x/sys/cpu"
 
-func useFeatures(avx2, avx512 bool) *kernel { return &goKernel }
+var (
+	avx2Kernel   = kernel{name: "avx2_6x16", mr: 6, nr: 16, fn: kernelAVX2}
+	avx512Kernel = kernel{name: "avx512_14x32", mr: 14, nr: 32, fn: kernelAVX512}
+)
+
+// active is the micro-kernel Sgemm uses, chosen once from the CPU's
+// features. x/sys/cpu reports AVX2 and AVX-512 only when the OS saves the
+// wider registers too.
+var active = useFeatures(cpu.X86.HasAVX2 && cpu.X86.HasFMA, cpu.X86.HasAVX512F)
+
+// useFeatures returns the best kernel allowed by the given features. Tests
+// call it with features switched off to cover every path on one machine;
+// they never switch on a feature the CPU lacks.
+func useFeatures(avx2, avx512 bool) *kernel {
+	switch {
+	case avx512 && cpu.X86.HasAVX512F:
+		return &avx512Kernel
+	case avx2 && cpu.X86.HasAVX2 && cpu.X86.HasFMA:
+		return &avx2Kernel
+	}
+	return &goKernel
+}

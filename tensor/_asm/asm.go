@@ -1,0 +1,192 @@
+// Command asm generates the amd64 GEMM micro-kernels of
+// tensor/internal/gemm with avo. Run it through go generate in that package
+// (see gen.go there) or, from this folder:
+//
+//	go run . -out ../internal/gemm/kernel_amd64.s -stubs ../internal/gemm/kernel_amd64_stub.go -pkg gemm
+//
+// Both kernels come from one template, kernel below, so the AVX-512 kernel,
+// which this project's machine cannot run, shares every line of logic with
+// the AVX2 one that the tests exercise.
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// isa describes one vector extension: its registers and instruction forms.
+type isa struct {
+	name  string
+	lanes int             // float32 lanes per vector register
+	vec   func(int) VecPhysical // vector register number i
+	zero  func(r VecPhysical)   // set r to all zeros
+}
+
+var ymm = []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y13, Y14, Y15}
+
+var zmm = []VecPhysical{
+	Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15,
+	Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23, Z24, Z25, Z26, Z27, Z28, Z29, Z30, Z31,
+}
+
+var avx2 = isa{
+	name:  "AVX2+FMA",
+	lanes: 8,
+	vec:   func(i int) VecPhysical { return ymm[i] },
+	zero:  func(r VecPhysical) { VXORPS(r, r, r) },
+}
+
+var avx512 = isa{
+	name:  "AVX-512F",
+	lanes: 16,
+	vec:   func(i int) VecPhysical { return zmm[i] },
+	zero:  func(r VecPhysical) { VPXORD(r, r, r) },
+}
+
+const signature = "func(kc int, a, b, c []float32, ldc int, alpha, beta float32)"
+
+// kernel emits an mr×(nv·lanes) micro-kernel. Registers: the accumulators
+// take vector registers 0 .. mr·nv-1 (row i, vector v in register i·nv+v),
+// the nv vectors of the current B row the next nv, and two registers take
+// turns holding the broadcast A value, so mr·nv + nv + 2 registers in all.
+func kernel(name string, x isa, mr, nv int) {
+	nr := nv * x.lanes
+	if mr*nv+nv+2 > 32 || (x.lanes == 8 && mr*nv+nv+2 > 16) {
+		panic(fmt.Sprintf("%s: %dx%d needs too many registers", name, mr, nr))
+	}
+	acc := func(i, v int) VecPhysical { return x.vec(i*nv + v) }
+	bvec := func(v int) VecPhysical { return x.vec(mr*nv + v) }
+	avec := func(p int) VecPhysical { return x.vec(mr*nv + nv + p%2) }
+
+	TEXT(name, NOSPLIT, signature)
+	Pragma("noescape")
+	Doc(
+		fmt.Sprintf("%s is the %d×%d %s micro-kernel. With acc[i][j] = Σ_p a[p*%d+i]·b[p*%d+j]", name, mr, nr, x.name, mr, nr),
+		"(p = 0..kc-1, in order, one fused multiply-add per term) it sets",
+		"c[i*ldc+j] = alpha·acc[i][j] when beta == 0 (c unread), else",
+		"c[i*ldc+j] = fma(beta, c[i*ldc+j], alpha·acc[i][j]). See kernelFunc.",
+	)
+
+	kc := Load(Param("kc"), GP64())
+	a := Load(Param("a").Base(), GP64())
+	b := Load(Param("b").Base(), GP64())
+	c := Load(Param("c").Base(), GP64())
+	ldc := Load(Param("ldc"), GP64())
+
+	Comment("Row stride of C in bytes; warm the C tile while the loop runs.")
+	SHLQ(Imm(2), ldc)
+	row := GP64()
+	MOVQ(c, row)
+	for i := 0; i < mr; i++ {
+		PREFETCHT0(Mem{Base: row})
+		if i < mr-1 {
+			ADDQ(ldc, row)
+		}
+	}
+
+	Comment("Clear the accumulators.")
+	for i := 0; i < mr; i++ {
+		for v := 0; v < nv; v++ {
+			x.zero(acc(i, v))
+		}
+	}
+
+	// step emits one k iteration reading A at byte offset ao and B at bo.
+	step := func(u, ao, bo int) {
+		for v := 0; v < nv; v++ {
+			VMOVUPS(Mem{Base: b, Disp: bo + 4*x.lanes*v}, bvec(v))
+		}
+		for i := 0; i < mr; i++ {
+			r := avec(u*mr + i)
+			VBROADCASTSS(Mem{Base: a, Disp: ao + 4*i}, r)
+			for v := 0; v < nv; v++ {
+				VFMADD231PS(bvec(v), r, acc(i, v))
+			}
+		}
+	}
+
+	const unroll = 4
+	Comment(fmt.Sprintf("Main loop: %d steps of k per iteration.", unroll))
+	n4 := GP64()
+	MOVQ(kc, n4)
+	SHRQ(Imm(2), n4)
+	JZ(LabelRef(name + "_tail"))
+	Label(name + "_loop4")
+	for u := 0; u < unroll; u++ {
+		step(u, 4*mr*u, 4*nr*u)
+	}
+	ADDQ(U32(4*mr*unroll), a)
+	ADDQ(U32(4*nr*unroll), b)
+	DECQ(n4)
+	JNZ(LabelRef(name + "_loop4"))
+
+	Label(name + "_tail")
+	Comment("The kc mod 4 remaining steps.")
+	ANDQ(Imm(3), kc)
+	JZ(LabelRef(name + "_store"))
+	Label(name + "_loop1")
+	step(0, 0, 0)
+	ADDQ(U32(4*mr), a)
+	ADDQ(U32(4*nr), b)
+	DECQ(kc)
+	JNZ(LabelRef(name + "_loop1"))
+
+	Label(name + "_store")
+	Comment("acc *= alpha (bvec registers are free now).")
+	alpha, beta := bvec(0), x.vec(mr*nv+nv)
+	VBROADCASTSS(paramAddr("alpha"), alpha)
+	for i := 0; i < mr; i++ {
+		for v := 0; v < nv; v++ {
+			VMULPS(alpha, acc(i, v), acc(i, v))
+		}
+	}
+	Comment("beta == ±0 (its bits shifted left by one are all zero): store without reading C.")
+	bits := GP32()
+	MOVL(paramAddr("beta"), bits)
+	SHLL(Imm(1), bits)
+	JNZ(LabelRef(name + "_beta"))
+	for i := 0; i < mr; i++ {
+		for v := 0; v < nv; v++ {
+			VMOVUPS(acc(i, v), Mem{Base: c, Disp: 4 * x.lanes * v})
+		}
+		if i < mr-1 {
+			ADDQ(ldc, c)
+		}
+	}
+	VZEROUPPER()
+	RET()
+
+	Label(name + "_beta")
+	Comment("acc = beta·C + acc, one rounding; then store.")
+	VBROADCASTSS(paramAddr("beta"), beta)
+	for i := 0; i < mr; i++ {
+		for v := 0; v < nv; v++ {
+			VFMADD231PS(Mem{Base: c, Disp: 4 * x.lanes * v}, beta, acc(i, v))
+			VMOVUPS(acc(i, v), Mem{Base: c, Disp: 4 * x.lanes * v})
+		}
+		if i < mr-1 {
+			ADDQ(ldc, c)
+		}
+	}
+	VZEROUPPER()
+	RET()
+}
+
+// paramAddr is the stack address of the named argument.
+func paramAddr(name string) Mem {
+	p, err := Param(name).Resolve()
+	if err != nil {
+		panic(err)
+	}
+	return p.Addr
+}
+
+func main() {
+	ConstraintExpr("amd64,!purego")
+	kernel("kernelAVX2", avx2, 6, 2)
+	kernel("kernelAVX512", avx512, 14, 2)
+	Generate()
+}
