@@ -89,6 +89,12 @@ func Marshal(model *nn.Sequential, opts Options) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return Encode(mp)
+}
+
+// Encode returns the bytes of an ONNX file holding mp, deterministically:
+// the same message always gives the same bytes.
+func Encode(mp *onnxpb.ModelProto) ([]byte, error) {
 	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(mp)
 	if err != nil {
 		return nil, fmt.Errorf("onnx: encode: %w", err)
