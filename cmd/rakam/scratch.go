@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/rakam-ml/rakam/results"
+	"github.com/rakam-ml/rakam/scratch"
+)
+
+func init() {
+	register(&command{name: "scratch", summary: "train study 1: the from-scratch 784-128-10 network", run: runScratch})
+}
+
+type scratchOptions struct {
+	cfg     scratch.Config
+	val     int
+	dataDir string
+	json    bool
+}
+
+func runScratch(ctx context.Context, e *env, args []string) error {
+	opts := scratchOptions{cfg: scratch.DefaultConfig()}
+	fs := newFlags(e, "scratch", "[flags]", `
+Trains study 1 of the seed: a 784-128-10 network (ReLU, softmax) written from
+scratch over rakam's tensor kernels, by plain mini-batch gradient descent.
+After every epoch it prints train and validation loss and accuracy; at the end,
+the test accuracy, macro precision, recall and F1, a per-class table and the
+confusion matrix. With --json, exactly one JSON object goes to stdout and
+progress to stderr.`)
+	fs.IntVar(&opts.cfg.Epochs, "epochs", opts.cfg.Epochs, "passes over the training set")
+	fs.IntVar(&opts.cfg.Batch, "batch", opts.cfg.Batch, "mini-batch size")
+	fs.Float64Var(&opts.cfg.LR, "lr", opts.cfg.LR, "learning rate")
+	fs.IntVar(&opts.cfg.Hidden, "hidden", opts.cfg.Hidden, "hidden units")
+	fs.Uint64Var(&opts.cfg.Seed, "seed", opts.cfg.Seed, "random seed (weights, shuffling, validation split)")
+	fs.IntVar(&opts.val, "val", 5000, "training images held out for validation")
+	fs.StringVar(&opts.dataDir, "data", "", "directory with the MNIST IDX files (default: $RAKAM_DATA, then the GoMNIST module)")
+	fs.BoolVar(&opts.json, "json", false, "print one JSON object on stdout")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	if err := opts.cfg.Validate(); err != nil {
+		return usagef("%v", err)
+	}
+	res, err := scratchRun(ctx, opts, e.stderr)
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return &exitError{code: exitInterrupted, err: fmt.Errorf("interrupted")}
+		}
+		return err
+	}
+	if opts.json {
+		return writeJSON(e.stdout, res)
+	}
+	printResult(e.stdout, res)
+	return nil
+}
+
+// scratchRun trains and tests study 1, writing progress to log.
+func scratchRun(ctx context.Context, opts scratchOptions, log io.Writer) (*results.Model, error) {
+	sp, err := loadSplits(opts.dataDir, opts.val, opts.cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintln(log, sp.describe())
+	fmt.Fprintf(log, "study 1: 784-%d-10, mini-batch gradient descent, %s\n", opts.cfg.Hidden,
+		flagList("epochs", opts.cfg.Epochs, "batch", opts.cfg.Batch, "lr", opts.cfg.LR, "seed", opts.cfg.Seed))
+	start := time.Now()
+	net, hist, err := scratch.Train(ctx, opts.cfg, sp.train, sp.val, func(r results.Epoch) {
+		printEpoch(log, opts.cfg.Epochs, r)
+	})
+	if err != nil {
+		return nil, err
+	}
+	trainSeconds := time.Since(start).Seconds()
+	ev, err := scratch.Evaluate(net, sp.test, 1000)
+	if err != nil {
+		return nil, err
+	}
+	res := &results.Model{
+		Name:           "scratch",
+		Model:          fmt.Sprintf("784-%d-10 from scratch", opts.cfg.Hidden),
+		Epochs:         len(hist),
+		TrainSeconds:   trainSeconds,
+		Params:         net.Params(),
+		History:        hist,
+		Optimizer:      fmt.Sprintf("mini-batch GD (lr %g)", opts.cfg.LR),
+		Regularization: "none",
+		Config:         map[string]any{"hidden": opts.cfg.Hidden, "epochs": opts.cfg.Epochs, "batch": opts.cfg.Batch, "lr": opts.cfg.LR, "seed": opts.cfg.Seed, "val": opts.val},
+	}
+	res.SetTest(ev.Summary, ev.Loss)
+	for _, h := range hist {
+		res.SecondsPerEpoch = append(res.SecondsPerEpoch, h.Seconds)
+	}
+	if trainSeconds > 0 {
+		res.ImagesPerSecond = float64(sp.train.N*len(hist)) / trainSeconds
+	}
+	return res, nil
+}
