@@ -99,19 +99,31 @@ func (s Spec) Validate() error {
 // Shapes returns the per-example shape before every layer and after the
 // last: Shapes()[0] is Input and Shapes()[len(Layers)] the output.
 func (s Spec) Shapes() ([][]int, error) {
+	shapes, _, err := s.analyze()
+	return shapes, err
+}
+
+// countValues returns how many float32 values the built model saves:
+// parameters and state.
+func (s Spec) countValues() (int, error) {
+	_, n, err := s.analyze()
+	return n, err
+}
+
+func (s Spec) analyze() ([][]int, int, error) {
 	if len(s.Input) == 0 || len(s.Input) > 3 {
-		return nil, fmt.Errorf("nn: spec: input shape %v: want 1 to 3 dimensions", s.Input)
+		return nil, 0, fmt.Errorf("nn: spec: input shape %v: want 1 to 3 dimensions", s.Input)
 	}
 	for _, d := range s.Input {
 		if d <= 0 || d > maxDim {
-			return nil, fmt.Errorf("nn: spec: input shape %v: dimensions must be in 1..%d", s.Input, maxDim)
+			return nil, 0, fmt.Errorf("nn: spec: input shape %v: dimensions must be in 1..%d", s.Input, maxDim)
 		}
 	}
 	if len(s.Layers) == 0 {
-		return nil, errors.New("nn: spec: no layers")
+		return nil, 0, errors.New("nn: spec: no layers")
 	}
 	if len(s.Layers) > maxLayers {
-		return nil, fmt.Errorf("nn: spec: %d layers; at most %d", len(s.Layers), maxLayers)
+		return nil, 0, fmt.Errorf("nn: spec: %d layers; at most %d", len(s.Layers), maxLayers)
 	}
 	shapes := [][]int{append([]int(nil), s.Input...)}
 	in := shapes[0]
@@ -119,16 +131,16 @@ func (s Spec) Shapes() ([][]int, error) {
 	for i, l := range s.Layers {
 		out, n, err := l.check(in)
 		if err != nil {
-			return nil, fmt.Errorf("nn: spec: layer %d (%s): %w", i, l.Kind, err)
+			return nil, 0, fmt.Errorf("nn: spec: layer %d (%s): %w", i, l.Kind, err)
 		}
 		params += n
 		if params > maxParamCount {
-			return nil, fmt.Errorf("nn: spec: layer %d (%s): more than %d parameters", i, l.Kind, maxParamCount)
+			return nil, 0, fmt.Errorf("nn: spec: layer %d (%s): more than %d parameters", i, l.Kind, maxParamCount)
 		}
 		shapes = append(shapes, out)
 		in = out
 	}
-	return shapes, nil
+	return shapes, params, nil
 }
 
 // check validates l for per-example input shape in and returns its output
