@@ -1,0 +1,148 @@
+package study
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/rakam-ml/rakam/nn"
+)
+
+// ZooEntry is one model of the study: an architecture with the training
+// settings the seed's table gives it (or, for the cnn, the ones chosen
+// here). Every entry is trained on pixels scaled to [0, 1].
+type ZooEntry struct {
+	Name        string
+	Description string
+	Spec        nn.Spec
+	// Optimizer is a name optim.ByName knows ("adam", "sgd"); LR its
+	// learning rate; Batch and Epochs the defaults `rakam train` uses.
+	Optimizer      string
+	LR             float64
+	Batch, Epochs  int
+	Regularization string // "none", "dropout", "batch norm", ...
+	// SeedReported is the accuracy the seed document reports ("" when the
+	// model is not from it).
+	SeedReported string
+}
+
+func dense(units int) nn.LayerSpec { return nn.LayerSpec{Kind: "Dense", Units: units} }
+func denseInit(units int, init string) nn.LayerSpec {
+	return nn.LayerSpec{Kind: "Dense", Units: units, Init: init}
+}
+func conv3x3(filters int) nn.LayerSpec {
+	return nn.LayerSpec{Kind: "Conv2D", Filters: filters, Kernel: 3, Pad: 1}
+}
+func dropout(rate float64) nn.LayerSpec {
+	return nn.LayerSpec{Kind: "Dropout", Rate: rate}
+}
+
+var (
+	relu      = nn.LayerSpec{Kind: "ReLU"}
+	batchNorm = nn.LayerSpec{Kind: "BatchNorm"}
+	pool2     = nn.LayerSpec{Kind: "MaxPool2D", Kernel: 2}
+	flatten   = nn.LayerSpec{Kind: "Flatten"}
+	mlpInput  = []int{784}
+)
+
+// Zoo returns the model zoo in the order of the seed's table, then the
+// cnn (improvement 1). Each call returns fresh values the caller may
+// modify.
+//
+// The Keras models of study 2 are Dense(128, relu) → Dense(10) and
+// friends; Keras folds the activation into Dense, rakam keeps it a layer
+// of its own, and places BatchNorm between the Dense and its ReLU as the
+// batch-normalisation paper does.
+func Zoo() []ZooEntry {
+	return []ZooEntry{
+		{
+			Name:        "scratch-net",
+			Description: "study 1's network as an nn model: 784-128-10, small random init, plain mini-batch gradient descent",
+			Spec: nn.Spec{Input: mlpInput, Layers: []nn.LayerSpec{
+				denseInit(128, "small"), relu, denseInit(10, "small"),
+			}},
+			Optimizer: "sgd", LR: 0.1, Batch: 64, Epochs: 10,
+			Regularization: "none", SeedReported: "90+ %",
+		},
+		{
+			Name:        "baseline-adam",
+			Description: "784-128-10 multilayer perceptron trained with Adam",
+			Spec: nn.Spec{Input: mlpInput, Layers: []nn.LayerSpec{
+				dense(128), relu, dense(10),
+			}},
+			Optimizer: "adam", LR: 1e-3, Batch: 128, Epochs: 10,
+			Regularization: "none", SeedReported: "97+ %",
+		},
+		{
+			Name:        "baseline-sgd",
+			Description: "784-128-10 multilayer perceptron trained with plain SGD at lr 0.01 (Keras' default), no momentum",
+			Spec: nn.Spec{Input: mlpInput, Layers: []nn.LayerSpec{
+				dense(128), relu, dense(10),
+			}},
+			Optimizer: "sgd", LR: 0.01, Batch: 128, Epochs: 10,
+			Regularization: "none", SeedReported: "91 %",
+		},
+		{
+			Name:        "dropout",
+			Description: "784-128-10 with dropout 0.2 after the hidden layer, Adam",
+			Spec: nn.Spec{Input: mlpInput, Layers: []nn.LayerSpec{
+				dense(128), relu, dropout(0.2), dense(10),
+			}},
+			Optimizer: "adam", LR: 1e-3, Batch: 128, Epochs: 10,
+			Regularization: "dropout", SeedReported: "97 %",
+		},
+		{
+			Name:        "batchnorm",
+			Description: "784-128-10 with batch normalisation of the hidden layer, Adam",
+			Spec: nn.Spec{Input: mlpInput, Layers: []nn.LayerSpec{
+				dense(128), batchNorm, relu, dense(10),
+			}},
+			Optimizer: "adam", LR: 1e-3, Batch: 128, Epochs: 10,
+			Regularization: "batch norm", SeedReported: "97+ %",
+		},
+		{
+			Name:        "advanced",
+			Description: "784-128-64-10 with batch normalisation and dropout 0.2 after each hidden layer, Adam",
+			Spec: nn.Spec{Input: mlpInput, Layers: []nn.LayerSpec{
+				dense(128), batchNorm, relu, dropout(0.2),
+				dense(64), batchNorm, relu, dropout(0.2),
+				dense(10),
+			}},
+			Optimizer: "adam", LR: 1e-3, Batch: 128, Epochs: 10,
+			Regularization: "batch norm + dropout", SeedReported: "97+ %",
+		},
+		{
+			Name: "cnn",
+			Description: "two 3x3 convolution blocks (16 and 32 filters, each BN-ReLU-maxpool 2x2), " +
+				"then 128 dense units with BN, ReLU and dropout 0.25; Adam, 3 epochs",
+			Spec: nn.Spec{Input: []int{1, 28, 28}, Layers: []nn.LayerSpec{
+				conv3x3(16), batchNorm, relu, pool2,
+				conv3x3(32), batchNorm, relu, pool2,
+				flatten, dense(128), batchNorm, relu, dropout(0.25),
+				dense(10),
+			}},
+			Optimizer: "adam", LR: 1e-3, Batch: 128, Epochs: 3,
+			Regularization: "batch norm + dropout",
+		},
+	}
+}
+
+// ZooNames lists the zoo's model names in order.
+func ZooNames() []string {
+	z := Zoo()
+	names := make([]string, len(z))
+	for i, e := range z {
+		names[i] = e.Name
+	}
+	return names
+}
+
+// ZooByName returns the zoo entry called name. The error lists the valid
+// names.
+func ZooByName(name string) (ZooEntry, error) {
+	for _, e := range Zoo() {
+		if e.Name == name {
+			return e, nil
+		}
+	}
+	return ZooEntry{}, fmt.Errorf("study: unknown model %q; the zoo has: %s", name, strings.Join(ZooNames(), ", "))
+}
