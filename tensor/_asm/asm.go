@@ -20,7 +20,7 @@ import (
 // isa describes one vector extension: its registers and instruction forms.
 type isa struct {
 	name  string
-	lanes int             // float32 lanes per vector register
+	lanes int                   // float32 lanes per vector register
 	vec   func(int) VecPhysical // vector register number i
 	zero  func(r VecPhysical)   // set r to all zeros
 }

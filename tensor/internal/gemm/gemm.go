@@ -165,7 +165,27 @@ func (s *scratch) ensure(na, nb, nt int) {
 	s.a, s.b, s.tile = s.a[:cap(s.a)], s.b[:cap(s.b)], s.tile[:cap(s.tile)]
 }
 
-var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+// Sgemm callers take the resident scratch when it is free, so buffers
+// survive garbage collections (a sync.Pool is emptied by them, and a
+// training step would then allocate again); concurrent callers fall back to
+// the pool.
+var (
+	residentMu      sync.Mutex
+	residentScratch = &scratch{}
+	scratchPool     = sync.Pool{New: func() any { return new(scratch) }}
+)
 
-func getScratch() *scratch  { return scratchPool.Get().(*scratch) }
-func putScratch(s *scratch) { scratchPool.Put(s) }
+func getScratch() *scratch {
+	if residentMu.TryLock() {
+		return residentScratch
+	}
+	return scratchPool.Get().(*scratch)
+}
+
+func putScratch(s *scratch) {
+	if s == residentScratch {
+		residentMu.Unlock()
+		return
+	}
+	scratchPool.Put(s)
+}

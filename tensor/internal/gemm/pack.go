@@ -19,6 +19,9 @@ func packGather(dst []float32, x []float32, ld, r0, nr, p0, kc, w int) {
 	for q := 0; q*w < nr; q++ {
 		panel := dst[q*kc*w : (q+1)*kc*w]
 		rows := min(w, nr-q*w)
+		if rows == w && gatherFull(panel, x, (r0+q*w)*ld+p0, ld, kc, w) {
+			continue
+		}
 		for r := 0; r < rows; r++ {
 			off := (r0+q*w+r)*ld + p0
 			src := x[off : off+kc]
@@ -36,16 +39,104 @@ func packGather(dst []float32, x []float32, ld, r0, nr, p0, kc, w int) {
 }
 
 // packCopy packs rows r0..r0+nr-1, depths p0..p0+kc-1 of x where element
-// (r, p) is x[p*ld+r]: each depth is a contiguous run of w values.
+// (r, p) is x[p*ld+r]: each depth is a contiguous run that is cut into the
+// panels. Depth is the outer loop so the source is read in order, one row
+// after another (walking a column of panels instead touches a new page on
+// every step when ld is large).
 func packCopy(dst []float32, x []float32, ld, r0, nr, p0, kc, w int) {
-	for q := 0; q*w < nr; q++ {
-		panel := dst[q*kc*w : (q+1)*kc*w]
-		rows := min(w, nr-q*w)
-		for p := 0; p < kc; p++ {
-			off := (p0+p)*ld + r0 + q*w
-			d := panel[p*w : p*w+w]
-			copy(d, x[off:off+rows])
-			clear(d[rows:])
+	full := nr / w
+	for p := 0; p < kc; p++ {
+		src := x[(p0+p)*ld+r0 : (p0+p)*ld+r0+nr]
+		if !copyPanels(dst[p*w:], src, full, kc*w, w) {
+			for q := 0; q < full; q++ {
+				copy(dst[q*kc*w+p*w:q*kc*w+p*w+w], src[q*w:q*w+w])
+			}
+		}
+		if rest := nr - full*w; rest > 0 {
+			d := dst[full*kc*w+p*w : full*kc*w+p*w+w]
+			copy(d, src[full*w:])
+			clear(d[rest:])
 		}
 	}
+}
+
+// gatherFull packs one full panel of width w ∈ {6, 16} for packGather,
+// reading the w source rows side by side so the panel is written in order;
+// it reports false for other widths.
+func gatherFull(panel, x []float32, off, ld, kc, w int) bool {
+	switch w {
+	case 6:
+		r0 := x[off : off+kc]
+		r1 := x[off+ld : off+ld+kc][:len(r0)]
+		r2 := x[off+2*ld : off+2*ld+kc][:len(r0)]
+		r3 := x[off+3*ld : off+3*ld+kc][:len(r0)]
+		r4 := x[off+4*ld : off+4*ld+kc][:len(r0)]
+		r5 := x[off+5*ld : off+5*ld+kc][:len(r0)]
+		for p := range r0 {
+			d := (*[6]float32)(panel[p*6:])
+			d[0], d[1], d[2], d[3], d[4], d[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
+		}
+		return true
+	case 16:
+		// Eight rows at a time keep the live slices in registers.
+		for h := 0; h < 16; h += 8 {
+			o := off + h*ld
+			r0 := x[o : o+kc]
+			r1 := x[o+ld : o+ld+kc][:len(r0)]
+			r2 := x[o+2*ld : o+2*ld+kc][:len(r0)]
+			r3 := x[o+3*ld : o+3*ld+kc][:len(r0)]
+			r4 := x[o+4*ld : o+4*ld+kc][:len(r0)]
+			r5 := x[o+5*ld : o+5*ld+kc][:len(r0)]
+			r6 := x[o+6*ld : o+6*ld+kc][:len(r0)]
+			r7 := x[o+7*ld : o+7*ld+kc][:len(r0)]
+			for p := range r0 {
+				d := (*[8]float32)(panel[p*16+h:])
+				d[0], d[1], d[2], d[3] = r0[p], r1[p], r2[p], r3[p]
+				d[4], d[5], d[6], d[7] = r4[p], r5[p], r6[p], r7[p]
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// copyPanels copies n runs of w values from src into dst at stride
+// panel, for w ∈ {2, 4, 6, 14, 16, 32}, with fixed-size array copies (no
+// memmove call per run); it reports false for other widths.
+func copyPanels(dst, src []float32, n, panel, w int) bool {
+	switch w {
+	case 2:
+		for q := 0; q < n; q++ {
+			v := *(*[2]float32)(src[q*2:])
+			*(*[2]float32)(dst[q*panel:]) = v
+		}
+	case 4:
+		for q := 0; q < n; q++ {
+			v := *(*[4]float32)(src[q*4:])
+			*(*[4]float32)(dst[q*panel:]) = v
+		}
+	case 6:
+		for q := 0; q < n; q++ {
+			v := *(*[6]float32)(src[q*6:])
+			*(*[6]float32)(dst[q*panel:]) = v
+		}
+	case 14:
+		for q := 0; q < n; q++ {
+			v := *(*[14]float32)(src[q*14:])
+			*(*[14]float32)(dst[q*panel:]) = v
+		}
+	case 16:
+		for q := 0; q < n; q++ {
+			v := *(*[16]float32)(src[q*16:])
+			*(*[16]float32)(dst[q*panel:]) = v
+		}
+	case 32:
+		for q := 0; q < n; q++ {
+			v := *(*[32]float32)(src[q*32:])
+			*(*[32]float32)(dst[q*panel:]) = v
+		}
+	default:
+		return false
+	}
+	return true
 }
