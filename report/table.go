@@ -6,7 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/rakam-ml/rakam/results"
 )
@@ -56,10 +56,6 @@ func Table(w io.Writer, in *Input) error {
 }
 
 func writeTextTable(w io.Writer, p *prepared) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	// tabwriter aligns every column the same way; pad text columns by hand
-	// so names read left-aligned while numbers stay right-aligned.
-	widths := make([]int, len(tableColumns))
 	cells := make([][]string, len(p.Rows)+1)
 	cells[0] = make([]string, len(tableColumns))
 	for j, c := range tableColumns {
@@ -71,26 +67,32 @@ func writeTextTable(w io.Writer, p *prepared) error {
 			cells[i+1][j] = c.cell(p, &p.Rows[i])
 		}
 	}
+	widths := make([]int, len(tableColumns))
 	for _, row := range cells {
 		for j, s := range row {
-			widths[j] = max(widths[j], len([]rune(s)))
+			widths[j] = max(widths[j], utf8.RuneCountInString(s))
 		}
 	}
+	var b strings.Builder
 	for _, row := range cells {
-		var b strings.Builder
 		for j, s := range row {
-			if !tableColumns[j].numeric {
-				s += strings.Repeat(" ", widths[j]-len([]rune(s)))
+			pad := strings.Repeat(" ", widths[j]-utf8.RuneCountInString(s))
+			if j > 0 {
+				b.WriteString("  ")
 			}
-			b.WriteString(s)
-			b.WriteByte('\t')
+			switch {
+			case tableColumns[j].numeric:
+				b.WriteString(pad + s)
+			case j == len(row)-1:
+				b.WriteString(s)
+			default:
+				b.WriteString(s + pad)
+			}
 		}
 		b.WriteByte('\n')
-		if _, err := io.WriteString(tw, b.String()); err != nil {
-			return err
-		}
 	}
-	return tw.Flush()
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
 func writeMarkdownTable(b *strings.Builder, p *prepared) {
