@@ -22,7 +22,7 @@ func (r *ReLU) FLOPs(in []int) int64    { return int64(prod(in)) }
 
 // Forward: x is (N, ...); y is the same shape.
 func (r *ReLU) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
-	r.y = tensor.EnsureShape(r.y, x.Shape...)
+	r.y = reuse(r.y, x.Shape...)
 	tensor.ReLU(r.y.Data, x.Data)
 	return r.y
 }
@@ -32,7 +32,7 @@ func (r *ReLU) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	if !needDx {
 		return nil
 	}
-	r.dx = tensor.EnsureShape(r.dx, r.y.Shape...)
+	r.dx = reuse(r.dx, r.y.Shape...)
 	tensor.ReLUBackward(r.dx.Data, dy.Data, r.y.Data)
 	return r.dx
 }
@@ -53,7 +53,7 @@ func (r *LeakyReLU) FLOPs(in []int) int64    { return int64(prod(in)) }
 // Forward: x is (N, ...); y is the same shape.
 func (r *LeakyReLU) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	r.x = x
-	r.y = tensor.EnsureShape(r.y, x.Shape...)
+	r.y = reuse(r.y, x.Shape...)
 	y := r.y.Data[:len(x.Data)]
 	for i, v := range x.Data {
 		if v > 0 {
@@ -70,7 +70,7 @@ func (r *LeakyReLU) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	if !needDx {
 		return nil
 	}
-	r.dx = tensor.EnsureShape(r.dx, r.x.Shape...)
+	r.dx = reuse(r.dx, r.x.Shape...)
 	dx := r.dx.Data[:len(r.x.Data)]
 	g := dy.Data[:len(dx)]
 	for i, v := range r.x.Data {
@@ -94,7 +94,7 @@ func (t *Tanh) FLOPs(in []int) int64    { return 4 * int64(prod(in)) }
 
 // Forward: x is (N, ...); y is the same shape.
 func (t *Tanh) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
-	t.y = tensor.EnsureShape(t.y, x.Shape...)
+	t.y = reuse(t.y, x.Shape...)
 	y := t.y.Data[:len(x.Data)]
 	for i, v := range x.Data {
 		y[i] = float32(math.Tanh(float64(v)))
@@ -107,7 +107,7 @@ func (t *Tanh) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	if !needDx {
 		return nil
 	}
-	t.dx = tensor.EnsureShape(t.dx, t.y.Shape...)
+	t.dx = reuse(t.dx, t.y.Shape...)
 	dx := t.dx.Data[:len(t.y.Data)]
 	g := dy.Data[:len(dx)]
 	for i, y := range t.y.Data {
@@ -135,7 +135,7 @@ func sigmoid(v float64) float64 {
 
 // Forward: x is (N, ...); y is the same shape.
 func (s *Sigmoid) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
-	s.y = tensor.EnsureShape(s.y, x.Shape...)
+	s.y = reuse(s.y, x.Shape...)
 	y := s.y.Data[:len(x.Data)]
 	for i, v := range x.Data {
 		y[i] = float32(sigmoid(float64(v)))
@@ -148,7 +148,7 @@ func (s *Sigmoid) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	if !needDx {
 		return nil
 	}
-	s.dx = tensor.EnsureShape(s.dx, s.y.Shape...)
+	s.dx = reuse(s.dx, s.y.Shape...)
 	dx := s.dx.Data[:len(s.y.Data)]
 	g := dy.Data[:len(dx)]
 	for i, y := range s.y.Data {
@@ -174,7 +174,7 @@ func (g *GELU) FLOPs(in []int) int64    { return 8 * int64(prod(in)) }
 // Forward: x is (N, ...); y is the same shape.
 func (g *GELU) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	g.x = x
-	g.y = tensor.EnsureShape(g.y, x.Shape...)
+	g.y = reuse(g.y, x.Shape...)
 	y := g.y.Data[:len(x.Data)]
 	for i, v := range x.Data {
 		f := float64(v)
@@ -188,7 +188,7 @@ func (g *GELU) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	if !needDx {
 		return nil
 	}
-	g.dx = tensor.EnsureShape(g.dx, g.x.Shape...)
+	g.dx = reuse(g.dx, g.x.Shape...)
 	dx := g.dx.Data[:len(g.x.Data)]
 	d := dy.Data[:len(dx)]
 	const invSqrt2Pi = 0.3989422804014327

@@ -73,7 +73,7 @@ func (b *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	n := x.Rows()
 	b.train = train
 	b.xs = append(b.xs[:0], x.Shape...)
-	b.y = tensor.EnsureShape(b.y, x.Shape...)
+	b.y = reuse(b.y, x.Shape...)
 	b.xhat = grow(b.xhat, len(x.Data))
 	gamma, beta := b.Gamma.Value.Data, b.Beta.Value.Data
 	if train && n*s > 0 {
@@ -171,7 +171,7 @@ func (b *BatchNorm) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	if !needDx {
 		return nil
 	}
-	b.dx = tensor.EnsureShape(b.dx, b.xs...)
+	b.dx = reuse(b.dx, b.xs...)
 	m := float32(n * s)
 	for i := 0; i < n; i++ {
 		for c := 0; c < f; c++ {

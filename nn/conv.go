@@ -24,8 +24,9 @@ type Conv2D struct {
 
 	x     *tensor.Tensor
 	y, dx *tensor.Tensor
-	col   []float32 // im2col of one example, (InC·KH·KW, OH·OW)
+	col   []float32 // im2col of a chunk of examples, (InC·KH·KW, cn·OH·OW)
 	dcol  []float32
+	yc    []float32 // a chunk's output or output gradient, (OutC, cn·OH·OW)
 }
 
 // NewConv2D returns a Conv2D for per-example input shape in = (C, H, W)
@@ -57,69 +58,101 @@ func (c *Conv2D) FLOPs(in []int) int64 {
 
 func (c *Conv2D) kdim() int { return c.InC * c.KH * c.KW }
 
-// Forward: x is (N, InC, InH, InW); y is (N, OutC, OutH, OutW).
+// colBudget bounds the im2col buffer (in float32 values): examples are
+// lowered and multiplied in chunks of at most this many patch values, so a
+// 10,000-image evaluation batch does not need gigabytes, while a training
+// batch of 128 MNIST images is usually one chunk and one large GEMM.
+var colBudget = 4 << 20 // a variable so tests can force small chunks
+
+// chunk returns how many examples go into one GEMM.
+func (c *Conv2D) chunk(n int) int {
+	per := c.kdim() * c.OutH * c.OutW
+	return max(1, min(n, colBudget/max(per, 1)))
+}
+
+// Forward: x is (N, InC, InH, InW); y is (N, OutC, OutH, OutW). For a
+// chunk of cn examples, col is (K, cn·OH·OW) with K = InC·KH·KW, and
+// yc (OutC, cn·OH·OW) = W · col; yc is then scattered to NCHW with the bias.
 func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	inSize := c.InC * c.InH * c.InW
 	checkIn("Conv2D", x, inSize)
 	n := x.Rows()
 	c.x = x
-	c.y = tensor.EnsureShape(c.y, n, c.OutC, c.OutH, c.OutW)
+	c.y = reuse(c.y, n, c.OutC, c.OutH, c.OutW)
 	k, hw := c.kdim(), c.OutH*c.OutW
-	c.col = grow(c.col, k*hw)
-	outSize := c.OutC * hw
-	for i := 0; i < n; i++ {
-		im2col(c.col, x.Data[i*inSize:(i+1)*inSize], c.InC, c.InH, c.InW, c.KH, c.KW, c.Stride, c.Pad, c.OutH, c.OutW)
-		y := c.y.Data[i*outSize : (i+1)*outSize]
-		tensor.Gemm(tensor.NoTrans, tensor.NoTrans, c.OutC, hw, k, 1, c.W.Value.Data, k, c.col, hw, 0, y, hw)
-		for o, b := range c.B.Value.Data {
-			row := y[o*hw : (o+1)*hw]
-			for j := range row {
-				row[j] += b
+	cs := c.chunk(n)
+	c.col = grow(c.col, k*cs*hw)
+	c.yc = grow(c.yc, c.OutC*cs*hw)
+	for n0 := 0; n0 < n; n0 += cs {
+		cn := min(cs, n-n0)
+		ld := cn * hw
+		for e := 0; e < cn; e++ {
+			i := n0 + e
+			im2col(c.col[e*hw:], ld, x.Data[i*inSize:(i+1)*inSize], c.InC, c.InH, c.InW, c.KH, c.KW, c.Stride, c.Pad, c.OutH, c.OutW)
+		}
+		tensor.Gemm(tensor.NoTrans, tensor.NoTrans, c.OutC, ld, k, 1, c.W.Value.Data, k, c.col, ld, 0, c.yc, ld)
+		for e := 0; e < cn; e++ {
+			y := c.y.Data[(n0+e)*c.OutC*hw:]
+			for o, b := range c.B.Value.Data {
+				src := c.yc[o*ld+e*hw : o*ld+(e+1)*hw]
+				dst := y[o*hw : (o+1)*hw]
+				for j, v := range src {
+					dst[j] = v + b
+				}
 			}
 		}
 	}
 	return c.y
 }
 
-// Backward: dy is (N, OutC, OutH, OutW). Per example, with col recomputed
-// from x (keeping every example's col would cost N times the memory):
-// dW (OutC, K) += dy[n] (OutC, OH·OW) · colᵀ; db[o] += Σ dy[n][o];
-// dcol (K, OH·OW) = Wᵀ · dy[n]; dx[n] (InC, InH, InW) = col2im(dcol).
+// Backward: dy is (N, OutC, OutH, OutW). Per chunk, with col recomputed
+// from x (cheaper than keeping every example's patches) and dyc
+// (OutC, cn·OH·OW) gathered from dy:
+// dW (OutC, K) += dyc · colᵀ; db[o] += Σ dyc[o];
+// dcol (K, cn·OH·OW) = Wᵀ · dyc; dx = col2im(dcol), (N, InC, InH, InW).
 func (c *Conv2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	n := c.x.Rows()
 	inSize := c.InC * c.InH * c.InW
 	k, hw := c.kdim(), c.OutH*c.OutW
 	outSize := c.OutC * hw
 	checkIn("Conv2D.Backward", dy, outSize)
-	c.col = grow(c.col, k*hw)
+	cs := c.chunk(n)
+	c.col = grow(c.col, k*cs*hw)
+	c.yc = grow(c.yc, c.OutC*cs*hw)
 	if needDx {
-		c.dcol = grow(c.dcol, k*hw)
-		c.dx = tensor.EnsureShape(c.dx, n, c.InC, c.InH, c.InW)
+		c.dcol = grow(c.dcol, k*cs*hw)
+		c.dx = reuse(c.dx, n, c.InC, c.InH, c.InW)
 	}
 	db := c.B.Grad.Data
 	clear(db)
-	for i := 0; i < n; i++ {
-		g := dy.Data[i*outSize : (i+1)*outSize]
-		im2col(c.col, c.x.Data[i*inSize:(i+1)*inSize], c.InC, c.InH, c.InW, c.KH, c.KW, c.Stride, c.Pad, c.OutH, c.OutW)
-		var beta float32 = 1
-		if i == 0 {
-			beta = 0
+	clear(c.W.Grad.Data)
+	for n0 := 0; n0 < n; n0 += cs {
+		cn := min(cs, n-n0)
+		ld := cn * hw
+		for e := 0; e < cn; e++ {
+			i := n0 + e
+			g := dy.Data[i*outSize : (i+1)*outSize]
+			for o := 0; o < c.OutC; o++ {
+				copy(c.yc[o*ld+e*hw:o*ld+(e+1)*hw], g[o*hw:(o+1)*hw])
+			}
+			im2col(c.col[e*hw:], ld, c.x.Data[i*inSize:(i+1)*inSize], c.InC, c.InH, c.InW, c.KH, c.KW, c.Stride, c.Pad, c.OutH, c.OutW)
 		}
-		tensor.Gemm(tensor.NoTrans, tensor.Trans, c.OutC, k, hw, 1, g, hw, c.col, hw, beta, c.W.Grad.Data, k)
+		dyc := c.yc[:c.OutC*ld]
+		tensor.Gemm(tensor.NoTrans, tensor.Trans, c.OutC, k, ld, 1, dyc, ld, c.col, ld, 1, c.W.Grad.Data, k)
 		for o := range db {
 			var s float32
-			for _, v := range g[o*hw : (o+1)*hw] {
+			for _, v := range dyc[o*ld : (o+1)*ld] {
 				s += v
 			}
 			db[o] += s
 		}
 		if needDx {
-			tensor.Gemm(tensor.Trans, tensor.NoTrans, k, hw, c.OutC, 1, c.W.Value.Data, k, g, hw, 0, c.dcol, hw)
-			col2im(c.dx.Data[i*inSize:(i+1)*inSize], c.dcol, c.InC, c.InH, c.InW, c.KH, c.KW, c.Stride, c.Pad, c.OutH, c.OutW)
+			tensor.Gemm(tensor.Trans, tensor.NoTrans, k, ld, c.OutC, 1, c.W.Value.Data, k, dyc, ld, 0, c.dcol, ld)
+			for e := 0; e < cn; e++ {
+				i := n0 + e
+				col2im(c.dx.Data[i*inSize:(i+1)*inSize], c.dcol[e*hw:], ld, c.InC, c.InH, c.InW, c.KH, c.KW, c.Stride, c.Pad, c.OutH, c.OutW)
+			}
 		}
-	}
-	if n == 0 {
-		clear(c.W.Grad.Data)
 	}
 	if !needDx {
 		return nil
@@ -134,15 +167,17 @@ func grow(s []float32, n int) []float32 {
 	return s[:n]
 }
 
-// im2col writes the (C·KH·KW, OH·OW) patch matrix of one (C, H, W) image:
-// col[(c·KH+i)·KW+j][oy·OW+ox] = x[c][oy·s−p+i][ox·s−p+j], 0 outside.
-func im2col(col, x []float32, c, h, w, kh, kw, s, p, oh, ow int) {
+// im2col writes the (C·KH·KW, OH·OW) patch matrix of one (C, H, W) image
+// into col, whose rows are ld apart:
+// col[((c·KH+i)·KW+j)·ld + oy·OW+ox] = x[c][oy·s−p+i][ox·s−p+j], 0 outside.
+func im2col(col []float32, ld int, x []float32, c, h, w, kh, kw, s, p, oh, ow int) {
 	hw := oh * ow
 	for ch := 0; ch < c; ch++ {
 		img := x[ch*h*w : (ch+1)*h*w]
 		for i := 0; i < kh; i++ {
 			for j := 0; j < kw; j++ {
-				row := col[((ch*kh+i)*kw+j)*hw : ((ch*kh+i)*kw+j+1)*hw]
+				r := ((ch*kh+i)*kw + j) * ld
+				row := col[r : r+hw]
 				for oy := 0; oy < oh; oy++ {
 					iy := oy*s - p + i
 					dst := row[oy*ow : (oy+1)*ow]
@@ -166,15 +201,16 @@ func im2col(col, x []float32, c, h, w, kh, kw, s, p, oh, ow int) {
 }
 
 // col2im is im2col's adjoint: it sets x to zero and adds every entry of
-// col back to the pixel it was copied from.
-func col2im(x, col []float32, c, h, w, kh, kw, s, p, oh, ow int) {
+// col (rows ld apart) back to the pixel it was copied from.
+func col2im(x, col []float32, ld int, c, h, w, kh, kw, s, p, oh, ow int) {
 	clear(x[:c*h*w])
 	hw := oh * ow
 	for ch := 0; ch < c; ch++ {
 		img := x[ch*h*w : (ch+1)*h*w]
 		for i := 0; i < kh; i++ {
 			for j := 0; j < kw; j++ {
-				row := col[((ch*kh+i)*kw+j)*hw : ((ch*kh+i)*kw+j+1)*hw]
+				r := ((ch*kh+i)*kw + j) * ld
+				row := col[r : r+hw]
 				for oy := 0; oy < oh; oy++ {
 					iy := oy*s - p + i
 					if iy < 0 || iy >= h {

@@ -44,7 +44,7 @@ func (d *Dense) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	checkIn("Dense", x, d.In)
 	n := x.Rows()
 	d.x = x
-	d.y = tensor.EnsureShape(d.y, n, d.Out)
+	d.y = reuse(d.y, n, d.Out)
 	tensor.Gemm(tensor.NoTrans, tensor.NoTrans, n, d.Out, d.In, 1, x.Data, d.In, d.W.Value.Data, d.Out, 0, d.y.Data, d.Out)
 	tensor.AddRowVector(n, d.Out, d.y.Data, d.Out, d.B.Value.Data)
 	return d.y
@@ -60,7 +60,7 @@ func (d *Dense) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	if !needDx {
 		return nil
 	}
-	d.dx = tensor.EnsureShape(d.dx, n, d.In)
+	d.dx = reuse(d.dx, n, d.In)
 	tensor.Gemm(tensor.NoTrans, tensor.Trans, n, d.In, d.Out, 1, dy.Data, d.Out, d.W.Value.Data, d.Out, 0, d.dx.Data, d.In)
 	return d.dx
 }

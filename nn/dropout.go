@@ -54,7 +54,7 @@ func (d *Dropout) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	if !d.train {
 		return x
 	}
-	d.y = tensor.EnsureShape(d.y, x.Shape...)
+	d.y = reuse(d.y, x.Shape...)
 	n := len(x.Data)
 	if cap(d.mask) < n {
 		d.mask = make([]float32, n)
@@ -90,7 +90,7 @@ func (d *Dropout) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	if !d.train {
 		return dy
 	}
-	d.dx = tensor.EnsureShape(d.dx, d.x.Shape...)
+	d.dx = reuse(d.dx, d.x.Shape...)
 	dx := d.dx.Data[:len(d.mask)]
 	for i, g := range dy.Data[:len(dx)] {
 		dx[i] = g * d.mask[i]

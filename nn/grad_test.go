@@ -172,6 +172,13 @@ func TestGradients(t *testing.T) {
 			gradCheck(t, tc.layer(), tc.x(), tc.train, nil)
 		})
 	}
+	t.Run("Conv2D/chunked", func(t *testing.T) {
+		// 2·9·4·4 = 288 patch values per example: a budget of 600 puts
+		// two of the three examples in a chunk and one in the next.
+		defer func(b int) { colBudget = b }(colBudget)
+		colBudget = 600
+		gradCheck(t, NewConv2D([]int{2, 4, 4}, 3, 3, 1, 1, "he", rng), randTensor(rng, 3, 2, 4, 4), true, nil)
+	})
 	t.Run("Dropout", func(t *testing.T) {
 		d := NewDropout(0.4, 7, 1)
 		state, err := d.MarshalRNG()

@@ -93,21 +93,15 @@ func shapeEq(a, b []int) bool {
 	return true
 }
 
-// ensure returns t reshaped to (n, per...) without allocating when its
-// backing array is large enough.
-func ensure(t *tensor.Tensor, n int, per []int) *tensor.Tensor {
-	switch len(per) {
-	case 1:
-		return tensor.EnsureShape(t, n, per[0])
-	case 2:
-		return tensor.EnsureShape(t, n, per[0], per[1])
-	case 3:
-		return tensor.EnsureShape(t, n, per[0], per[1], per[2])
+// reuse is tensor.EnsureShape that allocates nothing when t already has
+// the shape: EnsureShape's shape argument escapes, so calling it with
+// literal dimensions would put a slice on the heap every step. Here only
+// the slow path copies shape.
+func reuse(t *tensor.Tensor, shape ...int) *tensor.Tensor {
+	if t != nil && shapeEq(t.Shape, shape) {
+		return t
 	}
-	shape := make([]int, 0, len(per)+1)
-	shape = append(shape, n)
-	shape = append(shape, per...)
-	return tensor.EnsureShape(t, shape...)
+	return tensor.EnsureShape(t, append([]int(nil), shape...)...)
 }
 
 // checkIn panics with a clear message when x does not hold (N, in...)

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -38,6 +39,16 @@ func convNaive(c *Conv2D, x []float32, n int) []float32 {
 }
 
 func TestConv2DMatchesNaive(t *testing.T) {
+	for _, budget := range []int{colBudget, 1, 500} {
+		t.Run(fmt.Sprintf("colBudget=%d", budget), func(t *testing.T) {
+			defer func(b int) { colBudget = b }(colBudget)
+			colBudget = budget
+			testConv2DMatchesNaive(t)
+		})
+	}
+}
+
+func testConv2DMatchesNaive(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	for _, tc := range []struct{ c, h, w, o, k, s, p int }{
 		{1, 28, 28, 4, 3, 1, 1}, {3, 9, 7, 5, 3, 2, 1}, {2, 8, 8, 3, 5, 1, 2}, {2, 6, 5, 2, 2, 2, 0}, {1, 4, 4, 1, 4, 1, 0},

@@ -35,8 +35,8 @@ func (l *SoftmaxCrossEntropy) Forward(logits *tensor.Tensor, labels []uint8) (fl
 	if len(labels) != n {
 		return 0, nil, fmt.Errorf("nn: SoftmaxCrossEntropy: %d labels for %d logit rows", len(labels), n)
 	}
-	l.Prob = tensor.EnsureShape(l.Prob, n, k)
-	l.grad = tensor.EnsureShape(l.grad, n, k)
+	l.Prob = reuse(l.Prob, n, k)
+	l.grad = reuse(l.grad, n, k)
 	eps := float64(l.Smoothing)
 	off := eps / float64(k)
 	invN := 1 / float64(max(n, 1))
@@ -81,7 +81,7 @@ func (l *SoftmaxCrossEntropy) Forward(logits *tensor.Tensor, labels []uint8) (fl
 // needed, and returns it: the probabilities a model's logits stand for.
 func Softmax(dst, logits *tensor.Tensor) *tensor.Tensor {
 	n, k := logits.Rows(), logits.Cols()
-	dst = tensor.EnsureShape(dst, n, k)
+	dst = reuse(dst, n, k)
 	tensor.SoftmaxRows(n, k, dst.Data, logits.Data)
 	return dst
 }

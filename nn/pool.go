@@ -35,7 +35,7 @@ func (m *MaxPool2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	plane, oplane := m.InH*m.InW, m.OutH*m.OutW
 	checkIn("MaxPool2D", x, m.C*plane)
 	n := x.Rows()
-	m.y = tensor.EnsureShape(m.y, n, m.C, m.OutH, m.OutW)
+	m.y = reuse(m.y, n, m.C, m.OutH, m.OutW)
 	total := n * m.C * oplane
 	if cap(m.arg) < total {
 		m.arg = make([]int32, total)
@@ -76,7 +76,7 @@ func (m *MaxPool2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 		return nil
 	}
 	plane, oplane := m.InH*m.InW, m.OutH*m.OutW
-	m.dx = tensor.EnsureShape(m.dx, m.xs...)
+	m.dx = reuse(m.dx, m.xs...)
 	clear(m.dx.Data)
 	np := len(m.arg) / max(oplane, 1)
 	for p := 0; p < np; p++ {

@@ -1,0 +1,137 @@
+package nn
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/rakam-ml/rakam/tensor"
+)
+
+// benchSpecs are the zoo's architectures (study.Zoo holds the originals;
+// study imports nn, so they are repeated here).
+var benchSpecs = []struct {
+	name string
+	spec Spec
+}{
+	{"baseline", Spec{Input: []int{784}, Layers: []LayerSpec{{Kind: "Dense", Units: 128}, {Kind: "ReLU"}, {Kind: "Dense", Units: 10}}}},
+	{"advanced", Spec{Input: []int{784}, Layers: []LayerSpec{
+		{Kind: "Dense", Units: 128}, {Kind: "BatchNorm"}, {Kind: "ReLU"}, {Kind: "Dropout", Rate: 0.2},
+		{Kind: "Dense", Units: 64}, {Kind: "BatchNorm"}, {Kind: "ReLU"}, {Kind: "Dropout", Rate: 0.2},
+		{Kind: "Dense", Units: 10},
+	}}},
+	{"cnn", Spec{Input: []int{1, 28, 28}, Layers: []LayerSpec{
+		{Kind: "Conv2D", Filters: 16, Kernel: 3, Pad: 1}, {Kind: "BatchNorm"}, {Kind: "ReLU"}, {Kind: "MaxPool2D"},
+		{Kind: "Conv2D", Filters: 32, Kernel: 3, Pad: 1}, {Kind: "BatchNorm"}, {Kind: "ReLU"}, {Kind: "MaxPool2D"},
+		{Kind: "Flatten"}, {Kind: "Dense", Units: 128}, {Kind: "BatchNorm"}, {Kind: "ReLU"}, {Kind: "Dropout", Rate: 0.25},
+		{Kind: "Dense", Units: 10},
+	}}},
+}
+
+func mnistLikeBatch(n int) (*tensor.Tensor, []uint8) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	x := tensor.New(n, 784)
+	for i := range x.Data {
+		if rng.IntN(5) == 0 {
+			x.Data[i] = rng.Float32()
+		}
+	}
+	labels := make([]uint8, n)
+	for i := range labels {
+		labels[i] = uint8(rng.IntN(10))
+	}
+	return x, labels
+}
+
+// TestTrainStepAllocs checks that a training step allocates nothing once
+// the first batch of a size has gone through (nn's share: the tensor
+// kernels underneath are included, so a regression there shows here too).
+func TestTrainStepAllocs(t *testing.T) {
+	for _, bs := range benchSpecs {
+		t.Run(bs.name, func(t *testing.T) {
+			m, err := Build(bs.spec, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			x, labels := mnistLikeBatch(8)
+			var loss SoftmaxCrossEntropy
+			step := func() {
+				_, g, err := loss.Forward(m.Forward(x, true), labels)
+				if err != nil {
+					t.Fatal(err)
+				}
+				m.Backward(g)
+				m.Forward(x, false)
+			}
+			step()
+			if a := testing.AllocsPerRun(3, step); a != 0 {
+				t.Errorf("%s: %v allocations per training step after warm-up; want 0", bs.name, a)
+			}
+		})
+	}
+}
+
+// BenchmarkTrainStep times forward, loss and backward of one batch of 128
+// (the optimiser step is optim's).
+func BenchmarkTrainStep(b *testing.B) {
+	for _, bs := range benchSpecs {
+		b.Run(fmt.Sprintf("%s/batch=128", bs.name), func(b *testing.B) {
+			m, _ := Build(bs.spec, 1)
+			x, labels := mnistLikeBatch(128)
+			var loss SoftmaxCrossEntropy
+			b.ReportAllocs()
+			for b.Loop() {
+				_, g, _ := loss.Forward(m.Forward(x, true), labels)
+				m.Backward(g)
+			}
+			b.ReportMetric(float64(128*b.N)/b.Elapsed().Seconds(), "images/s")
+		})
+	}
+}
+
+// BenchmarkInference times eval-mode forward passes over batches of 1000.
+func BenchmarkInference(b *testing.B) {
+	for _, bs := range benchSpecs {
+		b.Run(fmt.Sprintf("%s/batch=1000", bs.name), func(b *testing.B) {
+			m, _ := Build(bs.spec, 1)
+			x, _ := mnistLikeBatch(1000)
+			b.ReportAllocs()
+			for b.Loop() {
+				m.Forward(x, false)
+			}
+			b.ReportMetric(float64(1000*b.N)/b.Elapsed().Seconds(), "images/s")
+		})
+	}
+}
+
+// BenchmarkLayers times each layer kind's forward and backward on an
+// MNIST-sized batch of 128.
+func BenchmarkLayers(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	cases := []struct {
+		name string
+		l    Layer
+		in   []int
+	}{
+		{"Dense784x128", NewDense(784, 128, "glorot", rng), []int{784}},
+		{"Conv2D1to16", NewConv2D([]int{1, 28, 28}, 16, 3, 1, 1, "he", rng), []int{1, 28, 28}},
+		{"Conv2D16to32", NewConv2D([]int{16, 14, 14}, 32, 3, 1, 1, "he", rng), []int{16, 14, 14}},
+		{"MaxPool2D", NewMaxPool2D([]int{16, 28, 28}, 2, 2), []int{16, 28, 28}},
+		{"BatchNormConv", NewBatchNorm([]int{16, 28, 28}, 1e-5, 0.1), []int{16, 28, 28}},
+		{"BatchNormDense", NewBatchNorm([]int{128}, 1e-5, 0.1), []int{128}},
+		{"Dropout", NewDropout(0.2, 1, 1), []int{128}},
+		{"ReLU", &ReLU{}, []int{16, 28, 28}},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			x := randTensor(rng, append([]int{128}, c.in...)...)
+			y := c.l.Forward(x, true)
+			dy := randTensor(rng, y.Shape...)
+			b.ReportAllocs()
+			for b.Loop() {
+				c.l.Forward(x, true)
+				c.l.Backward(dy, true)
+			}
+		})
+	}
+}
