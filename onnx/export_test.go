@@ -17,19 +17,52 @@ import (
 	"github.com/rakam-ml/rakam/nn"
 	"github.com/rakam-ml/rakam/onnx"
 	"github.com/rakam-ml/rakam/onnx/onnxpb"
+	"github.com/rakam-ml/rakam/study"
 	"github.com/rakam-ml/rakam/tensor"
 )
 
-// wantOps is the operator sequence each test model must export to.
-var wantOps = map[string]string{
-	"baseline":              "Flatten Gemm Relu Gemm Softmax",
-	"dropout":               "Flatten Gemm Relu Gemm Softmax",
-	"batchnorm":             "Flatten Gemm BatchNormalization Relu Gemm Softmax",
-	"advanced":              "Flatten Gemm BatchNormalization Relu Gemm BatchNormalization Relu Gemm Softmax",
-	"cnn":                   "Conv BatchNormalization Relu MaxPool Conv BatchNormalization Relu MaxPool Flatten Gemm Relu Gemm Softmax",
-	"activations":           "Flatten Gemm LeakyRelu Gemm Tanh Gemm Sigmoid Gemm Div Erf Add Mul Mul Gemm Softmax",
-	"strided-conv-to-dense": "Conv Div Erf Add Mul Mul MaxPool BatchNormalization Flatten Gemm Softmax",
-	"untrained-2d-input":    "Reshape Flatten Gemm BatchNormalization LeakyRelu Gemm Softmax",
+// wantOps returns the operator sequence a model must export to, from its
+// Spec: the ONNX mapping written down independently of the exporter.
+func wantOps(spec nn.Spec) string {
+	var ops []string
+	switch len(spec.Input) {
+	case 1:
+		ops = append(ops, "Flatten")
+	case 2:
+		ops = append(ops, "Reshape")
+	}
+	rank := len(spec.Input)
+	for _, l := range spec.Layers {
+		switch l.Kind {
+		case "Dense":
+			if rank != 1 {
+				ops = append(ops, "Flatten")
+			}
+			ops = append(ops, "Gemm")
+			rank = 1
+		case "Conv2D":
+			ops = append(ops, "Conv")
+		case "MaxPool2D":
+			ops = append(ops, "MaxPool")
+		case "BatchNorm":
+			ops = append(ops, "BatchNormalization")
+		case "Dropout":
+		case "ReLU":
+			ops = append(ops, "Relu")
+		case "LeakyReLU":
+			ops = append(ops, "LeakyRelu")
+		case "Tanh", "Sigmoid":
+			ops = append(ops, l.Kind)
+		case "GELU":
+			ops = append(ops, "Div", "Erf", "Add", "Mul", "Mul")
+		case "Flatten":
+			ops = append(ops, "Flatten")
+			rank = 1
+		default:
+			ops = append(ops, "?"+l.Kind)
+		}
+	}
+	return strings.Join(append(ops, "Softmax"), " ")
 }
 
 // decode exports m and reads the bytes back with the generated types.
@@ -129,8 +162,8 @@ func TestExportStructure(t *testing.T) {
 			for _, n := range g.Node {
 				ops = append(ops, n.OpType)
 			}
-			if got := strings.Join(ops, " "); got != wantOps[tm.name] {
-				t.Errorf("operators = %s\nwant        %s", got, wantOps[tm.name])
+			if got, want := strings.Join(ops, " "), wantOps(tm.spec); got != want {
+				t.Errorf("operators = %s\nwant        %s", got, want)
 			}
 
 			// Well-formed: every node reads only the input, initializers
@@ -251,12 +284,15 @@ func toInt64(v []int) []int64 {
 }
 
 func TestExportIsDeterministic(t *testing.T) {
-	tm := testModels()[4] // cnn
-	a, err := nn.Build(tm.spec, 3)
+	z, err := study.ZooByName("cnn")
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := nn.Build(tm.spec, 3)
+	a, err := nn.Build(z.Spec, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := nn.Build(z.Spec, 3)
 	meta := map[string]string{"z": "1", "a": "2", "m": "3"}
 	ba, err := onnx.Marshal(a, onnx.Options{Metadata: meta})
 	if err != nil {
@@ -362,5 +398,22 @@ func TestWriteFileKeepsOldFileOnError(t *testing.T) {
 	}
 	if err := onnx.WriteFile(filepath.Join(path, "sub", "x.onnx"), m, onnx.Options{}); err == nil {
 		t.Error("WriteFile into a missing directory succeeded")
+	}
+}
+
+func BenchmarkMarshalCNN(b *testing.B) {
+	z, err := study.ZooByName("cnn")
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := nn.Build(z.Spec, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := onnx.Marshal(m, onnx.Options{}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

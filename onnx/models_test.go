@@ -7,6 +7,8 @@ import (
 
 	"github.com/rakam-ml/rakam/mnist"
 	"github.com/rakam-ml/rakam/nn"
+	"github.com/rakam-ml/rakam/optim"
+	"github.com/rakam-ml/rakam/study"
 	"github.com/rakam-ml/rakam/tensor"
 )
 
@@ -16,6 +18,8 @@ type testModel struct {
 	name  string
 	spec  nn.Spec
 	steps int
+	optim string  // optimiser name for optim.ByName
+	lr    float64 // its learning rate
 }
 
 func dense(units int) nn.LayerSpec { return nn.LayerSpec{Kind: "Dense", Units: units} }
@@ -29,30 +33,29 @@ func conv(filters, kernel, stride, pad int) nn.LayerSpec {
 
 var flat = []int{784}
 
-// testModels covers the architectures of the study's zoo (the seed's
-// table: baseline, dropout, batch normalisation, advanced, and the CNN)
-// and every other layer kind and input shape the exporter handles.
+// testModels returns every model of the study's zoo, each trained briefly
+// (so that probabilities are confident and BatchNorm's running statistics
+// come from data), plus models that cover the layer kinds and input shapes
+// the zoo does not use.
 func testModels() []testModel {
-	return []testModel{
-		{"baseline", nn.Spec{Input: flat, Layers: []nn.LayerSpec{dense(128), kind("ReLU"), dense(10)}}, 150},
-		{"dropout", nn.Spec{Input: flat, Layers: []nn.LayerSpec{dense(128), kind("ReLU"), dropout(0.2), dense(10)}}, 150},
-		{"batchnorm", nn.Spec{Input: flat, Layers: []nn.LayerSpec{dense(128), kind("BatchNorm"), kind("ReLU"), dense(10)}}, 150},
-		{"advanced", nn.Spec{Input: flat, Layers: []nn.LayerSpec{
-			dense(128), kind("BatchNorm"), kind("ReLU"), dropout(0.2),
-			dense(64), kind("BatchNorm"), kind("ReLU"), dropout(0.2), dense(10)}}, 150},
-		{"cnn", nn.Spec{Input: []int{1, 28, 28}, Layers: []nn.LayerSpec{
-			conv(16, 3, 1, 1), kind("BatchNorm"), kind("ReLU"), kind("MaxPool2D"),
-			conv(32, 3, 1, 1), kind("BatchNorm"), kind("ReLU"), kind("MaxPool2D"),
-			kind("Flatten"), dense(64), kind("ReLU"), dropout(0.3), dense(10)}}, 40},
-		{"activations", nn.Spec{Input: flat, Layers: []nn.LayerSpec{
-			dense(64), {Kind: "LeakyReLU", Alpha: 0.1}, dense(48), kind("Tanh"),
-			dense(32), kind("Sigmoid"), dense(24), kind("GELU"), dense(10)}}, 150},
-		{"strided-conv-to-dense", nn.Spec{Input: []int{1, 28, 28}, Layers: []nn.LayerSpec{
-			conv(6, 5, 2, 2), kind("GELU"), {Kind: "MaxPool2D", Kernel: 3, Stride: 2}, kind("BatchNorm"),
-			dense(10)}}, 40},
-		{"untrained-2d-input", nn.Spec{Input: []int{28, 28}, Layers: []nn.LayerSpec{
-			kind("Flatten"), dense(32), kind("BatchNorm"), {Kind: "LeakyReLU"}, dense(10)}}, 0},
+	var ms []testModel
+	for _, z := range study.Zoo() {
+		steps := 150
+		if len(z.Spec.Input) == 3 {
+			steps = 40 // convolutions cost more per step
+		}
+		ms = append(ms, testModel{z.Name, z.Spec, steps, z.Optimizer, z.LR})
 	}
+	return append(ms,
+		testModel{"activations", nn.Spec{Input: flat, Layers: []nn.LayerSpec{
+			dense(64), {Kind: "LeakyReLU", Alpha: 0.1}, dense(48), kind("Tanh"),
+			dense(32), kind("Sigmoid"), dense(24), kind("GELU"), dense(10)}}, 150, "adam", 1e-3},
+		testModel{"strided-conv-to-dense", nn.Spec{Input: []int{1, 28, 28}, Layers: []nn.LayerSpec{
+			conv(6, 5, 2, 2), kind("GELU"), {Kind: "MaxPool2D", Kernel: 3, Stride: 2}, kind("BatchNorm"),
+			dense(10)}}, 40, "adam", 1e-3},
+		testModel{"untrained-2d-input", nn.Spec{Input: []int{28, 28}, Layers: []nn.LayerSpec{
+			kind("Flatten"), dense(32), kind("BatchNorm"), {Kind: "LeakyReLU"}, dense(10)}}, 0, "", 0},
+	)
 }
 
 var (
@@ -93,8 +96,8 @@ func pixels(s *mnist.Set, from, n int) []float32 {
 	return out
 }
 
-// buildModel builds tm with a fixed seed and trains it with plain SGD on
-// MNIST for tm.steps batches of 64, so that probabilities are confident and
+// buildModel builds tm with a fixed seed and trains it with its optimiser
+// on MNIST for tm.steps batches of 64, so that probabilities are confident and
 // BatchNorm's running statistics are real ones. Gamma and beta are then
 // drawn at random so that the affine part of BatchNorm is not the identity
 // either.
@@ -107,7 +110,16 @@ func buildModel(t testing.TB, tm testModel, train *mnist.Set) *nn.Sequential {
 	const batch = 64
 	var loss nn.SoftmaxCrossEntropy
 	rng := rand.New(rand.NewPCG(7, 7))
-	lr := float32(0.05)
+	var opt optim.Optimizer
+	var params []optim.Param
+	if tm.steps > 0 {
+		if opt, err = optim.ByName(tm.optim, tm.lr); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range m.Params() {
+			params = append(params, optim.Param{Name: p.Name, Value: p.Value.Data, Grad: p.Grad.Data})
+		}
+	}
 	for step := 0; step < tm.steps; step++ {
 		from := int(rng.Uint64N(uint64(train.N - batch)))
 		x := tensor.FromSlice(pixels(train, from, batch), batch, 784)
@@ -117,10 +129,8 @@ func buildModel(t testing.TB, tm testModel, train *mnist.Set) *nn.Sequential {
 			t.Fatal(err)
 		}
 		m.Backward(dy)
-		for _, p := range m.Params() {
-			for i, g := range p.Grad.Data {
-				p.Value.Data[i] -= lr * g
-			}
+		if err := opt.Step(params); err != nil {
+			t.Fatal(err)
 		}
 	}
 	if tm.steps == 0 {
