@@ -137,6 +137,7 @@ func ScheduleNames() []string {
 func ParseSchedule(spec string) (ScheduleSpec, error) {
 	name, rest, hasRest := strings.Cut(strings.TrimSpace(spec), ":")
 	name = strings.ToLower(strings.TrimSpace(name))
+	name = strings.NewReplacer("-", "", "_", "").Replace(name) // "one-cycle", "one_cycle"
 	if name == "" {
 		name = "constant"
 	}

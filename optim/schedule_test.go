@@ -57,6 +57,7 @@ func TestParseSchedule(t *testing.T) {
 		{"cosine", 20, []float64{0.05}},
 		{"cosine:warmup=1", 0, []float64{0.01}},
 		{"onecycle", 0, []float64{0.004}},
+		{"one-cycle", 0, []float64{0.004}},
 	}
 	for _, tc := range good {
 		spec, err := ParseSchedule(tc.spec)

@@ -38,6 +38,9 @@ type Config struct {
 	// ctx is cancelled.
 	CheckpointDir   string
 	CheckpointEvery int
+	// InterruptDir receives a checkpoint when ctx is cancelled and
+	// CheckpointDir is empty, so an interrupted run can always resume.
+	InterruptDir string
 	// Resume continues the run a checkpoint describes. The model, loader
 	// and configuration must be built as they were for the original run.
 	Resume *Checkpoint
@@ -258,9 +261,11 @@ func Fit(ctx context.Context, model *nn.Sequential, loader *data.Loader, val *mn
 	if valBatch <= 0 {
 		valBatch = 1000
 	}
-	if cfg.CheckpointDir != "" {
-		if err := checkDir(cfg.CheckpointDir); err != nil {
-			return nil, err
+	for _, dir := range []string{cfg.CheckpointDir, cfg.InterruptDir} {
+		if dir != "" {
+			if err := checkDir(dir); err != nil {
+				return nil, err
+			}
 		}
 	}
 	t := newTrainer(model, &cfg, cfg.Smoothing)
@@ -283,18 +288,20 @@ func Fit(ctx context.Context, model *nn.Sequential, loader *data.Loader, val *mn
 	nb := loader.NumBatches()
 	ev.emit("train_begin", map[string]any{"epochs": cfg.Epochs, "batches_per_epoch": nb,
 		"batch_size": loader.BatchSize(), "params": model.NumParams(), "optimizer": cfg.Optimizer.Name(), "lr": t.base})
+	var saveTo func(string) error
 	bar := newProgress(cfg.Progress, cfg.Epochs, nb, loader.BatchSize())
-	save := func() error {
-		if cfg.CheckpointDir == "" {
+	save := func() error { return saveTo(cfg.CheckpointDir) }
+	saveTo = func(dir string) error {
+		if dir == "" {
 			return nil
 		}
 		if name := finiteWeights(model); name != "" {
 			return &DivergenceError{Epoch: t.epoch + 1, Batch: t.batch, LR: cfg.Optimizer.LR(), What: name}
 		}
-		if err := writeCheckpoint(cfg.CheckpointDir, t, run, cfg.Callbacks, cfg.Meta); err != nil {
+		if err := writeCheckpoint(dir, t, run, cfg.Callbacks, cfg.Meta); err != nil {
 			return err
 		}
-		ev.emit("checkpoint", map[string]any{"dir": cfg.CheckpointDir, "epoch": t.epoch + 1, "batch": t.batch})
+		ev.emit("checkpoint", map[string]any{"dir": dir, "epoch": t.epoch + 1, "batch": t.batch})
 		return nil
 	}
 	for t.epoch < cfg.Epochs && !run.Stop {
@@ -307,11 +314,15 @@ func Fit(ctx context.Context, model *nn.Sequential, loader *data.Loader, val *mn
 				t.epochSeconds += time.Since(start).Seconds()
 				bar.clear()
 				ie := &InterruptedError{Epoch: t.epoch + 1, Batch: t.batch}
-				if cfg.CheckpointDir != "" {
-					if err := save(); err != nil {
+				dir := cfg.CheckpointDir
+				if dir == "" {
+					dir = cfg.InterruptDir
+				}
+				if dir != "" {
+					if err := saveTo(dir); err != nil {
 						return hist, fmt.Errorf("train: interrupted, and the checkpoint failed: %w", err)
 					}
-					ie.Checkpoint = cfg.CheckpointDir
+					ie.Checkpoint = dir
 				}
 				ev.emit("interrupted", map[string]any{"epoch": t.epoch + 1, "batch": t.batch, "checkpoint": ie.Checkpoint})
 				return hist, ie
