@@ -46,9 +46,11 @@ func BenchmarkKernels(b *testing.B) {
 
 func BenchmarkTune(b *testing.B) {
 	for _, s := range [][3]int{{128, 784, 128}, {1024, 1024, 1024}} {
-		b.Run(fmt.Sprintf("%dx%dx%d", s[0], s[1], s[2]), func(b *testing.B) {
-			withThreads(b, 1)
-			benchShape(b, false, false, s[0], s[1], s[2])
-		})
+		for _, th := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%dx%dx%d/threads=%d", s[0], s[1], s[2], th), func(b *testing.B) {
+				withThreads(b, th)
+				benchShape(b, false, false, s[0], s[1], s[2])
+			})
+		}
 	}
 }

@@ -1,0 +1,140 @@
+package tensor
+
+import "fmt"
+
+// ConvOut returns the output size of a convolution or pooling window of
+// size k over in values with the given stride and zero padding on both
+// sides: (in + 2·pad − k)/stride + 1, or 0 when the window does not fit.
+func ConvOut(in, k, stride, pad int) int {
+	if stride < 1 || k < 1 || in+2*pad < k {
+		return 0
+	}
+	return (in+2*pad-k)/stride + 1
+}
+
+// Im2Col lowers one (C, H, W) image x (NCHW, one example) to its patch
+// matrix so that a convolution becomes one Gemm: row (c·KH+i)·KW+j of col,
+// which starts at col[((c·KH+i)·KW+j)·ld], holds for every output position
+// (oy, ox) the input pixel x[c][oy·stride−pad+i][ox·stride−pad+j], or 0 in
+// the padding:
+//
+//	col[((c·KH+i)·KW+j)·ld + oy·OW + ox]
+//
+// with OH = ConvOut(h, kh, stride, pad) and OW = ConvOut(w, kw, stride, pad).
+// ld ≥ OH·OW lets a caller put several examples side by side (example e at
+// column offset e·OH·OW) and run a single Gemm for a whole batch.
+func Im2Col(col []float32, ld int, x []float32, c, h, w, kh, kw, stride, pad int) {
+	oh, ow := ConvOut(h, kh, stride, pad), ConvOut(w, kw, stride, pad)
+	checkConv("Im2Col", col, ld, x, c, h, w, kh, kw, stride, pad, oh, ow)
+	hw := oh * ow
+	for ch := 0; ch < c; ch++ {
+		img := x[ch*h*w : (ch+1)*h*w]
+		for i := 0; i < kh; i++ {
+			for j := 0; j < kw; j++ {
+				r := ((ch*kh+i)*kw + j) * ld
+				row := col[r : r+hw]
+				lo, hi := validCols(j, stride, pad, w, ow)
+				for oy := 0; oy < oh; oy++ {
+					dst := row[oy*ow : (oy+1)*ow]
+					iy := oy*stride - pad + i
+					if iy < 0 || iy >= h || lo >= hi {
+						clear(dst)
+						continue
+					}
+					src := img[iy*w : (iy+1)*w]
+					clear(dst[:lo])
+					if stride == 1 {
+						copy(dst[lo:hi], src[lo-pad+j:hi-pad+j])
+					} else {
+						ix := lo*stride - pad + j
+						for ox := lo; ox < hi; ox++ {
+							dst[ox] = src[ix]
+							ix += stride
+						}
+					}
+					clear(dst[hi:])
+				}
+			}
+		}
+	}
+}
+
+// Col2Im is the adjoint of Im2Col, the input gradient of a convolution: it
+// sets x to zero and adds every entry of col back to the pixel Im2Col copied
+// it from (padding entries are dropped). The arguments mean what they mean
+// for Im2Col. Sums run in a fixed order, so results are deterministic.
+func Col2Im(x, col []float32, ld int, c, h, w, kh, kw, stride, pad int) {
+	oh, ow := ConvOut(h, kh, stride, pad), ConvOut(w, kw, stride, pad)
+	checkConv("Col2Im", col, ld, x, c, h, w, kh, kw, stride, pad, oh, ow)
+	clear(x[:c*h*w])
+	hw := oh * ow
+	for ch := 0; ch < c; ch++ {
+		img := x[ch*h*w : (ch+1)*h*w]
+		for i := 0; i < kh; i++ {
+			for j := 0; j < kw; j++ {
+				r := ((ch*kh+i)*kw + j) * ld
+				row := col[r : r+hw]
+				lo, hi := validCols(j, stride, pad, w, ow)
+				if lo >= hi {
+					continue
+				}
+				for oy := 0; oy < oh; oy++ {
+					iy := oy*stride - pad + i
+					if iy < 0 || iy >= h {
+						continue
+					}
+					dst := img[iy*w : (iy+1)*w]
+					src := row[oy*ow+lo : oy*ow+hi]
+					if stride == 1 {
+						d := dst[lo-pad+j : hi-pad+j]
+						d = d[:len(src)]
+						for k, v := range src {
+							d[k] += v
+						}
+					} else {
+						ix := lo*stride - pad + j
+						for _, v := range src {
+							dst[ix] += v
+							ix += stride
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// validCols returns the range [lo, hi) of output columns ox whose input
+// column ox·stride−pad+j lies inside [0, w).
+func validCols(j, stride, pad, w, ow int) (lo, hi int) {
+	// ox·stride ≥ pad−j  ⇔  ox ≥ ceil((pad−j)/stride)
+	if d := pad - j; d > 0 {
+		lo = (d + stride - 1) / stride
+	}
+	// ox·stride ≤ w−1+pad−j  ⇔  ox ≤ floor((w−1+pad−j)/stride)
+	if d := w - 1 + pad - j; d >= 0 {
+		hi = d/stride + 1
+	}
+	hi = min(hi, ow)
+	lo = min(lo, hi)
+	return lo, hi
+}
+
+func checkConv(name string, col []float32, ld int, x []float32, c, h, w, kh, kw, stride, pad, oh, ow int) {
+	if c < 0 || h < 0 || w < 0 || kh < 1 || kw < 1 || stride < 1 || pad < 0 {
+		panic(fmt.Sprintf("tensor: %s: bad geometry c=%d h=%d w=%d kernel %dx%d stride %d pad %d", name, c, h, w, kh, kw, stride, pad))
+	}
+	if len(x) < c*h*w {
+		panic(fmt.Sprintf("tensor: %s: image has %d values, need %d", name, len(x), c*h*w))
+	}
+	rows, hw := c*kh*kw, oh*ow
+	if rows == 0 || hw == 0 {
+		return
+	}
+	if ld < hw {
+		panic(fmt.Sprintf("tensor: %s: ld=%d < %d output positions", name, ld, hw))
+	}
+	if len(col) < (rows-1)*ld+hw {
+		panic(fmt.Sprintf("tensor: %s: col has %d values, need %d", name, len(col), (rows-1)*ld+hw))
+	}
+}

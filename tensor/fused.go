@@ -1,0 +1,78 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+)
+
+// AddBiasReLU sets x[i][j] = max(x[i][j] + bias[j], 0) over the m×n matrix
+// x (row stride ldx) in one pass: AddRowVector followed by ReLU without a
+// second sweep over memory. Like ReLU, a NaN sum becomes 0.
+func AddBiasReLU(m, n int, x []float32, ldx int, bias []float32) {
+	if len(bias) < n {
+		panic(fmt.Sprintf("tensor: AddBiasReLU: bias has %d values, need %d", len(bias), n))
+	}
+	if m > 0 && n > 0 && len(x) < (m-1)*ldx+n {
+		panic(fmt.Sprintf("tensor: AddBiasReLU: x has %d values, need %d", len(x), (m-1)*ldx+n))
+	}
+	b := bias[:n]
+	for i := 0; i < m; i++ {
+		row := x[i*ldx : i*ldx+n]
+		row = row[:len(b)]
+		for j, v := range row {
+			if s := v + b[j]; s > 0 {
+				row[j] = s
+			} else {
+				row[j] = 0
+			}
+		}
+	}
+}
+
+// SoftmaxCrossEntropy is the output layer of a classifier in one pass. For
+// the m×n logits z (contiguous rows) and labels, it returns the mean over
+// rows of −log softmax(z_i)[label_i], computed as logsumexp(z_i) − z_i[label_i]
+// in float64 (no clamping is needed, unlike CrossEntropy on probabilities),
+// and writes the gradient of that mean with respect to the logits:
+//
+//	dz[i][j] = (softmax(z_i)[j] − [j == label_i]) / m
+//
+// dz may be the same slice as z. It panics on a label ≥ n.
+func SoftmaxCrossEntropy(m, n int, dz, z []float32, labels []uint8) float64 {
+	if len(labels) < m || len(z) < m*n || len(dz) < m*n {
+		panic(fmt.Sprintf("tensor: SoftmaxCrossEntropy: %d rows of %d need %d labels and %d values, have %d, z=%d, dz=%d", m, n, m, m*n, len(labels), len(z), len(dz)))
+	}
+	if m == 0 {
+		return 0
+	}
+	inv := 1 / float32(m)
+	var loss float64
+	for i := 0; i < m; i++ {
+		zr := z[i*n : i*n+n]
+		dr := dz[i*n : i*n+n]
+		l := int(labels[i])
+		if l >= n {
+			panic(fmt.Sprintf("tensor: SoftmaxCrossEntropy: label %d out of range for %d classes", l, n))
+		}
+		mx := float32(math.Inf(-1))
+		for _, v := range zr {
+			if v > mx {
+				mx = v
+			}
+		}
+		zl := zr[l]
+		var sum float64
+		for j, v := range zr {
+			e := math.Exp(float64(v - mx))
+			dr[j] = float32(e)
+			sum += e
+		}
+		loss += math.Log(sum) + float64(mx) - float64(zl)
+		scale := float32(1/sum) * inv
+		for j := range dr {
+			dr[j] *= scale
+		}
+		dr[l] -= inv
+	}
+	return loss / float64(m)
+}
