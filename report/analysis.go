@@ -669,8 +669,13 @@ func speedFinding(p *prepared) string {
 	if fast == nil || fast == slow {
 		return ""
 	}
-	return fmt.Sprintf("Training took from %s s (%s, %s) to %s s (%s, %s), %.0f times longer.",
-		seconds(fast.TrainSeconds), fast.Name, pct(fast.TestAccuracy), seconds(slow.TrainSeconds), slow.Name, pct(slow.TestAccuracy), slow.TrainSeconds/fast.TrainSeconds)
+	ratio := slow.TrainSeconds / fast.TrainSeconds
+	times := fmt.Sprintf("%.0f times as long", ratio)
+	if ratio < 10 {
+		times = fmt.Sprintf("%.1f times as long", ratio)
+	}
+	return fmt.Sprintf("Training took from %s s (%s, %s) to %s s (%s, %s), %s.",
+		seconds(fast.TrainSeconds), fast.Name, pct(fast.TestAccuracy), seconds(slow.TrainSeconds), slow.Name, pct(slow.TestAccuracy), times)
 }
 
 func joinAnd(s []string) string {

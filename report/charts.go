@@ -144,12 +144,18 @@ func charts(p *prepared) ([]chart, error) {
 		}
 		return nil
 	}
+	used := map[string]bool{}
 	for i := range p.Rows {
 		r := &p.Rows[i]
 		if len(r.History) == 0 {
 			continue
 		}
+		// Distinct names can share a slug ("cnn aug", "cnn-aug"); number them.
 		id := "curves-" + slug(r.Name)
+		for n := 2; used[id]; n++ {
+			id = fmt.Sprintf("curves-%s-%d", slug(r.Name), n)
+		}
+		used[id] = true
 		c, err := historyChart(p, r, id)
 		if err := addErr(id, c, err); err != nil {
 			return nil, err

@@ -79,15 +79,15 @@ func makeRow(s spec, seed uint64) results.Model {
 	sum := c.Summarize()
 	r := results.Model{Name: s.name, Model: s.model, Optimizer: s.opt, Regularization: s.reg, Params: s.params,
 		Epochs: s.epochs, TrainSeconds: s.seconds, ImagesPerSecond: 50000 * float64(s.epochs) / s.seconds}
-	r.SetTest(sum, -math.Log(sum.Accuracy)*0.9)
+	r.SetTest(sum, 3*(1-sum.Accuracy)+0.005)
 	for e := 1; e <= s.epochs; e++ {
 		f := float64(e-1) / float64(max(s.epochs-1, 1))
 		ease := 1 - math.Pow(1-f, 2.5) // fast early progress, then a plateau
 		val := s.startVal + (s.endVal-s.startVal)*ease
 		train := s.startVal - 0.01 + (s.trainEnd-s.startVal+0.01)*ease
-		vloss := -math.Log(val) * 1.1
+		vloss := -math.Log(val) * 3
 		if s.overfitFrom > 0 && e > s.overfitFrom {
-			vloss = -math.Log(s.startVal+(s.endVal-s.startVal)*(1-math.Pow(1-float64(s.overfitFrom-1)/float64(s.epochs-1), 2.5)))*1.1 + 0.012*float64(e-s.overfitFrom)
+			vloss = -math.Log(s.startVal+(s.endVal-s.startVal)*(1-math.Pow(1-float64(s.overfitFrom-1)/float64(s.epochs-1), 2.5)))*3 + 0.015*float64(e-s.overfitFrom)
 		}
 		lr := 0.001
 		if s.opt == "sgd" || s.opt == "minibatch-gd" {
@@ -96,7 +96,7 @@ func makeRow(s spec, seed uint64) results.Model {
 		if s.name == "cnn-cosine" {
 			lr = 0.001 * 0.5 * (1 + math.Cos(math.Pi*float64(e-1)/float64(s.epochs)))
 		}
-		r.History = append(r.History, results.Epoch{Epoch: e, TrainLoss: -math.Log(train) * 1.05, TrainAccuracy: train,
+		r.History = append(r.History, results.Epoch{Epoch: e, TrainLoss: -math.Log(train) * 2.6, TrainAccuracy: train,
 			ValLoss: vloss, ValAccuracy: val, LR: lr, Seconds: s.seconds / float64(s.epochs)})
 		r.SecondsPerEpoch = append(r.SecondsPerEpoch, s.seconds/float64(s.epochs))
 	}
