@@ -1,0 +1,392 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/rakam-ml/rakam/data"
+	"github.com/rakam-ml/rakam/internal/atomicfile"
+	"github.com/rakam-ml/rakam/mnist"
+	"github.com/rakam-ml/rakam/nn"
+	"github.com/rakam-ml/rakam/optim"
+	"github.com/rakam-ml/rakam/results"
+	"github.com/rakam-ml/rakam/study"
+	"github.com/rakam-ml/rakam/tensor"
+	"github.com/rakam-ml/rakam/train"
+)
+
+func init() {
+	register(&command{name: "train", summary: "train a model of the zoo and save it (safetensors)", run: runTrain})
+}
+
+// trainOptions are the flags that decide a training run. They are stored
+// in checkpoints (as JSON) so that --resume rebuilds exactly the same run.
+type trainOptions struct {
+	Model           string  `json:"model"`
+	Epochs          int     `json:"epochs"`
+	Batch           int     `json:"batch"`
+	LR              float64 `json:"lr"`
+	Optimizer       string  `json:"optimizer"`
+	Schedule        string  `json:"schedule"`
+	WeightDecay     float64 `json:"weight_decay"`
+	ClipNorm        float64 `json:"clip_norm"`
+	Seed            uint64  `json:"seed"`
+	Val             int     `json:"val"`
+	TrainLimit      int     `json:"train_limit,omitempty"`
+	Data            string  `json:"data,omitempty"`
+	Out             string  `json:"out"`
+	CheckpointDir   string  `json:"checkpoint_dir,omitempty"`
+	CheckpointEvery int     `json:"checkpoint_every,omitempty"`
+	EarlyStopping   int     `json:"early_stopping,omitempty"`
+	Augment         bool    `json:"augment,omitempty"`
+}
+
+// runFlags change how a run is shown or how fast it goes, never its result;
+// --resume accepts them.
+type runFlags struct {
+	json, quiet bool
+	events      string
+	threads     int
+	resume      string
+}
+
+func runTrain(ctx context.Context, e *env, args []string) error {
+	var o trainOptions
+	var rf runFlags
+	fs := newFlags(e, "train", "--model NAME [flags]  |  --resume DIR", `
+Trains a model of the zoo (see 'rakam models') on MNIST: the 60,000 training
+images less --val held out for validation after every epoch; the 10,000 test
+images score the finished model. Defaults (optimizer, learning rate, batch,
+epochs) come from the zoo entry. The model is saved as safetensors with its
+architecture, training flags, test metrics and the dataset's SHA-256 in the
+metadata, and the results are printed (--json: exactly one JSON object on
+stdout; progress always goes to stderr, and only to a terminal unless --events).
+
+With --checkpoint-dir, a checkpoint (weights, batch-norm statistics, optimizer
+and random-number states, position, history, flags) is written atomically at
+the end of every epoch and every --checkpoint-every batches; 'rakam train
+--resume DIR' continues from it and ends with the same weights, bit for bit,
+as an uninterrupted run. Ctrl-C saves a checkpoint (in --checkpoint-dir, or
+next to --out as NAME.ckpt) and exits with status 130. A NaN, infinite or
+exploding loss stops training with an error naming the epoch and batch, and
+no model is saved. See docs/training.md.`)
+	fs.StringVar(&o.Model, "model", "", "zoo model `name` (required; see 'rakam models')")
+	fs.IntVar(&o.Epochs, "epochs", 0, "passes over the training set (default: the zoo's)")
+	fs.IntVar(&o.Batch, "batch", 0, "mini-batch size (default: the zoo's)")
+	fs.Float64Var(&o.LR, "lr", 0, "base learning rate (default: the zoo's)")
+	fs.StringVar(&o.Optimizer, "optimizer", "", "optimizer: "+strings.Join(optim.Names(), ", ")+" (default: the zoo's)")
+	fs.StringVar(&o.Schedule, "schedule", "constant", "learning-rate schedule `name[:key=value,...]`: "+strings.Join(optim.ScheduleNames(), ", "))
+	fs.Float64Var(&o.WeightDecay, "weight-decay", -1, "weight decay (default: 0, or 0.004 for adamw)")
+	fs.Float64Var(&o.ClipNorm, "clip-norm", 0, "clip gradients to this global L2 norm (0: off)")
+	fs.Uint64Var(&o.Seed, "seed", 1, "random seed: weights, split, shuffling, dropout, augmentation")
+	fs.IntVar(&o.Val, "val", 5000, "training images held out for validation")
+	fs.IntVar(&o.TrainLimit, "train-limit", 0, "train on only the first `N` training images after the split (quick runs)")
+	fs.StringVar(&o.Data, "data", "", "directory with the MNIST IDX files (default: $RAKAM_DATA, then the GoMNIST module)")
+	fs.StringVar(&o.Out, "out", "", "write the model to this `file` (default: out/models/NAME.safetensors)")
+	fs.StringVar(&o.CheckpointDir, "checkpoint-dir", "", "write checkpoints to this `directory`")
+	fs.IntVar(&o.CheckpointEvery, "checkpoint-every", 0, "also checkpoint every `N` batches (with --checkpoint-dir)")
+	fs.IntVar(&o.EarlyStopping, "early-stopping", 0, "stop after `PATIENCE` epochs without val_loss improvement and keep the best weights (0: off)")
+	fs.BoolVar(&o.Augment, "augment", false, "distort training images (shift, rotation, scale, elastic)")
+	fs.StringVar(&rf.resume, "resume", "", "continue the run checkpointed in `DIR` (takes its flags from the checkpoint)")
+	fs.BoolVar(&rf.json, "json", false, "print one JSON object on stdout")
+	fs.BoolVar(&rf.quiet, "quiet", false, "no progress on stderr")
+	fs.StringVar(&rf.events, "events", "", "write JSON-lines training events to this `file` (- for stderr)")
+	fs.IntVar(&rf.threads, "threads", 0, "threads for matrix products (0: all CPUs); results do not depend on it")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	if rf.threads < 0 {
+		return usagef("--threads must be ≥ 0, got %d", rf.threads)
+	}
+	var ck *train.Checkpoint
+	if rf.resume != "" {
+		var bad []string
+		fs.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "resume", "json", "quiet", "events", "threads":
+			default:
+				bad = append(bad, "--"+f.Name)
+			}
+		})
+		if len(bad) > 0 {
+			return usagef("--resume takes the run's flags from its checkpoint; drop %s", strings.Join(bad, ", "))
+		}
+		var err error
+		if ck, err = train.LoadCheckpoint(rf.resume); err != nil {
+			return err
+		}
+		if err := json.Unmarshal(ck.Meta(), &o); err != nil || o.Model == "" {
+			return fmt.Errorf("%s: the checkpoint holds no rakam train flags (written by another program?)", ck.Path)
+		}
+		o.CheckpointDir = filepath.Dir(ck.Path)
+	}
+	zoo, err := completeOptions(&o)
+	if err != nil {
+		return err
+	}
+	if rf.threads > 0 {
+		tensor.SetThreads(rf.threads)
+	}
+	return trainRun(ctx, e, o, rf, zoo, ck)
+}
+
+// completeOptions fills zoo defaults and checks every value: a bad one is a
+// usage error (exit 2).
+func completeOptions(o *trainOptions) (study.ZooEntry, error) {
+	if o.Model == "" {
+		return study.ZooEntry{}, usagef("--model is required (one of: %s)", strings.Join(study.ZooNames(), ", "))
+	}
+	z, err := study.ZooByName(o.Model)
+	if err != nil {
+		return z, usagef("--model %q is not in the zoo (one of: %s)", o.Model, strings.Join(study.ZooNames(), ", "))
+	}
+	if o.Epochs == 0 {
+		o.Epochs = z.Epochs
+	}
+	if o.Batch == 0 {
+		o.Batch = z.Batch
+	}
+	if o.Optimizer == "" {
+		o.Optimizer = z.Optimizer
+		if o.LR == 0 {
+			o.LR = z.LR
+		}
+	}
+	o.Optimizer = strings.ToLower(o.Optimizer)
+	if o.LR == 0 {
+		o.LR = optim.DefaultLR(o.Optimizer)
+	}
+	switch {
+	case o.Epochs < 1:
+		return z, usagef("--epochs must be at least 1, got %d", o.Epochs)
+	case o.Batch < 1:
+		return z, usagef("--batch must be at least 1, got %d", o.Batch)
+	case !(o.LR > 0) || math.IsInf(o.LR, 0):
+		return z, usagef("--lr must be a positive number, got %v", o.LR)
+	case o.Val < 0:
+		return z, usagef("--val must be ≥ 0, got %d", o.Val)
+	case o.TrainLimit < 0:
+		return z, usagef("--train-limit must be ≥ 0, got %d", o.TrainLimit)
+	case o.CheckpointEvery < 0:
+		return z, usagef("--checkpoint-every must be ≥ 0, got %d", o.CheckpointEvery)
+	case o.CheckpointEvery > 0 && o.CheckpointDir == "":
+		return z, usagef("--checkpoint-every needs --checkpoint-dir")
+	case o.EarlyStopping < 0:
+		return z, usagef("--early-stopping must be ≥ 0, got %d", o.EarlyStopping)
+	case o.ClipNorm < 0 || math.IsNaN(o.ClipNorm):
+		return z, usagef("--clip-norm must be ≥ 0, got %v", o.ClipNorm)
+	case o.WeightDecay < -1 || math.IsNaN(o.WeightDecay) || (o.WeightDecay < 0 && o.WeightDecay != -1):
+		return z, usagef("--weight-decay must be ≥ 0, got %v", o.WeightDecay)
+	}
+	if _, err := newOptimizer(*o); err != nil {
+		return z, usagef("%v", strings.TrimPrefix(err.Error(), "optim: "))
+	}
+	spec, err := optim.ParseSchedule(o.Schedule)
+	if err != nil {
+		return z, usagef("--schedule: %v", strings.TrimPrefix(err.Error(), "optim: "))
+	}
+	o.Schedule = spec.String()
+	if spec.Name == "plateau" && o.Val == 0 {
+		return z, usagef("--schedule plateau watches val_loss; it needs --val > 0")
+	}
+	if o.EarlyStopping > 0 && o.Val == 0 {
+		return z, usagef("--early-stopping watches val_loss; it needs --val > 0")
+	}
+	if o.Out == "" {
+		o.Out = filepath.Join("out", "models", o.Model+".safetensors")
+	}
+	return z, nil
+}
+
+func newOptimizer(o trainOptions) (optim.Optimizer, error) {
+	var opts []optim.Option
+	if o.WeightDecay >= 0 {
+		opts = append(opts, optim.WeightDecay(o.WeightDecay))
+	}
+	if o.ClipNorm > 0 {
+		opts = append(opts, optim.ClipNorm(o.ClipNorm))
+	}
+	return optim.ByName(o.Optimizer, o.LR, opts...)
+}
+
+// interruptDir is where Ctrl-C saves a checkpoint without --checkpoint-dir.
+func interruptDir(out string) string {
+	return strings.TrimSuffix(out, filepath.Ext(out)) + ".ckpt"
+}
+
+func trainRun(ctx context.Context, e *env, o trainOptions, rf runFlags, z study.ZooEntry, ck *train.Checkpoint) error {
+	// Everything that can be checked before the long part is checked now.
+	if err := atomicfile.CheckWritable(filepath.Dir(o.Out)); err != nil {
+		return fmt.Errorf("--out %s: %w", o.Out, err)
+	}
+	if o.CheckpointDir != "" {
+		if err := atomicfile.CheckWritable(o.CheckpointDir); err != nil {
+			return fmt.Errorf("--checkpoint-dir: %w", err)
+		}
+	}
+	var events io.Writer
+	switch rf.events {
+	case "":
+	case "-":
+		events = e.stderr
+	default:
+		f, err := os.OpenFile(rf.events, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return fmt.Errorf("--events: %w", err)
+		}
+		defer f.Close()
+		events = f
+	}
+	sp, err := loadSplits(o.Data, o.Val, o.Seed)
+	if err != nil {
+		return err
+	}
+	if o.TrainLimit > 0 && o.TrainLimit < sp.train.N {
+		idx := make([]int, o.TrainLimit)
+		for i := range idx {
+			idx[i] = i
+		}
+		sp.train = sp.train.Subset(idx)
+	}
+	sum, err := mnist.DatasetSHA256(sp.dir)
+	if err != nil {
+		return err
+	}
+	model, err := nn.Build(z.Spec, o.Seed)
+	if err != nil {
+		return err
+	}
+	opt, err := newOptimizer(o)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	dopts := data.Options{Shuffle: true, Seed: o.Seed}
+	if o.Augment {
+		dopts.Augment = data.DefaultAugment()
+	}
+	loader, err := data.NewLoader(sp.train, o.Batch, dopts)
+	if err != nil {
+		return err
+	}
+	sspec, _ := optim.ParseSchedule(o.Schedule)
+	sched, err := sspec.Build(o.LR, loader.NumBatches(), o.Epochs)
+	if err != nil {
+		return usagef("--schedule: %v", err)
+	}
+	meta, _ := json.Marshal(o)
+	cfg := train.Config{Epochs: o.Epochs, Optimizer: opt, Schedule: sched, Events: events, Meta: meta,
+		CheckpointDir: o.CheckpointDir, CheckpointEvery: o.CheckpointEvery, InterruptDir: interruptDir(o.Out), Resume: ck}
+	var es *train.EarlyStopping
+	if o.EarlyStopping > 0 {
+		es = &train.EarlyStopping{Monitor: "val_loss", Patience: o.EarlyStopping, RestoreBestWeights: true}
+		cfg.Callbacks = append(cfg.Callbacks, es)
+	}
+	if p := sspec.Plateau(); p != nil {
+		cfg.Callbacks = append(cfg.Callbacks, &train.ReduceLROnPlateau{Monitor: "val_loss", Plateau: p})
+	}
+	log := e.stderr
+	if rf.quiet {
+		log = io.Discard
+	}
+	if !rf.quiet && train.IsTerminal(e.stderr) {
+		cfg.Progress = e.stderr
+	} else if !rf.quiet {
+		cfg.Callbacks = append(cfg.Callbacks, epochPrinter{w: e.stderr, total: o.Epochs})
+	}
+	fmt.Fprintln(log, sp.describe())
+	fmt.Fprintf(log, "%s: %s, %d parameters; %s\n", o.Model, z.Description, model.NumParams(),
+		flagList("optimizer", o.Optimizer, "lr", o.LR, "schedule", o.Schedule, "batch", o.Batch, "epochs", o.Epochs, "seed", o.Seed))
+	if ck != nil {
+		fmt.Fprintf(log, "resuming from %s at epoch %d, batch %d\n", ck.Path, ck.Epoch(), ck.Batch())
+	}
+	var val *mnist.Set
+	if sp.val.N > 0 {
+		val = sp.val
+	}
+	hist, err := train.Fit(ctx, model, loader, val, cfg)
+	if err != nil {
+		var ie *train.InterruptedError
+		if errors.As(err, &ie) {
+			return &exitError{code: exitInterrupted, err: err}
+		}
+		return err
+	}
+	ev, err := train.Evaluate(model, sp.test, 1000)
+	if err != nil {
+		return err
+	}
+	res := &results.Model{
+		Name:            o.Model,
+		Model:           z.Description,
+		Epochs:          len(hist.Epochs),
+		SecondsPerEpoch: hist.SecondsPerEpoch,
+		TrainSeconds:    hist.TrainSeconds,
+		ImagesPerSecond: hist.ImagesPerSecond(),
+		Params:          model.NumParams(),
+		History:         hist.Epochs,
+		Optimizer:       o.Optimizer,
+		Regularization:  z.Regularization,
+		Config:          optionsMap(o),
+		Extra:           map[string]any{"model_file": o.Out, "dataset_sha256": sum, "stopped_early": hist.StoppedEarly},
+	}
+	if es != nil {
+		res.Extra["best_epoch"] = es.BestEpoch()
+	}
+	res.SetTest(ev.Summary, ev.LogLoss)
+	if err := saveModel(o.Out, model, o, res, sum); err != nil {
+		return err
+	}
+	fmt.Fprintf(log, "saved %s\n", o.Out)
+	if rf.json {
+		return writeJSON(e.stdout, res)
+	}
+	printResult(e.stdout, res)
+	return nil
+}
+
+// saveModel writes the model with metadata that does not depend on timing,
+// so the same seed and flags give a byte-identical file.
+func saveModel(path string, m *nn.Sequential, o trainOptions, res *results.Model, sum string) error {
+	cfg, _ := json.Marshal(o)
+	met, _ := json.Marshal(map[string]any{"test_accuracy": res.TestAccuracy, "test_loss": res.TestLoss,
+		"macro_f1": res.MacroF1, "weighted_f1": res.WeightedF1, "epochs": res.Epochs})
+	meta := map[string]string{
+		nn.MetaVersion:       rakamVersion(),
+		nn.MetaTrainConfig:   string(cfg),
+		nn.MetaMetrics:       string(met),
+		nn.MetaDatasetSHA256: sum,
+		"rakam.name":         o.Model,
+	}
+	return nn.Save(path, m, meta)
+}
+
+func optionsMap(o trainOptions) map[string]any {
+	b, _ := json.Marshal(o)
+	var m map[string]any
+	json.Unmarshal(b, &m)
+	return m
+}
+
+// epochPrinter logs one line per epoch when stderr is not a terminal.
+type epochPrinter struct {
+	w     io.Writer
+	total int
+}
+
+func (p epochPrinter) Name() string { return "epoch_printer" }
+
+func (p epochPrinter) OnEpochEnd(r *train.Run, e results.Epoch) error {
+	printEpoch(p.w, p.total, e)
+	return nil
+}
