@@ -420,7 +420,7 @@ func speedChart(p *prepared) (chart, error) {
 	logX := hi/lo > 20
 	if logX {
 		pl.X.Scale = plot.LogScale{}
-		pl.X.Tick.Marker = logTicks{}
+		pl.X.Tick.Marker = logTicks{span125: 3}
 	}
 	sc, err := plotter.NewScatter(xys)
 	if err != nil {
@@ -504,7 +504,7 @@ func searchChart(s *Search) (chart, error) {
 			}
 			if lo > 0 && hi/lo >= 20 {
 				pl.X.Scale = plot.LogScale{}
-				pl.X.Tick.Marker = logTicks{}
+				pl.X.Tick.Marker = logTicks{span125: 1}
 				pl.X.Label.Text = k + " (log scale)"
 			}
 			if lo == hi {
@@ -710,16 +710,16 @@ func (l *placedLabels) Plot(c draw.Canvas, plt *plot.Plot) {
 	}
 }
 
-// logTicks labels 1, 2 and 5 times each power of ten on a log axis (only
-// powers of ten when the range spans more than three decades), with minor
-// ticks at the other integers.
-type logTicks struct{}
+// logTicks labels 1, 2 and 5 times each power of ten on a log axis, or
+// only the powers of ten when the range spans more than span125 decades,
+// with minor ticks at the other integers.
+type logTicks struct{ span125 float64 }
 
-func (logTicks) Ticks(min, max float64) []plot.Tick {
+func (l logTicks) Ticks(min, max float64) []plot.Tick {
 	if min <= 0 || max <= min {
 		return nil
 	}
-	wide := math.Log10(max/min) > 3
+	wide := math.Log10(max/min) > l.span125
 	var t []plot.Tick
 	for e := math.Floor(math.Log10(min)); e <= math.Ceil(math.Log10(max)); e++ {
 		base := math.Pow(10, e)
