@@ -11,9 +11,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/rakam-ml/rakam/nn"
 	"github.com/rakam-ml/rakam/onnx"
 )
 
@@ -141,6 +143,27 @@ func argmax(v []float32) int {
 	return best
 }
 
+// checkAgreement exports m, runs it in onnxruntime on the first n images of
+// px and checks that it gives the same argmax as rakam on every image and
+// probabilities within 1e-4.
+func checkAgreement(t *testing.T, node, name string, m *nn.Sequential, px []float32, labels []uint8, n int) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name+".onnx")
+	if err := onnx.WriteFile(path, m, onnx.Options{DocString: "test model " + name}); err != nil {
+		t.Fatalf("WriteFile: %v", err)
+	}
+	want := probabilities(m, px, n)
+	got := runORT(t, node, path, px, n)
+	a := compare(want, got, labels, n)
+	t.Logf("%s: %v", name, a)
+	if a.argmaxSame != n {
+		t.Errorf("argmax differs on %d of %d images", n-a.argmaxSame, n)
+	}
+	if !(a.maxAbsDiff <= 1e-4) {
+		t.Errorf("max |p_rakam − p_onnxruntime| = %g; want ≤ 1e-4", a.maxAbsDiff)
+	}
+}
+
 // TestOnnxruntimeAgreesWithRakam exports each test model, runs it in
 // onnxruntime on MNIST test images, and checks that it gives the same
 // argmax as rakam on every image and probabilities within 1e-4.
@@ -151,21 +174,33 @@ func TestOnnxruntimeAgreesWithRakam(t *testing.T) {
 	px := pixels(test, 0, n)
 	for _, tm := range testModels() {
 		t.Run(tm.name, func(t *testing.T) {
-			m := buildModel(t, tm, train)
-			path := filepath.Join(t.TempDir(), tm.name+".onnx")
-			if err := onnx.WriteFile(path, m, onnx.Options{DocString: "test model " + tm.name}); err != nil {
-				t.Fatalf("WriteFile: %v", err)
+			checkAgreement(t, node, tm.name, buildModel(t, tm, train), px, test.Labels, n)
+		})
+	}
+}
+
+// TestOnnxruntimeSavedModels checks models saved by `rakam train`: set
+// RAKAM_ONNX_MODELS to a comma-separated list of .safetensors files. Each
+// is loaded, exported and run in onnxruntime on the MNIST test images
+// (2,000, or 10,000 with RAKAM_ONNX_FULL=1) with the same criteria as
+// TestOnnxruntimeAgreesWithRakam.
+func TestOnnxruntimeSavedModels(t *testing.T) {
+	list := os.Getenv("RAKAM_ONNX_MODELS")
+	if list == "" {
+		t.Skip("set RAKAM_ONNX_MODELS=a.safetensors,b.safetensors to check saved models in onnxruntime")
+	}
+	node := nodeHarness(t)
+	_, test := loadMNIST(t)
+	n := min(ortImages(), test.N)
+	px := pixels(test, 0, n)
+	for _, path := range strings.Split(list, ",") {
+		name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+		t.Run(name, func(t *testing.T) {
+			m, _, err := nn.Load(path)
+			if err != nil {
+				t.Fatal(err)
 			}
-			want := probabilities(m, px, n)
-			got := runORT(t, node, path, px, n)
-			a := compare(want, got, test.Labels, n)
-			t.Logf("%s: %v", tm.name, a)
-			if a.argmaxSame != n {
-				t.Errorf("argmax differs on %d of %d images", n-a.argmaxSame, n)
-			}
-			if !(a.maxAbsDiff <= 1e-4) {
-				t.Errorf("max |p_rakam − p_onnxruntime| = %g; want ≤ 1e-4", a.maxAbsDiff)
-			}
+			checkAgreement(t, node, name, m, px, test.Labels, n)
 		})
 	}
 }
