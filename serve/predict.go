@@ -1,0 +1,339 @@
+package serve
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rakam-ml/rakam/imageprep"
+)
+
+// Response is the answer of POST /v1/predict.
+type Response struct {
+	// Label is the most probable digit.
+	Label int `json:"label"`
+	// Probabilities holds the ten class probabilities, digit 0 first.
+	Probabilities []float32 `json:"probabilities"`
+	// Pixels is the 28x28 input the model saw (row-major, 0..1), sent
+	// only when the request asked with ?pixels=1.
+	Pixels []float32 `json:"pixels,omitempty"`
+	// Inverted reports, for an image, that dark ink on a light background
+	// was inverted to MNIST's white on black.
+	Inverted *bool `json:"inverted,omitempty"`
+}
+
+// ErrorResponse is the body of every 4xx and 5xx answer.
+type ErrorResponse struct {
+	Error string `json:"error"`
+}
+
+// requestError is a failure to answer with a given status.
+type requestError struct {
+	code int
+	msg  string
+}
+
+func (e *requestError) Error() string { return e.msg }
+
+func badRequest(code int, format string, a ...any) error {
+	return &requestError{code, fmt.Sprintf(format, a...)}
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, ErrorResponse{Error: msg})
+}
+
+// predict handles POST /v1/predict.
+func (s *Server) predict(w http.ResponseWriter, r *http.Request) {
+	resp, err := s.answer(w, r)
+	if err != nil {
+		var re *requestError
+		switch {
+		case errors.As(err, &re):
+			if re.code == http.StatusTooManyRequests {
+				w.Header().Set("Retry-After", "1")
+			}
+			writeError(w, re.code, re.msg)
+		default:
+			s.log.Error("predict failed", "err", err)
+			writeError(w, http.StatusInternalServerError, "prediction failed: "+err.Error())
+		}
+		return
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func (s *Server) answer(w http.ResponseWriter, r *http.Request) (*Response, error) {
+	withPixels, err := boolParam(r, "pixels")
+	if err != nil {
+		return nil, err
+	}
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return nil, badRequest(http.StatusUnsupportedMediaType,
+			"missing Content-Type; send application/json {\"pixels\": [784 numbers]}, an image/* body or multipart/form-data")
+	}
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return nil, badRequest(http.StatusUnsupportedMediaType, "malformed Content-Type %q: %v", ct, err)
+	}
+	// MaxBytesReader also tells the server to close the connection after an
+	// oversized body rather than read the rest of it.
+	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+	var (
+		x        []float32
+		inverted *bool
+	)
+	switch {
+	case mt == "application/json":
+		data, err := s.readBody(body)
+		if err != nil {
+			return nil, err
+		}
+		if x, err = parsePixels(data); err != nil {
+			return nil, err
+		}
+	case strings.HasPrefix(mt, "image/") || mt == "application/octet-stream":
+		data, err := s.readBody(body)
+		if err != nil {
+			return nil, err
+		}
+		d, err := s.prepareImage(r.Context(), data)
+		if err != nil {
+			return nil, err
+		}
+		x, inverted = d.Pixels, &d.Inverted
+	case mt == "multipart/form-data":
+		data, err := s.readMultipart(body, params["boundary"])
+		if err != nil {
+			return nil, err
+		}
+		d, err := s.prepareImage(r.Context(), data)
+		if err != nil {
+			return nil, err
+		}
+		x, inverted = d.Pixels, &d.Inverted
+	default:
+		return nil, badRequest(http.StatusUnsupportedMediaType,
+			"unsupported Content-Type %q; send application/json, image/* (png, jpeg, gif, bmp, tiff, webp) or multipart/form-data", mt)
+	}
+
+	probs, err := s.batch.predict(r.Context(), x)
+	switch {
+	case errors.Is(err, errBusy):
+		return nil, badRequest(http.StatusTooManyRequests, "%v", err)
+	case errors.Is(err, errClosed):
+		return nil, badRequest(http.StatusServiceUnavailable, "%v", err)
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return nil, badRequest(http.StatusRequestTimeout, "request cancelled before the prediction was made")
+	case err != nil:
+		return nil, err
+	}
+	resp := &Response{Label: argmax(probs[:]), Probabilities: probs[:], Inverted: inverted}
+	if withPixels {
+		resp.Pixels = x
+	}
+	return resp, nil
+}
+
+func boolParam(r *http.Request, name string) (bool, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, badRequest(http.StatusBadRequest, "query parameter %s=%q: want true or false (or 1, 0)", name, v)
+	}
+	return b, nil
+}
+
+func argmax(p []float32) int {
+	best := 0
+	for i, v := range p {
+		if v > p[best] {
+			best = i
+		}
+	}
+	return best
+}
+
+// readBody reads the whole body within the size limit.
+func (s *Server) readBody(body io.Reader) ([]byte, error) {
+	data, err := io.ReadAll(body)
+	if err != nil {
+		return nil, s.bodyError(err)
+	}
+	if len(data) == 0 {
+		return nil, badRequest(http.StatusBadRequest, "empty request body")
+	}
+	return data, nil
+}
+
+func (s *Server) bodyError(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return badRequest(http.StatusRequestEntityTooLarge, "request body is larger than the limit of %d bytes", mbe.Limit)
+	}
+	var ne interface{ Timeout() bool }
+	if errors.As(err, &ne) && ne.Timeout() {
+		return badRequest(http.StatusRequestTimeout, "timed out reading the request body")
+	}
+	return badRequest(http.StatusBadRequest, "reading the request body: %v", err)
+}
+
+// readMultipart returns the first file part of a multipart/form-data body:
+// a part with a file name, or one named "image" or "file".
+func (s *Server) readMultipart(body io.Reader, boundary string) ([]byte, error) {
+	if boundary == "" {
+		return nil, badRequest(http.StatusBadRequest, "multipart/form-data without a boundary parameter")
+	}
+	mr := multipart.NewReader(body, boundary)
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			return nil, badRequest(http.StatusBadRequest, "multipart form has no file part; send the image in a field named \"image\"")
+		}
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return nil, s.bodyError(err)
+			}
+			return nil, badRequest(http.StatusBadRequest, "malformed multipart body: %v", err)
+		}
+		if p.FileName() == "" && p.FormName() != "image" && p.FormName() != "file" {
+			p.Close()
+			continue
+		}
+		data, err := io.ReadAll(p)
+		if err != nil {
+			return nil, s.bodyError(err)
+		}
+		if len(data) == 0 {
+			return nil, badRequest(http.StatusBadRequest, "multipart file part %q is empty", p.FormName())
+		}
+		return data, nil
+	}
+}
+
+// prepareImage decodes and preprocesses an uploaded image, with at most
+// MaxImageWork images in progress at once.
+func (s *Server) prepareImage(ctx context.Context, data []byte) (*imageprep.Digit, error) {
+	t := time.NewTimer(s.cfg.ImageWait)
+	defer t.Stop()
+	select {
+	case s.imageSem <- struct{}{}:
+	case <-t.C:
+		return nil, badRequest(http.StatusTooManyRequests, "server busy: too many images being processed; retry shortly")
+	case <-ctx.Done():
+		return nil, badRequest(http.StatusRequestTimeout, "request cancelled while waiting to process the image")
+	}
+	defer func() { <-s.imageSem }()
+	d, err := s.cfg.Image.Prepare(data)
+	switch {
+	case err == nil:
+		return d, nil
+	case errors.Is(err, imageprep.ErrTooLarge):
+		return nil, badRequest(http.StatusRequestEntityTooLarge, "%v", err)
+	case errors.Is(err, imageprep.ErrFormat):
+		return nil, badRequest(http.StatusUnsupportedMediaType, "%v", err)
+	case errors.Is(err, imageprep.ErrBlank):
+		return nil, badRequest(http.StatusUnprocessableEntity, "%v", err)
+	default: // ErrEmpty, ErrCorrupt
+		return nil, badRequest(http.StatusBadRequest, "%v", err)
+	}
+}
+
+// pixelsRequest is the JSON form of a prediction request.
+type pixelsRequest struct {
+	Pixels []float32 `json:"pixels"`
+}
+
+// parsePixels decodes {"pixels": [784 numbers in 0..1]}, naming what is
+// wrong when it is not that.
+func parsePixels(data []byte) ([]float32, error) {
+	var req pixelsRequest
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return nil, jsonError(data, err)
+	}
+	if dec.More() {
+		return nil, badRequest(http.StatusBadRequest, "invalid JSON: more data after the object at byte %d", dec.InputOffset())
+	}
+	if req.Pixels == nil {
+		return nil, badRequest(http.StatusBadRequest, `missing "pixels": want {"pixels": [784 numbers in 0..1]}`)
+	}
+	if len(req.Pixels) != Pixels {
+		return nil, badRequest(http.StatusBadRequest, "pixels has %d values; want %d (28x28, row-major)", len(req.Pixels), Pixels)
+	}
+	for i, v := range req.Pixels {
+		if !(v >= 0 && v <= 1) { // also catches NaN
+			return nil, badRequest(http.StatusBadRequest, "pixels[%d] = %v is outside 0..1", i, v)
+		}
+	}
+	return req.Pixels, nil
+}
+
+// jsonError explains a decoding failure. A wrongly typed or out-of-range
+// element is located by decoding again into raw values, which costs nothing
+// on the good path.
+func jsonError(data []byte, err error) error {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return badRequest(http.StatusBadRequest, "invalid JSON at byte %d: %v", se.Offset, err)
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field == "pixels" {
+		var raw struct{ Pixels []json.RawMessage }
+		if json.Unmarshal(data, &raw) == nil {
+			for i, v := range raw.Pixels {
+				var f float64
+				if json.Unmarshal(v, &f) != nil || math.Abs(f) > math.MaxFloat32 {
+					return badRequest(http.StatusBadRequest, "pixels[%d] = %s is not a number in 0..1", i, truncate(string(v), 40))
+				}
+			}
+		}
+		return badRequest(http.StatusBadRequest, `"pixels" must be an array of 784 numbers in 0..1, not a JSON %s`, te.Value)
+	}
+	if te != nil {
+		return badRequest(http.StatusBadRequest, "invalid JSON: field %q: want %v, got a JSON %s", te.Field, te.Type, te.Value)
+	}
+	if errors.Is(err, io.EOF) {
+		return badRequest(http.StatusBadRequest, "empty JSON body")
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return badRequest(http.StatusBadRequest, "invalid JSON: the body ends part-way")
+	}
+	return badRequest(http.StatusBadRequest, "invalid JSON: %v", err)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
+
+// healthz answers GET /healthz.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "model": s.cfg.ModelName})
+}
