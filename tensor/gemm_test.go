@@ -124,8 +124,12 @@ func TestGemmPanics(t *testing.T) {
 		f    func()
 	}{
 		{"negative", func() { Gemm(NoTrans, NoTrans, -1, 1, 1, 1, nil, 1, nil, 1, 0, nil, 1) }},
-		{"short a", func() { Gemm(NoTrans, NoTrans, 2, 2, 2, 1, make([]float32, 3), 2, make([]float32, 4), 2, 0, make([]float32, 4), 2) }},
-		{"small ldc", func() { Gemm(NoTrans, NoTrans, 2, 2, 2, 1, make([]float32, 4), 2, make([]float32, 4), 2, 0, make([]float32, 4), 1) }},
+		{"short a", func() {
+			Gemm(NoTrans, NoTrans, 2, 2, 2, 1, make([]float32, 3), 2, make([]float32, 4), 2, 0, make([]float32, 4), 2)
+		}},
+		{"small ldc", func() {
+			Gemm(NoTrans, NoTrans, 2, 2, 2, 1, make([]float32, 4), 2, make([]float32, 4), 2, 0, make([]float32, 4), 1)
+		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,57 @@
+"""Summarise the JSON lines of bench/gemm/run.sh as a Markdown table.
+
+Usage: python3 report.py META_JSON RESULTS.jsonl...
+Rows with the same (implementation, shape, threads) from several rounds
+are pooled; the table shows the median GFLOP/s, the spread (min-max) and
+the ratio to NumPy's median at the same shape and thread count.
+"""
+import json
+import statistics
+import sys
+
+
+def main():
+    meta = json.load(open(sys.argv[1]))
+    pooled, info = {}, None
+    for path in sys.argv[2:]:
+        for line in open(path):
+            row = json.loads(line)
+            if row["impl"] == "numpy-info":
+                info = row
+                continue
+            key = (row["impl"], row["shape"], row["threads"])
+            pooled.setdefault(key, []).extend(row["gflops"])
+    med = {k: statistics.median(v) for k, v in pooled.items()}
+    print(f"- date (UTC): {meta['date']}")
+    print(f"- machine: {meta['cpu']}, {meta['cores']} cores; load average before/after: {meta['load_before']} / {meta['load_after']}")
+    print(f"- Go: {meta['go']}; NumPy {info['numpy'] if info else '?'}", end="")
+    for b in (info or {}).get("blas", []):
+        print(f"; {b.get('internal_api')} {b.get('version')} kernel `{b.get('architecture')}` ({b.get('threading_layer')})", end="")
+    print()
+    print(f"- command: `{meta['command']}` ({meta['rounds']} rounds × {meta['reps']} repetitions of ≥ {meta['mintime']} s each)")
+    print()
+    shapes = sorted({k[1] for k in pooled}, key=lambda s: -eval(s.replace("x", "*")))
+    order = ["numpy", "rakam", "rakam-purego", "gonum"]
+    print("| implementation | threads | " + " | ".join(f"{s} GFLOP/s (min–max) | vs NumPy" for s in shapes) + " |")
+    print("|---|---|" + "---|---|" * len(shapes))
+    keys = sorted({(k[0], k[2]) for k in pooled}, key=lambda x: (order.index(x[0]) if x[0] in order else 9, x[1]))
+    for impl, th in keys:
+        cells = []
+        for s in shapes:
+            v = pooled.get((impl, s, th))
+            if not v:
+                cells += ["–", "–"]
+                continue
+            ref = med.get(("numpy", s, th))
+            ratio = f"{100 * med[(impl, s, th)] / ref:.0f}%" if ref else "–"
+            cells += [f"{med[(impl, s, th)]:.1f} ({min(v):.1f}–{max(v):.1f})", ratio]
+        print(f"| {impl} | {th} | " + " | ".join(cells) + " |")
+    print()
+    for s in shapes:
+        r, g = med.get(("rakam-purego", s, 1)), med.get(("gonum", s, 1))
+        if r and g:
+            print(f"- {s}: rakam purego / gonum (1 thread) = {r / g:.2f}×")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# run.sh measures float32 GEMM side by side on this machine, in one run:
+# NumPy's matmul (Debian python3-numpy and its OpenBLAS), gonum's blas32
+# Sgemm, and rakam's tensor.Gemm (AVX2/AVX-512 kernels with 1 and 2 threads,
+# and the purego build with 1 thread). It interleaves ROUNDS rounds of every
+# implementation so that load from other users spreads over all of them, and
+# prints a Markdown summary with medians and ratios to NumPy.
+#
+#   bench/gemm/run.sh                 # defaults below
+#   ROUNDS=5 REPS=3 bench/gemm/run.sh
+#   SHAPES=1024x1024x1024 bench/gemm/run.sh
+#
+# Needs: go, /usr/bin/python3 with numpy (apt-get install -y python3-numpy
+# python3-threadpoolctl). Shapes are MxKxN: A is MxK, B is KxN.
+set -euo pipefail
+
+ROUNDS=${ROUNDS:-3}
+REPS=${REPS:-3}
+MINTIME=${MINTIME:-0.15}
+SHAPES=${SHAPES:-1024x1024x1024,128x784x128}
+PY=/usr/bin/python3 # Debian's, which has python3-numpy; not a pyenv python on PATH
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+"$PY" -c 'import numpy' 2>/dev/null || {
+	echo "run.sh: $PY cannot import numpy; run: apt-get install -y python3-numpy python3-threadpoolctl" >&2
+	exit 1
+}
+go build -o "$tmp/gemm" ./bench/gemm
+go build -tags purego -o "$tmp/gemm-purego" ./bench/gemm
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+for round in $(seq "$ROUNDS"); do
+	echo "round $round/$ROUNDS" >&2
+	# OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, if set in this environment, would
+	# force OpenBLAS onto another kernel: unset them for NumPy's command only.
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$PY" bench/gemm/numpy_gemm.py "$SHAPES" 1,2 "$REPS" "$MINTIME" >>"$tmp/numpy.jsonl"
+	GOMAXPROCS=1 "$tmp/gemm" -impl rakam,gonum -threads 1 -shapes "$SHAPES" -reps "$REPS" -mintime "${MINTIME}s" >>"$tmp/go.jsonl"
+	GOMAXPROCS=2 "$tmp/gemm" -impl rakam,gonum -threads 2 -shapes "$SHAPES" -reps "$REPS" -mintime "${MINTIME}s" >>"$tmp/go.jsonl"
+	GOMAXPROCS=1 "$tmp/gemm-purego" -impl rakam -label -purego -threads 1 -shapes "$SHAPES" -reps "$REPS" -mintime "${MINTIME}s" >>"$tmp/go.jsonl"
+done
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
+cat >"$tmp/meta.json" <<JSON
+{"date": "$(date -u '+%Y-%m-%d %H:%M')", "cpu": "$(lscpu | sed -n 's/^Model name: *//p' | head -1)",
+ "cores": "$(nproc)", "go": "$(go version | cut -d' ' -f3-)", "load_before": "$load_before",
+ "load_after": "$load_after", "command": "ROUNDS=$ROUNDS REPS=$REPS MINTIME=$MINTIME SHAPES=$SHAPES bench/gemm/run.sh",
+ "rounds": $ROUNDS, "reps": $REPS, "mintime": $MINTIME}
+JSON
+"$PY" bench/gemm/report.py "$tmp/meta.json" "$tmp/numpy.jsonl" "$tmp/go.jsonl"

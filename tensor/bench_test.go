@@ -1,0 +1,115 @@
+package tensor
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// gemmShape is one product rakam runs: C (m×n) = op(A)·op(B) with depth k.
+type gemmShape struct {
+	name    string
+	tA, tB  Transpose
+	m, n, k int
+}
+
+// rakamShapes are the products of the study's networks: the 784-128-10
+// MLP forward and backward at batch 64 and 128, and the CNN's convolutions
+// lowered with Im2Col at batch 128 (conv1: 1→32 channels, 5×5 on 28×28;
+// conv2: 32→64 channels, 5×5 on 14×14, both with padding 2).
+var rakamShapes = []gemmShape{
+	{"mlp64/fwd1", NoTrans, NoTrans, 64, 128, 784},
+	{"mlp64/fwd2", NoTrans, NoTrans, 64, 10, 128},
+	{"mlp64/dW1", Trans, NoTrans, 784, 128, 64},
+	{"mlp64/dW2", Trans, NoTrans, 128, 10, 64},
+	{"mlp64/dH", NoTrans, Trans, 64, 128, 10},
+	{"mlp128/fwd1", NoTrans, NoTrans, 128, 128, 784},
+	{"mlp128/fwd2", NoTrans, NoTrans, 128, 10, 128},
+	{"mlp128/dW1", Trans, NoTrans, 784, 128, 128},
+	{"mlp128/dH", NoTrans, Trans, 128, 128, 10},
+	{"cnn128/conv1", NoTrans, NoTrans, 32, 128 * 784, 25},
+	{"cnn128/conv2", NoTrans, NoTrans, 64, 128 * 196, 800},
+	{"cnn128/conv2dW", NoTrans, Trans, 64, 800, 128 * 196},
+	{"cnn128/conv2dX", Trans, NoTrans, 800, 128 * 196, 64},
+	{"square/128x784x128", NoTrans, NoTrans, 128, 128, 784},
+	{"square/1024", NoTrans, NoTrans, 1024, 1024, 1024},
+}
+
+// BenchmarkGemm runs Gemm with one thread and with Threads() threads, and
+// the naive triple loop gemmRef, side by side at rakam's shapes. The naive
+// loop is skipped above 2²⁷ multiply-adds, where one call takes seconds.
+func BenchmarkGemm(b *testing.B) {
+	for _, s := range rakamShapes {
+		lda, ldb := s.k, s.n
+		if s.tA {
+			lda = s.m
+		}
+		if s.tB {
+			ldb = s.k
+		}
+		r := rand.New(rand.NewPCG(1, 2))
+		a, bm := randSlice(r, s.m*s.k), randSlice(r, s.k*s.n)
+		c := make([]float32, s.m*s.n)
+		flops := 2 * float64(s.m) * float64(s.n) * float64(s.k)
+		run := func(b *testing.B, f func(Transpose, Transpose, int, int, int, float32, []float32, int, []float32, int, float32, []float32, int)) {
+			f(s.tA, s.tB, s.m, s.n, s.k, 1, a, lda, bm, ldb, 0, c, s.n)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				f(s.tA, s.tB, s.m, s.n, s.k, 1, a, lda, bm, ldb, 0, c, s.n)
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		}
+		counts := []int{1}
+		if t := Threads(); t > 1 {
+			counts = append(counts, t)
+		}
+		for _, th := range counts {
+			b.Run(fmt.Sprintf("%s/fast/threads=%d", s.name, th), func(b *testing.B) {
+				defer SetThreads(Threads())
+				SetThreads(th)
+				run(b, Gemm)
+			})
+		}
+		if float64(s.m)*float64(s.n)*float64(s.k) <= 1<<27 {
+			b.Run(s.name+"/naive", func(b *testing.B) { run(b, gemmRef) })
+		}
+	}
+}
+
+// BenchmarkBiasReLU compares the fused AddBiasReLU with AddRowVector then
+// ReLU on the MLP's hidden layer at batch 128.
+func BenchmarkBiasReLU(b *testing.B) {
+	const m, n = 128, 128
+	r := rand.New(rand.NewPCG(3, 4))
+	x, bias := randSlice(r, m*n), randSlice(r, n)
+	b.Run("fused", func(b *testing.B) {
+		b.SetBytes(4 * m * n)
+		b.ReportAllocs()
+		for range b.N {
+			AddBiasReLU(m, n, x, n, bias)
+		}
+	})
+	b.Run("separate", func(b *testing.B) {
+		b.SetBytes(4 * m * n)
+		b.ReportAllocs()
+		for range b.N {
+			AddRowVector(m, n, x, n, bias)
+			ReLU(x, x)
+		}
+	})
+}
+
+// BenchmarkIm2Col lowers one 32×14×14 image for a 5×5 convolution with
+// padding 2, the CNN's second layer.
+func BenchmarkIm2Col(b *testing.B) {
+	const c, h, w, k, p = 32, 14, 14, 5, 2
+	r := rand.New(rand.NewPCG(5, 6))
+	x := randSlice(r, c*h*w)
+	col := make([]float32, c*k*k*h*w)
+	b.SetBytes(int64(4 * len(col)))
+	b.ReportAllocs()
+	for range b.N {
+		Im2Col(col, h*w, x, c, h, w, k, k, 1, p)
+	}
+}
