@@ -1,0 +1,178 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rakam-ml/rakam/imageprep"
+	"github.com/rakam-ml/rakam/nn"
+	"github.com/rakam-ml/rakam/serve"
+)
+
+// servingModel saves a small CNN with random weights; the tests compare the
+// commands' answers with the model's own on the same pixels.
+func servingModel(t *testing.T, dir string) (string, *nn.Sequential) {
+	t.Helper()
+	m, err := nn.Build(nn.Spec{Input: []int{1, 28, 28}, Layers: []nn.LayerSpec{
+		{Kind: "Conv2D", Filters: 4, Kernel: 3, Stride: 2}, {Kind: "ReLU"}, {Kind: "Flatten"}, {Kind: "Dense", Units: 10},
+	}}, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "tiny.safetensors")
+	if err := nn.Save(path, m, map[string]string{"rakam.name": "tiny"}); err != nil {
+		t.Fatal(err)
+	}
+	return path, m
+}
+
+// barPNG draws a dark bar (a "1") at column x on light paper.
+func barPNG(t *testing.T, x int) []byte {
+	img := image.NewGray(image.Rect(0, 0, 100, 80))
+	for i := range img.Pix {
+		img.Pix[i] = 240
+	}
+	for y := 10; y < 70; y++ {
+		for dx := range 7 {
+			img.SetGray(x+dx+(70-y)/8, y, color.Gray{30})
+		}
+	}
+	var b bytes.Buffer
+	png.Encode(&b, img)
+	return b.Bytes()
+}
+
+func modelAnswer(t *testing.T, m *nn.Sequential, data []byte) (int, []float32, *imageprep.Digit) {
+	t.Helper()
+	d, err := imageprep.Prepare(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := serve.NewModel(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.Predict(d.Pixels, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return argmaxFloat(p), append([]float32(nil), p...), d
+}
+
+func TestPredictCommand(t *testing.T) {
+	dir := t.TempDir()
+	modelPath, m := servingModel(t, dir)
+	imgs := filepath.Join(dir, "imgs")
+	os.Mkdir(imgs, 0o755)
+	a, b := barPNG(t, 20), barPNG(t, 60)
+	os.WriteFile(filepath.Join(imgs, "a.png"), a, 0o644)
+	os.WriteFile(filepath.Join(imgs, "b.png"), b, 0o644)
+	os.WriteFile(filepath.Join(imgs, "notes.txt"), []byte("not an image"), 0o644)
+	os.WriteFile(filepath.Join(imgs, "old"+showSuffix), a, 0o644) // an earlier --show output: skipped
+	single := filepath.Join(dir, "single.png")
+	os.WriteFile(single, b, 0o644)
+
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"predict", "--model", modelPath, "--json", "--show", single, imgs, "-"},
+		bytes.NewReader(a), &out, &errb)
+	if code != 0 {
+		t.Fatalf("rakam predict = %d; stderr %s", code, errb.String())
+	}
+	var preds []prediction
+	if err := json.Unmarshal(out.Bytes(), &preds); err != nil {
+		t.Fatalf("--json output is not an array of predictions: %v\n%s", err, out.String())
+	}
+	wantFiles := []string{single, filepath.Join(imgs, "a.png"), filepath.Join(imgs, "b.png"), "-"}
+	inputs := [][]byte{b, a, b, a}
+	if len(preds) != len(wantFiles) {
+		t.Fatalf("got %d predictions; want %d: %s", len(preds), len(wantFiles), out.String())
+	}
+	for i, p := range preds {
+		label, probs, d := modelAnswer(t, m, inputs[i])
+		if p.File != wantFiles[i] || p.Label == nil || *p.Label != label || len(p.Probabilities) != 10 {
+			t.Errorf("prediction %d = %+v; want file %s label %d", i, p, wantFiles[i], label)
+			continue
+		}
+		for k := range probs {
+			if p.Probabilities[k] != probs[k] {
+				t.Errorf("%s: probabilities %v; want the model's %v", p.File, p.Probabilities, probs)
+				break
+			}
+		}
+		// --show wrote exactly what the model saw.
+		f, err := os.Open(p.Show)
+		if err != nil {
+			t.Fatalf("%s: --show file: %v", p.File, err)
+		}
+		img, err := png.Decode(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, ok := img.(*image.Gray)
+		if !ok || !bytes.Equal(g.Pix, d.Gray.Pix) {
+			t.Errorf("%s: %s differs from the preprocessed digit", p.File, p.Show)
+		}
+	}
+	if preds[0].Show != filepath.Join(dir, "single"+showSuffix) || preds[3].Show != "stdin"+showSuffix {
+		t.Errorf("--show paths %q, %q", preds[0].Show, preds[3].Show)
+	}
+	os.Remove("stdin" + showSuffix)
+
+	// Text output: the top three per file.
+	code, text, errs := runCLI(t, "predict", "--model", modelPath, single)
+	label, _, _ := modelAnswer(t, m, b)
+	if code != 0 || !strings.HasPrefix(text, single+": "+string(rune('0'+label))+" ") || strings.Count(text, "%") != 3 {
+		t.Errorf("rakam predict FILE = %d, %q (stderr %q); want %q then three digits with percentages", code, text, errs, single+": "+string(rune('0'+label)))
+	}
+}
+
+func TestPredictCommandErrors(t *testing.T) {
+	dir := t.TempDir()
+	modelPath, _ := servingModel(t, dir)
+	good := filepath.Join(dir, "good.png")
+	os.WriteFile(good, barPNG(t, 30), 0o644)
+	corrupt := filepath.Join(dir, "corrupt.png")
+	os.WriteFile(corrupt, barPNG(t, 30)[:60], 0o644)
+	text := filepath.Join(dir, "text.png")
+	os.WriteFile(text, []byte("hello"), 0o644)
+	empty := filepath.Join(dir, "empty")
+	os.Mkdir(empty, 0o755)
+
+	cases := []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"predict", good}, 2, "--model FILE is required"},
+		{[]string{"predict", "--model", modelPath}, 2, "no IMAGE given"},
+		{[]string{"predict", "--model", filepath.Join(dir, "nope.safetensors"), good}, 1, "nope.safetensors"},
+		{[]string{"predict", "--model", good, good}, 1, "good.png"},
+		{[]string{"predict", "--model", modelPath, filepath.Join(dir, "missing.png")}, 1, "missing.png: no such file"},
+		{[]string{"predict", "--model", modelPath, empty}, 1, "no image files"},
+		{[]string{"predict", "--model", modelPath, good, corrupt, text}, 1, "corrupt.png: imageprep: corrupt image data"},
+		{[]string{"predict", "--model", modelPath, good, corrupt, text}, 1, "text.png: imageprep: not a PNG"},
+		{[]string{"predict", "--model", modelPath, good, corrupt, text}, 1, "2 of 3 images could not be read"},
+	}
+	for _, c := range cases {
+		code, _, errs := runCLI(t, c.args...)
+		if code != c.code || !strings.Contains(errs, c.msg) {
+			t.Errorf("rakam %s = %d, %q; want %d and %q", strings.Join(c.args, " "), code, errs, c.code, c.msg)
+		}
+	}
+	// The good file is still predicted, and --json marks the bad ones.
+	code, out, _ := runCLI(t, "predict", "--model", modelPath, "--json", good, corrupt)
+	var preds []prediction
+	if err := json.Unmarshal([]byte(out), &preds); err != nil || code != 1 || len(preds) != 2 ||
+		preds[0].Label == nil || preds[1].Error == "" || preds[1].Label != nil {
+		t.Errorf("--json with a corrupt file = %d %s; want 1, a label for the good one and an error for the corrupt one", code, out)
+	}
+}

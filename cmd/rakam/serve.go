@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"strings"
+
+	"github.com/rakam-ml/rakam/nn"
+	"github.com/rakam-ml/rakam/serve"
+)
+
+func init() {
+	register(&command{name: "serve", summary: "serve a model over HTTP with a drawing page", run: runServe})
+}
+
+type serveOptions struct {
+	model     string
+	addr      string
+	workers   int
+	maxBatch  int
+	queue     int
+	maxBody   int64
+	logLevel  string
+	logFormat string
+}
+
+func runServe(ctx context.Context, e *env, args []string) error {
+	var o serveOptions
+	fs := newFlags(e, "serve", "--model FILE [--addr HOST:PORT] [flags]", `
+Serves a trained model over HTTP until interrupted (SIGINT or SIGTERM, after
+which requests in flight are finished and the command exits 0).
+
+  GET  /            a page to draw a digit on, with the prediction as you draw
+  POST /v1/predict  an image (image/* body or multipart/form-data) or JSON
+                    {"pixels": [784 numbers in 0..1]}; answers
+                    {"label": 7, "probabilities": [...]}
+  GET  /healthz     {"status": "ok"}
+  GET  /metrics     Prometheus metrics
+
+Bad requests get a 4xx JSON {"error": "..."}; see docs/serving.md for the API
+and the limits. Logs are structured (log/slog) on standard error.`)
+	fs.StringVar(&o.model, "model", "", "the trained model `file` (.safetensors, from rakam train)")
+	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen on this `host:port` (port 0 picks a free one)")
+	fs.IntVar(&o.workers, "workers", 1, "model replicas run in parallel (each batches requests; Gemm itself uses every core)")
+	fs.IntVar(&o.maxBatch, "max-batch", serve.DefaultConfig.MaxBatch, "most requests one model call takes")
+	fs.IntVar(&o.queue, "queue", serve.DefaultConfig.QueueSize, "predictions that may wait; more get 429")
+	fs.Int64Var(&o.maxBody, "max-body", serve.DefaultConfig.MaxBodyBytes, "largest request body in `bytes`; more get 413")
+	fs.StringVar(&o.logLevel, "log-level", "info", "debug (every request), info (errors and 4xx), warn or error")
+	fs.StringVar(&o.logFormat, "log-format", "text", "text or json")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if o.model == "" {
+		return usagef("--model FILE is required")
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	if o.workers < 1 || o.workers > 64 {
+		return usagef("--workers %d: want 1..64", o.workers)
+	}
+	if o.maxBatch < 1 || o.maxBatch > 4096 {
+		return usagef("--max-batch %d: want 1..4096", o.maxBatch)
+	}
+	if o.queue < 1 {
+		return usagef("--queue %d: want at least 1", o.queue)
+	}
+	if o.maxBody < 1024 {
+		return usagef("--max-body %d: want at least 1024", o.maxBody)
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
+		return usagef("--log-level %q: want debug, info, warn or error", o.logLevel)
+	}
+	hopts := &slog.HandlerOptions{Level: level}
+	var logger *slog.Logger
+	switch strings.ToLower(o.logFormat) {
+	case "text":
+		logger = slog.New(slog.NewTextHandler(e.stderr, hopts))
+	case "json":
+		logger = slog.New(slog.NewJSONHandler(e.stderr, hopts))
+	default:
+		return usagef("--log-format %q: want text or json", o.logFormat)
+	}
+
+	model, meta, err := nn.Load(o.model)
+	if err != nil {
+		return err
+	}
+	cs, err := serve.Replicas(model, o.workers)
+	if err != nil {
+		return fmt.Errorf("%s: %w", o.model, err)
+	}
+	name := meta["rakam.name"]
+	if name == "" {
+		name = strings.TrimSuffix(filepath.Base(o.model), filepath.Ext(o.model))
+	}
+	s, err := serve.New(cs, serve.Config{
+		MaxBodyBytes: o.maxBody,
+		MaxBatch:     o.maxBatch,
+		QueueSize:    o.queue,
+		Logger:       logger,
+		ModelName:    name,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		s.Close()
+		return fmt.Errorf("--addr %s: %w", o.addr, err)
+	}
+	fmt.Fprintf(e.stderr, "rakam serve: %s on http://%s/ (Ctrl-C to stop)\n", name, ln.Addr())
+	return s.Serve(ctx, ln)
+}
