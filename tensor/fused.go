@@ -3,6 +3,8 @@ package tensor
 import (
 	"fmt"
 	"math"
+
+	"github.com/rakam-ml/rakam/tensor/internal/vec"
 )
 
 // AddBiasReLU sets x[i][j] = max(x[i][j] + bias[j], 0) over the m×n matrix
@@ -15,17 +17,8 @@ func AddBiasReLU(m, n int, x []float32, ldx int, bias []float32) {
 	if m > 0 && n > 0 && len(x) < (m-1)*ldx+n {
 		panic(fmt.Sprintf("tensor: AddBiasReLU: x has %d values, need %d", len(x), (m-1)*ldx+n))
 	}
-	b := bias[:n]
 	for i := 0; i < m; i++ {
-		row := x[i*ldx : i*ldx+n]
-		row = row[:len(b)]
-		for j, v := range row {
-			if s := v + b[j]; s > 0 {
-				row[j] = s
-			} else {
-				row[j] = 0
-			}
-		}
+		vec.AddReLU(x[i*ldx:i*ldx+n], bias[:n])
 	}
 }
 

@@ -3,6 +3,8 @@ package tensor
 import (
 	"fmt"
 	"math"
+
+	"github.com/rakam-ml/rakam/tensor/internal/vec"
 )
 
 // AddRowVector adds the length-n vector v to every row of the m×n matrix x
@@ -12,10 +14,7 @@ func AddRowVector(m, n int, x []float32, ldx int, v []float32) {
 		panic(fmt.Sprintf("tensor: AddRowVector: vector has %d values, need %d", len(v), n))
 	}
 	for i := 0; i < m; i++ {
-		row := x[i*ldx : i*ldx+n]
-		for j := range row {
-			row[j] += v[j]
-		}
+		vec.Axpy(1, v[:n], x[i*ldx:i*ldx+n]) // 1·v is exact: a plain add
 	}
 }
 
@@ -34,10 +33,7 @@ func SumRows(m, n int, x []float32, ldx int, beta float32, dst []float32) {
 		}
 	}
 	for i := 0; i < m; i++ {
-		row := x[i*ldx : i*ldx+n]
-		for j, v := range row {
-			d[j] += v
-		}
+		vec.Axpy(1, x[i*ldx:i*ldx+n], d)
 	}
 }
 
@@ -46,13 +42,7 @@ func ReLU(y, x []float32) {
 	if len(y) != len(x) {
 		panic(fmt.Sprintf("tensor: ReLU: len(y)=%d != len(x)=%d", len(y), len(x)))
 	}
-	for i, v := range x {
-		if v > 0 {
-			y[i] = v
-		} else {
-			y[i] = 0
-		}
-	}
+	vec.ReLU(y, x)
 }
 
 // ReLUBackward sets dx = dy where y > 0 and 0 elsewhere, given the ReLU's
@@ -61,13 +51,7 @@ func ReLUBackward(dx, dy, y []float32) {
 	if len(dx) != len(dy) || len(dy) != len(y) {
 		panic(fmt.Sprintf("tensor: ReLUBackward: lengths %d, %d, %d differ", len(dx), len(dy), len(y)))
 	}
-	for i, v := range y {
-		if v > 0 {
-			dx[i] = dy[i]
-		} else {
-			dx[i] = 0
-		}
-	}
+	vec.ReLUBackward(dx, dy, y)
 }
 
 // SoftmaxRows writes the softmax of each row of the m×n matrix x into y
@@ -138,21 +122,18 @@ func ArgmaxRows(m, n int, x []float32, dst []int) {
 	}
 }
 
-// Axpy sets y += alpha·x.
+// Axpy sets y += alpha·x. With AVX2+FMA each element is rounded once (a
+// fused multiply-add); the pure-Go path rounds the product and the sum.
 func Axpy(alpha float32, x, y []float32) {
 	if len(x) != len(y) {
 		panic(fmt.Sprintf("tensor: Axpy: len(x)=%d != len(y)=%d", len(x), len(y)))
 	}
-	for i, v := range x {
-		y[i] += alpha * v
-	}
+	vec.Axpy(alpha, x, y)
 }
 
 // Scale sets x *= alpha.
 func Scale(alpha float32, x []float32) {
-	for i := range x {
-		x[i] *= alpha
-	}
+	vec.Scale(alpha, x)
 }
 
 // Sum returns the float64 sum of x.

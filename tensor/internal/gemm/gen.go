@@ -5,4 +5,4 @@ package gemm
 // ./... skips. After changing it, run go generate in this folder and commit
 // the output; tensor/_asm/check.sh regenerates and fails on any difference.
 //
-//go:generate sh -c "cd ../../_asm && go run . -out ../internal/gemm/kernel_amd64.s -stubs ../internal/gemm/kernel_amd64_stub.go -pkg gemm"
+//go:generate sh -c "cd ../../_asm/gemm && go run . -out ../../internal/gemm/kernel_amd64.s -stubs ../../internal/gemm/kernel_amd64_stub.go -pkg gemm"

@@ -1,8 +1,8 @@
-// Command asm generates the amd64 GEMM micro-kernels of
+// Command gemm generates the amd64 GEMM micro-kernels of
 // tensor/internal/gemm with avo. Run it through go generate in that package
-// (see gen.go there) or, from this folder:
+// (see gen.go there) or, from tensor/_asm/gemm:
 //
-//	go run . -out ../internal/gemm/kernel_amd64.s -stubs ../internal/gemm/kernel_amd64_stub.go -pkg gemm
+//	go run . -out ../../internal/gemm/kernel_amd64.s -stubs ../../internal/gemm/kernel_amd64_stub.go -pkg gemm
 //
 // Both kernels come from one template, kernel below, so the AVX-512 kernel,
 // which this project's machine cannot run, shares every line of logic with

@@ -1,0 +1,13 @@
+//go:build !amd64 || purego
+
+package vec
+
+// useAVX2 is always false here; the functions below only satisfy the
+// compiler and are never called.
+var useAVX2 = false
+
+func axpyAVX2(alpha float32, x, y []float32) { axpyGo(alpha, x, y) }
+func scaleAVX2(alpha float32, x []float32)   { scaleGo(alpha, x) }
+func reluAVX2(y, x []float32)                { reluGo(y, x) }
+func addReLUAVX2(x, b []float32)             { addReLUGo(x, b) }
+func reluBackwardAVX2(dx, dy, y []float32)   { reluBackwardGo(dx, dy, y) }

@@ -1,0 +1,119 @@
+package vec
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+const guard = float32(-777.25)
+
+// padded returns n random values (with NaN, ±Inf, ±0 mixed in) at offset
+// off inside a slice whose other values are guard.
+func padded(r *rand.Rand, n, off int) (full, s []float32) {
+	full = make([]float32, off+n+9)
+	for i := range full {
+		full[i] = guard
+	}
+	specials := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 0, float32(math.Copysign(0, -1))}
+	for i := 0; i < n; i++ {
+		if r.IntN(8) == 0 {
+			full[off+i] = specials[r.IntN(len(specials))]
+		} else {
+			full[off+i] = r.Float32()*4 - 2
+		}
+	}
+	return full, full[off : off+n]
+}
+
+func checkGuards(t *testing.T, name string, full []float32, off, n int) {
+	t.Helper()
+	for i, v := range full {
+		if (i < off || i >= off+n) && v != guard {
+			t.Fatalf("%s: guard at %d overwritten with %v", name, i, v)
+		}
+	}
+}
+
+func same(a, b float32) bool {
+	return math.Float32bits(a) == math.Float32bits(b) || (a != a && b != b)
+}
+
+// paths runs f once per implementation this machine has.
+func paths(t *testing.T, f func(t *testing.T)) {
+	old := useAVX2
+	defer func() { useAVX2 = old }()
+	t.Run("go", func(t *testing.T) { useAVX2 = false; f(t) })
+	if old {
+		t.Run("avx2", func(t *testing.T) { useAVX2 = true; f(t) })
+	}
+}
+
+func TestKernels(t *testing.T) {
+	paths(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(1, 2))
+		for n := 0; n <= 67; n++ {
+			for off := 0; off < 3; off++ {
+				xf, x := padded(r, n, off)
+				yf, y := padded(r, n, off+1)
+				x0, y0 := append([]float32(nil), x...), append([]float32(nil), y...)
+
+				Axpy(0.75, x, y)
+				for i := range y {
+					w := float64(y0[i]) + 0.75*float64(x0[i])
+					g := float64(y[i])
+					if !(g == w || (math.IsNaN(g) && math.IsNaN(w)) || math.Abs(g-w) <= 1e-6*(1+math.Abs(w))) {
+						t.Fatalf("n=%d off=%d: Axpy y[%d] = %v; want %v", n, off, i, g, w)
+					}
+				}
+				checkGuards(t, "Axpy y", yf, off+1, n)
+				checkGuards(t, "Axpy x", xf, off, n)
+
+				copy(y, y0)
+				Scale(-1.5, y)
+				for i := range y {
+					if !same(y[i], y0[i]*-1.5) {
+						t.Fatalf("n=%d: Scale y[%d] = %v; want %v", n, i, y[i], y0[i]*-1.5)
+					}
+				}
+
+				ReLU(y, x)
+				for i := range y {
+					w := float32(0)
+					if x0[i] > 0 {
+						w = x0[i]
+					}
+					if !same(y[i], w) {
+						t.Fatalf("n=%d: ReLU y[%d] = %v; want %v (x=%v)", n, i, y[i], w, x0[i])
+					}
+				}
+				checkGuards(t, "ReLU y", yf, off+1, n)
+
+				copy(y, y0)
+				AddReLU(y, x)
+				for i := range y {
+					w := float32(0)
+					if s := y0[i] + x0[i]; s > 0 {
+						w = s
+					}
+					if !same(y[i], w) {
+						t.Fatalf("n=%d: AddReLU x[%d] = %v; want %v", n, i, y[i], w)
+					}
+				}
+
+				dxf, dx := padded(r, n, off+2)
+				ReLUBackward(dx, y0, x0)
+				for i := range dx {
+					w := float32(0)
+					if x0[i] > 0 {
+						w = y0[i]
+					}
+					if !same(dx[i], w) {
+						t.Fatalf("n=%d: ReLUBackward dx[%d] = %v; want %v (y=%v dy=%v)", n, i, dx[i], w, x0[i], y0[i])
+					}
+				}
+				checkGuards(t, "ReLUBackward dx", dxf, off+2, n)
+			}
+		}
+	})
+}
