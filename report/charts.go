@@ -282,7 +282,7 @@ func (epochTicks) Ticks(min, max float64) []plot.Tick {
 	lo, hi := math.Ceil(min), math.Floor(max)
 	step := math.Max(1, math.Ceil((hi-lo+1)/10))
 	var t []plot.Tick
-	for x := lo; x <= hi; x += step {
+	for i, x := 0, lo; x <= hi && i < 12; i, x = i+1, x+step { // i bounds the loop where x+step == x
 		t = append(t, plot.Tick{Value: x, Label: fmt.Sprintf("%.0f", x)})
 	}
 	return t

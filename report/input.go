@@ -13,6 +13,9 @@ import (
 // ImagePixels is the number of pixels of one MNIST image (28x28).
 const ImagePixels = 28 * 28
 
+// maxClasses bounds the size of a confusion matrix the report draws.
+const maxClasses = 100
+
 // Input is everything a report shows. The study fills it; only Rows is
 // required. Sections whose field is empty (no Mistakes, nil Schedule, ...)
 // are left out of every output, and the analysis says nothing about them.
@@ -291,6 +294,9 @@ func prepare(in *Input) (*prepared, error) {
 		if math.IsNaN(r.TestLoss) || r.TestLoss < 0 {
 			return nil, inputErr(f+".TestLoss", "%v of %q is negative or NaN", r.TestLoss, r.Name)
 		}
+		if len(r.Confusion) > maxClasses {
+			return nil, inputErr(f+".Confusion", "has %d classes; at most %d are supported", len(r.Confusion), maxClasses)
+		}
 		if len(r.Confusion) > 0 {
 			for t, row := range r.Confusion {
 				if len(row) != len(r.Confusion) {
@@ -338,7 +344,9 @@ func prepare(in *Input) (*prepared, error) {
 				return nil, inputErr(fmt.Sprintf("Search.Trials[%d].ValAccuracy", i), "%v outside [0, 1]", t.ValAccuracy)
 			}
 			for k, v := range t.Params {
-				if _, ok := numeric(v); !ok {
+				if x, ok := numeric(v); ok && (math.IsNaN(x) || math.IsInf(x, 0)) {
+					return nil, inputErr(fmt.Sprintf("Search.Trials[%d].Params[%q]", i, k), "value %v is not finite", x)
+				} else if !ok {
 					if _, ok := v.(string); !ok {
 						return nil, inputErr(fmt.Sprintf("Search.Trials[%d].Params[%q]", i, k), "value %v of type %T is neither a number nor a string", v, v)
 					}
