@@ -1,0 +1,216 @@
+package data
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+)
+
+// Augment configures random distortions of training images. Each example
+// draws, in this order: a rotation uniform in ±MaxRotate degrees, a scale
+// uniform in [MinScale, MaxScale], a shift uniform in ±MaxShift pixels on
+// each axis, and, if ElasticAlpha > 0, an elastic distortion after Simard,
+// Steinkraus and Platt (ICDAR 2003): a field of uniform(-1, 1) displacements
+// smoothed by a Gaussian of ElasticSigma pixels and scaled by ElasticAlpha.
+// The image is resampled bilinearly about its centre; pixels from outside
+// the source are background. A zero field turns its distortion off.
+type Augment struct {
+	MaxShift     float64 // pixels, per axis
+	MaxRotate    float64 // degrees, 0..180
+	MinScale     float64 // both 0 means no scaling
+	MaxScale     float64
+	ElasticAlpha float64 // displacement scale in pixels; 0 turns elastic distortion off
+	ElasticSigma float64 // smoothing in pixels; required when ElasticAlpha > 0
+}
+
+// DefaultAugment returns the affine distortions commonly used on MNIST:
+// shifts of up to 2 pixels, rotations of up to 10 degrees and scaling by
+// 0.9 to 1.1. Elastic distortion is off; Simard et al. used alpha 34,
+// sigma 4 on 28x28 images.
+func DefaultAugment() *Augment {
+	return &Augment{MaxShift: 2, MaxRotate: 10, MinScale: 0.9, MaxScale: 1.1}
+}
+
+// Validate reports the first out-of-range field.
+func (a *Augment) Validate() error {
+	bad := func(name string, v float64, want string) error {
+		return fmt.Errorf("data: augment %s = %v; want %s", name, v, want)
+	}
+	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	switch {
+	case !finite(a.MaxShift) || a.MaxShift < 0 || a.MaxShift > 64:
+		return bad("MaxShift", a.MaxShift, "0..64 pixels")
+	case !finite(a.MaxRotate) || a.MaxRotate < 0 || a.MaxRotate > 180:
+		return bad("MaxRotate", a.MaxRotate, "0..180 degrees")
+	case !finite(a.MinScale) || !finite(a.MaxScale):
+		return bad("MinScale/MaxScale", a.MinScale, "finite values")
+	case !(a.MinScale == 0 && a.MaxScale == 0) && (a.MinScale <= 0 || a.MaxScale < a.MinScale || a.MaxScale > 16):
+		return fmt.Errorf("data: augment scale range [%v, %v]; want 0 < MinScale <= MaxScale <= 16 (or both 0 for none)", a.MinScale, a.MaxScale)
+	case !finite(a.ElasticAlpha) || a.ElasticAlpha < 0 || a.ElasticAlpha > 1000:
+		return bad("ElasticAlpha", a.ElasticAlpha, "0..1000")
+	case a.ElasticAlpha > 0 && (!finite(a.ElasticSigma) || a.ElasticSigma <= 0 || a.ElasticSigma > 32):
+		return bad("ElasticSigma", a.ElasticSigma, "0 < sigma <= 32 pixels when ElasticAlpha > 0")
+	}
+	return nil
+}
+
+// warp is one draw of the affine part.
+type warp struct {
+	rotate         float64 // radians
+	scale          float64
+	shiftX, shiftY float64 // pixels; positive moves ink right and down
+}
+
+// Augmenter applies an Augment to images of one size. It owns its scratch
+// buffers, so it must not be used by two goroutines at once; Apply does not
+// allocate.
+type Augmenter struct {
+	a          Augment
+	rows, cols int
+	kernel     []float64 // normalised Gaussian, radius len/2
+	fx, fy     []float64 // displacement fields
+	tmp        []float64
+	pcg        *rand.PCG
+	r          *rand.Rand
+}
+
+// NewAugmenter checks a and prepares buffers for rows x cols images.
+func NewAugmenter(a Augment, rows, cols int) (*Augmenter, error) {
+	if err := a.Validate(); err != nil {
+		return nil, err
+	}
+	if rows <= 0 || cols <= 0 {
+		return nil, fmt.Errorf("data: augmenter image size %dx%d; want positive", rows, cols)
+	}
+	g := &Augmenter{a: a, rows: rows, cols: cols, pcg: rand.NewPCG(0, 0)}
+	g.r = rand.New(g.pcg)
+	if a.ElasticAlpha > 0 {
+		g.kernel = gaussian(a.ElasticSigma)
+		n := rows * cols
+		g.fx, g.fy, g.tmp = make([]float64, n), make([]float64, n), make([]float64, n)
+	}
+	return g, nil
+}
+
+// gaussian returns a normalised Gaussian kernel of radius ceil(3 sigma).
+func gaussian(sigma float64) []float64 {
+	rad := int(math.Ceil(3 * sigma))
+	k := make([]float64, 2*rad+1)
+	var sum float64
+	for i := range k {
+		d := float64(i - rad)
+		k[i] = math.Exp(-d * d / (2 * sigma * sigma))
+		sum += k[i]
+	}
+	for i := range k {
+		k[i] /= sum
+	}
+	return k
+}
+
+// Apply writes to dst (rows*cols values in [0, 1]) a distorted copy of the
+// image src, with the randomness of example index in epoch under seed: the
+// same (seed, epoch, index) gives the same image on any goroutine.
+func (g *Augmenter) Apply(dst []float32, src []uint8, seed uint64, epoch, index int) {
+	exampleSeed(g.pcg, seed, epoch, index)
+	g.applyRand(dst, src)
+}
+
+func (g *Augmenter) applyRand(dst []float32, src []uint8) {
+	a, r := &g.a, g.r
+	w := warp{scale: 1}
+	w.rotate = (2*r.Float64() - 1) * a.MaxRotate * math.Pi / 180
+	if a.MaxScale > 0 {
+		w.scale = a.MinScale + r.Float64()*(a.MaxScale-a.MinScale)
+	}
+	w.shiftX = (2*r.Float64() - 1) * a.MaxShift
+	w.shiftY = (2*r.Float64() - 1) * a.MaxShift
+	var fx, fy []float64
+	if a.ElasticAlpha > 0 {
+		g.elasticField(g.fx)
+		g.elasticField(g.fy)
+		fx, fy = g.fx, g.fy
+	}
+	resample(dst, src, g.rows, g.cols, w, fx, fy)
+}
+
+// elasticField fills f with uniform(-1, 1) noise smoothed by the Gaussian
+// (separably, with zeros outside the image) and scaled by alpha.
+func (g *Augmenter) elasticField(f []float64) {
+	rows, cols, k, tmp := g.rows, g.cols, g.kernel, g.tmp
+	for i := range f {
+		f[i] = 2*g.r.Float64() - 1
+	}
+	rad := len(k) / 2
+	for y := 0; y < rows; y++ { // along x: f -> tmp
+		row := f[y*cols : (y+1)*cols]
+		for x := 0; x < cols; x++ {
+			lo, hi := max(x-rad, 0), min(x+rad, cols-1)
+			var s float64
+			for xx := lo; xx <= hi; xx++ {
+				s += k[xx-x+rad] * row[xx]
+			}
+			tmp[y*cols+x] = s
+		}
+	}
+	alpha := g.a.ElasticAlpha
+	for y := 0; y < rows; y++ { // along y: tmp -> f
+		lo, hi := max(y-rad, 0), min(y+rad, rows-1)
+		for x := 0; x < cols; x++ {
+			var s float64
+			for yy := lo; yy <= hi; yy++ {
+				s += k[yy-y+rad] * tmp[yy*cols+x]
+			}
+			f[y*cols+x] = alpha * s
+		}
+	}
+}
+
+// resample computes dst(p) = src(c + A⁻¹(p + d(p) - c - t)) with A = scale·R(rotate),
+// c the image centre, t the shift and d the optional displacement field,
+// sampling src bilinearly with background outside. Values are clamped to
+// [0, 1] so rounding cannot leave the pixel range.
+func resample(dst []float32, src []uint8, rows, cols int, w warp, fx, fy []float64) {
+	cx, cy := float64(cols-1)/2, float64(rows-1)/2
+	cos, sin := math.Cos(w.rotate), math.Sin(w.rotate)
+	inv := 1 / w.scale
+	// A⁻¹ = R(-θ)/s = [cos sin; -sin cos]/s
+	a00, a01, a10, a11 := cos*inv, sin*inv, -sin*inv, cos*inv
+	dst = dst[:rows*cols]
+	for y := 0; y < rows; y++ {
+		for x := 0; x < cols; x++ {
+			i := y*cols + x
+			px, py := float64(x)-cx-w.shiftX, float64(y)-cy-w.shiftY
+			if fx != nil {
+				px += fx[i]
+				py += fy[i]
+			}
+			qx := a00*px + a01*py + cx
+			qy := a10*px + a11*py + cy
+			dst[i] = bilinear(src, rows, cols, qx, qy)
+		}
+	}
+}
+
+func bilinear(src []uint8, rows, cols int, x, y float64) float32 {
+	if !(x > -1 && x < float64(cols) && y > -1 && y < float64(rows)) {
+		return 0 // also catches NaN
+	}
+	x0f, y0f := math.Floor(x), math.Floor(y)
+	x0, y0 := int(x0f), int(y0f)
+	tx, ty := x-x0f, y-y0f
+	at := func(xx, yy int) float64 {
+		if xx < 0 || yy < 0 || xx >= cols || yy >= rows {
+			return 0
+		}
+		return float64(src[yy*cols+xx])
+	}
+	v := (1-ty)*((1-tx)*at(x0, y0)+tx*at(x0+1, y0)) + ty*((1-tx)*at(x0, y0+1)+tx*at(x0+1, y0+1))
+	f := float32(v / 255)
+	if f < 0 {
+		f = 0
+	} else if f > 1 {
+		f = 1
+	}
+	return f
+}
