@@ -124,6 +124,56 @@ func errorsClause(a, b *results.Model) string {
 	return fmt.Sprintf(", test errors %s → %s", thousands(eb), thousands(ea))
 }
 
+// ignoredConfig are Config keys that differ between runs without making
+// them different experiments.
+var ignoredConfig = map[string]bool{"wall_seconds": true, "seconds": true, "name": true}
+
+// confounders returns a sentence naming the Config settings, other than
+// the expected ones, in which two compared runs differ: a difference in
+// accuracy then is not the compared factor's alone. "" when the runs agree
+// on everything else or carry no Config.
+func confounders(what string, a, b *results.Model, expected ...string) string {
+	if a.Config == nil || b.Config == nil {
+		return ""
+	}
+	skip := map[string]bool{}
+	for _, k := range expected {
+		skip[k] = true
+	}
+	keys := map[string]bool{}
+	for k := range a.Config {
+		keys[k] = true
+	}
+	for k := range b.Config {
+		keys[k] = true
+	}
+	names := make([]string, 0, len(keys))
+	for k := range keys {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	val := func(m map[string]any, k string) string {
+		v, ok := m[k]
+		if !ok || v == nil || v == "" {
+			return "none"
+		}
+		return formatParam(v)
+	}
+	var diffs []string
+	for _, k := range names {
+		if skip[k] || ignoredConfig[k] {
+			continue
+		}
+		if va, vb := val(a.Config, k), val(b.Config, k); va != vb {
+			diffs = append(diffs, fmt.Sprintf("%s (%s: %s, %s: %s)", k, a.Name, va, b.Name, vb))
+		}
+	}
+	if len(diffs) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("The two runs also differ in %s, so the difference is not %s's alone.", joinAnd(diffs), what)
+}
+
 func bestFinding(p *prepared) string {
 	b := p.best
 	s := fmt.Sprintf("%s was the most accurate model: %s test accuracy, macro F1 %.4f, test loss %.4f", b.Name, pct(b.TestAccuracy), b.MacroF1, b.TestLoss)
@@ -164,7 +214,7 @@ func optimiserFinding(p *prepared) []string {
 		}
 		s = fmt.Sprintf("Adam and SGD ended level: %s (Adam) vs %s (SGD); %s was ahead by %s, %s.", pct(adam.TestAccuracy), pct(sgd.TestAccuracy), lead, points(c.diff), c.noise())
 	}
-	out := []string{s}
+	out := []string{s, confounders("the optimiser", adam, sgd, "optimizer", "lr")}
 	if len(adam.History) > 0 && len(sgd.History) > 0 {
 		a1, s1 := adam.History[0].ValAccuracy, sgd.History[0].ValAccuracy
 		switch {
@@ -225,6 +275,9 @@ func regularisationFinding(p *prepared) []string {
 			default:
 				s += ", about the same."
 			}
+		}
+		if c := confounders("regularisation", r, base, "base"); c != "" {
+			s += " " + c
 		}
 		out = append(out, s)
 	}
@@ -341,13 +394,19 @@ func augmentationFinding(p *prepared) string {
 		return ""
 	}
 	c := compareRows(aug, cnn)
+	var s string
 	switch {
 	case c.clear && c.sign > 0:
-		return fmt.Sprintf("Data augmentation raised the CNN from %s to %s (%s, %s better%s).", pct(cnn.TestAccuracy), pct(aug.TestAccuracy), aug.Name, points(c.diff), errorsClause(aug, cnn))
+		s = fmt.Sprintf("Data augmentation raised the CNN from %s to %s (%s, %s better%s).", pct(cnn.TestAccuracy), pct(aug.TestAccuracy), aug.Name, points(c.diff), errorsClause(aug, cnn))
 	case c.clear && c.sign < 0:
-		return fmt.Sprintf("Data augmentation lowered the CNN from %s to %s (%s, %s worse%s).", pct(cnn.TestAccuracy), pct(aug.TestAccuracy), aug.Name, points(c.diff), errorsClause(aug, cnn))
+		s = fmt.Sprintf("Data augmentation lowered the CNN from %s to %s (%s, %s worse%s).", pct(cnn.TestAccuracy), pct(aug.TestAccuracy), aug.Name, points(c.diff), errorsClause(aug, cnn))
+	default:
+		s = fmt.Sprintf("Data augmentation left the CNN level: %s with it (%s) against %s without, a difference of %s, %s.", pct(aug.TestAccuracy), aug.Name, pct(cnn.TestAccuracy), points(c.diff), c.noise())
 	}
-	return fmt.Sprintf("Data augmentation left the CNN level: %s with it (%s) against %s without, a difference of %s, %s.", pct(aug.TestAccuracy), aug.Name, pct(cnn.TestAccuracy), points(c.diff), c.noise())
+	if x := confounders("augmentation", aug, cnn, "augment"); x != "" {
+		s += " " + x
+	}
+	return s
 }
 
 func scheduleFinding(p *prepared) string {
@@ -389,6 +448,9 @@ func scheduleFinding(p *prepared) string {
 			cmp = "equal to"
 		}
 		out += fmt.Sprintf(" Its final validation loss, %.4f, was %s the constant run's %.4f.", ls, cmp, lc)
+	}
+	if x := confounders("the schedule", sch, con, "schedule"); x != "" {
+		out += " " + x
 	}
 	return out
 }

@@ -86,6 +86,19 @@ func TestAnalysisFollowsTheNumbers(t *testing.T) {
 		{"augmentation level", "augmentation", func(in *Input) { setAcc(in, "cnn-augment", 0.9922) },
 			[]string{"left the CNN level"}, nil},
 
+		{"augmentation confounded", "augmentation", func(in *Input) {
+			rowOf(in, "cnn").Config = map[string]any{"augment": false, "schedule": "", "lr": 0.001, "wall_seconds": 300.0}
+			rowOf(in, "cnn-augment").Config = map[string]any{"augment": true, "schedule": "one-cycle", "lr": 0.001, "wall_seconds": 342.0}
+		}, []string{"The two runs also differ in schedule (cnn-augment: one-cycle, cnn: none), so the difference is not augmentation's alone."}, []string{"wall_seconds", "augment ("}},
+		{"augmentation clean", "augmentation", func(in *Input) {
+			rowOf(in, "cnn").Config = map[string]any{"augment": false, "schedule": "one-cycle"}
+			rowOf(in, "cnn-augment").Config = map[string]any{"augment": true, "schedule": "one-cycle"}
+		}, nil, []string{"also differ"}},
+		{"optimiser confounded by batch", "optimiser", func(in *Input) {
+			rowOf(in, "baseline-adam").Config = map[string]any{"optimizer": "adam", "lr": 0.001, "batch": 128}
+			rowOf(in, "baseline-sgd").Config = map[string]any{"optimizer": "sgd", "lr": 0.1, "batch": 32}
+		}, []string{"also differ in batch (baseline-adam: 128, baseline-sgd: 32)"}, []string{"lr ("}},
+
 		{"schedule level", "schedule", func(in *Input) {},
 			[]string{"cosine schedule and the constant rate ended level", "the schedule was ahead by 0.13 points", "was lower than the constant run's"}, nil},
 		{"schedule wins", "schedule", func(in *Input) { setAcc(in, "cnn-cosine", 0.9960) },
