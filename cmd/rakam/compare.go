@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/rakam-ml/rakam/report"
+	"github.com/rakam-ml/rakam/study"
+	"github.com/rakam-ml/rakam/train"
+)
+
+func init() {
+	register(&command{name: "compare", summary: "run the whole study: the seed's table, the six improvements, a report", run: runCompare})
+}
+
+func runCompare(ctx context.Context, e *env, args []string) error {
+	cfg := study.CompareConfig{Seed: 1, Val: 5000, Out: "out"}
+	var asJSON, quiet bool
+	fs := newFlags(e, "compare", "[flags]", `
+Re-runs the seed study end to end on the same split and seed: study 1 (the
+from-scratch network), the five TensorFlow-style models of study 2, and the
+six improvements the study proposed: a CNN, the CNN with data augmentation, a
+learning-rate schedule against a constant rate, early stopping, a
+hyperparameter search and voting ensembles. It prints the comparison table and
+writes DIR/report.html, DIR/report.md and DIR/results.json; trained models are
+kept in DIR/models, so a rerun only evaluates them unless --retrain.`)
+	fs.BoolVar(&cfg.Quick, "quick", false, "fewer epochs and trials: the same shape of output in about two minutes")
+	fs.StringVar(&cfg.Out, "out", cfg.Out, "output directory for models and the report")
+	fs.IntVar(&cfg.Epochs, "epochs", 0, "train every model for N epochs (0: each model's default)")
+	fs.BoolVar(&cfg.Retrain, "retrain", false, "train again even when DIR/models holds a model of the same recipe")
+	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "random seed for every model and the validation split")
+	fs.IntVar(&cfg.Val, "val", cfg.Val, "training images held out for validation")
+	fs.IntVar(&cfg.Trials, "trials", 0, "trials of the hyperparameter search (0: 12, or 4 with --quick)")
+	fs.StringVar(&cfg.DataDir, "data", "", "directory with the MNIST IDX files (default: $RAKAM_DATA, then the GoMNIST module)")
+	fs.BoolVar(&asJSON, "json", false, "print results.json's content on stdout instead of the table")
+	fs.BoolVar(&quiet, "quiet", false, "no progress output")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	if cfg.Epochs < 0 || cfg.Trials < 0 {
+		return usagef("--epochs and --trials must not be negative")
+	}
+	cfg.Command = "rakam compare " + strings.Join(args, " ")
+	if !quiet {
+		cfg.Log = e.stderr
+		if train.IsTerminal(e.stderr) {
+			cfg.Progress = e.stderr
+		}
+	}
+	c, err := study.Compare(ctx, cfg)
+	if err != nil {
+		if errors.Is(err, context.Canceled) || errors.Is(err, train.ErrInterrupted) {
+			return &exitError{code: exitInterrupted, err: fmt.Errorf("interrupted; models finished so far are kept in %s/models", cfg.Out)}
+		}
+		return err
+	}
+	if asJSON {
+		return writeJSON(e.stdout, c.Input)
+	}
+	if err := report.Table(e.stdout, c.Input); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "\nreport: %s/report.html (also report.md, results.json)\n", c.Dir)
+	return nil
+}

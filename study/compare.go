@@ -1,0 +1,461 @@
+package study
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/rakam-ml/rakam/data"
+	"github.com/rakam-ml/rakam/internal/version"
+	"github.com/rakam-ml/rakam/nn"
+	"github.com/rakam-ml/rakam/report"
+	"github.com/rakam-ml/rakam/results"
+	"github.com/rakam-ml/rakam/scratch"
+	"github.com/rakam-ml/rakam/train"
+)
+
+// CompareConfig describes one run of the whole study.
+type CompareConfig struct {
+	// Quick trains every model for a fraction of its epochs and runs a
+	// smaller search: the same shape of output in about two minutes.
+	Quick bool
+	// Epochs, when > 0, overrides every model's epoch count.
+	Epochs int
+	// Out is the directory for models (Out/models) and the report.
+	Out string
+	// Retrain ignores models already saved in Out/models.
+	Retrain bool
+	Seed    uint64
+	DataDir string
+	Val     int // validation images split off the training set
+	// Trials of the hyperparameter search (0: 12, or 4 with Quick).
+	Trials int
+
+	Log      io.Writer // one line per step; nil for none
+	Progress io.Writer // per-model progress bars; nil for none
+	Command  string    // recorded in the report
+}
+
+// Comparison is a finished study: the report's input, ready for
+// report.Write, and where it was written.
+type Comparison struct {
+	Input *report.Input
+	Dir   string
+}
+
+// The improvement rows and ensembles, by name.
+const (
+	rowCNNAugment   = "cnn-augment"
+	rowCNNAugment2  = "cnn-augment-seed2"
+	rowScheduled    = "baseline-adam-cosine"
+	rowEarlyStop    = "advanced-early-stop"
+	rowSearchWinner = "search-best"
+)
+
+// plan is the list of models the study trains, in table order.
+func (cfg CompareConfig) plan() ([]Recipe, error) {
+	zoo := map[string]ZooEntry{}
+	for _, e := range Zoo() {
+		zoo[e.Name] = e
+	}
+	epochs := func(full, quick int) int {
+		if cfg.Epochs > 0 {
+			return cfg.Epochs
+		}
+		if cfg.Quick {
+			return quick
+		}
+		return full
+	}
+	var rs []Recipe
+	for _, name := range []string{"baseline-adam", "baseline-sgd", "dropout", "batchnorm", "advanced", "cnn"} {
+		e, ok := zoo[name]
+		if !ok {
+			return nil, fmt.Errorf("study: the zoo lacks %q", name)
+		}
+		r := FromZoo(e, cfg.Seed)
+		if name == "cnn" {
+			r.Epochs = epochs(e.Epochs, 1)
+		} else {
+			r.Epochs = epochs(e.Epochs, 2)
+		}
+		rs = append(rs, r)
+	}
+	cnn := zoo["cnn"]
+	// Improvement 2: the same CNN on augmented images, for longer, with a
+	// one-cycle schedule (augmentation slows convergence; the schedule
+	// recovers it).
+	aug := FromZoo(cnn, cfg.Seed)
+	aug.Name, aug.Augment, aug.Schedule = rowCNNAugment, data.DefaultAugment(), "one-cycle"
+	aug.LR = 3e-3
+	aug.Epochs = epochs(8, 1)
+	aug.Regularization = cnn.Regularization + " + augmentation"
+	aug2 := aug
+	aug2.Name, aug2.Seed = rowCNNAugment2, cfg.Seed+1
+	rs = append(rs, aug, aug2)
+	// Improvement 3: a cosine schedule against the constant rate of
+	// baseline-adam, same model, same epochs.
+	base := FromZoo(zoo["baseline-adam"], cfg.Seed)
+	sch := base
+	sch.Name, sch.Schedule, sch.Epochs = rowScheduled, "cosine", epochs(base.Epochs, 2)
+	rs = append(rs, sch)
+	// Improvement 4: early stopping on val_loss with the best weights
+	// restored, on the advanced model given three times its epochs.
+	es := FromZoo(zoo["advanced"], cfg.Seed)
+	es.Name, es.EarlyStopping, es.Epochs = rowEarlyStop, 3, epochs(30, 4)
+	if cfg.Quick {
+		es.EarlyStopping = 1
+	}
+	rs = append(rs, es)
+	return rs, nil
+}
+
+// Compare runs the study: study 1 (scratch), the seed's table, the six
+// improvements, and the report. Models saved by an earlier run in
+// cfg.Out/models are loaded and only evaluated, unless cfg.Retrain or their
+// recipe changed.
+func Compare(ctx context.Context, cfg CompareConfig) (*Comparison, error) {
+	if cfg.Out == "" {
+		return nil, errors.New("study: no output directory")
+	}
+	modelDir := filepath.Join(cfg.Out, "models")
+	if err := os.MkdirAll(modelDir, 0o755); err != nil {
+		return nil, fmt.Errorf("study: output directory: %w", err)
+	}
+	logf := func(format string, a ...any) {
+		if cfg.Log != nil {
+			fmt.Fprintf(cfg.Log, format+"\n", a...)
+		}
+	}
+	plan, err := cfg.plan()
+	if err != nil {
+		return nil, err
+	}
+	d, err := LoadData(cfg.DataDir, cfg.Val, cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+	started := time.Now()
+	in := &report.Input{
+		Title:        "rakam: the MNIST study, re-run in Go",
+		Date:         started.UTC(),
+		Machine:      machine(),
+		Command:      cfg.Command,
+		Seed:         cfg.Seed,
+		Quick:        cfg.Quick,
+		SeedReported: report.SeedFigures(),
+	}
+	probs := map[string][]float32{}
+	total := len(plan) + 3 // scratch, the plan, the search, the ensembles
+	step := 0
+	next := func(name string) {
+		step++
+		logf("[%d/%d] %s (%.0fs elapsed)", step, total, name, time.Since(started).Seconds())
+	}
+
+	// Study 1, from scratch.
+	next("scratch: study 1, the from-scratch network")
+	srow, sprobs, err := compareScratch(ctx, cfg, d, modelDir)
+	if err != nil {
+		return nil, err
+	}
+	in.Rows = append(in.Rows, *srow)
+	probs[srow.Name] = sprobs
+
+	trained := map[string]*Trained{}
+	for _, r := range plan {
+		next(r.Name)
+		t, err := trainOrLoad(ctx, cfg, r, d, modelDir)
+		if err != nil {
+			return nil, err
+		}
+		trained[r.Name] = t
+		in.Rows = append(in.Rows, t.Result)
+		probs[r.Name] = t.Test.Probs
+		logf("      test accuracy %.4f, %d epochs, %.1fs", t.Result.TestAccuracy, t.Result.Epochs, t.Result.TrainSeconds)
+	}
+
+	// Improvement 3 and 4 details for the report.
+	if t := trained[rowScheduled]; t != nil {
+		in.Schedule = &report.ScheduleRun{Kind: "cosine", Scheduled: rowScheduled, Constant: "baseline-adam",
+			LR: t.LRs, StepsPerEpoch: stepsPerEpoch(d.Train.N, t.Recipe.Batch)}
+	}
+	if t := trained[rowEarlyStop]; t != nil {
+		in.EarlyStopping = &report.EarlyStop{Model: rowEarlyStop, Monitor: "val_loss", Patience: t.Recipe.EarlyStopping,
+			MaxEpochs: t.Recipe.Epochs, StoppedEpoch: t.StoppedEpoch, BestEpoch: t.BestEpoch, BestValue: t.BestValLoss,
+			Restored: t.BestEpoch > 0 && t.BestEpoch < t.StoppedEpoch}
+	}
+
+	// Improvement 5: hyperparameter search on the validation split.
+	next("hyperparameter search (random)")
+	trials := cfg.Trials
+	if trials == 0 {
+		trials = 12
+		if cfg.Quick {
+			trials = 4
+		}
+	}
+	space, _ := ParseSpace(DefaultSpace)
+	base, _ := ZooByName("baseline-adam")
+	sepochs := 3
+	if cfg.Quick {
+		sepochs = 1
+	}
+	sr, err := Search(ctx, SearchConfig{Method: "random", Trials: trials, Base: base, Space: space, Epochs: sepochs, Seed: cfg.Seed,
+		OnTrial: func(done, total int, t Trial) {
+			logf("      trial %d/%d %s: val accuracy %.4f (%.1fs)", done, total, FormatParams(t.Params), t.ValAccuracy, t.Seconds)
+		}}, d)
+	if err != nil {
+		return nil, err
+	}
+	win := sr.Winner
+	win.Result.Name = rowSearchWinner
+	in.Rows = append(in.Rows, win.Result)
+	probs[rowSearchWinner] = win.Test.Probs
+	rs := &report.Search{Method: "random", Base: "mlp 784-hidden-10", WinnerTestAccuracy: win.Result.TestAccuracy}
+	for _, t := range sr.Trials {
+		if t.Err == "" {
+			rs.Trials = append(rs.Trials, report.SearchTrial{Params: t.Params, ValAccuracy: t.ValAccuracy, Seconds: t.Seconds})
+		}
+	}
+	in.Search = rs
+
+	// Improvement 6: voting ensembles, of the CNNs and of every model.
+	next("voting ensembles")
+	cnns := []string{"cnn", rowCNNAugment, rowCNNAugment2}
+	var all []string
+	for _, r := range in.Rows {
+		all = append(all, r.Name)
+	}
+	for _, g := range []struct {
+		name    string
+		members []string
+	}{{"cnns", cnns}, {"all-models", all}} {
+		for _, method := range []string{Hard, Soft} {
+			var ps [][]float32
+			for _, m := range g.members {
+				ps = append(ps, probs[m])
+			}
+			v, err := Vote(method, ps, d.Test.Labels, train.Classes)
+			if err != nil {
+				return nil, err
+			}
+			in.Ensembles = append(in.Ensembles, report.Ensemble{Name: g.name + "-" + method, Method: method,
+				Members: g.members, Accuracy: v.Summary.Accuracy, TestLoss: v.LogLoss, TestImages: d.Test.N})
+			logf("      %s-%s vote: test accuracy %.4f", g.name, method, v.Summary.Accuracy)
+		}
+	}
+
+	// The best single model's most confident mistakes.
+	best := in.Rows[0]
+	for _, r := range in.Rows[1:] {
+		if r.TestAccuracy > best.TestAccuracy {
+			best = r
+		}
+	}
+	in.Best = best.Name
+	in.Mistakes = mistakes(best.Name, probs[best.Name], d, 24)
+
+	if err := report.Write(cfg.Out, in); err != nil {
+		return nil, err
+	}
+	logf("done in %.0fs: %s", time.Since(started).Seconds(), filepath.Join(cfg.Out, "report.html"))
+	return &Comparison{Input: in, Dir: cfg.Out}, nil
+}
+
+func stepsPerEpoch(n, batch int) int { return (n + batch - 1) / batch }
+
+// savedRun is what a saved model's metadata records about its run, so a
+// rerun can show the same table without training again.
+type savedRun struct {
+	Recipe       json.RawMessage `json:"recipe"`
+	Result       results.Model   `json:"result"`
+	LRs          []float64       `json:"lrs,omitempty"`
+	StoppedEpoch int             `json:"stopped_epoch,omitempty"`
+	BestEpoch    int             `json:"best_epoch,omitempty"`
+	BestValLoss  float64         `json:"best_val_loss,omitempty"`
+}
+
+const metaRun = "rakam.study_run"
+
+func trainOrLoad(ctx context.Context, cfg CompareConfig, r Recipe, d *Data, dir string) (*Trained, error) {
+	path := filepath.Join(dir, r.Name+".safetensors")
+	recipeJSON, _ := json.Marshal(r)
+	if !cfg.Retrain {
+		if t, ok := loadTrained(path, recipeJSON, r, d); ok {
+			return t, nil
+		}
+	}
+	t, err := Train(ctx, r, d, RunOptions{Progress: cfg.Progress, Test: true})
+	if err != nil {
+		return nil, err
+	}
+	run := savedRun{Recipe: recipeJSON, Result: t.Result, LRs: t.LRs, StoppedEpoch: t.StoppedEpoch, BestEpoch: t.BestEpoch, BestValLoss: t.BestValLoss}
+	if err := saveModel(path, t.Model, run, d); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func saveModel(path string, m *nn.Sequential, run savedRun, d *Data) error {
+	runJSON, err := json.Marshal(run)
+	if err != nil {
+		return err
+	}
+	cfgJSON, _ := json.Marshal(run.Result.Config)
+	metricsJSON, _ := json.Marshal(map[string]any{"test_accuracy": run.Result.TestAccuracy, "test_loss": run.Result.TestLoss,
+		"macro_f1": run.Result.MacroF1})
+	return nn.Save(path, m, map[string]string{
+		nn.MetaVersion:       version.String(),
+		nn.MetaTrainConfig:   string(cfgJSON),
+		nn.MetaMetrics:       string(metricsJSON),
+		nn.MetaDatasetSHA256: d.SHA256,
+		metaRun:              string(runJSON),
+	})
+}
+
+// loadTrained returns the saved model at path if it was trained by the same
+// recipe on the same data; it re-scores it on the test set.
+func loadTrained(path string, recipeJSON []byte, r Recipe, d *Data) (*Trained, bool) {
+	m, meta, err := nn.Load(path)
+	if err != nil {
+		return nil, false
+	}
+	var run savedRun
+	if json.Unmarshal([]byte(meta[metaRun]), &run) != nil || string(run.Recipe) != string(recipeJSON) ||
+		meta[nn.MetaDatasetSHA256] != d.SHA256 {
+		return nil, false
+	}
+	ev, err := Evaluate(r.Name, m, d)
+	if err != nil {
+		return nil, false
+	}
+	res := run.Result
+	res.SetTest(ev.Summary, ev.LogLoss)
+	return &Trained{Recipe: r, Model: m, Result: res, Test: ev, LRs: run.LRs, StoppedEpoch: run.StoppedEpoch,
+		BestEpoch: run.BestEpoch, BestValLoss: run.BestValLoss,
+		History: &train.History{Epochs: res.History, SecondsPerEpoch: res.SecondsPerEpoch, TrainSeconds: res.TrainSeconds}}, true
+}
+
+// compareScratch trains study 1 (or loads it) and returns its row and test
+// probabilities. The network is stored as the nn model "scratch-net" (a
+// Dense layer's weights are (In, Out), as the scratch network's are), so
+// it can also be served and exported.
+func compareScratch(ctx context.Context, cfg CompareConfig, d *Data, dir string) (*results.Model, []float32, error) {
+	sc := scratch.DefaultConfig()
+	sc.Seed = cfg.Seed
+	if cfg.Epochs > 0 {
+		sc.Epochs = cfg.Epochs
+	} else if cfg.Quick {
+		sc.Epochs = 2
+	}
+	r := Recipe{Name: "scratch", Base: "scratch", Epochs: sc.Epochs, Batch: sc.Batch, LR: sc.LR, Optimizer: "sgd", Seed: sc.Seed,
+		Regularization: "none"}
+	e, err := ZooByName("scratch-net")
+	if err != nil {
+		return nil, nil, err
+	}
+	r.Spec = e.Spec
+	path := filepath.Join(dir, "scratch.safetensors")
+	recipeJSON, _ := json.Marshal(r)
+	if !cfg.Retrain {
+		if t, ok := loadTrained(path, recipeJSON, r, d); ok {
+			return &t.Result, t.Test.Probs, nil
+		}
+	}
+	start := time.Now()
+	net, hist, err := scratch.Train(ctx, sc, d.Train, d.Val, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	secs := time.Since(start).Seconds()
+	m, err := scratchToSequential(net, r.Spec)
+	if err != nil {
+		return nil, nil, err
+	}
+	ev, err := Evaluate("scratch", m, d)
+	if err != nil {
+		return nil, nil, err
+	}
+	res := results.Model{Name: "scratch", Model: "784-128-10 from scratch", Epochs: len(hist), TrainSeconds: secs,
+		Params: net.Params(), History: hist, Optimizer: fmt.Sprintf("mini-batch GD (lr %g)", sc.LR), Regularization: "none",
+		Config: map[string]any{"hidden": sc.Hidden, "epochs": sc.Epochs, "batch": sc.Batch, "lr": sc.LR, "seed": sc.Seed}}
+	for _, h := range hist {
+		res.SecondsPerEpoch = append(res.SecondsPerEpoch, h.Seconds)
+	}
+	res.ImagesPerSecond = float64(d.Train.N*len(hist)) / secs
+	res.SetTest(ev.Summary, ev.LogLoss)
+	if err := saveModel(path, m, savedRun{Recipe: recipeJSON, Result: res}, d); err != nil {
+		return nil, nil, err
+	}
+	return &res, ev.Probs, nil
+}
+
+// scratchToSequential copies a scratch network into the nn model of spec
+// (Dense, ReLU, Dense with matching sizes).
+func scratchToSequential(net *scratch.Network, spec nn.Spec) (*nn.Sequential, error) {
+	m, err := nn.Build(spec, 0)
+	if err != nil {
+		return nil, err
+	}
+	ps := m.Params()
+	src := [][]float32{net.W1, net.B1, net.W2, net.B2}
+	if len(ps) != len(src) {
+		return nil, fmt.Errorf("study: scratch-net has %d parameters; the scratch network 4", len(ps))
+	}
+	for i, p := range ps {
+		if len(p.Value.Data) != len(src[i]) {
+			return nil, fmt.Errorf("study: scratch-net parameter %s has %d values; the scratch network %d", p.Name, len(p.Value.Data), len(src[i]))
+		}
+		copy(p.Value.Data, src[i])
+	}
+	return m, nil
+}
+
+// mistakes returns the n most confident wrong answers of a model on the
+// test set.
+func mistakes(model string, probs []float32, d *Data, n int) []report.Mistake {
+	var ms []report.Mistake
+	k := train.Classes
+	for i := 0; i < d.Test.N; i++ {
+		row := probs[i*k : i*k+k]
+		pred := 0
+		for j := 1; j < k; j++ {
+			if row[j] > row[pred] {
+				pred = j
+			}
+		}
+		if pred != int(d.Test.Labels[i]) {
+			ms = append(ms, report.Mistake{Index: i, Pixels: append([]uint8(nil), d.Test.Image(i)...), True: int(d.Test.Labels[i]),
+				Pred: pred, Confidence: float64(row[pred]), Model: model})
+		}
+	}
+	sort.SliceStable(ms, func(a, b int) bool { return ms[a].Confidence > ms[b].Confidence })
+	if len(ms) > n {
+		ms = ms[:n]
+	}
+	return ms
+}
+
+func machine() string {
+	cpu := "unknown CPU"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if name, ok := strings.CutPrefix(line, "model name"); ok {
+				if _, v, ok := strings.Cut(name, ":"); ok {
+					cpu = strings.TrimSpace(v)
+				}
+				break
+			}
+		}
+	}
+	return fmt.Sprintf("%s, %d cores, %s/%s, %s", cpu, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version())
+}

@@ -1,0 +1,248 @@
+package study
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/rakam-ml/rakam/data"
+	"github.com/rakam-ml/rakam/mnist"
+	"github.com/rakam-ml/rakam/nn"
+	"github.com/rakam-ml/rakam/optim"
+	"github.com/rakam-ml/rakam/results"
+	"github.com/rakam-ml/rakam/train"
+)
+
+// Data is MNIST as the study uses it: a seeded train/validation split of the
+// 60k training images and the 10k test images, which only score finished
+// models and are never used for a choice.
+type Data struct {
+	Train, Val, Test *mnist.Set
+	SHA256           string // of the four IDX files, recorded in saved models
+}
+
+// LoadData locates MNIST (see mnist.Locate), splits nVal validation images
+// off the training set with seed and loads the test set.
+func LoadData(dir string, nVal int, seed uint64) (*Data, error) {
+	dir, err := mnist.Locate(dir)
+	if err != nil {
+		return nil, err
+	}
+	full, err := mnist.LoadTrain(dir)
+	if err != nil {
+		return nil, err
+	}
+	tr, val, err := full.Split(nVal, seed)
+	if err != nil {
+		return nil, err
+	}
+	test, err := mnist.LoadTest(dir)
+	if err != nil {
+		return nil, err
+	}
+	sum, err := mnist.DatasetSHA256(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &Data{Train: tr, Val: val, Test: test, SHA256: sum}, nil
+}
+
+// Recipe is everything that decides how one model is trained.
+type Recipe struct {
+	Name      string  // the row name, e.g. "cnn-augment"
+	Base      string  // the zoo entry it starts from
+	Spec      nn.Spec // architecture
+	Optimizer string  // optim.ByName name
+	LR        float64 // base learning rate
+	Batch     int
+	Epochs    int
+	// Schedule is an optim.ParseSchedule description ("cosine", "one-cycle",
+	// ...); empty keeps the rate constant.
+	Schedule string
+	// Augment, when set, distorts training images (never validation or test).
+	Augment *data.Augment
+	// EarlyStopping, when > 0, is the patience of an early stop on val_loss
+	// that restores the best weights.
+	EarlyStopping int
+	Seed          uint64
+	// Regularization describes the model's regularisation for tables.
+	Regularization string
+}
+
+// FromZoo returns the recipe of a zoo entry with its default settings.
+func FromZoo(e ZooEntry, seed uint64) Recipe {
+	return Recipe{Name: e.Name, Base: e.Name, Spec: e.Spec, Optimizer: e.Optimizer, LR: e.LR,
+		Batch: e.Batch, Epochs: e.Epochs, Seed: seed, Regularization: e.Regularization}
+}
+
+// Validate reports the first unusable setting.
+func (r Recipe) Validate() error {
+	if r.Epochs < 1 {
+		return fmt.Errorf("study: %s: epochs must be at least 1, got %d", r.Name, r.Epochs)
+	}
+	if r.Batch < 1 {
+		return fmt.Errorf("study: %s: batch size must be at least 1, got %d", r.Name, r.Batch)
+	}
+	if !(r.LR > 0) {
+		return fmt.Errorf("study: %s: learning rate must be positive, got %v", r.Name, r.LR)
+	}
+	if r.Schedule != "" {
+		if _, err := optim.ParseSchedule(r.Schedule); err != nil {
+			return fmt.Errorf("study: %s: %w", r.Name, err)
+		}
+	}
+	if r.Augment != nil {
+		if err := r.Augment.Validate(); err != nil {
+			return fmt.Errorf("study: %s: %w", r.Name, err)
+		}
+	}
+	return r.Spec.Validate()
+}
+
+// Trained is a model trained by a recipe, with its test scores.
+type Trained struct {
+	Recipe  Recipe
+	Model   *nn.Sequential
+	Result  results.Model
+	History *train.History
+	Test    *train.Result
+	// LRs is the learning rate at every optimiser step (for the schedule plot).
+	LRs []float64
+	// StoppedEpoch and BestEpoch are set when early stopping was on.
+	StoppedEpoch, BestEpoch int
+	BestValLoss             float64
+}
+
+// RunOptions are the parts of a run that do not change its result.
+type RunOptions struct {
+	Progress io.Writer // progress bar; nil for none
+	Events   io.Writer // JSON-lines events; nil for none
+	Test     bool      // score on the test set (false during a search)
+}
+
+// Train builds the recipe's model from its seed, trains it on d.Train with
+// validation on d.Val after every epoch, and (with opts.Test) scores it on
+// d.Test. The same recipe and seed give bit-identical weights.
+func Train(ctx context.Context, r Recipe, d *Data, opts RunOptions) (*Trained, error) {
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	model, err := nn.Build(r.Spec, r.Seed)
+	if err != nil {
+		return nil, fmt.Errorf("study: %s: %w", r.Name, err)
+	}
+	opt, err := optim.ByName(r.Optimizer, r.LR)
+	if err != nil {
+		return nil, fmt.Errorf("study: %s: %w", r.Name, err)
+	}
+	loader, err := data.NewLoader(d.Train, r.Batch, data.Options{Shuffle: true, Seed: r.Seed, Augment: r.Augment})
+	if err != nil {
+		return nil, fmt.Errorf("study: %s: %w", r.Name, err)
+	}
+	cfg := train.Config{Epochs: r.Epochs, Optimizer: opt, Progress: opts.Progress, Events: opts.Events}
+	var sched optim.Schedule = optim.Constant(r.LR)
+	if r.Schedule != "" {
+		ss, _ := optim.ParseSchedule(r.Schedule)
+		sched, err = ss.Build(r.LR, loader.NumBatches(), r.Epochs)
+		if err != nil {
+			return nil, fmt.Errorf("study: %s: %w", r.Name, err)
+		}
+		cfg.Schedule = sched
+	}
+	var es *train.EarlyStopping
+	if r.EarlyStopping > 0 {
+		es = &train.EarlyStopping{Monitor: "val_loss", Patience: r.EarlyStopping, RestoreBestWeights: true}
+		cfg.Callbacks = append(cfg.Callbacks, es)
+	}
+	start := time.Now()
+	hist, err := train.Fit(ctx, model, loader, d.Val, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("study: %s: %w", r.Name, err)
+	}
+	wall := time.Since(start).Seconds()
+	t := &Trained{Recipe: r, Model: model, History: hist}
+	t.LRs = make([]float64, int(hist.Steps))
+	for i := range t.LRs {
+		t.LRs[i] = sched.LR(i)
+	}
+	if es != nil {
+		t.StoppedEpoch, t.BestEpoch = len(hist.Epochs), es.BestEpoch()
+		if t.BestEpoch >= 1 && t.BestEpoch <= len(hist.Epochs) {
+			t.BestValLoss = hist.Epochs[t.BestEpoch-1].ValLoss
+		}
+	}
+	t.Result = results.Model{
+		Name:            r.Name,
+		Model:           describe(r),
+		Epochs:          len(hist.Epochs),
+		SecondsPerEpoch: hist.SecondsPerEpoch,
+		TrainSeconds:    hist.TrainSeconds,
+		ImagesPerSecond: hist.ImagesPerSecond(),
+		Params:          model.NumParams(),
+		History:         hist.Epochs,
+		Optimizer:       optimizerLabel(r),
+		Regularization:  r.Regularization,
+		Config: map[string]any{"base": r.Base, "optimizer": r.Optimizer, "lr": r.LR, "batch": r.Batch,
+			"epochs": r.Epochs, "schedule": r.Schedule, "augment": r.Augment != nil, "early_stopping": r.EarlyStopping,
+			"seed": r.Seed, "wall_seconds": wall},
+	}
+	if opts.Test {
+		ev, err := train.Evaluate(model, d.Test, 1000)
+		if err != nil {
+			return nil, fmt.Errorf("study: %s: %w", r.Name, err)
+		}
+		t.Result.SetTest(ev.Summary, ev.LogLoss)
+		t.Test = ev
+	}
+	return t, nil
+}
+
+func optimizerLabel(r Recipe) string {
+	s := fmt.Sprintf("%s (lr %g)", r.Optimizer, r.LR)
+	if r.Schedule != "" {
+		s += ", " + r.Schedule
+	}
+	return s
+}
+
+// describe renders an architecture compactly, e.g. "784-128-BN-10".
+func describe(r Recipe) string {
+	var parts []string
+	for _, l := range r.Spec.Layers {
+		switch strings.ToLower(l.Kind) {
+		case "dense":
+			parts = append(parts, fmt.Sprint(l.Units))
+		case "conv2d":
+			parts = append(parts, fmt.Sprintf("conv%dx%dx%d", l.Kernel, l.Kernel, l.Filters))
+		case "maxpool2d":
+			parts = append(parts, "pool")
+		case "batchnorm":
+			parts = append(parts, "BN")
+		case "dropout":
+			parts = append(parts, fmt.Sprintf("drop%.2g", l.Rate))
+		}
+	}
+	in := 1
+	for _, d := range r.Spec.Input {
+		in *= d
+	}
+	s := fmt.Sprint(in)
+	if len(parts) > 0 {
+		s += "-" + strings.Join(parts, "-")
+	}
+	if r.Augment != nil {
+		s += " +augment"
+	}
+	return s
+}
+
+// Evaluate scores an already trained (or loaded) model on the test set.
+func Evaluate(name string, model *nn.Sequential, d *Data) (*train.Result, error) {
+	ev, err := train.Evaluate(model, d.Test, 1000)
+	if err != nil {
+		return nil, fmt.Errorf("study: %s: %w", name, err)
+	}
+	return ev, nil
+}
