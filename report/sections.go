@@ -145,6 +145,7 @@ func joinComma(s []string) string {
 // topicTitle is the heading of a finding.
 var topicTitle = map[string]string{
 	"best":           "Best model",
+	"digits":         "Hardest digits",
 	"optimiser":      "Optimiser",
 	"regularisation": "Regularisation",
 	"overfitting":    "Overfitting",
