@@ -168,7 +168,7 @@ func (ir *idxReader) header(magic uint32, ndims int) ([]uint32, error) {
 // a header that lies costs at most twice the bytes actually present. It then
 // checks that the stream ends there (which also makes gzip verify its CRC).
 func (ir *idxReader) body(size int64, what string) ([]byte, error) {
-	if size > MaxBytes {
+	if size < 0 || size > MaxBytes {
 		return nil, ir.errf(ir.off, ErrTooLarge, "header declares %d bytes of %s, more than the limit of %d", size, what, int64(MaxBytes))
 	}
 	if ir.limit >= 0 && ir.off+size > ir.limit {
@@ -231,10 +231,11 @@ func ReadImages(r io.Reader, name string) (pix []uint8, n, rows, cols int, err e
 	if dims[1] == 0 || dims[2] == 0 {
 		return nil, 0, 0, 0, ir.errf(ir.off, ErrBadShape, "image size %dx%d, want rows and cols above zero", dims[1], dims[2])
 	}
-	// Each factor is below 2^32, so a product that passes the bound cannot
-	// have overflowed: check step by step.
-	per := int64(dims[1]) * int64(dims[2])
-	if per > MaxBytes {
+	// rows*cols < 2^64 in uint64; once it is at most MaxBytes (2^30),
+	// count*per < 2^62 cannot overflow either.
+	per64 := uint64(dims[1]) * uint64(dims[2])
+	per := int64(per64)
+	if per64 > MaxBytes {
 		return nil, 0, 0, 0, ir.errf(ir.off, ErrTooLarge, "image size %dx%d is larger than the limit of %d bytes", dims[1], dims[2], int64(MaxBytes))
 	}
 	size := int64(dims[0]) * per
