@@ -8,7 +8,7 @@ import (
 
 // parallelMin is the smallest m·n·k worth splitting over threads: below it
 // waking a worker and packing twice cost more than they save.
-var parallelMin = 48 * 48 * 48
+var parallelMin = 64 * 64 * 64
 
 // SetThreads sets how many threads (the caller plus n-1 pooled workers) a
 // large Sgemm uses. n < 1 means runtime.GOMAXPROCS(0). Results do not depend

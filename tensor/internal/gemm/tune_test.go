@@ -49,3 +49,30 @@ func TestTuneBlocks(t *testing.T) {
 		}
 	}
 }
+
+// TestTuneKernel prints the micro-kernel's own speed on L1-resident panels.
+func TestTuneKernel(t *testing.T) {
+	if os.Getenv("RAKAM_TUNE") == "" {
+		t.Skip("set RAKAM_TUNE=1 to run")
+	}
+	r := rand.New(rand.NewPCG(1, 1))
+	for _, kern := range kernels() {
+		for _, kc := range []int{64, 196, 256, 392} {
+			a, b := randSlice(r, kern.mr*kc), randSlice(r, kern.nr*kc)
+			c := randSlice(r, kern.mr*kern.nr)
+			best := 0.0
+			for rep := 0; rep < 3; rep++ {
+				calls := 0
+				start := cpuTime()
+				for cpuTime()-start < 50*time.Millisecond {
+					for range 100 {
+						kern.fn(kc, a, b, c, kern.nr, 1, 1)
+					}
+					calls += 100
+				}
+				best = max(best, 2*float64(kern.mr*kern.nr*kc)*float64(calls)/(cpuTime()-start).Seconds()/1e9)
+			}
+			fmt.Printf("%s kc=%d: %.1f GFLOP/s per CPU second\n", kern.name, kc, best)
+		}
+	}
+}
