@@ -40,6 +40,17 @@ var ImageShape = []int{1, 28, 28}
 // cannot express in ONNX, such as a layer with no operator mapping.
 var ErrUnsupported = errors.New("onnx: unsupported model")
 
+// unsupportedError is a reason a layer cannot be exported; it matches
+// ErrUnsupported without repeating its text inside a layer's error.
+type unsupportedError struct{ msg string }
+
+func (e *unsupportedError) Error() string        { return e.msg }
+func (e *unsupportedError) Is(target error) bool { return target == ErrUnsupported }
+
+func unsupportedf(format string, a ...any) error {
+	return &unsupportedError{fmt.Sprintf(format, a...)}
+}
+
 // Options adds descriptive information to an exported model. The zero
 // value is ready to use.
 type Options struct {
@@ -120,7 +131,7 @@ func Model(model *nn.Sequential, opts Options) (*onnxpb.ModelProto, error) {
 		return nil, fmt.Errorf("%w: model output %v per example; want a vector of class scores", ErrUnsupported, out)
 	}
 
-	g := &graph{pb: &onnxpb.GraphProto{Name: cmp(opts.GraphName, "rakam")}}
+	g := &graph{pb: &onnxpb.GraphProto{Name: orDefault(opts.GraphName, "rakam")}}
 	g.pb.Input = []*onnxpb.ValueInfoProto{valueInfo(InputName, append([]int{-1}, ImageShape...))}
 	x := InputName
 	// The input is always (N, 1, 28, 28); view it as the model expects.
@@ -193,7 +204,7 @@ func (g *graph) layer(i int, l nn.Layer, x string, in, out []int) (string, error
 	switch l := l.(type) {
 	case *nn.Dense:
 		if prod(in) != l.In || !slices.Equal(out, []int{l.Out}) {
-			return "", fmt.Errorf("%w: Dense %d->%d between shapes %v and %v", ErrUnsupported, l.In, l.Out, in, out)
+			return "", unsupportedf("Dense %d->%d between shapes %v and %v", l.In, l.Out, in, out)
 		}
 		if len(in) != 1 {
 			x = g.node("Flatten", name("Flatten"), []string{x}, []int{l.In}, intAttr("axis", 1))
@@ -210,7 +221,7 @@ func (g *graph) layer(i int, l nn.Layer, x string, in, out []int) (string, error
 
 	case *nn.Conv2D:
 		if !slices.Equal(in, []int{l.InC, l.InH, l.InW}) {
-			return "", fmt.Errorf("%w: Conv2D expects (%d, %d, %d) but gets %v", ErrUnsupported, l.InC, l.InH, l.InW, in)
+			return "", unsupportedf("Conv2D expects (%d, %d, %d) but gets %v", l.InC, l.InH, l.InW, in)
 		}
 		w, err := g.initializer(prefix+".weight", l.W.Value, l.OutC, l.InC, l.KH, l.KW)
 		if err != nil {
@@ -229,7 +240,7 @@ func (g *graph) layer(i int, l nn.Layer, x string, in, out []int) (string, error
 
 	case *nn.MaxPool2D:
 		if !slices.Equal(in, []int{l.C, l.InH, l.InW}) {
-			return "", fmt.Errorf("%w: MaxPool2D expects (%d, %d, %d) but gets %v", ErrUnsupported, l.C, l.InH, l.InW, in)
+			return "", unsupportedf("MaxPool2D expects (%d, %d, %d) but gets %v", l.C, l.InH, l.InW, in)
 		}
 		// No padding and floor rounding (ceil_mode 0), as nn's MaxPool2D.
 		return g.node("MaxPool", name("MaxPool"), []string{x}, out,
@@ -239,7 +250,7 @@ func (g *graph) layer(i int, l nn.Layer, x string, in, out []int) (string, error
 
 	case *nn.BatchNorm:
 		if len(in) == 0 || in[0] != l.Features || prod(in[1:]) != l.Spatial || (len(in) != 1 && len(in) != 3) {
-			return "", fmt.Errorf("%w: BatchNorm of %d features x %d positions gets %v", ErrUnsupported, l.Features, l.Spatial, in)
+			return "", unsupportedf("BatchNorm of %d features x %d positions gets %v", l.Features, l.Spatial, in)
 		}
 		var names [4]string
 		for j, p := range []*nn.Param{l.Gamma, l.Beta, l.RunningMean, l.RunningVar} {
@@ -289,7 +300,7 @@ func (g *graph) layer(i int, l nn.Layer, x string, in, out []int) (string, error
 	case *nn.Flatten:
 		return g.node("Flatten", name("Flatten"), []string{x}, out, intAttr("axis", 1)), nil
 	}
-	return "", fmt.Errorf("%w: layer kind %q (%T) has no ONNX mapping", ErrUnsupported, l.Kind(), l)
+	return "", unsupportedf("layer kind %q (%T) has no ONNX mapping", l.Kind(), l)
 }
 
 // graph accumulates nodes and initializers.
@@ -400,7 +411,7 @@ func prod(shape []int) int {
 	return n
 }
 
-func cmp(s, def string) string {
+func orDefault(s, def string) string {
 	if s == "" {
 		return def
 	}

@@ -334,7 +334,7 @@ func TestExportErrors(t *testing.T) {
 			m := mlp()
 			m.Layers[1] = &oddLayer{}
 			return m
-		}, true, `layer 1 (Odd): onnx: unsupported model: layer kind "Odd"`},
+		}, true, `onnx: layer 1 (Odd): layer kind "Odd" (*onnx_test.oddLayer) has no ONNX mapping`},
 		{"input not an image", func() *nn.Sequential {
 			return build(nn.Spec{Input: []int{100}, Layers: []nn.LayerSpec{dense(10)}})
 		}, true, "input [100] is not a 28x28 image"},
