@@ -143,6 +143,9 @@ func writeCheckpoint(dir string, t *trainer, r *Run, cbs []Callback, meta json.R
 	if err != nil {
 		return fmt.Errorf("train: checkpoint: %w", err)
 	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("train: checkpoint: %w", err)
+	}
 	path := filepath.Join(dir, CheckpointFile)
 	return atomicfile.Write(path, 0o644, func(w io.Writer) error {
 		var n [8]byte

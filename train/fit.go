@@ -48,7 +48,9 @@ type Config struct {
 	// so that "rakam train --resume DIR" can rebuild the run.
 	Meta json.RawMessage
 
-	afterBatch func() // test hook, called after each trained batch
+	// AfterBatch, when set, is called after each trained batch with the
+	// 1-based epoch and the number of its batches done.
+	AfterBatch func(epoch, batch int)
 }
 
 // History records a training run.
@@ -261,11 +263,9 @@ func Fit(ctx context.Context, model *nn.Sequential, loader *data.Loader, val *mn
 	if valBatch <= 0 {
 		valBatch = 1000
 	}
-	for _, dir := range []string{cfg.CheckpointDir, cfg.InterruptDir} {
-		if dir != "" {
-			if err := checkDir(dir); err != nil {
-				return nil, err
-			}
+	if cfg.CheckpointDir != "" {
+		if err := checkDir(cfg.CheckpointDir); err != nil {
+			return nil, err
 		}
 	}
 	t := newTrainer(model, &cfg, cfg.Smoothing)
@@ -344,8 +344,8 @@ func Fit(ctx context.Context, model *nn.Sequential, loader *data.Loader, val *mn
 				return hist, de
 			}
 			t.batch++
-			if cfg.afterBatch != nil {
-				cfg.afterBatch()
+			if cfg.AfterBatch != nil {
+				cfg.AfterBatch(t.epoch+1, t.batch)
 			}
 			bar.update(t.batch, t.lossSum/float64(t.seen), float64(t.correct)/float64(t.seen), start, t.seen)
 			if cfg.CheckpointEvery > 0 && t.batch%cfg.CheckpointEvery == 0 && t.batch < nb {

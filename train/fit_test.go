@@ -225,9 +225,8 @@ func TestResumeBitIdentical(t *testing.T) {
 	m2, l2, c2 := setup()
 	ctx, cancel := context.WithCancel(context.Background())
 	c2.CheckpointDir, c2.CheckpointEvery = dir, 4
-	batches := 0
-	c2.afterBatch = func() {
-		if batches++; batches == 10+3 { // epoch 2, batch 3 (10 batches per epoch)
+	c2.AfterBatch = func(epoch, batch int) {
+		if epoch == 2 && batch == 3 {
 			cancel()
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/rakam-ml/rakam/data"
@@ -105,6 +106,15 @@ no model is saved. See docs/training.md.`)
 	}
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	for _, name := range []string{"epochs", "batch", "lr"} {
+		if set[name] {
+			if v, _ := strconv.ParseFloat(fs.Lookup(name).Value.String(), 64); !(v > 0) {
+				return usagef("--%s must be positive, got %s", name, fs.Lookup(name).Value.String())
+			}
+		}
 	}
 	if rf.threads < 0 {
 		return usagef("--threads must be ≥ 0, got %d", rf.threads)
@@ -285,7 +295,7 @@ func trainRun(ctx context.Context, e *env, o trainOptions, rf runFlags, z study.
 		return usagef("--schedule: %v", err)
 	}
 	meta, _ := json.Marshal(o)
-	cfg := train.Config{Epochs: o.Epochs, Optimizer: opt, Schedule: sched, Events: events, Meta: meta,
+	cfg := train.Config{AfterBatch: testAfterBatch, Epochs: o.Epochs, Optimizer: opt, Schedule: sched, Events: events, Meta: meta,
 		CheckpointDir: o.CheckpointDir, CheckpointEvery: o.CheckpointEvery, InterruptDir: interruptDir(o.Out), Resume: ck}
 	var es *train.EarlyStopping
 	if o.EarlyStopping > 0 {
@@ -316,8 +326,9 @@ func trainRun(ctx context.Context, e *env, o trainOptions, rf runFlags, z study.
 	}
 	hist, err := train.Fit(ctx, model, loader, val, cfg)
 	if err != nil {
-		var ie *train.InterruptedError
-		if errors.As(err, &ie) {
+		// "rakam train: train: ..." says the same thing twice.
+		err = errors.New(strings.TrimPrefix(err.Error(), "train: "))
+		if ctx.Err() != nil {
 			return &exitError{code: exitInterrupted, err: err}
 		}
 		return err
@@ -355,9 +366,15 @@ func trainRun(ctx context.Context, e *env, o trainOptions, rf runFlags, z study.
 	return nil
 }
 
+// testAfterBatch lets the tests interrupt or kill a run at an exact batch.
+var testAfterBatch func(epoch, batch int)
+
 // saveModel writes the model with metadata that does not depend on timing,
 // so the same seed and flags give a byte-identical file.
 func saveModel(path string, m *nn.Sequential, o trainOptions, res *results.Model, sum string) error {
+	// Where files go does not change the weights; leave it out so a resumed
+	// run's model is byte-identical to an uninterrupted one's.
+	o.Out, o.CheckpointDir, o.CheckpointEvery, o.Data = "", "", 0, ""
 	cfg, _ := json.Marshal(o)
 	met, _ := json.Marshal(map[string]any{"test_accuracy": res.TestAccuracy, "test_loss": res.TestLoss,
 		"macro_f1": res.MacroF1, "weighted_f1": res.WeightedF1, "epochs": res.Epochs})

@@ -1,0 +1,296 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/rakam-ml/rakam/mnist"
+	"github.com/rakam-ml/rakam/results"
+)
+
+func haveMNIST(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("skipping MNIST training in -short mode")
+	}
+	if _, err := mnist.Locate(""); err != nil {
+		t.Skipf("MNIST not found: %v", err)
+	}
+}
+
+func TestTrainFlagErrors(t *testing.T) {
+	dir := t.TempDir()
+	tests := [][]string{
+		{"train"},
+		{"train", "--model", "resnet"},
+		{"train", "--model", "cnn", "--epochs", "0"},
+		{"train", "--model", "cnn", "--batch", "0"},
+		{"train", "--model", "cnn", "--lr", "0"},
+		{"train", "--model", "cnn", "--epochs", "x"},
+		{"train", "--model", "cnn", "--batch", "-3"},
+		{"train", "--model", "cnn", "--lr", "-1"},
+		{"train", "--model", "cnn", "--lr", "NaN"},
+		{"train", "--model", "cnn", "--optimizer", "rmsprop"},
+		{"train", "--model", "cnn", "--schedule", "warmup"},
+		{"train", "--model", "cnn", "--schedule", "step:gamma=2"},
+		{"train", "--model", "cnn", "--val", "-1"},
+		{"train", "--model", "cnn", "--checkpoint-every", "5"},
+		{"train", "--model", "cnn", "--early-stopping", "3", "--val", "0"},
+		{"train", "--model", "cnn", "--threads", "-1"},
+		{"train", "--model", "cnn", "--weight-decay", "-0.5"},
+		{"train", "--model", "cnn", "--clip-norm", "-1"},
+		{"train", "--model", "cnn", "extra"},
+		{"train", "--resume", dir, "--epochs", "3"},
+		{"eval"},
+		{"eval", "a", "b"},
+		{"eval", "--batch", "0", "a"},
+		{"models", "x"},
+		{"models", "--bogus"},
+	}
+	for _, args := range tests {
+		if args[0] == "train" && len(args) > 1 && args[1] == "--model" {
+			// Should a case pass the checks by mistake, fail fast on data
+			// rather than train a model.
+			args = append(args, "--data", filepath.Join(dir, "no-mnist"))
+		}
+		code, _, errs := runCLI(t, args...)
+		if code != exitUsage || !strings.Contains(errs, "--help") {
+			t.Errorf("rakam %s = %d, stderr %q; want exit 2 and a usage hint", strings.Join(args, " "), code, errs)
+		}
+	}
+}
+
+func TestTrainFailuresExit1(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	os.WriteFile(file, []byte("x"), 0o644)
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"train", "--model", "baseline-adam", "--out", filepath.Join(file, "m.safetensors")}, "--out"},
+		{[]string{"train", "--model", "baseline-adam", "--checkpoint-dir", filepath.Join(file, "ck")}, "--checkpoint-dir"},
+		{[]string{"train", "--model", "baseline-adam", "--data", filepath.Join(dir, "none"), "--out", filepath.Join(dir, "m")}, "none"},
+		{[]string{"train", "--resume", dir}, "no checkpoint"},
+		{[]string{"eval", file}, "file"},
+		{[]string{"eval", filepath.Join(dir, "missing.safetensors")}, "missing.safetensors"},
+	}
+	for _, tc := range tests {
+		code, _, errs := runCLI(t, tc.args...)
+		lines := strings.Split(strings.TrimSpace(errs), "\n")
+		last := lines[len(lines)-1]
+		if code != exitFailure || !strings.Contains(last, tc.want) || !strings.HasPrefix(last, "rakam ") {
+			t.Errorf("rakam %s = %d, stderr %q; want exit 1 and one line naming %q", strings.Join(tc.args, " "), code, errs, tc.want)
+		}
+	}
+}
+
+func TestModelsJSON(t *testing.T) {
+	code, out, _ := runCLI(t, "models", "--json")
+	var got struct {
+		Models []zooModel `json:"models"`
+	}
+	dec := json.NewDecoder(strings.NewReader(out))
+	if code != 0 || dec.Decode(&got) != nil || dec.More() {
+		t.Fatalf("rakam models --json = %d, %q; want one JSON object", code, out)
+	}
+	// 784·128 + 128 + 128·10 + 10 = 101,770, as Keras' summary says.
+	want := map[string]int{"baseline-adam": 101770, "baseline-sgd": 101770, "batchnorm": 101770 + 256}
+	for _, m := range got.Models {
+		if n, ok := want[m.Name]; ok && m.Params != n {
+			t.Errorf("%s: %d parameters; want %d", m.Name, m.Params, n)
+		}
+		delete(want, m.Name)
+	}
+	if len(want) > 0 {
+		t.Errorf("models missing from the list: %v", want)
+	}
+	code, out, _ = runCLI(t, "models")
+	if code != 0 || !strings.Contains(out, "cnn") || !strings.Contains(out, "101770") {
+		t.Errorf("rakam models = %d, %q", code, out)
+	}
+}
+
+// TestTrainEvalJSON trains a small run and checks the JSON contract, that
+// eval of the saved file agrees, and that the same seed gives the same file.
+func TestTrainEvalJSON(t *testing.T) {
+	haveMNIST(t)
+	dir := t.TempDir()
+	args := func(out string) []string {
+		return []string{"train", "--model", "batchnorm", "--epochs", "2", "--train-limit", "2000", "--val", "1000",
+			"--batch", "64", "--schedule", "cosine", "--out", out, "--json"}
+	}
+	a := filepath.Join(dir, "a.safetensors")
+	code, out, errs := runCLI(t, args(a)...)
+	if code != 0 {
+		t.Fatalf("rakam train = %d; stderr:\n%s", code, errs)
+	}
+	var res results.Model
+	dec := json.NewDecoder(strings.NewReader(out))
+	if err := dec.Decode(&res); err != nil || dec.More() {
+		t.Fatalf("stdout is not exactly one JSON object (%v):\n%s", err, out)
+	}
+	if res.Name != "batchnorm" || res.Epochs != 2 || len(res.History) != 2 || len(res.SecondsPerEpoch) != 2 ||
+		res.Params != 102026 || res.TestAccuracy < 0.8 || len(res.Confusion) != 10 || res.ImagesPerSecond <= 0 {
+		t.Errorf("result %+v", res)
+	}
+	if res.History[1].LR >= res.History[0].LR {
+		t.Errorf("cosine schedule: lr %v then %v; want decreasing", res.History[0].LR, res.History[1].LR)
+	}
+	code, out, errs = runCLI(t, "eval", "--json", a)
+	var ev results.Model
+	if code != 0 || json.Unmarshal([]byte(out), &ev) != nil {
+		t.Fatalf("rakam eval = %d, %s", code, errs)
+	}
+	if ev.TestAccuracy != res.TestAccuracy || ev.TestLoss != res.TestLoss || ev.Name != "batchnorm" {
+		t.Errorf("eval: accuracy %v loss %v; train said %v %v", ev.TestAccuracy, ev.TestLoss, res.TestAccuracy, res.TestLoss)
+	}
+	b := filepath.Join(dir, "b.safetensors")
+	if code, _, errs := runCLI(t, args(b)...); code != 0 {
+		t.Fatalf("second run = %d: %s", code, errs)
+	}
+	fa, _ := os.ReadFile(a)
+	fb, _ := os.ReadFile(b)
+	if !bytes.Equal(fa, fb) {
+		t.Error("two runs with the same seed wrote different model files")
+	}
+}
+
+func TestTrainDivergence(t *testing.T) {
+	haveMNIST(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "m.safetensors")
+	code, _, errs := runCLI(t, "train", "--model", "baseline-adam", "--lr", "100", "--train-limit", "2000", "--val", "500",
+		"--epochs", "2", "--out", out, "--checkpoint-dir", filepath.Join(dir, "ck"))
+	if code != exitFailure || !strings.Contains(errs, "diverged at epoch 1, batch") || !strings.Contains(errs, "no model saved") {
+		t.Errorf("rakam train --lr 100 = %d, %q; want exit 1 and a divergence message with epoch and batch", code, errs)
+	}
+	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a model was saved after divergence (stat: %v)", err)
+	}
+}
+
+// TestHelperProcess is not a test: the resume test runs the test binary as
+// "rakam" with RAKAM_TEST_HELPER=1 and the arguments after "--".
+// RAKAM_TEST_SIGNAL=SIG@EPOCH:BATCH makes the process send itself SIG
+// (KILL or INT) after that batch.
+func TestHelperProcess(t *testing.T) {
+	if os.Getenv("RAKAM_TEST_HELPER") != "1" {
+		return
+	}
+	args := os.Args
+	for i, a := range args {
+		if a == "--" {
+			args = args[i+1:]
+			break
+		}
+	}
+	if spec := os.Getenv("RAKAM_TEST_SIGNAL"); spec != "" {
+		name, at, _ := strings.Cut(spec, "@")
+		es, bs, _ := strings.Cut(at, ":")
+		ep, _ := strconv.Atoi(es)
+		bt, _ := strconv.Atoi(bs)
+		sig := syscall.SIGKILL
+		if name == "INT" {
+			sig = syscall.SIGINT
+		}
+		testAfterBatch = func(epoch, batch int) {
+			if epoch == ep && batch == bt {
+				syscall.Kill(os.Getpid(), sig)
+				if sig == syscall.SIGINT {
+					// Let the signal reach the context before the next batch.
+					for i := 0; i < 1000 && len(sigSeen) == 0; i++ {
+						syscall.Nanosleep(&syscall.Timespec{Nsec: 1e6}, nil)
+					}
+				}
+			}
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	go func() { <-ctx.Done(); sigSeen <- struct{}{} }()
+	code := run(ctx, args, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+var sigSeen = make(chan struct{}, 1)
+
+func rakamProcess(t *testing.T, signal string, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], append([]string{"-test.run=^TestHelperProcess$", "--"}, args...)...)
+	cmd.Env = append(os.Environ(), "RAKAM_TEST_HELPER=1", "RAKAM_TEST_SIGNAL="+signal)
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	err := cmd.Run()
+	code := 0
+	var xe *exec.ExitError
+	if errors.As(err, &xe) {
+		code = xe.ExitCode()
+		if ws, ok := xe.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			code = -int(ws.Signal())
+		}
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return code, errb.String()
+}
+
+// TestResumeAfterKill trains a small run three ways: uninterrupted; killed
+// with SIGKILL in the middle of its second epoch and resumed from the last
+// checkpoint; interrupted with SIGINT (exit 130, checkpoint saved) and
+// resumed. All three must write byte-identical model files.
+func TestResumeAfterKill(t *testing.T) {
+	haveMNIST(t)
+	dir := t.TempDir()
+	base := []string{"train", "--model", "advanced", "--epochs", "2", "--train-limit", "1500", "--val", "500", "--batch", "50",
+		"--schedule", "cosine", "--quiet"}
+	ref := filepath.Join(dir, "ref.safetensors")
+	if code, errs := rakamProcess(t, "", append(base, "--out", ref)...); code != 0 {
+		t.Fatalf("uninterrupted run = %d: %s", code, errs)
+	}
+	want, err := os.ReadFile(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// SIGKILL at epoch 2, batch 17 (of 30); the last checkpoint is at batch 16.
+	ck := filepath.Join(dir, "ck")
+	killed := filepath.Join(dir, "killed.safetensors")
+	code, errs := rakamProcess(t, "KILL@2:17", append(base, "--out", killed, "--checkpoint-dir", ck, "--checkpoint-every", "8")...)
+	if code != -int(syscall.SIGKILL) {
+		t.Fatalf("run to be killed = %d (%s); want death by SIGKILL", code, errs)
+	}
+	if _, err := os.Stat(killed); err == nil {
+		t.Fatal("the killed run wrote a model")
+	}
+	if code, errs := rakamProcess(t, "", "train", "--resume", ck, "--quiet"); code != 0 {
+		t.Fatalf("resume after SIGKILL = %d: %s", code, errs)
+	}
+	if got, _ := os.ReadFile(killed); !bytes.Equal(got, want) {
+		t.Errorf("model resumed after SIGKILL differs from the uninterrupted run's (%d vs %d bytes)", len(got), len(want))
+	}
+
+	// SIGINT at epoch 1, batch 7, no --checkpoint-dir: exit 130 and a
+	// checkpoint next to --out.
+	inter := filepath.Join(dir, "inter.safetensors")
+	code, errs = rakamProcess(t, "INT@1:7", append(base, "--out", inter)...)
+	if code != exitInterrupted || !strings.Contains(errs, "--resume") {
+		t.Fatalf("interrupted run = %d, %q; want 130 and how to resume", code, errs)
+	}
+	if code, errs := rakamProcess(t, "", "train", "--resume", filepath.Join(dir, "inter.ckpt"), "--quiet"); code != 0 {
+		t.Fatalf("resume after SIGINT = %d: %s", code, errs)
+	}
+	if got, _ := os.ReadFile(inter); !bytes.Equal(got, want) {
+		t.Error("model resumed after SIGINT differs from the uninterrupted run's")
+	}
+}
