@@ -8,10 +8,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 
 	"github.com/rakam-ml/rakam/internal/atomicfile"
+	"github.com/rakam-ml/rakam/internal/version"
 	"github.com/rakam-ml/rakam/nn"
 	"github.com/rakam-ml/rakam/onnx"
 )
@@ -135,15 +135,6 @@ func exportONNX(modelPath, out string) (*exportResult, error) {
 	return res, nil
 }
 
-// rakamVersion is the module version of this binary ("(devel)" for a
-// build from a work tree).
-func rakamVersion() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "(devel)"
-}
-
 // samePath reports whether a and b name the same file.
 func samePath(a, b string) bool {
 	if fa, err := os.Stat(a); err == nil {
@@ -155,3 +146,7 @@ func samePath(a, b string) bool {
 	bb, err2 := filepath.Abs(b)
 	return err1 == nil && err2 == nil && aa == bb
 }
+
+// rakamVersion is the version rakam stamps on the files it writes, e.g.
+// "0.1.0+3f2a1c9" (other commands use it too).
+func rakamVersion() string { return version.String() }

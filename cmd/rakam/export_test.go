@@ -11,6 +11,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/rakam-ml/rakam/internal/version"
 	"github.com/rakam-ml/rakam/nn"
 	"github.com/rakam-ml/rakam/onnx/onnxpb"
 )
@@ -60,8 +61,8 @@ func TestExportCommand(t *testing.T) {
 		meta["rakam.source_model"] != "cnn.safetensors" || len(meta["rakam.source_sha256"]) != 64 {
 		t.Errorf("metadata_props = %v; want the model's metadata and its source", meta)
 	}
-	if mp.ProducerName != "rakam" || mp.Graph.Name != "cnn" {
-		t.Errorf("producer %q, graph %q; want rakam and cnn", mp.ProducerName, mp.Graph.Name)
+	if mp.ProducerName != "rakam" || mp.ProducerVersion != version.String() || mp.Graph.Name != "cnn" {
+		t.Errorf("producer %q %q, graph %q; want rakam %s and cnn", mp.ProducerName, mp.ProducerVersion, mp.Graph.Name, version.String())
 	}
 
 	// --json prints one object describing the file.
