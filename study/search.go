@@ -322,7 +322,8 @@ func sample(rng *rand.Rand, d Dimension) string {
 	if d.Key == "batch" || d.Key == "hidden" {
 		return strconv.Itoa(int(math.Round(v)))
 	}
-	return strconv.FormatFloat(v, 'f', 3, 64)
+	// Full precision: rounding could push a dropout rate to the excluded 1.
+	return strconv.FormatFloat(v, 'g', -1, 64)
 }
 
 // trialRecipe turns one point of the space into a recipe: the base's

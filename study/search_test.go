@@ -152,3 +152,24 @@ func TestSearchSameWithAnyWorkers(t *testing.T) {
 }
 
 func formatFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+
+// FuzzParseSpace feeds arbitrary --space strings: never a panic, and every
+// accepted space plans a grid or random search without error.
+func FuzzParseSpace(f *testing.F) {
+	for _, s := range []string{DefaultSpace, "lr=1e-4..1e-2;hidden=32..256", "optimizer=adam", "lr=;", "batch=1,2,3;dropout=0..0.9", "lr=1e308..1e309"} {
+		f.Add(s)
+	}
+	base, err := ZooByName("baseline-adam")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		sp, err := ParseSpace(s)
+		if err != nil {
+			return
+		}
+		if _, err := planTrials(SearchConfig{Method: "random", Trials: 3, Base: base, Space: sp, Seed: 1}); err != nil {
+			t.Fatalf("ParseSpace(%q) accepted a space that random search rejects: %v", s, err)
+		}
+	})
+}
