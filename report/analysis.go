@@ -324,8 +324,12 @@ func overfittingFinding(p *prepared) []string {
 	}
 	var gaps []gap
 	var rises []overfit
+	trends := 0 // rows with at least two epochs, where a trend can show
 	for i := range p.Rows {
 		r := &p.Rows[i]
+		if len(r.History) >= 2 {
+			trends++
+		}
 		if g, ok := lastGap(r); ok {
 			gaps = append(gaps, gap{r, g})
 		}
@@ -342,7 +346,9 @@ func overfittingFinding(p *prepared) []string {
 			w.r.Name, pct(hw.TrainAccuracy), pct(hw.ValAccuracy), 100*w.g, n.r.Name, 100*n.g))
 	}
 	if len(gaps) > 0 {
-		if len(rises) == 0 {
+		if trends == 0 {
+			out = append(out, "Each model trained a single epoch, too few for validation loss to turn upwards.")
+		} else if len(rises) == 0 {
 			out = append(out, "No model's validation loss rose while its training loss kept falling, so none overfitted in that sense within its epochs.")
 		} else {
 			var parts []string

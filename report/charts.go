@@ -238,10 +238,21 @@ func historyChart(p *prepared, r *results.Model, id string) (chart, error) {
 		}
 		s.p.Add(lt, lv)
 		s.p.X.Tick.Marker = epochTicks{}
-		if len(r.History) > 1 {
-			if pts, err := plotter.NewScatter(s.val); err == nil {
-				pts.GlyphStyle.Color = colOrange
+		// Dots mark each epoch; with a single epoch (a quick run) they are
+		// all there is to see.
+		for _, d := range []struct {
+			xy plotter.XYs
+			c  color.Color
+		}{{s.train, colBlue}, {s.val, colOrange}} {
+			if len(r.History) > 1 && d.c == colBlue {
+				continue
+			}
+			if pts, err := plotter.NewScatter(d.xy); err == nil {
+				pts.GlyphStyle.Color = d.c
 				pts.GlyphStyle.Radius = vg.Points(1.5)
+				if len(r.History) == 1 {
+					pts.GlyphStyle.Radius = vg.Points(3)
+				}
 				pts.GlyphStyle.Shape = draw.CircleGlyph{}
 				s.p.Add(pts)
 			}

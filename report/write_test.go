@@ -384,3 +384,41 @@ func TestMinimalInput(t *testing.T) {
 }
 
 func nan() float64 { z := 0.0; return z / z }
+
+// TestWriteOneEpoch: a quick run can train a single epoch; every chart is
+// still drawn.
+func TestWriteOneEpoch(t *testing.T) {
+	in := fixture()
+	in.Quick = true
+	for i := range in.Rows {
+		in.Rows[i].History = in.Rows[i].History[:1]
+		in.Rows[i].Epochs = 1
+	}
+	in.EarlyStopping = &EarlyStop{Model: "early-stop", Monitor: "val_loss", Patience: 1, MaxEpochs: 1, StoppedEpoch: 1, BestEpoch: 1}
+	in.Schedule.LR, in.Schedule.StepsPerEpoch = in.Schedule.LR[:390], 390
+	in.Search.Trials = in.Search.Trials[:1]
+	dir := t.TempDir()
+	if err := Write(dir, in); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range wantCharts(in) {
+		if id == "search" {
+			continue // one trial varies nothing: no chart
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "plots", id+".svg"))
+		if err != nil {
+			t.Errorf("chart %s: %v", id, err)
+			continue
+		}
+		checkXML(t, id, b)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "plots", "search.svg")); err == nil {
+		t.Error("a one-trial search drew a chart of nothing")
+	}
+	if got := findingText(t, in, "overfitting"); !strings.Contains(got, "single epoch") {
+		t.Errorf("overfitting finding = %q; want it to say one epoch shows no trend", got)
+	}
+	if got := findingText(t, in, "early-stopping"); !strings.Contains(got, "never triggered") {
+		t.Errorf("early-stopping finding = %q; want never triggered", got)
+	}
+}
