@@ -184,9 +184,83 @@ func paramAddr(name string) Mem {
 	return p.Addr
 }
 
+// transposePack emits the AVX2 packing routine for operands stored the
+// other way round from their panels (A NoTrans, B Trans): it reads blocks
+// of 8 consecutive depths from each of rows (≤ 8) source rows ld bytes
+// apart, transposes the 8×8 block in registers (rows past `rows` read as
+// zero) and stores 8 floats per depth, dstride bytes apart. With dstride <
+// 32 (6-wide A panels) each store spills 32−dstride bytes past its slot;
+// stores run in increasing depth order so the next slot's store overwrites
+// the spill, and the caller leaves room after the last block.
+func transposePack() {
+	TEXT("transposePackAVX2", NOSPLIT, "func(dst, src *float32, ld, dstride, rows, blocks int)")
+	Pragma("noescape")
+	Doc(
+		"transposePackAVX2 sets, for each block b < blocks and p, r < 8,",
+		"dst[(8b+p)·dstride/4 + r] = src[r·ld/4 + 8b+p] for r < rows, else 0.",
+		"ld and dstride are in bytes.",
+	)
+	dst := Load(Param("dst"), GP64())
+	src := Load(Param("src"), GP64())
+	ld := Load(Param("ld"), GP64())
+	dstride := Load(Param("dstride"), GP64())
+	rows := Load(Param("rows"), GP64())
+	blocks := Load(Param("blocks"), GP64())
+	r := ymm[:8]
+	t := ymm[8:16]
+	TESTQ(blocks, blocks)
+	JZ(LabelRef("tp_done"))
+	Label("tp_block")
+	Comment("Load up to 8 rows of 8 depths; missing rows are zero.")
+	p := GP64()
+	MOVQ(src, p)
+	for i := 0; i < 8; i++ {
+		VXORPS(r[i], r[i], r[i])
+	}
+	for i := 0; i < 8; i++ {
+		CMPQ(rows, Imm(uint64(i)))
+		JLE(LabelRef("tp_loaded"))
+		VMOVUPS(Mem{Base: p}, r[i])
+		if i < 7 {
+			ADDQ(ld, p)
+		}
+	}
+	Label("tp_loaded")
+	Comment("8×8 transpose: interleave pairs, then quads, then 128-bit halves.")
+	for i := 0; i < 8; i += 2 {
+		VUNPCKLPS(r[i+1], r[i], t[i])
+		VUNPCKHPS(r[i+1], r[i], t[i+1])
+	}
+	for _, g := range [][2]int{{0, 2}, {4, 6}} {
+		a, b := g[0], g[1]
+		VSHUFPS(Imm(0x44), t[b], t[a], r[a])
+		VSHUFPS(Imm(0xEE), t[b], t[a], r[a+1])
+		VSHUFPS(Imm(0x44), t[b+1], t[a+1], r[a+2])
+		VSHUFPS(Imm(0xEE), t[b+1], t[a+1], r[a+3])
+	}
+	for i := 0; i < 4; i++ {
+		VPERM2F128(Imm(0x20), r[i+4], r[i], t[i])
+		VPERM2F128(Imm(0x31), r[i+4], r[i], t[i+4])
+	}
+	Comment("Store depth p's 8 values at dst + p·dstride, in order of p.")
+	MOVQ(dst, p)
+	for i := 0; i < 8; i++ {
+		VMOVUPS(t[i], Mem{Base: p})
+		ADDQ(dstride, p)
+	}
+	MOVQ(p, dst)
+	ADDQ(Imm(32), src)
+	DECQ(blocks)
+	JNZ(LabelRef("tp_block"))
+	Label("tp_done")
+	VZEROUPPER()
+	RET()
+}
+
 func main() {
 	ConstraintExpr("amd64,!purego")
 	kernel("kernelAVX2", avx2, 6, 2)
 	kernel("kernelAVX512", avx512, 14, 2)
+	transposePack()
 	Generate()
 }

@@ -14,6 +14,10 @@ var (
 // wider registers too.
 var active = useFeatures(cpu.X86.HasAVX2 && cpu.X86.HasFMA, cpu.X86.HasAVX512F)
 
+// packAVX2 selects the AVX2 transposing pack for A NoTrans / B Trans
+// panels; tests switch it off to cover the Go loops.
+var packAVX2 = cpu.X86.HasAVX2
+
 // useFeatures returns the best kernel allowed by the given features. Tests
 // call it with features switched off to cover every path on one machine;
 // they never switch on a feature the CPU lacks.

@@ -7,3 +7,11 @@ var active = &goKernel
 
 // useFeatures is the test hook that picks a kernel; only "go" exists here.
 func useFeatures(avx2, avx512 bool) *kernel { return &goKernel }
+
+// packAVX2 is always false here.
+var packAVX2 = false
+
+// transposePackAVX2 is never called here (packAVX2 is false).
+func transposePackAVX2(dst, src *float32, ld, dstride, rows, blocks int) {
+	panic("gemm: transposePackAVX2 without AVX2")
+}

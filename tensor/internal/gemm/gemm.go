@@ -153,8 +153,10 @@ type scratch struct {
 }
 
 func (s *scratch) ensure(na, nb, nt int) {
-	if cap(s.a) < na {
-		s.a = make([]float32, na)
+	// +8: room for the spill of the last AVX2 transposing store (see
+	// gatherFull).
+	if cap(s.a) < na+8 {
+		s.a = make([]float32, na+8)
 	}
 	if cap(s.b) < nb {
 		s.b = make([]float32, nb)

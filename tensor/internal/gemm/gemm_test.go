@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -120,8 +121,14 @@ func runCase(t *testing.T, r *rand.Rand, tc gemmCase) {
 	}
 }
 
+// goPack marks a test configuration that runs a kernel with the AVX2
+// transposing pack switched off, so the Go packing loops for 6- and 16-wide
+// panels are covered too.
+const goPack = "+gopack"
+
 // kernels lists every micro-kernel this machine can run, selected through
-// the test hook.
+// the test hook, plus each kernel again with Go packing when the AVX2 pack
+// is in use.
 func kernels() []*kernel {
 	var ks []*kernel
 	seen := map[string]bool{}
@@ -130,15 +137,23 @@ func kernels() []*kernel {
 		if k != nil && !seen[k.name] {
 			seen[k.name] = true
 			ks = append(ks, k)
+			if packAVX2 && k.name != goKernel.name {
+				c := *k
+				c.name += goPack
+				ks = append(ks, &c)
+			}
 		}
 	}
 	return ks
 }
 
 func withKernel(t testing.TB, k *kernel) {
-	old := active
+	old, oldPack := active, packAVX2
 	active = k
-	t.Cleanup(func() { active = old })
+	if strings.HasSuffix(k.name, goPack) {
+		packAVX2 = false
+	}
+	t.Cleanup(func() { active, packAVX2 = old, oldPack })
 }
 
 func withThreads(t testing.TB, n int) {

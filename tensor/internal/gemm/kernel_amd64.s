@@ -705,3 +705,112 @@ kernelAVX512_beta:
 	VMOVUPS      Z27, 64(BX)
 	VZEROUPPER
 	RET
+
+// func transposePackAVX2(dst *float32, src *float32, ld int, dstride int, rows int, blocks int)
+// Requires: AVX
+TEXT ·transposePackAVX2(SB), NOSPLIT, $0-48
+	MOVQ  dst+0(FP), AX
+	MOVQ  src+8(FP), CX
+	MOVQ  ld+16(FP), DX
+	MOVQ  dstride+24(FP), BX
+	MOVQ  rows+32(FP), SI
+	MOVQ  blocks+40(FP), DI
+	TESTQ DI, DI
+	JZ    tp_done
+
+tp_block:
+	// Load up to 8 rows of 8 depths; missing rows are zero.
+	MOVQ    CX, R8
+	VXORPS  Y0, Y0, Y0
+	VXORPS  Y1, Y1, Y1
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y3, Y3, Y3
+	VXORPS  Y4, Y4, Y4
+	VXORPS  Y5, Y5, Y5
+	VXORPS  Y6, Y6, Y6
+	VXORPS  Y7, Y7, Y7
+	CMPQ    SI, $0x00
+	JLE     tp_loaded
+	VMOVUPS (R8), Y0
+	ADDQ    DX, R8
+	CMPQ    SI, $0x01
+	JLE     tp_loaded
+	VMOVUPS (R8), Y1
+	ADDQ    DX, R8
+	CMPQ    SI, $0x02
+	JLE     tp_loaded
+	VMOVUPS (R8), Y2
+	ADDQ    DX, R8
+	CMPQ    SI, $0x03
+	JLE     tp_loaded
+	VMOVUPS (R8), Y3
+	ADDQ    DX, R8
+	CMPQ    SI, $0x04
+	JLE     tp_loaded
+	VMOVUPS (R8), Y4
+	ADDQ    DX, R8
+	CMPQ    SI, $0x05
+	JLE     tp_loaded
+	VMOVUPS (R8), Y5
+	ADDQ    DX, R8
+	CMPQ    SI, $0x06
+	JLE     tp_loaded
+	VMOVUPS (R8), Y6
+	ADDQ    DX, R8
+	CMPQ    SI, $0x07
+	JLE     tp_loaded
+	VMOVUPS (R8), Y7
+
+tp_loaded:
+	// 8×8 transpose: interleave pairs, then quads, then 128-bit halves.
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y9
+	VUNPCKLPS  Y3, Y2, Y10
+	VUNPCKHPS  Y3, Y2, Y11
+	VUNPCKLPS  Y5, Y4, Y12
+	VUNPCKHPS  Y5, Y4, Y13
+	VUNPCKLPS  Y7, Y6, Y14
+	VUNPCKHPS  Y7, Y6, Y15
+	VSHUFPS    $0x44, Y10, Y8, Y0
+	VSHUFPS    $0xee, Y10, Y8, Y1
+	VSHUFPS    $0x44, Y11, Y9, Y2
+	VSHUFPS    $0xee, Y11, Y9, Y3
+	VSHUFPS    $0x44, Y14, Y12, Y4
+	VSHUFPS    $0xee, Y14, Y12, Y5
+	VSHUFPS    $0x44, Y15, Y13, Y6
+	VSHUFPS    $0xee, Y15, Y13, Y7
+	VPERM2F128 $0x20, Y4, Y0, Y8
+	VPERM2F128 $0x31, Y4, Y0, Y12
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x31, Y5, Y1, Y13
+	VPERM2F128 $0x20, Y6, Y2, Y10
+	VPERM2F128 $0x31, Y6, Y2, Y14
+	VPERM2F128 $0x20, Y7, Y3, Y11
+	VPERM2F128 $0x31, Y7, Y3, Y15
+
+	// Store depth p's 8 values at dst + p·dstride, in order of p.
+	MOVQ    AX, R8
+	VMOVUPS Y8, (R8)
+	ADDQ    BX, R8
+	VMOVUPS Y9, (R8)
+	ADDQ    BX, R8
+	VMOVUPS Y10, (R8)
+	ADDQ    BX, R8
+	VMOVUPS Y11, (R8)
+	ADDQ    BX, R8
+	VMOVUPS Y12, (R8)
+	ADDQ    BX, R8
+	VMOVUPS Y13, (R8)
+	ADDQ    BX, R8
+	VMOVUPS Y14, (R8)
+	ADDQ    BX, R8
+	VMOVUPS Y15, (R8)
+	ADDQ    BX, R8
+	MOVQ    R8, AX
+	ADDQ    $0x20, CX
+	DECQ    DI
+	JNZ     tp_block
+
+tp_done:
+	VZEROUPPER
+	RET

@@ -19,3 +19,10 @@ func kernelAVX2(kc int, a []float32, b []float32, c []float32, ldc int, alpha fl
 //
 //go:noescape
 func kernelAVX512(kc int, a []float32, b []float32, c []float32, ldc int, alpha float32, beta float32)
+
+// transposePackAVX2 sets, for each block b < blocks and p, r < 8,
+// dst[(8b+p)·dstride/4 + r] = src[r·ld/4 + 8b+p] for r < rows, else 0.
+// ld and dstride are in bytes.
+//
+//go:noescape
+func transposePackAVX2(dst *float32, src *float32, ld int, dstride int, rows int, blocks int)

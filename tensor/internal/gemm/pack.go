@@ -62,8 +62,32 @@ func packCopy(dst []float32, x []float32, ld, r0, nr, p0, kc, w int) {
 
 // gatherFull packs one full panel of width w ∈ {6, 16} for packGather,
 // reading the w source rows side by side so the panel is written in order;
-// it reports false for other widths.
+// it reports false for other widths. With AVX2 it transposes 8×8 blocks in
+// registers (transposePackAVX2) and finishes the last kc mod 8 depths here.
 func gatherFull(panel, x []float32, off, ld, kc, w int) bool {
+	if w != 6 && w != 16 {
+		return false
+	}
+	// Slicing every source row first checks the bounds the assembly relies on.
+	_ = x[off : off+(w-1)*ld+kc]
+	p0 := 0
+	if packAVX2 && kc >= 8 {
+		blocks := kc / 8
+		if w == 6 {
+			// Each 8-float store spills 2 floats past its 6-float slot; the
+			// last one needs that room inside panel's backing array.
+			if cap(panel) < blocks*8*6+2 {
+				blocks--
+			}
+			if blocks > 0 {
+				transposePackAVX2(&panel[0], &x[off], 4*ld, 24, 6, blocks)
+			}
+		} else {
+			transposePackAVX2(&panel[0], &x[off], 4*ld, 64, 8, blocks)
+			transposePackAVX2(&panel[8], &x[off+8*ld], 4*ld, 64, 8, blocks)
+		}
+		p0 = blocks * 8
+	}
 	switch w {
 	case 6:
 		r0 := x[off : off+kc]
@@ -72,11 +96,10 @@ func gatherFull(panel, x []float32, off, ld, kc, w int) bool {
 		r3 := x[off+3*ld : off+3*ld+kc][:len(r0)]
 		r4 := x[off+4*ld : off+4*ld+kc][:len(r0)]
 		r5 := x[off+5*ld : off+5*ld+kc][:len(r0)]
-		for p := range r0 {
+		for p := p0; p < len(r0); p++ {
 			d := (*[6]float32)(panel[p*6:])
 			d[0], d[1], d[2], d[3], d[4], d[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
 		}
-		return true
 	case 16:
 		// Eight rows at a time keep the live slices in registers.
 		for h := 0; h < 16; h += 8 {
@@ -89,15 +112,14 @@ func gatherFull(panel, x []float32, off, ld, kc, w int) bool {
 			r5 := x[o+5*ld : o+5*ld+kc][:len(r0)]
 			r6 := x[o+6*ld : o+6*ld+kc][:len(r0)]
 			r7 := x[o+7*ld : o+7*ld+kc][:len(r0)]
-			for p := range r0 {
+			for p := p0; p < len(r0); p++ {
 				d := (*[8]float32)(panel[p*16+h:])
 				d[0], d[1], d[2], d[3] = r0[p], r1[p], r2[p], r3[p]
 				d[4], d[5], d[6], d[7] = r4[p], r5[p], r6[p], r7[p]
 			}
 		}
-		return true
 	}
-	return false
+	return true
 }
 
 // copyPanels copies n runs of w values from src into dst at stride
