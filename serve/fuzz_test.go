@@ -64,3 +64,36 @@ func FuzzPredictHandler(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParsePixels checks that the fast scanner and encoding/json agree:
+// whenever the scanner accepts a body, encoding/json accepts it with the
+// same values.
+func FuzzParsePixels(f *testing.F) {
+	f.Add([]byte(`{"pixels":[0,0.5,1]}`))
+	f.Add([]byte(" {\n\"pixels\" : [ 1e-3 , 0.25E+1 , -0 ] }\n"))
+	f.Add([]byte(`{"pixels":[]}`))
+	f.Add([]byte(`{"pixels":[01]}`))
+	f.Add([]byte(`{"pixels":[1.]}`))
+	f.Add([]byte(`{"pixels":[1e39]}`))
+	f.Add([]byte(`{"pixels":[0x10]}`))
+	f.Add([]byte(`{"pixels":[Infinity]}`))
+	f.Add(pixelsJSON(randomPixels(2)))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		fast, ok := scanPixels(body, nil)
+		if !ok {
+			return
+		}
+		var req pixelsRequest
+		if err := decodePixelsJSON(body, &req); err != nil {
+			t.Fatalf("scanPixels accepted %q but encoding/json says %v", body, err)
+		}
+		if len(fast) != len(req.Pixels) {
+			t.Fatalf("scanPixels read %d values, encoding/json %d", len(fast), len(req.Pixels))
+		}
+		for i := range fast {
+			if fast[i] != req.Pixels[i] && !(fast[i] != fast[i] && req.Pixels[i] != req.Pixels[i]) {
+				t.Fatalf("value %d: scanPixels %v, encoding/json %v", i, fast[i], req.Pixels[i])
+			}
+		}
+	})
+}

@@ -95,6 +95,11 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request) (*Response, erro
 	if err != nil {
 		return nil, badRequest(http.StatusUnsupportedMediaType, "malformed Content-Type %q: %v", ct, err)
 	}
+	if r.ContentLength > s.cfg.MaxBodyBytes {
+		// Refuse from the header, without reading what the client sends.
+		return nil, badRequest(http.StatusRequestEntityTooLarge,
+			"request body of %d bytes is larger than the limit of %d bytes", r.ContentLength, s.cfg.MaxBodyBytes)
+	}
 	// MaxBytesReader also tells the server to close the connection after an
 	// oversized body rather than read the rest of it.
 	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
@@ -271,13 +276,10 @@ type pixelsRequest struct {
 // wrong when it is not that.
 func parsePixels(data []byte) ([]float32, error) {
 	var req pixelsRequest
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return nil, jsonError(data, err)
-	}
-	if dec.More() {
-		return nil, badRequest(http.StatusBadRequest, "invalid JSON: more data after the object at byte %d", dec.InputOffset())
+	if px, ok := scanPixels(data, make([]float32, 0, Pixels)); ok {
+		req.Pixels = px
+	} else if err := decodePixelsJSON(data, &req); err != nil {
+		return nil, err
 	}
 	if req.Pixels == nil {
 		return nil, badRequest(http.StatusBadRequest, `missing "pixels": want {"pixels": [784 numbers in 0..1]}`)
@@ -291,6 +293,23 @@ func parsePixels(data []byte) ([]float32, error) {
 		}
 	}
 	return req.Pixels, nil
+}
+
+// decodePixelsJSON is the general path of parsePixels: encoding/json,
+// strict about unknown fields and trailing data.
+func decodePixelsJSON(data []byte, req *pixelsRequest) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(req); err != nil {
+		return jsonError(data, err)
+	}
+	if dec.More() {
+		return badRequest(http.StatusBadRequest, "invalid JSON: more data after the object at byte %d", dec.InputOffset())
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return badRequest(http.StatusBadRequest, "invalid JSON: more data after the object at byte %d", dec.InputOffset())
+	}
+	return nil
 }
 
 // jsonError explains a decoding failure. A wrongly typed or out-of-range
