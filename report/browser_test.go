@@ -181,6 +181,30 @@ func TestReportInBrowser(t *testing.T) {
 		t.Logf("screenshot: %s (%d bytes)", *screenshotPath, len(png))
 	}
 
+	// On a phone-sized screen the charts shrink to fit and the page does not
+	// scroll sideways (wide tables scroll inside their own box).
+	if err := chromedp.Do(step, chromedp.EmulateViewport(400, 800, chromedp.EmulateMobile)); err != nil {
+		t.Fatal(err)
+	}
+	type narrow struct {
+		MaxChart float64 `json:"max"`
+		MinChart float64 `json:"min"`
+		Scroll   float64 `json:"scroll"`
+		Inner    float64 `json:"inner"`
+	}
+	nw, err := chromedp.Run(step, chromedp.Evaluate[narrow](`(() => {
+		const w = Array.from(document.querySelectorAll('figure.chart svg')).map(s => s.getBoundingClientRect().width);
+		return {max: Math.max(...w), min: Math.min(...w), scroll: document.documentElement.scrollWidth, inner: window.innerWidth};
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A mobile browser widens its layout viewport to content that does not
+	// fit, so compare with the device width, not innerWidth alone.
+	if nw.Inner > 401 || nw.Scroll > 401 || nw.MaxChart > 400 || nw.MinChart < 100 {
+		t.Errorf("at 400 px: page %.0f px wide in a %.0f px window, charts %.0f..%.0f px; want everything to fit", nw.Scroll, nw.Inner, nw.MinChart, nw.MaxChart)
+	}
+
 	time.Sleep(200 * time.Millisecond) // let late console messages arrive
 	stopConsole()
 	<-drained

@@ -132,6 +132,8 @@ figcaption, .caption { color: var(--muted); font-size: 13px; margin: 6px 0 0; }
 .yes { color: var(--good); font-weight: 600; }
 .no { color: var(--bad); font-weight: 600; }
 footer { color: var(--muted); font-size: 12px; text-align: center; margin-top: 30px; }
+@media (max-width: 640px) { main { padding: 16px 10px 40px; } section { padding: 12px; } header h1 { font-size: 22px; } }
+@media print { html { background: #fff; } nav { display: none; } section { border: none; padding: 0; } figure, tr { break-inside: avoid; } }
 </style>
 </head>
 <body>
