@@ -101,7 +101,10 @@ func Train(ctx context.Context, cfg Config, train, val *mnist.Set, progress func
 			net.Step(lr)
 		}
 		it.Close()
-		row := results.Epoch{Epoch: epoch, TrainLoss: lossSum / float64(seen), TrainAccuracy: float64(right) / float64(seen), LR: cfg.LR}
+		// Seconds is the training phase only, as in package train, so
+		// images/s compare across models.
+		row := results.Epoch{Epoch: epoch, TrainLoss: lossSum / float64(seen), TrainAccuracy: float64(right) / float64(seen), LR: cfg.LR,
+			Seconds: time.Since(start).Seconds()}
 		if val != nil && val.N > 0 {
 			ev, err := Evaluate(net, val, 1000)
 			if err != nil {
@@ -109,7 +112,6 @@ func Train(ctx context.Context, cfg Config, train, val *mnist.Set, progress func
 			}
 			row.ValLoss, row.ValAccuracy = ev.Loss, ev.Summary.Accuracy
 		}
-		row.Seconds = time.Since(start).Seconds()
 		history = append(history, row)
 		if progress != nil {
 			progress(row)

@@ -298,8 +298,7 @@ func trainOrLoad(ctx context.Context, cfg CompareConfig, r Recipe, d *Data, dir 
 	if err != nil {
 		return nil, err
 	}
-	run := savedRun{Recipe: recipeJSON, Result: t.Result, LRs: t.LRs, StoppedEpoch: t.StoppedEpoch, BestEpoch: t.BestEpoch, BestValLoss: t.BestValLoss}
-	if err := saveModel(path, t.Model, run, d); err != nil {
+	if err := SaveTrained(path, t, d); err != nil {
 		return nil, err
 	}
 	return t, nil
@@ -346,9 +345,7 @@ func loadTrained(path string, recipeJSON []byte, r Recipe, d *Data) (*Trained, b
 }
 
 // compareScratch trains study 1 (or loads it) and returns its row and test
-// probabilities. The network is stored as the nn model "scratch-net" (a
-// Dense layer's weights are (In, Out), as the scratch network's are), so
-// it can also be served and exported.
+// probabilities.
 func compareScratch(ctx context.Context, cfg CompareConfig, d *Data, dir string) (*results.Model, []float32, error) {
 	sc := scratch.DefaultConfig()
 	sc.Seed = cfg.Seed
@@ -357,13 +354,10 @@ func compareScratch(ctx context.Context, cfg CompareConfig, d *Data, dir string)
 	} else if cfg.Quick {
 		sc.Epochs = 2
 	}
-	r := Recipe{Name: "scratch", Base: "scratch", Epochs: sc.Epochs, Batch: sc.Batch, LR: sc.LR, Optimizer: "sgd", Seed: sc.Seed,
-		Regularization: "none"}
-	e, err := ZooByName("scratch-net")
+	r, err := scratchRecipe(sc)
 	if err != nil {
 		return nil, nil, err
 	}
-	r.Spec = e.Spec
 	path := filepath.Join(dir, "scratch.safetensors")
 	recipeJSON, _ := json.Marshal(r)
 	if !cfg.Retrain {
@@ -371,53 +365,14 @@ func compareScratch(ctx context.Context, cfg CompareConfig, d *Data, dir string)
 			return &t.Result, t.Test.Probs, nil
 		}
 	}
-	start := time.Now()
-	net, hist, err := scratch.Train(ctx, sc, d.Train, d.Val, nil)
+	t, err := TrainScratch(ctx, sc, d, nil)
 	if err != nil {
 		return nil, nil, err
 	}
-	secs := time.Since(start).Seconds()
-	m, err := scratchToSequential(net, r.Spec)
-	if err != nil {
+	if err := SaveTrained(path, t, d); err != nil {
 		return nil, nil, err
 	}
-	ev, err := Evaluate("scratch", m, d)
-	if err != nil {
-		return nil, nil, err
-	}
-	res := results.Model{Name: "scratch", Model: "784-128-10 from scratch", Epochs: len(hist), TrainSeconds: secs,
-		Params: net.Params(), History: hist, Optimizer: fmt.Sprintf("mini-batch GD (lr %g)", sc.LR), Regularization: "none",
-		Config: map[string]any{"hidden": sc.Hidden, "epochs": sc.Epochs, "batch": sc.Batch, "lr": sc.LR, "seed": sc.Seed}}
-	for _, h := range hist {
-		res.SecondsPerEpoch = append(res.SecondsPerEpoch, h.Seconds)
-	}
-	res.ImagesPerSecond = float64(d.Train.N*len(hist)) / secs
-	res.SetTest(ev.Summary, ev.LogLoss)
-	if err := saveModel(path, m, savedRun{Recipe: recipeJSON, Result: res}, d); err != nil {
-		return nil, nil, err
-	}
-	return &res, ev.Probs, nil
-}
-
-// scratchToSequential copies a scratch network into the nn model of spec
-// (Dense, ReLU, Dense with matching sizes).
-func scratchToSequential(net *scratch.Network, spec nn.Spec) (*nn.Sequential, error) {
-	m, err := nn.Build(spec, 0)
-	if err != nil {
-		return nil, err
-	}
-	ps := m.Params()
-	src := [][]float32{net.W1, net.B1, net.W2, net.B2}
-	if len(ps) != len(src) {
-		return nil, fmt.Errorf("study: scratch-net has %d parameters; the scratch network 4", len(ps))
-	}
-	for i, p := range ps {
-		if len(p.Value.Data) != len(src[i]) {
-			return nil, fmt.Errorf("study: scratch-net parameter %s has %d values; the scratch network %d", p.Name, len(p.Value.Data), len(src[i]))
-		}
-		copy(p.Value.Data, src[i])
-	}
-	return m, nil
+	return &t.Result, t.Test.Probs, nil
 }
 
 // mistakes returns the n most confident wrong answers of a model on the
@@ -458,4 +413,14 @@ func machine() string {
 		}
 	}
 	return fmt.Sprintf("%s, %d cores, %s/%s, %s", cpu, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version())
+}
+
+// SaveTrained writes a trained model and what its run recorded to path.
+func SaveTrained(path string, t *Trained, d *Data) error {
+	recipeJSON, err := json.Marshal(t.Recipe)
+	if err != nil {
+		return err
+	}
+	return saveModel(path, t.Model, savedRun{Recipe: recipeJSON, Result: t.Result, LRs: t.LRs, StoppedEpoch: t.StoppedEpoch,
+		BestEpoch: t.BestEpoch, BestValLoss: t.BestValLoss}, d)
 }

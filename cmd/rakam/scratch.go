@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/rakam-ml/rakam/results"
 	"github.com/rakam-ml/rakam/scratch"
+	"github.com/rakam-ml/rakam/study"
 )
 
 func init() {
@@ -20,6 +20,7 @@ type scratchOptions struct {
 	val     int
 	dataDir string
 	json    bool
+	out     string
 }
 
 func runScratch(ctx context.Context, e *env, args []string) error {
@@ -39,6 +40,7 @@ progress to stderr.`)
 	fs.IntVar(&opts.val, "val", 5000, "training images held out for validation")
 	fs.StringVar(&opts.dataDir, "data", "", "directory with the MNIST IDX files (default: $RAKAM_DATA, then the GoMNIST module)")
 	fs.BoolVar(&opts.json, "json", false, "print one JSON object on stdout")
+	fs.StringVar(&opts.out, "out", "", "save the trained network as a model file (safetensors) for eval, predict, serve and export")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -64,42 +66,24 @@ progress to stderr.`)
 
 // scratchRun trains and tests study 1, writing progress to log.
 func scratchRun(ctx context.Context, opts scratchOptions, log io.Writer) (*results.Model, error) {
-	sp, err := loadSplits(opts.dataDir, opts.val, opts.cfg.Seed)
+	d, err := study.LoadData(opts.dataDir, opts.val, opts.cfg.Seed)
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintln(log, sp.describe())
+	fmt.Fprintf(log, "MNIST: %d train, %d validation, %d test images\n", d.Train.N, d.Val.N, d.Test.N)
 	fmt.Fprintf(log, "study 1: 784-%d-10, mini-batch gradient descent, %s\n", opts.cfg.Hidden,
 		flagList("epochs", opts.cfg.Epochs, "batch", opts.cfg.Batch, "lr", opts.cfg.LR, "seed", opts.cfg.Seed))
-	start := time.Now()
-	net, hist, err := scratch.Train(ctx, opts.cfg, sp.train, sp.val, func(r results.Epoch) {
+	t, err := study.TrainScratch(ctx, opts.cfg, d, func(r results.Epoch) {
 		printEpoch(log, opts.cfg.Epochs, r)
 	})
 	if err != nil {
 		return nil, err
 	}
-	trainSeconds := time.Since(start).Seconds()
-	ev, err := scratch.Evaluate(net, sp.test, 1000)
-	if err != nil {
-		return nil, err
+	if opts.out != "" {
+		if err := study.SaveTrained(opts.out, t, d); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(log, "saved %s\n", opts.out)
 	}
-	res := &results.Model{
-		Name:           "scratch",
-		Model:          fmt.Sprintf("784-%d-10 from scratch", opts.cfg.Hidden),
-		Epochs:         len(hist),
-		TrainSeconds:   trainSeconds,
-		Params:         net.Params(),
-		History:        hist,
-		Optimizer:      fmt.Sprintf("mini-batch GD (lr %g)", opts.cfg.LR),
-		Regularization: "none",
-		Config:         map[string]any{"hidden": opts.cfg.Hidden, "epochs": opts.cfg.Epochs, "batch": opts.cfg.Batch, "lr": opts.cfg.LR, "seed": opts.cfg.Seed, "val": opts.val},
-	}
-	res.SetTest(ev.Summary, ev.Loss)
-	for _, h := range hist {
-		res.SecondsPerEpoch = append(res.SecondsPerEpoch, h.Seconds)
-	}
-	if trainSeconds > 0 {
-		res.ImagesPerSecond = float64(sp.train.N*len(hist)) / trainSeconds
-	}
-	return res, nil
+	return &t.Result, nil
 }
