@@ -117,6 +117,13 @@ func TestAnalysisFollowsTheNumbers(t *testing.T) {
 			in.EarlyStopping.MaxEpochs, in.EarlyStopping.StoppedEpoch = 7, 7
 		}, []string{"never triggered", "ran all 7 epochs"}, []string{"saving"}},
 
+		{"early stopping epochs from the history", "early-stopping", func(in *Input) {
+			in.EarlyStopping.StoppedEpoch, in.EarlyStopping.BestEpoch, in.EarlyStopping.BestValue = 0, 0, 0
+		}, []string{"stopped early-stop after epoch 7 of 20", "the best epoch was 4 (val_loss 0.0792)"}, nil},
+		{"early stopping on accuracy", "early-stopping", func(in *Input) {
+			in.EarlyStopping.Monitor, in.EarlyStopping.BestEpoch = "val_accuracy", 0
+		}, []string{"the best epoch was 7 (val_accuracy 0.9780)"}, nil},
+
 		{"ensembles", "ensembles", func(in *Input) {},
 			[]string{"cnns-soft (soft voting over 3 models) reached 99.61 % and beat its best member, cnn-augment (99.52 %), by 0.09 points",
 				"all-hard (hard voting over 10 models) reached 99.02 % and fell short of its best member, cnn-augment (99.52 %), by 0.50 points."}, nil},

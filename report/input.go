@@ -202,7 +202,9 @@ type EarlyStop struct {
 	Patience int    `json:"patience"`
 	// MaxEpochs is the epoch budget; StoppedEpoch the last epoch trained
 	// (1-based; equal to MaxEpochs if it never triggered); BestEpoch the
-	// epoch with the best monitored value.
+	// epoch with the best monitored value. 0 means unknown: StoppedEpoch
+	// then is the row's last epoch, and BestEpoch (with BestValue) the
+	// epoch of the best Monitor value in the row's History.
 	MaxEpochs    int `json:"max_epochs"`
 	StoppedEpoch int `json:"stopped_epoch"`
 	BestEpoch    int `json:"best_epoch"`
@@ -362,10 +364,15 @@ func prepare(in *Input) (*prepared, error) {
 			return nil, inputErr("Schedule.Constant", "names %q, which is not a row", s.Constant)
 		}
 	}
-	if e := cp.EarlyStopping; e != nil {
-		if p.row(e.Model) == nil {
+	if cp.EarlyStopping != nil {
+		e := *cp.EarlyStopping
+		cp.EarlyStopping = &e
+		r := p.row(e.Model)
+		if r == nil {
 			return nil, inputErr("EarlyStopping.Model", "names %q, which is not a row", e.Model)
 		}
+		fillEarlyStop(cp.EarlyStopping, r)
+		e = *cp.EarlyStopping
 		if e.StoppedEpoch < 1 || e.BestEpoch < 1 || e.BestEpoch > e.StoppedEpoch || (e.MaxEpochs > 0 && e.StoppedEpoch > e.MaxEpochs) {
 			return nil, inputErr("EarlyStopping", "epochs best=%d stopped=%d max=%d; want 1 <= best <= stopped <= max", e.BestEpoch, e.StoppedEpoch, e.MaxEpochs)
 		}
@@ -411,6 +418,39 @@ func prepare(in *Input) (*prepared, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// fillEarlyStop fills the epochs the study left at 0 (unknown) from the
+// row's history: the last epoch trained, and the epoch with the best
+// monitored value (lowest val_loss, or highest for an accuracy).
+func fillEarlyStop(e *EarlyStop, r *results.Model) {
+	h := r.History
+	if e.StoppedEpoch == 0 {
+		if len(h) > 0 {
+			e.StoppedEpoch = h[len(h)-1].Epoch
+		} else {
+			e.StoppedEpoch = r.Epochs
+		}
+	}
+	if e.BestEpoch != 0 || len(h) == 0 {
+		return
+	}
+	value := func(ep results.Epoch) float64 { return ep.ValLoss }
+	better := func(a, b float64) bool { return a < b }
+	switch e.Monitor {
+	case "val_accuracy", "val_acc":
+		value = func(ep results.Epoch) float64 { return ep.ValAccuracy }
+		better = func(a, b float64) bool { return a > b }
+	case "loss", "train_loss":
+		value = func(ep results.Epoch) float64 { return ep.TrainLoss }
+	}
+	b := 0
+	for i := range h {
+		if h[i].Epoch <= e.StoppedEpoch && better(value(h[i]), value(h[b])) {
+			b = i
+		}
+	}
+	e.BestEpoch, e.BestValue = h[b].Epoch, value(h[b])
 }
 
 // numeric returns v as a float64 if it is a Go number.
