@@ -27,6 +27,9 @@ type Conv2D struct {
 	col   []float32 // im2col of a chunk of examples, (InC·KH·KW, cn·OH·OW)
 	dcol  []float32
 	yc    []float32 // a chunk's output or output gradient, (OutC, cn·OH·OW)
+	// colHeld: col still holds the patches of the whole last training
+	// batch (it fitted in one chunk), so Backward need not lower x again.
+	colHeld bool
 }
 
 // NewConv2D returns a Conv2D for per-example input shape in = (C, H, W)
@@ -83,6 +86,7 @@ func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	cs := c.chunk(n)
 	c.col = grow(c.col, k*cs*hw)
 	c.yc = grow(c.yc, c.OutC*cs*hw)
+	c.colHeld = train && cs == n
 	for n0 := 0; n0 < n; n0 += cs {
 		cn := min(cs, n-n0)
 		ld := cn * hw
@@ -105,8 +109,8 @@ func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	return c.y
 }
 
-// Backward: dy is (N, OutC, OutH, OutW). Per chunk, with col recomputed
-// from x (cheaper than keeping every example's patches) and dyc
+// Backward: dy is (N, OutC, OutH, OutW). Per chunk, with col kept from a
+// training Forward whose batch was one chunk or else recomputed from x, and dyc
 // (OutC, cn·OH·OW) gathered from dy:
 // dW (OutC, K) += dyc · colᵀ; db[o] += Σ dyc[o];
 // dcol (K, cn·OH·OW) = Wᵀ · dyc; dx = col2im(dcol), (N, InC, InH, InW).
@@ -135,7 +139,9 @@ func (c *Conv2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 			for o := 0; o < c.OutC; o++ {
 				copy(c.yc[o*ld+e*hw:o*ld+(e+1)*hw], g[o*hw:(o+1)*hw])
 			}
-			im2col(c.col[e*hw:], ld, c.x.Data[i*inSize:(i+1)*inSize], c.InC, c.InH, c.InW, c.KH, c.KW, c.Stride, c.Pad, c.OutH, c.OutW)
+			if !c.colHeld {
+				im2col(c.col[e*hw:], ld, c.x.Data[i*inSize:(i+1)*inSize], c.InC, c.InH, c.InW, c.KH, c.KW, c.Stride, c.Pad, c.OutH, c.OutW)
+			}
 		}
 		dyc := c.yc[:c.OutC*ld]
 		tensor.Gemm(tensor.NoTrans, tensor.Trans, c.OutC, k, ld, 1, dyc, ld, c.col, ld, 1, c.W.Grad.Data, k)
@@ -167,10 +173,111 @@ func grow(s []float32, n int) []float32 {
 	return s[:n]
 }
 
+// validRange returns the output columns [lo, hi) whose input column
+// ox·s − p + j falls inside [0, w): the part of a patch row that is copied
+// rather than zero-filled.
+func validRange(w, ow, s, p, j int) (lo, hi int) {
+	if d := p - j; d > 0 {
+		lo = (d + s - 1) / s
+	}
+	t := w - 1 + p - j
+	if t < 0 {
+		return 0, 0
+	}
+	hi = min(ow, t/s+1)
+	if lo > hi {
+		lo = hi
+	}
+	return lo, hi
+}
+
 // im2col writes the (C·KH·KW, OH·OW) patch matrix of one (C, H, W) image
 // into col, whose rows are ld apart:
 // col[((c·KH+i)·KW+j)·ld + oy·OW+ox] = x[c][oy·s−p+i][ox·s−p+j], 0 outside.
+// Each output row splits into zero-filled edges and a run copied from one
+// input row (a memmove when s = 1), so the inner loop has no bounds tests;
+// im2colRef is the same function written plainly.
 func im2col(col []float32, ld int, x []float32, c, h, w, kh, kw, s, p, oh, ow int) {
+	hw := oh * ow
+	for ch := 0; ch < c; ch++ {
+		img := x[ch*h*w : (ch+1)*h*w]
+		for i := 0; i < kh; i++ {
+			for j := 0; j < kw; j++ {
+				r := ((ch*kh+i)*kw + j) * ld
+				row := col[r : r+hw]
+				lo, hi := validRange(w, ow, s, p, j)
+				for oy := 0; oy < oh; oy++ {
+					iy := oy*s - p + i
+					dst := row[oy*ow : (oy+1)*ow]
+					if iy < 0 || iy >= h {
+						clear(dst)
+						continue
+					}
+					clear(dst[:lo])
+					clear(dst[hi:])
+					if lo == hi {
+						continue
+					}
+					src := img[iy*w : (iy+1)*w]
+					x0 := lo*s - p + j
+					if s == 1 {
+						copy(dst[lo:hi], src[x0:x0+hi-lo])
+						continue
+					}
+					d := dst[lo:hi]
+					for k := range d {
+						d[k] = src[x0+k*s]
+					}
+				}
+			}
+		}
+	}
+}
+
+// col2im is im2col's adjoint: it sets x to zero and adds every entry of
+// col (rows ld apart) back to the pixel it was copied from.
+func col2im(x, col []float32, ld int, c, h, w, kh, kw, s, p, oh, ow int) {
+	clear(x[:c*h*w])
+	hw := oh * ow
+	for ch := 0; ch < c; ch++ {
+		img := x[ch*h*w : (ch+1)*h*w]
+		for i := 0; i < kh; i++ {
+			for j := 0; j < kw; j++ {
+				r := ((ch*kh+i)*kw + j) * ld
+				row := col[r : r+hw]
+				lo, hi := validRange(w, ow, s, p, j)
+				if lo == hi {
+					continue
+				}
+				x0 := lo*s - p + j
+				for oy := 0; oy < oh; oy++ {
+					iy := oy*s - p + i
+					if iy < 0 || iy >= h {
+						continue
+					}
+					src := row[oy*ow+lo : oy*ow+hi]
+					if s == 1 {
+						dst := img[iy*w+x0 : iy*w+x0+len(src)]
+						for k, v := range src {
+							dst[k] += v
+						}
+						continue
+					}
+					dst := img[iy*w:]
+					for k, v := range src {
+						dst[x0+k*s] += v
+					}
+				}
+			}
+		}
+	}
+}
+
+// im2colRef is the plain statement of im2col, kept as its test
+// reference: it writes the (C·KH·KW, OH·OW) patch matrix of one (C, H, W) image
+// into col, whose rows are ld apart:
+// col[((c·KH+i)·KW+j)·ld + oy·OW+ox] = x[c][oy·s−p+i][ox·s−p+j], 0 outside.
+func im2colRef(col []float32, ld int, x []float32, c, h, w, kh, kw, s, p, oh, ow int) {
 	hw := oh * ow
 	for ch := 0; ch < c; ch++ {
 		img := x[ch*h*w : (ch+1)*h*w]
@@ -200,9 +307,9 @@ func im2col(col []float32, ld int, x []float32, c, h, w, kh, kw, s, p, oh, ow in
 	}
 }
 
-// col2im is im2col's adjoint: it sets x to zero and adds every entry of
+// col2imRef is the plain statement of col2im: it sets x to zero and adds every entry of
 // col (rows ld apart) back to the pixel it was copied from.
-func col2im(x, col []float32, ld int, c, h, w, kh, kw, s, p, oh, ow int) {
+func col2imRef(x, col []float32, ld int, c, h, w, kh, kw, s, p, oh, ow int) {
 	clear(x[:c*h*w])
 	hw := oh * ow
 	for ch := 0; ch < c; ch++ {

@@ -260,3 +260,86 @@ func TestSequentialGradient(t *testing.T) {
 		t.Errorf("checked %d tensors; want 13", len(targets))
 	}
 }
+
+// TestIm2colMatchesReference compares the fast im2col and col2im with the
+// plain ones over strides, paddings and kernels that leave edges unused.
+func TestIm2colMatchesReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	for _, tc := range []struct{ c, h, w, k, s, p int }{
+		{1, 28, 28, 3, 1, 1}, {2, 7, 6, 3, 2, 1}, {3, 5, 5, 5, 1, 4}, {1, 9, 4, 2, 3, 0},
+		{2, 4, 4, 4, 1, 3}, {1, 3, 8, 3, 2, 2}, {1, 2, 2, 3, 1, 2}, {2, 10, 7, 4, 3, 1},
+	} {
+		oh, ow := convOut(tc.h, tc.k, tc.s, tc.p), convOut(tc.w, tc.k, tc.s, tc.p)
+		if oh <= 0 || ow <= 0 {
+			t.Fatalf("bad case %+v", tc)
+		}
+		x := randTensor(rng, tc.c*tc.h*tc.w).Data
+		rows, hw := tc.c*tc.k*tc.k, oh*ow
+		ld := hw + 3 // rows further apart than their length, as in a chunk
+		got := make([]float32, rows*ld)
+		want := make([]float32, rows*ld)
+		for i := range got {
+			got[i], want[i] = -7, -7
+		}
+		im2col(got, ld, x, tc.c, tc.h, tc.w, tc.k, tc.k, tc.s, tc.p, oh, ow)
+		im2colRef(want, ld, x, tc.c, tc.h, tc.w, tc.k, tc.k, tc.s, tc.p, oh, ow)
+		if !same(got, want) {
+			t.Errorf("im2col%+v differs from im2colRef", tc)
+		}
+		col := randTensor(rng, rows*ld).Data
+		gx := make([]float32, len(x))
+		wx := make([]float32, len(x))
+		col2im(gx, col, ld, tc.c, tc.h, tc.w, tc.k, tc.k, tc.s, tc.p, oh, ow)
+		col2imRef(wx, col, ld, tc.c, tc.h, tc.w, tc.k, tc.k, tc.s, tc.p, oh, ow)
+		for i := range gx {
+			if math.Abs(float64(gx[i]-wx[i])) > 1e-5 {
+				t.Errorf("col2im%+v[%d] = %g; reference %g", tc, i, gx[i], wx[i])
+				break
+			}
+		}
+	}
+}
+
+// TestMaxPoolTies compares MaxPool2D (the 2×2 fast path and the general
+// one) with a plain reference on inputs full of ties, where the gradient
+// must go to the first maximum of each window in row-major order.
+func TestMaxPoolTies(t *testing.T) {
+	rng := rand.New(rand.NewPCG(10, 11))
+	for _, tc := range []struct{ c, h, w, k, s int }{{3, 6, 8, 2, 2}, {2, 7, 5, 2, 2}, {2, 7, 7, 3, 2}, {1, 6, 6, 2, 1}} {
+		m := NewMaxPool2D([]int{tc.c, tc.h, tc.w}, tc.k, tc.s)
+		x := tensor.New(2, tc.c, tc.h, tc.w)
+		for i := range x.Data {
+			x.Data[i] = float32(rng.IntN(3)) // many ties
+		}
+		y := m.Forward(x, true)
+		dy := randTensor(rng, y.Shape...)
+		dx := m.Backward(dy, true)
+		wantDx := make([]float32, len(x.Data))
+		for p := 0; p < 2*tc.c; p++ {
+			img := x.Data[p*tc.h*tc.w:]
+			for oy := 0; oy < m.OutH; oy++ {
+				for ox := 0; ox < m.OutW; ox++ {
+					best := -1
+					for i := 0; i < tc.k; i++ {
+						for j := 0; j < tc.k; j++ {
+							idx := (oy*tc.s+i)*tc.w + ox*tc.s + j
+							if best < 0 || img[idx] > img[best] {
+								best = idx
+							}
+						}
+					}
+					o := p*m.OutH*m.OutW + oy*m.OutW + ox
+					if y.Data[o] != img[best] {
+						t.Fatalf("%+v: y[%d] = %g; want %g", tc, o, y.Data[o], img[best])
+					}
+					wantDx[p*tc.h*tc.w+best] += dy.Data[o]
+				}
+			}
+		}
+		for i := range wantDx {
+			if math.Abs(float64(dx.Data[i]-wantDx[i])) > 1e-6 {
+				t.Fatalf("%+v: dx[%d] = %g; want %g", tc, i, dx.Data[i], wantDx[i])
+			}
+		}
+	}
+}
