@@ -146,22 +146,31 @@ func (g *Augmenter) elasticField(f []float64) {
 		row := f[y*cols : (y+1)*cols]
 		for x := 0; x < cols; x++ {
 			lo, hi := max(x-rad, 0), min(x+rad, cols-1)
+			kk := k[lo-x+rad : hi-x+rad+1]
+			rr := row[lo : hi+1]
 			var s float64
-			for xx := lo; xx <= hi; xx++ {
-				s += k[xx-x+rad] * row[xx]
+			for j, w := range kk {
+				s += w * rr[j]
 			}
 			tmp[y*cols+x] = s
 		}
 	}
+	// Along y: tmp -> f, accumulating whole rows so the inner loop runs
+	// over contiguous memory.
 	alpha := g.a.ElasticAlpha
-	for y := 0; y < rows; y++ { // along y: tmp -> f
+	for y := 0; y < rows; y++ {
+		out := f[y*cols : (y+1)*cols]
+		clear(out)
 		lo, hi := max(y-rad, 0), min(y+rad, rows-1)
-		for x := 0; x < cols; x++ {
-			var s float64
-			for yy := lo; yy <= hi; yy++ {
-				s += k[yy-y+rad] * tmp[yy*cols+x]
+		for yy := lo; yy <= hi; yy++ {
+			w := k[yy-y+rad]
+			in := tmp[yy*cols : (yy+1)*cols]
+			for x := range out {
+				out[x] += w * in[x]
 			}
-			f[y*cols+x] = alpha * s
+		}
+		for x := range out {
+			out[x] *= alpha
 		}
 	}
 }
@@ -196,16 +205,24 @@ func bilinear(src []uint8, rows, cols int, x, y float64) float32 {
 	if !(x > -1 && x < float64(cols) && y > -1 && y < float64(rows)) {
 		return 0 // also catches NaN
 	}
-	x0f, y0f := math.Floor(x), math.Floor(y)
-	x0, y0 := int(x0f), int(y0f)
-	tx, ty := x-x0f, y-y0f
-	at := func(xx, yy int) float64 {
-		if xx < 0 || yy < 0 || xx >= cols || yy >= rows {
-			return 0
+	// x, y > -1 here, so truncating x+1 toward zero is floor(x)+1.
+	x0, y0 := int(x+1)-1, int(y+1)-1
+	tx, ty := x-float64(x0), y-float64(y0)
+	var v00, v01, v10, v11 float64 // v<dy><dx>
+	if x0 >= 0 && y0 >= 0 && x0+1 < cols && y0+1 < rows {
+		i := y0*cols + x0
+		v00, v01 = float64(src[i]), float64(src[i+1])
+		v10, v11 = float64(src[i+cols]), float64(src[i+cols+1])
+	} else {
+		at := func(xx, yy int) float64 {
+			if xx < 0 || yy < 0 || xx >= cols || yy >= rows {
+				return 0
+			}
+			return float64(src[yy*cols+xx])
 		}
-		return float64(src[yy*cols+xx])
+		v00, v01, v10, v11 = at(x0, y0), at(x0+1, y0), at(x0, y0+1), at(x0+1, y0+1)
 	}
-	v := (1-ty)*((1-tx)*at(x0, y0)+tx*at(x0+1, y0)) + ty*((1-tx)*at(x0, y0+1)+tx*at(x0+1, y0+1))
+	v := (1-ty)*((1-tx)*v00+tx*v01) + ty*((1-tx)*v10+tx*v11)
 	f := float32(v / 255)
 	if f < 0 {
 		f = 0
