@@ -286,6 +286,10 @@ func Fit(ctx context.Context, model *nn.Sequential, loader *data.Loader, val *mn
 		ev.emit("resume", map[string]any{"epoch": t.epoch + 1, "batch": t.batch, "step": t.step})
 	}
 	nb := loader.NumBatches()
+	if t.batch > nb {
+		return nil, fmt.Errorf("train: checkpoint is at batch %d of epoch %d, but an epoch here has %d batches (different data or batch size?)",
+			t.batch, t.epoch+1, nb)
+	}
 	ev.emit("train_begin", map[string]any{"epochs": cfg.Epochs, "batches_per_epoch": nb,
 		"batch_size": loader.BatchSize(), "params": model.NumParams(), "optimizer": cfg.Optimizer.Name(), "lr": t.base})
 	var saveTo func(string) error
@@ -306,7 +310,7 @@ func Fit(ctx context.Context, model *nn.Sequential, loader *data.Loader, val *mn
 	}
 	for t.epoch < cfg.Epochs && !run.Stop {
 		it := loader.EpochFrom(t.epoch, t.batch)
-		bar.startEpoch(t.epoch, t.batch)
+		bar.startEpoch(t.epoch, t.batch, t.seen)
 		start := time.Now()
 		for {
 			if ctx.Err() != nil {

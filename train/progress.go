@@ -31,6 +31,7 @@ type progress struct {
 	w                 io.Writer
 	epochs, nb, batch int
 	epoch, from       int
+	seen0             int // examples of the epoch trained before startEpoch (a resumed run)
 	last              time.Time
 	buf               []byte
 }
@@ -42,11 +43,11 @@ func newProgress(w io.Writer, epochs, nb, batch int) *progress {
 	return &progress{w: w, epochs: epochs, nb: nb, batch: batch, buf: make([]byte, 0, 256)}
 }
 
-func (p *progress) startEpoch(epoch, from int) {
+func (p *progress) startEpoch(epoch, from, seen int) {
 	if p == nil {
 		return
 	}
-	p.epoch, p.from = epoch, from
+	p.epoch, p.from, p.seen0 = epoch, from, seen
 	p.last = time.Time{}
 }
 
@@ -64,7 +65,7 @@ func (p *progress) update(done int, loss, acc float64, start time.Time, seen int
 	el := now.Sub(start).Seconds()
 	ips := 0.0
 	if el > 0 {
-		ips = float64(seen) / el
+		ips = float64(seen-p.seen0) / el
 	}
 	b := append(p.buf[:0], "\repoch "...)
 	b = strconv.AppendInt(b, int64(p.epoch+1), 10)

@@ -12,7 +12,7 @@ import (
 func TestProgressLine(t *testing.T) {
 	var buf bytes.Buffer
 	p := newProgress(&buf, 3, 10, 32)
-	p.startEpoch(1, 0)
+	p.startEpoch(1, 0, 0)
 	start := time.Now().Add(-2 * time.Second)
 	p.update(5, 0.5, 0.875, start, 160)
 	line := buf.String()
