@@ -153,7 +153,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	for {
 		err := fs.Parse(args)
 		if errors.Is(err, flag.ErrHelp) {
-			fs.Usage()
+			// flag.Parse has already printed fs.Usage.
 			return errHelpShown
 		}
 		if err != nil {
