@@ -30,6 +30,7 @@ type htmlColumn struct {
 type htmlCell struct {
 	Text          string
 	Numeric, Wrap bool
+	Class         string // "yes" or "no" for the seed's figure met or not
 }
 
 type htmlRow struct {
@@ -75,7 +76,16 @@ func writeHTML(w io.Writer, pg *page) error {
 		r := &p.Rows[i]
 		row := htmlRow{Best: r.Name == p.Best}
 		for _, c := range tableColumns {
-			row.Cells = append(row.Cells, htmlCell{c.cell(p, r), c.numeric, c.head == "regularisation"})
+			cell := htmlCell{Text: c.cell(p, r), Numeric: c.numeric, Wrap: c.head == "regularisation"}
+			if c.head == "seed reported" {
+				if x, ok := seedNumber(p.SeedReported[r.Name]); ok {
+					cell.Class = "no"
+					if 100*r.TestAccuracy >= x {
+						cell.Class = "yes"
+					}
+				}
+			}
+			row.Cells = append(row.Cells, cell)
 		}
 		data.Rows = append(data.Rows, row)
 	}
@@ -153,9 +163,9 @@ footer { color: var(--muted); font-size: 12px; text-align: center; margin-top: 3
 <div class="scroll"><table>
 <thead><tr>{{range .Columns}}<th{{if .Numeric}} class="num"{{end}}>{{.Head}}</th>{{end}}</tr></thead>
 <tbody>{{range .Rows}}
-<tr{{if .Best}} class="best"{{end}}>{{range .Cells}}<td{{if .Numeric}} class="num"{{else if .Wrap}} class="wrap"{{end}}>{{.Text}}</td>{{end}}</tr>{{end}}
+<tr{{if .Best}} class="best"{{end}}>{{range .Cells}}<td class="{{if .Numeric}}num{{else if .Wrap}}wrap{{end}}{{with .Class}} {{.}}{{end}}">{{.Text}}</td>{{end}}</tr>{{end}}
 </tbody></table></div>
-<p class="caption">Test-set scores; precision, recall and F1 are macro averages over the ten digits. “seed reported” is the accuracy the original study gave for that row. The highlighted row is shown in detail below.</p>
+<p class="caption">Test-set scores; precision, recall and F1 are macro averages over the ten digits. “seed reported” is the accuracy the original study gave for that row: green where ours meets it, red where it does not. The highlighted row is shown in detail below.</p>
 </section>
 
 <section id="analysis" class="analysis">

@@ -153,13 +153,13 @@ func TestWriteHTMLSelfContained(t *testing.T) {
 	if strings.Contains(html, "<?xml") {
 		t.Error("report.html contains an XML declaration from an inlined SVG")
 	}
-	for _, want := range []string{"<!DOCTYPE html>", "<style>", `<tr class="best">`, "Adam won", "<td class=\"num\">99.52 %</td>", `id="ensembles"`} {
+	for _, want := range []string{"<!DOCTYPE html>", "<style>", `<tr class="best">`, "Adam won", "<td class=\"num\">99.52 %</td>", `<td class="num yes">90&#43; %</td>`, `id="ensembles"`} {
 		if !strings.Contains(html, want) {
 			t.Errorf("report.html lacks %q", want)
 		}
 	}
 	for _, r := range in.Rows {
-		if !strings.Contains(html, "<td>"+r.Name+"</td>") {
+		if !strings.Contains(html, `<td class="">`+r.Name+"</td>") {
 			t.Errorf("report.html table lacks row %s", r.Name)
 		}
 	}
