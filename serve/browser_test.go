@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
@@ -241,6 +242,57 @@ func TestDrawingPageInChromium(t *testing.T) {
 	if cleared.Label != "" || cleared.Bars[api.Label] != "0px" && cleared.Bars[api.Label] != "0%" {
 		t.Errorf("after Clear: label %q, bars %v; want empty", cleared.Label, cleared.Bars)
 	}
+
+	// Touch: the same page draws with a finger (Pointer Events of type
+	// touch). Touch emulation can change the layout, so measure again.
+	if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetTouchEmulationEnabled, emulation.SetTouchEmulationEnabledParams{Enabled: true, MaxTouchPoints: 1})
+		return err
+	})); err != nil {
+		t.Fatal(err)
+	}
+	if err := evalJSON(ctx, `JSON.stringify(document.getElementById("pad").getBoundingClientRect())`, &rect); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, touchDrag(at, stroke)); err != nil {
+		t.Fatalf("drawing by touch: %v", err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](
+		`(() => { const l = document.getElementById("label"); return l.textContent !== "" && l.dataset.version === document.getElementById("pad").dataset.version; })()`,
+		chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		t.Fatalf("the label never showed a prediction for the touch drawing: %v", err)
+	}
+	var touched string
+	if err := evalJSON(ctx, `JSON.stringify(document.getElementById("label").textContent)`, &touched); err != nil {
+		t.Fatal(err)
+	}
+	if touched != page.Label {
+		t.Errorf("the same 1 drawn by touch reads %q; by mouse it read %q", touched, page.Label)
+	}
+}
+
+// touchDrag draws the stroke with one finger (touch emulation must be on).
+func touchDrag(at func(u, v float64) (float64, float64), pts [][2]float64) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		id, r := 1.0, 4.0
+		for i, p := range pts {
+			x, y := at(p[0], p[1])
+			typ := input.DispatchTouchEventTypeTouchMove
+			if i == 0 {
+				typ = input.DispatchTouchEventTypeTouchStart
+			}
+			if _, err := cdp.Call(ctx, t, input.DispatchTouchEvent, input.DispatchTouchEventParams{
+				Type: typ, TouchPoints: []*input.TouchPoint{{X: x, Y: y, ID: &id, RadiusX: &r, RadiusY: &r}},
+			}); err != nil {
+				return err
+			}
+			time.Sleep(15 * time.Millisecond)
+		}
+		_, err := cdp.Call(ctx, t, input.DispatchTouchEvent, input.DispatchTouchEventParams{
+			Type: input.DispatchTouchEventTypeTouchEnd, TouchPoints: []*input.TouchPoint{},
+		})
+		return err
+	})
 }
 
 // drag presses the left button at the first point, moves through the
