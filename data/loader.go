@@ -191,9 +191,14 @@ type Iter struct {
 
 // Next returns the next batch: x holds len(y)*Rows*Cols pixels. The slices
 // are reused: they stay valid only until the next call to Next or Close.
-// ok is false after the last batch.
+// ok is false after the last batch. One goroutine consumes an iterator.
 func (it *Iter) Next() (x []float32, y []uint8, ok bool) {
 	l := it.l
+	select {
+	case <-it.done:
+		return nil, nil, false
+	default:
+	}
 	if it.held >= 0 {
 		l.slotOf(it.held).free <- struct{}{} // the consumer is done with it
 		it.held = -1
@@ -217,13 +222,13 @@ func (it *Iter) Next() (x []float32, y []uint8, ok bool) {
 // Batch returns the index (0-based) of the batch the last Next returned.
 func (it *Iter) Batch() int { return it.next - 1 }
 
-// Close stops the workers and waits for them. It is safe to call more than
-// once; Next returns ok == false afterwards.
+// Close stops the workers and waits for them. It may be called more than
+// once, and from another goroutine than the consumer's (to stop a Next
+// that is waiting); Next returns ok == false afterwards.
 func (it *Iter) Close() {
 	it.closeOnce.Do(func() {
 		close(it.done)
 		it.wg.Wait()
-		it.next, it.held = it.end, -1
 		it.l.mu.Lock()
 		if it.l.open == it {
 			it.l.open = nil
