@@ -23,7 +23,7 @@ func FuzzPrepare(f *testing.F) {
 	f.Add([]byte("BM"))
 	f.Add([]byte("II*\x00"))
 	f.Add([]byte("RIFF\x00\x00\x00\x00WEBPVP8 "))
-	lim := Limits{MaxBytes: 1 << 20, MaxPixels: 1 << 20, MaxSide: 4096}
+	lim := Limits{MaxBytes: 1 << 20, MaxPixels: 1 << 18, MaxSide: 2048}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		d, err := lim.Prepare(data)
 		if err != nil {

@@ -53,4 +53,4 @@ func blankPNG(t testing.TB) []byte {
 }
 
 // imageLimitsForFuzz keeps fuzzed images small so the fuzzer stays fast.
-var imageLimitsForFuzz = imageprep.Limits{MaxPixels: 1 << 20, MaxSide: 4096}
+var imageLimitsForFuzz = imageprep.Limits{MaxPixels: 1 << 18, MaxSide: 2048}
