@@ -77,18 +77,15 @@ func (b *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	b.xhat = grow(b.xhat, len(x.Data))
 	gamma, beta := b.Gamma.Value.Data, b.Beta.Value.Data
 	if train && n*s > 0 {
-		// Two passes in float64: the mean, then the centred second moment,
-		// which stays accurate when |mean| ≫ std.
+		// Two passes: the mean, then the centred second moment, which stays
+		// accurate when |mean| ≫ std. Each run of Spatial values is summed
+		// in float32 (at most one image plane), runs are added in float64.
 		m := float64(n * s)
 		clear(b.sum)
 		clear(b.sum2)
 		for i := 0; i < n; i++ {
 			for c := 0; c < f; c++ {
-				var acc float64
-				for _, v := range x.Data[(i*f+c)*s : (i*f+c+1)*s] {
-					acc += float64(v)
-				}
-				b.sum[c] += acc
+				b.sum[c] += float64(sum32(x.Data[(i*f+c)*s : (i*f+c+1)*s]))
 			}
 		}
 		for c := range b.sum {
@@ -96,13 +93,7 @@ func (b *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 		}
 		for i := 0; i < n; i++ {
 			for c := 0; c < f; c++ {
-				mu := b.sum[c]
-				var acc float64
-				for _, v := range x.Data[(i*f+c)*s : (i*f+c+1)*s] {
-					d := float64(v) - mu
-					acc += d * d
-				}
-				b.sum2[c] += acc
+				b.sum2[c] += float64(sqdev32(x.Data[(i*f+c)*s:(i*f+c+1)*s], float32(b.sum[c])))
 			}
 		}
 		mom := float64(b.Momentum)
@@ -154,14 +145,9 @@ func (b *BatchNorm) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	for i := 0; i < n; i++ {
 		for c := 0; c < f; c++ {
 			off := (i*f + c) * s
-			var ag, ab float64
-			xh := b.xhat[off : off+s]
-			for j, g := range dy.Data[off : off+s] {
-				ag += float64(g * xh[j])
-				ab += float64(g)
-			}
-			dg[c] += ag
-			dbt[c] += ab
+			ag, ab := dot32sum(dy.Data[off:off+s], b.xhat[off:off+s])
+			dg[c] += float64(ag)
+			dbt[c] += float64(ab)
 		}
 	}
 	for c := 0; c < f; c++ {
@@ -193,4 +179,57 @@ func (b *BatchNorm) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 		}
 	}
 	return b.dx
+}
+
+// sum32 returns Σ v over a run, with four accumulators so the additions
+// pipeline (and round a little less than one running sum).
+func sum32(v []float32) float32 {
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(v); i += 4 {
+		s0 += v[i]
+		s1 += v[i+1]
+		s2 += v[i+2]
+		s3 += v[i+3]
+	}
+	for ; i < len(v); i++ {
+		s0 += v[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// sqdev32 returns Σ (v − mu)².
+func sqdev32(v []float32, mu float32) float32 {
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(v); i += 4 {
+		d0, d1, d2, d3 := v[i]-mu, v[i+1]-mu, v[i+2]-mu, v[i+3]-mu
+		s0 += d0 * d0
+		s1 += d1 * d1
+		s2 += d2 * d2
+		s3 += d3 * d3
+	}
+	for ; i < len(v); i++ {
+		d := v[i] - mu
+		s0 += d * d
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// dot32sum returns Σ g·h and Σ g over a run.
+func dot32sum(g, h []float32) (dot, sum float32) {
+	h = h[:len(g)]
+	var d0, d1, s0, s1 float32
+	i := 0
+	for ; i+2 <= len(g); i += 2 {
+		d0 += g[i] * h[i]
+		d1 += g[i+1] * h[i+1]
+		s0 += g[i]
+		s1 += g[i+1]
+	}
+	for ; i < len(g); i++ {
+		d0 += g[i] * h[i]
+		s0 += g[i]
+	}
+	return d0 + d1, s0 + s1
 }
