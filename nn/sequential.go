@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"encoding/binary"
 	"fmt"
 
 	"github.com/rakam-ml/rakam/tensor"
@@ -154,4 +155,47 @@ func (m *Sequential) Replica() *Sequential {
 		dst[i].Value = src[i].Value
 	}
 	return r
+}
+
+// MarshalRNG returns the state of every random layer's generator (the
+// Dropout masks still to come), for a checkpoint: a uvarint count, then per
+// layer a uvarint length and the generator's bytes.
+func (m *Sequential) MarshalRNG() ([]byte, error) {
+	rs := m.RandomLayers()
+	b := binary.AppendUvarint(nil, uint64(len(rs)))
+	for _, r := range rs {
+		s, err := r.MarshalRNG()
+		if err != nil {
+			return nil, fmt.Errorf("nn: %s generator: %w", r.Kind(), err)
+		}
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	return b, nil
+}
+
+// UnmarshalRNG restores generator states written by MarshalRNG of a model
+// with the same Spec, so training resumes with the masks an uninterrupted
+// run would have drawn.
+func (m *Sequential) UnmarshalRNG(b []byte) error {
+	rs := m.RandomLayers()
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n != uint64(len(rs)) {
+		return fmt.Errorf("nn: generator state holds %d layers; the model has %d random layers", n, len(rs))
+	}
+	b = b[k:]
+	for i, r := range rs {
+		l, k := binary.Uvarint(b)
+		if k <= 0 || l > uint64(len(b)-k) {
+			return fmt.Errorf("nn: generator state of random layer %d is truncated", i)
+		}
+		if err := r.UnmarshalRNG(b[k : k+int(l)]); err != nil {
+			return err
+		}
+		b = b[k+int(l):]
+	}
+	if len(b) != 0 {
+		return fmt.Errorf("nn: %d trailing bytes after the generator states", len(b))
+	}
+	return nil
 }
