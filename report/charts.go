@@ -38,11 +38,8 @@ var (
 	colOrange = color.RGBA{230, 159, 0, 255}
 	colGreen  = color.RGBA{0, 158, 115, 255}
 	colRed    = color.RGBA{213, 94, 0, 255}
-	colPurple = color.RGBA{204, 121, 167, 255}
-	colSky    = color.RGBA{86, 180, 233, 255}
 	colGrey   = color.RGBA{120, 120, 120, 255}
 	colGrid   = color.RGBA{225, 225, 225, 255}
-	seriesCol = []color.Color{colBlue, colOrange, colGreen, colRed, colPurple, colSky, color.RGBA{240, 228, 66, 255}, colGrey}
 )
 
 // newPlot returns a plot in the report's house style, with grid lines.

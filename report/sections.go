@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // page is everything the Markdown and HTML templates show, computed once
@@ -80,7 +81,7 @@ func buildPage(p *prepared) (*page, error) {
 	for _, e := range p.Ensembles {
 		d := e.Accuracy - e.BestMemberAccuracy
 		pg.Ensemble = append(pg.Ensemble, ensembleRow{
-			Name: e.Name, Method: e.Method, Members: joinComma(e.Members), Accuracy: pct(e.Accuracy),
+			Name: e.Name, Method: e.Method, Members: strings.Join(e.Members, ", "), Accuracy: pct(e.Accuracy),
 			BestMember: e.BestMember, BestMemberAccuracy: pct(e.BestMemberAccuracy),
 			Diff: fmt.Sprintf("%+.2f", 100*d), Beat: d > 0,
 		})
@@ -127,17 +128,6 @@ func (pg *page) findingsAbout(topics ...string) []Finding {
 				out = append(out, f)
 			}
 		}
-	}
-	return out
-}
-
-func joinComma(s []string) string {
-	out := ""
-	for i, x := range s {
-		if i > 0 {
-			out += ", "
-		}
-		out += x
 	}
 	return out
 }
