@@ -422,3 +422,37 @@ func TestWriteOneEpoch(t *testing.T) {
 		t.Errorf("early-stopping finding = %q; want never triggered", got)
 	}
 }
+
+// TestWriteWellFormed checks that every Markdown table has the same number
+// of cells in each line, and that every in-page link of the HTML page has
+// its target.
+func TestWriteWellFormed(t *testing.T) {
+	dir, _ := writeFixture(t)
+	md := readFile(t, filepath.Join(dir, MarkdownFile))
+	cells := func(line string) int { return strings.Count(strings.ReplaceAll(line, `\|`, ""), "|") }
+	want := -1
+	for i, line := range strings.Split(md, "\n") {
+		if !strings.HasPrefix(line, "|") {
+			want = -1
+			continue
+		}
+		if want < 0 {
+			want = cells(line)
+		} else if got := cells(line); got != want {
+			t.Errorf("report.md line %d has %d cell separators; its table has %d: %s", i+1, got, want, line)
+		}
+	}
+	html := readFile(t, filepath.Join(dir, HTMLFile))
+	links := regexp.MustCompile(`href="#([^"]+)"`).FindAllStringSubmatch(html, -1)
+	if len(links) == 0 {
+		t.Fatal("report.html has no in-page links")
+	}
+	for _, l := range links {
+		if !strings.Contains(html, `id="`+l[1]+`"`) {
+			t.Errorf("report.html links to #%s, which does not exist", l[1])
+		}
+	}
+	if n := strings.Count(html, "<section"); n != strings.Count(html, "</section>") {
+		t.Errorf("report.html opens %d sections and closes %d", n, strings.Count(html, "</section>"))
+	}
+}
