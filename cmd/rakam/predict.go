@@ -9,9 +9,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/rakam-ml/rakam/imageprep"
 	"github.com/rakam-ml/rakam/internal/atomicfile"
@@ -87,24 +89,41 @@ Exit status 1 if any image failed.`)
 	}
 
 	preds := make([]prediction, len(files))
+	digits := make([]*imageprep.Digit, len(files))
+	errs := make([]error, len(files))
+	// Decoding and preparing dominate for photos: one image per core.
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, f := range files {
+		preds[i].File = f
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if ctx.Err() != nil {
+				return
+			}
+			d, err := prepareFile(f, e.stdin)
+			if err == nil && opts.show {
+				preds[i].Show, err = writeShow(f, d)
+			}
+			digits[i], errs[i] = d, err
+		}()
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		return &exitError{code: exitInterrupted, err: errors.New("interrupted")}
+	}
 	var (
 		x      []float32
 		ok     []int // indices of preds with pixels in x
 		failed int
 	)
-	for i, f := range files {
-		if err := ctx.Err(); err != nil {
-			return &exitError{code: exitInterrupted, err: errors.New("interrupted")}
-		}
-		preds[i].File = f
-		d, err := prepareFile(f, e.stdin)
-		if err == nil && opts.show {
-			preds[i].Show, err = writeShow(f, d)
-		}
-		if err != nil {
-			preds[i].Error = err.Error()
+	for i, d := range digits {
+		if errs[i] != nil {
+			preds[i].Error = errs[i].Error()
 			failed++
-			fmt.Fprintf(e.stderr, "rakam predict: %v\n", err)
+			fmt.Fprintf(e.stderr, "rakam predict: %v\n", errs[i])
 			continue
 		}
 		preds[i].Inverted = &d.Inverted
@@ -150,8 +169,13 @@ Exit status 1 if any image failed.`)
 // expandImageArgs replaces each directory by the image files in it, sorted.
 func expandImageArgs(args []string) ([]string, error) {
 	var files []string
+	stdin := false
 	for _, a := range args {
 		if a == "-" {
+			if stdin {
+				return nil, usagef("- (standard input) may be given only once")
+			}
+			stdin = true
 			files = append(files, a)
 			continue
 		}

@@ -158,6 +158,7 @@ func TestPredictCommandErrors(t *testing.T) {
 		{[]string{"predict", "--model", good, good}, 1, "good.png"},
 		{[]string{"predict", "--model", modelPath, filepath.Join(dir, "missing.png")}, 1, "missing.png: no such file"},
 		{[]string{"predict", "--model", modelPath, empty}, 1, "no image files"},
+		{[]string{"predict", "--model", modelPath, "-", good, "-"}, 2, "standard input) may be given only once"},
 		{[]string{"predict", "--model", modelPath, good, corrupt, text}, 1, "corrupt.png: imageprep: corrupt image data"},
 		{[]string{"predict", "--model", modelPath, good, corrupt, text}, 1, "text.png: imageprep: not a PNG"},
 		{[]string{"predict", "--model", modelPath, good, corrupt, text}, 1, "2 of 3 images could not be read"},
