@@ -24,7 +24,7 @@ func Example() {
 	fmt.Println(err)
 	// Output:
 	// 2 2 2 [10 20 30 40] <nil>
-	// mnist: bad.idx: truncated: header declares 47040016 bytes of images (60000 images of 28x28) but the file has 16 bytes (at byte 16)
+	// mnist: bad.idx: truncated: 60000 images of 28x28 need a file of 47040016 bytes but it has 16
 }
 
 func ExampleSet_Split() {

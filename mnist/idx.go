@@ -39,15 +39,13 @@ var (
 // FormatError describes a problem in one IDX file.
 type FormatError struct {
 	File   string // file name as given to the reader
-	Offset int64  // byte offset in the (decompressed) IDX stream, or -1
+	Offset int64  // byte offset of the problem in the (decompressed) IDX stream, or -1
 	Msg    string // what is wrong, e.g. "bad magic 0x00000802, want 0x00000803"
 	Err    error  // sentinel: ErrBadMagic, io.ErrUnexpectedEOF, ...
 }
 
+// Error returns "mnist: FILE: MSG"; MSG mentions the offset where it helps.
 func (e *FormatError) Error() string {
-	if e.Offset >= 0 {
-		return fmt.Sprintf("mnist: %s: %s (at byte %d)", e.File, e.Msg, e.Offset)
-	}
 	return fmt.Sprintf("mnist: %s: %s", e.File, e.Msg)
 }
 
@@ -95,7 +93,7 @@ func newIDXReader(r io.Reader, name string) (*idxReader, error) {
 		if errors.Is(err, io.EOF) {
 			err = io.ErrUnexpectedEOF
 		}
-		return nil, ir.errf(0, err, "truncated header: file has %d bytes", len(head))
+		return nil, ir.errf(0, err, "truncated header: the file has %d bytes", len(head))
 	}
 	if head[0] == 0x1f && head[1] == 0x8b {
 		gz, err := gzip.NewReader(br)
@@ -122,12 +120,15 @@ func (ir *idxReader) errf(off int64, sentinel error, format string, a ...any) er
 // errors (bad checksum, corrupt stream) are kept as the wrapped error.
 func (ir *idxReader) readErr(off int64, err error, what string) error {
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return ir.errf(off, io.ErrUnexpectedEOF, "truncated %s: file ends after %d bytes", what, off)
+		if ir.isGzip {
+			return ir.errf(off, io.ErrUnexpectedEOF, "truncated gzip stream after %d bytes of IDX data (%s)", off, what)
+		}
+		return ir.errf(off, io.ErrUnexpectedEOF, "truncated at byte %d (%s)", off, what)
 	}
 	if ir.isGzip {
-		return ir.errf(off, err, "corrupt gzip data in %s: %v", what, err)
+		return ir.errf(off, err, "corrupt gzip data after %d bytes of IDX data (%s): %v", off, what, err)
 	}
-	return ir.errf(off, err, "reading %s: %v", what, err)
+	return ir.errf(off, err, "reading %s at byte %d: %v", what, off, err)
 }
 
 // header reads the magic number and n dimensions.
@@ -169,13 +170,13 @@ func (ir *idxReader) header(magic uint32, ndims int) ([]uint32, error) {
 // checks that the stream ends there (which also makes gzip verify its CRC).
 func (ir *idxReader) body(size int64, what string) ([]byte, error) {
 	if size < 0 || size > MaxBytes {
-		return nil, ir.errf(ir.off, ErrTooLarge, "header declares %d bytes of %s, more than the limit of %d", size, what, int64(MaxBytes))
+		return nil, ir.errf(ir.off, ErrTooLarge, "header declares %s (%d bytes), more than the limit of %d bytes", what, size, int64(MaxBytes))
 	}
 	if ir.limit >= 0 && ir.off+size > ir.limit {
 		if ir.isGzip {
-			return nil, ir.errf(ir.off, ErrTooLarge, "header declares %d bytes of %s, more than a gzip file of %d bytes can hold", size, what, ir.limit/maxDeflateRatio)
+			return nil, ir.errf(ir.off, ErrTooLarge, "header declares %s (%d bytes), more than a gzip file of %d bytes can hold", what, size, ir.limit/maxDeflateRatio)
 		}
-		return nil, ir.errf(ir.off, io.ErrUnexpectedEOF, "truncated: header declares %d bytes of %s but the file has %d bytes", ir.off+size, what, ir.limit)
+		return nil, ir.errf(ir.limit, io.ErrUnexpectedEOF, "truncated: %s need a file of %d bytes but it has %d", what, ir.off+size, ir.limit)
 	}
 	const chunk = 1 << 20
 	var buf []byte
@@ -197,7 +198,7 @@ func (ir *idxReader) body(size int64, what string) ([]byte, error) {
 		ir.off += int64(n)
 		if err != nil {
 			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-				return nil, ir.errf(ir.off, io.ErrUnexpectedEOF, "truncated at byte %d: header declares %d bytes of %s, file has %d", ir.off, start+size, what, ir.off-start)
+				return nil, ir.errf(ir.off, io.ErrUnexpectedEOF, "truncated at byte %d: %s need %d bytes", ir.off, what, start+size)
 			}
 			return nil, ir.readErr(ir.off, err, what)
 		}
@@ -239,7 +240,7 @@ func ReadImages(r io.Reader, name string) (pix []uint8, n, rows, cols int, err e
 		return nil, 0, 0, 0, ir.errf(ir.off, ErrTooLarge, "image size %dx%d is larger than the limit of %d bytes", dims[1], dims[2], int64(MaxBytes))
 	}
 	size := int64(dims[0]) * per
-	pix, err = ir.body(size, fmt.Sprintf("images (%d images of %dx%d)", dims[0], dims[1], dims[2]))
+	pix, err = ir.body(size, fmt.Sprintf("%d images of %dx%d", dims[0], dims[1], dims[2]))
 	if err != nil {
 		return nil, 0, 0, 0, err
 	}
@@ -257,7 +258,7 @@ func ReadLabels(r io.Reader, name string) ([]uint8, error) {
 	if err != nil {
 		return nil, err
 	}
-	labels, err := ir.body(int64(dims[0]), fmt.Sprintf("labels (%d labels)", dims[0]))
+	labels, err := ir.body(int64(dims[0]), fmt.Sprintf("%d labels", dims[0]))
 	if err != nil {
 		return nil, err
 	}
