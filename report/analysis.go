@@ -269,6 +269,10 @@ func regularisationFinding(p *prepared) []string {
 		if ok1 && ok2 {
 			s += fmt.Sprintf(" Its final train−validation accuracy gap was %+.2f points against the baseline's %+.2f", 100*gr, 100*gb)
 			switch {
+			case gb <= 0.001 && gr <= 0.001:
+				s += ": neither overfitted by this measure, so there was no gap for it to close."
+			case gb <= 0.001:
+				s += ": it overfitted where the baseline did not."
 			case gr < gb-0.001:
 				s += ", so it reduced overfitting."
 			case gr > gb+0.001:
@@ -342,8 +346,18 @@ func overfittingFinding(p *prepared) []string {
 		sort.SliceStable(gaps, func(i, j int) bool { return gaps[i].g > gaps[j].g })
 		w, n := gaps[0], gaps[len(gaps)-1]
 		hw := w.r.History[len(w.r.History)-1]
-		out = append(out, fmt.Sprintf("The widest gap between training and validation accuracy at the last epoch was %s's: %s train against %s validation (%+.2f points); the narrowest was %s's (%+.2f points).",
-			w.r.Name, pct(hw.TrainAccuracy), pct(hw.ValAccuracy), 100*w.g, n.r.Name, 100*n.g))
+		s := fmt.Sprintf("The widest gap between training and validation accuracy at the last epoch was %s's: %s train against %s validation (%+.2f points); the smallest was %s's (%+.2f points).",
+			w.r.Name, pct(hw.TrainAccuracy), pct(hw.ValAccuracy), 100*w.g, n.r.Name, 100*n.g)
+		neg := 0
+		for _, g := range gaps {
+			if g.g < 0 {
+				neg++
+			}
+		}
+		if neg > 0 {
+			s += fmt.Sprintf(" %d of %d models ended with validation accuracy above training accuracy: training accuracy is measured on the harder inputs the model trains on (with dropout active, or augmented images) and averaged over an epoch in which it was still improving.", neg, len(gaps))
+		}
+		out = append(out, s)
 	}
 	if len(gaps) > 0 {
 		if trends == 0 {
@@ -641,7 +655,7 @@ func sortedTrials(s *Search) []SearchTrial {
 	return t
 }
 
-func searchFinding(p *prepared) []string {
+func searchFinding(p *prepared) (out []string) {
 	s := p.Search
 	if s == nil || len(s.Trials) == 0 {
 		return nil
@@ -657,8 +671,13 @@ func searchFinding(p *prepared) []string {
 		first += fmt.Sprintf(", and %s on the test set", pct(s.WinnerTestAccuracy))
 	}
 	first += fmt.Sprintf("; the worst reached %s.", pct(trials[len(trials)-1].ValAccuracy))
-	out := []string{first}
+	out = []string{first}
 	eff := searchEffects(s)
+	defer func() {
+		if len(eff) > 0 && len(trials) < 3*len(eff) {
+			out = append(out, fmt.Sprintf("With %d trials for %d parameters these spreads mostly compare single trials, so they hint at, rather than measure, each parameter's effect.", len(trials), len(eff)))
+		}
+	}()
 	switch len(eff) {
 	case 0:
 	case 1:
@@ -710,15 +729,19 @@ func seedFinding(p *prepared) string {
 			missed = append(missed, fmt.Sprintf("%s (%s against the seed's %s)", r.Name, pct(r.TestAccuracy), fig))
 		}
 	}
+	quick := ""
+	if p.Quick && len(missed) > 0 {
+		quick = " This was a quick run with fewer epochs; hold the full run against the seed."
+	}
 	switch {
 	case len(met) == 0 && len(missed) == 0:
 		return ""
 	case len(missed) == 0:
 		return fmt.Sprintf("Every row the seed study reported was met or beaten: %s.", joinAnd(met))
 	case len(met) == 0:
-		return fmt.Sprintf("No row reached the seed study's figure: %s.", joinAnd(missed))
+		return fmt.Sprintf("No row reached the seed study's figure: %s.%s", joinAnd(missed), quick)
 	}
-	return fmt.Sprintf("Rows at or above the seed study's figure: %s. Below it: %s.", joinAnd(met), joinAnd(missed))
+	return fmt.Sprintf("Rows at or above the seed study's figure: %s. Below it: %s.%s", joinAnd(met), joinAnd(missed), quick)
 }
 
 func speedFinding(p *prepared) string {

@@ -60,6 +60,23 @@ func TestAnalysisFollowsTheNumbers(t *testing.T) {
 			h[len(h)-1].TrainAccuracy = 1.0
 		}, []string{"+2.10 points against the baseline's +1.80, so it did not reduce overfitting"}, nil},
 
+		{"neither overfitted", "regularisation", func(in *Input) {
+			for _, n := range []string{"baseline-adam", "dropout"} {
+				h := rowOf(in, n).History
+				h[len(h)-1].TrainAccuracy = h[len(h)-1].ValAccuracy - 0.005
+			}
+		}, []string{"Dropout (dropout) made no measurable difference", "-0.50 points against the baseline's -0.50: neither overfitted by this measure"}, []string{"reduced overfitting"}},
+		{"overfitted where the baseline did not", "regularisation", func(in *Input) {
+			h := rowOf(in, "baseline-adam").History
+			h[len(h)-1].TrainAccuracy = h[len(h)-1].ValAccuracy - 0.005
+		}, []string{"+0.40 points against the baseline's -0.50: it overfitted where the baseline did not."}, nil},
+		{"negative gaps explained", "overfitting", func(in *Input) {},
+			[]string{"the smallest was cnn-augment's (-0.40 points). 1 of 10 models ended with validation accuracy above training accuracy"}, nil},
+		{"no negative gaps", "overfitting", func(in *Input) {
+			h := rowOf(in, "cnn-augment").History
+			h[len(h)-1].TrainAccuracy = 0.999
+		}, nil, []string{"above training accuracy"}},
+
 		{"overfitting found", "overfitting", func(in *Input) {},
 			[]string{"widest gap", "baseline-adam's: 99.50 % train against 97.70 % validation", "Validation loss rose while training loss fell", "baseline-adam (lowest validation loss 0.0787 at epoch 6"},
 			[]string{"No model's validation loss rose"}},
@@ -143,6 +160,15 @@ func TestAnalysisFollowsTheNumbers(t *testing.T) {
 				}
 			}
 		}, []string{"batch mattered most: mean validation accuracy ranged over 7.00 points across its values (best 32, worst 128)"}, []string{"lr mattered most"}},
+
+		{"search: few trials", "search", func(in *Input) { in.Search.Trials = in.Search.Trials[:4] },
+			[]string{"With 4 trials for 2 parameters these spreads mostly compare single trials"}, nil},
+		{"search: enough trials", "search", func(in *Input) {}, nil, []string{"mostly compare single trials"}},
+		{"seed missed in a quick run", "seed", func(in *Input) {
+			in.Quick = true
+			setAcc(in, "baseline-sgd", 0.85)
+		}, []string{"Below it: baseline-sgd", "This was a quick run"}, nil},
+		{"seed met in a quick run", "seed", func(in *Input) { in.Quick = true }, nil, []string{"quick run"}},
 
 		{"seed met", "seed", func(in *Input) {},
 			[]string{"Every row the seed study reported was met or beaten"}, nil},

@@ -268,7 +268,11 @@ func historyChart(p *prepared, r *results.Model, id string) (chart, error) {
 				}
 			}
 		}
-		caption += fmt.Sprintf(" Early stopping: best epoch %d (green), stopped after epoch %d (red).", e.BestEpoch, e.StoppedEpoch)
+		if e.StoppedEpoch != e.BestEpoch {
+			caption += fmt.Sprintf(" Early stopping: best epoch %d (green), stopped after epoch %d (red).", e.BestEpoch, e.StoppedEpoch)
+		} else {
+			caption += fmt.Sprintf(" Early stopping: the best epoch was the last one trained, %d (green).", e.BestEpoch)
+		}
 	}
 	svg, err := render([][]*plot.Plot{{loss, acc}}, 6*vg.Inch, 2.4*vg.Inch)
 	return chart{ID: id, Section: "curves", Title: r.Name, Caption: caption, SVG: svg}, err
@@ -510,6 +514,7 @@ func searchChart(s *Search) (chart, error) {
 					lo, hi = math.Min(lo, x), math.Max(hi, x)
 				}
 			}
+			pl.X.Tick.Marker = plainTicks{}
 			if lo > 0 && hi/lo >= 20 {
 				pl.X.Scale = plot.LogScale{}
 				pl.X.Tick.Marker = logTicks{span125: 1}
@@ -693,21 +698,24 @@ func (l *placedLabels) Plot(c draw.Canvas, plt *plot.Plot) {
 			{X: p.X - gap - w, Y: p.Y + gap/2},
 			{X: p.X - gap - w, Y: p.Y - gap/2 - h},
 		}
-		best := cands[0]
+		// The first candidate inside the plot that overlaps nothing; failing
+		// that, the one inside with the fewest overlaps; failing that, the first.
+		best, bestOverlaps := cands[0], math.MaxInt
 		for _, cand := range cands {
 			box := vg.Rectangle{Min: cand, Max: vg.Point{X: cand.X + w, Y: cand.Y + h}}
 			if box.Min.X < c.Min.X || box.Max.X > c.Max.X || box.Min.Y < c.Min.Y || box.Max.Y > c.Max.Y {
 				continue
 			}
-			free := true
+			overlaps := 0
 			for _, t := range taken {
 				if box.Min.X < t.Max.X && t.Min.X < box.Max.X && box.Min.Y < t.Max.Y && t.Min.Y < box.Max.Y {
-					free = false
-					break
+					overlaps++
 				}
 			}
-			if free {
-				best = cand
+			if overlaps < bestOverlaps {
+				best, bestOverlaps = cand, overlaps
+			}
+			if overlaps == 0 {
 				break
 			}
 		}
@@ -741,6 +749,20 @@ func (l logTicks) Ticks(min, max float64) []plot.Tick {
 				label = strconv.FormatFloat(v, 'g', 4, 64)
 			}
 			t = append(t, plot.Tick{Value: v, Label: label})
+		}
+	}
+	return t
+}
+
+// plainTicks are gonum's default ticks with labels in the shortest form
+// ("75", not "75.00").
+type plainTicks struct{}
+
+func (plainTicks) Ticks(min, max float64) []plot.Tick {
+	t := plot.DefaultTicks{}.Ticks(min, max)
+	for i := range t {
+		if t[i].Label != "" {
+			t[i].Label = strconv.FormatFloat(t[i].Value, 'g', 6, 64)
 		}
 	}
 	return t
