@@ -64,6 +64,7 @@ type idxReader struct {
 	gz     *gzip.Reader
 	off    int64
 	limit  int64 // upper bound on the decompressed size, or -1 if unknown
+	isize  int64 // gzip trailer's length mod 2^32, or -1 if unknown
 	isGzip bool
 }
 
@@ -84,10 +85,35 @@ func knownSize(r io.Reader) int64 {
 	return -1
 }
 
+// gzipTrailerSize reads ISIZE, the decompressed length mod 2^32 that ends a
+// single-member gzip file, when r can be read at an offset; else -1. It is
+// only a hint: body trusts it for an exact allocation when it agrees with the
+// IDX header, and still checks every byte.
+func gzipTrailerSize(r io.Reader, size int64) int64 {
+	ra, ok1 := r.(io.ReaderAt)
+	sk, ok2 := r.(io.Seeker)
+	if !ok1 || !ok2 || size < 18 {
+		return -1
+	}
+	pos, err := sk.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return -1
+	}
+	var b [4]byte
+	if _, err := ra.ReadAt(b[:], pos+size-4); err != nil {
+		return -1
+	}
+	return int64(binary.LittleEndian.Uint32(b[:]))
+}
+
 func newIDXReader(r io.Reader, name string) (*idxReader, error) {
 	size := knownSize(r)
+	isize := int64(-1)
+	if size >= 0 {
+		isize = gzipTrailerSize(r, size) // before reading moves the offset
+	}
 	br := bufio.NewReaderSize(r, 64<<10)
-	ir := &idxReader{name: name, r: br, limit: size}
+	ir := &idxReader{name: name, r: br, limit: size, isize: -1}
 	head, err := br.Peek(2)
 	if err != nil && len(head) < 2 {
 		if errors.Is(err, io.EOF) {
@@ -107,6 +133,7 @@ func newIDXReader(r io.Reader, name string) (*idxReader, error) {
 		ir.gz, ir.r, ir.isGzip = gz, gz, true
 		if size >= 0 {
 			ir.limit = size * maxDeflateRatio
+			ir.isize = isize
 		}
 	}
 	return ir, nil
@@ -180,9 +207,14 @@ func (ir *idxReader) body(size int64, what string) ([]byte, error) {
 	}
 	const chunk = 1 << 20
 	var buf []byte
-	if ir.limit >= 0 && !ir.isGzip {
+	switch {
+	case ir.limit >= 0 && !ir.isGzip:
 		buf = make([]byte, 0, size) // the file holds it: checked above
-	} else {
+	case ir.isize >= 0 && uint32(ir.off+size) == uint32(ir.isize):
+		// The gzip trailer agrees with the header, and the size is within
+		// what the compressed file can expand to (checked above).
+		buf = make([]byte, 0, size)
+	default:
 		buf = make([]byte, 0, min(size, chunk))
 	}
 	start := ir.off

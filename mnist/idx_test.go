@@ -103,6 +103,14 @@ func TestCorruptFiles(t *testing.T) {
 	badCRC := bytes.Clone(goodGz)
 	badCRC[len(badCRC)-8] ^= 0xff // first byte of the CRC-32 in the trailer
 	bomb := gz(t, append(bytes.Clone(good), make([]byte, 8<<20)...))
+	// A gzip trailer forged to agree with a header that lies: the exact
+	// allocation it earns is bounded by what the file could expand to.
+	noise := make([]byte, 1000) // incompressible, so the file may hold 784000 bytes
+	for i := range noise {
+		noise[i] = byte(i*i*7919 + i>>3)
+	}
+	forged := gz(t, append(header(MagicImages, 1000, 28, 28), noise...))
+	binary.LittleEndian.PutUint32(forged[len(forged)-4:], 16+784000)
 
 	type tc struct {
 		name     string
@@ -124,6 +132,7 @@ func TestCorruptFiles(t *testing.T) {
 		{"trailing data", append(bytes.Clone(good), 0), false, ErrTrailingData, "trailing data"},
 		{"gzip bomb past the header", bomb, false, ErrTrailingData, "trailing data after the 28 bytes"},
 		{"truncated data, one byte at a time", good[:27], true, io.ErrUnexpectedEOF, "truncated at byte 27: 3 images of 2x2 need 28 bytes"},
+		{"forged gzip trailer", forged, false, gzip.ErrChecksum, "corrupt gzip data after 1016 bytes"},
 		{"zero rows", header(MagicImages, 3, 0, 2), false, ErrBadShape, "image size 0x2"},
 		{"huge count", header(MagicImages, 0xffffffff, 28, 28), false, ErrTooLarge, "more than the limit"},
 		{"huge image", header(MagicImages, 1, 0xffffffff, 0xffffffff), false, ErrTooLarge, "larger than the limit"},
