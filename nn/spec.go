@@ -59,6 +59,9 @@ const (
 	maxDim        = 1 << 16
 	maxLayers     = 1024
 	maxParamCount = 1 << 28
+	// maxActivation bounds the values of one example at any point of the
+	// model (a 28x28 image is 784; the zoo's cnn peaks at 12,544).
+	maxActivation = 1 << 24
 )
 
 // ParseSpec decodes a Spec from JSON, rejecting unknown fields, and
@@ -119,6 +122,9 @@ func (s Spec) analyze() ([][]int, int, error) {
 			return nil, 0, fmt.Errorf("nn: spec: input shape %v: dimensions must be in 1..%d", s.Input, maxDim)
 		}
 	}
+	if a := prod(s.Input); a > maxActivation {
+		return nil, 0, fmt.Errorf("nn: spec: input shape %v holds %d values per example; at most %d", s.Input, a, maxActivation)
+	}
 	if len(s.Layers) == 0 {
 		return nil, 0, errors.New("nn: spec: no layers")
 	}
@@ -132,6 +138,9 @@ func (s Spec) analyze() ([][]int, int, error) {
 		out, n, err := l.check(in)
 		if err != nil {
 			return nil, 0, fmt.Errorf("nn: spec: layer %d (%s): %w", i, l.Kind, err)
+		}
+		if a := prod(out); a > maxActivation {
+			return nil, 0, fmt.Errorf("nn: spec: layer %d (%s): output shape %v holds %d values per example; at most %d", i, l.Kind, out, a, maxActivation)
 		}
 		params += n
 		if params > maxParamCount {
