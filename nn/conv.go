@@ -11,9 +11,9 @@ import (
 // and zero padding of Pad pixels on every side.
 //
 // W is stored as (OutC, InC, KH, KW), the layout of PyTorch and of ONNX's
-// Conv; B is (OutC). Each example is lowered with im2col to a
-// (InC·KH·KW, OH·OW) matrix so the convolution is one GEMM:
-// y[n] (OutC, OH·OW) = W (OutC, InC·KH·KW) · col (InC·KH·KW, OH·OW).
+// Conv; B is (OutC). A chunk of cn examples is lowered with im2col to a
+// (InC·KH·KW, cn·OH·OW) matrix so the convolution is one GEMM:
+// y (OutC, cn·OH·OW) = W (OutC, InC·KH·KW) · col (InC·KH·KW, cn·OH·OW).
 type Conv2D struct {
 	InC, InH, InW int
 	OutC, OutH    int
@@ -65,7 +65,7 @@ func (c *Conv2D) kdim() int { return c.InC * c.KH * c.KW }
 // lowered and multiplied in chunks of at most this many patch values, so a
 // 10,000-image evaluation batch does not need gigabytes, while a training
 // batch of 128 MNIST images is usually one chunk and one large GEMM.
-var colBudget = 4 << 20 // a variable so tests can force small chunks
+var colBudget = 8 << 20 // a variable so tests can force small chunks
 
 // chunk returns how many examples go into one GEMM.
 func (c *Conv2D) chunk(n int) int {
