@@ -135,28 +135,33 @@ func (g *Augmenter) applyRand(dst []float32, src []uint8) {
 }
 
 // elasticField fills f with uniform(-1, 1) noise smoothed by the Gaussian
-// (separably, with zeros outside the image) and scaled by alpha.
+// (separably, with zeros outside the image) and scaled by alpha. Both passes
+// are written as sums of shifted rows, whose iterations are independent,
+// rather than as dot products, whose additions form one long chain.
 func (g *Augmenter) elasticField(f []float64) {
 	rows, cols, k, tmp := g.rows, g.cols, g.kernel, g.tmp
 	for i := range f {
 		f[i] = 2*g.r.Float64() - 1
 	}
 	rad := len(k) / 2
-	for y := 0; y < rows; y++ { // along x: f -> tmp
-		row := f[y*cols : (y+1)*cols]
-		for x := 0; x < cols; x++ {
-			lo, hi := max(x-rad, 0), min(x+rad, cols-1)
-			kk := k[lo-x+rad : hi-x+rad+1]
-			rr := row[lo : hi+1]
-			var s float64
-			for j, w := range kk {
-				s += w * rr[j]
+	// Along x: tmp[y][x] = Σ_j k[j] f[y][x+j-rad].
+	clear(tmp)
+	for y := 0; y < rows; y++ {
+		in := f[y*cols : (y+1)*cols]
+		out := tmp[y*cols : (y+1)*cols]
+		for j, w := range k {
+			d := j - rad // out[x] += w * in[x+d] for 0 <= x, x+d < cols
+			lo, hi := max(0, -d), min(cols, cols-d)
+			if lo >= hi {
+				continue
 			}
-			tmp[y*cols+x] = s
+			o, i := out[lo:hi], in[lo+d:hi+d]
+			for x := range o {
+				o[x] += w * i[x]
+			}
 		}
 	}
-	// Along y: tmp -> f, accumulating whole rows so the inner loop runs
-	// over contiguous memory.
+	// Along y: f[y] = alpha Σ_j k[j] tmp[y+j-rad].
 	alpha := g.a.ElasticAlpha
 	for y := 0; y < rows; y++ {
 		out := f[y*cols : (y+1)*cols]
