@@ -257,10 +257,67 @@ func transposePack() {
 	RET()
 }
 
+// copyPack emits the AVX2 packing routine for operands stored the same way
+// round as their panels (A Trans, B NoTrans) with panel width w ∈ {6, 16}:
+// for each of kc source rows (ld bytes apart) it copies `full` runs of w
+// floats into consecutive panels (panel bytes apart), one depth slot (4·w
+// bytes) further down each time.
+func copyPack(name string, w int) {
+	TEXT(name, NOSPLIT, "func(dst, src *float32, ld, kc, full, panel int)")
+	Pragma("noescape")
+	Doc(
+		fmt.Sprintf("%s sets dst[q·panel/4 + p·%d + i] = src[p·ld/4 + q·%d + i]", name, w, w),
+		fmt.Sprintf("for p < kc, q < full, i < %d (ld and panel in bytes).", w),
+	)
+	dst := Load(Param("dst"), GP64())
+	src := Load(Param("src"), GP64())
+	ld := Load(Param("ld"), GP64())
+	kc := Load(Param("kc"), GP64())
+	full := Load(Param("full"), GP64())
+	panel := Load(Param("panel"), GP64())
+	s, d, q := GP64(), GP64(), GP64()
+	TESTQ(kc, kc)
+	JZ(LabelRef(name + "_done"))
+	TESTQ(full, full)
+	JZ(LabelRef(name + "_done"))
+	Label(name + "_row")
+	MOVQ(src, s)
+	MOVQ(dst, d)
+	MOVQ(full, q)
+	Label(name + "_run")
+	switch w {
+	case 16:
+		VMOVUPS(Mem{Base: s}, Y0)
+		VMOVUPS(Mem{Base: s, Disp: 32}, Y1)
+		VMOVUPS(Y0, Mem{Base: d})
+		VMOVUPS(Y1, Mem{Base: d, Disp: 32})
+	case 6:
+		VMOVUPS(Mem{Base: s}, X0)
+		VMOVSD(Mem{Base: s, Disp: 16}, X1)
+		VMOVUPS(X0, Mem{Base: d})
+		VMOVSD(X1, Mem{Base: d, Disp: 16})
+	default:
+		panic("copyPack: unsupported width")
+	}
+	ADDQ(U32(4*w), s)
+	ADDQ(panel, d)
+	DECQ(q)
+	JNZ(LabelRef(name + "_run"))
+	ADDQ(ld, src)
+	ADDQ(U32(4*w), dst)
+	DECQ(kc)
+	JNZ(LabelRef(name + "_row"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
 func main() {
 	ConstraintExpr("amd64,!purego")
 	kernel("kernelAVX2", avx2, 6, 2)
 	kernel("kernelAVX512", avx512, 14, 2)
 	transposePack()
+	copyPack("copyPack16AVX2", 16)
+	copyPack("copyPack6AVX2", 6)
 	Generate()
 }

@@ -15,3 +15,12 @@ var packAVX2 = false
 func transposePackAVX2(dst, src *float32, ld, dstride, rows, blocks int) {
 	panic("gemm: transposePackAVX2 without AVX2")
 }
+
+// copyPack16AVX2 and copyPack6AVX2 are never called here (packAVX2 is false).
+func copyPack16AVX2(dst, src *float32, ld, kc, full, panel int) {
+	panic("gemm: copyPack16AVX2 without AVX2")
+}
+
+func copyPack6AVX2(dst, src *float32, ld, kc, full, panel int) {
+	panic("gemm: copyPack6AVX2 without AVX2")
+}

@@ -154,7 +154,7 @@ type scratch struct {
 
 func (s *scratch) ensure(na, nb, nt int) {
 	// +8: room for the spill of the last AVX2 transposing store (see
-	// gatherFull).
+	// gatherFast).
 	if cap(s.a) < na+8 {
 		s.a = make([]float32, na+8)
 	}

@@ -814,3 +814,77 @@ tp_loaded:
 tp_done:
 	VZEROUPPER
 	RET
+
+// func copyPack16AVX2(dst *float32, src *float32, ld int, kc int, full int, panel int)
+// Requires: AVX
+TEXT ·copyPack16AVX2(SB), NOSPLIT, $0-48
+	MOVQ  dst+0(FP), AX
+	MOVQ  src+8(FP), CX
+	MOVQ  ld+16(FP), DX
+	MOVQ  kc+24(FP), BX
+	MOVQ  full+32(FP), SI
+	MOVQ  panel+40(FP), DI
+	TESTQ BX, BX
+	JZ    copyPack16AVX2_done
+	TESTQ SI, SI
+	JZ    copyPack16AVX2_done
+
+copyPack16AVX2_row:
+	MOVQ CX, R8
+	MOVQ AX, R9
+	MOVQ SI, R10
+
+copyPack16AVX2_run:
+	VMOVUPS (R8), Y0
+	VMOVUPS 32(R8), Y1
+	VMOVUPS Y0, (R9)
+	VMOVUPS Y1, 32(R9)
+	ADDQ    $0x00000040, R8
+	ADDQ    DI, R9
+	DECQ    R10
+	JNZ     copyPack16AVX2_run
+	ADDQ    DX, CX
+	ADDQ    $0x00000040, AX
+	DECQ    BX
+	JNZ     copyPack16AVX2_row
+
+copyPack16AVX2_done:
+	VZEROUPPER
+	RET
+
+// func copyPack6AVX2(dst *float32, src *float32, ld int, kc int, full int, panel int)
+// Requires: AVX
+TEXT ·copyPack6AVX2(SB), NOSPLIT, $0-48
+	MOVQ  dst+0(FP), AX
+	MOVQ  src+8(FP), CX
+	MOVQ  ld+16(FP), DX
+	MOVQ  kc+24(FP), BX
+	MOVQ  full+32(FP), SI
+	MOVQ  panel+40(FP), DI
+	TESTQ BX, BX
+	JZ    copyPack6AVX2_done
+	TESTQ SI, SI
+	JZ    copyPack6AVX2_done
+
+copyPack6AVX2_row:
+	MOVQ CX, R8
+	MOVQ AX, R9
+	MOVQ SI, R10
+
+copyPack6AVX2_run:
+	VMOVUPS (R8), X0
+	VMOVSD  16(R8), X1
+	VMOVUPS X0, (R9)
+	VMOVSD  X1, 16(R9)
+	ADDQ    $0x00000018, R8
+	ADDQ    DI, R9
+	DECQ    R10
+	JNZ     copyPack6AVX2_run
+	ADDQ    DX, CX
+	ADDQ    $0x00000018, AX
+	DECQ    BX
+	JNZ     copyPack6AVX2_row
+
+copyPack6AVX2_done:
+	VZEROUPPER
+	RET

@@ -26,3 +26,15 @@ func kernelAVX512(kc int, a []float32, b []float32, c []float32, ldc int, alpha 
 //
 //go:noescape
 func transposePackAVX2(dst *float32, src *float32, ld int, dstride int, rows int, blocks int)
+
+// copyPack16AVX2 sets dst[q·panel/4 + p·16 + i] = src[p·ld/4 + q·16 + i]
+// for p < kc, q < full, i < 16 (ld and panel in bytes).
+//
+//go:noescape
+func copyPack16AVX2(dst *float32, src *float32, ld int, kc int, full int, panel int)
+
+// copyPack6AVX2 sets dst[q·panel/4 + p·6 + i] = src[p·ld/4 + q·6 + i]
+// for p < kc, q < full, i < 6 (ld and panel in bytes).
+//
+//go:noescape
+func copyPack6AVX2(dst *float32, src *float32, ld int, kc int, full int, panel int)

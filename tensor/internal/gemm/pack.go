@@ -19,7 +19,7 @@ func packGather(dst []float32, x []float32, ld, r0, nr, p0, kc, w int) {
 	for q := 0; q*w < nr; q++ {
 		panel := dst[q*kc*w : (q+1)*kc*w]
 		rows := min(w, nr-q*w)
-		if rows == w && gatherFull(panel, x, (r0+q*w)*ld+p0, ld, kc, w) {
+		if gatherFast(panel, x, (r0+q*w)*ld+p0, ld, kc, w, rows) {
 			continue
 		}
 		for r := 0; r < rows; r++ {
@@ -45,14 +45,30 @@ func packGather(dst []float32, x []float32, ld, r0, nr, p0, kc, w int) {
 // every step when ld is large).
 func packCopy(dst []float32, x []float32, ld, r0, nr, p0, kc, w int) {
 	full := nr / w
+	asm := packAVX2 && full > 0 && kc > 0 && (w == 16 || w == 6)
+	if asm {
+		// The assembly reads up to the last full run of the last row and
+		// writes up to the end of the last full panel: check both here.
+		_ = x[(p0+kc-1)*ld+r0+full*w-1]
+		_ = dst[full*kc*w-1]
+		if w == 16 {
+			copyPack16AVX2(&dst[0], &x[p0*ld+r0], 4*ld, kc, full, 4*kc*w)
+		} else {
+			copyPack6AVX2(&dst[0], &x[p0*ld+r0], 4*ld, kc, full, 4*kc*w)
+		}
+	}
+	rest := nr - full*w
+	if asm && rest == 0 {
+		return
+	}
 	for p := 0; p < kc; p++ {
 		src := x[(p0+p)*ld+r0 : (p0+p)*ld+r0+nr]
-		if !copyPanels(dst[p*w:], src, full, kc*w, w) {
+		if !asm && !copyPanels(dst[p*w:], src, full, kc*w, w) {
 			for q := 0; q < full; q++ {
 				copy(dst[q*kc*w+p*w:q*kc*w+p*w+w], src[q*w:q*w+w])
 			}
 		}
-		if rest := nr - full*w; rest > 0 {
+		if rest > 0 {
 			d := dst[full*kc*w+p*w : full*kc*w+p*w+w]
 			copy(d, src[full*w:])
 			clear(d[rest:])
@@ -60,16 +76,21 @@ func packCopy(dst []float32, x []float32, ld, r0, nr, p0, kc, w int) {
 	}
 }
 
-// gatherFull packs one full panel of width w ∈ {6, 16} for packGather,
-// reading the w source rows side by side so the panel is written in order;
-// it reports false for other widths. With AVX2 it transposes 8×8 blocks in
-// registers (transposePackAVX2) and finishes the last kc mod 8 depths here.
-func gatherFull(panel, x []float32, off, ld, kc, w int) bool {
+// gatherFast packs one panel of width w ∈ {6, 16} with rows ≤ w source
+// rows for packGather, zero-padding the missing rows; it reports false for
+// other widths. With AVX2 it transposes 8×8 blocks in registers
+// (transposePackAVX2) and finishes the last kc mod 8 depths in Go; without,
+// full panels read their w source rows side by side so the panel is written
+// in order, and partial panels return false for the generic loop.
+func gatherFast(panel, x []float32, off, ld, kc, w, rows int) bool {
 	if w != 6 && w != 16 {
 		return false
 	}
-	// Slicing every source row first checks the bounds the assembly relies on.
-	_ = x[off : off+(w-1)*ld+kc]
+	if !packAVX2 && rows < w {
+		return false
+	}
+	// Slicing the source first checks the bounds the assembly relies on.
+	_ = x[off : off+(rows-1)*ld+kc]
 	p0 := 0
 	if packAVX2 && kc >= 8 {
 		blocks := kc / 8
@@ -80,13 +101,28 @@ func gatherFull(panel, x []float32, off, ld, kc, w int) bool {
 				blocks--
 			}
 			if blocks > 0 {
-				transposePackAVX2(&panel[0], &x[off], 4*ld, 24, 6, blocks)
+				transposePackAVX2(&panel[0], &x[off], 4*ld, 24, rows, blocks)
 			}
 		} else {
-			transposePackAVX2(&panel[0], &x[off], 4*ld, 64, 8, blocks)
-			transposePackAVX2(&panel[8], &x[off+8*ld], 4*ld, 64, 8, blocks)
+			lo, hi := min(rows, 8), max(rows-8, 0)
+			transposePackAVX2(&panel[0], &x[off], 4*ld, 64, lo, blocks)
+			src := &x[off] // rows 8.. when present; never read when hi == 0
+			if hi > 0 {
+				src = &x[off+8*ld]
+			}
+			transposePackAVX2(&panel[8], src, 4*ld, 64, hi, blocks)
 		}
 		p0 = blocks * 8
+	}
+	if rows < w {
+		for p := p0; p < kc; p++ {
+			d := panel[p*w : p*w+w]
+			for r := 0; r < rows; r++ {
+				d[r] = x[off+r*ld+p]
+			}
+			clear(d[rows:])
+		}
+		return true
 	}
 	switch w {
 	case 6:
