@@ -698,10 +698,21 @@ func (l *placedLabels) Plot(c draw.Canvas, plt *plot.Plot) {
 			{X: p.X - gap - w, Y: p.Y + gap/2},
 			{X: p.X - gap - w, Y: p.Y - gap/2 - h},
 		}
+		// Then further out, one and two label heights away.
+		for _, k := range []vg.Length{1, 2} {
+			cands = append(cands,
+				vg.Point{X: p.X + gap, Y: p.Y + k*h},
+				vg.Point{X: p.X + gap, Y: p.Y - (k+1)*h},
+				vg.Point{X: p.X - gap - w, Y: p.Y + k*h},
+				vg.Point{X: p.X - gap - w, Y: p.Y - (k+1)*h},
+				vg.Point{X: p.X - w/2, Y: p.Y + gap + k*h},
+				vg.Point{X: p.X - w/2, Y: p.Y - gap - (k+1)*h},
+			)
+		}
 		// The first candidate inside the plot that overlaps nothing; failing
 		// that, the one inside with the fewest overlaps; failing that, the first.
-		best, bestOverlaps := cands[0], math.MaxInt
-		for _, cand := range cands {
+		best, bestOverlaps, bestIdx := cands[0], math.MaxInt, 0
+		for ci, cand := range cands {
 			box := vg.Rectangle{Min: cand, Max: vg.Point{X: cand.X + w, Y: cand.Y + h}}
 			if box.Min.X < c.Min.X || box.Max.X > c.Max.X || box.Min.Y < c.Min.Y || box.Max.Y > c.Max.Y {
 				continue
@@ -713,13 +724,19 @@ func (l *placedLabels) Plot(c draw.Canvas, plt *plot.Plot) {
 				}
 			}
 			if overlaps < bestOverlaps {
-				best, bestOverlaps = cand, overlaps
+				best, bestOverlaps, bestIdx = cand, overlaps, ci
 			}
 			if overlaps == 0 {
 				break
 			}
 		}
 		taken = append(taken, vg.Rectangle{Min: best, Max: vg.Point{X: best.X + w, Y: best.Y + h}})
+		if bestIdx >= 8 {
+			// A label set further out gets a leader line to its point, drawn
+			// to the nearest point of the label's box.
+			q := vg.Point{X: min(max(p.X, best.X), best.X+w), Y: min(max(p.Y, best.Y), best.Y+h)}
+			c.StrokeLine2(draw.LineStyle{Color: colGrey, Width: vg.Points(0.6)}, p.X, p.Y, q.X, q.Y)
+		}
 		st := l.style
 		st.XAlign, st.YAlign = draw.XLeft, draw.YBottom
 		c.FillText(st, best, l.labels[i])
