@@ -36,6 +36,17 @@ var (
 	ErrNotFound      = errors.New("mnist: data not found")
 )
 
+// notFoundError is an ErrNotFound with its own wording, so that messages do
+// not repeat "data not found" after saying what is missing.
+type notFoundError struct{ msg string }
+
+func (e *notFoundError) Error() string { return e.msg }
+func (e *notFoundError) Unwrap() error { return ErrNotFound }
+
+func notFoundf(format string, a ...any) error {
+	return &notFoundError{msg: fmt.Sprintf(format, a...)}
+}
+
 // FormatError describes a problem in one IDX file.
 type FormatError struct {
 	File   string // file name as given to the reader

@@ -41,7 +41,7 @@ func FindFile(dir, base string) (string, error) {
 			return "", fmt.Errorf("mnist: %w", err)
 		}
 	}
-	return "", fmt.Errorf("mnist: %s: neither %s.gz nor %s found: %w", dir, base, base, ErrNotFound)
+	return "", notFoundf("mnist: %s: neither %s.gz nor %s found", dir, base, base)
 }
 
 // LoadTrain reads the 60000 training images and labels from dir.

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -45,7 +46,7 @@ func Locate(dir string) (string, error) {
 			err = cerr
 		}
 	}
-	return "", fmt.Errorf("%w: %v; get it with 'rakam data download --to DIR' and pass --data DIR or set %s=DIR", ErrNotFound, err, EnvData)
+	return "", notFoundf("mnist: MNIST not found: no --data, no $%s, and %v; get it with 'rakam data download --to DIR' and pass --data DIR or set %s=DIR", EnvData, err, EnvData)
 }
 
 // checkDir verifies that dir holds all four files.
@@ -67,8 +68,8 @@ func checkDir(dir, from string) (string, error) {
 		}
 	}
 	if len(missing) > 0 {
-		return "", fmt.Errorf("mnist: data directory %s (from %s) lacks %s: %w; 'rakam data download --to %s' fetches them",
-			dir, from, strings.Join(missing, ", "), ErrNotFound, dir)
+		return "", notFoundf("mnist: data directory %s (from %s) lacks %s; 'rakam data download --to %s' fetches them",
+			dir, from, strings.Join(missing, ", "), dir)
 	}
 	return dir, nil
 }
@@ -80,8 +81,9 @@ func checkDir(dir, from string) (string, error) {
 // resort asks "go list -m", with the proxy switched off so that it never
 // reaches the network.
 func GoMNISTDir() (string, error) {
-	var tried []string
+	var tried, triedVersions []string
 	if version, dir, ok := gomnistFromBuildInfo(); ok {
+		triedVersions = append(triedVersions, version)
 		if dir != "" {
 			return filepath.Join(dir, "data"), nil
 		}
@@ -91,7 +93,7 @@ func GoMNISTDir() (string, error) {
 			tried = append(tried, err.Error())
 		}
 	}
-	if version, ok := gomnistFromGoMod(); ok {
+	if version, ok := gomnistFromGoMod(); ok && !slices.Contains(triedVersions, version) {
 		if d, err := moduleCacheDir(GoMNISTModule, version); err == nil {
 			return d, nil
 		} else {
@@ -103,7 +105,7 @@ func GoMNISTDir() (string, error) {
 	} else {
 		tried = append(tried, err.Error())
 	}
-	return "", fmt.Errorf("module %s not found in the module cache (%s)", GoMNISTModule, strings.Join(tried, "; "))
+	return "", fmt.Errorf("module %s is not in the module cache: %s", GoMNISTModule, strings.Join(tried, "; "))
 }
 
 func gomnistFromBuildInfo() (version, dir string, ok bool) {
