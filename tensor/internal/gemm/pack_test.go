@@ -1,0 +1,77 @@
+package gemm
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// TestPackPaths packs the same operand with the AVX2 pack routines and with
+// the Go loops and requires identical panels, for every row count of a
+// panel (full and partial), depths around multiples of 8, and strides; it
+// also checks that nothing is written past the panels but the documented
+// spill room, and that the spill never reaches memory past the slice's
+// capacity.
+func TestPackPaths(t *testing.T) {
+	if !packAVX2 {
+		t.Skip("no AVX2 pack on this machine or build")
+	}
+	r := rand.New(rand.NewPCG(21, 22))
+	const guard = float32(-4242)
+	for _, w := range []int{6, 16} {
+		for _, nr := range []int{1, w - 1, w, w + 1, 2*w + 3, 3 * w} {
+			for _, kc := range []int{1, 7, 8, 9, 16, 23, 40} {
+				for _, gather := range []bool{true, false} {
+					name := fmt.Sprintf("w=%d nr=%d kc=%d gather=%v", w, nr, kc, gather)
+					ld := max(nr, kc) + 3
+					x := randSlice(r, (max(nr, kc)+2)*ld)
+					size := ((nr + w - 1) / w) * w * kc
+					pack := func(asm bool) []float32 {
+						old := packAVX2
+						packAVX2 = asm
+						defer func() { packAVX2 = old }()
+						buf := make([]float32, size+16)
+						for i := range buf {
+							buf[i] = guard
+						}
+						dst := buf[:size:size+2] // exactly the spill room
+						if gather {
+							packGather(dst, x, ld, 1, nr, 2, kc, w)
+						} else {
+							packCopy(dst, x, ld, 1, nr, 2, kc, w)
+						}
+						for i := size + 2; i < len(buf); i++ {
+							if buf[i] != guard {
+								t.Fatalf("%s asm=%v: wrote buf[%d] past the spill room", name, asm, i)
+							}
+						}
+						return buf[:size]
+					}
+					want, got := pack(false), pack(true)
+					if !slices.Equal(got, want) {
+						t.Fatalf("%s: AVX2 pack differs from Go pack\n got %v\nwant %v", name, got, want)
+					}
+					// The Go pack against the definition.
+					for q := 0; q*w < nr; q++ {
+						for p := 0; p < kc; p++ {
+							for i := 0; i < w; i++ {
+								var v float32
+								if row := q*w + i; row < nr {
+									if gather {
+										v = x[(1+row)*ld+2+p]
+									} else {
+										v = x[(2+p)*ld+1+row]
+									}
+								}
+								if g := want[q*kc*w+p*w+i]; g != v {
+									t.Fatalf("%s: panel %d depth %d lane %d = %v; want %v", name, q, p, i, g, v)
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
