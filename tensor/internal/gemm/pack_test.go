@@ -35,7 +35,7 @@ func TestPackPaths(t *testing.T) {
 						for i := range buf {
 							buf[i] = guard
 						}
-						dst := buf[:size:size+2] // exactly the spill room
+						dst := buf[: size : size+2] // exactly the spill room
 						if gather {
 							packGather(dst, x, ld, 1, nr, 2, kc, w)
 						} else {
