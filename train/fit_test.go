@@ -172,6 +172,33 @@ func TestDivergence(t *testing.T) {
 	}
 }
 
+// TestDivergenceKeepsLastCheckpoint poisons a weight in the middle of
+// epoch 2: training must stop at the next batch, naming it, and leave the
+// end-of-epoch-1 checkpoint as it was.
+func TestDivergenceKeepsLastCheckpoint(t *testing.T) {
+	m := build(t, mlpSpec(false, false), 7)
+	opt, _ := optim.ByName("adam", 0.01)
+	dir := t.TempDir()
+	cfg := Config{Epochs: 3, Optimizer: opt, CheckpointDir: dir}
+	cfg.AfterBatch = func(epoch, batch int) {
+		if epoch == 2 && batch == 3 {
+			m.Params()[0].Value.Data[5] = float32(math.Inf(1))
+		}
+	}
+	_, err := Fit(context.Background(), m, loader(t, synthetic(200, 1), 20, 3), nil, cfg)
+	var de *DivergenceError
+	if !errors.As(err, &de) || de.Epoch != 2 || de.Batch != 4 {
+		t.Fatalf("Fit = %v; want divergence at epoch 2, batch 4", err)
+	}
+	ck, err := LoadCheckpoint(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ck.Epoch() != 2 || ck.Batch() != 0 || len(ck.History().Epochs) != 1 {
+		t.Errorf("checkpoint at epoch %d batch %d with %d epochs of history; want the end of epoch 1", ck.Epoch(), ck.Batch(), len(ck.History().Epochs))
+	}
+}
+
 func TestUnwritableCheckpointDir(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "file")
