@@ -21,7 +21,9 @@
 //     light paper is inverted automatically;
 //  4. sensor noise below a threshold derived from the border's spread is
 //     cut, specks much smaller than the digit are dropped, and the ink is
-//     cropped to its bounding box;
+//     cropped to its bounding box; when the "ink" is one solid block (a
+//     sheet of paper photographed on a darker desk), the search is repeated
+//     inside it;
 //  5. strokes thinner than MNIST's (about 2.8 px at 28x28) are thickened, the
 //     crop is resampled so that its longer side is 20 px (area averaging when
 //     shrinking, bilinear when enlarging) and placed by centre of mass.

@@ -56,13 +56,18 @@ func FromImage(img image.Image) (*Digit, error) {
 	if !visible {
 		return nil, fmt.Errorf("%w (every pixel is transparent)", ErrBlank)
 	}
-	ink, inverted, err := extractInk(pl)
+	ink, box, inverted, err := findInk(pl)
 	if err != nil {
 		return nil, err
 	}
-	box, ok := keepDigit(ink)
-	if !ok {
-		return nil, ErrBlank
+	// A photo of a sheet on a darker desk: the sheet itself stands out from
+	// the border as one solid block. Look for the digit on the sheet.
+	if sheet, ok := isSheet(ink, box); ok {
+		if sink, sbox, sinv, err := findInk(cropPlane(pl, sheet)); err == nil {
+			ink, box, inverted = sink, sbox, sinv
+			box = box.Add(sheet.Min)
+			ink = plane{pl.w, pl.h, uncrop(sink, sheet, pl.w, pl.h)}
+		}
 	}
 	crop := cropPlane(ink, box)
 	crop = thickenStrokes(crop)
@@ -71,6 +76,57 @@ func FromImage(img image.Image) (*Digit, error) {
 	d.Inverted = inverted
 	d.Ink = image.Rect(box.Min.X*f, box.Min.Y*f, min(box.Max.X*f, b.Dx()), min(box.Max.Y*f, b.Dy())).Add(b.Min)
 	return d, nil
+}
+
+// findInk separates ink from background and returns it with the bounding
+// box of the digit.
+func findInk(pl plane) (plane, image.Rectangle, bool, error) {
+	ink, inverted, err := extractInk(pl)
+	if err != nil {
+		return plane{}, image.Rectangle{}, false, err
+	}
+	box, ok := keepDigit(ink)
+	if !ok {
+		return plane{}, image.Rectangle{}, false, ErrBlank
+	}
+	return ink, box, inverted, nil
+}
+
+// isSheet reports whether the "ink" is a solid block covering much of the
+// image, as a sheet of paper photographed on a dark desk is, and returns
+// the block shrunk by 4% on each side (to leave out the sheet's edges). No
+// digit fills 70% of its bounding box.
+func isSheet(ink plane, box image.Rectangle) (image.Rectangle, bool) {
+	area := box.Dx() * box.Dy()
+	if area < ink.w*ink.h/5 {
+		return image.Rectangle{}, false
+	}
+	var filled int
+	for y := box.Min.Y; y < box.Max.Y; y++ {
+		for _, v := range ink.p[y*ink.w+box.Min.X : y*ink.w+box.Max.X] {
+			if v > 0.5 {
+				filled++
+			}
+		}
+	}
+	if filled*10 < area*7 {
+		return image.Rectangle{}, false
+	}
+	mx, my := max(1, box.Dx()/25), max(1, box.Dy()/25)
+	inner := image.Rect(box.Min.X+mx, box.Min.Y+my, box.Max.X-mx, box.Max.Y-my)
+	if inner.Dx() < 8 || inner.Dy() < 8 {
+		return image.Rectangle{}, false
+	}
+	return inner, true
+}
+
+// uncrop returns a w x h plane holding p at r, zero elsewhere.
+func uncrop(p plane, r image.Rectangle, w, h int) []float32 {
+	out := make([]float32, w*h)
+	for y := range p.h {
+		copy(out[(r.Min.Y+y)*w+r.Min.X:], p.p[y*p.w:(y+1)*p.w])
+	}
+	return out
 }
 
 // extractInk subtracts the fitted background and returns the ink strength in

@@ -177,6 +177,18 @@ func TestFromImageVariants(t *testing.T) {
 			t.Fatal(err)
 		}
 
+		// A white sheet photographed on a dark wooden desk.
+		desk := drawRGBA(640, 480, s, image.Rect(290, 150, 380, 300), 16.5, white, color.NRGBA{30, 30, 40, 255})
+		for y := range 480 {
+			for x := range 640 {
+				if x < 160 || x >= 520 || y < 60 || y >= 420 {
+					i := desk.PixOffset(x, y)
+					desk.Pix[i], desk.Pix[i+1], desk.Pix[i+2] = 90, 60, 35
+				}
+			}
+		}
+		addNoise(desk, 4, 0, 5)
+
 		cases := []struct {
 			name     string
 			img      image.Image
@@ -197,6 +209,7 @@ func TestFromImageVariants(t *testing.T) {
 			{"thin pen", drawGray(1200, 1200, s, image.Rect(300, 100, 900, 1100), 4, 255, 0), true, 0.06},
 			{"jpeg", decode(t, encodeJPEG(t, drawRGBA(640, 480, s, image.Rect(250, 90, 400, 340), 26, white, color.NRGBA{20, 20, 20, 255}), 75)), true, 0.03},
 			{"gif", decode(t, gifBuf.Bytes()), true, 0.04},
+			{"sheet on a desk", desk, true, 0.05},
 		}
 		for _, c := range cases {
 			name := dg.name + "/" + c.name

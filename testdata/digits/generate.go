@@ -10,10 +10,11 @@
 // STYLE is "hand" (a handwriting-like stroke: a hand-made skeleton per
 // digit, its points jittered, slanted, rotated and scaled at random, then
 // smoothed into a spline and drawn with a round pen of varying width) or
-// the font it was typeset in. SCENE says where it was put: white or grey
-// paper, a sticky note, a chalkboard, a screen, a photo (uneven light,
-// sensor noise, blur, JPEG), a transparent canvas, and image sizes from
-// 24x24 to 1600x1200 with the digit anywhere in the frame.
+// the font it was typeset in. SCENE says where it was put: white, grey or
+// blue paper, a sticky note, a chalkboard, a screen, a photo (uneven light,
+// sensor noise, blur, JPEG), a sheet photographed on a wooden desk, a
+// transparent canvas, and image sizes from 24x24 to 1600x1200 with the
+// digit anywhere in the frame (on the sheet, for the desk).
 //
 // Everything is drawn from one seeded PCG, so the files are reproducible
 // bit for bit.
@@ -88,6 +89,7 @@ type scene struct {
 	blur     int     // box blur radius
 	jpeg     int     // JPEG quality; 0 writes PNG
 	alpha    bool    // transparent paper (PNG)
+	desk     bool    // the paper is a sheet lying on a wooden desk
 	w, h     int
 	fraction float64 // digit height as a fraction of the shorter side
 }
@@ -102,6 +104,7 @@ var scenes = []scene{
 	{name: "photo-small-digit", paper: color.NRGBA{240, 240, 235, 255}, ink: color.NRGBA{20, 20, 90, 255}, light: 0.2, noise: 5, blur: 1, jpeg: 80, w: 1600, h: 1200, fraction: 0.18},
 	{name: "canvas-alpha", ink: color.NRGBA{0, 0, 0, 255}, alpha: true, w: 280, h: 280, fraction: 0.7},
 	{name: "thumbnail", paper: color.NRGBA{255, 255, 255, 255}, ink: color.NRGBA{0, 0, 0, 255}, w: 24, h: 24, fraction: 0.8},
+	{name: "sheet-on-desk", paper: color.NRGBA{245, 244, 238, 255}, ink: color.NRGBA{30, 30, 45, 255}, desk: true, light: 0.25, noise: 6, blur: 1, jpeg: 78, w: 800, h: 600, fraction: 0.4},
 	{name: "blue-paper", paper: color.NRGBA{150, 185, 225, 255}, ink: color.NRGBA{120, 20, 20, 255}, noise: 4, jpeg: 85, w: 500, h: 360, fraction: 0.6},
 }
 
@@ -131,18 +134,20 @@ func main() {
 		os.Remove(f)
 	}
 	rng := rand.New(rand.NewPCG(2026, 11))
-	n := 0
+	n, typeset := 0, 0
 	for d := range 10 {
-		// Four images per digit: two handwritten, one typeset, one either,
-		// each in a different scene.
-		perm := rng.Perm(len(scenes))
+		// Four images per digit, in four different scenes taken in turn so
+		// every scene appears three or four times: two handwritten, one
+		// typeset, and the fourth typeset for odd digits. Typeset images
+		// go through the fonts in turn.
 		for k := range 4 {
-			sc := scenes[perm[k]]
+			sc := scenes[(4*d+k)%len(scenes)]
 			var mask *image.Alpha
 			var style string
-			if k == 2 || (k == 3 && rng.IntN(2) == 0) {
-				f := faces[rng.IntN(len(faces))]
-				mask = typeset(d, f, sc, rng)
+			if k == 2 || (k == 3 && d%2 == 1) {
+				f := faces[typeset%len(faces)]
+				typeset++
+				mask = typesetDigit(d, f, sc, rng)
 				style = f.name
 			} else {
 				mask = handwrite(d, sc, rng)
@@ -170,10 +175,24 @@ func placement(sc scene, aspect float64, rng *rand.Rand) (x0, y0, w, h float64) 
 	h = side * sc.fraction * (0.85 + 0.3*rng.Float64())
 	h = math.Min(h, float64(sc.h)*0.9)
 	w = h * aspect
-	mx, my := float64(sc.w)-w, float64(sc.h)-h
-	x0 = mx*0.05 + rng.Float64()*mx*0.9
-	y0 = my*0.05 + rng.Float64()*my*0.9
+	r := area(sc)
+	mx, my := float64(r.Dx())-w, float64(r.Dy())-h
+	x0 = float64(r.Min.X) + mx*0.05 + rng.Float64()*mx*0.9
+	y0 = float64(r.Min.Y) + my*0.05 + rng.Float64()*my*0.9
 	return
+}
+
+// area is where the digit may go: the whole frame, or the sheet on a desk.
+func area(sc scene) image.Rectangle {
+	if sc.desk {
+		return sheet(sc)
+	}
+	return image.Rect(0, 0, sc.w, sc.h)
+}
+
+// sheet is the paper's rectangle in a desk scene.
+func sheet(sc scene) image.Rectangle {
+	return image.Rect(sc.w*17/100, sc.h*12/100, sc.w*80/100, sc.h*90/100)
 }
 
 // handwrite draws a jittered, slanted, rotated spline through the digit's
@@ -264,9 +283,9 @@ func segment(m *image.Alpha, a, b pt, width float64) {
 	}
 }
 
-// typeset renders the digit in a font, slightly rotated, at a size that
+// typesetDigit renders the digit in a font, slightly rotated, at a size that
 // gives the scene's digit height.
-func typeset(d int, tf typeface, sc scene, rng *rand.Rand) *image.Alpha {
+func typesetDigit(d int, tf typeface, sc scene, rng *rand.Rand) *image.Alpha {
 	f, err := opentype.Parse(tf.ttf)
 	if err != nil {
 		log.Fatal(err)
@@ -283,9 +302,10 @@ func typeset(d int, tf typeface, sc scene, rng *rand.Rand) *image.Alpha {
 	_, _, _, h := placement(sc, 1, rng)
 	scale := h / float64(ink.Dy())
 	w := float64(ink.Dx()) * scale
-	mx, my := float64(sc.w)-w, float64(sc.h)-h
-	x0 := mx*0.05 + rng.Float64()*mx*0.9
-	y0 := my*0.05 + rng.Float64()*my*0.9
+	r := area(sc)
+	mx, my := float64(r.Dx())-w, float64(r.Dy())-h
+	x0 := float64(r.Min.X) + mx*0.05 + rng.Float64()*mx*0.9
+	y0 := float64(r.Min.Y) + my*0.05 + rng.Float64()*my*0.9
 	rot := (rng.Float64()*2 - 1) * 10 * math.Pi / 180
 	// Inverse map each output pixel into the scratch glyph (bilinear).
 	out := image.NewAlpha(image.Rect(0, 0, sc.w, sc.h))
@@ -356,7 +376,13 @@ func compose(mask *image.Alpha, sc scene, rng *rand.Rand) image.Image {
 			light := 1 - sc.light*math.Hypot(u-lx, v-ly)/1.2
 			a := float64(mask.Pix[mask.PixOffset(x, y)]) / 255
 			i := img.PixOffset(x, y)
-			for c, pair := range [3][2]uint8{{sc.paper.R, sc.ink.R}, {sc.paper.G, sc.ink.G}, {sc.paper.B, sc.ink.B}} {
+			paper := sc.paper
+			if sc.desk && !(image.Point{x, y}.In(sheet(sc))) {
+				// Wood: brown with a grain along x.
+				g := 0.85 + 0.15*math.Sin(float64(y)*0.21+3*math.Sin(float64(x)*0.013))
+				paper = color.NRGBA{uint8(120 * g), uint8(80 * g), uint8(45 * g), 255}
+			}
+			for c, pair := range [3][2]uint8{{paper.R, sc.ink.R}, {paper.G, sc.ink.G}, {paper.B, sc.ink.B}} {
 				v := (float64(pair[0])*(1-a) + float64(pair[1])*a) * light
 				v += sc.noise * rng.NormFloat64()
 				img.Pix[i+c] = uint8(math.Max(0, math.Min(255, math.Round(v))))
