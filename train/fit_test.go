@@ -323,6 +323,12 @@ func BenchmarkTrainStep(b *testing.B) {
 	specs := map[string]nn.Spec{
 		"mlp-784-128-10": {Input: []int{784}, Layers: []nn.LayerSpec{{Kind: "Dense", Units: 128}, {Kind: "ReLU"}, {Kind: "Dense", Units: 10}}},
 		"mlp-bn-dropout": mlpSpec(true, true),
+		// The zoo's cnn (study/zoo.go), written out: study imports train.
+		"cnn": {Input: []int{1, 28, 28}, Layers: []nn.LayerSpec{
+			{Kind: "Conv2D", Filters: 16, Kernel: 3, Pad: 1}, {Kind: "BatchNorm"}, {Kind: "ReLU"}, {Kind: "MaxPool2D", Kernel: 2},
+			{Kind: "Conv2D", Filters: 32, Kernel: 3, Pad: 1}, {Kind: "BatchNorm"}, {Kind: "ReLU"}, {Kind: "MaxPool2D", Kernel: 2},
+			{Kind: "Flatten"}, {Kind: "Dense", Units: 128}, {Kind: "BatchNorm"}, {Kind: "ReLU"}, {Kind: "Dropout", Rate: 0.25},
+			{Kind: "Dense", Units: 10}}},
 	}
 	for name, spec := range specs {
 		b.Run(name, func(b *testing.B) {
