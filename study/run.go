@@ -150,6 +150,9 @@ func Train(ctx context.Context, r Recipe, d *Data, opts RunOptions) (*Trained, e
 			return nil, fmt.Errorf("study: %s: %w", r.Name, err)
 		}
 		cfg.Schedule = sched
+		if p := ss.Plateau(); p != nil {
+			cfg.Callbacks = append(cfg.Callbacks, &train.ReduceLROnPlateau{Monitor: "val_loss", Plateau: p})
+		}
 	}
 	var es *train.EarlyStopping
 	if r.EarlyStopping > 0 {
