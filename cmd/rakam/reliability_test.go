@@ -1001,12 +1001,12 @@ func mustRead(t *testing.T, path string) []byte {
 	return b
 }
 
-// TestReliabilitySIGINT builds the real binary, starts a long training run,
-// sends SIGINT after the first progress line, and expects exit 130, one
-// error line saying how to resume, a checkpoint in --checkpoint-dir, and
-// no model file. This goes through main's signal handling, which the
-// in-process tests do not.
-func TestReliabilitySIGINT(t *testing.T) {
+// TestReliabilityBinary builds the real binary once and runs what needs a
+// process of its own: SIGINT through main's signal handling, and flag
+// values so large that a run would allocate terabytes (a crash there ends
+// the process, so they must not run inside the test binary; they run under
+// an address-space limit so a regression cannot eat the machine's memory).
+func TestReliabilityBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and trains in -short mode")
 	}
@@ -1016,6 +1016,14 @@ func TestReliabilitySIGINT(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	t.Run("SIGINT", func(t *testing.T) { relSIGINT(t, f, bin) })
+	relHugeValues(t, f, bin)
+}
+
+// relSIGINT starts a long training run, sends SIGINT after the first
+// progress line, and expects exit 130, one error line saying how to resume,
+// a checkpoint in --checkpoint-dir, and no model file.
+func relSIGINT(t *testing.T, f *relFixture, bin string) {
 	w := filepath.Join(f.root, "w", "sigint")
 	ck := filepath.Join(w, "ck")
 	out := filepath.Join(w, "m.safetensors")
@@ -1068,13 +1076,90 @@ func TestReliabilitySIGINT(t *testing.T) {
 	if p := relLeftovers(f.root, w, []string{"ck/" + train.CheckpointFile}); len(p) > 0 {
 		t.Errorf("after SIGINT: %s", strings.Join(p, "; "))
 	}
-	// A second SIGINT-free process resumes from it and accepts no flags
-	// that would change the run (checked in-process elsewhere); here only
-	// that the checkpoint names the run's flags.
 	var meta trainOptions
 	if err := json.Unmarshal(c.Meta(), &meta); err != nil || meta.Model != "baseline-adam" || meta.Epochs != 1000 {
 		t.Errorf("checkpoint flags %s (%v); want the run's", c.Meta(), err)
 	}
+}
+
+// relHugeValues runs flag values that ask for absurd amounts of memory.
+// Each must end as a usage error naming the flag (exit 2) or, where the
+// value can safely be clamped, succeed; never as the runtime's "fatal
+// error: out of memory" with its goroutine dump.
+func relHugeValues(t *testing.T, f *relFixture, bin string) {
+	const limitKB = 2 << 20 // 2 GiB of address space
+	mn := filepath.Join(f.root, "mn")
+	cases := []struct {
+		name string
+		args []string
+		flag string // named by the usage error
+		ok   bool   // may also succeed (the value is clamped)
+		bug  string
+	}{
+		{name: "control-eval", args: []string{"eval", "--data", mn, f.model}, ok: true},
+		{name: "eval-batch", args: []string{"eval", "--data", mn, "--batch", "1000000000", f.model}, flag: "--batch", ok: true},
+		{name: "train-batch", args: []string{"train", "--model", "baseline-adam", "--data", mn, "--val", relVal, "--epochs", "1", "--quiet",
+			"--batch", "1000000000", "--out", filepath.Join(f.root, "w", "huge-train.safetensors")}, flag: "--batch", ok: true,
+			bug: "train --batch 1000000000 allocates batch×784 float32s (3 TB) and dies with \"fatal error: out of memory\"; clamp the batch to the training-set size or reject it"},
+		{name: "scratch-batch", args: []string{"scratch", "--data", mn, "--val", relVal, "--epochs", "1", "--batch", "1000000000"},
+			flag: "--batch", ok: true,
+			bug: "scratch --batch 1000000000 dies with \"fatal error: out of memory\"; clamp the batch to the training-set size or reject it"},
+		{name: "scratch-hidden", args: []string{"scratch", "--data", mn, "--val", relVal, "--epochs", "1", "--hidden", "1000000000"},
+			flag: "--hidden",
+			bug:  "scratch --hidden 1000000000 allocates 784×10⁹ weights and dies with \"fatal error: out of memory\"; bound --hidden (search's space allows 1..65536)"},
+		{name: "search-trials", args: []string{"search", "--data", mn, "--val", relVal, "--epochs", "1", "--quiet", "--trials", "1000000000"},
+			flag: "--trials",
+			bug:  "search --trials 1000000000 builds every trial up front and dies with \"fatal error: out of memory\"; bound --trials"},
+		{name: "compare-trials", args: []string{"compare", "--quick", "--data", mn, "--val", relVal, "--quiet", "--trials", "1000000000",
+			"--out", filepath.Join(f.root, "w", "huge-compare")}, flag: "--trials",
+			bug: "compare --trials 1000000000 dies with \"fatal error: out of memory\" (the search it runs builds every trial up front); bound --trials"},
+		{name: "serve-queue", args: []string{"serve", "--model", f.model, "--addr", "127.0.0.1:0", "--queue", "1000000000"},
+			flag: "--queue", ok: true,
+			bug: "serve --queue 1000000000 makes a channel of 10⁹ requests (8 GB) and dies with \"fatal error: out of memory\"; bound --queue"},
+	}
+	for _, tc := range cases {
+		t.Run("huge/"+tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, "sh", append([]string{"-c", fmt.Sprintf("ulimit -v %d && exec \"$0\" \"$@\"", limitKB), bin}, tc.args...)...)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			serving := tc.name == "serve-queue"
+			if serving {
+				// A server that starts is fine; stop it as Ctrl-C would.
+				time.AfterFunc(3*time.Second, func() { cmd.Process.Signal(os.Interrupt) })
+			}
+			cmd.Wait()
+			code := cmd.ProcessState.ExitCode()
+			var probs []string
+			if code == exitOK && tc.ok {
+				if relPanicRE.MatchString(stderr.String()) {
+					probs = append(probs, "stderr shows a panic or a trace")
+				}
+			} else {
+				probs = relProblems(relCase{code: exitUsage, want: []string{tc.flag}}, code, stderr.String())
+			}
+			if len(probs) > 0 {
+				msg := fmt.Sprintf("rakam %s\n  exit %d, stderr (first 5 lines):\n%s  problems:\n    %s", strings.Join(tc.args, " "), code,
+					relIndent(relHead(stderr.String(), 5)), strings.Join(probs, "\n    "))
+				if tc.bug != "" {
+					t.Skipf("BUG: %s (see the reliability report)\n%s", tc.bug, msg)
+				}
+				t.Error(msg)
+			}
+		})
+	}
+}
+
+func relHead(s string, n int) string {
+	lines := strings.SplitN(s, "\n", n+1)
+	if len(lines) > n {
+		lines = lines[:n]
+	}
+	return strings.Join(lines, "\n")
 }
 
 // TestReliabilityThreadCount: the thread count of the matrix products does
