@@ -72,7 +72,6 @@ const maxDeflateRatio = 1032
 type idxReader struct {
 	name   string
 	r      io.Reader
-	gz     *gzip.Reader
 	off    int64
 	limit  int64 // upper bound on the decompressed size, or -1 if unknown
 	isize  int64 // gzip trailer's length mod 2^32, or -1 if unknown
@@ -141,7 +140,7 @@ func newIDXReader(r io.Reader, name string) (*idxReader, error) {
 			return nil, &FormatError{File: name, Offset: -1, Msg: "bad gzip header: " + err.Error(), Err: err}
 		}
 		gz.Multistream(false)
-		ir.gz, ir.r, ir.isGzip = gz, gz, true
+		ir.r, ir.isGzip = gz, true
 		if size >= 0 {
 			ir.limit = size * maxDeflateRatio
 			ir.isize = isize
