@@ -40,8 +40,9 @@ type Config struct {
 	// the kernel's accept queue.
 	MaxConns int
 	// Timeouts of the HTTP server (defaults: header 5 s, whole request
-	// 15 s, response 15 s, idle keep-alive 60 s) so slow clients cannot
-	// hold connections.
+	// 15 s, response 20 s after the header, idle keep-alive 60 s) so slow
+	// clients cannot hold connections. The response gets longer than the
+	// request so a stalled upload still receives its 408.
 	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
 	// ShutdownTimeout is how long in-flight requests get after the context
 	// ends (default 10 s).
@@ -62,7 +63,7 @@ var DefaultConfig = Config{
 	MaxConns:          1024,
 	ReadHeaderTimeout: 5 * time.Second,
 	ReadTimeout:       15 * time.Second,
-	WriteTimeout:      15 * time.Second,
+	WriteTimeout:      20 * time.Second,
 	IdleTimeout:       60 * time.Second,
 	ShutdownTimeout:   10 * time.Second,
 }
