@@ -1089,15 +1089,32 @@ func relSIGINT(t *testing.T, f *relFixture, bin string) {
 func relHugeValues(t *testing.T, f *relFixture, bin string) {
 	const limitKB = 2 << 20 // 2 GiB of address space
 	mn := filepath.Join(f.root, "mn")
+	// A valid 1 MB model whose first layer makes 20000 channels of 28x28
+	// per image (15.7 million values, under nn's limit of 16.8 million),
+	// pooled down to 10 outputs.
+	wide, err := nn.Build(nn.Spec{Input: []int{1, 28, 28}, Layers: []nn.LayerSpec{
+		{Kind: "Conv2D", Filters: 20000, Kernel: 1}, {Kind: "MaxPool2D", Kernel: 28}, {Kind: "Conv2D", Filters: 10, Kernel: 1}, {Kind: "Flatten"},
+	}}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wideModel := filepath.Join(f.root, "bad", "wide.safetensors")
+	if err := nn.Save(wideModel, wide, nil); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name string
 		args []string
 		flag string // named by the usage error
 		ok   bool   // may also succeed (the value is clamped)
 		bug  string
+		code int // the error's exit code, if not 2
 	}{
 		{name: "control-eval", args: []string{"eval", "--data", mn, f.model}, ok: true},
 		{name: "eval-batch", args: []string{"eval", "--data", mn, "--batch", "1000000000", f.model}, flag: "--batch", ok: true},
+		{name: "eval-wide-model", args: []string{"eval", "--data", mn, wideModel}, flag: "wide.safetensors", ok: true, code: exitFailure,
+			bug: "a valid 1 MB model file (Conv2D of 20000 1x1 filters) makes eval allocate batch × 15.7M float32s (31 GB for the 500 test images here, 63 GB at the default --batch 1000 on MNIST) and die with \"fatal error: out of memory\"; " +
+				"bound batch × the spec's largest activation in train.Evaluate (and serve's batches), or lower nn's maxActivation"},
 		{name: "train-batch", args: []string{"train", "--model", "baseline-adam", "--data", mn, "--val", relVal, "--epochs", "1", "--quiet",
 			"--batch", "1000000000", "--out", filepath.Join(f.root, "w", "huge-train.safetensors")}, flag: "--batch", ok: true,
 			bug: "train --batch 1000000000 allocates batch×784 float32s (3 TB) and dies with \"fatal error: out of memory\"; clamp the batch to the training-set size or reject it"},
@@ -1140,7 +1157,11 @@ func relHugeValues(t *testing.T, f *relFixture, bin string) {
 					probs = append(probs, "stderr shows a panic or a trace")
 				}
 			} else {
-				probs = relProblems(relCase{code: exitUsage, want: []string{tc.flag}}, code, stderr.String())
+				want := tc.code
+				if want == 0 {
+					want = exitUsage
+				}
+				probs = relProblems(relCase{code: want, want: []string{tc.flag}}, code, stderr.String())
 			}
 			if len(probs) > 0 {
 				msg := fmt.Sprintf("rakam %s\n  exit %d, stderr (first 5 lines):\n%s  problems:\n    %s", strings.Join(tc.args, " "), code,
