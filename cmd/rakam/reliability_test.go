@@ -897,6 +897,7 @@ func TestReliabilityDivergence(t *testing.T) {
 // regular file.
 func TestReliabilityUnwritable(t *testing.T) {
 	f := newRelFixture(t)
+	os.MkdirAll(filepath.Join(f.root, "bad", "adir"), 0o755)
 	cases := []relCase{
 		{name: "train-out", args: []string{"train", "--model", "baseline-adam", "--data", "{mn}", "--val", relVal, "--epochs", "1",
 			"--out", "{file}/sub/out.safetensors"}, code: exitFailure, want: []string{"--out", "file/sub"}},
@@ -908,7 +909,16 @@ func TestReliabilityUnwritable(t *testing.T) {
 		{name: "scratch-out", args: []string{"scratch", "--data", "{mn}", "--val", relVal, "--epochs", "1", "--out", "{file}/sub/s.safetensors"},
 			code: exitFailure, want: []string{"file/sub"},
 			bug: "rakam scratch checks --out only after training (cmd/rakam/scratch.go runScratch: no atomicfile.CheckWritable before scratchRun)"},
+		// The output path is an existing directory: no --quiet, so any
+		// progress line shows that training ran before the error.
+		{name: "train-out-is-dir", args: []string{"train", "--model", "baseline-adam", "--data", "{mn}", "--val", relVal, "--epochs", "1",
+			"--out", "{bad:adir}"}, code: exitFailure, want: []string{"adir"},
+			bug: "rakam train --out DIR (an existing directory) trains to the end, then fails with \"rename ...: file exists\"; trainRun's CheckWritable checks only the parent"},
+		{name: "scratch-out-is-dir", args: []string{"scratch", "--data", "{mn}", "--val", relVal, "--epochs", "1", "--out", "{bad:adir}"},
+			code: exitFailure, want: []string{"adir"},
+			bug: "rakam scratch --out DIR (an existing directory) trains to the end, then fails with \"rename ...: file exists\""},
 		{name: "export-onnx", args: []string{"export", "--onnx", "{file}/sub/x.onnx", "{model}"}, code: exitFailure, want: []string{"file/sub/x.onnx"}},
+		{name: "export-onnx-is-dir", args: []string{"export", "--onnx", "{bad:adir}", "{model}"}, code: exitFailure, want: []string{"adir"}},
 		{name: "compare-out", args: []string{"compare", "--quick", "--data", "{mn}", "--val", relVal, "--quiet", "--out", "{file}/sub"},
 			code: exitFailure, want: []string{"output directory", "file"}},
 		{name: "data-download-to", args: []string{"data", "download", "--to", "{file}/sub", "--mirror", "http://127.0.0.1:1/"},
