@@ -11,7 +11,8 @@ import (
 // else (other keys, strings, nesting, malformed numbers), and parsePixels
 // then decodes with encoding/json, which gives the precise error. Both
 // paths accept the same documents with the same values (FuzzParsePixels
-// checks this).
+// checks this), except that the scanner stops after Pixels+1 numbers: the
+// request is wrong whatever follows.
 func scanPixels(b []byte, dst []float32) (out []float32, ok bool) {
 	i := 0
 	ws := func() {
@@ -50,6 +51,9 @@ func scanPixels(b []byte, dst []float32) (out []float32, ok bool) {
 				return nil, false // out of float32 range: let encoding/json report it
 			}
 			out = append(out, float32(f))
+			if len(out) > Pixels {
+				return out, true // too many already: no need to read on
+			}
 			ws()
 			if i >= len(b) {
 				return nil, false

@@ -95,14 +95,20 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request) (*Response, erro
 	if err != nil {
 		return nil, badRequest(http.StatusUnsupportedMediaType, "malformed Content-Type %q: %v", ct, err)
 	}
-	if r.ContentLength > s.cfg.MaxBodyBytes {
+	limit := s.cfg.MaxBodyBytes
+	if mt == "application/json" {
+		// 784 numbers need a few kilobytes; a larger JSON body would only
+		// cost memory before failing.
+		limit = min(limit, s.cfg.MaxJSONBytes)
+	}
+	if r.ContentLength > limit {
 		// Refuse from the header, without reading what the client sends.
 		return nil, badRequest(http.StatusRequestEntityTooLarge,
-			"request body of %d bytes is larger than the limit of %d bytes", r.ContentLength, s.cfg.MaxBodyBytes)
+			"request body of %d bytes is larger than the limit of %d bytes", r.ContentLength, limit)
 	}
 	// MaxBytesReader also tells the server to close the connection after an
 	// oversized body rather than read the rest of it.
-	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+	body := http.MaxBytesReader(w, r.Body, limit)
 	var (
 		x        []float32
 		inverted *bool
@@ -283,6 +289,9 @@ func parsePixels(data []byte) ([]float32, error) {
 	}
 	if req.Pixels == nil {
 		return nil, badRequest(http.StatusBadRequest, `missing "pixels": want {"pixels": [784 numbers in 0..1]}`)
+	}
+	if len(req.Pixels) > Pixels {
+		return nil, badRequest(http.StatusBadRequest, "pixels has more than %d values; want %d (28x28, row-major)", Pixels, Pixels)
 	}
 	if len(req.Pixels) != Pixels {
 		return nil, badRequest(http.StatusBadRequest, "pixels has %d values; want %d (28x28, row-major)", len(req.Pixels), Pixels)

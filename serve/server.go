@@ -23,6 +23,9 @@ import (
 type Config struct {
 	// MaxBodyBytes caps a request body (default 8 MiB): 413 beyond.
 	MaxBodyBytes int64
+	// MaxJSONBytes caps a JSON body (default 256 KiB; 784 numbers take
+	// a few KiB).
+	MaxJSONBytes int64
 	// Image caps an uploaded image's declared dimensions, checked before
 	// decoding (default 16 megapixels, 8192 on a side).
 	Image imageprep.Limits
@@ -56,6 +59,7 @@ type Config struct {
 // DefaultConfig holds the defaults.
 var DefaultConfig = Config{
 	MaxBodyBytes:      8 << 20,
+	MaxJSONBytes:      256 << 10,
 	Image:             imageprep.Limits{MaxBytes: 8 << 20, MaxPixels: 16_000_000, MaxSide: 8192},
 	MaxBatch:          64,
 	QueueSize:         512,
@@ -86,6 +90,7 @@ func (c Config) withDefaults() Config {
 		}
 	}
 	setI64(&c.MaxBodyBytes, d.MaxBodyBytes)
+	setI64(&c.MaxJSONBytes, d.MaxJSONBytes)
 	setI64(&c.Image.MaxBytes, c.MaxBodyBytes)
 	setI64(&c.Image.MaxPixels, d.Image.MaxPixels)
 	setI(&c.Image.MaxSide, d.Image.MaxSide)
