@@ -13,8 +13,9 @@
 //     against Limits before any pixel is decoded (decompression bombs are
 //     rejected without allocating);
 //  2. the image is converted to luminance, with transparent pixels composited
-//     onto a background that contrasts with the visible content, and reduced
-//     by area averaging to at most 1024 pixels on a side;
+//     onto a background that contrasts with the visible content, reduced by
+//     area averaging to at most 1024 pixels on a side, and turned upright
+//     as a JPEG's EXIF orientation says (phones store photos on their side);
 //  3. the background is estimated from the border pixels (a robust quadratic
 //     fit, so uneven lighting in photos is removed) and the ink is whichever
 //     side of the background the strong deviations are on: a dark digit on

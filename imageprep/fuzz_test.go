@@ -18,6 +18,7 @@ func FuzzPrepare(f *testing.F) {
 	var g bytes.Buffer
 	gif.Encode(&g, image.NewPaletted(image.Rect(0, 0, 3, 2), palette.Plan9), nil)
 	f.Add(g.Bytes())
+	f.Add(withExif(encodeJPEG(f, drawGray(30, 40, one, image.Rect(5, 5, 25, 35), 3, 255, 0), 60), 6, true))
 	f.Add(pngHeader(100000, 100000))
 	f.Add(pngHeader(0, 0))
 	f.Add([]byte("BM"))

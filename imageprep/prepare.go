@@ -29,25 +29,34 @@ type Digit struct {
 	Gray *image.Gray
 	// Inverted reports that the source had dark ink on a light background.
 	Inverted bool
-	// Ink is the ink's bounding box in the source image's coordinates.
+	// Ink is the ink's bounding box in the source image's coordinates
+	// (after EXIF orientation, for a JPEG that has one: as displayed).
 	Ink image.Rectangle
 }
 
 // Prepare decodes an encoded image within DefaultLimits and prepares it.
 func Prepare(data []byte) (*Digit, error) { return DefaultLimits.Prepare(data) }
 
-// Prepare decodes an encoded image within l and prepares it.
+// Prepare decodes an encoded image within l and prepares it. A JPEG's EXIF
+// orientation is applied, so a phone photo stored on its side is read
+// upright.
 func (l Limits) Prepare(data []byte) (*Digit, error) {
-	img, _, err := l.Decode(data)
+	img, format, err := l.Decode(data)
 	if err != nil {
 		return nil, err
 	}
-	return FromImage(img)
+	o := 1
+	if format == "jpeg" {
+		o = exifOrientation(data)
+	}
+	return fromImage(img, o)
 }
 
 // FromImage prepares a decoded image. It fails with ErrEmpty for an image
 // with no pixels and ErrBlank when no ink stands out from the background.
-func FromImage(img image.Image) (*Digit, error) {
+func FromImage(img image.Image) (*Digit, error) { return fromImage(img, 1) }
+
+func fromImage(img image.Image, orientation int) (*Digit, error) {
 	b := img.Bounds()
 	if b.Dx() <= 0 || b.Dy() <= 0 {
 		return nil, fmt.Errorf("%w: it is %dx%d", ErrEmpty, b.Dx(), b.Dy())
@@ -55,6 +64,10 @@ func FromImage(img image.Image) (*Digit, error) {
 	pl, f, visible := luminancePlane(img)
 	if !visible {
 		return nil, fmt.Errorf("%w (every pixel is transparent)", ErrBlank)
+	}
+	pl = orient(pl, orientation)
+	if orientation >= 5 {
+		b = image.Rect(b.Min.Y, b.Min.X, b.Max.Y, b.Max.X) // upright bounds
 	}
 	ink, box, inverted, err := findInk(pl)
 	if err != nil {
