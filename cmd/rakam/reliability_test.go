@@ -1113,14 +1113,16 @@ func relHugeValues(t *testing.T, f *relFixture, bin string) {
 		t.Fatal(err)
 	}
 	cases := []struct {
-		name string
-		args []string
-		flag string // named by the usage error
-		ok   bool   // may also succeed (the value is clamped)
-		bug  string
-		code int // the error's exit code, if not 2
+		name  string
+		args  []string
+		flag  string // named by the usage error
+		ok    bool   // may also succeed (the value is clamped)
+		bug   string
+		code  int  // the error's exit code, if not 2
+		serve bool // a server: stopped with SIGINT after 2 s
 	}{
 		{name: "control-eval", args: []string{"eval", "--data", mn, f.model}, ok: true},
+		{name: "control-serve", args: []string{"serve", "--model", f.model, "--addr", "127.0.0.1:0"}, ok: true, serve: true},
 		{name: "eval-batch", args: []string{"eval", "--data", mn, "--batch", "1000000000", f.model}, flag: "--batch", ok: true},
 		{name: "eval-wide-model", args: []string{"eval", "--data", mn, wideModel}, flag: "wide.safetensors", ok: true, code: exitFailure,
 			bug: "a valid 1 MB model file (Conv2D of 20000 1x1 filters) makes eval allocate batch × 15.7M float32s (31 GB for the 500 test images here, 63 GB at the default --batch 1000 on MNIST) and die with \"fatal error: out of memory\"; " +
@@ -1141,7 +1143,7 @@ func relHugeValues(t *testing.T, f *relFixture, bin string) {
 			"--out", filepath.Join(f.root, "w", "huge-compare")}, flag: "--trials",
 			bug: "compare --trials 1000000000 dies with \"fatal error: out of memory\" (the search it runs builds every trial up front); bound --trials"},
 		{name: "serve-queue", args: []string{"serve", "--model", f.model, "--addr", "127.0.0.1:0", "--queue", "1000000000"},
-			flag: "--queue", ok: true,
+			flag: "--queue", ok: true, serve: true,
 			bug: "serve --queue 1000000000 makes a channel of 10⁹ requests (8 GB) and dies with \"fatal error: out of memory\"; bound --queue"},
 	}
 	for _, tc := range cases {
@@ -1154,10 +1156,9 @@ func relHugeValues(t *testing.T, f *relFixture, bin string) {
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			serving := tc.name == "serve-queue"
-			if serving {
+			if tc.serve {
 				// A server that starts is fine; stop it as Ctrl-C would.
-				time.AfterFunc(3*time.Second, func() { cmd.Process.Signal(os.Interrupt) })
+				time.AfterFunc(2*time.Second, func() { cmd.Process.Signal(os.Interrupt) })
 			}
 			cmd.Wait()
 			code := cmd.ProcessState.ExitCode()
