@@ -13,8 +13,9 @@
 // the font it was typeset in. SCENE says where it was put: white, grey or
 // blue paper, a sticky note, a chalkboard, a screen, a photo (uneven light,
 // sensor noise, blur, JPEG), a sheet photographed on a wooden desk, a
-// transparent canvas, and image sizes from 24x24 to 1600x1200 with the
-// digit anywhere in the frame (on the sheet, for the desk).
+// transparent canvas, a phone photo stored on its side with an EXIF
+// orientation tag, and image sizes from 24x24 to 1600x1200 with the digit
+// anywhere in the frame (on the sheet, for the desk).
 //
 // Everything is drawn from one seeded PCG, so the files are reproducible
 // bit for bit.
@@ -165,7 +166,55 @@ func main() {
 			n++
 		}
 	}
+	// Two phone photos stored on their side, as phones do, with the EXIF
+	// orientation tag that says how to turn them (6: a quarter turn
+	// clockwise, 8: anticlockwise). A separate stream keeps the images
+	// above unchanged.
+	prng := rand.New(rand.NewPCG(2026, 12))
+	phone := scene{name: "phone-exif", paper: color.NRGBA{238, 236, 230, 255}, ink: color.NRGBA{25, 25, 60, 255}, light: 0.3, noise: 6, blur: 1, jpeg: 80, w: 600, h: 800, fraction: 0.45}
+	for _, c := range []struct{ digit, orientation int }{{2, 6}, {7, 8}} {
+		img := compose(handwrite(c.digit, phone, prng), phone, prng).(*image.NRGBA)
+		var buf bytes.Buffer
+		if err := jpeg.Encode(&buf, sideways(img, c.orientation), &jpeg.Options{Quality: phone.jpeg}); err != nil {
+			log.Fatal(err)
+		}
+		name := filepath.Join(dir, fmt.Sprintf("%d_hand_%s-%d.jpg", c.digit, phone.name, c.orientation))
+		if err := os.WriteFile(name, withExif(buf.Bytes(), uint16(c.orientation)), 0o644); err != nil {
+			log.Fatal(err)
+		}
+		n++
+	}
 	fmt.Printf("wrote %d images to %s\n", n, dir)
+}
+
+// sideways returns the pixels a camera stores for an upright scene when it
+// records orientation 6 (turned anticlockwise) or 8 (turned clockwise).
+func sideways(up *image.NRGBA, o int) *image.NRGBA {
+	w, h := up.Rect.Dx(), up.Rect.Dy()
+	s := image.NewNRGBA(image.Rect(0, 0, h, w))
+	for y := range h {
+		for x := range w {
+			sx, sy := y, w-1-x
+			if o == 8 {
+				sx, sy = h-1-y, x
+			}
+			copy(s.Pix[s.PixOffset(sx, sy):s.PixOffset(sx, sy)+4], up.Pix[up.PixOffset(x, y):up.PixOffset(x, y)+4])
+		}
+	}
+	return s
+}
+
+// withExif inserts an APP1 Exif segment with the orientation tag after the
+// JPEG's start-of-image marker.
+func withExif(jpg []byte, o uint16) []byte {
+	tiff := []byte{'M', 'M', 0, '*', 0, 0, 0, 8, // big endian, IFD0 at 8
+		0, 1, // one entry
+		0x01, 0x12, 0, 3, 0, 0, 0, 1, byte(o >> 8), byte(o), 0, 0, // Orientation, SHORT, 1
+		0, 0, 0, 0} // no next IFD
+	seg := append([]byte("Exif\x00\x00"), tiff...)
+	out := []byte{0xFF, 0xD8, 0xFF, 0xE1, byte((len(seg) + 2) >> 8), byte(len(seg) + 2)}
+	out = append(out, seg...)
+	return append(out, jpg[2:]...)
 }
 
 // placement picks the digit's box: height from the scene, width from the
