@@ -1237,6 +1237,35 @@ func TestReliabilityThreadCount(t *testing.T) {
 	}
 }
 
+// TestReliabilityAugmentWorkers: with --augment the data loader prepares
+// batches on GOMAXPROCS worker goroutines, each with its own random
+// stream; GOMAXPROCS 1 and 2 (with 1 and 2 GEMM threads) give
+// byte-identical models.
+func TestReliabilityAugmentWorkers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains in -short mode")
+	}
+	f := newRelFixture(t)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	defer tensor.SetThreads(tensor.Threads())
+	var first []byte
+	for _, procs := range []int{1, 2} {
+		runtime.GOMAXPROCS(procs)
+		out := filepath.Join(f.root, "w", fmt.Sprintf("augment-%d.safetensors", procs))
+		args := []string{"train", "--model", "advanced", "--augment", "--data", filepath.Join(f.root, "mn"), "--val", relVal, "--epochs", "1",
+			"--train-limit", "300", "--batch", "50", "--threads", fmt.Sprint(procs), "--quiet", "--out", out}
+		if code, _, errs := runCLI(t, args...); code != 0 {
+			t.Fatalf("rakam %s = %d: %s", strings.Join(args, " "), code, errs)
+		}
+		b := mustRead(t, out)
+		if first == nil {
+			first = b
+		} else if !bytes.Equal(b, first) {
+			t.Errorf("--augment: the model trained with GOMAXPROCS=%d differs from the one with GOMAXPROCS=1", procs)
+		}
+	}
+}
+
 // TestReliabilitySearchWorkers: a search trains its trials in parallel;
 // one worker or two give the same table (each trial runs its matrix
 // products on one thread and has its own seeded random streams).
