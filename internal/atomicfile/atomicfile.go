@@ -76,3 +76,13 @@ func CheckWritable(dir string) error {
 	os.Remove(name)
 	return nil
 }
+
+// CheckTarget reports, before long work starts, whether path can later be
+// written by Write: its directory must be writable (it is created if
+// needed) and path itself must not be a directory.
+func CheckTarget(path string) error {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("output %s is a directory; give a file name", path)
+	}
+	return CheckWritable(filepath.Dir(path))
+}
