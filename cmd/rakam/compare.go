@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/rakam-ml/rakam/internal/atomicfile"
 	"github.com/rakam-ml/rakam/report"
 	"github.com/rakam-ml/rakam/study"
 	"github.com/rakam-ml/rakam/train"
@@ -44,6 +45,9 @@ kept in DIR/models, so a rerun only evaluates them unless --retrain.`)
 	}
 	if cfg.Epochs < 0 || cfg.Trials < 0 {
 		return usagef("--epochs and --trials must not be negative")
+	}
+	if err := atomicfile.CheckWritable(cfg.Out); err != nil {
+		return err
 	}
 	cfg.Command = "rakam compare " + strings.Join(args, " ")
 	if !quiet {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/rakam-ml/rakam/internal/atomicfile"
 	"github.com/rakam-ml/rakam/results"
 	"github.com/rakam-ml/rakam/scratch"
 	"github.com/rakam-ml/rakam/study"
@@ -49,6 +50,11 @@ progress to stderr.`)
 	}
 	if err := opts.cfg.Validate(); err != nil {
 		return usagef("%v", err)
+	}
+	if opts.out != "" {
+		if err := atomicfile.CheckTarget(opts.out); err != nil {
+			return err
+		}
 	}
 	res, err := scratchRun(ctx, opts, e.stderr)
 	if err != nil {

@@ -237,7 +237,7 @@ func interruptDir(out string) string {
 
 func trainRun(ctx context.Context, e *env, o trainOptions, rf runFlags, z study.ZooEntry, ck *train.Checkpoint) error {
 	// Everything that can be checked before the long part is checked now.
-	if err := atomicfile.CheckWritable(filepath.Dir(o.Out)); err != nil {
+	if err := atomicfile.CheckTarget(o.Out); err != nil {
 		return fmt.Errorf("--out %s: %w", o.Out, err)
 	}
 	if o.CheckpointDir != "" {
