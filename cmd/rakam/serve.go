@@ -10,6 +10,7 @@ import (
 
 	"github.com/rakam-ml/rakam/nn"
 	"github.com/rakam-ml/rakam/serve"
+	"github.com/rakam-ml/rakam/tensor"
 )
 
 func init() {
@@ -20,6 +21,7 @@ type serveOptions struct {
 	model     string
 	addr      string
 	workers   int
+	threads   int
 	maxBatch  int
 	queue     int
 	maxBody   int64
@@ -44,7 +46,8 @@ Bad requests get a 4xx JSON {"error": "..."}; see docs/serving.md for the API
 and the limits. Logs are structured (log/slog) on standard error.`)
 	fs.StringVar(&o.model, "model", "", "the trained model `file` (.safetensors, from rakam train)")
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen on this `host:port` (port 0 picks a free one)")
-	fs.IntVar(&o.workers, "workers", 1, "model replicas run in parallel (each batches requests; Gemm itself uses every core)")
+	fs.IntVar(&o.workers, "workers", 1, "model replicas run in parallel, each batching the requests waiting")
+	fs.IntVar(&o.threads, "threads", 0, "threads per matrix product (0: every core)")
 	fs.IntVar(&o.maxBatch, "max-batch", serve.DefaultConfig.MaxBatch, "most requests one model call takes")
 	fs.IntVar(&o.queue, "queue", serve.DefaultConfig.QueueSize, "predictions that may wait; more get 429")
 	fs.Int64Var(&o.maxBody, "max-body", serve.DefaultConfig.MaxBodyBytes, "largest request body in `bytes`; more get 413")
@@ -61,6 +64,9 @@ and the limits. Logs are structured (log/slog) on standard error.`)
 	}
 	if o.workers < 1 || o.workers > 64 {
 		return usagef("--workers %d: want 1..64", o.workers)
+	}
+	if o.threads < 0 || o.threads > 256 {
+		return usagef("--threads %d: want 0..256", o.threads)
 	}
 	if o.maxBatch < 1 || o.maxBatch > 4096 {
 		return usagef("--max-batch %d: want 1..4096", o.maxBatch)
@@ -89,6 +95,10 @@ and the limits. Logs are structured (log/slog) on standard error.`)
 	model, meta, err := nn.Load(o.model)
 	if err != nil {
 		return err
+	}
+	if o.threads > 0 {
+		tensor.SetThreads(o.threads)
+		defer tensor.SetThreads(0)
 	}
 	cs, err := serve.Replicas(model, o.workers)
 	if err != nil {
