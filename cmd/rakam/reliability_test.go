@@ -910,13 +910,13 @@ func TestReliabilityUnwritable(t *testing.T) {
 			"--out", "{w}/m.safetensors", "--events", "{file}/ev.jsonl"}, code: exitFailure, want: []string{"--events", "file/ev.jsonl"}},
 		{name: "train-default-out", args: []string{"train", "--resume", "{file}/sub"}, code: exitFailure, want: []string{"file/sub"}},
 		{name: "scratch-out", args: []string{"scratch", "--data", "{mn}", "--val", relVal, "--epochs", "1", "--out", "{file}/sub/s.safetensors"},
-			code: exitFailure, want: []string{"file/sub"},},
+			code: exitFailure, want: []string{"file/sub"}},
 		// The output path is an existing directory: no --quiet, so any
 		// progress line shows that training ran before the error.
 		{name: "train-out-is-dir", args: []string{"train", "--model", "baseline-adam", "--data", "{mn}", "--val", relVal, "--epochs", "1",
-			"--out", "{bad:adir}"}, code: exitFailure, want: []string{"adir"},},
+			"--out", "{bad:adir}"}, code: exitFailure, want: []string{"adir"}},
 		{name: "scratch-out-is-dir", args: []string{"scratch", "--data", "{mn}", "--val", relVal, "--epochs", "1", "--out", "{bad:adir}"},
-			code: exitFailure, want: []string{"adir"},},
+			code: exitFailure, want: []string{"adir"}},
 		{name: "export-onnx", args: []string{"export", "--onnx", "{file}/sub/x.onnx", "{model}"}, code: exitFailure, want: []string{"file/sub/x.onnx"}},
 		{name: "export-onnx-is-dir", args: []string{"export", "--onnx", "{bad:adir}", "{model}"}, code: exitFailure, want: []string{"adir"}},
 		{name: "compare-out", args: []string{"compare", "--quick", "--data", "{mn}", "--val", relVal, "--quiet", "--out", "{file}/sub"},
