@@ -49,6 +49,9 @@ func TestZoo(t *testing.T) {
 			if got := m.NumState(); got != w.state {
 				t.Errorf("NumState() = %d; want %d", got, w.state)
 			}
+			if _, err := optim.ParseSchedule(e.Schedule); err != nil {
+				t.Errorf("schedule %q: %v", e.Schedule, err)
+			}
 			if _, err := optim.ByName(e.Optimizer, e.LR); err != nil {
 				t.Errorf("optimizer %q, lr %g: %v", e.Optimizer, e.LR, err)
 			}
