@@ -6,6 +6,7 @@ import (
 	"image/color/palette"
 	"image/gif"
 	"testing"
+	"time"
 )
 
 // FuzzPrepare feeds arbitrary bytes to Prepare: it must return a digit that
@@ -26,7 +27,11 @@ func FuzzPrepare(f *testing.F) {
 	f.Add([]byte("RIFF\x00\x00\x00\x00WEBPVP8 "))
 	lim := Limits{MaxBytes: 1 << 20, MaxPixels: 1 << 18, MaxSide: 2048}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		start := time.Now()
 		d, err := lim.Prepare(data)
+		if el := time.Since(start); el > 5*time.Second { // a slow input would be a denial of service
+			t.Fatalf("Prepare took %v", el)
+		}
 		if err != nil {
 			if d != nil {
 				t.Fatalf("Prepare returned a digit and error %v", err)
