@@ -35,6 +35,8 @@ type BatchNorm struct {
 	y, dx  *tensor.Tensor
 	sum    []float64
 	sum2   []float64
+	// per-feature float32 coefficients of the elementwise passes
+	c0, c1, c2 []float32
 }
 
 // NewBatchNorm returns a BatchNorm for per-example input shape (F) or
@@ -52,6 +54,9 @@ func NewBatchNorm(in []int, eps, momentum float32) *BatchNorm {
 		invStd:      make([]float64, f),
 		sum:         make([]float64, f),
 		sum2:        make([]float64, f),
+		c0:          make([]float32, f),
+		c1:          make([]float32, f),
+		c2:          make([]float32, f),
 	}
 	for i := 0; i < f; i++ {
 		b.Gamma.Value.Data[i] = 1
@@ -83,17 +88,37 @@ func (b *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 		m := float64(n * s)
 		clear(b.sum)
 		clear(b.sum2)
-		for i := 0; i < n; i++ {
-			for c := 0; c < f; c++ {
-				b.sum[c] += float64(sum32(x.Data[(i*f+c)*s : (i*f+c+1)*s]))
+		if s == 1 { // (N, F): a row holds one value per feature
+			for i := 0; i < n; i++ {
+				for c, v := range x.Data[i*f : (i+1)*f] {
+					b.sum[c] += float64(v)
+				}
+			}
+		} else {
+			for i := 0; i < n; i++ {
+				for c := 0; c < f; c++ {
+					b.sum[c] += float64(sum32(x.Data[(i*f+c)*s : (i*f+c+1)*s]))
+				}
 			}
 		}
 		for c := range b.sum {
 			b.sum[c] /= m
 		}
-		for i := 0; i < n; i++ {
-			for c := 0; c < f; c++ {
-				b.sum2[c] += float64(sqdev32(x.Data[(i*f+c)*s:(i*f+c+1)*s], float32(b.sum[c])))
+		if s == 1 {
+			for c := range b.c0 {
+				b.c0[c] = float32(b.sum[c])
+			}
+			for i := 0; i < n; i++ {
+				for c, v := range x.Data[i*f : (i+1)*f] {
+					d := v - b.c0[c]
+					b.sum2[c] += float64(d * d)
+				}
+			}
+		} else {
+			for i := 0; i < n; i++ {
+				for c := 0; c < f; c++ {
+					b.sum2[c] += float64(sqdev32(x.Data[(i*f+c)*s:(i*f+c+1)*s], float32(b.sum[c])))
+				}
 			}
 		}
 		mom := float64(b.Momentum)
@@ -115,15 +140,32 @@ func (b *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 			b.invStd[c] = 1 / math.Sqrt(float64(rv[c])+float64(b.Eps))
 		}
 	}
+	mu, is := b.c0, b.c1
+	for c := 0; c < f; c++ {
+		mu[c], is[c] = float32(b.sum[c]), float32(b.invStd[c])
+	}
+	if s == 1 {
+		for i := 0; i < n; i++ {
+			xr := x.Data[i*f : (i+1)*f]
+			xh := b.xhat[i*f : (i+1)*f]
+			y := b.y.Data[i*f : (i+1)*f]
+			for c, v := range xr {
+				h := (v - mu[c]) * is[c]
+				xh[c] = h
+				y[c] = gamma[c]*h + beta[c]
+			}
+		}
+		return b.y
+	}
 	for i := 0; i < n; i++ {
 		for c := 0; c < f; c++ {
 			off := (i*f + c) * s
-			mu, is := float32(b.sum[c]), float32(b.invStd[c])
+			m, k := mu[c], is[c]
 			g, bt := gamma[c], beta[c]
 			xh := b.xhat[off : off+s]
 			y := b.y.Data[off : off+s]
 			for j, v := range x.Data[off : off+s] {
-				h := (v - mu) * is
+				h := (v - m) * k
 				xh[j] = h
 				y[j] = g*h + bt
 			}
@@ -142,12 +184,22 @@ func (b *BatchNorm) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	dg, dbt := b.sum, b.sum2 // reuse as float64 accumulators
 	clear(dg)
 	clear(dbt)
-	for i := 0; i < n; i++ {
-		for c := 0; c < f; c++ {
-			off := (i*f + c) * s
-			ag, ab := dot32sum(dy.Data[off:off+s], b.xhat[off:off+s])
-			dg[c] += float64(ag)
-			dbt[c] += float64(ab)
+	if s == 1 {
+		for i := 0; i < n; i++ {
+			xh := b.xhat[i*f : (i+1)*f]
+			for c, g := range dy.Data[i*f : (i+1)*f] {
+				dg[c] += float64(g * xh[c])
+				dbt[c] += float64(g)
+			}
+		}
+	} else {
+		for i := 0; i < n; i++ {
+			for c := 0; c < f; c++ {
+				off := (i*f + c) * s
+				ag, ab := dot32sum(dy.Data[off:off+s], b.xhat[off:off+s])
+				dg[c] += float64(ag)
+				dbt[c] += float64(ab)
+			}
 		}
 	}
 	for c := 0; c < f; c++ {
@@ -158,23 +210,37 @@ func (b *BatchNorm) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 		return nil
 	}
 	b.dx = reuse(b.dx, b.xs...)
+	// dx = k·(dy − mdb − x̂·mdg) with k = Gamma·invStd and, in training,
+	// mdb = dBeta/M, mdg = dGamma/M (both 0 in evaluation).
+	k, mdg, mdb := b.c0, b.c1, b.c2
 	m := float32(n * s)
+	for c := 0; c < f; c++ {
+		k[c] = b.Gamma.Value.Data[c] * float32(b.invStd[c])
+		mdg[c], mdb[c] = 0, 0
+		if b.train {
+			mdg[c], mdb[c] = float32(dg[c])/m, float32(dbt[c])/m
+		}
+	}
+	if s == 1 {
+		for i := 0; i < n; i++ {
+			dx := b.dx.Data[i*f : (i+1)*f]
+			g := dy.Data[i*f : (i+1)*f]
+			xh := b.xhat[i*f : (i+1)*f]
+			for c := range dx {
+				dx[c] = k[c] * (g[c] - mdb[c] - xh[c]*mdg[c])
+			}
+		}
+		return b.dx
+	}
 	for i := 0; i < n; i++ {
 		for c := 0; c < f; c++ {
 			off := (i*f + c) * s
-			k := b.Gamma.Value.Data[c] * float32(b.invStd[c])
 			dx := b.dx.Data[off : off+s]
 			g := dy.Data[off : off+s]
-			if !b.train {
-				for j := range dx {
-					dx[j] = k * g[j]
-				}
-				continue
-			}
 			xh := b.xhat[off : off+s]
-			mdg, mdb := float32(dg[c])/m, float32(dbt[c])/m
+			kc, gc, bc := k[c], mdg[c], mdb[c]
 			for j := range dx {
-				dx[j] = k * (g[j] - mdb - xh[j]*mdg)
+				dx[j] = kc * (g[j] - bc - xh[j]*gc)
 			}
 		}
 	}
