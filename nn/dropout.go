@@ -16,7 +16,6 @@ type Dropout struct {
 	Rate float32
 
 	pcg   *rand.PCG
-	rng   *rand.Rand
 	mask  []float32 // 0 or 1/(1−Rate) per element of the last training Forward
 	train bool
 	y, dx *tensor.Tensor
@@ -26,7 +25,7 @@ type Dropout struct {
 // NewDropout returns a Dropout layer whose generator is PCG(seed, stream).
 func NewDropout(rate float32, seed, stream uint64) *Dropout {
 	pcg := rand.NewPCG(seed, stream)
-	return &Dropout{Rate: rate, pcg: pcg, rng: rand.New(pcg)}
+	return &Dropout{Rate: rate, pcg: pcg}
 }
 
 func (d *Dropout) Kind() string            { return "Dropout" }
@@ -65,19 +64,20 @@ func (d *Dropout) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	thr := uint64(float64(d.Rate) * (1 << 32))
 	keep := 1 / (1 - d.Rate)
 	y := d.y.Data[:n]
-	for i := 0; i < n; i += 2 {
-		r := d.rng.Uint64()
-		for j := 0; j < 2 && i+j < n; j++ {
-			if r&0xffffffff >= thr {
-				d.mask[i+j] = keep
-			} else {
-				d.mask[i+j] = 0
-			}
-			r >>= 32
-		}
+	mask := d.mask
+	// Branch-free: whether an element survives is random, so a branch
+	// would be mispredicted half the time.
+	i := 0
+	for ; i+2 <= n; i += 2 {
+		r := d.pcg.Uint64()
+		mask[i] = keep * float32(b2i(r&0xffffffff >= thr))
+		mask[i+1] = keep * float32(b2i(r>>32 >= thr))
+	}
+	if i < n {
+		mask[i] = keep * float32(b2i(d.pcg.Uint64()&0xffffffff >= thr))
 	}
 	for i, v := range x.Data {
-		y[i] = v * d.mask[i]
+		y[i] = v * mask[i]
 	}
 	return d.y
 }
