@@ -26,26 +26,58 @@ type Classifier interface {
 // Model adapts an nn.Sequential that maps 784 pixels to 10 logits into a
 // Classifier.
 type Model struct {
-	m     *nn.Sequential
-	x     tensor.Tensor
-	shape []int
-	probs []float32
+	m           *nn.Sequential
+	x           tensor.Tensor
+	shape       []int
+	probs       []float32
+	maxExamples int
+}
+
+// activationBudget bounds the float32 values one model call may hold in its
+// layers' buffers (512 MiB): a valid but very wide model gets smaller
+// batches instead of exhausting memory.
+const activationBudget = 1 << 27
+
+// MaxExamples is the most examples one Predict call should take so that the
+// layers' buffers stay within activationBudget: 1 for a model whose single
+// example already needs that much.
+func (c *Model) MaxExamples() int { return c.maxExamples }
+
+// valuesPerExample estimates the float32 values the layers hold for one
+// example: every layer's output, plus the unfolded input (im2col) of each
+// convolution.
+func valuesPerExample(m *nn.Sequential) int {
+	shapes := m.Shapes()
+	n := 0
+	for i, sh := range shapes {
+		n += prodInts(sh)
+		if i < len(m.Spec.Layers) && m.Spec.Layers[i].Kind == "Conv2D" && i+1 < len(shapes) && len(sh) == 3 && len(shapes[i+1]) == 3 {
+			k := max(m.Spec.Layers[i].Kernel, 1)
+			out := shapes[i+1]
+			n += k * k * sh[0] * out[1] * out[2]
+		}
+	}
+	return max(n, 1)
+}
+
+func prodInts(s []int) int {
+	n := 1
+	for _, d := range s {
+		n *= d
+	}
+	return n
 }
 
 // NewModel checks that m takes 28x28 pixels and gives 10 outputs.
 func NewModel(m *nn.Sequential) (*Model, error) {
 	in, out := m.InputShape(), m.OutputShape()
-	n := 1
-	for _, d := range in {
-		n *= d
-	}
-	if n != Pixels {
+	if prodInts(in) != Pixels {
 		return nil, fmt.Errorf("serve: model input shape %v does not hold 28x28 pixels", in)
 	}
 	if len(out) != 1 || out[0] != Classes {
 		return nil, fmt.Errorf("serve: model output shape %v; want [%d]", out, Classes)
 	}
-	return &Model{m: m, shape: []int{0, Pixels}}, nil
+	return &Model{m: m, shape: []int{0, Pixels}, maxExamples: max(1, activationBudget/valuesPerExample(m))}, nil
 }
 
 // Replicas returns n classifiers sharing m's weights, each with its own

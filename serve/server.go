@@ -29,10 +29,11 @@ type Config struct {
 	// Image caps an uploaded image's declared dimensions, checked before
 	// decoding (default 16 megapixels, 8192 on a side).
 	Image imageprep.Limits
-	// MaxBatch is the most examples a worker runs at once (default 64).
+	// MaxBatch is the most examples a worker runs at once (default 64, at
+	// most 4096; less when the model's MaxExamples says so).
 	MaxBatch int
 	// QueueSize is how many predictions may wait for a worker (default
-	// 512); more get 429.
+	// 512, at most 65536); more get 429.
 	QueueSize int
 	// MaxImageWork is how many uploaded images may be decoded and
 	// prepared at once (default GOMAXPROCS); others wait up to ImageWait
@@ -55,6 +56,12 @@ type Config struct {
 	// ModelName is reported by /healthz.
 	ModelName string
 }
+
+// Upper bounds of Config fields that size allocations up front.
+const (
+	maxQueue = 1 << 16
+	maxBatch = 4096
+)
 
 // DefaultConfig holds the defaults.
 var DefaultConfig = Config{
@@ -133,7 +140,19 @@ func New(cs []Classifier, cfg Config) (*Server, error) {
 	if len(cs) == 0 {
 		return nil, errors.New("serve: no classifier")
 	}
+	if cfg.QueueSize > maxQueue {
+		return nil, fmt.Errorf("serve: queue size %d; the most is %d", cfg.QueueSize, maxQueue)
+	}
+	if cfg.MaxBatch > maxBatch {
+		return nil, fmt.Errorf("serve: batch size %d; the most is %d", cfg.MaxBatch, maxBatch)
+	}
 	cfg = cfg.withDefaults()
+	// A model may ask for smaller batches (see Model.MaxExamples).
+	for _, c := range cs {
+		if l, ok := c.(interface{ MaxExamples() int }); ok {
+			cfg.MaxBatch = max(1, min(cfg.MaxBatch, l.MaxExamples()))
+		}
+	}
 	s := &Server{
 		cfg:      cfg,
 		log:      cfg.Logger,

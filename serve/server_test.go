@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/rakam-ml/rakam/imageprep"
+	"github.com/rakam-ml/rakam/nn"
 )
 
 func TestPredictJSONMatchesModel(t *testing.T) {
@@ -486,4 +487,44 @@ func firstLine(b []byte) string {
 		return string(b[:i])
 	}
 	return string(b)
+}
+
+func TestWideModelGetsSmallerBatches(t *testing.T) {
+	// 4096 3x3 filters: 3.2 million values per example in the convolution's
+	// output alone.
+	m, err := nn.Build(nn.Spec{Input: []int{1, 28, 28}, Layers: []nn.LayerSpec{
+		{Kind: "Conv2D", Filters: 4096, Kernel: 3, Pad: 1},
+		{Kind: "MaxPool2D", Kernel: 28},
+		{Kind: "Flatten"},
+		{Kind: "Dense", Units: 10},
+	}}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewModel(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// input 784 + conv 4096·28·28 + im2col 3·3·1·28·28 + pool 4096 + flatten 4096 + dense 10
+	per := 784 + 4096*28*28 + 9*28*28 + 4096 + 4096 + 10
+	if got, want := c.MaxExamples(), activationBudget/per; got != want {
+		t.Errorf("MaxExamples() = %d; want %d (%d values per example)", got, want, per)
+	}
+	s, err := New([]Classifier{c}, Config{MaxBatch: 4096})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.batch.maxBatch != c.MaxExamples() {
+		t.Errorf("server batches up to %d; want the model's limit %d", s.batch.maxBatch, c.MaxExamples())
+	}
+	small, _ := NewModel(testModel(t))
+	if small.MaxExamples() < 4096 {
+		t.Errorf("a small model's MaxExamples() = %d; want at least 4096", small.MaxExamples())
+	}
+	for _, cfg := range []Config{{QueueSize: 1 << 20}, {MaxBatch: 5000}} {
+		if _, err := New([]Classifier{c}, cfg); err == nil {
+			t.Errorf("New(%+v) accepted a size that allocates without bound", cfg)
+		}
+	}
 }

@@ -131,9 +131,11 @@ Exit status 1 if any image failed.`)
 		ok = append(ok, i)
 	}
 	if len(ok) > 0 {
-		// One batch of at most 256 at a time bounds the model's buffers.
-		for lo := 0; lo < len(ok); lo += 256 {
-			n := min(256, len(ok)-lo)
+		// Batches of at most 256 (fewer for a very wide model) bound the
+		// model's buffers.
+		batch := min(256, cls.MaxExamples())
+		for lo := 0; lo < len(ok); lo += batch {
+			n := min(batch, len(ok)-lo)
 			p, err := cls.Predict(x[lo*serve.Pixels:(lo+n)*serve.Pixels], n)
 			if err != nil {
 				return err

@@ -71,8 +71,8 @@ and the limits. Logs are structured (log/slog) on standard error.`)
 	if o.maxBatch < 1 || o.maxBatch > 4096 {
 		return usagef("--max-batch %d: want 1..4096", o.maxBatch)
 	}
-	if o.queue < 1 {
-		return usagef("--queue %d: want at least 1", o.queue)
+	if o.queue < 1 || o.queue > 65536 {
+		return usagef("--queue %d: want 1..65536", o.queue)
 	}
 	if o.maxBody < 1024 {
 		return usagef("--max-body %d: want at least 1024", o.maxBody)

@@ -83,6 +83,7 @@ func TestServeCommandErrors(t *testing.T) {
 		{[]string{"serve"}, 2, "--model FILE is required"},
 		{[]string{"serve", "--model", modelPath, "--workers", "0"}, 2, "--workers 0"},
 		{[]string{"serve", "--model", modelPath, "--threads", "-1"}, 2, "--threads -1"},
+		{[]string{"serve", "--model", modelPath, "--queue", "1000000000"}, 2, "--queue 1000000000: want 1..65536"},
 		{[]string{"serve", "--model", modelPath, "--log-level", "loud"}, 2, "--log-level"},
 		{[]string{"serve", "--model", modelPath, "--addr", "256.0.0.1:99999"}, 1, "256.0.0.1"},
 		{[]string{"serve", "--model", dir + "/missing.safetensors"}, 1, "missing.safetensors"},
