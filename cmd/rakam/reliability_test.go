@@ -511,6 +511,34 @@ func TestReliabilityBadData(t *testing.T) {
 			cases = append(cases, tc)
 		}
 	}
+	// Sets of zero images: well-formed files, but nothing to train on or
+	// to score; reported up front, naming the file, not after training.
+	var emptyImg, emptyLab bytes.Buffer
+	mnist.WriteImages(&emptyImg, nil, 0, 28, 28)
+	mnist.WriteLabels(&emptyLab, nil)
+	f.dataDir(t, "empty-test-set", map[string][]byte{mnist.TestImagesFile: emptyImg.Bytes(), mnist.TestLabelsFile: emptyLab.Bytes()})
+	f.dataDir(t, "empty-train-set", map[string][]byte{mnist.TrainImagesFile: emptyImg.Bytes(), mnist.TrainLabelsFile: emptyLab.Bytes()})
+	const emptyBug = "a set of 0 images is accepted when loaded: with an empty test set train, scratch and search train to the end and then fail " +
+		"with \"train: Predict: empty set\" (no file named; eval says the same); with an empty training set train says \"--val must be between 0 and -1\"; " +
+		"reject 0 images in mnist.LoadTrain/LoadTest (or loadSplits/study.LoadData) naming the file"
+	for _, set := range []string{"empty-test-set", "empty-train-set"} {
+		file := mnist.TestImagesFile
+		if set == "empty-train-set" {
+			file = mnist.TrainImagesFile
+		}
+		d := "{data:" + set + "}"
+		cases = append(cases,
+			// No --quiet: a progress line would show that training ran.
+			relCase{name: set + "/train", args: []string{"train", "--model", "baseline-adam", "--data", d, "--val", "0", "--epochs", "1",
+				"--out", "{w}/m.safetensors"}, code: exitFailure, want: []string{file}, bug: emptyBug},
+			relCase{name: set + "/scratch", args: []string{"scratch", "--data", d, "--val", "0", "--epochs", "1"}, code: exitFailure,
+				want: []string{file}, bug: emptyBug},
+			relCase{name: set + "/search", args: []string{"search", "--data", d, "--val", "0", "--trials", "1", "--epochs", "1"},
+				code: exitFailure, want: []string{file}, bug: emptyBug},
+		)
+	}
+	cases = append(cases, relCase{name: "empty-test-set/eval", args: []string{"eval", "--data", "{data:empty-test-set}", "{model}"},
+		code: exitFailure, want: []string{mnist.TestImagesFile}, bug: emptyBug})
 	for _, c := range relDataCommands {
 		cases = append(cases,
 			relCase{name: "no-such-dir/" + c.name, args: relWithData(c.args, "{w}/nowhere"), code: exitFailure, want: []string{"nowhere"}},
