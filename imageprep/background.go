@@ -18,13 +18,33 @@ type background struct {
 }
 
 func (bg *background) at(x, y int) float32 {
-	b := basis((float64(x)+0.5)/bg.w, (float64(y)+0.5)/bg.h)
-	var s float64
-	for i, c := range bg.c {
-		s += c * b[i]
-	}
-	return float32(s)
+	return bg.row(y).at(x)
 }
+
+// bgRow is the surface along one row: a + b u + c u².
+type bgRow struct {
+	a, b, c float32
+	invW    float32
+}
+
+func (bg *background) row(y int) bgRow {
+	v := (float64(y) + 0.5) / bg.h
+	c := &bg.c
+	return bgRow{
+		a:    float32(c[0] + c[2]*v + c[4]*v*v),
+		b:    float32(c[1] + c[5]*v),
+		c:    float32(c[3]),
+		invW: float32(1 / bg.w),
+	}
+}
+
+func (r bgRow) at(x int) float32 {
+	u := (float32(x) + 0.5) * r.invW
+	return r.a + u*(r.b+r.c*u)
+}
+
+// maxFitPoints bounds the border pixels the fit uses.
+const maxFitPoints = 4096
 
 func basis(u, v float64) [6]float64 { return [6]float64{1, u, v, u * u, v * v, u * v} }
 
@@ -49,6 +69,15 @@ func fitBackground(pl plane) *background {
 			}
 			pts = append(pts, pt{x, y, float64(pl.p[y*pl.w+x])})
 		}
+	}
+	// A few thousand points determine six coefficients well; a large ring
+	// is thinned evenly.
+	if k := len(pts)/maxFitPoints + 1; k > 1 {
+		thin := pts[:0]
+		for i := 0; i < len(pts); i += k {
+			thin = append(thin, pts[i])
+		}
+		pts = thin
 	}
 	bg := &background{w: float64(pl.w), h: float64(pl.h)}
 	vals := make([]float64, len(pts))

@@ -154,9 +154,10 @@ func extractInk(pl plane) (ink plane, inverted bool, err error) {
 	res := make([]float32, len(pl.p))
 	var pos, neg float64
 	for y := range pl.h {
+		row := bg.row(y)
 		for x := range pl.w {
 			i := y*pl.w + x
-			r := pl.p[i] - bg.at(x, y)
+			r := pl.p[i] - row.at(x)
 			res[i] = r
 			if r > tau {
 				pos += float64(r - tau)
@@ -178,9 +179,10 @@ func extractInk(pl plane) (ink plane, inverted bool, err error) {
 		// Ink in a shadow then weighs as much as ink in full light.
 		ref := float32(max(bg.border, 0.05))
 		for y := range pl.h {
+			row := bg.row(y)
 			for x := range pl.w {
 				i := y*pl.w + x
-				res[i] = -res[i] * ref / max(bg.at(x, y), 0.05)
+				res[i] = -res[i] * ref / max(row.at(x), 0.05)
 			}
 		}
 	}
