@@ -274,13 +274,13 @@ func keepDigit(ink plane) (image.Rectangle, bool) {
 			}
 		}
 	}
-	mass := make(map[int32]float64)
+	mass := make([]float32, w*h) // indexed by a component's root pixel
 	for i, v := range ink.p {
 		if v > 0 {
-			mass[find(int32(i))] += float64(v)
+			mass[find(int32(i))] += v
 		}
 	}
-	var largest float64
+	var largest float32
 	for _, m := range mass {
 		largest = max(largest, m)
 	}
