@@ -103,8 +103,10 @@ func NewLoader(set *mnist.Set, batch int, opts Options) (*Loader, error) {
 	l.slots = make([]*slot, nslots)
 	for i := range l.slots {
 		l.slots[i] = &slot{
-			x:     make([]float32, batch*l.pixels),
-			y:     make([]uint8, batch),
+			// A batch never holds more than the whole set, however large
+			// the batch size asked for.
+			x:     make([]float32, min(batch, set.N)*l.pixels),
+			y:     make([]uint8, min(batch, set.N)),
 			free:  make(chan struct{}, 1),
 			ready: make(chan struct{}, 1),
 		}

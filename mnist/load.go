@@ -85,6 +85,9 @@ func loadPair(dir, imagesBase, labelsBase string) (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.N == 0 {
+		return nil, &FormatError{File: ip, Offset: -1, Err: ErrBadShape, Msg: "holds no images"}
+	}
 	if s.Rows != Rows || s.Cols != Cols {
 		return nil, &FormatError{File: ip, Offset: -1, Err: ErrBadShape,
 			Msg: fmt.Sprintf("images are %dx%d, MNIST images are %dx%d", s.Rows, s.Cols, Rows, Cols)}

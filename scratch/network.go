@@ -86,11 +86,26 @@ func (n *Network) Forward(x []float32, b int) []float32 {
 	return p
 }
 
-// Loss is the mean cross-entropy of the last Forward's probabilities
-// against labels.
+// Loss is the mean cross-entropy of the last Forward against labels,
+// computed from the logits (log-sum-exp minus the true logit) so that it is
+// exact and unbounded: a diverging network shows a growing loss instead of
+// one clamped at −ln(1e-12).
 func (n *Network) Loss(labels []uint8) float64 {
-	b := len(labels)
-	return tensor.CrossEntropy(b, n.Out, n.p[:b*n.Out], labels)
+	b, o := len(labels), n.Out
+	var sum float64
+	for i, l := range labels {
+		z := n.z2[i*o : i*o+o]
+		mx := z[0]
+		for _, v := range z[1:] {
+			mx = max(mx, v)
+		}
+		var e float64
+		for _, v := range z {
+			e += math.Exp(float64(v - mx))
+		}
+		sum += float64(mx) + math.Log(e) - float64(z[l])
+	}
+	return sum / float64(b)
 }
 
 // Backward computes the gradients of the mean cross-entropy of the last

@@ -32,8 +32,8 @@ func DefaultConfig() Config {
 // Validate reports the first unusable setting.
 func (c Config) Validate() error {
 	switch {
-	case c.Hidden < 1:
-		return fmt.Errorf("scratch: hidden units must be at least 1, got %d", c.Hidden)
+	case c.Hidden < 1 || c.Hidden > 65536:
+		return fmt.Errorf("scratch: hidden units must be from 1 to 65536, got %d", c.Hidden)
 	case c.Epochs < 1:
 		return fmt.Errorf("scratch: epochs must be at least 1, got %d", c.Epochs)
 	case c.Batch < 1:
@@ -43,6 +43,11 @@ func (c Config) Validate() error {
 	}
 	return nil
 }
+
+// MaxLoss is the batch loss taken as divergence. Training starts near
+// ln 10 ≈ 2.3; a loss ten thousand nats high only comes from exploding
+// weights (package train uses the same limit).
+const MaxLoss = 1e4
 
 // ErrDiverged is returned when the loss stops being a finite number.
 var ErrDiverged = fmt.Errorf("scratch: training diverged")
@@ -67,7 +72,7 @@ func Train(ctx context.Context, cfg Config, train, val *mnist.Set, progress func
 	}
 	lr := float32(cfg.LR)
 	var history []results.Epoch
-	pred := make([]int, cfg.Batch)
+	pred := make([]int, min(cfg.Batch, train.N)) // a batch never holds more than the set
 	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
 		start := time.Now()
 		var lossSum float64
@@ -85,7 +90,7 @@ func Train(ctx context.Context, cfg Config, train, val *mnist.Set, progress func
 			b := len(y)
 			p := net.Forward(x, b)
 			loss := net.Loss(y)
-			if math.IsNaN(loss) || math.IsInf(loss, 0) {
+			if math.IsNaN(loss) || math.IsInf(loss, 0) || loss > MaxLoss {
 				it.Close()
 				return nil, history, fmt.Errorf("%w at epoch %d, batch %d: loss is %v (try a smaller --lr)", ErrDiverged, epoch, batch, loss)
 			}

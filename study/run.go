@@ -2,6 +2,7 @@ package study
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -23,6 +24,10 @@ type Data struct {
 	SHA256           string // of the four IDX files, recorded in saved models
 }
 
+// ErrValSize is wrapped by LoadData's error for a validation split that
+// leaves no training images: a usage mistake, not bad data.
+var ErrValSize = errors.New("study: validation split too large")
+
 // LoadData locates MNIST (see mnist.Locate), splits nVal validation images
 // off the training set with seed and loads the test set.
 func LoadData(dir string, nVal int, seed uint64) (*Data, error) {
@@ -33,6 +38,9 @@ func LoadData(dir string, nVal int, seed uint64) (*Data, error) {
 	full, err := mnist.LoadTrain(dir)
 	if err != nil {
 		return nil, err
+	}
+	if nVal < 0 || nVal >= full.N {
+		return nil, fmt.Errorf("%w: --val %d: want 0 to %d, so that some of the %d training images are left to train on", ErrValSize, nVal, full.N-1, full.N)
 	}
 	tr, val, err := full.Split(nVal, seed)
 	if err != nil {

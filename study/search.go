@@ -128,6 +128,10 @@ func (d Dimension) check() error {
 	return nil
 }
 
+// MaxTrials bounds a search, so a mistyped --trials cannot exhaust memory
+// planning trials that would take years to train.
+const MaxTrials = 10000
+
 // Trial is one configuration of a search with its validation score.
 type Trial struct {
 	Index       int            `json:"index"`
@@ -258,6 +262,13 @@ func planTrials(cfg SearchConfig) ([]Trial, error) {
 	var combos []map[string]string
 	switch cfg.Method {
 	case "grid":
+		points := 1
+		for _, d := range cfg.Space {
+			points *= max(1, len(d.Values))
+			if points > 1_000_000 {
+				return nil, fmt.Errorf("study: the grid has over a million points; list fewer values or use --method random")
+			}
+		}
 		combos = []map[string]string{{}}
 		for _, d := range cfg.Space {
 			if len(d.Values) == 0 {
@@ -275,6 +286,9 @@ func planTrials(cfg SearchConfig) ([]Trial, error) {
 			}
 			combos = next
 		}
+		if len(combos) > MaxTrials && (cfg.Trials <= 0 || cfg.Trials > MaxTrials) {
+			return nil, fmt.Errorf("study: the grid has %d points; cap it with --trials (at most %d)", len(combos), MaxTrials)
+		}
 		if cfg.Trials > 0 && cfg.Trials < len(combos) {
 			// Keep an evenly spread, deterministic subset of the grid.
 			rng := rand.New(rand.NewPCG(cfg.Seed, 0x97d))
@@ -282,8 +296,8 @@ func planTrials(cfg SearchConfig) ([]Trial, error) {
 			combos = combos[:cfg.Trials]
 		}
 	case "random":
-		if cfg.Trials < 1 {
-			return nil, fmt.Errorf("study: random search needs --trials of at least 1")
+		if cfg.Trials < 1 || cfg.Trials > MaxTrials {
+			return nil, fmt.Errorf("study: random search needs --trials from 1 to %d, got %d", MaxTrials, cfg.Trials)
 		}
 		rng := rand.New(rand.NewPCG(cfg.Seed, 0x7a4d))
 		for i := 0; i < cfg.Trials; i++ {

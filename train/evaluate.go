@@ -33,6 +33,8 @@ func Predict(model *nn.Sequential, set *mnist.Set, batch int) ([]float32, error)
 	if out := model.OutputShape(); len(out) != 1 || out[0] != Classes {
 		return nil, fmt.Errorf("train: model output shape %v; want [%d]", out, Classes)
 	}
+	// A valid but very wide model gets smaller batches, not an out-of-memory crash.
+	batch = model.MaxBatch(batch, nn.ActivationBudget)
 	pixels := set.Rows * set.Cols
 	if in := model.InputShape(); prodInts(in) != pixels {
 		return nil, fmt.Errorf("train: model input shape %v does not hold %dx%d images", in, set.Rows, set.Cols)

@@ -46,6 +46,12 @@ kept in DIR/models, so a rerun only evaluates them unless --retrain.`)
 	if cfg.Epochs < 0 || cfg.Trials < 0 {
 		return usagef("--epochs and --trials must not be negative")
 	}
+	if cfg.Trials > study.MaxTrials {
+		return usagef("--trials must be at most %d, got %d", study.MaxTrials, cfg.Trials)
+	}
+	if cfg.Epochs > 10000 {
+		return usagef("--epochs must be at most 10000, got %d", cfg.Epochs)
+	}
 	if err := atomicfile.CheckWritable(cfg.Out); err != nil {
 		return err
 	}
@@ -57,6 +63,9 @@ kept in DIR/models, so a rerun only evaluates them unless --retrain.`)
 		}
 	}
 	c, err := study.Compare(ctx, cfg)
+	if errors.Is(err, study.ErrValSize) {
+		return usagef("%v", err)
+	}
 	if err != nil {
 		if errors.Is(err, context.Canceled) || errors.Is(err, train.ErrInterrupted) {
 			return &exitError{code: exitInterrupted, err: fmt.Errorf("interrupted; models finished so far are kept in %s/models", cfg.Out)}

@@ -1,10 +1,22 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/rakam-ml/rakam/mnist"
+	"github.com/rakam-ml/rakam/study"
 )
+
+// loadData is study.LoadData with a too-large --val reported as a usage
+// error (exit 2).
+func loadData(dir string, nVal int, seed uint64) (*study.Data, error) {
+	d, err := study.LoadData(dir, nVal, seed)
+	if errors.Is(err, study.ErrValSize) {
+		return nil, usagef("%v", err)
+	}
+	return d, err
+}
 
 // splits is MNIST as every training command uses it: the 60k training
 // images split into train and validation with a seed, and the 10k test set,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/rakam-ml/rakam/internal/atomicfile"
 	"github.com/rakam-ml/rakam/results"
@@ -48,6 +49,18 @@ progress to stderr.`)
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
 	}
+	switch c := opts.cfg; {
+	case c.Epochs < 1:
+		return usagef("--epochs must be at least 1, got %d", c.Epochs)
+	case c.Batch < 1:
+		return usagef("--batch must be at least 1, got %d", c.Batch)
+	case !(c.LR > 0) || math.IsInf(c.LR, 0):
+		return usagef("--lr must be a positive number, got %v", c.LR)
+	case c.Hidden < 1 || c.Hidden > 65536:
+		return usagef("--hidden must be from 1 to 65536, got %d", c.Hidden)
+	case opts.val < 0:
+		return usagef("--val must not be negative, got %d", opts.val)
+	}
 	if err := opts.cfg.Validate(); err != nil {
 		return usagef("%v", err)
 	}
@@ -72,7 +85,7 @@ progress to stderr.`)
 
 // scratchRun trains and tests study 1, writing progress to log.
 func scratchRun(ctx context.Context, opts scratchOptions, log io.Writer) (*results.Model, error) {
-	d, err := study.LoadData(opts.dataDir, opts.val, opts.cfg.Seed)
+	d, err := loadData(opts.dataDir, opts.val, opts.cfg.Seed)
 	if err != nil {
 		return nil, err
 	}

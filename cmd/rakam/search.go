@@ -54,6 +54,9 @@ sampled log-uniformly for lr. Default:
 	if cfg.Trials < 0 || cfg.Epochs < 0 || cfg.Workers < 0 {
 		return usagef("--trials, --epochs and --workers must not be negative")
 	}
+	if cfg.Trials > study.MaxTrials {
+		return usagef("--trials must be at most %d, got %d", study.MaxTrials, cfg.Trials)
+	}
 	var err error
 	if cfg.Base, err = study.ZooByName(base); err != nil {
 		return usagef("--model: %v", err)
@@ -61,7 +64,7 @@ sampled log-uniformly for lr. Default:
 	if cfg.Space, err = study.ParseSpace(space); err != nil {
 		return usagef("--space: %v", err)
 	}
-	d, err := study.LoadData(data, val, cfg.Seed)
+	d, err := loadData(data, val, cfg.Seed)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -174,6 +175,9 @@ func completeOptions(o *trainOptions) (study.ZooEntry, error) {
 		}
 	}
 	o.Optimizer = strings.ToLower(o.Optimizer)
+	if !slices.Contains(optim.Names(), o.Optimizer) {
+		return z, usagef("--optimizer %q is not one of %s", o.Optimizer, strings.Join(optim.Names(), ", "))
+	}
 	if o.LR == 0 {
 		o.LR = optim.DefaultLR(o.Optimizer)
 	}
