@@ -82,7 +82,7 @@ type Recipe struct {
 // FromZoo returns the recipe of a zoo entry with its default settings.
 func FromZoo(e ZooEntry, seed uint64) Recipe {
 	return Recipe{Name: e.Name, Base: e.Name, Spec: e.Spec, Optimizer: e.Optimizer, LR: e.LR,
-		Batch: e.Batch, Epochs: e.Epochs, Seed: seed, Regularization: e.Regularization}
+		Batch: e.Batch, Epochs: e.Epochs, Schedule: e.Schedule, Seed: seed, Regularization: e.Regularization}
 }
 
 // Validate reports the first unusable setting.
