@@ -299,7 +299,8 @@ func runRelCases(t *testing.T, f *relFixture, cases []relCase) {
 			if len(probs) > 0 {
 				msg := fmt.Sprintf("%s\n  exit %d, stderr:\n%s  problems:\n    %s", cmd, code, relIndent(stderr.String()), strings.Join(probs, "\n    "))
 				if tc.bug != "" {
-					t.Skipf("BUG: %s (see the reliability report)\n%s", tc.bug, msg)
+					// A defect the audit found and that was fixed has come back.
+					msg = "regression of a fixed defect: " + tc.bug + "\n" + msg
 				}
 				t.Error(msg)
 				return
@@ -1208,7 +1209,8 @@ func relHugeValues(t *testing.T, f *relFixture, bin string) {
 				msg := fmt.Sprintf("rakam %s\n  exit %d, stderr (first 5 lines):\n%s  problems:\n    %s", strings.Join(tc.args, " "), code,
 					relIndent(relHead(stderr.String(), 5)), strings.Join(probs, "\n    "))
 				if tc.bug != "" {
-					t.Skipf("BUG: %s (see the reliability report)\n%s", tc.bug, msg)
+					// A defect the audit found and that was fixed has come back.
+					msg = "regression of a fixed defect: " + tc.bug + "\n" + msg
 				}
 				t.Error(msg)
 			}
