@@ -11,9 +11,9 @@ package main
 //   - where a header declares a huge size, that the run allocated little
 //     (runtime.MemStats.TotalAlloc).
 //
-// Cases marked with bug are known defects listed in the reliability report:
-// while the defect is present the case is skipped with "BUG: ...", and it
-// simply passes once fixed (then drop the mark).
+// Cases marked with bug are defects this audit found and that were fixed
+// (docs/reliability.md lists them); if one comes back, the case fails with
+// the defect's description.
 //
 // The fixtures are small subsets of the real MNIST (the first 1200 training
 // and 500 test images), written as IDX files into a temporary directory, so
