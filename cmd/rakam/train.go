@@ -85,7 +85,7 @@ no model is saved. See docs/training.md.`)
 	fs.IntVar(&o.Batch, "batch", 0, "mini-batch size (default: the zoo's)")
 	fs.Float64Var(&o.LR, "lr", 0, "base learning rate (default: the zoo's)")
 	fs.StringVar(&o.Optimizer, "optimizer", "", "optimizer: "+strings.Join(optim.Names(), ", ")+" (default: the zoo's)")
-	fs.StringVar(&o.Schedule, "schedule", "constant", "learning-rate schedule `name[:key=value,...]`: "+strings.Join(optim.ScheduleNames(), ", "))
+	fs.StringVar(&o.Schedule, "schedule", "", "learning-rate schedule `name[:key=value,...]`: "+strings.Join(optim.ScheduleNames(), ", ")+" (default: the model's, e.g. cosine for cnn, else constant)")
 	fs.Float64Var(&o.WeightDecay, "weight-decay", -1, "weight decay (default: 0, or 0.004 for adamw)")
 	fs.Float64Var(&o.ClipNorm, "clip-norm", 0, "clip gradients to this global L2 norm (0: off)")
 	fs.Uint64Var(&o.Seed, "seed", 1, "random seed: weights, split, shuffling, dropout, augmentation")
@@ -205,6 +205,12 @@ func completeOptions(o *trainOptions) (study.ZooEntry, error) {
 	}
 	if _, err := newOptimizer(*o); err != nil {
 		return z, usagef("%v", strings.TrimPrefix(err.Error(), "optim: "))
+	}
+	if o.Schedule == "" {
+		o.Schedule = z.Schedule
+	}
+	if o.Schedule == "" {
+		o.Schedule = "constant"
 	}
 	spec, err := optim.ParseSchedule(o.Schedule)
 	if err != nil {
