@@ -377,3 +377,81 @@ func TestSequentialRNGState(t *testing.T) {
 		}
 	}
 }
+
+// trainBits runs three training steps of the cnn (plain SGD, input
+// gradient included) and an evaluation pass on n examples with the given
+// thread count, and returns every value they produced.
+func trainBits(t *testing.T, threads, n int) []float32 {
+	t.Helper()
+	defer tensor.SetThreads(tensor.Threads())
+	tensor.SetThreads(threads)
+	m, err := Build(benchSpecs[2].spec, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, labels := mnistLikeBatch(n)
+	var loss SoftmaxCrossEntropy
+	var out []float32
+	for s := 0; s < 3; s++ {
+		l, g, err := loss.Forward(m.Forward(x, true), labels)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(append(out, float32(l)), m.BackwardInput(g).Data...)
+		for _, p := range m.Params() {
+			out = append(out, p.Grad.Data...)
+			for i := range p.Value.Data {
+				p.Value.Data[i] -= 0.01 * p.Grad.Data[i]
+			}
+		}
+		for _, p := range m.State() {
+			out = append(out, p.Value.Data...)
+		}
+	}
+	return append(out, m.Forward(x, false).Data...)
+}
+
+// TestThreadsBitIdentical checks that the layer passes split across
+// threads (parallelFor) give the same bits for 1, 2 and 3 threads, on batch
+// sizes that do and do not divide into the partitions.
+func TestThreadsBitIdentical(t *testing.T) {
+	for _, n := range []int{1, 7, 37} {
+		want := trainBits(t, 1, n)
+		for _, th := range []int{2, 3} {
+			if got := trainBits(t, th, n); !same(got, want) {
+				t.Errorf("batch %d: %d threads give other bits than 1 thread", n, th)
+			}
+		}
+	}
+}
+
+// TestReplicasConcurrent runs inference on replicas from several goroutines
+// at once (the parallel passes' workers are shared: a caller that finds
+// them busy runs its partitions itself) and checks every result against
+// the serial one.
+func TestReplicasConcurrent(t *testing.T) {
+	m, err := Build(benchSpecs[2].spec, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _ := mnistLikeBatch(20)
+	want := append([]float32(nil), m.Forward(x, false).Data...)
+	errs := make(chan string, 4)
+	for g := 0; g < 4; g++ {
+		go func() {
+			r := m.Replica()
+			for i := 0; i < 5; i++ {
+				if !same(r.Forward(x, false).Data, want) {
+					errs <- "a replica's logits differ from the serial ones"
+					return
+				}
+			}
+			errs <- ""
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if e := <-errs; e != "" {
+			t.Error(e)
+		}
+	}
+}

@@ -3,6 +3,8 @@ package nn
 import (
 	"encoding/binary"
 	"fmt"
+	"sync"
+	"sync/atomic"
 
 	"github.com/rakam-ml/rakam/tensor"
 )
@@ -198,4 +200,86 @@ func (m *Sequential) UnmarshalRNG(b []byte) error {
 		return fmt.Errorf("nn: %d trailing bytes after the generator states", len(b))
 	}
 	return nil
+}
+
+// Layer passes split across threads.
+//
+// A layer's expensive pass is cut into a fixed set of independent
+// partitions — ranges of examples, of image planes or of channels, chosen
+// from the batch's shape alone — and runPart(p) handles partition p.
+// parallelFor runs them on up to tensor.Threads() goroutines: the caller
+// and persistent workers started once (no goroutine, no allocation per
+// call). No partition reads what another writes, and every reduction (a
+// BatchNorm channel's sums, a convolution's bias gradient) stays inside one
+// partition in the serial order, so the bits do not depend on the thread
+// count or on which goroutine ran which partition: they equal the serial
+// code's. A second goroutine calling while the workers are busy (replicas
+// serving concurrently) runs its partitions itself.
+type partTask interface{ runPart(p int) }
+
+type parJob struct {
+	t partTask
+	n int
+}
+
+var par struct {
+	mu      sync.Mutex // held by the caller that owns the workers
+	jobs    chan parJob
+	started int
+	next    atomic.Int64
+	wg      sync.WaitGroup
+}
+
+// parallelFor runs t.runPart(p) for p in [0, n), concurrently when
+// tensor.Threads() > 1 and the workers are free, and returns when all are done.
+func parallelFor(n int, t partTask) {
+	nt := min(tensor.Threads(), n)
+	if nt <= 1 || !par.mu.TryLock() {
+		for p := 0; p < n; p++ {
+			t.runPart(p)
+		}
+		return
+	}
+	if par.jobs == nil {
+		par.jobs = make(chan parJob, 64)
+	}
+	for ; par.started < nt-1; par.started++ {
+		go parWorker(par.jobs)
+	}
+	par.next.Store(0)
+	par.wg.Add(nt - 1)
+	for i := 0; i < nt-1; i++ {
+		par.jobs <- parJob{t, n}
+	}
+	parDrain(t, n)
+	par.wg.Wait()
+	par.mu.Unlock()
+}
+
+// parDrain takes partitions from the shared counter until none is left.
+func parDrain(t partTask, n int) {
+	for {
+		p := int(par.next.Add(1) - 1)
+		if p >= n {
+			return
+		}
+		t.runPart(p)
+	}
+}
+
+func parWorker(jobs <-chan parJob) {
+	for j := range jobs {
+		parDrain(j.t, j.n)
+		par.wg.Done()
+	}
+}
+
+// maxParts bounds the partitions of a pass: enough for the threads of this
+// kind of machine to balance when one is slowed by other load, few enough
+// that handing them out costs nothing measurable.
+const maxParts = 16
+
+// partRange returns partition p's share [lo, hi) of n items cut into parts.
+func partRange(p, parts, n int) (lo, hi int) {
+	return p * n / parts, (p + 1) * n / parts
 }
