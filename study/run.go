@@ -195,7 +195,9 @@ func Train(ctx context.Context, r Recipe, d *Data, opts RunOptions) (*Trained, e
 		History:         hist.Epochs,
 		Optimizer:       optimizerLabel(r),
 		Regularization:  r.Regularization,
-		Config: map[string]any{"base": r.Base, "optimizer": r.Optimizer, "lr": r.LR, "batch": r.Batch,
+		// Only settings that change training: the report names any that
+		// differ between two compared rows as a confound.
+		Config: map[string]any{"optimizer": r.Optimizer, "lr": r.LR, "batch": r.Batch,
 			"epochs": r.Epochs, "schedule": r.Schedule, "augment": r.Augment != nil, "early_stopping": r.EarlyStopping,
 			"seed": r.Seed, "wall_seconds": wall},
 	}
