@@ -43,23 +43,6 @@ const activationBudget = 1 << 27
 // example already needs that much.
 func (c *Model) MaxExamples() int { return c.maxExamples }
 
-// valuesPerExample estimates the float32 values the layers hold for one
-// example: every layer's output, plus the unfolded input (im2col) of each
-// convolution.
-func valuesPerExample(m *nn.Sequential) int {
-	shapes := m.Shapes()
-	n := 0
-	for i, sh := range shapes {
-		n += prodInts(sh)
-		if i < len(m.Spec.Layers) && m.Spec.Layers[i].Kind == "Conv2D" && i+1 < len(shapes) && len(sh) == 3 && len(shapes[i+1]) == 3 {
-			k := max(m.Spec.Layers[i].Kernel, 1)
-			out := shapes[i+1]
-			n += k * k * sh[0] * out[1] * out[2]
-		}
-	}
-	return max(n, 1)
-}
-
 func prodInts(s []int) int {
 	n := 1
 	for _, d := range s {
@@ -77,7 +60,7 @@ func NewModel(m *nn.Sequential) (*Model, error) {
 	if len(out) != 1 || out[0] != Classes {
 		return nil, fmt.Errorf("serve: model output shape %v; want [%d]", out, Classes)
 	}
-	return &Model{m: m, shape: []int{0, Pixels}, maxExamples: max(1, activationBudget/valuesPerExample(m))}, nil
+	return &Model{m: m, shape: []int{0, Pixels}, maxExamples: m.MaxBatch(activationBudget, activationBudget)}, nil
 }
 
 // Replicas returns n classifiers sharing m's weights, each with its own
