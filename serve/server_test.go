@@ -505,8 +505,9 @@ func TestWideModelGetsSmallerBatches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// input 784 + conv 4096·28·28 + im2col 3·3·1·28·28 + pool 4096 + flatten 4096 + dense 10
-	per := 784 + 4096*28*28 + 9*28*28 + 4096 + 4096 + 10
+	// input 784 + conv 4096·28·28 (output, and the chunk buffer it is
+	// computed in) + im2col 3·3·1·28·28 + pool 4096 + flatten 4096 + dense 10
+	per := 784 + 2*4096*28*28 + 9*28*28 + 4096 + 4096 + 10
 	if got, want := c.MaxExamples(), activationBudget/per; got != want {
 		t.Errorf("MaxExamples() = %d; want %d (%d values per example)", got, want, per)
 	}
