@@ -37,26 +37,6 @@ type BatchNorm struct {
 	sum2   []float64
 	// per-feature float32 coefficients of the elementwise passes
 	c0, c1, c2 []float32
-
-	// the NCHW pass runPart does: forward (with batch statistics when
-	// stats) or backward (with dx when needDx) on the last x or on dy
-	backward, stats, needDx bool
-	n                       int
-	px, pdy                 []float32
-}
-
-// runPart does partition p of an NCHW pass, a range of channels: each
-// channel's statistics, sums and elementwise passes are its own, computed
-// in the serial order.
-func (b *BatchNorm) runPart(p int) {
-	lo, hi := partRange(p, min(maxParts, b.Features), b.Features)
-	for c := lo; c < hi; c++ {
-		if b.backward {
-			b.backwardChannel(c)
-		} else {
-			b.forwardChannel(c)
-		}
-	}
 }
 
 // NewBatchNorm returns a BatchNorm for per-example input shape (F) or
@@ -101,37 +81,57 @@ func (b *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	b.y = reuse(b.y, x.Shape...)
 	b.xhat = grow(b.xhat, len(x.Data))
 	gamma, beta := b.Gamma.Value.Data, b.Beta.Value.Data
-	if s > 1 {
-		b.backward, b.stats, b.n, b.px = false, train && n > 0, n, x.Data
-		parallelFor(min(maxParts, f), b)
-		b.px = nil
-		return b.y
-	}
-	if train && n > 0 {
+	if train && n*s > 0 {
 		// Two passes: the mean, then the centred second moment, which stays
-		// accurate when |mean| ≫ std.
-		m := float64(n)
+		// accurate when |mean| ≫ std. Each run of Spatial values is summed
+		// in float32 (at most one image plane), runs are added in float64.
+		m := float64(n * s)
 		clear(b.sum)
 		clear(b.sum2)
-		for i := 0; i < n; i++ {
-			for c, v := range x.Data[i*f : (i+1)*f] {
-				b.sum[c] += float64(v)
+		if s == 1 { // (N, F): a row holds one value per feature
+			for i := 0; i < n; i++ {
+				for c, v := range x.Data[i*f : (i+1)*f] {
+					b.sum[c] += float64(v)
+				}
+			}
+		} else {
+			for i := 0; i < n; i++ {
+				for c := 0; c < f; c++ {
+					b.sum[c] += float64(sum32(x.Data[(i*f+c)*s : (i*f+c+1)*s]))
+				}
 			}
 		}
 		for c := range b.sum {
 			b.sum[c] /= m
 		}
-		for c := range b.c0 {
-			b.c0[c] = float32(b.sum[c])
-		}
-		for i := 0; i < n; i++ {
-			for c, v := range x.Data[i*f : (i+1)*f] {
-				d := v - b.c0[c]
-				b.sum2[c] += float64(d * d)
+		if s == 1 {
+			for c := range b.c0 {
+				b.c0[c] = float32(b.sum[c])
+			}
+			for i := 0; i < n; i++ {
+				for c, v := range x.Data[i*f : (i+1)*f] {
+					d := v - b.c0[c]
+					b.sum2[c] += float64(d * d)
+				}
+			}
+		} else {
+			for i := 0; i < n; i++ {
+				for c := 0; c < f; c++ {
+					b.sum2[c] += float64(sqdev32(x.Data[(i*f+c)*s:(i*f+c+1)*s], float32(b.sum[c])))
+				}
 			}
 		}
+		mom := float64(b.Momentum)
+		rm, rv := b.RunningMean.Value.Data, b.RunningVar.Value.Data
 		for c := 0; c < f; c++ {
-			b.updateStats(c, m)
+			v := b.sum2[c] / m
+			b.invStd[c] = 1 / math.Sqrt(v+float64(b.Eps))
+			unbiased := v
+			if m > 1 {
+				unbiased = b.sum2[c] / (m - 1)
+			}
+			rm[c] = float32((1-mom)*float64(rm[c]) + mom*b.sum[c])
+			rv[c] = float32((1-mom)*float64(rv[c]) + mom*unbiased)
 		}
 	} else {
 		rm, rv := b.RunningMean.Value.Data, b.RunningVar.Value.Data
@@ -144,99 +144,34 @@ func (b *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	for c := 0; c < f; c++ {
 		mu[c], is[c] = float32(b.sum[c]), float32(b.invStd[c])
 	}
+	if s == 1 {
+		for i := 0; i < n; i++ {
+			xr := x.Data[i*f : (i+1)*f]
+			xh := b.xhat[i*f : (i+1)*f]
+			y := b.y.Data[i*f : (i+1)*f]
+			for c, v := range xr {
+				h := (v - mu[c]) * is[c]
+				xh[c] = h
+				y[c] = gamma[c]*h + beta[c]
+			}
+		}
+		return b.y
+	}
 	for i := 0; i < n; i++ {
-		xr := x.Data[i*f : (i+1)*f]
-		xh := b.xhat[i*f : (i+1)*f]
-		y := b.y.Data[i*f : (i+1)*f]
-		for c, v := range xr {
-			h := (v - mu[c]) * is[c]
-			xh[c] = h
-			y[c] = gamma[c]*h + beta[c]
+		for c := 0; c < f; c++ {
+			off := (i*f + c) * s
+			m, k := mu[c], is[c]
+			g, bt := gamma[c], beta[c]
+			xh := b.xhat[off : off+s]
+			y := b.y.Data[off : off+s]
+			for j, v := range x.Data[off : off+s] {
+				h := (v - m) * k
+				xh[j] = h
+				y[j] = g*h + bt
+			}
 		}
 	}
 	return b.y
-}
-
-// updateStats sets invStd[c] from sum2[c] (the centred sum of squares of
-// m values with mean sum[c]) and moves the running statistics.
-func (b *BatchNorm) updateStats(c int, m float64) {
-	mom := float64(b.Momentum)
-	rm, rv := b.RunningMean.Value.Data, b.RunningVar.Value.Data
-	v := b.sum2[c] / m
-	b.invStd[c] = 1 / math.Sqrt(v+float64(b.Eps))
-	unbiased := v
-	if m > 1 {
-		unbiased = b.sum2[c] / (m - 1)
-	}
-	rm[c] = float32((1-mom)*float64(rm[c]) + mom*b.sum[c])
-	rv[c] = float32((1-mom)*float64(rv[c]) + mom*unbiased)
-}
-
-// forwardChannel is Forward for channel c of an NCHW batch. Each run of
-// Spatial values (one image plane) is summed in float32, runs are added in
-// float64, in example order.
-func (b *BatchNorm) forwardChannel(c int) {
-	f, s, n, x := b.Features, b.Spatial, b.n, b.px
-	if b.stats {
-		m := float64(n * s)
-		var sum, sum2 float64
-		for i := 0; i < n; i++ {
-			sum += float64(sum32(x[(i*f+c)*s : (i*f+c+1)*s]))
-		}
-		sum /= m
-		for i := 0; i < n; i++ {
-			sum2 += float64(sqdev32(x[(i*f+c)*s:(i*f+c+1)*s], float32(sum)))
-		}
-		b.sum[c], b.sum2[c] = sum, sum2
-		b.updateStats(c, m)
-	} else {
-		b.sum[c] = float64(b.RunningMean.Value.Data[c])
-		b.invStd[c] = 1 / math.Sqrt(float64(b.RunningVar.Value.Data[c])+float64(b.Eps))
-	}
-	mu, k := float32(b.sum[c]), float32(b.invStd[c])
-	g, bt := b.Gamma.Value.Data[c], b.Beta.Value.Data[c]
-	for i := 0; i < n; i++ {
-		off := (i*f + c) * s
-		xh := b.xhat[off : off+s]
-		y := b.y.Data[off : off+s]
-		for j, v := range x[off : off+s] {
-			h := (v - mu) * k
-			xh[j] = h
-			y[j] = g*h + bt
-		}
-	}
-}
-
-// backwardChannel is Backward for channel c of an NCHW batch.
-func (b *BatchNorm) backwardChannel(c int) {
-	f, s, n, dy := b.Features, b.Spatial, b.n, b.pdy
-	var dg, dbt float64
-	for i := 0; i < n; i++ {
-		off := (i*f + c) * s
-		ag, ab := dot32sum(dy[off:off+s], b.xhat[off:off+s])
-		dg += float64(ag)
-		dbt += float64(ab)
-	}
-	b.Gamma.Grad.Data[c] = float32(dg)
-	b.Beta.Grad.Data[c] = float32(dbt)
-	if !b.needDx {
-		return
-	}
-	m := float32(n * s)
-	kc := b.Gamma.Value.Data[c] * float32(b.invStd[c])
-	var gc, bc float32
-	if b.train {
-		gc, bc = float32(dg)/m, float32(dbt)/m
-	}
-	for i := 0; i < n; i++ {
-		off := (i*f + c) * s
-		dx := b.dx.Data[off : off+s]
-		g := dy[off : off+s]
-		xh := b.xhat[off : off+s]
-		for j := range dx {
-			dx[j] = kc * (g[j] - bc - xh[j]*gc)
-		}
-	}
 }
 
 // Backward: dy has x's shape. dGamma = Σ dy·x̂, dBeta = Σ dy over the batch
@@ -246,26 +181,25 @@ func (b *BatchNorm) backwardChannel(c int) {
 func (b *BatchNorm) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	f, s := b.Features, b.Spatial
 	n := len(b.xhat) / max(f*s, 1)
-	if s > 1 {
-		if needDx {
-			b.dx = reuse(b.dx, b.xs...)
-		}
-		b.backward, b.needDx, b.n, b.pdy = true, needDx, n, dy.Data
-		parallelFor(min(maxParts, f), b)
-		b.pdy = nil
-		if !needDx {
-			return nil
-		}
-		return b.dx
-	}
 	dg, dbt := b.sum, b.sum2 // reuse as float64 accumulators
 	clear(dg)
 	clear(dbt)
-	for i := 0; i < n; i++ {
-		xh := b.xhat[i*f : (i+1)*f]
-		for c, g := range dy.Data[i*f : (i+1)*f] {
-			dg[c] += float64(g * xh[c])
-			dbt[c] += float64(g)
+	if s == 1 {
+		for i := 0; i < n; i++ {
+			xh := b.xhat[i*f : (i+1)*f]
+			for c, g := range dy.Data[i*f : (i+1)*f] {
+				dg[c] += float64(g * xh[c])
+				dbt[c] += float64(g)
+			}
+		}
+	} else {
+		for i := 0; i < n; i++ {
+			for c := 0; c < f; c++ {
+				off := (i*f + c) * s
+				ag, ab := dot32sum(dy.Data[off:off+s], b.xhat[off:off+s])
+				dg[c] += float64(ag)
+				dbt[c] += float64(ab)
+			}
 		}
 	}
 	for c := 0; c < f; c++ {
@@ -279,7 +213,7 @@ func (b *BatchNorm) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	// dx = k·(dy − mdb − x̂·mdg) with k = Gamma·invStd and, in training,
 	// mdb = dBeta/M, mdg = dGamma/M (both 0 in evaluation).
 	k, mdg, mdb := b.c0, b.c1, b.c2
-	m := float32(n)
+	m := float32(n * s)
 	for c := 0; c < f; c++ {
 		k[c] = b.Gamma.Value.Data[c] * float32(b.invStd[c])
 		mdg[c], mdb[c] = 0, 0
@@ -287,12 +221,27 @@ func (b *BatchNorm) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 			mdg[c], mdb[c] = float32(dg[c])/m, float32(dbt[c])/m
 		}
 	}
+	if s == 1 {
+		for i := 0; i < n; i++ {
+			dx := b.dx.Data[i*f : (i+1)*f]
+			g := dy.Data[i*f : (i+1)*f]
+			xh := b.xhat[i*f : (i+1)*f]
+			for c := range dx {
+				dx[c] = k[c] * (g[c] - mdb[c] - xh[c]*mdg[c])
+			}
+		}
+		return b.dx
+	}
 	for i := 0; i < n; i++ {
-		dx := b.dx.Data[i*f : (i+1)*f]
-		g := dy.Data[i*f : (i+1)*f]
-		xh := b.xhat[i*f : (i+1)*f]
-		for c := range dx {
-			dx[c] = k[c] * (g[c] - mdb[c] - xh[c]*mdg[c])
+		for c := 0; c < f; c++ {
+			off := (i*f + c) * s
+			dx := b.dx.Data[off : off+s]
+			g := dy.Data[off : off+s]
+			xh := b.xhat[off : off+s]
+			kc, gc, bc := k[c], mdg[c], mdb[c]
+			for j := range dx {
+				dx[j] = kc * (g[j] - bc - xh[j]*gc)
+			}
 		}
 	}
 	return b.dx

@@ -40,18 +40,23 @@ type Conv2D struct {
 type convOp int
 
 const (
-	convLower   convOp = iota // im2col of the chunk's examples into col
-	convScatter               // yc (+ bias) to the chunk's examples of y
-	convGather                // dy of the chunk's examples into yc (and im2col unless held)
+	convForward convOp = iota // im2col, the partition's columns of yc = W·col, yc (+ bias) to y
+	convGather                // dy into yc (and im2col unless col is held)
 	convBias                  // db[o] += Σ yc[o] per output channel
-	convCol2Im                // dcol back to the chunk's examples of dx
+	convDx                    // the partition's columns of dcol = Wᵀ·dyc, col2im to dx
 )
 
 // runPart does partition p of the pass c.op (see parallelFor): a range of
 // the chunk's examples, or for convBias a range of output channels.
+//
+// Each element of a Gemm's result takes the same operations whatever
+// columns the Gemm covers (tensor's blocking depends on k alone), so one
+// Gemm per partition gives the bits of one Gemm for the whole chunk, with
+// the partition's patches and outputs still in cache. dW stays one Gemm
+// over the chunk: splitting its k (the examples) would change the sums.
 func (c *Conv2D) runPart(p int) {
 	inSize := c.InC * c.InH * c.InW
-	hw := c.OutH * c.OutW
+	k, hw := c.kdim(), c.OutH*c.OutW
 	ld := c.cn * hw
 	if c.op == convBias {
 		db := c.B.Grad.Data
@@ -66,30 +71,50 @@ func (c *Conv2D) runPart(p int) {
 		return
 	}
 	lo, hi := partRange(p, min(maxParts, c.cn), c.cn)
-	for e := lo; e < hi; e++ {
-		i := c.n0 + e
-		switch c.op {
-		case convLower:
-			im2col(c.col[e*hw:], ld, c.x.Data[i*inSize:(i+1)*inSize], c.InC, c.InH, c.InW, c.KH, c.KW, c.Stride, c.Pad, c.OutH, c.OutW)
-		case convScatter:
-			y := c.y.Data[i*c.OutC*hw:]
-			for o, b := range c.B.Value.Data {
-				src := c.yc[o*ld+e*hw : o*ld+(e+1)*hw]
-				dst := y[o*hw : (o+1)*hw]
-				for j, v := range src {
-					dst[j] = v + b
-				}
-			}
-		case convGather:
-			g := c.dy.Data[i*c.OutC*hw : (i+1)*c.OutC*hw]
+	switch c.op {
+	case convForward:
+		c.lower(lo, hi, ld)
+		tensor.Gemm(tensor.NoTrans, tensor.NoTrans, c.OutC, (hi-lo)*hw, k, 1, c.W.Value.Data, k, c.col[lo*hw:], ld, 0, c.yc[lo*hw:], ld)
+		c.scatter(lo, hi, ld)
+	case convGather:
+		for e := lo; e < hi; e++ {
+			g := c.dy.Data[(c.n0+e)*c.OutC*hw:]
 			for o := 0; o < c.OutC; o++ {
 				copy(c.yc[o*ld+e*hw:o*ld+(e+1)*hw], g[o*hw:(o+1)*hw])
 			}
-			if !c.colHeld {
-				im2col(c.col[e*hw:], ld, c.x.Data[i*inSize:(i+1)*inSize], c.InC, c.InH, c.InW, c.KH, c.KW, c.Stride, c.Pad, c.OutH, c.OutW)
-			}
-		case convCol2Im:
+		}
+		if !c.colHeld {
+			c.lower(lo, hi, ld)
+		}
+	case convDx:
+		tensor.Gemm(tensor.Trans, tensor.NoTrans, k, (hi-lo)*hw, c.OutC, 1, c.W.Value.Data, k, c.yc[lo*hw:], ld, 0, c.dcol[lo*hw:], ld)
+		for e := lo; e < hi; e++ {
+			i := c.n0 + e
 			col2im(c.dx.Data[i*inSize:(i+1)*inSize], c.dcol[e*hw:], ld, c.InC, c.InH, c.InW, c.KH, c.KW, c.Stride, c.Pad, c.OutH, c.OutW)
+		}
+	}
+}
+
+// lower is im2col of the chunk's examples [lo, hi).
+func (c *Conv2D) lower(lo, hi, ld int) {
+	inSize, hw := c.InC*c.InH*c.InW, c.OutH*c.OutW
+	for e := lo; e < hi; e++ {
+		i := c.n0 + e
+		im2col(c.col[e*hw:], ld, c.x.Data[i*inSize:(i+1)*inSize], c.InC, c.InH, c.InW, c.KH, c.KW, c.Stride, c.Pad, c.OutH, c.OutW)
+	}
+}
+
+// scatter copies the chunk's examples [lo, hi) of yc to y, adding the bias.
+func (c *Conv2D) scatter(lo, hi, ld int) {
+	hw := c.OutH * c.OutW
+	for e := lo; e < hi; e++ {
+		y := c.y.Data[(c.n0+e)*c.OutC*hw:]
+		for o, b := range c.B.Value.Data {
+			src := c.yc[o*ld+e*hw : o*ld+(e+1)*hw]
+			dst := y[o*hw : (o+1)*hw]
+			for j, v := range src {
+				dst[j] = v + b
+			}
 		}
 	}
 }
@@ -160,11 +185,7 @@ func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	c.yc = grow(c.yc, c.OutC*cs*hw)
 	c.colHeld = train && cs == n
 	for n0 := 0; n0 < n; n0 += cs {
-		cn := min(cs, n-n0)
-		ld := cn * hw
-		c.pass(convLower, n0, cn)
-		tensor.Gemm(tensor.NoTrans, tensor.NoTrans, c.OutC, ld, k, 1, c.W.Value.Data, k, c.col, ld, 0, c.yc, ld)
-		c.pass(convScatter, n0, cn)
+		c.pass(convForward, n0, min(cs, n-n0))
 	}
 	return c.y
 }
@@ -197,8 +218,7 @@ func (c *Conv2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 		tensor.Gemm(tensor.NoTrans, tensor.Trans, c.OutC, k, ld, 1, dyc, ld, c.col, ld, 1, c.W.Grad.Data, k)
 		c.pass(convBias, n0, cn)
 		if needDx {
-			tensor.Gemm(tensor.Trans, tensor.NoTrans, k, ld, c.OutC, 1, c.W.Value.Data, k, dyc, ld, 0, c.dcol, ld)
-			c.pass(convCol2Im, n0, cn)
+			c.pass(convDx, n0, cn)
 		}
 	}
 	c.dy = nil
