@@ -46,7 +46,7 @@ def main():
     model = build(name)
     opt = torch.optim.SGD(model.parameters(), lr=0.01) if name == "baseline-sgd" else torch.optim.Adam(model.parameters(), lr=1e-3)
     lossf = nn.CrossEntropyLoss()
-    xtr_t = torch.from_numpy(np.ascontiguousarray(xtr))
+    xtr_t = torch.from_numpy(np.array(xtr))
     ytr_t = torch.from_numpy(ytr.astype(np.int64))
     n = len(xtr)
     secs = []
@@ -64,7 +64,7 @@ def main():
             opt.step()
         secs.append(time.perf_counter() - start)
     model.eval()
-    xte_t = torch.from_numpy(np.ascontiguousarray(xte))
+    xte_t = torch.from_numpy(np.array(xte))  # a writable copy
     best, correct = None, 0
     with torch.no_grad():
         for _ in range(3):
