@@ -21,6 +21,7 @@ import (
 // models and are never used for a choice.
 type Data struct {
 	Train, Val, Test *mnist.Set
+	Dir              string // where the IDX files were found
 	SHA256           string // of the four IDX files, recorded in saved models
 }
 
@@ -54,7 +55,7 @@ func LoadData(dir string, nVal int, seed uint64) (*Data, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Data{Train: tr, Val: val, Test: test, SHA256: sum}, nil
+	return &Data{Train: tr, Val: val, Test: test, Dir: dir, SHA256: sum}, nil
 }
 
 // Recipe is everything that decides how one model is trained.

@@ -22,33 +22,18 @@ func loadData(dir string, nVal int, seed uint64) (*study.Data, error) {
 // images split into train and validation with a seed, and the 10k test set,
 // which is only ever used for the final score.
 type splits struct {
-	dir              string
+	dir, sha         string
 	train, val, test *mnist.Set
 }
 
 // loadSplits locates MNIST (--data, then RAKAM_DATA, then the GoMNIST
 // module) and splits off nVal validation images with seed.
 func loadSplits(dataDir string, nVal int, seed uint64) (*splits, error) {
-	dir, err := mnist.Locate(dataDir)
+	d, err := loadData(dataDir, nVal, seed)
 	if err != nil {
 		return nil, err
 	}
-	full, err := mnist.LoadTrain(dir)
-	if err != nil {
-		return nil, err
-	}
-	if nVal < 0 || nVal >= full.N {
-		return nil, usagef("--val must be between 0 and %d, got %d", full.N-1, nVal)
-	}
-	train, val, err := full.Split(nVal, seed)
-	if err != nil {
-		return nil, err
-	}
-	test, err := mnist.LoadTest(dir)
-	if err != nil {
-		return nil, err
-	}
-	return &splits{dir: dir, train: train, val: val, test: test}, nil
+	return &splits{dir: d.Dir, sha: d.SHA256, train: d.Train, val: d.Val, test: d.Test}, nil
 }
 
 func (s *splits) describe() string {

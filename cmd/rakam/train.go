@@ -279,10 +279,7 @@ func trainRun(ctx context.Context, e *env, o trainOptions, rf runFlags, z study.
 		}
 		sp.train = sp.train.Subset(idx)
 	}
-	sum, err := mnist.DatasetSHA256(sp.dir)
-	if err != nil {
-		return err
-	}
+	sum := sp.sha
 	model, err := nn.Build(z.Spec, o.Seed)
 	if err != nil {
 		return err
