@@ -92,7 +92,7 @@ func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 		ld := cn * hw
 		for e := 0; e < cn; e++ {
 			i := n0 + e
-			im2col(c.col[e*hw:], ld, x.Data[i*inSize:(i+1)*inSize], c.InC, c.InH, c.InW, c.KH, c.KW, c.Stride, c.Pad, c.OutH, c.OutW)
+			tensor.Im2Col(c.col[e*hw:], ld, x.Data[i*inSize:(i+1)*inSize], c.InC, c.InH, c.InW, c.KH, c.KW, c.Stride, c.Pad)
 		}
 		tensor.Gemm(tensor.NoTrans, tensor.NoTrans, c.OutC, ld, k, 1, c.W.Value.Data, k, c.col, ld, 0, c.yc, ld)
 		for e := 0; e < cn; e++ {
@@ -140,7 +140,7 @@ func (c *Conv2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 				copy(c.yc[o*ld+e*hw:o*ld+(e+1)*hw], g[o*hw:(o+1)*hw])
 			}
 			if !c.colHeld {
-				im2col(c.col[e*hw:], ld, c.x.Data[i*inSize:(i+1)*inSize], c.InC, c.InH, c.InW, c.KH, c.KW, c.Stride, c.Pad, c.OutH, c.OutW)
+				tensor.Im2Col(c.col[e*hw:], ld, c.x.Data[i*inSize:(i+1)*inSize], c.InC, c.InH, c.InW, c.KH, c.KW, c.Stride, c.Pad)
 			}
 		}
 		dyc := c.yc[:c.OutC*ld]
@@ -156,7 +156,7 @@ func (c *Conv2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 			tensor.Gemm(tensor.Trans, tensor.NoTrans, k, ld, c.OutC, 1, c.W.Value.Data, k, dyc, ld, 0, c.dcol, ld)
 			for e := 0; e < cn; e++ {
 				i := n0 + e
-				col2im(c.dx.Data[i*inSize:(i+1)*inSize], c.dcol[e*hw:], ld, c.InC, c.InH, c.InW, c.KH, c.KW, c.Stride, c.Pad, c.OutH, c.OutW)
+				tensor.Col2Im(c.dx.Data[i*inSize:(i+1)*inSize], c.dcol[e*hw:], ld, c.InC, c.InH, c.InW, c.KH, c.KW, c.Stride, c.Pad)
 			}
 		}
 	}
@@ -191,89 +191,7 @@ func validRange(w, ow, s, p, j int) (lo, hi int) {
 	return lo, hi
 }
 
-// im2col writes the (C·KH·KW, OH·OW) patch matrix of one (C, H, W) image
-// into col, whose rows are ld apart:
-// col[((c·KH+i)·KW+j)·ld + oy·OW+ox] = x[c][oy·s−p+i][ox·s−p+j], 0 outside.
-// Each output row splits into zero-filled edges and a run copied from one
-// input row (a memmove when s = 1), so the inner loop has no bounds tests;
-// im2colRef is the same function written plainly.
-func im2col(col []float32, ld int, x []float32, c, h, w, kh, kw, s, p, oh, ow int) {
-	hw := oh * ow
-	for ch := 0; ch < c; ch++ {
-		img := x[ch*h*w : (ch+1)*h*w]
-		for i := 0; i < kh; i++ {
-			for j := 0; j < kw; j++ {
-				r := ((ch*kh+i)*kw + j) * ld
-				row := col[r : r+hw]
-				lo, hi := validRange(w, ow, s, p, j)
-				for oy := 0; oy < oh; oy++ {
-					iy := oy*s - p + i
-					dst := row[oy*ow : (oy+1)*ow]
-					if iy < 0 || iy >= h {
-						clear(dst)
-						continue
-					}
-					clear(dst[:lo])
-					clear(dst[hi:])
-					if lo == hi {
-						continue
-					}
-					src := img[iy*w : (iy+1)*w]
-					x0 := lo*s - p + j
-					if s == 1 {
-						copy(dst[lo:hi], src[x0:x0+hi-lo])
-						continue
-					}
-					d := dst[lo:hi]
-					for k := range d {
-						d[k] = src[x0+k*s]
-					}
-				}
-			}
-		}
-	}
-}
-
-// col2im is im2col's adjoint: it sets x to zero and adds every entry of
-// col (rows ld apart) back to the pixel it was copied from.
-func col2im(x, col []float32, ld int, c, h, w, kh, kw, s, p, oh, ow int) {
-	clear(x[:c*h*w])
-	hw := oh * ow
-	for ch := 0; ch < c; ch++ {
-		img := x[ch*h*w : (ch+1)*h*w]
-		for i := 0; i < kh; i++ {
-			for j := 0; j < kw; j++ {
-				r := ((ch*kh+i)*kw + j) * ld
-				row := col[r : r+hw]
-				lo, hi := validRange(w, ow, s, p, j)
-				if lo == hi {
-					continue
-				}
-				x0 := lo*s - p + j
-				for oy := 0; oy < oh; oy++ {
-					iy := oy*s - p + i
-					if iy < 0 || iy >= h {
-						continue
-					}
-					src := row[oy*ow+lo : oy*ow+hi]
-					if s == 1 {
-						dst := img[iy*w+x0 : iy*w+x0+len(src)]
-						for k, v := range src {
-							dst[k] += v
-						}
-						continue
-					}
-					dst := img[iy*w:]
-					for k, v := range src {
-						dst[x0+k*s] += v
-					}
-				}
-			}
-		}
-	}
-}
-
-// im2colRef is the plain statement of im2col, kept as its test
+// im2colRef is the plain statement of tensor.Im2Col, kept as its test
 // reference: it writes the (C·KH·KW, OH·OW) patch matrix of one (C, H, W) image
 // into col, whose rows are ld apart:
 // col[((c·KH+i)·KW+j)·ld + oy·OW+ox] = x[c][oy·s−p+i][ox·s−p+j], 0 outside.
@@ -307,7 +225,7 @@ func im2colRef(col []float32, ld int, x []float32, c, h, w, kh, kw, s, p, oh, ow
 	}
 }
 
-// col2imRef is the plain statement of col2im: it sets x to zero and adds every entry of
+// col2imRef is the plain statement of tensor.Col2Im: it sets x to zero and adds every entry of
 // col (rows ld apart) back to the pixel it was copied from.
 func col2imRef(x, col []float32, ld int, c, h, w, kh, kw, s, p, oh, ow int) {
 	clear(x[:c*h*w])

@@ -281,7 +281,7 @@ func TestIm2colMatchesReference(t *testing.T) {
 		for i := range got {
 			got[i], want[i] = -7, -7
 		}
-		im2col(got, ld, x, tc.c, tc.h, tc.w, tc.k, tc.k, tc.s, tc.p, oh, ow)
+		tensor.Im2Col(got, ld, x, tc.c, tc.h, tc.w, tc.k, tc.k, tc.s, tc.p)
 		im2colRef(want, ld, x, tc.c, tc.h, tc.w, tc.k, tc.k, tc.s, tc.p, oh, ow)
 		if !same(got, want) {
 			t.Errorf("im2col%+v differs from im2colRef", tc)
@@ -289,7 +289,7 @@ func TestIm2colMatchesReference(t *testing.T) {
 		col := randTensor(rng, rows*ld).Data
 		gx := make([]float32, len(x))
 		wx := make([]float32, len(x))
-		col2im(gx, col, ld, tc.c, tc.h, tc.w, tc.k, tc.k, tc.s, tc.p, oh, ow)
+		tensor.Col2Im(gx, col, ld, tc.c, tc.h, tc.w, tc.k, tc.k, tc.s, tc.p)
 		col2imRef(wx, col, ld, tc.c, tc.h, tc.w, tc.k, tc.k, tc.s, tc.p, oh, ow)
 		for i := range gx {
 			if math.Abs(float64(gx[i]-wx[i])) > 1e-5 {
