@@ -12,7 +12,30 @@ import (
 // figure: what matters for the summary is that they are small).
 
 // ReLU is y = max(x, 0).
-type ReLU struct{ y, dx *tensor.Tensor }
+type ReLU struct {
+	y, dx *tensor.Tensor
+
+	// the pass runPart does: forward from px, or backward from pdy
+	backward bool
+	px, pdy  []float32
+}
+
+// reluGrain is the fewest values worth a partition of their own: below it,
+// handing work to another thread costs more than the loop.
+const reluGrain = 16 << 10
+
+func reluParts(n int) int { return max(1, min(maxParts, n/reluGrain)) }
+
+// runPart does partition p of a pass, a range of values.
+func (r *ReLU) runPart(p int) {
+	n := len(r.y.Data)
+	lo, hi := partRange(p, reluParts(n), n)
+	if r.backward {
+		reluBackward(r.dx.Data[lo:hi], r.pdy[lo:hi], r.y.Data[lo:hi])
+	} else {
+		reluForward(r.y.Data[lo:hi], r.px[lo:hi])
+	}
+}
 
 func (r *ReLU) Kind() string            { return "ReLU" }
 func (r *ReLU) Params() []*Param        { return nil }
@@ -23,7 +46,9 @@ func (r *ReLU) FLOPs(in []int) int64    { return int64(prod(in)) }
 // Forward: x is (N, ...); y is the same shape.
 func (r *ReLU) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	r.y = reuse(r.y, x.Shape...)
-	reluForward(r.y.Data, x.Data)
+	r.backward, r.px = false, x.Data
+	parallelFor(reluParts(len(x.Data)), r)
+	r.px = nil
 	return r.y
 }
 
@@ -33,7 +58,9 @@ func (r *ReLU) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 		return nil
 	}
 	r.dx = reuse(r.dx, r.y.Shape...)
-	reluBackward(r.dx.Data, dy.Data, r.y.Data)
+	r.backward, r.pdy = true, dy.Data
+	parallelFor(reluParts(len(r.y.Data)), r)
+	r.pdy = nil
 	return r.dx
 }
 

@@ -3,7 +3,9 @@ package nn
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/rakam-ml/rakam/tensor"
 )
@@ -133,5 +135,43 @@ func BenchmarkLayers(b *testing.B) {
 				c.l.Backward(dy, true)
 			}
 		})
+	}
+}
+
+// BenchmarkLayerThreads times training steps (forward, loss, backward) of
+// the cnn on a batch of 128 with the layer passes split across threads
+// ("parallel") and run on the calling goroutine ("serial", GEMM still
+// threaded: the code before the split), alternating step by step in one
+// process so both see the same load from other users of a shared machine.
+// It reports the median step time of each and their ratio.
+func BenchmarkLayerThreads(b *testing.B) {
+	defer func() { serialLayers = false }()
+	m, _ := Build(benchSpecs[2].spec, 1)
+	x, labels := mnistLikeBatch(128)
+	var loss SoftmaxCrossEntropy
+	step := func() time.Duration {
+		t0 := time.Now()
+		_, g, _ := loss.Forward(m.Forward(x, true), labels)
+		m.Backward(g)
+		return time.Since(t0)
+	}
+	step()
+	var times [2][]time.Duration
+	for i := 0; b.Loop(); i++ {
+		serialLayers = i%2 == 1
+		times[i%2] = append(times[i%2], step())
+	}
+	med := func(d []time.Duration) float64 {
+		if len(d) == 0 {
+			return 0
+		}
+		slices.Sort(d)
+		return float64(d[len(d)/2])
+	}
+	par, ser := med(times[0]), med(times[1])
+	b.ReportMetric(par, "parallel-ns/step")
+	b.ReportMetric(ser, "serial-ns/step")
+	if par > 0 {
+		b.ReportMetric(ser/par, "speedup")
 	}
 }

@@ -30,6 +30,103 @@ type Conv2D struct {
 	// colHeld: col still holds the patches of the whole last training
 	// batch (it fitted in one chunk), so Backward need not lower x again.
 	colHeld bool
+
+	// the pass runPart does and its chunk: examples [n0, n0+cn), dy
+	op     convOp
+	n0, cn int
+	dy     *tensor.Tensor
+}
+
+type convOp int
+
+const (
+	convForward convOp = iota // im2col, the partition's columns of yc = W·col, yc (+ bias) to y
+	convGather                // dy into yc (and im2col unless col is held)
+	convBias                  // db[o] += Σ yc[o] per output channel
+	convDx                    // the partition's columns of dcol = Wᵀ·dyc, col2im to dx
+)
+
+// runPart does partition p of the pass c.op (see parallelFor): a range of
+// the chunk's examples, or for convBias a range of output channels.
+//
+// Each element of a Gemm's result takes the same operations whatever
+// columns the Gemm covers (tensor's blocking depends on k alone), so one
+// Gemm per partition gives the bits of one Gemm for the whole chunk, with
+// the partition's patches and outputs still in cache. dW stays one Gemm
+// over the chunk: splitting its k (the examples) would change the sums.
+func (c *Conv2D) runPart(p int) {
+	inSize := c.InC * c.InH * c.InW
+	k, hw := c.kdim(), c.OutH*c.OutW
+	ld := c.cn * hw
+	if c.op == convBias {
+		db := c.B.Grad.Data
+		lo, hi := partRange(p, min(maxParts, len(db)), len(db))
+		for o := lo; o < hi; o++ {
+			var s float32
+			for _, v := range c.yc[o*ld : (o+1)*ld] {
+				s += v
+			}
+			db[o] += s
+		}
+		return
+	}
+	lo, hi := partRange(p, min(maxParts, c.cn), c.cn)
+	switch c.op {
+	case convForward:
+		c.lower(lo, hi, ld)
+		tensor.Gemm(tensor.NoTrans, tensor.NoTrans, c.OutC, (hi-lo)*hw, k, 1, c.W.Value.Data, k, c.col[lo*hw:], ld, 0, c.yc[lo*hw:], ld)
+		c.scatter(lo, hi, ld)
+	case convGather:
+		for e := lo; e < hi; e++ {
+			g := c.dy.Data[(c.n0+e)*c.OutC*hw:]
+			for o := 0; o < c.OutC; o++ {
+				copy(c.yc[o*ld+e*hw:o*ld+(e+1)*hw], g[o*hw:(o+1)*hw])
+			}
+		}
+		if !c.colHeld {
+			c.lower(lo, hi, ld)
+		}
+	case convDx:
+		tensor.Gemm(tensor.Trans, tensor.NoTrans, k, (hi-lo)*hw, c.OutC, 1, c.W.Value.Data, k, c.yc[lo*hw:], ld, 0, c.dcol[lo*hw:], ld)
+		for e := lo; e < hi; e++ {
+			i := c.n0 + e
+			tensor.Col2Im(c.dx.Data[i*inSize:(i+1)*inSize], c.dcol[e*hw:], ld, c.InC, c.InH, c.InW, c.KH, c.KW, c.Stride, c.Pad)
+		}
+	}
+}
+
+// lower is im2col of the chunk's examples [lo, hi).
+func (c *Conv2D) lower(lo, hi, ld int) {
+	inSize, hw := c.InC*c.InH*c.InW, c.OutH*c.OutW
+	for e := lo; e < hi; e++ {
+		i := c.n0 + e
+		tensor.Im2Col(c.col[e*hw:], ld, c.x.Data[i*inSize:(i+1)*inSize], c.InC, c.InH, c.InW, c.KH, c.KW, c.Stride, c.Pad)
+	}
+}
+
+// scatter copies the chunk's examples [lo, hi) of yc to y, adding the bias.
+func (c *Conv2D) scatter(lo, hi, ld int) {
+	hw := c.OutH * c.OutW
+	for e := lo; e < hi; e++ {
+		y := c.y.Data[(c.n0+e)*c.OutC*hw:]
+		for o, b := range c.B.Value.Data {
+			src := c.yc[o*ld+e*hw : o*ld+(e+1)*hw]
+			dst := y[o*hw : (o+1)*hw]
+			for j, v := range src {
+				dst[j] = v + b
+			}
+		}
+	}
+}
+
+// pass runs op over the chunk of cn examples starting at n0.
+func (c *Conv2D) pass(op convOp, n0, cn int) {
+	c.op, c.n0, c.cn = op, n0, cn
+	parts := min(maxParts, cn)
+	if op == convBias {
+		parts = min(maxParts, c.OutC)
+	}
+	parallelFor(parts, c)
 }
 
 // NewConv2D returns a Conv2D for per-example input shape in = (C, H, W)
@@ -88,23 +185,7 @@ func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	c.yc = grow(c.yc, c.OutC*cs*hw)
 	c.colHeld = train && cs == n
 	for n0 := 0; n0 < n; n0 += cs {
-		cn := min(cs, n-n0)
-		ld := cn * hw
-		for e := 0; e < cn; e++ {
-			i := n0 + e
-			tensor.Im2Col(c.col[e*hw:], ld, x.Data[i*inSize:(i+1)*inSize], c.InC, c.InH, c.InW, c.KH, c.KW, c.Stride, c.Pad)
-		}
-		tensor.Gemm(tensor.NoTrans, tensor.NoTrans, c.OutC, ld, k, 1, c.W.Value.Data, k, c.col, ld, 0, c.yc, ld)
-		for e := 0; e < cn; e++ {
-			y := c.y.Data[(n0+e)*c.OutC*hw:]
-			for o, b := range c.B.Value.Data {
-				src := c.yc[o*ld+e*hw : o*ld+(e+1)*hw]
-				dst := y[o*hw : (o+1)*hw]
-				for j, v := range src {
-					dst[j] = v + b
-				}
-			}
-		}
+		c.pass(convForward, n0, min(cs, n-n0))
 	}
 	return c.y
 }
@@ -116,7 +197,6 @@ func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 // dcol (K, cn·OH·OW) = Wᵀ · dyc; dx = col2im(dcol), (N, InC, InH, InW).
 func (c *Conv2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	n := c.x.Rows()
-	inSize := c.InC * c.InH * c.InW
 	k, hw := c.kdim(), c.OutH*c.OutW
 	outSize := c.OutC * hw
 	checkIn("Conv2D.Backward", dy, outSize)
@@ -127,39 +207,21 @@ func (c *Conv2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 		c.dcol = grow(c.dcol, k*cs*hw)
 		c.dx = reuse(c.dx, n, c.InC, c.InH, c.InW)
 	}
-	db := c.B.Grad.Data
-	clear(db)
+	clear(c.B.Grad.Data)
 	clear(c.W.Grad.Data)
+	c.dy = dy
 	for n0 := 0; n0 < n; n0 += cs {
 		cn := min(cs, n-n0)
 		ld := cn * hw
-		for e := 0; e < cn; e++ {
-			i := n0 + e
-			g := dy.Data[i*outSize : (i+1)*outSize]
-			for o := 0; o < c.OutC; o++ {
-				copy(c.yc[o*ld+e*hw:o*ld+(e+1)*hw], g[o*hw:(o+1)*hw])
-			}
-			if !c.colHeld {
-				tensor.Im2Col(c.col[e*hw:], ld, c.x.Data[i*inSize:(i+1)*inSize], c.InC, c.InH, c.InW, c.KH, c.KW, c.Stride, c.Pad)
-			}
-		}
+		c.pass(convGather, n0, cn)
 		dyc := c.yc[:c.OutC*ld]
 		tensor.Gemm(tensor.NoTrans, tensor.Trans, c.OutC, k, ld, 1, dyc, ld, c.col, ld, 1, c.W.Grad.Data, k)
-		for o := range db {
-			var s float32
-			for _, v := range dyc[o*ld : (o+1)*ld] {
-				s += v
-			}
-			db[o] += s
-		}
+		c.pass(convBias, n0, cn)
 		if needDx {
-			tensor.Gemm(tensor.Trans, tensor.NoTrans, k, ld, c.OutC, 1, c.W.Value.Data, k, dyc, ld, 0, c.dcol, ld)
-			for e := 0; e < cn; e++ {
-				i := n0 + e
-				tensor.Col2Im(c.dx.Data[i*inSize:(i+1)*inSize], c.dcol[e*hw:], ld, c.InC, c.InH, c.InW, c.KH, c.KW, c.Stride, c.Pad)
-			}
+			c.pass(convDx, n0, cn)
 		}
 	}
+	c.dy = nil
 	if !needDx {
 		return nil
 	}

@@ -411,9 +411,9 @@ func trainBits(t *testing.T, threads, n int) []float32 {
 	return append(out, m.Forward(x, false).Data...)
 }
 
-// TestThreadsBitIdentical checks that training the cnn gives the same bits
-// for 1, 2 and 3 threads (tensor.SetThreads), on batch sizes that do and do
-// not divide evenly among them: a layer split across threads must keep it so.
+// TestThreadsBitIdentical checks that the layer passes split across
+// threads (parallelFor) give the same bits for 1, 2 and 3 threads, on batch
+// sizes that do and do not divide into the partitions.
 func TestThreadsBitIdentical(t *testing.T) {
 	for _, n := range []int{1, 7, 37} {
 		want := trainBits(t, 1, n)
@@ -426,8 +426,9 @@ func TestThreadsBitIdentical(t *testing.T) {
 }
 
 // TestReplicasConcurrent runs inference on replicas from several goroutines
-// at once (sharing the weights and tensor's Gemm workers) and checks every
-// result against the serial one.
+// at once (the parallel passes' workers are shared: a caller that finds
+// them busy runs its partitions itself) and checks every result against
+// the serial one.
 func TestReplicasConcurrent(t *testing.T) {
 	m, err := Build(benchSpecs[2].spec, 1)
 	if err != nil {

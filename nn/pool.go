@@ -13,6 +13,21 @@ type MaxPool2D struct {
 	arg   []int32 // per output element, the index in the example's input of its maximum
 	xs    []int
 	y, dx *tensor.Tensor
+
+	// the pass runPart does: forward on px, or backward from pdy
+	backward bool
+	px, pdy  []float32
+}
+
+// runPart does partition p of a pass, a range of (example, channel) planes.
+func (m *MaxPool2D) runPart(p int) {
+	np := len(m.arg) / max(m.OutH*m.OutW, 1)
+	lo, hi := partRange(p, min(maxParts, np), np)
+	if m.backward {
+		m.backwardPlanes(lo, hi)
+	} else {
+		m.forwardPlanes(lo, hi)
+	}
 }
 
 // NewMaxPool2D returns a MaxPool2D for per-example input (C, H, W).
@@ -42,12 +57,21 @@ func (m *MaxPool2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 		m.arg = make([]int32, total)
 	}
 	m.arg = m.arg[:total]
+	m.backward, m.px = false, x.Data
+	parallelFor(min(maxParts, n*m.C), m)
+	m.px = nil
+	return m.y
+}
+
+// forwardPlanes is Forward for planes [lo, hi) of the batch.
+func (m *MaxPool2D) forwardPlanes(lo, hi int) {
+	plane, oplane := m.InH*m.InW, m.OutH*m.OutW
 	if m.K == 2 && m.Stride == 2 {
-		m.forward2x2(x.Data, m.y.Data[:total], m.arg)
-		return m.y
+		m.forward2x2(m.px[lo*plane:hi*plane], m.y.Data[lo*oplane:hi*oplane], m.arg[lo*oplane:hi*oplane])
+		return
 	}
-	for p := 0; p < n*m.C; p++ {
-		img := x.Data[p*plane : (p+1)*plane]
+	for p := lo; p < hi; p++ {
+		img := m.px[p*plane : (p+1)*plane]
 		out := m.y.Data[p*oplane : (p+1)*oplane]
 		arg := m.arg[p*oplane : (p+1)*oplane]
 		for oy := 0; oy < m.OutH; oy++ {
@@ -70,7 +94,6 @@ func (m *MaxPool2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 			}
 		}
 	}
-	return m.y
 }
 
 // forward2x2 is Forward for the common 2×2 window with stride 2, written
@@ -110,18 +133,28 @@ func (m *MaxPool2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	if !needDx {
 		return nil
 	}
-	plane, oplane := m.InH*m.InW, m.OutH*m.OutW
 	m.dx = reuse(m.dx, m.xs...)
-	clear(m.dx.Data)
-	np := len(m.arg) / max(oplane, 1)
-	for p := 0; p < np; p++ {
+	if m.OutH*m.OutW == 0 {
+		clear(m.dx.Data)
+		return m.dx
+	}
+	m.backward, m.pdy = true, dy.Data
+	parallelFor(min(maxParts, len(m.arg)/max(m.OutH*m.OutW, 1)), m)
+	m.pdy = nil
+	return m.dx
+}
+
+// backwardPlanes is Backward for planes [lo, hi) of the batch.
+func (m *MaxPool2D) backwardPlanes(lo, hi int) {
+	plane, oplane := m.InH*m.InW, m.OutH*m.OutW
+	clear(m.dx.Data[lo*plane : hi*plane])
+	for p := lo; p < hi; p++ {
 		dx := m.dx.Data[p*plane : (p+1)*plane]
-		g := dy.Data[p*oplane : (p+1)*oplane]
+		g := m.pdy[p*oplane : (p+1)*oplane]
 		for j, a := range m.arg[p*oplane : (p+1)*oplane] {
 			dx[a] += g[j]
 		}
 	}
-	return m.dx
 }
 
 // b2i is 1 for true and 0 for false; the compiler turns it into a SETcc.

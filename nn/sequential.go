@@ -3,6 +3,8 @@ package nn
 import (
 	"encoding/binary"
 	"fmt"
+	"sync"
+	"sync/atomic"
 
 	"github.com/rakam-ml/rakam/tensor"
 )
@@ -198,4 +200,111 @@ func (m *Sequential) UnmarshalRNG(b []byte) error {
 		return fmt.Errorf("nn: %d trailing bytes after the generator states", len(b))
 	}
 	return nil
+}
+
+// Layer passes split across threads.
+//
+// A layer's expensive pass is cut into a fixed set of independent
+// partitions — ranges of examples, of image planes or of channels, chosen
+// from the batch's shape alone — and runPart(p) handles partition p.
+// parallelFor runs them on up to tensor.Threads() goroutines: the caller
+// and persistent workers started once (no goroutine, no allocation per
+// call). No partition reads what another writes, and every reduction (a
+// BatchNorm channel's sums, a convolution's bias gradient) stays inside one
+// partition in the serial order, so the bits do not depend on the thread
+// count or on which goroutine ran which partition: they equal the serial
+// code's. A second goroutine calling while the workers are busy (replicas
+// serving concurrently) runs its partitions itself.
+type partTask interface{ runPart(p int) }
+
+type parJob struct {
+	t   partTask
+	n   int
+	gen uint32
+}
+
+var par struct {
+	mu      sync.Mutex // held by the caller that owns the workers
+	jobs    chan parJob
+	started int
+	gen     uint32
+	// claim packs the current call's generation (high 32 bits) and its next
+	// unclaimed partition (low 32 bits): a worker that wakes up late, after
+	// its call has finished, cannot take a partition of a later call.
+	claim atomic.Uint64
+	done  atomic.Int64  // partitions of the current call finished
+	fin   chan struct{} // signalled by whoever finishes the last partition
+}
+
+// parallelFor runs t.runPart(p) for p in [0, n), concurrently when
+// tensor.Threads() > 1 and the workers are free, and returns when all are
+// done. The caller takes partitions too and waits only for partitions a
+// worker has started, never for a worker to wake up: on a loaded machine a
+// sleeping worker just leaves its share to the caller.
+func parallelFor(n int, t partTask) {
+	nt := min(tensor.Threads(), n)
+	if nt <= 1 || serialLayers || !par.mu.TryLock() {
+		for p := 0; p < n; p++ {
+			t.runPart(p)
+		}
+		return
+	}
+	if par.jobs == nil {
+		par.jobs = make(chan parJob, 64)
+		par.fin = make(chan struct{}, 1)
+	}
+	for ; par.started < nt-1; par.started++ {
+		go parWorker(par.jobs)
+	}
+	par.gen++
+	g := par.gen
+	par.done.Store(0)
+	par.claim.Store(uint64(g) << 32)
+	for i := 0; i < nt-1; i++ {
+		select {
+		case par.jobs <- parJob{t, n, g}:
+		default: // workers far behind: the caller does their share
+		}
+	}
+	parDrain(t, n, g)
+	<-par.fin
+	par.mu.Unlock()
+}
+
+// parDrain claims partitions of call g until none is left.
+func parDrain(t partTask, n int, g uint32) {
+	for {
+		v := par.claim.Load()
+		p := int(uint32(v))
+		if uint32(v>>32) != g || p >= n {
+			return
+		}
+		if !par.claim.CompareAndSwap(v, v+1) {
+			continue
+		}
+		t.runPart(p)
+		if par.done.Add(1) == int64(n) {
+			par.fin <- struct{}{}
+		}
+	}
+}
+
+func parWorker(jobs <-chan parJob) {
+	for j := range jobs {
+		parDrain(j.t, j.n, j.gen)
+	}
+}
+
+// serialLayers turns parallelFor into a plain loop (GEMM keeps its
+// threads): the paired benchmark BenchmarkLayerThreads compares the two.
+var serialLayers = false
+
+// maxParts bounds the partitions of a pass: enough for the threads of this
+// kind of machine to balance when one is slowed by other load, few enough
+// that handing them out costs nothing measurable.
+const maxParts = 16
+
+// partRange returns partition p's share [lo, hi) of n items cut into parts.
+func partRange(p, parts, n int) (lo, hi int) {
+	return p * n / parts, (p + 1) * n / parts
 }
