@@ -38,6 +38,10 @@ type CompareConfig struct {
 	Val     int // validation images split off the training set
 	// Trials of the hyperparameter search (0: 12, or 4 with Quick).
 	Trials int
+	// Data, when non-nil, is the data the study runs on instead of MNIST
+	// loaded from DataDir; Val and DataDir are then ignored. Tests use it
+	// to run the whole study on a small slice of MNIST.
+	Data *Data
 
 	Log      io.Writer // one line per step; nil for none
 	Progress io.Writer // per-model progress bars; nil for none
@@ -139,9 +143,11 @@ func Compare(ctx context.Context, cfg CompareConfig) (*Comparison, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, err := LoadData(cfg.DataDir, cfg.Val, cfg.Seed)
-	if err != nil {
-		return nil, err
+	d := cfg.Data
+	if d == nil {
+		if d, err = LoadData(cfg.DataDir, cfg.Val, cfg.Seed); err != nil {
+			return nil, err
+		}
 	}
 	started := time.Now()
 	in := &report.Input{
