@@ -268,6 +268,8 @@ func TestIm2colMatchesReference(t *testing.T) {
 	for _, tc := range []struct{ c, h, w, k, s, p int }{
 		{1, 28, 28, 3, 1, 1}, {2, 7, 6, 3, 2, 1}, {3, 5, 5, 5, 1, 4}, {1, 9, 4, 2, 3, 0},
 		{2, 4, 4, 4, 1, 3}, {1, 3, 8, 3, 2, 2}, {1, 2, 2, 3, 1, 2}, {2, 10, 7, 4, 3, 1},
+		// stride 1 with "same" padding: tensor's one-run fast path
+		{16, 14, 14, 3, 1, 1}, {2, 5, 7, 5, 1, 2}, {1, 1, 1, 3, 1, 1}, {3, 3, 6, 1, 1, 0}, {1, 2, 9, 5, 1, 2}, {1, 9, 1, 3, 1, 1},
 	} {
 		oh, ow := convOut(tc.h, tc.k, tc.s, tc.p), convOut(tc.w, tc.k, tc.s, tc.p)
 		if oh <= 0 || ow <= 0 {
@@ -291,8 +293,9 @@ func TestIm2colMatchesReference(t *testing.T) {
 		wx := make([]float32, len(x))
 		tensor.Col2Im(gx, col, ld, tc.c, tc.h, tc.w, tc.k, tc.k, tc.s, tc.p)
 		col2imRef(wx, col, ld, tc.c, tc.h, tc.w, tc.k, tc.k, tc.s, tc.p, oh, ow)
+		// Same bits: every pixel sums its patch entries in the same order.
 		for i := range gx {
-			if math.Abs(float64(gx[i]-wx[i])) > 1e-5 {
+			if math.Float32bits(gx[i]) != math.Float32bits(wx[i]) {
 				t.Errorf("col2im%+v[%d] = %g; reference %g", tc, i, gx[i], wx[i])
 				break
 			}

@@ -1,6 +1,10 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/rakam-ml/rakam/tensor/internal/vec"
+)
 
 // ConvOut returns the output size of a convolution or pooling window of
 // size k over in values with the given stride and zero padding on both
@@ -34,6 +38,10 @@ func Im2Col(col []float32, ld int, x []float32, c, h, w, kh, kw, stride, pad int
 				r := ((ch*kh+i)*kw + j) * ld
 				row := col[r : r+hw]
 				lo, hi := validCols(j, stride, pad, w, ow)
+				if stride == 1 && ow == w {
+					im2colSame(row, img, h, w, oh, i-pad, j-pad, lo, hi)
+					continue
+				}
 				for oy := 0; oy < oh; oy++ {
 					dst := row[oy*ow : (oy+1)*ow]
 					iy := oy*stride - pad + i
@@ -63,6 +71,8 @@ func Im2Col(col []float32, ld int, x []float32, c, h, w, kh, kw, stride, pad int
 // sets x to zero and adds every entry of col back to the pixel Im2Col copied
 // it from (padding entries are dropped). The arguments mean what they mean
 // for Im2Col. Sums run in a fixed order, so results are deterministic.
+// Col2Im may set col's padding entries (those Im2Col would fill with zeros)
+// to zero; the other entries are left as they were.
 func Col2Im(x, col []float32, ld int, c, h, w, kh, kw, stride, pad int) {
 	oh, ow := ConvOut(h, kh, stride, pad), ConvOut(w, kw, stride, pad)
 	checkConv("Col2Im", col, ld, x, c, h, w, kh, kw, stride, pad, oh, ow)
@@ -76,6 +86,10 @@ func Col2Im(x, col []float32, ld int, c, h, w, kh, kw, stride, pad int) {
 				row := col[r : r+hw]
 				lo, hi := validCols(j, stride, pad, w, ow)
 				if lo >= hi {
+					continue
+				}
+				if stride == 1 && ow == w {
+					col2imSame(img, row, h, w, oh, i-pad, j-pad, lo, hi)
 					continue
 				}
 				for oy := 0; oy < oh; oy++ {
@@ -102,6 +116,53 @@ func Col2Im(x, col []float32, ld int, c, h, w, kh, kw, stride, pad int) {
 			}
 		}
 	}
+}
+
+// The fast paths below are for stride 1 with as many output as input
+// columns (ow == w: "same" padding, 2·pad = kw−1). A patch row (i, j) is then
+// the image shifted by (di, dj) = (i−pad, j−pad): output position oy·w+ox
+// reads input position oy·w+ox + di·w+dj, so all valid rows of the patch
+// are one contiguous run of the image, except for the columns [0, lo) and
+// [hi, w) whose pixels would come from the neighbouring image row. One long
+// copy (or add) replaces a short one per output row, which on 14- and
+// 28-pixel MNIST rows was mostly call and loop overhead.
+
+// im2colSame fills one patch row (oh rows of w) from the (h, w) image img.
+func im2colSame(row, img []float32, h, w, oh, di, dj, lo, hi int) {
+	oy0, oy1 := max(0, -di), min(oh, h-di) // rows whose input row iy = oy+di is inside
+	if oy0 >= oy1 || lo >= hi {
+		clear(row[:oh*w])
+		return
+	}
+	clear(row[:oy0*w])
+	clear(row[oy1*w : oh*w])
+	a, b := oy0*w+lo, (oy1-1)*w+hi // the run, in output positions
+	d := di*w + dj
+	copy(row[a:b], img[a+d:b+d])
+	for oy := oy0; oy < oy1; oy++ {
+		clear(row[oy*w : oy*w+lo])
+		clear(row[oy*w+hi : (oy+1)*w])
+	}
+}
+
+// col2imSame adds one patch row back to the image: first it zeroes the
+// entries that belong to the padding, then it adds the whole run at once.
+// Each pixel receives at most one value per patch row, so the sums run in
+// the same order as the row-by-row loop and give the same bits.
+func col2imSame(img, row []float32, h, w, oh, di, dj, lo, hi int) {
+	oy0, oy1 := max(0, -di), min(oh, h-di)
+	if oy0 >= oy1 {
+		return
+	}
+	a, b := oy0*w+lo, (oy1-1)*w+hi
+	if lo > 0 || hi < w {
+		for oy := oy0; oy < oy1; oy++ {
+			clear(row[max(a, oy*w) : oy*w+lo])
+			clear(row[oy*w+hi : min(b, (oy+1)*w)])
+		}
+	}
+	d := di*w + dj
+	vec.Axpy(1, row[a:b], img[a+d:b+d])
 }
 
 // validCols returns the range [lo, hi) of output columns ox whose input
