@@ -31,9 +31,9 @@ func (r *ReLU) runPart(p int) {
 	n := len(r.y.Data)
 	lo, hi := partRange(p, reluParts(n), n)
 	if r.backward {
-		reluBackward(r.dx.Data[lo:hi], r.pdy[lo:hi], r.y.Data[lo:hi])
+		tensor.ReLUBackward(r.dx.Data[lo:hi], r.pdy[lo:hi], r.y.Data[lo:hi])
 	} else {
-		reluForward(r.y.Data[lo:hi], r.px[lo:hi])
+		tensor.ReLU(r.y.Data[lo:hi], r.px[lo:hi])
 	}
 }
 
@@ -62,31 +62,6 @@ func (r *ReLU) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	parallelFor(reluParts(len(r.y.Data)), r)
 	r.pdy = nil
 	return r.dx
-}
-
-// reluForward sets y = max(x, 0) without branches: the sign bit, spread
-// over the word, masks negative values to +0. On real activations about half
-// the values are negative in no predictable order, and a branch per value
-// costs several times the arithmetic (measured: 5.6 ns vs under 1 ns per
-// value). A NaN with the sign bit set becomes 0; the loss is NaN anyway.
-func reluForward(y, x []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		b := math.Float32bits(v)
-		y[i] = math.Float32frombits(b &^ uint32(int32(b)>>31))
-	}
-}
-
-// reluBackward sets dx = dy where y > 0 and 0 elsewhere, given the ReLU's
-// output y ≥ 0, without branches: y > 0 exactly when its bits, read as a
-// signed integer, are positive.
-func reluBackward(dx, dy, y []float32) {
-	dx = dx[:len(y)]
-	dy = dy[:len(y)]
-	for i, v := range y {
-		mask := uint32((-int32(math.Float32bits(v))) >> 31)
-		dx[i] = math.Float32frombits(math.Float32bits(dy[i]) & mask)
-	}
 }
 
 // LeakyReLU is y = x for x > 0 and Alpha·x otherwise.

@@ -37,6 +37,95 @@ type BatchNorm struct {
 	sum2   []float64
 	// per-feature float32 coefficients of the elementwise passes
 	c0, c1, c2 []float32
+
+	// the (N, C, H, W) pass runPart does, on px (Forward) or pdy (Backward)
+	op      bnOp
+	n       int
+	px, pdy []float32
+}
+
+type bnOp int
+
+const (
+	bnStats     bnOp = iota // per channel: mean into sum, centred second moment into sum2
+	bnNormalize             // per plane: xhat and y
+	bnGrads                 // per channel: Σ dy·x̂ into sum, Σ dy into sum2
+	bnDx                    // per plane: dx
+)
+
+// runPart does partition p of the pass b.op: the reductions are split by
+// channel (each channel summed over the batch in the serial order), the
+// elementwise passes by (example, channel) plane.
+func (b *BatchNorm) runPart(p int) {
+	f, s, n := b.Features, b.Spatial, b.n
+	switch b.op {
+	case bnStats:
+		lo, hi := partRange(p, min(maxParts, f), f)
+		m := float64(n * s)
+		for c := lo; c < hi; c++ {
+			var sum float64
+			for i := 0; i < n; i++ {
+				sum += float64(sum32(b.px[(i*f+c)*s : (i*f+c+1)*s]))
+			}
+			mean := sum / m
+			var sum2 float64
+			for i := 0; i < n; i++ {
+				sum2 += float64(sqdev32(b.px[(i*f+c)*s:(i*f+c+1)*s], float32(mean)))
+			}
+			b.sum[c], b.sum2[c] = mean, sum2
+		}
+	case bnGrads:
+		lo, hi := partRange(p, min(maxParts, f), f)
+		for c := lo; c < hi; c++ {
+			var dg, dbt float64
+			for i := 0; i < n; i++ {
+				off := (i*f + c) * s
+				ag, ab := dot32sum(b.pdy[off:off+s], b.xhat[off:off+s])
+				dg += float64(ag)
+				dbt += float64(ab)
+			}
+			b.sum[c], b.sum2[c] = dg, dbt
+		}
+	case bnNormalize:
+		lo, hi := partRange(p, min(maxParts, n*f), n*f)
+		mu, is := b.c0, b.c1
+		gamma, beta := b.Gamma.Value.Data, b.Beta.Value.Data
+		for pl := lo; pl < hi; pl++ {
+			c, off := pl%f, pl*s
+			m, k := mu[c], is[c]
+			g, bt := gamma[c], beta[c]
+			xh := b.xhat[off : off+s]
+			y := b.y.Data[off : off+s]
+			for j, v := range b.px[off : off+s] {
+				h := (v - m) * k
+				xh[j] = h
+				y[j] = g*h + bt
+			}
+		}
+	case bnDx:
+		lo, hi := partRange(p, min(maxParts, n*f), n*f)
+		k, mdg, mdb := b.c0, b.c1, b.c2
+		for pl := lo; pl < hi; pl++ {
+			c, off := pl%f, pl*s
+			dx := b.dx.Data[off : off+s]
+			g := b.pdy[off : off+s]
+			xh := b.xhat[off : off+s]
+			kc, gc, bc := k[c], mdg[c], mdb[c]
+			for j := range dx {
+				dx[j] = kc * (g[j] - bc - xh[j]*gc)
+			}
+		}
+	}
+}
+
+// pass runs op over the batch of n examples, split as runPart says.
+func (b *BatchNorm) pass(op bnOp, n int) {
+	b.op, b.n = op, n
+	parts := b.Features
+	if op == bnNormalize || op == bnDx {
+		parts = n * b.Features
+	}
+	parallelFor(min(maxParts, parts), b)
 }
 
 // NewBatchNorm returns a BatchNorm for per-example input shape (F) or
@@ -95,16 +184,14 @@ func (b *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 				}
 			}
 		} else {
-			for i := 0; i < n; i++ {
-				for c := 0; c < f; c++ {
-					b.sum[c] += float64(sum32(x.Data[(i*f+c)*s : (i*f+c+1)*s]))
-				}
-			}
-		}
-		for c := range b.sum {
-			b.sum[c] /= m
+			b.px = x.Data
+			b.pass(bnStats, n)
+			b.px = nil
 		}
 		if s == 1 {
+			for c := range b.sum {
+				b.sum[c] /= m
+			}
 			for c := range b.c0 {
 				b.c0[c] = float32(b.sum[c])
 			}
@@ -112,12 +199,6 @@ func (b *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 				for c, v := range x.Data[i*f : (i+1)*f] {
 					d := v - b.c0[c]
 					b.sum2[c] += float64(d * d)
-				}
-			}
-		} else {
-			for i := 0; i < n; i++ {
-				for c := 0; c < f; c++ {
-					b.sum2[c] += float64(sqdev32(x.Data[(i*f+c)*s:(i*f+c+1)*s], float32(b.sum[c])))
 				}
 			}
 		}
@@ -157,20 +238,9 @@ func (b *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 		}
 		return b.y
 	}
-	for i := 0; i < n; i++ {
-		for c := 0; c < f; c++ {
-			off := (i*f + c) * s
-			m, k := mu[c], is[c]
-			g, bt := gamma[c], beta[c]
-			xh := b.xhat[off : off+s]
-			y := b.y.Data[off : off+s]
-			for j, v := range x.Data[off : off+s] {
-				h := (v - m) * k
-				xh[j] = h
-				y[j] = g*h + bt
-			}
-		}
-	}
+	b.px = x.Data
+	b.pass(bnNormalize, n)
+	b.px = nil
 	return b.y
 }
 
@@ -193,15 +263,10 @@ func (b *BatchNorm) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 			}
 		}
 	} else {
-		for i := 0; i < n; i++ {
-			for c := 0; c < f; c++ {
-				off := (i*f + c) * s
-				ag, ab := dot32sum(dy.Data[off:off+s], b.xhat[off:off+s])
-				dg[c] += float64(ag)
-				dbt[c] += float64(ab)
-			}
-		}
+		b.pdy = dy.Data
+		b.pass(bnGrads, n)
 	}
+	b.pdy = nil
 	for c := 0; c < f; c++ {
 		b.Gamma.Grad.Data[c] = float32(dg[c])
 		b.Beta.Grad.Data[c] = float32(dbt[c])
@@ -232,18 +297,9 @@ func (b *BatchNorm) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 		}
 		return b.dx
 	}
-	for i := 0; i < n; i++ {
-		for c := 0; c < f; c++ {
-			off := (i*f + c) * s
-			dx := b.dx.Data[off : off+s]
-			g := dy.Data[off : off+s]
-			xh := b.xhat[off : off+s]
-			kc, gc, bc := k[c], mdg[c], mdb[c]
-			for j := range dx {
-				dx[j] = kc * (g[j] - bc - xh[j]*gc)
-			}
-		}
-	}
+	b.pdy = dy.Data
+	b.pass(bnDx, n)
+	b.pdy = nil
 	return b.dx
 }
 

@@ -1,6 +1,10 @@
 package optim
 
-import "math"
+import (
+	"math"
+
+	"github.com/rakam-ml/rakam/tensor"
+)
 
 // Adam is the Adam optimiser with bias correction; with Decoupled set it is
 // AdamW. For each value p with gradient g at step t (from 1):
@@ -95,12 +99,8 @@ func (o *Adam) Step(params []Param) error {
 				p[j] *= decay
 			}
 		}
-		for j := range p {
-			gj := g[j] + l2*p[j]
-			m[j] += (gj - m[j]) * c1
-			v[j] += (gj*gj - v[j]) * c2
-			p[j] -= alpha * m[j] / (float32(math.Sqrt(float64(v[j]))) + eps)
-		}
+		// g' = g + l2·p; m += (g'−m)·c1; v += (g'²−v)·c2; p −= alpha·m/(√v + eps)
+		tensor.AdamStep(p, g, m, v, l2, c1, c2, alpha, eps)
 	}
 	o.steps++
 	return nil

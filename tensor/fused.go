@@ -9,7 +9,8 @@ import (
 
 // AddBiasReLU sets x[i][j] = max(x[i][j] + bias[j], 0) over the m×n matrix
 // x (row stride ldx) in one pass: AddRowVector followed by ReLU without a
-// second sweep over memory. Like ReLU, a NaN sum becomes 0.
+// second sweep over memory. Like ReLU, a negative sum (or −0) becomes +0
+// and a positive NaN goes through.
 func AddBiasReLU(m, n int, x []float32, ldx int, bias []float32) {
 	if len(bias) < n {
 		panic(fmt.Sprintf("tensor: AddBiasReLU: bias has %d values, need %d", len(bias), n))
@@ -68,4 +69,21 @@ func SoftmaxCrossEntropy(m, n int, dz, z []float32, labels []uint8) float64 {
 		dr[l] -= inv
 	}
 	return loss / float64(m)
+}
+
+// AdamStep applies one Adam update to the parameters p from their gradient
+// g, updating the first and second moments m and v, elementwise:
+//
+//	g' = g + l2·p;  m += (g' − m)·c1;  v += (g'·g' − v)·c2
+//	p −= alpha·m / (sqrt(v) + eps)
+//
+// with c1 = 1−β1, c2 = 1−β2 and alpha the bias-corrected step size. Every
+// operation is rounded separately (no fused multiply-add), so the AVX2
+// kernel and the portable loop give the same bits. All four slices must
+// have the same length.
+func AdamStep(p, g, m, v []float32, l2, c1, c2, alpha, eps float32) {
+	if len(g) != len(p) || len(m) != len(p) || len(v) != len(p) {
+		panic(fmt.Sprintf("tensor: AdamStep: lengths %d, %d, %d, %d differ", len(p), len(g), len(m), len(v)))
+	}
+	vec.Adam(p, g, m, v, l2, c1, c2, alpha, eps)
 }

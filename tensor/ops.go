@@ -38,6 +38,9 @@ func SumRows(m, n int, x []float32, ldx int, beta float32, dst []float32) {
 }
 
 // ReLU sets y = max(x, 0) elementwise. x and y may be the same slice.
+// Negative values and −0 become +0; a NaN with its sign bit clear (what
+// arithmetic produces) goes through, so it reaches the loss and the
+// divergence guard rather than vanishing.
 func ReLU(y, x []float32) {
 	if len(y) != len(x) {
 		panic(fmt.Sprintf("tensor: ReLU: len(y)=%d != len(x)=%d", len(y), len(x)))
@@ -45,8 +48,8 @@ func ReLU(y, x []float32) {
 	vec.ReLU(y, x)
 }
 
-// ReLUBackward sets dx = dy where y > 0 and 0 elsewhere, given the ReLU's
-// output y. dx and dy may be the same slice.
+// ReLUBackward sets dx = dy where y > 0 and 0 elsewhere (NaN included),
+// given the ReLU's output y. dx and dy may be the same slice.
 func ReLUBackward(dx, dy, y []float32) {
 	if len(dx) != len(dy) || len(dy) != len(y) {
 		panic(fmt.Sprintf("tensor: ReLUBackward: lengths %d, %d, %d differ", len(dx), len(dy), len(y)))

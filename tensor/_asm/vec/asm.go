@@ -101,16 +101,19 @@ func scale() {
 	})
 }
 
-// relu emits y[i] = max(x[i] (+ b[i]), 0). MAXPS returns its second source
-// operand (in Intel order) when the comparison is unordered, so NaN gives
-// 0, exactly as the Go loop `if v > 0 { v } else { 0 }` does.
+// relu emits y[i] = max(x[i] (+ b[i]), 0) as a bit operation: the sign
+// bit, spread over the lane by an arithmetic shift, clears negative values
+// (−0 included) to +0 with ANDNPS. A NaN keeps its sign: a positive NaN
+// goes through, so the loss sees it and training stops, instead of being
+// silently turned into 0 as MAXPS would. The Go loop reluGo does the same
+// on the same bits.
 func relu(name string, withBias bool) {
 	if withBias {
 		TEXT(name, NOSPLIT, "func(x, b []float32)")
-		Doc(name + " sets x[i] = max(x[i]+b[i], 0) for i < len(x) (NaN gives 0); len(b) ≥ len(x).")
+		Doc(name + " sets x[i] = max(x[i]+b[i], 0) for i < len(x) (−0 gives +0, a NaN keeps its value if positive); len(b) ≥ len(x).")
 	} else {
 		TEXT(name, NOSPLIT, "func(y, x []float32)")
-		Doc(name + " sets y[i] = max(x[i], 0) for i < len(x) (NaN gives 0); len(y) ≥ len(x).")
+		Doc(name + " sets y[i] = max(x[i], 0) for i < len(x) (−0 gives +0, a NaN keeps its value if positive); len(y) ≥ len(x).")
 	}
 	Pragma("noescape")
 	x := Load(Param("x").Base(), GP64())
@@ -121,28 +124,31 @@ func relu(name string, withBias bool) {
 	} else {
 		other = Load(Param("y").Base(), GP64())
 	}
-	Comment("Y15 = 0.")
-	VXORPS(Y15, Y15, Y15)
+	tmp := map[VecPhysical]VecPhysical{Y0: Y4, Y1: Y5, Y2: Y6, Y3: Y7, X0: X4}
 	loop(name, n, []Register{x, other}, func(off int, v VecPhysical, scalar bool) {
 		dst := x
 		if !withBias {
 			dst = other
 		}
+		t := tmp[v]
 		if scalar {
 			VMOVSS(Mem{Base: x, Disp: off}, v)
 			if withBias {
 				VADDSS(Mem{Base: other, Disp: off}, v, v)
 			}
-			VMAXSS(X15, v, v)
+		} else {
+			VMOVUPS(Mem{Base: x, Disp: off}, v)
+			if withBias {
+				VADDPS(Mem{Base: other, Disp: off}, v, v)
+			}
+		}
+		VPSRAD(Imm(31), v, t)
+		VANDNPS(v, t, v)
+		if scalar {
 			VMOVSS(v, Mem{Base: dst, Disp: off})
-			return
+		} else {
+			VMOVUPS(v, Mem{Base: dst, Disp: off})
 		}
-		VMOVUPS(Mem{Base: x, Disp: off}, v)
-		if withBias {
-			VADDPS(Mem{Base: other, Disp: off}, v, v)
-		}
-		VMAXPS(Y15, v, v)
-		VMOVUPS(v, Mem{Base: dst, Disp: off})
 	})
 }
 
@@ -173,6 +179,94 @@ func reluBackward() {
 	})
 }
 
+// adam emits one Adam update over a parameter tensor:
+//
+//	g' = g + l2·p;  m += (g' − m)·c1;  v += (g'·g' − v)·c2;  p −= alpha·m / (sqrt(v) + eps)
+//
+// with separate multiplies and adds (no FMA), in the order the Go loop
+// adamGo evaluates them, so both give the same bits. VSQRTPS is correctly
+// rounded, as float32(math.Sqrt(float64(v))) is. Eight values a step, then
+// one at a time; the division and square root bound it, not memory.
+func adam() {
+	TEXT("adamAVX2", NOSPLIT, "func(p, g, m, v []float32, l2, c1, c2, alpha, eps float32)")
+	Pragma("noescape")
+	Doc("adamAVX2 applies one Adam step to p[i] from g[i], updating the moments m[i] and v[i], for i < len(p); g, m and v are at least as long.")
+	p := Load(Param("p").Base(), GP64())
+	g := Load(Param("g").Base(), GP64())
+	m := Load(Param("m").Base(), GP64())
+	v := Load(Param("v").Base(), GP64())
+	n := Load(Param("p").Len(), GP64())
+	VBROADCASTSS(paramAddr("l2"), Y11)
+	VBROADCASTSS(paramAddr("c1"), Y12)
+	VBROADCASTSS(paramAddr("c2"), Y13)
+	VBROADCASTSS(paramAddr("alpha"), Y14)
+	VBROADCASTSS(paramAddr("eps"), Y15)
+	step := func(off int, scalar bool) {
+		R := func(i int) VecPhysical {
+			if scalar {
+				return []VecPhysical{X0, X1, X2, X3, X4}[i]
+			}
+			return []VecPhysical{Y0, Y1, Y2, Y3, Y4}[i]
+		}
+		C := func(y VecPhysical) VecPhysical {
+			if !scalar {
+				return y
+			}
+			return map[VecPhysical]VecPhysical{Y11: X11, Y12: X12, Y13: X13, Y14: X14, Y15: X15}[y]
+		}
+		ld, st := VMOVUPS, VMOVUPS
+		mul, add, sub, div, sqrt := VMULPS, VADDPS, VSUBPS, VDIVPS, VSQRTPS
+		if scalar {
+			ld, st = VMOVSS, VMOVSS
+			mul, add, sub, div = VMULSS, VADDSS, VSUBSS, VDIVSS
+			sqrt = func(ops ...Op) { VSQRTSS(ops[0], ops[1], ops[1]) }
+		}
+		P, G, M, V, T := R(0), R(1), R(2), R(3), R(4)
+		ld(Mem{Base: p, Disp: off}, P)
+		ld(Mem{Base: g, Disp: off}, G)
+		ld(Mem{Base: m, Disp: off}, M)
+		ld(Mem{Base: v, Disp: off}, V)
+		mul(C(Y11), P, T) // T = l2·p
+		add(T, G, G)      // G = g + l2·p
+		sub(M, G, T)      // T = g' − m
+		mul(C(Y12), T, T) // T = (g' − m)·c1
+		add(T, M, M)      // m += T
+		st(M, Mem{Base: m, Disp: off})
+		mul(G, G, T)      // T = g'·g'
+		sub(V, T, T)      // T = g'·g' − v
+		mul(C(Y13), T, T) // T = (g'·g' − v)·c2
+		add(T, V, V)      // v += T
+		st(V, Mem{Base: v, Disp: off})
+		sqrt(V, T)        // T = sqrt(v)
+		add(C(Y15), T, T) // T = sqrt(v) + eps
+		mul(M, C(Y14), M) // M = alpha·m
+		div(T, M, M)      // M = alpha·m / (sqrt(v) + eps)
+		sub(M, P, P)      // p −= M
+		st(P, Mem{Base: p, Disp: off})
+	}
+	Label("adam_8")
+	CMPQ(n, Imm(8))
+	JL(LabelRef("adam_1"))
+	step(0, false)
+	for _, r := range []Register{p, g, m, v} {
+		ADDQ(Imm(32), r)
+	}
+	SUBQ(Imm(8), n)
+	JMP(LabelRef("adam_8"))
+	Label("adam_1")
+	TESTQ(n, n)
+	JZ(LabelRef("adam_done"))
+	step(0, true)
+	for _, r := range []Register{p, g, m, v} {
+		ADDQ(Imm(4), r)
+	}
+	DECQ(n)
+	JMP(LabelRef("adam_1"))
+	Label("adam_done")
+	VZEROUPPER()
+	RET()
+}
+
 func paramAddr(name string) Mem {
 	p, err := Param(name).Resolve()
 	if err != nil {
@@ -188,5 +282,6 @@ func main() {
 	relu("reluAVX2", false)
 	relu("addReLUAVX2", true)
 	reluBackward()
+	adam()
 	Generate()
 }

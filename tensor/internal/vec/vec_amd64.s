@@ -105,29 +105,30 @@ scale_done:
 	RET
 
 // func reluAVX2(y []float32, x []float32)
-// Requires: AVX
+// Requires: AVX, AVX2
 TEXT ·reluAVX2(SB), NOSPLIT, $0-48
 	MOVQ x_base+24(FP), AX
 	MOVQ x_len+32(FP), CX
 	MOVQ y_base+0(FP), DX
 
-	// Y15 = 0.
-	VXORPS Y15, Y15, Y15
-
 reluAVX2_32:
 	CMPQ    CX, $0x20
 	JL      reluAVX2_8
 	VMOVUPS (AX), Y0
-	VMAXPS  Y15, Y0, Y0
+	VPSRAD  $0x1f, Y0, Y4
+	VANDNPS Y0, Y4, Y0
 	VMOVUPS Y0, (DX)
 	VMOVUPS 32(AX), Y1
-	VMAXPS  Y15, Y1, Y1
+	VPSRAD  $0x1f, Y1, Y5
+	VANDNPS Y1, Y5, Y1
 	VMOVUPS Y1, 32(DX)
 	VMOVUPS 64(AX), Y2
-	VMAXPS  Y15, Y2, Y2
+	VPSRAD  $0x1f, Y2, Y6
+	VANDNPS Y2, Y6, Y2
 	VMOVUPS Y2, 64(DX)
 	VMOVUPS 96(AX), Y3
-	VMAXPS  Y15, Y3, Y3
+	VPSRAD  $0x1f, Y3, Y7
+	VANDNPS Y3, Y7, Y3
 	VMOVUPS Y3, 96(DX)
 	ADDQ    $0x80, AX
 	ADDQ    $0x80, DX
@@ -138,7 +139,8 @@ reluAVX2_8:
 	CMPQ    CX, $0x08
 	JL      reluAVX2_1
 	VMOVUPS (AX), Y0
-	VMAXPS  Y15, Y0, Y0
+	VPSRAD  $0x1f, Y0, Y4
+	VANDNPS Y0, Y4, Y0
 	VMOVUPS Y0, (DX)
 	ADDQ    $0x20, AX
 	ADDQ    $0x20, DX
@@ -146,48 +148,50 @@ reluAVX2_8:
 	JMP     reluAVX2_8
 
 reluAVX2_1:
-	TESTQ  CX, CX
-	JZ     reluAVX2_done
-	VMOVSS (AX), X0
-	VMAXSS X15, X0, X0
-	VMOVSS X0, (DX)
-	ADDQ   $0x04, AX
-	ADDQ   $0x04, DX
-	DECQ   CX
-	JMP    reluAVX2_1
+	TESTQ   CX, CX
+	JZ      reluAVX2_done
+	VMOVSS  (AX), X0
+	VPSRAD  $0x1f, X0, X4
+	VANDNPS X0, X4, X0
+	VMOVSS  X0, (DX)
+	ADDQ    $0x04, AX
+	ADDQ    $0x04, DX
+	DECQ    CX
+	JMP     reluAVX2_1
 
 reluAVX2_done:
 	VZEROUPPER
 	RET
 
 // func addReLUAVX2(x []float32, b []float32)
-// Requires: AVX
+// Requires: AVX, AVX2
 TEXT ·addReLUAVX2(SB), NOSPLIT, $0-48
 	MOVQ x_base+0(FP), AX
 	MOVQ x_len+8(FP), CX
 	MOVQ b_base+24(FP), DX
-
-	// Y15 = 0.
-	VXORPS Y15, Y15, Y15
 
 addReLUAVX2_32:
 	CMPQ    CX, $0x20
 	JL      addReLUAVX2_8
 	VMOVUPS (AX), Y0
 	VADDPS  (DX), Y0, Y0
-	VMAXPS  Y15, Y0, Y0
+	VPSRAD  $0x1f, Y0, Y4
+	VANDNPS Y0, Y4, Y0
 	VMOVUPS Y0, (AX)
 	VMOVUPS 32(AX), Y1
 	VADDPS  32(DX), Y1, Y1
-	VMAXPS  Y15, Y1, Y1
+	VPSRAD  $0x1f, Y1, Y5
+	VANDNPS Y1, Y5, Y1
 	VMOVUPS Y1, 32(AX)
 	VMOVUPS 64(AX), Y2
 	VADDPS  64(DX), Y2, Y2
-	VMAXPS  Y15, Y2, Y2
+	VPSRAD  $0x1f, Y2, Y6
+	VANDNPS Y2, Y6, Y2
 	VMOVUPS Y2, 64(AX)
 	VMOVUPS 96(AX), Y3
 	VADDPS  96(DX), Y3, Y3
-	VMAXPS  Y15, Y3, Y3
+	VPSRAD  $0x1f, Y3, Y7
+	VANDNPS Y3, Y7, Y3
 	VMOVUPS Y3, 96(AX)
 	ADDQ    $0x80, AX
 	ADDQ    $0x80, DX
@@ -199,7 +203,8 @@ addReLUAVX2_8:
 	JL      addReLUAVX2_1
 	VMOVUPS (AX), Y0
 	VADDPS  (DX), Y0, Y0
-	VMAXPS  Y15, Y0, Y0
+	VPSRAD  $0x1f, Y0, Y4
+	VANDNPS Y0, Y4, Y0
 	VMOVUPS Y0, (AX)
 	ADDQ    $0x20, AX
 	ADDQ    $0x20, DX
@@ -207,16 +212,17 @@ addReLUAVX2_8:
 	JMP     addReLUAVX2_8
 
 addReLUAVX2_1:
-	TESTQ  CX, CX
-	JZ     addReLUAVX2_done
-	VMOVSS (AX), X0
-	VADDSS (DX), X0, X0
-	VMAXSS X15, X0, X0
-	VMOVSS X0, (AX)
-	ADDQ   $0x04, AX
-	ADDQ   $0x04, DX
-	DECQ   CX
-	JMP    addReLUAVX2_1
+	TESTQ   CX, CX
+	JZ      addReLUAVX2_done
+	VMOVSS  (AX), X0
+	VADDSS  (DX), X0, X0
+	VPSRAD  $0x1f, X0, X4
+	VANDNPS X0, X4, X0
+	VMOVSS  X0, (AX)
+	ADDQ    $0x04, AX
+	ADDQ    $0x04, DX
+	DECQ    CX
+	JMP     addReLUAVX2_1
 
 addReLUAVX2_done:
 	VZEROUPPER
@@ -279,5 +285,85 @@ relub_1:
 	JMP    relub_1
 
 relub_done:
+	VZEROUPPER
+	RET
+
+// func adamAVX2(p []float32, g []float32, m []float32, v []float32, l2 float32, c1 float32, c2 float32, alpha float32, eps float32)
+// Requires: AVX
+TEXT ·adamAVX2(SB), NOSPLIT, $0-116
+	MOVQ         p_base+0(FP), AX
+	MOVQ         g_base+24(FP), CX
+	MOVQ         m_base+48(FP), DX
+	MOVQ         v_base+72(FP), BX
+	MOVQ         p_len+8(FP), SI
+	VBROADCASTSS l2+96(FP), Y11
+	VBROADCASTSS c1+100(FP), Y12
+	VBROADCASTSS c2+104(FP), Y13
+	VBROADCASTSS alpha+108(FP), Y14
+	VBROADCASTSS eps+112(FP), Y15
+
+adam_8:
+	CMPQ    SI, $0x08
+	JL      adam_1
+	VMOVUPS (AX), Y0
+	VMOVUPS (CX), Y1
+	VMOVUPS (DX), Y2
+	VMOVUPS (BX), Y3
+	VMULPS  Y11, Y0, Y4
+	VADDPS  Y4, Y1, Y1
+	VSUBPS  Y2, Y1, Y4
+	VMULPS  Y12, Y4, Y4
+	VADDPS  Y4, Y2, Y2
+	VMOVUPS Y2, (DX)
+	VMULPS  Y1, Y1, Y4
+	VSUBPS  Y3, Y4, Y4
+	VMULPS  Y13, Y4, Y4
+	VADDPS  Y4, Y3, Y3
+	VMOVUPS Y3, (BX)
+	VSQRTPS Y3, Y4
+	VADDPS  Y15, Y4, Y4
+	VMULPS  Y2, Y14, Y2
+	VDIVPS  Y4, Y2, Y2
+	VSUBPS  Y2, Y0, Y0
+	VMOVUPS Y0, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	SUBQ    $0x08, SI
+	JMP     adam_8
+
+adam_1:
+	TESTQ   SI, SI
+	JZ      adam_done
+	VMOVSS  (AX), X0
+	VMOVSS  (CX), X1
+	VMOVSS  (DX), X2
+	VMOVSS  (BX), X3
+	VMULSS  X11, X0, X4
+	VADDSS  X4, X1, X1
+	VSUBSS  X2, X1, X4
+	VMULSS  X12, X4, X4
+	VADDSS  X4, X2, X2
+	VMOVSS  X2, (DX)
+	VMULSS  X1, X1, X4
+	VSUBSS  X3, X4, X4
+	VMULSS  X13, X4, X4
+	VADDSS  X4, X3, X3
+	VMOVSS  X3, (BX)
+	VSQRTSS X3, X4, X4
+	VADDSS  X15, X4, X4
+	VMULSS  X2, X14, X2
+	VDIVSS  X4, X2, X2
+	VSUBSS  X2, X0, X0
+	VMOVSS  X0, (AX)
+	ADDQ    $0x04, AX
+	ADDQ    $0x04, CX
+	ADDQ    $0x04, DX
+	ADDQ    $0x04, BX
+	DECQ    SI
+	JMP     adam_1
+
+adam_done:
 	VZEROUPPER
 	RET

@@ -14,12 +14,12 @@ func axpyAVX2(alpha float32, x []float32, y []float32)
 //go:noescape
 func scaleAVX2(alpha float32, x []float32)
 
-// reluAVX2 sets y[i] = max(x[i], 0) for i < len(x) (NaN gives 0); len(y) ≥ len(x).
+// reluAVX2 sets y[i] = max(x[i], 0) for i < len(x) (−0 gives +0, a NaN keeps its value if positive); len(y) ≥ len(x).
 //
 //go:noescape
 func reluAVX2(y []float32, x []float32)
 
-// addReLUAVX2 sets x[i] = max(x[i]+b[i], 0) for i < len(x) (NaN gives 0); len(b) ≥ len(x).
+// addReLUAVX2 sets x[i] = max(x[i]+b[i], 0) for i < len(x) (−0 gives +0, a NaN keeps its value if positive); len(b) ≥ len(x).
 //
 //go:noescape
 func addReLUAVX2(x []float32, b []float32)
@@ -28,3 +28,8 @@ func addReLUAVX2(x []float32, b []float32)
 //
 //go:noescape
 func reluBackwardAVX2(dx []float32, dy []float32, y []float32)
+
+// adamAVX2 applies one Adam step to p[i] from g[i], updating the moments m[i] and v[i], for i < len(p); g, m and v are at least as long.
+//
+//go:noescape
+func adamAVX2(p []float32, g []float32, m []float32, v []float32, l2 float32, c1 float32, c2 float32, alpha float32, eps float32)

@@ -35,6 +35,15 @@ func checkGuards(t *testing.T, name string, full []float32, off, n int) {
 	}
 }
 
+// reluRef is max(v, 0) as the kernels define it: +0 for negative values
+// and −0, v itself for positive values and a NaN without its sign bit.
+func reluRef(v float32) float32 {
+	if v > 0 || (v != v && !math.Signbit(float64(v))) {
+		return v
+	}
+	return 0
+}
+
 func same(a, b float32) bool {
 	return math.Float32bits(a) == math.Float32bits(b) || (a != a && b != b)
 }
@@ -79,10 +88,7 @@ func TestKernels(t *testing.T) {
 
 				ReLU(y, x)
 				for i := range y {
-					w := float32(0)
-					if x0[i] > 0 {
-						w = x0[i]
-					}
+					w := reluRef(x0[i])
 					if !same(y[i], w) {
 						t.Fatalf("n=%d: ReLU y[%d] = %v; want %v (x=%v)", n, i, y[i], w, x0[i])
 					}
@@ -92,10 +98,7 @@ func TestKernels(t *testing.T) {
 				copy(y, y0)
 				AddReLU(y, x)
 				for i := range y {
-					w := float32(0)
-					if s := y0[i] + x0[i]; s > 0 {
-						w = s
-					}
+					w := reluRef(y0[i] + x0[i])
 					if !same(y[i], w) {
 						t.Fatalf("n=%d: AddReLU x[%d] = %v; want %v", n, i, y[i], w)
 					}
@@ -113,6 +116,42 @@ func TestKernels(t *testing.T) {
 					}
 				}
 				checkGuards(t, "ReLUBackward dx", dxf, off+2, n)
+			}
+		}
+	})
+}
+
+// TestAdam checks the Adam step on both paths against a float64
+// evaluation of the same formula rounded like the Go loop, bit for bit,
+// for lengths that exercise the 8-wide body and the scalar tail, with and
+// without an L2 term; values outside [0, n) must stay untouched.
+func TestAdam(t *testing.T) {
+	paths(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(7, 8))
+		for n := 0; n <= 35; n++ {
+			for _, l2 := range []float32{0, 1e-4} {
+				pf, p := padded(r, n, 1)
+				_, g := padded(r, n, 2)
+				mf, m := padded(r, n, 3)
+				vf, v := padded(r, n, 0)
+				for i := range v {
+					v[i] = float32(math.Abs(float64(v[i]))) // a second moment is never negative
+				}
+				p0, m0, v0 := append([]float32(nil), p...), append([]float32(nil), m...), append([]float32(nil), v...)
+				const c1, c2, alpha, eps = 0.1, 0.001, 1e-3, 1e-7
+				Adam(p, g, m, v, l2, c1, c2, alpha, eps)
+				for i := range p {
+					gj := g[i] + l2*p0[i]
+					wm := m0[i] + (gj-m0[i])*c1
+					wv := v0[i] + (gj*gj-v0[i])*c2
+					wp := p0[i] - alpha*wm/(float32(math.Sqrt(float64(wv)))+eps)
+					if !same(m[i], wm) || !same(v[i], wv) || !same(p[i], wp) {
+						t.Fatalf("n=%d l2=%v i=%d: Adam gives p,m,v = %v,%v,%v; want %v,%v,%v", n, l2, i, p[i], m[i], v[i], wp, wm, wv)
+					}
+				}
+				checkGuards(t, "Adam p", pf, 1, n)
+				checkGuards(t, "Adam m", mf, 3, n)
+				checkGuards(t, "Adam v", vf, 0, n)
 			}
 		}
 	})
