@@ -147,3 +147,14 @@ func Sum(x []float32) float64 {
 	}
 	return s
 }
+
+// BytesToFloat sets dst[i] = float32(src[i]) / div, rounded as Go's float32
+// division rounds (the AVX2 kernel divides too, it does not multiply by a
+// reciprocal), so pixels become the same floats on every path. dst must be
+// at least as long as src.
+func BytesToFloat(dst []float32, src []uint8, div float32) {
+	if len(dst) < len(src) {
+		panic(fmt.Sprintf("tensor: BytesToFloat: len(dst)=%d < len(src)=%d", len(dst), len(src)))
+	}
+	vec.BytesToFloat(dst, src, div)
+}

@@ -14,3 +14,5 @@ func reluBackwardAVX2(dx, dy, y []float32)   { reluBackwardGo(dx, dy, y) }
 func adamAVX2(p, g, m, v []float32, l2, c1, c2, alpha, eps float32) {
 	adamGo(p, g, m, v, l2, c1, c2, alpha, eps)
 }
+
+func bytesToFloatAVX2(dst []float32, src []uint8, div float32) { bytesToFloatGo(dst, src, div) }

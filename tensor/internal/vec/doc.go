@@ -74,3 +74,13 @@ func Adam(p, g, m, v []float32, l2, c1, c2, alpha, eps float32) {
 	}
 	adamGo(p, g, m, v, l2, c1, c2, alpha, eps)
 }
+
+// BytesToFloat sets dst[i] = float32(src[i]) / div for i < len(src);
+// len(dst) ≥ len(src).
+func BytesToFloat(dst []float32, src []uint8, div float32) {
+	if useAVX2 {
+		bytesToFloatAVX2(dst, src, div)
+		return
+	}
+	bytesToFloatGo(dst, src, div)
+}

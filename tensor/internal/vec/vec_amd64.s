@@ -367,3 +367,63 @@ adam_1:
 adam_done:
 	VZEROUPPER
 	RET
+
+// func bytesToFloatAVX2(dst []float32, src []uint8, div float32)
+// Requires: AVX, AVX2
+TEXT ·bytesToFloatAVX2(SB), NOSPLIT, $0-52
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	VBROADCASTSS div+48(FP), Y15
+
+b2f_32:
+	CMPQ      DX, $0x20
+	JL        b2f_8
+	VPMOVZXBD (CX), Y0
+	VCVTDQ2PS Y0, Y0
+	VDIVPS    Y15, Y0, Y0
+	VMOVUPS   Y0, (AX)
+	VPMOVZXBD 8(CX), Y1
+	VCVTDQ2PS Y1, Y1
+	VDIVPS    Y15, Y1, Y1
+	VMOVUPS   Y1, 32(AX)
+	VPMOVZXBD 16(CX), Y2
+	VCVTDQ2PS Y2, Y2
+	VDIVPS    Y15, Y2, Y2
+	VMOVUPS   Y2, 64(AX)
+	VPMOVZXBD 24(CX), Y3
+	VCVTDQ2PS Y3, Y3
+	VDIVPS    Y15, Y3, Y3
+	VMOVUPS   Y3, 96(AX)
+	ADDQ      $0x20, CX
+	ADDQ      $0x80, AX
+	SUBQ      $0x20, DX
+	JMP       b2f_32
+
+b2f_8:
+	CMPQ      DX, $0x08
+	JL        b2f_1
+	VPMOVZXBD (CX), Y0
+	VCVTDQ2PS Y0, Y0
+	VDIVPS    Y15, Y0, Y0
+	VMOVUPS   Y0, (AX)
+	ADDQ      $0x08, CX
+	ADDQ      $0x20, AX
+	SUBQ      $0x08, DX
+	JMP       b2f_8
+
+b2f_1:
+	TESTQ      DX, DX
+	JZ         b2f_done
+	MOVBLZX    (CX), BX
+	VCVTSI2SSL BX, X0, X0
+	VDIVSS     X15, X0, X0
+	VMOVSS     X0, (AX)
+	ADDQ       $0x01, CX
+	ADDQ       $0x04, AX
+	DECQ       DX
+	JMP        b2f_1
+
+b2f_done:
+	VZEROUPPER
+	RET

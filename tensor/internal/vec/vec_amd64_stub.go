@@ -33,3 +33,8 @@ func reluBackwardAVX2(dx []float32, dy []float32, y []float32)
 //
 //go:noescape
 func adamAVX2(p []float32, g []float32, m []float32, v []float32, l2 float32, c1 float32, c2 float32, alpha float32, eps float32)
+
+// bytesToFloatAVX2 sets dst[i] = float32(src[i]) / div for i < len(src); len(dst) ≥ len(src).
+//
+//go:noescape
+func bytesToFloatAVX2(dst []float32, src []uint8, div float32)

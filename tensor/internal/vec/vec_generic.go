@@ -61,3 +61,10 @@ func adamGo(p, g, m, v []float32, l2, c1, c2, alpha, eps float32) {
 		p[j] -= alpha * m[j] / (float32(math.Sqrt(float64(v[j]))) + eps)
 	}
 }
+
+func bytesToFloatGo(dst []float32, src []uint8, div float32) {
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] = float32(v) / div
+	}
+}

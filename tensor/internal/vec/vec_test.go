@@ -156,3 +156,45 @@ func TestAdam(t *testing.T) {
 		}
 	})
 }
+
+// TestBytesToFloat checks every byte value, at every alignment and length
+// up to 70 (the 32-, 8- and 1-wide loops), bit for bit against the Go
+// division, with the values past the end untouched.
+func TestBytesToFloat(t *testing.T) {
+	paths(t, func(t *testing.T) {
+		src := make([]uint8, 256+80)
+		for i := range src {
+			src[i] = uint8(i * 7)
+		}
+		for _, div := range []float32{255, 3, 0.5} {
+			for n := 0; n <= 70; n++ {
+				for off := 0; off < 3; off++ {
+					full := make([]float32, off+n+9)
+					for i := range full {
+						full[i] = guard
+					}
+					dst := full[off : off+n]
+					s := src[off+n : off+2*n]
+					BytesToFloat(dst, s, div)
+					for i, v := range s {
+						if w := float32(v) / div; !same(dst[i], w) {
+							t.Fatalf("div=%v n=%d: dst[%d] = %v; want %v", div, n, i, dst[i], w)
+						}
+					}
+					checkGuards(t, "BytesToFloat", full, off, n)
+				}
+			}
+			all := make([]uint8, 256)
+			for i := range all {
+				all[i] = uint8(i)
+			}
+			dst := make([]float32, 256)
+			BytesToFloat(dst, all, div)
+			for i, v := range all {
+				if w := float32(v) / div; !same(dst[i], w) {
+					t.Fatalf("div=%v: byte %d gives %v; want %v", div, v, dst[i], w)
+				}
+			}
+		}
+	})
+}
