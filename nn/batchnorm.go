@@ -65,12 +65,12 @@ func (b *BatchNorm) runPart(p int) {
 		for c := lo; c < hi; c++ {
 			var sum float64
 			for i := 0; i < n; i++ {
-				sum += float64(sum32(b.px[(i*f+c)*s : (i*f+c+1)*s]))
+				sum += float64(tensor.SumLanes(b.px[(i*f+c)*s : (i*f+c+1)*s]))
 			}
 			mean := sum / m
 			var sum2 float64
 			for i := 0; i < n; i++ {
-				sum2 += float64(sqdev32(b.px[(i*f+c)*s:(i*f+c+1)*s], float32(mean)))
+				sum2 += float64(tensor.SquaredDeviation(b.px[(i*f+c)*s:(i*f+c+1)*s], float32(mean)))
 			}
 			b.sum[c], b.sum2[c] = mean, sum2
 		}
@@ -80,7 +80,7 @@ func (b *BatchNorm) runPart(p int) {
 			var dg, dbt float64
 			for i := 0; i < n; i++ {
 				off := (i*f + c) * s
-				ag, ab := dot32sum(b.pdy[off:off+s], b.xhat[off:off+s])
+				ag, ab := tensor.DotSum(b.pdy[off:off+s], b.xhat[off:off+s])
 				dg += float64(ag)
 				dbt += float64(ab)
 			}
@@ -92,28 +92,14 @@ func (b *BatchNorm) runPart(p int) {
 		gamma, beta := b.Gamma.Value.Data, b.Beta.Value.Data
 		for pl := lo; pl < hi; pl++ {
 			c, off := pl%f, pl*s
-			m, k := mu[c], is[c]
-			g, bt := gamma[c], beta[c]
-			xh := b.xhat[off : off+s]
-			y := b.y.Data[off : off+s]
-			for j, v := range b.px[off : off+s] {
-				h := (v - m) * k
-				xh[j] = h
-				y[j] = g*h + bt
-			}
+			tensor.BatchNormNormalize(b.px[off:off+s], b.xhat[off:off+s], b.y.Data[off:off+s], mu[c], is[c], gamma[c], beta[c])
 		}
 	case bnDx:
 		lo, hi := partRange(p, min(maxParts, n*f), n*f)
 		k, mdg, mdb := b.c0, b.c1, b.c2
 		for pl := lo; pl < hi; pl++ {
 			c, off := pl%f, pl*s
-			dx := b.dx.Data[off : off+s]
-			g := b.pdy[off : off+s]
-			xh := b.xhat[off : off+s]
-			kc, gc, bc := k[c], mdg[c], mdb[c]
-			for j := range dx {
-				dx[j] = kc * (g[j] - bc - xh[j]*gc)
-			}
+			tensor.BatchNormBackward(b.dx.Data[off:off+s], b.pdy[off:off+s], b.xhat[off:off+s], k[c], mdb[c], mdg[c])
 		}
 	}
 }
@@ -301,57 +287,4 @@ func (b *BatchNorm) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	b.pass(bnDx, n)
 	b.pdy = nil
 	return b.dx
-}
-
-// sum32 returns Σ v over a run, with four accumulators so the additions
-// pipeline (and round a little less than one running sum).
-func sum32(v []float32) float32 {
-	var s0, s1, s2, s3 float32
-	i := 0
-	for ; i+4 <= len(v); i += 4 {
-		s0 += v[i]
-		s1 += v[i+1]
-		s2 += v[i+2]
-		s3 += v[i+3]
-	}
-	for ; i < len(v); i++ {
-		s0 += v[i]
-	}
-	return (s0 + s1) + (s2 + s3)
-}
-
-// sqdev32 returns Σ (v − mu)².
-func sqdev32(v []float32, mu float32) float32 {
-	var s0, s1, s2, s3 float32
-	i := 0
-	for ; i+4 <= len(v); i += 4 {
-		d0, d1, d2, d3 := v[i]-mu, v[i+1]-mu, v[i+2]-mu, v[i+3]-mu
-		s0 += d0 * d0
-		s1 += d1 * d1
-		s2 += d2 * d2
-		s3 += d3 * d3
-	}
-	for ; i < len(v); i++ {
-		d := v[i] - mu
-		s0 += d * d
-	}
-	return (s0 + s1) + (s2 + s3)
-}
-
-// dot32sum returns Σ g·h and Σ g over a run.
-func dot32sum(g, h []float32) (dot, sum float32) {
-	h = h[:len(g)]
-	var d0, d1, s0, s1 float32
-	i := 0
-	for ; i+2 <= len(g); i += 2 {
-		d0 += g[i] * h[i]
-		d1 += g[i+1] * h[i+1]
-		s0 += g[i]
-		s1 += g[i+1]
-	}
-	for ; i < len(g); i++ {
-		d0 += g[i] * h[i]
-		s0 += g[i]
-	}
-	return d0 + d1, s0 + s1
 }

@@ -87,3 +87,44 @@ func AdamStep(p, g, m, v []float32, l2, c1, c2, alpha, eps float32) {
 	}
 	vec.Adam(p, g, m, v, l2, c1, c2, alpha, eps)
 }
+
+// BatchNormNormalize is batch normalisation's elementwise forward pass over
+// one run of values of a channel: h = (x[i]−mean)·k, xh[i] = h and
+// y[i] = gamma·h + shift, each operation rounded separately (the same bits
+// on every path). xh and y must be as long as x.
+func BatchNormNormalize(x, xh, y []float32, mean, k, gamma, shift float32) {
+	if len(xh) != len(x) || len(y) != len(x) {
+		panic(fmt.Sprintf("tensor: BatchNormNormalize: lengths %d, %d, %d differ", len(x), len(xh), len(y)))
+	}
+	vec.BatchNormNormalize(x, xh, y, mean, k, gamma, shift)
+}
+
+// BatchNormBackward is batch normalisation's input gradient over one run of
+// a channel: dx[i] = k·((dy[i]−mdb) − xh[i]·mdg), rounded step by step.
+// dy and xh must be as long as dx.
+func BatchNormBackward(dx, dy, xh []float32, k, mdb, mdg float32) {
+	if len(dy) != len(dx) || len(xh) != len(dx) {
+		panic(fmt.Sprintf("tensor: BatchNormBackward: lengths %d, %d, %d differ", len(dx), len(dy), len(xh)))
+	}
+	vec.BatchNormBackward(dx, dy, xh, k, mdb, mdg)
+}
+
+// SumLanes returns Σ v[i] in float32, SquaredDeviation Σ (v[i]−mu)², and
+// DotSum Σ g[i]·h[i] together with Σ g[i]. Each keeps eight partial sums
+// (partial l takes elements l, l+8, ... of the longest multiple-of-8
+// prefix), folds them as ((s0+s4)+(s2+s6)) + ((s1+s5)+(s3+s7)) and adds the
+// remaining elements in order: a fixed order, so the same bits on every
+// path and every run, and a rounding error that grows more slowly than a
+// single running sum's.
+func SumLanes(v []float32) float32 { return vec.Sum(v) }
+
+// SquaredDeviation: see SumLanes.
+func SquaredDeviation(v []float32, mu float32) float32 { return vec.SquaredDeviation(v, mu) }
+
+// DotSum: see SumLanes. h must be at least as long as g.
+func DotSum(g, h []float32) (dot, sum float32) {
+	if len(h) < len(g) {
+		panic(fmt.Sprintf("tensor: DotSum: len(h)=%d < len(g)=%d", len(h), len(g)))
+	}
+	return vec.DotSum(g, h)
+}

@@ -320,6 +320,185 @@ func bytesToFloat() {
 	RET()
 }
 
+// The batch-normalisation kernels. The elementwise ones use separate
+// multiplies and adds in the order of their Go loops (same bits). The
+// reductions keep eight partial sums, lane l taking elements l, l+8, ...
+// of the multiple-of-8 prefix, fold them as
+// ((s0+s4)+(s2+s6)) + ((s1+s5)+(s3+s7)) and then add the remaining
+// elements one by one; the Go versions keep the same eight sums in an
+// array, so both paths give the same bits.
+
+// bnNormalize emits h = (x−mean)·k; xh = h; y = g·h + b.
+func bnNormalize() {
+	TEXT("bnNormalizeAVX2", NOSPLIT, "func(x, xh, y []float32, mean, k, gamma, shift float32)")
+	Pragma("noescape")
+	Doc("bnNormalizeAVX2 sets h = (x[i]−mean)·k, xh[i] = h and y[i] = gamma·h + shift for i < len(x); xh and y are at least as long.")
+	x := Load(Param("x").Base(), GP64())
+	xh := Load(Param("xh").Base(), GP64())
+	y := Load(Param("y").Base(), GP64())
+	n := Load(Param("x").Len(), GP64())
+	VBROADCASTSS(paramAddr("mean"), Y12)
+	VBROADCASTSS(paramAddr("k"), Y13)
+	VBROADCASTSS(paramAddr("gamma"), Y14)
+	VBROADCASTSS(paramAddr("shift"), Y15)
+	loop("bnnorm", n, []Register{x, xh, y}, func(off int, v VecPhysical, scalar bool) {
+		c := func(r VecPhysical) VecPhysical {
+			if scalar {
+				return map[VecPhysical]VecPhysical{Y12: X12, Y13: X13, Y14: X14, Y15: X15}[r]
+			}
+			return r
+		}
+		ld, sub, mul, add := VMOVUPS, VSUBPS, VMULPS, VADDPS
+		if scalar {
+			ld, sub, mul, add = VMOVSS, VSUBSS, VMULSS, VADDSS
+		}
+		t := map[VecPhysical]VecPhysical{Y0: Y4, Y1: Y5, Y2: Y6, Y3: Y7, X0: X4}[v]
+		ld(Mem{Base: x, Disp: off}, v)
+		sub(c(Y12), v, v)
+		mul(c(Y13), v, v)
+		ld(v, Mem{Base: xh, Disp: off})
+		mul(c(Y14), v, t)
+		add(c(Y15), t, t)
+		ld(t, Mem{Base: y, Disp: off})
+	})
+}
+
+// bnBackward emits dx = k·((dy − mdb) − xh·mdg).
+func bnBackward() {
+	TEXT("bnBackwardAVX2", NOSPLIT, "func(dx, dy, xh []float32, k, mdb, mdg float32)")
+	Pragma("noescape")
+	Doc("bnBackwardAVX2 sets dx[i] = k·((dy[i]−mdb) − xh[i]·mdg) for i < len(dx); dy and xh are at least as long.")
+	dx := Load(Param("dx").Base(), GP64())
+	dy := Load(Param("dy").Base(), GP64())
+	xh := Load(Param("xh").Base(), GP64())
+	n := Load(Param("dx").Len(), GP64())
+	VBROADCASTSS(paramAddr("k"), Y13)
+	VBROADCASTSS(paramAddr("mdb"), Y14)
+	VBROADCASTSS(paramAddr("mdg"), Y15)
+	loop("bnback", n, []Register{dx, dy, xh}, func(off int, v VecPhysical, scalar bool) {
+		c := func(r VecPhysical) VecPhysical {
+			if scalar {
+				return map[VecPhysical]VecPhysical{Y13: X13, Y14: X14, Y15: X15}[r]
+			}
+			return r
+		}
+		ld, sub, mul := VMOVUPS, VSUBPS, VMULPS
+		if scalar {
+			ld, sub, mul = VMOVSS, VSUBSS, VMULSS
+		}
+		t := map[VecPhysical]VecPhysical{Y0: Y4, Y1: Y5, Y2: Y6, Y3: Y7, X0: X4}[v]
+		ld(Mem{Base: dy, Disp: off}, v)
+		sub(c(Y14), v, v) // dy − mdb
+		ld(Mem{Base: xh, Disp: off}, t)
+		mul(c(Y15), t, t) // xh·mdg
+		sub(t, v, v)      // (dy − mdb) − xh·mdg
+		mul(c(Y13), v, v) // ·k
+		ld(v, Mem{Base: dx, Disp: off})
+	})
+}
+
+// hsum folds the eight lanes of y (its xmm half is x) into x's lane 0 as
+// ((s0+s4)+(s2+s6)) + ((s1+s5)+(s3+s7)); tmp is clobbered.
+func hsum(y VecPhysical, x, tmp VecPhysical) {
+	VEXTRACTF128(Imm(1), y, tmp)
+	VADDPS(tmp, x, x) // s0+s4, s1+s5, s2+s6, s3+s7
+	VMOVHLPS(x, x, tmp)
+	VADDPS(tmp, x, x) // (s0+s4)+(s2+s6), (s1+s5)+(s3+s7)
+	VMOVSHDUP(x, tmp)
+	VADDSS(tmp, x, x)
+}
+
+// reduce emits one of the three reductions: "sum" (Σ v), "sqdev" (Σ (v−mu)²)
+// or "dotsum" (Σ g·h and Σ g).
+func reduce(kind string) {
+	name := kind + "AVX2"
+	switch kind {
+	case "sum":
+		TEXT(name, NOSPLIT, "func(v []float32) float32")
+		Doc(name + " returns Σ v[i] in the eight-lane order of sumGo.")
+	case "sqdev":
+		TEXT(name, NOSPLIT, "func(v []float32, mu float32) float32")
+		Doc(name + " returns Σ (v[i]−mu)² in the eight-lane order of sqdevGo.")
+	case "dotsum":
+		TEXT(name, NOSPLIT, "func(g, h []float32) (dot, sum float32)")
+		Doc(name + " returns Σ g[i]·h[i] and Σ g[i] in the eight-lane order of dotsumGo; len(h) ≥ len(g).")
+	}
+	Pragma("noescape")
+	var a, b Register
+	var n Register
+	if kind == "dotsum" {
+		a = Load(Param("g").Base(), GP64())
+		b = Load(Param("h").Base(), GP64())
+		n = Load(Param("g").Len(), GP64())
+	} else {
+		a = Load(Param("v").Base(), GP64())
+		n = Load(Param("v").Len(), GP64())
+	}
+	if kind == "sqdev" {
+		VBROADCASTSS(paramAddr("mu"), Y15)
+	}
+	VXORPS(Y0, Y0, Y0) // the sum (or the dot product)
+	VXORPS(Y1, Y1, Y1) // Σ g for dotsum
+	ptrs := []Register{a}
+	if b != nil {
+		ptrs = append(ptrs, b)
+	}
+	body := func(scalar bool) {
+		ld, sub, mul, add := VMOVUPS, VSUBPS, VMULPS, VADDPS
+		acc, acc2, t, u, mu := VecPhysical(Y0), VecPhysical(Y1), VecPhysical(Y2), VecPhysical(Y3), VecPhysical(Y15)
+		if scalar {
+			ld, sub, mul, add = VMOVSS, VSUBSS, VMULSS, VADDSS
+			acc, acc2, t, u, mu = X0, X1, X2, X3, X15
+		}
+		ld(Mem{Base: a}, t)
+		switch kind {
+		case "sum":
+			add(t, acc, acc)
+		case "sqdev":
+			sub(mu, t, t)
+			mul(t, t, t)
+			add(t, acc, acc)
+		case "dotsum":
+			ld(Mem{Base: b}, u)
+			add(t, acc2, acc2)
+			mul(u, t, t)
+			add(t, acc, acc)
+		}
+	}
+	Label(kind + "_8")
+	CMPQ(n, Imm(8))
+	JL(LabelRef(kind + "_fold"))
+	body(false)
+	for _, p := range ptrs {
+		ADDQ(Imm(32), p)
+	}
+	SUBQ(Imm(8), n)
+	JMP(LabelRef(kind + "_8"))
+	Label(kind + "_fold")
+	hsum(Y0, X0, X4)
+	if kind == "dotsum" {
+		hsum(Y1, X1, X4)
+	}
+	Label(kind + "_1")
+	TESTQ(n, n)
+	JZ(LabelRef(kind + "_done"))
+	body(true)
+	for _, p := range ptrs {
+		ADDQ(Imm(4), p)
+	}
+	DECQ(n)
+	JMP(LabelRef(kind + "_1"))
+	Label(kind + "_done")
+	if kind == "dotsum" {
+		Store(X0, ReturnIndex(0))
+		Store(X1, ReturnIndex(1))
+	} else {
+		Store(X0, ReturnIndex(0))
+	}
+	VZEROUPPER()
+	RET()
+}
+
 func paramAddr(name string) Mem {
 	p, err := Param(name).Resolve()
 	if err != nil {
@@ -337,5 +516,10 @@ func main() {
 	reluBackward()
 	adam()
 	bytesToFloat()
+	bnNormalize()
+	bnBackward()
+	reduce("sum")
+	reduce("sqdev")
+	reduce("dotsum")
 	Generate()
 }

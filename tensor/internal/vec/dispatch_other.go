@@ -16,3 +16,11 @@ func adamAVX2(p, g, m, v []float32, l2, c1, c2, alpha, eps float32) {
 }
 
 func bytesToFloatAVX2(dst []float32, src []uint8, div float32) { bytesToFloatGo(dst, src, div) }
+
+func bnNormalizeAVX2(x, xh, y []float32, mean, k, g, b float32) {
+	bnNormalizeGo(x, xh, y, mean, k, g, b)
+}
+func bnBackwardAVX2(dx, dy, xh []float32, k, mdb, mdg float32) { bnBackwardGo(dx, dy, xh, k, mdb, mdg) }
+func sumAVX2(v []float32) float32                              { return sumGo(v) }
+func sqdevAVX2(v []float32, mu float32) float32                { return sqdevGo(v, mu) }
+func dotsumAVX2(g, h []float32) (dot, sum float32)             { return dotsumGo(g, h) }

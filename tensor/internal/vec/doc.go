@@ -84,3 +84,48 @@ func BytesToFloat(dst []float32, src []uint8, div float32) {
 	}
 	bytesToFloatGo(dst, src, div)
 }
+
+// BatchNormNormalize sets h = (x[i]−mean)·k, xh[i] = h and y[i] = g·h + b
+// for i < len(x); xh and y are at least as long.
+func BatchNormNormalize(x, xh, y []float32, mean, k, g, b float32) {
+	if useAVX2 {
+		bnNormalizeAVX2(x, xh, y, mean, k, g, b)
+		return
+	}
+	bnNormalizeGo(x, xh, y, mean, k, g, b)
+}
+
+// BatchNormBackward sets dx[i] = k·((dy[i]−mdb) − xh[i]·mdg) for i < len(dx).
+func BatchNormBackward(dx, dy, xh []float32, k, mdb, mdg float32) {
+	if useAVX2 {
+		bnBackwardAVX2(dx, dy, xh, k, mdb, mdg)
+		return
+	}
+	bnBackwardGo(dx, dy, xh, k, mdb, mdg)
+}
+
+// Sum returns Σ v[i], SquaredDeviation Σ (v[i]−mu)² and DotSum Σ g[i]·h[i]
+// with Σ g[i], each with eight partial sums (lane l takes elements l, l+8,
+// ... of the multiple-of-8 prefix) folded as ((s0+s4)+(s2+s6)) +
+// ((s1+s5)+(s3+s7)), then the rest added in order: the same bits on every
+// path.
+func Sum(v []float32) float32 {
+	if useAVX2 {
+		return sumAVX2(v)
+	}
+	return sumGo(v)
+}
+
+func SquaredDeviation(v []float32, mu float32) float32 {
+	if useAVX2 {
+		return sqdevAVX2(v, mu)
+	}
+	return sqdevGo(v, mu)
+}
+
+func DotSum(g, h []float32) (dot, sum float32) {
+	if useAVX2 {
+		return dotsumAVX2(g, h)
+	}
+	return dotsumGo(g, h)
+}

@@ -427,3 +427,310 @@ b2f_1:
 b2f_done:
 	VZEROUPPER
 	RET
+
+// func bnNormalizeAVX2(x []float32, xh []float32, y []float32, mean float32, k float32, gamma float32, shift float32)
+// Requires: AVX
+TEXT ·bnNormalizeAVX2(SB), NOSPLIT, $0-88
+	MOVQ         x_base+0(FP), AX
+	MOVQ         xh_base+24(FP), CX
+	MOVQ         y_base+48(FP), DX
+	MOVQ         x_len+8(FP), BX
+	VBROADCASTSS mean+72(FP), Y12
+	VBROADCASTSS k+76(FP), Y13
+	VBROADCASTSS gamma+80(FP), Y14
+	VBROADCASTSS shift+84(FP), Y15
+
+bnnorm_32:
+	CMPQ    BX, $0x20
+	JL      bnnorm_8
+	VMOVUPS (AX), Y0
+	VSUBPS  Y12, Y0, Y0
+	VMULPS  Y13, Y0, Y0
+	VMOVUPS Y0, (CX)
+	VMULPS  Y14, Y0, Y4
+	VADDPS  Y15, Y4, Y4
+	VMOVUPS Y4, (DX)
+	VMOVUPS 32(AX), Y1
+	VSUBPS  Y12, Y1, Y1
+	VMULPS  Y13, Y1, Y1
+	VMOVUPS Y1, 32(CX)
+	VMULPS  Y14, Y1, Y5
+	VADDPS  Y15, Y5, Y5
+	VMOVUPS Y5, 32(DX)
+	VMOVUPS 64(AX), Y2
+	VSUBPS  Y12, Y2, Y2
+	VMULPS  Y13, Y2, Y2
+	VMOVUPS Y2, 64(CX)
+	VMULPS  Y14, Y2, Y6
+	VADDPS  Y15, Y6, Y6
+	VMOVUPS Y6, 64(DX)
+	VMOVUPS 96(AX), Y3
+	VSUBPS  Y12, Y3, Y3
+	VMULPS  Y13, Y3, Y3
+	VMOVUPS Y3, 96(CX)
+	VMULPS  Y14, Y3, Y7
+	VADDPS  Y15, Y7, Y7
+	VMOVUPS Y7, 96(DX)
+	ADDQ    $0x80, AX
+	ADDQ    $0x80, CX
+	ADDQ    $0x80, DX
+	SUBQ    $0x20, BX
+	JMP     bnnorm_32
+
+bnnorm_8:
+	CMPQ    BX, $0x08
+	JL      bnnorm_1
+	VMOVUPS (AX), Y0
+	VSUBPS  Y12, Y0, Y0
+	VMULPS  Y13, Y0, Y0
+	VMOVUPS Y0, (CX)
+	VMULPS  Y14, Y0, Y4
+	VADDPS  Y15, Y4, Y4
+	VMOVUPS Y4, (DX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	SUBQ    $0x08, BX
+	JMP     bnnorm_8
+
+bnnorm_1:
+	TESTQ  BX, BX
+	JZ     bnnorm_done
+	VMOVSS (AX), X0
+	VSUBSS X12, X0, X0
+	VMULSS X13, X0, X0
+	VMOVSS X0, (CX)
+	VMULSS X14, X0, X4
+	VADDSS X15, X4, X4
+	VMOVSS X4, (DX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	ADDQ   $0x04, DX
+	DECQ   BX
+	JMP    bnnorm_1
+
+bnnorm_done:
+	VZEROUPPER
+	RET
+
+// func bnBackwardAVX2(dx []float32, dy []float32, xh []float32, k float32, mdb float32, mdg float32)
+// Requires: AVX
+TEXT ·bnBackwardAVX2(SB), NOSPLIT, $0-84
+	MOVQ         dx_base+0(FP), AX
+	MOVQ         dy_base+24(FP), CX
+	MOVQ         xh_base+48(FP), DX
+	MOVQ         dx_len+8(FP), BX
+	VBROADCASTSS k+72(FP), Y13
+	VBROADCASTSS mdb+76(FP), Y14
+	VBROADCASTSS mdg+80(FP), Y15
+
+bnback_32:
+	CMPQ    BX, $0x20
+	JL      bnback_8
+	VMOVUPS (CX), Y0
+	VSUBPS  Y14, Y0, Y0
+	VMOVUPS (DX), Y4
+	VMULPS  Y15, Y4, Y4
+	VSUBPS  Y4, Y0, Y0
+	VMULPS  Y13, Y0, Y0
+	VMOVUPS Y0, (AX)
+	VMOVUPS 32(CX), Y1
+	VSUBPS  Y14, Y1, Y1
+	VMOVUPS 32(DX), Y5
+	VMULPS  Y15, Y5, Y5
+	VSUBPS  Y5, Y1, Y1
+	VMULPS  Y13, Y1, Y1
+	VMOVUPS Y1, 32(AX)
+	VMOVUPS 64(CX), Y2
+	VSUBPS  Y14, Y2, Y2
+	VMOVUPS 64(DX), Y6
+	VMULPS  Y15, Y6, Y6
+	VSUBPS  Y6, Y2, Y2
+	VMULPS  Y13, Y2, Y2
+	VMOVUPS Y2, 64(AX)
+	VMOVUPS 96(CX), Y3
+	VSUBPS  Y14, Y3, Y3
+	VMOVUPS 96(DX), Y7
+	VMULPS  Y15, Y7, Y7
+	VSUBPS  Y7, Y3, Y3
+	VMULPS  Y13, Y3, Y3
+	VMOVUPS Y3, 96(AX)
+	ADDQ    $0x80, AX
+	ADDQ    $0x80, CX
+	ADDQ    $0x80, DX
+	SUBQ    $0x20, BX
+	JMP     bnback_32
+
+bnback_8:
+	CMPQ    BX, $0x08
+	JL      bnback_1
+	VMOVUPS (CX), Y0
+	VSUBPS  Y14, Y0, Y0
+	VMOVUPS (DX), Y4
+	VMULPS  Y15, Y4, Y4
+	VSUBPS  Y4, Y0, Y0
+	VMULPS  Y13, Y0, Y0
+	VMOVUPS Y0, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	SUBQ    $0x08, BX
+	JMP     bnback_8
+
+bnback_1:
+	TESTQ  BX, BX
+	JZ     bnback_done
+	VMOVSS (CX), X0
+	VSUBSS X14, X0, X0
+	VMOVSS (DX), X4
+	VMULSS X15, X4, X4
+	VSUBSS X4, X0, X0
+	VMULSS X13, X0, X0
+	VMOVSS X0, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	ADDQ   $0x04, DX
+	DECQ   BX
+	JMP    bnback_1
+
+bnback_done:
+	VZEROUPPER
+	RET
+
+// func sumAVX2(v []float32) float32
+// Requires: AVX, SSE
+TEXT ·sumAVX2(SB), NOSPLIT, $0-28
+	MOVQ   v_base+0(FP), AX
+	MOVQ   v_len+8(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+
+sum_8:
+	CMPQ    CX, $0x08
+	JL      sum_fold
+	VMOVUPS (AX), Y2
+	VADDPS  Y2, Y0, Y0
+	ADDQ    $0x20, AX
+	SUBQ    $0x08, CX
+	JMP     sum_8
+
+sum_fold:
+	VEXTRACTF128 $0x01, Y0, X4
+	VADDPS       X4, X0, X0
+	VMOVHLPS     X0, X0, X4
+	VADDPS       X4, X0, X0
+	VMOVSHDUP    X0, X4
+	VADDSS       X4, X0, X0
+
+sum_1:
+	TESTQ  CX, CX
+	JZ     sum_done
+	VMOVSS (AX), X2
+	VADDSS X2, X0, X0
+	ADDQ   $0x04, AX
+	DECQ   CX
+	JMP    sum_1
+
+sum_done:
+	MOVSS X0, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func sqdevAVX2(v []float32, mu float32) float32
+// Requires: AVX, SSE
+TEXT ·sqdevAVX2(SB), NOSPLIT, $0-36
+	MOVQ         v_base+0(FP), AX
+	MOVQ         v_len+8(FP), CX
+	VBROADCASTSS mu+24(FP), Y15
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+
+sqdev_8:
+	CMPQ    CX, $0x08
+	JL      sqdev_fold
+	VMOVUPS (AX), Y2
+	VSUBPS  Y15, Y2, Y2
+	VMULPS  Y2, Y2, Y2
+	VADDPS  Y2, Y0, Y0
+	ADDQ    $0x20, AX
+	SUBQ    $0x08, CX
+	JMP     sqdev_8
+
+sqdev_fold:
+	VEXTRACTF128 $0x01, Y0, X4
+	VADDPS       X4, X0, X0
+	VMOVHLPS     X0, X0, X4
+	VADDPS       X4, X0, X0
+	VMOVSHDUP    X0, X4
+	VADDSS       X4, X0, X0
+
+sqdev_1:
+	TESTQ  CX, CX
+	JZ     sqdev_done
+	VMOVSS (AX), X2
+	VSUBSS X15, X2, X2
+	VMULSS X2, X2, X2
+	VADDSS X2, X0, X0
+	ADDQ   $0x04, AX
+	DECQ   CX
+	JMP    sqdev_1
+
+sqdev_done:
+	MOVSS X0, ret+32(FP)
+	VZEROUPPER
+	RET
+
+// func dotsumAVX2(g []float32, h []float32) (dot float32, sum float32)
+// Requires: AVX, SSE
+TEXT ·dotsumAVX2(SB), NOSPLIT, $0-56
+	MOVQ   g_base+0(FP), AX
+	MOVQ   h_base+24(FP), CX
+	MOVQ   g_len+8(FP), DX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+
+dotsum_8:
+	CMPQ    DX, $0x08
+	JL      dotsum_fold
+	VMOVUPS (AX), Y2
+	VMOVUPS (CX), Y3
+	VADDPS  Y2, Y1, Y1
+	VMULPS  Y3, Y2, Y2
+	VADDPS  Y2, Y0, Y0
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+	JMP     dotsum_8
+
+dotsum_fold:
+	VEXTRACTF128 $0x01, Y0, X4
+	VADDPS       X4, X0, X0
+	VMOVHLPS     X0, X0, X4
+	VADDPS       X4, X0, X0
+	VMOVSHDUP    X0, X4
+	VADDSS       X4, X0, X0
+	VEXTRACTF128 $0x01, Y1, X4
+	VADDPS       X4, X1, X1
+	VMOVHLPS     X1, X1, X4
+	VADDPS       X4, X1, X1
+	VMOVSHDUP    X1, X4
+	VADDSS       X4, X1, X1
+
+dotsum_1:
+	TESTQ  DX, DX
+	JZ     dotsum_done
+	VMOVSS (AX), X2
+	VMOVSS (CX), X3
+	VADDSS X2, X1, X1
+	VMULSS X3, X2, X2
+	VADDSS X2, X0, X0
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	DECQ   DX
+	JMP    dotsum_1
+
+dotsum_done:
+	MOVSS X0, dot+48(FP)
+	MOVSS X1, sum+52(FP)
+	VZEROUPPER
+	RET

@@ -38,3 +38,28 @@ func adamAVX2(p []float32, g []float32, m []float32, v []float32, l2 float32, c1
 //
 //go:noescape
 func bytesToFloatAVX2(dst []float32, src []uint8, div float32)
+
+// bnNormalizeAVX2 sets h = (x[i]−mean)·k, xh[i] = h and y[i] = gamma·h + shift for i < len(x); xh and y are at least as long.
+//
+//go:noescape
+func bnNormalizeAVX2(x []float32, xh []float32, y []float32, mean float32, k float32, gamma float32, shift float32)
+
+// bnBackwardAVX2 sets dx[i] = k·((dy[i]−mdb) − xh[i]·mdg) for i < len(dx); dy and xh are at least as long.
+//
+//go:noescape
+func bnBackwardAVX2(dx []float32, dy []float32, xh []float32, k float32, mdb float32, mdg float32)
+
+// sumAVX2 returns Σ v[i] in the eight-lane order of sumGo.
+//
+//go:noescape
+func sumAVX2(v []float32) float32
+
+// sqdevAVX2 returns Σ (v[i]−mu)² in the eight-lane order of sqdevGo.
+//
+//go:noescape
+func sqdevAVX2(v []float32, mu float32) float32
+
+// dotsumAVX2 returns Σ g[i]·h[i] and Σ g[i] in the eight-lane order of dotsumGo; len(h) ≥ len(g).
+//
+//go:noescape
+func dotsumAVX2(g []float32, h []float32) (dot float32, sum float32)

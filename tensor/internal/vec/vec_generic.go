@@ -68,3 +68,84 @@ func bytesToFloatGo(dst []float32, src []uint8, div float32) {
 		dst[i] = float32(v) / div
 	}
 }
+
+func bnNormalizeGo(x, xh, y []float32, mean, k, g, b float32) {
+	xh = xh[:len(x)]
+	y = y[:len(x)]
+	for i, v := range x {
+		h := (v - mean) * k
+		xh[i] = h
+		y[i] = g*h + b
+	}
+}
+
+func bnBackwardGo(dx, dy, xh []float32, k, mdb, mdg float32) {
+	dy = dy[:len(dx)]
+	xh = xh[:len(dx)]
+	for i := range dx {
+		dx[i] = k * ((dy[i] - mdb) - xh[i]*mdg)
+	}
+}
+
+// fold8 adds eight lane sums in the order the AVX2 kernels fold a register.
+func fold8(s *[8]float32) float32 {
+	return ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]))
+}
+
+func sumGo(v []float32) float32 {
+	var s [8]float32
+	i := 0
+	for ; i+8 <= len(v); i += 8 {
+		w := v[i : i+8 : i+8]
+		s[0] += w[0]
+		s[1] += w[1]
+		s[2] += w[2]
+		s[3] += w[3]
+		s[4] += w[4]
+		s[5] += w[5]
+		s[6] += w[6]
+		s[7] += w[7]
+	}
+	r := fold8(&s)
+	for ; i < len(v); i++ {
+		r += v[i]
+	}
+	return r
+}
+
+func sqdevGo(v []float32, mu float32) float32 {
+	var s [8]float32
+	i := 0
+	for ; i+8 <= len(v); i += 8 {
+		w := v[i : i+8 : i+8]
+		for l := range s {
+			d := w[l] - mu
+			s[l] += d * d
+		}
+	}
+	r := fold8(&s)
+	for ; i < len(v); i++ {
+		d := v[i] - mu
+		r += d * d
+	}
+	return r
+}
+
+func dotsumGo(g, h []float32) (dot, sum float32) {
+	h = h[:len(g)]
+	var d, s [8]float32
+	i := 0
+	for ; i+8 <= len(g); i += 8 {
+		gw, hw := g[i:i+8:i+8], h[i:i+8:i+8]
+		for l := range s {
+			s[l] += gw[l]
+			d[l] += gw[l] * hw[l]
+		}
+	}
+	dot, sum = fold8(&d), fold8(&s)
+	for ; i < len(g); i++ {
+		sum += g[i]
+		dot += g[i] * h[i]
+	}
+	return dot, sum
+}

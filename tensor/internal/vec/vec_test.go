@@ -198,3 +198,65 @@ func TestBytesToFloat(t *testing.T) {
 		}
 	})
 }
+
+// TestBatchNormKernels checks the batch-normalisation kernels on both
+// paths bit for bit: the elementwise ones against their formulas, the
+// reductions against the eight-lane order written out here, at lengths
+// 0..70 and unaligned offsets.
+func TestBatchNormKernels(t *testing.T) {
+	lanes := func(n int, f func(i int) float32) float32 {
+		var s [8]float32
+		m := n &^ 7
+		for i := 0; i < m; i++ {
+			s[i%8] += f(i)
+		}
+		r := ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]))
+		for i := m; i < n; i++ {
+			r += f(i)
+		}
+		return r
+	}
+	paths(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(9, 9))
+		for n := 0; n <= 70; n++ {
+			for off := 0; off < 3; off++ {
+				_, x := padded(r, n, off)
+				xhf, xh := padded(r, n, off+1)
+				yf, y := padded(r, n, off+2)
+				const mean, k, g, b = 0.25, 1.75, 0.5, -0.125
+				BatchNormNormalize(x, xh, y, mean, k, g, b)
+				for i, v := range x {
+					h := (v - mean) * k
+					if !same(xh[i], h) || !same(y[i], g*h+b) {
+						t.Fatalf("n=%d: BatchNormNormalize xh,y[%d] = %v,%v; want %v,%v", n, i, xh[i], y[i], h, g*h+b)
+					}
+				}
+				checkGuards(t, "BatchNormNormalize xh", xhf, off+1, n)
+				checkGuards(t, "BatchNormNormalize y", yf, off+2, n)
+
+				dxf, dx := padded(r, n, off+1)
+				const mdb, mdg = 0.0625, -0.375
+				BatchNormBackward(dx, x, xh, k, mdb, mdg)
+				for i := range dx {
+					if w := k * ((x[i] - mdb) - xh[i]*mdg); !same(dx[i], w) {
+						t.Fatalf("n=%d: BatchNormBackward dx[%d] = %v; want %v", n, i, dx[i], w)
+					}
+				}
+				checkGuards(t, "BatchNormBackward dx", dxf, off+1, n)
+
+				if got, w := Sum(x), lanes(n, func(i int) float32 { return x[i] }); !same(got, w) {
+					t.Fatalf("n=%d: Sum = %v; want %v", n, got, w)
+				}
+				if got, w := SquaredDeviation(x, mean), lanes(n, func(i int) float32 { d := x[i] - mean; return d * d }); !same(got, w) {
+					t.Fatalf("n=%d: SquaredDeviation = %v; want %v", n, got, w)
+				}
+				dot, sum := DotSum(x, xh)
+				wd := lanes(n, func(i int) float32 { return x[i] * xh[i] })
+				ws := lanes(n, func(i int) float32 { return x[i] })
+				if !same(dot, wd) || !same(sum, ws) {
+					t.Fatalf("n=%d: DotSum = %v, %v; want %v, %v", n, dot, sum, wd, ws)
+				}
+			}
+		}
+	})
+}
