@@ -110,11 +110,7 @@ func (c *Conv2D) scatter(lo, hi, ld int) {
 	for e := lo; e < hi; e++ {
 		y := c.y.Data[(c.n0+e)*c.OutC*hw:]
 		for o, b := range c.B.Value.Data {
-			src := c.yc[o*ld+e*hw : o*ld+(e+1)*hw]
-			dst := y[o*hw : (o+1)*hw]
-			for j, v := range src {
-				dst[j] = v + b
-			}
+			tensor.AddConst(y[o*hw:(o+1)*hw], c.yc[o*ld+e*hw:o*ld+(e+1)*hw], b)
 		}
 	}
 }

@@ -158,3 +158,12 @@ func BytesToFloat(dst []float32, src []uint8, div float32) {
 	}
 	vec.BytesToFloat(dst, src, div)
 }
+
+// AddConst sets dst[i] = src[i] + c (a bias added while copying); dst and
+// src may be the same slice, and must have the same length.
+func AddConst(dst, src []float32, c float32) {
+	if len(dst) != len(src) {
+		panic(fmt.Sprintf("tensor: AddConst: len(dst)=%d != len(src)=%d", len(dst), len(src)))
+	}
+	vec.AddConst(dst, src, c)
+}

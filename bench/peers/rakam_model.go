@@ -24,7 +24,20 @@ func main() {
 	epochs := flag.Int("epochs", 1, "epochs to train")
 	batch := flag.Int("batch", 0, "batch size (0: the model's default)")
 	threads := flag.Int("threads", 2, "threads for matrix products")
+	showBatch := flag.Bool("show-batch", false, "print the model's default batch size and exit (run.sh gives PyTorch the same)")
 	flag.Parse()
+	if *showBatch {
+		b := scratch.DefaultConfig().Batch
+		if *model != "scratch" {
+			e, err := study.ZooByName(*model)
+			if err != nil {
+				fail(err)
+			}
+			b = e.Batch
+		}
+		fmt.Println(b)
+		return
+	}
 	tensor.SetThreads(*threads)
 	d, err := study.LoadData("", 5000, 1)
 	if err != nil {

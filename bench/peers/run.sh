@@ -29,9 +29,10 @@ for m in $MODELS; do
       (cd bench/peers && env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS="$THREADS" \
         "$PY" numpy_scratch.py "$data" "$EPOCHS" 64) >>"$out"
     else
+      batch=$(/tmp/rakam_model --model "$m" --show-batch) # the zoo's, for both
       /tmp/rakam_model --model "$m" --epochs "$EPOCHS" --threads "$THREADS" >>"$out"
       (cd bench/peers && OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS="$THREADS" \
-        "$PY" torch_model.py "$data" "$m" "$EPOCHS" "$THREADS") >>"$out"
+        "$PY" torch_model.py "$data" "$m" "$EPOCHS" "$THREADS" "$batch") >>"$out"
     fi
     echo "  $m rep $r done" >&2
   done

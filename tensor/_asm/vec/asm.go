@@ -499,6 +499,27 @@ func reduce(kind string) {
 	RET()
 }
 
+// addConst emits dst[i] = src[i] + c.
+func addConst() {
+	TEXT("addConstAVX2", NOSPLIT, "func(dst, src []float32, c float32)")
+	Pragma("noescape")
+	Doc("addConstAVX2 sets dst[i] = src[i] + c for i < len(src); len(dst) ≥ len(src).")
+	dst := Load(Param("dst").Base(), GP64())
+	src := Load(Param("src").Base(), GP64())
+	n := Load(Param("src").Len(), GP64())
+	VBROADCASTSS(paramAddr("c"), Y15)
+	loop("addc", n, []Register{dst, src}, func(off int, v VecPhysical, scalar bool) {
+		if scalar {
+			VMOVSS(Mem{Base: src, Disp: off}, v)
+			VADDSS(X15, v, v)
+			VMOVSS(v, Mem{Base: dst, Disp: off})
+			return
+		}
+		VADDPS(Mem{Base: src, Disp: off}, Y15, v)
+		VMOVUPS(v, Mem{Base: dst, Disp: off})
+	})
+}
+
 func paramAddr(name string) Mem {
 	p, err := Param(name).Resolve()
 	if err != nil {
@@ -521,5 +542,6 @@ func main() {
 	reduce("sum")
 	reduce("sqdev")
 	reduce("dotsum")
+	addConst()
 	Generate()
 }

@@ -24,3 +24,4 @@ func bnBackwardAVX2(dx, dy, xh []float32, k, mdb, mdg float32) { bnBackwardGo(dx
 func sumAVX2(v []float32) float32                              { return sumGo(v) }
 func sqdevAVX2(v []float32, mu float32) float32                { return sqdevGo(v, mu) }
 func dotsumAVX2(g, h []float32) (dot, sum float32)             { return dotsumGo(g, h) }
+func addConstAVX2(dst, src []float32, c float32)               { addConstGo(dst, src, c) }

@@ -129,3 +129,12 @@ func DotSum(g, h []float32) (dot, sum float32) {
 	}
 	return dotsumGo(g, h)
 }
+
+// AddConst sets dst[i] = src[i] + c for i < len(src); len(dst) ≥ len(src).
+func AddConst(dst, src []float32, c float32) {
+	if useAVX2 {
+		addConstAVX2(dst, src, c)
+		return
+	}
+	addConstGo(dst, src, c)
+}

@@ -734,3 +734,52 @@ dotsum_done:
 	MOVSS X1, sum+52(FP)
 	VZEROUPPER
 	RET
+
+// func addConstAVX2(dst []float32, src []float32, c float32)
+// Requires: AVX
+TEXT ·addConstAVX2(SB), NOSPLIT, $0-52
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	VBROADCASTSS c+48(FP), Y15
+
+addc_32:
+	CMPQ    DX, $0x20
+	JL      addc_8
+	VADDPS  (CX), Y15, Y0
+	VMOVUPS Y0, (AX)
+	VADDPS  32(CX), Y15, Y1
+	VMOVUPS Y1, 32(AX)
+	VADDPS  64(CX), Y15, Y2
+	VMOVUPS Y2, 64(AX)
+	VADDPS  96(CX), Y15, Y3
+	VMOVUPS Y3, 96(AX)
+	ADDQ    $0x80, AX
+	ADDQ    $0x80, CX
+	SUBQ    $0x20, DX
+	JMP     addc_32
+
+addc_8:
+	CMPQ    DX, $0x08
+	JL      addc_1
+	VADDPS  (CX), Y15, Y0
+	VMOVUPS Y0, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+	JMP     addc_8
+
+addc_1:
+	TESTQ  DX, DX
+	JZ     addc_done
+	VMOVSS (CX), X0
+	VADDSS X15, X0, X0
+	VMOVSS X0, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	DECQ   DX
+	JMP    addc_1
+
+addc_done:
+	VZEROUPPER
+	RET

@@ -63,3 +63,8 @@ func sqdevAVX2(v []float32, mu float32) float32
 //
 //go:noescape
 func dotsumAVX2(g []float32, h []float32) (dot float32, sum float32)
+
+// addConstAVX2 sets dst[i] = src[i] + c for i < len(src); len(dst) ≥ len(src).
+//
+//go:noescape
+func addConstAVX2(dst []float32, src []float32, c float32)

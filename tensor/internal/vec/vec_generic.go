@@ -149,3 +149,10 @@ func dotsumGo(g, h []float32) (dot, sum float32) {
 	}
 	return dot, sum
 }
+
+func addConstGo(dst, src []float32, c float32) {
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] = v + c
+	}
+}

@@ -260,3 +260,22 @@ func TestBatchNormKernels(t *testing.T) {
 		}
 	})
 }
+
+func TestAddConst(t *testing.T) {
+	paths(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(3, 9))
+		for n := 0; n <= 70; n++ {
+			for off := 0; off < 3; off++ {
+				_, x := padded(r, n, off)
+				yf, y := padded(r, n, off+1)
+				AddConst(y, x, 0.375)
+				for i, v := range x {
+					if !same(y[i], v+0.375) {
+						t.Fatalf("n=%d: AddConst y[%d] = %v; want %v", n, i, y[i], v+0.375)
+					}
+				}
+				checkGuards(t, "AddConst", yf, off+1, n)
+			}
+		}
+	})
+}
