@@ -96,11 +96,10 @@ func (m *MaxPool2D) forwardPlanes(lo, hi int) {
 	}
 }
 
-// forward2x2 is Forward for the common 2×2 window with stride 2, written
-// so the compiler can use conditional moves: on real activations a branch
-// per comparison is mispredicted about half the time, which made this
-// layer cost several times its arithmetic. Ties go to the first maximum in
-// row-major order, as in the general path.
+// forward2x2 is Forward for the common 2×2 window with stride 2: each
+// pair of input rows goes through tensor.MaxPool2x2 (AVX2, eight windows at
+// a time). Ties and NaN keep the first position in row-major order, as in
+// the general path.
 func (m *MaxPool2D) forward2x2(x, y []float32, arg []int32) {
 	plane, oplane := m.InH*m.InW, m.OutH*m.OutW
 	w := m.InW
@@ -110,19 +109,7 @@ func (m *MaxPool2D) forward2x2(x, y []float32, arg []int32) {
 		ar := arg[p*oplane : (p+1)*oplane]
 		for oy := 0; oy < m.OutH; oy++ {
 			i0 := 2 * oy * w
-			r0 := img[i0 : i0+w]
-			r1 := img[i0+w : i0+2*w]
-			o := out[oy*m.OutW : (oy+1)*m.OutW]
-			a := ar[oy*m.OutW : (oy+1)*m.OutW]
-			for ox := range o {
-				c := 2 * ox
-				v0, v1, v2, v3 := r0[c], r0[c+1], r1[c], r1[c+1]
-				top, bot := max(v0, v1), max(v2, v3)
-				ti := c + b2i(v1 > v0)
-				bi := c + w + b2i(v3 > v2)
-				o[ox] = max(top, bot)
-				a[ox] = int32(i0 + ti + b2i(bot > top)*(bi-ti))
-			}
+			tensor.MaxPool2x2(out[oy*m.OutW:(oy+1)*m.OutW], ar[oy*m.OutW:(oy+1)*m.OutW], img[i0:i0+w], img[i0+w:i0+2*w], i0, w)
 		}
 	}
 }

@@ -167,3 +167,17 @@ func AddConst(dst, src []float32, c float32) {
 	}
 	vec.AddConst(dst, src, c)
 }
+
+// MaxPool2x2 max-pools one pair of image rows with 2×2 windows at stride 2:
+// window j covers columns 2j and 2j+1 of rows r0 and r1. out[j] gets its
+// largest value and arg[j] that value's index, base + column for r0 and
+// base + w + column for r1 (base is r0's offset in the image, w the row
+// width, so arg indexes the image). Comparisons are ordered greater-than:
+// ties and NaN keep the earlier position in row-major order, and ±0 compare
+// equal. len(arg) ≥ len(out), and r0 and r1 hold at least 2·len(out) values.
+func MaxPool2x2(out []float32, arg []int32, r0, r1 []float32, base, w int) {
+	if len(arg) < len(out) || len(r0) < 2*len(out) || len(r1) < 2*len(out) {
+		panic(fmt.Sprintf("tensor: MaxPool2x2: %d outputs need %d indices and rows of %d, have %d, %d, %d", len(out), len(out), 2*len(out), len(arg), len(r0), len(r1)))
+	}
+	vec.MaxPool2x2(out, arg, r0, r1, int32(base), int32(w))
+}

@@ -25,3 +25,7 @@ func sumAVX2(v []float32) float32                              { return sumGo(v)
 func sqdevAVX2(v []float32, mu float32) float32                { return sqdevGo(v, mu) }
 func dotsumAVX2(g, h []float32) (dot, sum float32)             { return dotsumGo(g, h) }
 func addConstAVX2(dst, src []float32, c float32)               { addConstGo(dst, src, c) }
+
+func maxPool2x2AVX2(out []float32, arg []int32, r0, r1 []float32, base, w int32) {
+	maxPool2x2Go(out, arg, r0, r1, base, w)
+}

@@ -138,3 +138,22 @@ func AddConst(dst, src []float32, c float32) {
 	}
 	addConstGo(dst, src, c)
 }
+
+// MaxPool2x2 pools the 2×2 windows j < len(out) whose columns are 2j and
+// 2j+1 of rows r0 and r1: out[j] is the largest value, arg[j] its index
+// (base + column in r0, base + w + column in r1). Comparisons are ordered
+// greater-than, so ties and NaN keep the earlier value in row-major order.
+// arg is at least as long as out; r0 and r1 hold at least 2·len(out) values.
+func MaxPool2x2(out []float32, arg []int32, r0, r1 []float32, base, w int32) {
+	if useAVX2 {
+		full := len(out) &^ 7
+		if full > 0 {
+			_, _ = r0[2*full-1], r1[2*full-1]
+			_ = arg[full-1]
+			maxPool2x2AVX2(out[:full], arg[:full], r0, r1, base, w)
+		}
+		maxPool2x2Go(out[full:], arg[full:], r0[2*full:], r1[2*full:], base+int32(2*full), w)
+		return
+	}
+	maxPool2x2Go(out, arg, r0, r1, base, w)
+}

@@ -783,3 +783,73 @@ addc_1:
 addc_done:
 	VZEROUPPER
 	RET
+
+// func maxPool2x2AVX2(out []float32, arg []int32, r0 []float32, r1 []float32, base int32, w int32)
+// Requires: AVX, AVX2
+TEXT ·maxPool2x2AVX2(SB), NOSPLIT, $0-104
+	MOVQ         out_base+0(FP), AX
+	MOVQ         arg_base+24(FP), CX
+	MOVQ         r0_base+48(FP), DX
+	MOVQ         r1_base+72(FP), BX
+	MOVQ         out_len+8(FP), SI
+	SHRQ         $0x03, SI
+	MOVL         base+96(FP), DI
+	VMOVD        DI, X12
+	VPBROADCASTD X12, Y12
+	VPADDD       maxpool_cols<>+0(SB), Y12, Y12
+	MOVL         w+100(FP), DI
+	VMOVD        DI, X13
+	VPBROADCASTD X13, Y13
+	VPADDD       Y12, Y13, Y13
+	MOVL         $0x00000010, DI
+	VMOVD        DI, X14
+	VPBROADCASTD X14, Y14
+
+mp_loop:
+	TESTQ     SI, SI
+	JZ        mp_done
+	VMOVUPS   (DX), Y8
+	VMOVUPS   32(DX), Y9
+	VSHUFPS   $0x88, Y9, Y8, Y0
+	VSHUFPS   $0xdd, Y9, Y8, Y1
+	VPERMPD   $0xd8, Y0, Y0
+	VPERMPD   $0xd8, Y1, Y1
+	VMOVUPS   (BX), Y8
+	VMOVUPS   32(BX), Y9
+	VSHUFPS   $0x88, Y9, Y8, Y2
+	VSHUFPS   $0xdd, Y9, Y8, Y3
+	VPERMPD   $0xd8, Y2, Y2
+	VPERMPD   $0xd8, Y3, Y3
+	VCMPPS    $0x1e, Y0, Y1, Y4
+	VBLENDVPS Y4, Y1, Y0, Y0
+	VPSUBD    Y4, Y12, Y4
+	VCMPPS    $0x1e, Y2, Y3, Y5
+	VBLENDVPS Y5, Y3, Y2, Y2
+	VPSUBD    Y5, Y13, Y5
+	VCMPPS    $0x1e, Y0, Y2, Y6
+	VBLENDVPS Y6, Y2, Y0, Y0
+	VBLENDVPS Y6, Y5, Y4, Y4
+	VMOVUPS   Y0, (AX)
+	VMOVDQU   Y4, (CX)
+	VPADDD    Y14, Y12, Y12
+	VPADDD    Y14, Y13, Y13
+	ADDQ      $0x20, AX
+	ADDQ      $0x20, CX
+	ADDQ      $0x40, DX
+	ADDQ      $0x40, BX
+	DECQ      SI
+	JMP       mp_loop
+
+mp_done:
+	VZEROUPPER
+	RET
+
+DATA maxpool_cols<>+0(SB)/4, $0x00000000
+DATA maxpool_cols<>+4(SB)/4, $0x00000002
+DATA maxpool_cols<>+8(SB)/4, $0x00000004
+DATA maxpool_cols<>+12(SB)/4, $0x00000006
+DATA maxpool_cols<>+16(SB)/4, $0x00000008
+DATA maxpool_cols<>+20(SB)/4, $0x0000000a
+DATA maxpool_cols<>+24(SB)/4, $0x0000000c
+DATA maxpool_cols<>+28(SB)/4, $0x0000000e
+GLOBL maxpool_cols<>(SB), RODATA|NOPTR, $32

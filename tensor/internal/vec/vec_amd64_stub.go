@@ -68,3 +68,8 @@ func dotsumAVX2(g []float32, h []float32) (dot float32, sum float32)
 //
 //go:noescape
 func addConstAVX2(dst []float32, src []float32, c float32)
+
+// maxPool2x2AVX2 pools len(out)/8 blocks of eight windows over rows r0 and r1 (16 columns a block); arg gets base + the window's chosen column (+ w for r1).
+//
+//go:noescape
+func maxPool2x2AVX2(out []float32, arg []int32, r0 []float32, r1 []float32, base int32, w int32)

@@ -156,3 +156,28 @@ func addConstGo(dst, src []float32, c float32) {
 		dst[i] = v + c
 	}
 }
+
+// maxPool2x2Go pools windows j < len(out): columns 2j and 2j+1 of rows r0
+// and r1, with the semantics of maxPool2x2AVX2 (ordered compares: ties and
+// NaN keep the earlier position; indices are base + column, + w in r1).
+func maxPool2x2Go(out []float32, arg []int32, r0, r1 []float32, base, w int32) {
+	arg = arg[:len(out)]
+	r0 = r0[:2*len(out)]
+	r1 = r1[:2*len(out)]
+	for j := range out {
+		c := 2 * j
+		v0, v1, v2, v3 := r0[c], r0[c+1], r1[c], r1[c+1]
+		top, ti := v0, base+int32(c)
+		if v1 > v0 {
+			top, ti = v1, ti+1
+		}
+		bot, bi := v2, base+w+int32(c)
+		if v3 > v2 {
+			bot, bi = v3, bi+1
+		}
+		if bot > top {
+			top, ti = bot, bi
+		}
+		out[j], arg[j] = top, ti
+	}
+}
