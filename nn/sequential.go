@@ -3,6 +3,7 @@ package nn
 import (
 	"encoding/binary"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -267,9 +268,22 @@ func parallelFor(n int, t partTask) {
 		}
 	}
 	parDrain(t, n, g)
+	// Partitions still running are a worker's: poll for them for a while
+	// before blocking (a parked goroutine takes tens of microseconds to wake
+	// on this kind of VM, as long as a small layer pass). The last
+	// partition always signals fin, so it is received either way.
+	for i := 0; i < parSpin && par.done.Load() < int64(n); i++ {
+		if i%64 == 63 {
+			runtime.Gosched()
+		}
+	}
 	<-par.fin
 	par.mu.Unlock()
 }
+
+// parSpin bounds the polling of callers, and of workers after a call, in
+// checks (one runtime.Gosched every 64): tens of microseconds.
+const parSpin = 64 * 64
 
 // parDrain claims partitions of call g until none is left.
 func parDrain(t partTask, n int, g uint32) {
@@ -289,8 +303,27 @@ func parDrain(t partTask, n int, g uint32) {
 	}
 }
 
+// parWorker runs the partitions of the calls it is sent. Between calls it
+// polls the channel for a while (the passes of a training step follow each
+// other closely, and a message to a polling worker needs no wake-up) before
+// parking on it.
 func parWorker(jobs <-chan parJob) {
-	for j := range jobs {
+	for {
+		var j parJob
+		got := false
+		for i := 0; i < parSpin && !got; i++ {
+			select {
+			case j = <-jobs:
+				got = true
+			default:
+				if i%64 == 63 {
+					runtime.Gosched()
+				}
+			}
+		}
+		if !got {
+			j = <-jobs
+		}
 		parDrain(j.t, j.n, j.gen)
 	}
 }
