@@ -29,7 +29,10 @@ for m in models:
             continue
         s_r, s_p = med(ours, "seconds_per_epoch"), med(theirs, "seconds_per_epoch")
         i_r, i_p = med(ours, "infer_images_per_second"), med(theirs, "infer_images_per_second")
-        print(f"| {m} | {theirs[0]['peer']} | {ours[0]['batch']} | {s_r:.2f} | {s_p:.2f} | {s_p / s_r:.2f}× | "
+        batch = str(ours[0]['batch'])
+        if theirs[0].get('batch', ours[0]['batch']) != ours[0]['batch']:
+            batch += f" / {theirs[0]['batch']} (differ!)"
+        print(f"| {m} | {theirs[0]['peer']} | {batch} | {s_r:.2f} | {s_p:.2f} | {s_p / s_r:.2f}× | "
               f"{med(ours, 'train_images_per_second'):,.0f} | {i_r:,.0f} | {i_p:,.0f} | {i_r / i_p:.2f}× | "
               f"{med(ours, 'peak_rss_mb'):.0f} / {med(theirs, 'peak_rss_mb'):.0f} | "
               f"{med(ours, 'test_accuracy'):.4f} / {med(theirs, 'test_accuracy'):.4f} |")
