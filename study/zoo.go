@@ -116,7 +116,7 @@ func Zoo() []ZooEntry {
 		{
 			Name: "cnn",
 			Description: "two 3x3 convolution blocks (16 and 32 filters, each BN-ReLU-maxpool 2x2), " +
-				"then 128 dense units with BN, ReLU and dropout 0.25; Adam with cosine decay, batch 64, 3 epochs",
+				"then 128 dense units with BN, ReLU and dropout 0.25; Adam (lr 0.002) with cosine decay, batch 64, 3 epochs",
 			Spec: nn.Spec{Input: []int{1, 28, 28}, Layers: []nn.LayerSpec{
 				conv3x3(16), batchNorm, relu, pool2,
 				conv3x3(32), batchNorm, relu, pool2,
@@ -125,7 +125,9 @@ func Zoo() []ZooEntry {
 			}},
 			// Batch 64 and a cosine decay to zero: see docs/nn.md for the
 			// measured alternatives (wider filters, higher rate, no dropout).
-			Optimizer: "adam", LR: 1e-3, Batch: 64, Epochs: 3, Schedule: "cosine",
+			// lr 0.002: at 0.001 the code of 2026-11-27 06:00 gave 0.9897 and
+			// 0.9898 (seeds 1, 2), at 0.002 0.9920 and 0.9913.
+			Optimizer: "adam", LR: 2e-3, Batch: 64, Epochs: 3, Schedule: "cosine",
 			Regularization: "batch norm + dropout",
 		},
 	}

@@ -24,7 +24,8 @@ type kernel struct {
 // to the streaming A micro-panel. MC·KC floats of packed A (≈ 144 KiB) stay
 // in the 512 KiB L2; KC·NC floats of packed B (4 MiB) in the 32 MiB L3.
 var (
-	blockKC = 256
+	blockKC   = 256
+	blockKCGo = 1024 // the Go kernel's panels (2·KC and 3·KC floats) fit L1 at 1024
 	blockMC = 144
 	blockNC = 4080
 )
@@ -33,8 +34,11 @@ var (
 // blocks of at most blockKC, of (nearly) equal depth, rounded up to a
 // multiple of 4 so that the kernels' unrolled loops run whole. It depends
 // only on k, never on the thread count.
-func kcSplit(k int) int {
-	nb := (k + blockKC - 1) / blockKC
+func kcSplit(k int) int { return kcSplitMax(k, blockKC) }
+
+// kcSplitMax is kcSplit with blocks of at most kcMax.
+func kcSplitMax(k, kcMax int) int {
+	nb := (k + kcMax - 1) / kcMax
 	kc := (k + nb - 1) / nb
 	kc = (kc + 3) &^ 3
 	if kc > k {
