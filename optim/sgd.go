@@ -1,5 +1,7 @@
 package optim
 
+import "github.com/rakam-ml/rakam/tensor"
+
 // SGD is stochastic gradient descent with optional momentum, Nesterov
 // momentum and L2 weight decay, in PyTorch's formulation. For each value p
 // with gradient g:
@@ -87,10 +89,7 @@ func (o *SGD) Step(params []Param) error {
 			wd = 0
 		}
 		if mu == 0 {
-			for j := range p {
-				d := g[j] + wd*p[j]
-				p[j] -= lr * d
-			}
+			tensor.SGDStep(p, g, lr, wd) // p −= lr·(g + wd·p)
 			continue
 		}
 		b := o.velocity[0][i]

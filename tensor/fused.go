@@ -128,3 +128,13 @@ func DotSum(g, h []float32) (dot, sum float32) {
 	}
 	return vec.DotSum(g, h)
 }
+
+// SGDStep applies one plain gradient-descent update with an L2 term:
+// p −= lr·(g + wd·p), each operation rounded separately (the same bits on
+// every path). g must be as long as p.
+func SGDStep(p, g []float32, lr, wd float32) {
+	if len(g) != len(p) {
+		panic(fmt.Sprintf("tensor: SGDStep: len(p)=%d != len(g)=%d", len(p), len(g)))
+	}
+	vec.SGD(p, g, lr, wd)
+}

@@ -589,6 +589,34 @@ func maxPool2x2() {
 	RET()
 }
 
+// sgd emits plain SGD with an L2 term: d = g + wd·p; p −= lr·d, each
+// operation rounded separately like the Go loop.
+func sgd() {
+	TEXT("sgdAVX2", NOSPLIT, "func(p, g []float32, lr, wd float32)")
+	Pragma("noescape")
+	Doc("sgdAVX2 sets p[i] −= lr·(g[i] + wd·p[i]) for i < len(p); len(g) ≥ len(p).")
+	p := Load(Param("p").Base(), GP64())
+	g := Load(Param("g").Base(), GP64())
+	n := Load(Param("p").Len(), GP64())
+	VBROADCASTSS(paramAddr("lr"), Y14)
+	VBROADCASTSS(paramAddr("wd"), Y15)
+	loop("sgd", n, []Register{p, g}, func(off int, v VecPhysical, scalar bool) {
+		t := map[VecPhysical]VecPhysical{Y0: Y4, Y1: Y5, Y2: Y6, Y3: Y7, X0: X4}[v]
+		lr, wd := VecPhysical(Y14), VecPhysical(Y15)
+		ld, mul, add, sub := VMOVUPS, VMULPS, VADDPS, VSUBPS
+		if scalar {
+			lr, wd = X14, X15
+			ld, mul, add, sub = VMOVSS, VMULSS, VADDSS, VSUBSS
+		}
+		ld(Mem{Base: p, Disp: off}, v)
+		mul(wd, v, t)                      // wd·p
+		add(Mem{Base: g, Disp: off}, t, t) // d = g + wd·p
+		mul(lr, t, t)                      // lr·d
+		sub(t, v, v)                       // p − lr·d
+		ld(v, Mem{Base: p, Disp: off})
+	})
+}
+
 func paramAddr(name string) Mem {
 	p, err := Param(name).Resolve()
 	if err != nil {
@@ -613,5 +641,6 @@ func main() {
 	reduce("dotsum")
 	addConst()
 	maxPool2x2()
+	sgd()
 	Generate()
 }

@@ -29,3 +29,5 @@ func addConstAVX2(dst, src []float32, c float32)               { addConstGo(dst,
 func maxPool2x2AVX2(out []float32, arg []int32, r0, r1 []float32, base, w int32) {
 	maxPool2x2Go(out, arg, r0, r1, base, w)
 }
+
+func sgdAVX2(p, g []float32, lr, wd float32) { sgdGo(p, g, lr, wd) }

@@ -157,3 +157,12 @@ func MaxPool2x2(out []float32, arg []int32, r0, r1 []float32, base, w int32) {
 	}
 	maxPool2x2Go(out, arg, r0, r1, base, w)
 }
+
+// SGD sets p[i] −= lr·(g[i] + wd·p[i]) for i < len(p); len(g) ≥ len(p).
+func SGD(p, g []float32, lr, wd float32) {
+	if useAVX2 {
+		sgdAVX2(p, g, lr, wd)
+		return
+	}
+	sgdGo(p, g, lr, wd)
+}

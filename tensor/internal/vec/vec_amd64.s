@@ -853,3 +853,76 @@ DATA maxpool_cols<>+20(SB)/4, $0x0000000a
 DATA maxpool_cols<>+24(SB)/4, $0x0000000c
 DATA maxpool_cols<>+28(SB)/4, $0x0000000e
 GLOBL maxpool_cols<>(SB), RODATA|NOPTR, $32
+
+// func sgdAVX2(p []float32, g []float32, lr float32, wd float32)
+// Requires: AVX
+TEXT ·sgdAVX2(SB), NOSPLIT, $0-56
+	MOVQ         p_base+0(FP), AX
+	MOVQ         g_base+24(FP), CX
+	MOVQ         p_len+8(FP), DX
+	VBROADCASTSS lr+48(FP), Y14
+	VBROADCASTSS wd+52(FP), Y15
+
+sgd_32:
+	CMPQ    DX, $0x20
+	JL      sgd_8
+	VMOVUPS (AX), Y0
+	VMULPS  Y15, Y0, Y4
+	VADDPS  (CX), Y4, Y4
+	VMULPS  Y14, Y4, Y4
+	VSUBPS  Y4, Y0, Y0
+	VMOVUPS Y0, (AX)
+	VMOVUPS 32(AX), Y1
+	VMULPS  Y15, Y1, Y5
+	VADDPS  32(CX), Y5, Y5
+	VMULPS  Y14, Y5, Y5
+	VSUBPS  Y5, Y1, Y1
+	VMOVUPS Y1, 32(AX)
+	VMOVUPS 64(AX), Y2
+	VMULPS  Y15, Y2, Y6
+	VADDPS  64(CX), Y6, Y6
+	VMULPS  Y14, Y6, Y6
+	VSUBPS  Y6, Y2, Y2
+	VMOVUPS Y2, 64(AX)
+	VMOVUPS 96(AX), Y3
+	VMULPS  Y15, Y3, Y7
+	VADDPS  96(CX), Y7, Y7
+	VMULPS  Y14, Y7, Y7
+	VSUBPS  Y7, Y3, Y3
+	VMOVUPS Y3, 96(AX)
+	ADDQ    $0x80, AX
+	ADDQ    $0x80, CX
+	SUBQ    $0x20, DX
+	JMP     sgd_32
+
+sgd_8:
+	CMPQ    DX, $0x08
+	JL      sgd_1
+	VMOVUPS (AX), Y0
+	VMULPS  Y15, Y0, Y4
+	VADDPS  (CX), Y4, Y4
+	VMULPS  Y14, Y4, Y4
+	VSUBPS  Y4, Y0, Y0
+	VMOVUPS Y0, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+	JMP     sgd_8
+
+sgd_1:
+	TESTQ  DX, DX
+	JZ     sgd_done
+	VMOVSS (AX), X0
+	VMULSS X15, X0, X4
+	VADDSS (CX), X4, X4
+	VMULSS X14, X4, X4
+	VSUBSS X4, X0, X0
+	VMOVSS X0, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	DECQ   DX
+	JMP    sgd_1
+
+sgd_done:
+	VZEROUPPER
+	RET

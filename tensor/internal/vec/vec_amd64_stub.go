@@ -73,3 +73,8 @@ func addConstAVX2(dst []float32, src []float32, c float32)
 //
 //go:noescape
 func maxPool2x2AVX2(out []float32, arg []int32, r0 []float32, r1 []float32, base int32, w int32)
+
+// sgdAVX2 sets p[i] −= lr·(g[i] + wd·p[i]) for i < len(p); len(g) ≥ len(p).
+//
+//go:noescape
+func sgdAVX2(p []float32, g []float32, lr float32, wd float32)

@@ -181,3 +181,11 @@ func maxPool2x2Go(out []float32, arg []int32, r0, r1 []float32, base, w int32) {
 		out[j], arg[j] = top, ti
 	}
 }
+
+func sgdGo(p, g []float32, lr, wd float32) {
+	g = g[:len(p)]
+	for i := range p {
+		d := g[i] + wd*p[i]
+		p[i] -= lr * d
+	}
+}

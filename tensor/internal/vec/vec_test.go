@@ -279,3 +279,24 @@ func TestAddConst(t *testing.T) {
 		}
 	})
 }
+
+func TestSGD(t *testing.T) {
+	paths(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(5, 13))
+		for n := 0; n <= 70; n++ {
+			for _, wd := range []float32{0, 1e-3} {
+				pf, p := padded(r, n, 1)
+				_, g := padded(r, n, 2)
+				p0 := append([]float32(nil), p...)
+				SGD(p, g, 0.01, wd)
+				for i := range p {
+					d := g[i] + wd*p0[i]
+					if w := p0[i] - 0.01*d; !same(p[i], w) {
+						t.Fatalf("n=%d wd=%v: SGD p[%d] = %v; want %v", n, wd, i, p[i], w)
+					}
+				}
+				checkGuards(t, "SGD p", pf, 1, n)
+			}
+		}
+	})
+}
