@@ -120,3 +120,18 @@ func BenchmarkIm2Col(b *testing.B) {
 		Im2Col(col, h*w, x, c, h, w, k, k, 1, p)
 	}
 }
+
+// BenchmarkBytesToFloat normalises a batch of 1000 MNIST images (pixels to
+// float32/255), what data.Normalize does before every forward pass.
+func BenchmarkBytesToFloat(b *testing.B) {
+	src := make([]uint8, 1000*784)
+	for i := range src {
+		src[i] = uint8(i * 7)
+	}
+	dst := make([]float32, len(src))
+	b.SetBytes(int64(len(src)))
+	b.ReportAllocs()
+	for b.Loop() {
+		BytesToFloat(dst, src, 255)
+	}
+}
