@@ -26,8 +26,8 @@ type kernel struct {
 var (
 	blockKC   = 256
 	blockKCGo = 1024 // the Go kernel's panels (2·KC and 3·KC floats) fit L1 at 1024
-	blockMC = 144
-	blockNC = 4080
+	blockMC   = 144
+	blockNC   = 4080
 )
 
 // kcSplit returns the depth of each k block: k is cut into the fewest
