@@ -31,7 +31,7 @@ def main():
     print(f"- command: `{meta['command']}` ({meta['rounds']} rounds × {meta['reps']} repetitions of ≥ {meta['mintime']} s each)")
     print()
     shapes = sorted({k[1] for k in pooled}, key=lambda s: -eval(s.replace("x", "*")))
-    order = ["numpy", "rakam", "rakam-purego", "gonum"]
+    order = ["numpy", "rakam", "rakam-purego", "gonum", "gonum-noasm"]
     print("| implementation | threads | " + " | ".join(f"{s} GFLOP/s (min–max) | vs NumPy" for s in shapes) + " |")
     print("|---|---|" + "---|---|" * len(shapes))
     keys = sorted({(k[0], k[2]) for k in pooled}, key=lambda x: (order.index(x[0]) if x[0] in order else 9, x[1]))
@@ -51,6 +51,9 @@ def main():
         r, g = med.get(("rakam-purego", s, 1)), med.get(("gonum", s, 1))
         if r and g:
             print(f"- {s}: rakam purego / gonum (1 thread) = {r / g:.2f}×")
+        n = med.get(("gonum-noasm", s, 1))
+        if r and n:
+            print(f"- {s}: rakam purego / gonum built with -tags noasm, its own pure-Go path (1 thread) = {r / n:.2f}×")
 
 
 if __name__ == "__main__":

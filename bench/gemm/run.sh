@@ -31,6 +31,9 @@ trap 'rm -rf "$tmp"' EXIT
 }
 go build -o "$tmp/gemm" ./bench/gemm
 go build -tags purego -o "$tmp/gemm-purego" ./bench/gemm
+# gonum's assembly is switched off by its own tag, noasm: its pure-Go path is
+# the like-for-like peer of rakam's purego build (both are reported).
+go build -tags purego,noasm -o "$tmp/gemm-noasm" ./bench/gemm
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for round in $(seq "$ROUNDS"); do
@@ -41,6 +44,7 @@ for round in $(seq "$ROUNDS"); do
 	GOMAXPROCS=1 "$tmp/gemm" -impl rakam,gonum -threads 1 -shapes "$SHAPES" -reps "$REPS" -mintime "${MINTIME}s" >>"$tmp/go.jsonl"
 	GOMAXPROCS=2 "$tmp/gemm" -impl rakam,gonum -threads 2 -shapes "$SHAPES" -reps "$REPS" -mintime "${MINTIME}s" >>"$tmp/go.jsonl"
 	GOMAXPROCS=1 "$tmp/gemm-purego" -impl rakam -label -purego -threads 1 -shapes "$SHAPES" -reps "$REPS" -mintime "${MINTIME}s" >>"$tmp/go.jsonl"
+	GOMAXPROCS=1 "$tmp/gemm-noasm" -impl gonum -label -noasm -threads 1 -shapes "$SHAPES" -reps "$REPS" -mintime "${MINTIME}s" >>"$tmp/go.jsonl"
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
