@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // parallelMin is the smallest m·n·k worth splitting over threads: below it
@@ -87,12 +88,18 @@ type pool struct {
 	spinning atomic.Int32
 }
 
-// spinRounds is how long a worker stays awake after a call (and a caller
-// polls for its workers' tasks), in rounds of 64 checks and one
-// runtime.Gosched: tens of microseconds. The products of a training step
-// follow each other closely, and a parked goroutine takes longer to wake
-// than an MLP-sized product takes to compute.
-var spinRounds = 64
+// spinFor is how long a worker stays awake after its last task, and
+// waitFor how long a caller polls for its workers' tasks before blocking.
+// The products of a training step follow each other within tens of
+// microseconds, and a parked goroutine takes longer than that to wake on
+// this kind of VM: a worker that parked after a shorter poll (about 20 µs)
+// ran only a quarter of the tasks of back-to-back 64×784×128 products,
+// the caller the rest, and two threads were no faster than one. Polling
+// calls runtime.Gosched every 64 checks, so other goroutines still run.
+var (
+	spinFor = 250 * time.Microsecond
+	waitFor = 2 * time.Millisecond
+)
 
 var defaultPool = newPool()
 
@@ -138,9 +145,13 @@ func (p *pool) run(j *job, threads int) bool {
 	// parked caller, like a parked worker, takes tens of microseconds to
 	// wake here), then block. The last task always signals fin, so fin is
 	// received either way and holds nothing for the next call.
-	for i := 0; i < spinRounds*64 && p.done.Load() < int64(p.cur.ntasks); i++ {
+	start := time.Now()
+	for i := 0; p.done.Load() < int64(p.cur.ntasks); i++ {
 		if i%64 == 63 {
 			runtime.Gosched()
+			if time.Since(start) > waitFor {
+				break
+			}
 		}
 	}
 	<-p.fin
@@ -171,19 +182,23 @@ func (p *pool) worker() {
 	}
 }
 
-// spin keeps a worker looking for new calls for spinRounds rounds after
-// call last, running any it finds (and starting over after each).
+// spin keeps a worker looking for new calls for spinFor after its last
+// task, running any it finds (and starting over after each).
 func (p *pool) spin(s *scratch, last uint32) {
 	p.spinning.Add(1)
-	for i := 0; i < spinRounds*64; i++ {
+	start := time.Now()
+	for i := 0; ; i++ {
 		v := p.claim.Load()
 		if g := uint32(v >> 32); g != last && v&0xffff < v>>16&0xffff {
 			p.drain(g, s)
-			last, i = g, 0
+			last, start = g, time.Now()
 			continue
 		}
 		if i%64 == 63 {
 			runtime.Gosched() // let other goroutines of this processor run
+			if time.Since(start) > spinFor {
+				break
+			}
 		}
 	}
 	p.spinning.Add(-1)
