@@ -300,3 +300,55 @@ func TestSGD(t *testing.T) {
 		}
 	})
 }
+
+// TestMaxPool2x2 compares the AVX2 path with the Go loop bit for bit (values
+// and indices) on rows full of ties, ±0, NaN and ±Inf, for every length up
+// to 40 outputs, and checks the result against a plain statement of the
+// rule wherever a window holds no NaN.
+func TestMaxPool2x2(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	vals := []float32{1, 2, 2, -1, 0, float32(math.Copysign(0, -1)), float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 0.5}
+	for n := 0; n <= 40; n++ {
+		w := 2*n + r.IntN(2) // an odd width leaves the last column out
+		r0, r1 := make([]float32, w), make([]float32, w)
+		for i := range r0 {
+			r0[i], r1[i] = vals[r.IntN(len(vals))], vals[r.IntN(len(vals))]
+		}
+		var outs [2][]float32
+		var args [2][]int32
+		old := useAVX2
+		for p, avx := range []bool{false, old} {
+			useAVX2 = avx
+			outs[p], args[p] = make([]float32, n), make([]int32, n)
+			MaxPool2x2(outs[p], args[p], r0, r1, 100, int32(w))
+		}
+		useAVX2 = old
+		for j := 0; j < n; j++ {
+			if math.Float32bits(outs[0][j]) != math.Float32bits(outs[1][j]) || args[0][j] != args[1][j] {
+				t.Fatalf("n=%d window %d: go %v@%d, avx2 %v@%d", n, j, outs[0][j], args[0][j], outs[1][j], args[1][j])
+			}
+			// The rule: the first value in row-major order that no later
+			// value of the window exceeds.
+			cand := []struct {
+				v   float32
+				idx int32
+			}{{r0[2*j], int32(100 + 2*j)}, {r0[2*j+1], int32(101 + 2*j)}, {r1[2*j], int32(100 + w + 2*j)}, {r1[2*j+1], int32(101 + w + 2*j)}}
+			nan := false
+			for _, c := range cand {
+				nan = nan || c.v != c.v
+			}
+			if nan {
+				continue
+			}
+			best := cand[0]
+			for _, c := range cand[1:] {
+				if c.v > best.v {
+					best = c
+				}
+			}
+			if outs[0][j] != best.v || args[0][j] != best.idx {
+				t.Fatalf("n=%d window %d: %v@%d; want %v@%d", n, j, outs[0][j], args[0][j], best.v, best.idx)
+			}
+		}
+	}
+}
