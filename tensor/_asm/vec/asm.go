@@ -61,6 +61,35 @@ func loop(name string, n Register, ptrs []Register, f body) {
 	RET()
 }
 
+// form is one of the two shapes every elementwise kernel is emitted in:
+// eight lanes of a ymm register, or lane 0 of an xmm register for the
+// scalar tail. Both run the same operation on each element, so an element
+// gets the same bits wherever it falls.
+type form struct {
+	scalar                  bool
+	mov, add, sub, mul, div func(...Op)
+}
+
+func formOf(scalar bool) form {
+	if scalar {
+		return form{true, VMOVSS, VADDSS, VSUBSS, VMULSS, VDIVSS}
+	}
+	return form{false, VMOVUPS, VADDPS, VSUBPS, VMULPS, VDIVPS}
+}
+
+// r returns register y in this form: y, or its xmm half.
+func (f form) r(y VecPhysical) Op {
+	if f.scalar {
+		return y.AsX()
+	}
+	return y
+}
+
+// scratchOf is the spare register that goes with loop's working register v.
+func scratchOf(v VecPhysical) VecPhysical {
+	return map[VecPhysical]VecPhysical{Y0: Y4, Y1: Y5, Y2: Y6, Y3: Y7, X0: X4}[v]
+}
+
 func axpy() {
 	TEXT("axpyAVX2", NOSPLIT, "func(alpha float32, x, y []float32)")
 	Pragma("noescape")
@@ -124,31 +153,19 @@ func relu(name string, withBias bool) {
 	} else {
 		other = Load(Param("y").Base(), GP64())
 	}
-	tmp := map[VecPhysical]VecPhysical{Y0: Y4, Y1: Y5, Y2: Y6, Y3: Y7, X0: X4}
 	loop(name, n, []Register{x, other}, func(off int, v VecPhysical, scalar bool) {
 		dst := x
 		if !withBias {
 			dst = other
 		}
-		t := tmp[v]
-		if scalar {
-			VMOVSS(Mem{Base: x, Disp: off}, v)
-			if withBias {
-				VADDSS(Mem{Base: other, Disp: off}, v, v)
-			}
-		} else {
-			VMOVUPS(Mem{Base: x, Disp: off}, v)
-			if withBias {
-				VADDPS(Mem{Base: other, Disp: off}, v, v)
-			}
+		f, t := formOf(scalar), scratchOf(v)
+		f.mov(Mem{Base: x, Disp: off}, v)
+		if withBias {
+			f.add(Mem{Base: other, Disp: off}, v, v)
 		}
 		VPSRAD(Imm(31), v, t)
 		VANDNPS(v, t, v)
-		if scalar {
-			VMOVSS(v, Mem{Base: dst, Disp: off})
-		} else {
-			VMOVUPS(v, Mem{Base: dst, Disp: off})
-		}
+		f.mov(v, Mem{Base: dst, Disp: off})
 	})
 }
 
@@ -202,25 +219,13 @@ func adam() {
 	VBROADCASTSS(paramAddr("alpha"), Y14)
 	VBROADCASTSS(paramAddr("eps"), Y15)
 	step := func(off int, scalar bool) {
-		R := func(i int) VecPhysical {
-			if scalar {
-				return []VecPhysical{X0, X1, X2, X3, X4}[i]
-			}
-			return []VecPhysical{Y0, Y1, Y2, Y3, Y4}[i]
-		}
-		C := func(y VecPhysical) VecPhysical {
-			if !scalar {
-				return y
-			}
-			return map[VecPhysical]VecPhysical{Y11: X11, Y12: X12, Y13: X13, Y14: X14, Y15: X15}[y]
-		}
-		ld, st := VMOVUPS, VMOVUPS
-		mul, add, sub, div, sqrt := VMULPS, VADDPS, VSUBPS, VDIVPS, VSQRTPS
+		f := formOf(scalar)
+		ld, st, mul, add, sub, div, C := f.mov, f.mov, f.mul, f.add, f.sub, f.div, f.r
+		sqrt := func(src, dst Op) { VSQRTPS(src, dst) }
 		if scalar {
-			ld, st = VMOVSS, VMOVSS
-			mul, add, sub, div = VMULSS, VADDSS, VSUBSS, VDIVSS
-			sqrt = func(ops ...Op) { VSQRTSS(ops[0], ops[1], ops[1]) }
+			sqrt = func(src, dst Op) { VSQRTSS(src, dst, dst) }
 		}
+		R := func(i int) Op { return f.r([]VecPhysical{Y0, Y1, Y2, Y3, Y4}[i]) }
 		P, G, M, V, T := R(0), R(1), R(2), R(3), R(4)
 		ld(Mem{Base: p, Disp: off}, P)
 		ld(Mem{Base: g, Disp: off}, G)
@@ -342,24 +347,14 @@ func bnNormalize() {
 	VBROADCASTSS(paramAddr("gamma"), Y14)
 	VBROADCASTSS(paramAddr("shift"), Y15)
 	loop("bnnorm", n, []Register{x, xh, y}, func(off int, v VecPhysical, scalar bool) {
-		c := func(r VecPhysical) VecPhysical {
-			if scalar {
-				return map[VecPhysical]VecPhysical{Y12: X12, Y13: X13, Y14: X14, Y15: X15}[r]
-			}
-			return r
-		}
-		ld, sub, mul, add := VMOVUPS, VSUBPS, VMULPS, VADDPS
-		if scalar {
-			ld, sub, mul, add = VMOVSS, VSUBSS, VMULSS, VADDSS
-		}
-		t := map[VecPhysical]VecPhysical{Y0: Y4, Y1: Y5, Y2: Y6, Y3: Y7, X0: X4}[v]
-		ld(Mem{Base: x, Disp: off}, v)
-		sub(c(Y12), v, v)
-		mul(c(Y13), v, v)
-		ld(v, Mem{Base: xh, Disp: off})
-		mul(c(Y14), v, t)
-		add(c(Y15), t, t)
-		ld(t, Mem{Base: y, Disp: off})
+		f, t := formOf(scalar), scratchOf(v)
+		f.mov(Mem{Base: x, Disp: off}, v)
+		f.sub(f.r(Y12), v, v)
+		f.mul(f.r(Y13), v, v)
+		f.mov(v, Mem{Base: xh, Disp: off})
+		f.mul(f.r(Y14), v, t)
+		f.add(f.r(Y15), t, t)
+		f.mov(t, Mem{Base: y, Disp: off})
 	})
 }
 
@@ -376,24 +371,14 @@ func bnBackward() {
 	VBROADCASTSS(paramAddr("mdb"), Y14)
 	VBROADCASTSS(paramAddr("mdg"), Y15)
 	loop("bnback", n, []Register{dx, dy, xh}, func(off int, v VecPhysical, scalar bool) {
-		c := func(r VecPhysical) VecPhysical {
-			if scalar {
-				return map[VecPhysical]VecPhysical{Y13: X13, Y14: X14, Y15: X15}[r]
-			}
-			return r
-		}
-		ld, sub, mul := VMOVUPS, VSUBPS, VMULPS
-		if scalar {
-			ld, sub, mul = VMOVSS, VSUBSS, VMULSS
-		}
-		t := map[VecPhysical]VecPhysical{Y0: Y4, Y1: Y5, Y2: Y6, Y3: Y7, X0: X4}[v]
-		ld(Mem{Base: dy, Disp: off}, v)
-		sub(c(Y14), v, v) // dy − mdb
-		ld(Mem{Base: xh, Disp: off}, t)
-		mul(c(Y15), t, t) // xh·mdg
-		sub(t, v, v)      // (dy − mdb) − xh·mdg
-		mul(c(Y13), v, v) // ·k
-		ld(v, Mem{Base: dx, Disp: off})
+		f, t := formOf(scalar), scratchOf(v)
+		f.mov(Mem{Base: dy, Disp: off}, v)
+		f.sub(f.r(Y14), v, v) // dy − mdb
+		f.mov(Mem{Base: xh, Disp: off}, t)
+		f.mul(f.r(Y15), t, t) // xh·mdg
+		f.sub(t, v, v)        // (dy − mdb) − xh·mdg
+		f.mul(f.r(Y13), v, v) // ·k
+		f.mov(v, Mem{Base: dx, Disp: off})
 	})
 }
 
@@ -444,12 +429,9 @@ func reduce(kind string) {
 		ptrs = append(ptrs, b)
 	}
 	body := func(scalar bool) {
-		ld, sub, mul, add := VMOVUPS, VSUBPS, VMULPS, VADDPS
-		acc, acc2, t, u, mu := VecPhysical(Y0), VecPhysical(Y1), VecPhysical(Y2), VecPhysical(Y3), VecPhysical(Y15)
-		if scalar {
-			ld, sub, mul, add = VMOVSS, VSUBSS, VMULSS, VADDSS
-			acc, acc2, t, u, mu = X0, X1, X2, X3, X15
-		}
+		f := formOf(scalar)
+		ld, sub, mul, add := f.mov, f.sub, f.mul, f.add
+		acc, acc2, t, u, mu := f.r(Y0), f.r(Y1), f.r(Y2), f.r(Y3), f.r(Y15)
 		ld(Mem{Base: a}, t)
 		switch kind {
 		case "sum":
@@ -601,19 +583,13 @@ func sgd() {
 	VBROADCASTSS(paramAddr("lr"), Y14)
 	VBROADCASTSS(paramAddr("wd"), Y15)
 	loop("sgd", n, []Register{p, g}, func(off int, v VecPhysical, scalar bool) {
-		t := map[VecPhysical]VecPhysical{Y0: Y4, Y1: Y5, Y2: Y6, Y3: Y7, X0: X4}[v]
-		lr, wd := VecPhysical(Y14), VecPhysical(Y15)
-		ld, mul, add, sub := VMOVUPS, VMULPS, VADDPS, VSUBPS
-		if scalar {
-			lr, wd = X14, X15
-			ld, mul, add, sub = VMOVSS, VMULSS, VADDSS, VSUBSS
-		}
-		ld(Mem{Base: p, Disp: off}, v)
-		mul(wd, v, t)                      // wd·p
-		add(Mem{Base: g, Disp: off}, t, t) // d = g + wd·p
-		mul(lr, t, t)                      // lr·d
-		sub(t, v, v)                       // p − lr·d
-		ld(v, Mem{Base: p, Disp: off})
+		f, t := formOf(scalar), scratchOf(v)
+		f.mov(Mem{Base: p, Disp: off}, v)
+		f.mul(f.r(Y15), v, t)                // wd·p
+		f.add(Mem{Base: g, Disp: off}, t, t) // d = g + wd·p
+		f.mul(f.r(Y14), t, t)                // lr·d
+		f.sub(t, v, v)                       // p − lr·d
+		f.mov(v, Mem{Base: p, Disp: off})
 	})
 }
 

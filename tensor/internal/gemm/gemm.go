@@ -19,7 +19,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	kern := active
 	j := job{
 		kern: kern, transA: transA, transB: transB,
-		m: m, n: n, k: k, kc: kcFor(kern, k),
+		m: m, n: n, k: k, kc: kern.kcFor(k),
 		alpha: alpha, beta: beta,
 		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
 	}
@@ -30,16 +30,6 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	s := getScratch()
 	j.block(s, 0, m, 0, n)
 	putScratch(s)
-}
-
-// kcFor is the k blocking for kernel kern: the Go kernel's small panels
-// allow deeper blocks (fewer passes over C, fewer calls), which measured
-// faster on 128×784×128; the assembly kernels use blockKC.
-func kcFor(kern *kernel, k int) int {
-	if kern == &goKernel {
-		return kcSplitMax(k, blockKCGo)
-	}
-	return kcSplit(k)
 }
 
 // scaleC sets C = beta·C (C = 0 without reading it when beta == 0).

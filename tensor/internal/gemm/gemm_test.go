@@ -204,9 +204,9 @@ func TestSgemmAlphaBetaStrides(t *testing.T) {
 // TestSgemmBlocks crosses the KC, MC and NC block edges with small blocks so
 // the test stays fast.
 func TestSgemmBlocks(t *testing.T) {
-	oldK, oldKGo, oldM, oldN := blockKC, blockKCGo, blockMC, blockNC
-	blockKC, blockKCGo, blockMC, blockNC = 16, 20, 24, 48
-	t.Cleanup(func() { blockKC, blockKCGo, blockMC, blockNC = oldK, oldKGo, oldM, oldN })
+	oldK, oldKGo, oldM, oldN := blockKC, goKernel.kc, blockMC, blockNC
+	blockKC, goKernel.kc, blockMC, blockNC = 16, 20, 24, 48
+	t.Cleanup(func() { blockKC, goKernel.kc, blockMC, blockNC = oldK, oldKGo, oldM, oldN })
 	for _, kern := range kernels() {
 		t.Run(kern.name, func(t *testing.T) {
 			withKernel(t, kern)

@@ -17,6 +17,17 @@ type kernel struct {
 	name   string
 	mr, nr int
 	fn     kernelFunc
+	// kc, when set, bounds the depth of a k block for this kernel instead
+	// of blockKC (the Go kernel's narrow panels allow deeper blocks).
+	kc int
+}
+
+// kcFor returns the depth of each k block of a product through kern.
+func (kern *kernel) kcFor(k int) int {
+	if kern.kc > 0 {
+		return kcSplitMax(k, kern.kc)
+	}
+	return kcSplit(k)
 }
 
 // Blocking parameters. KC bounds the depth of a packed panel: a KC×NR panel
@@ -24,10 +35,9 @@ type kernel struct {
 // to the streaming A micro-panel. MC·KC floats of packed A (≈ 144 KiB) stay
 // in the 512 KiB L2; KC·NC floats of packed B (4 MiB) in the 32 MiB L3.
 var (
-	blockKC   = 256
-	blockKCGo = 1024 // the Go kernel's panels (2·KC and 3·KC floats) fit L1 at 1024
-	blockMC   = 144
-	blockNC   = 4080
+	blockKC = 256
+	blockMC = 144
+	blockNC = 4080
 )
 
 // kcSplit returns the depth of each k block: k is cut into the fewest
