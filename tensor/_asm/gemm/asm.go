@@ -319,5 +319,154 @@ func main() {
 	transposePack()
 	copyPack("copyPack16AVX2", 16)
 	copyPack("copyPack6AVX2", 6)
+	for _, nv := range []int{8, 4, 2, 1, 0} {
+		sparseKernel(nv)
+	}
+	scanNonzero()
 	Generate()
+}
+
+// sparseKernel emits the AVX2 row kernel of the sparse-A path for nv·8
+// columns (nv = 0: one column, scalar instructions). It is the dense
+// kernel's arithmetic with the zero terms left out: the accumulators start
+// at +0, take one fused multiply-add per listed term in list order (a zero
+// term's FMA would leave them unchanged), and are stored the way kernel
+// stores them, so C comes out bit for bit as the dense kernel makes it.
+func sparseKernel(nv int) {
+	name := fmt.Sprintf("sparseRow%dAVX2", 8*nv)
+	width := fmt.Sprintf("c[j], j < %d", 8*nv)
+	if nv == 0 {
+		name, width = "sparseRow1AVX2", "c[0]"
+	}
+	TEXT(name, NOSPLIT, "func(vals []float32, ps []int32, b *float32, ldb int, c *float32, alpha, beta float32)")
+	Pragma("noescape")
+	Doc(
+		fmt.Sprintf("%s sets, for %s, with acc[j] = Σ_t vals[t]·b[ps[t]·ldb + j]", name, width),
+		"(t in order, one fused multiply-add per term, from +0):",
+		"c[j] = alpha·acc[j] when beta == 0 (c unread), else c[j] = fma(beta, c[j], alpha·acc[j]).",
+	)
+	vals := Load(Param("vals").Base(), GP64())
+	cnt := Load(Param("vals").Len(), GP64())
+	ps := Load(Param("ps").Base(), GP64())
+	b := Load(Param("b"), GP64())
+	ldb := Load(Param("ldb"), GP64())
+	c := Load(Param("c"), GP64())
+	SHLQ(Imm(2), ldb)
+
+	regs := max(nv, 1)
+	acc := func(v int) VecPhysical { return ymm[v] }
+	bc, alpha := ymm[15], ymm[14]
+	if nv == 0 {
+		acc = func(int) VecPhysical { return X0 }
+		bc, alpha = X15, X14
+	}
+	Comment("Clear the accumulators.")
+	for v := 0; v < regs; v++ {
+		VXORPS(acc(v), acc(v), acc(v))
+	}
+	TESTQ(cnt, cnt)
+	JZ(LabelRef(name + "_store"))
+	row := GP64()
+	Label(name + "_loop")
+	Comment("row = b + ps[t]·ldb; acc += vals[t]·row.")
+	MOVLQSX(Mem{Base: ps}, row)
+	IMULQ(ldb, row)
+	ADDQ(b, row)
+	if nv == 0 {
+		VMOVSS(Mem{Base: vals}, bc)
+		VFMADD231SS(Mem{Base: row}, bc, acc(0))
+	} else {
+		VBROADCASTSS(Mem{Base: vals}, bc)
+		for v := 0; v < nv; v++ {
+			VFMADD231PS(Mem{Base: row, Disp: 32 * v}, bc, acc(v))
+		}
+	}
+	ADDQ(Imm(4), vals)
+	ADDQ(Imm(4), ps)
+	DECQ(cnt)
+	JNZ(LabelRef(name + "_loop"))
+
+	Label(name + "_store")
+	Comment("acc *= alpha; then as kernel: store, or acc = beta·C + acc and store.")
+	mul, fma := VMULPS, VFMADD231PS
+	load := func(src, dst Op) { VBROADCASTSS(src, dst) }
+	mov := func(src, dst Op) { VMOVUPS(src, dst) }
+	if nv == 0 {
+		mul, fma = VMULSS, VFMADD231SS
+		load = func(src, dst Op) { VMOVSS(src, dst) }
+		mov = load
+	}
+	load(paramAddr("alpha"), alpha)
+	for v := 0; v < regs; v++ {
+		mul(alpha, acc(v), acc(v))
+	}
+	bits := GP32()
+	MOVL(paramAddr("beta"), bits)
+	SHLL(Imm(1), bits)
+	JNZ(LabelRef(name + "_beta"))
+	for v := 0; v < regs; v++ {
+		mov(acc(v), Mem{Base: c, Disp: 32 * v})
+	}
+	VZEROUPPER()
+	RET()
+
+	Label(name + "_beta")
+	load(paramAddr("beta"), bc)
+	for v := 0; v < regs; v++ {
+		fma(Mem{Base: c, Disp: 32 * v}, bc, acc(v))
+		mov(acc(v), Mem{Base: c, Disp: 32 * v})
+	}
+	VZEROUPPER()
+	RET()
+}
+
+// scanNonzero emits the AVX2 scan that lists the non-zero values of a
+// float32 slice: eight at a time it compares with zero (unordered, so NaN
+// counts as non-zero and -0 as zero) and skips the block when no lane is
+// set, else walks the set bits in increasing order.
+func scanNonzero() {
+	TEXT("scanNonzeroAVX2", NOSPLIT, "func(src *float32, blocks int, p0 int32, vals *float32, ps *int32) int")
+	Pragma("noescape")
+	Doc(
+		"scanNonzeroAVX2 appends to vals and ps, in increasing order, each src[i] != 0",
+		"(NaN included, ±0 not) with its index p0+i, for i < 8·blocks, and returns",
+		"how many it wrote.",
+	)
+	src := Load(Param("src"), GP64())
+	blocks := Load(Param("blocks"), GP64())
+	p0 := Load(Param("p0"), GP32())
+	vals := Load(Param("vals"), GP64())
+	ps := Load(Param("ps"), GP64())
+	n := GP64()
+	XORQ(n, n)
+	zero := ymm[0]
+	VXORPS(zero, zero, zero)
+	TESTQ(blocks, blocks)
+	JZ(LabelRef("scan_done"))
+	x, mask, bit := ymm[1], GP32(), GP32()
+	Label("scan_block")
+	VCMPPS(Imm(4), Mem{Base: src}, zero, x) // NEQ_UQ: NaN is "not equal"
+	VMOVMSKPS(x, mask)
+	TESTL(mask, mask)
+	JZ(LabelRef("scan_next"))
+	Label("scan_bit")
+	Comment("The lowest set lane: copy its value and index, then clear it.")
+	BSFL(mask, bit)
+	VMOVSS(Mem{Base: src, Index: bit, Scale: 4}, X2)
+	VMOVSS(X2, Mem{Base: vals, Index: n, Scale: 4})
+	LEAL(Mem{Base: p0, Index: bit, Scale: 1}, bit)
+	MOVL(bit, Mem{Base: ps, Index: n, Scale: 4})
+	INCQ(n)
+	LEAL(Mem{Base: mask, Disp: -1}, bit)
+	ANDL(bit, mask)
+	JNZ(LabelRef("scan_bit"))
+	Label("scan_next")
+	ADDQ(Imm(32), src)
+	ADDL(Imm(8), p0)
+	DECQ(blocks)
+	JNZ(LabelRef("scan_block"))
+	Label("scan_done")
+	VZEROUPPER()
+	Store(n, ReturnIndex(0))
+	RET()
 }

@@ -24,3 +24,11 @@ func copyPack16AVX2(dst, src *float32, ld, kc, full, panel int) {
 func copyPack6AVX2(dst, src *float32, ld, kc, full, panel int) {
 	panic("gemm: copyPack6AVX2 without AVX2")
 }
+
+// scanAVX2 is always false here.
+var scanAVX2 = false
+
+// scanRow is scanRowGo here.
+func scanRow(row []float32, p0 int32, vals []float32, ps []int32) int {
+	return scanRowGo(row, p0, vals, ps)
+}

@@ -23,12 +23,17 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		alpha: alpha, beta: beta,
 		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
 	}
+	j.sparse = useSparse(kern, transA, transB, m, n, k, a, lda, ldb)
 	threads := threadsFor(m, n, k)
 	if threads > 1 && defaultPool.run(&j, threads) {
 		return
 	}
 	s := getScratch()
-	j.block(s, 0, m, 0, n)
+	if j.sparse {
+		j.sparseBlock(s, 0, m)
+	} else {
+		j.block(s, 0, m, 0, n)
+	}
 	putScratch(s)
 }
 
@@ -68,11 +73,18 @@ type job struct {
 	splitM bool
 	step   int
 	ntasks int
+
+	// sparse selects the sparse-A path (sparse.go); its tasks split rows.
+	sparse bool
 }
 
 // task runs partition t.
 func (j *job) task(s *scratch, t int) {
 	lo := t * j.step
+	if j.sparse {
+		j.sparseBlock(s, lo, min(lo+j.step, j.m))
+		return
+	}
 	if j.splitM {
 		j.block(s, lo, min(lo+j.step, j.m), 0, j.n)
 	} else {
@@ -152,6 +164,10 @@ func (j *job) block(s *scratch, m0, m1, n0, n1 int) {
 // blocks seen and are then reused, so a warm Sgemm does not allocate.
 type scratch struct {
 	a, b, tile []float32
+	// The sparse path's term lists (values and k indices), per-row term
+	// counts of a transposed-A strip, and the Go kernel's accumulators.
+	sv, acc []float32
+	sp, cnt []int32
 }
 
 func (s *scratch) ensure(na, nb, nt int) {

@@ -38,3 +38,45 @@ func copyPack16AVX2(dst *float32, src *float32, ld int, kc int, full int, panel 
 //
 //go:noescape
 func copyPack6AVX2(dst *float32, src *float32, ld int, kc int, full int, panel int)
+
+// sparseRow64AVX2 sets, for c[j], j < 64, with acc[j] = Σ_t vals[t]·b[ps[t]·ldb + j]
+// (t in order, one fused multiply-add per term, from +0):
+// c[j] = alpha·acc[j] when beta == 0 (c unread), else c[j] = fma(beta, c[j], alpha·acc[j]).
+//
+//go:noescape
+func sparseRow64AVX2(vals []float32, ps []int32, b *float32, ldb int, c *float32, alpha float32, beta float32)
+
+// sparseRow32AVX2 sets, for c[j], j < 32, with acc[j] = Σ_t vals[t]·b[ps[t]·ldb + j]
+// (t in order, one fused multiply-add per term, from +0):
+// c[j] = alpha·acc[j] when beta == 0 (c unread), else c[j] = fma(beta, c[j], alpha·acc[j]).
+//
+//go:noescape
+func sparseRow32AVX2(vals []float32, ps []int32, b *float32, ldb int, c *float32, alpha float32, beta float32)
+
+// sparseRow16AVX2 sets, for c[j], j < 16, with acc[j] = Σ_t vals[t]·b[ps[t]·ldb + j]
+// (t in order, one fused multiply-add per term, from +0):
+// c[j] = alpha·acc[j] when beta == 0 (c unread), else c[j] = fma(beta, c[j], alpha·acc[j]).
+//
+//go:noescape
+func sparseRow16AVX2(vals []float32, ps []int32, b *float32, ldb int, c *float32, alpha float32, beta float32)
+
+// sparseRow8AVX2 sets, for c[j], j < 8, with acc[j] = Σ_t vals[t]·b[ps[t]·ldb + j]
+// (t in order, one fused multiply-add per term, from +0):
+// c[j] = alpha·acc[j] when beta == 0 (c unread), else c[j] = fma(beta, c[j], alpha·acc[j]).
+//
+//go:noescape
+func sparseRow8AVX2(vals []float32, ps []int32, b *float32, ldb int, c *float32, alpha float32, beta float32)
+
+// sparseRow1AVX2 sets, for c[0], with acc[j] = Σ_t vals[t]·b[ps[t]·ldb + j]
+// (t in order, one fused multiply-add per term, from +0):
+// c[j] = alpha·acc[j] when beta == 0 (c unread), else c[j] = fma(beta, c[j], alpha·acc[j]).
+//
+//go:noescape
+func sparseRow1AVX2(vals []float32, ps []int32, b *float32, ldb int, c *float32, alpha float32, beta float32)
+
+// scanNonzeroAVX2 appends to vals and ps, in increasing order, each src[i] != 0
+// (NaN included, ±0 not) with its index p0+i, for i < 8·blocks, and returns
+// how many it wrote.
+//
+//go:noescape
+func scanNonzeroAVX2(src *float32, blocks int, p0 int32, vals *float32, ps *int32) int
