@@ -632,8 +632,8 @@ sum_1:
 	JMP    sum_1
 
 sum_done:
-	MOVSS X0, ret+24(FP)
 	VZEROUPPER
+	MOVSS X0, ret+24(FP)
 	RET
 
 // func sqdevAVX2(v []float32, mu float32) float32
@@ -676,8 +676,8 @@ sqdev_1:
 	JMP    sqdev_1
 
 sqdev_done:
-	MOVSS X0, ret+32(FP)
 	VZEROUPPER
+	MOVSS X0, ret+32(FP)
 	RET
 
 // func dotsumAVX2(g []float32, h []float32) (dot float32, sum float32)
@@ -730,9 +730,9 @@ dotsum_1:
 	JMP    dotsum_1
 
 dotsum_done:
+	VZEROUPPER
 	MOVSS X0, dot+48(FP)
 	MOVSS X1, sum+52(FP)
-	VZEROUPPER
 	RET
 
 // func addConstAVX2(dst []float32, src []float32, c float32)
