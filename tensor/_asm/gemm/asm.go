@@ -48,11 +48,21 @@ var avx512 = isa{
 
 const signature = "func(kc int, a, b, c []float32, ldc int, alpha, beta float32)"
 
+const skipSignature = "func(steps []int32, a, b, c []float32, ldc int, alpha, beta float32)"
+
 // kernel emits an mr×(nv·lanes) micro-kernel. Registers: the accumulators
 // take vector registers 0 .. mr·nv-1 (row i, vector v in register i·nv+v),
 // the nv vectors of the current B row the next nv, and two registers take
 // turns holding the broadcast A value, so mr·nv + nv + 2 registers in all.
-func kernel(name string, x isa, mr, nv int) {
+//
+// With skip, the kernel is the zero-skipping variant for a mostly-zero A:
+// instead of kc it takes steps, the depths p whose A values are not all
+// zero, in increasing order, and runs only those steps. A skipped step
+// would have added a·b = ±0 to every accumulator (A values are ±0 there),
+// which leaves it unchanged (an accumulator starts at +0 and is never -0),
+// so the tile comes out bit for bit as the dense kernel makes it, unless B
+// holds ±Inf or NaN at a skipped depth.
+func kernel(name string, x isa, mr, nv int, skip bool) {
 	nr := nv * x.lanes
 	if mr*nv+nv+2 > 32 || (x.lanes == 8 && mr*nv+nv+2 > 16) {
 		panic(fmt.Sprintf("%s: %dx%d needs too many registers", name, mr, nr))
@@ -61,16 +71,32 @@ func kernel(name string, x isa, mr, nv int) {
 	bvec := func(v int) VecPhysical { return x.vec(mr*nv + v) }
 	avec := func(p int) VecPhysical { return x.vec(mr*nv + nv + p%2) }
 
-	TEXT(name, NOSPLIT, signature)
-	Pragma("noescape")
-	Doc(
-		fmt.Sprintf("%s is the %d×%d %s micro-kernel. With acc[i][j] = Σ_p a[p*%d+i]·b[p*%d+j]", name, mr, nr, x.name, mr, nr),
-		"(p = 0..kc-1, in order, one fused multiply-add per term) it sets",
-		"c[i*ldc+j] = alpha·acc[i][j] when beta == 0 (c unread), else",
-		"c[i*ldc+j] = fma(beta, c[i*ldc+j], alpha·acc[i][j]). See kernelFunc.",
-	)
+	if skip {
+		TEXT(name, NOSPLIT, skipSignature)
+		Pragma("noescape")
+		Doc(
+			fmt.Sprintf("%s is the zero-skipping %d×%d %s micro-kernel: with", name, mr, nr, x.name),
+			fmt.Sprintf("acc[i][j] = Σ_t a[p*%d+i]·b[p*%d+j] for p = steps[t] (in order, one fused", mr, nr),
+			"multiply-add per term) it stores C as the dense kernel does. See skipFunc.",
+		)
+	} else {
+		TEXT(name, NOSPLIT, signature)
+		Pragma("noescape")
+		Doc(
+			fmt.Sprintf("%s is the %d×%d %s micro-kernel. With acc[i][j] = Σ_p a[p*%d+i]·b[p*%d+j]", name, mr, nr, x.name, mr, nr),
+			"(p = 0..kc-1, in order, one fused multiply-add per term) it sets",
+			"c[i*ldc+j] = alpha·acc[i][j] when beta == 0 (c unread), else",
+			"c[i*ldc+j] = fma(beta, c[i*ldc+j], alpha·acc[i][j]). See kernelFunc.",
+		)
+	}
 
-	kc := Load(Param("kc"), GP64())
+	var kc, steps Register
+	if skip {
+		steps = Load(Param("steps").Base(), GP64())
+		kc = Load(Param("steps").Len(), GP64())
+	} else {
+		kc = Load(Param("kc"), GP64())
+	}
 	a := Load(Param("a").Base(), GP64())
 	b := Load(Param("b").Base(), GP64())
 	c := Load(Param("c").Base(), GP64())
@@ -108,6 +134,48 @@ func kernel(name string, x isa, mr, nv int) {
 		}
 	}
 
+	if skip {
+		if mr != 6 || nr != 16 {
+			panic("skip kernel: the addressing below assumes a 6×16 tile")
+		}
+		// step emits one listed step: the depth at byte offset off of
+		// steps; ao = 3p (A at a + 8·ao = a + 24p), p·8 (B at b + 8·8p =
+		// b + 64p).
+		p, ao := GP64(), GP64()
+		step := func(off int) {
+			MOVLQSX(Mem{Base: steps, Disp: off}, p)
+			LEAQ(Mem{Base: p, Index: p, Scale: 2}, ao)
+			SHLQ(Imm(3), p)
+			for v := 0; v < nv; v++ {
+				VMOVUPS(Mem{Base: b, Index: p, Scale: 8, Disp: 4 * x.lanes * v}, bvec(v))
+			}
+			for i := 0; i < mr; i++ {
+				r := avec(i)
+				VBROADCASTSS(Mem{Base: a, Index: ao, Scale: 8, Disp: 4 * i}, r)
+				for v := 0; v < nv; v++ {
+					VFMADD231PS(bvec(v), r, acc(i, v))
+				}
+			}
+		}
+		Comment("Two listed steps per iteration, then the odd one.")
+		n2 := GP64()
+		MOVQ(kc, n2)
+		SHRQ(Imm(1), n2)
+		JZ(LabelRef(name + "_odd"))
+		Label(name + "_loop")
+		step(0)
+		step(4)
+		ADDQ(Imm(8), steps)
+		DECQ(n2)
+		JNZ(LabelRef(name + "_loop"))
+		Label(name + "_odd")
+		ANDQ(Imm(1), kc)
+		JZ(LabelRef(name + "_store"))
+		step(0)
+		storeTile(name, x, mr, nv, acc, bvec, c, ldc)
+		return
+	}
+
 	const unroll = 4
 	Comment(fmt.Sprintf("Main loop: %d steps of k per iteration.", unroll))
 	n4 := GP64()
@@ -134,6 +202,12 @@ func kernel(name string, x isa, mr, nv int) {
 	DECQ(kc)
 	JNZ(LabelRef(name + "_loop1"))
 
+	storeTile(name, x, mr, nv, acc, bvec, c, ldc)
+}
+
+// storeTile emits the kernels' common end at label name_store: acc *=
+// alpha, then C = acc (beta == ±0, C unread) or C = fma(beta, C, acc).
+func storeTile(name string, x isa, mr, nv int, acc func(i, v int) VecPhysical, bvec func(int) VecPhysical, c, ldc Register) {
 	Label(name + "_store")
 	Comment("acc *= alpha (bvec registers are free now).")
 	alpha, beta := bvec(0), x.vec(mr*nv+nv)
@@ -314,158 +388,64 @@ func copyPack(name string, w int) {
 
 func main() {
 	ConstraintExpr("amd64,!purego")
-	kernel("kernelAVX2", avx2, 6, 2)
-	kernel("kernelAVX512", avx512, 14, 2)
+	kernel("kernelAVX2", avx2, 6, 2, false)
+	kernel("kernelAVX512", avx512, 14, 2, false)
+	kernel("skipKernelAVX2", avx2, 6, 2, true)
+	panelSteps6()
 	transposePack()
 	copyPack("copyPack16AVX2", 16)
 	copyPack("copyPack6AVX2", 6)
-	for _, nv := range []int{8, 4, 2, 1, 0} {
-		sparseKernel(nv)
-	}
-	scanNonzero()
 	Generate()
 }
 
-// sparseKernel emits the AVX2 row kernel of the sparse-A path for nv·8
-// columns (nv = 0: one column, scalar instructions). It is the dense
-// kernel's arithmetic with the zero terms left out: the accumulators start
-// at +0, take one fused multiply-add per listed term in list order (a zero
-// term's FMA would leave them unchanged), and are stored the way kernel
-// stores them, so C comes out bit for bit as the dense kernel makes it.
-func sparseKernel(nv int) {
-	name := fmt.Sprintf("sparseRow%dAVX2", 8*nv)
-	width := fmt.Sprintf("c[j], j < %d", 8*nv)
-	if nv == 0 {
-		name, width = "sparseRow1AVX2", "c[0]"
-	}
-	TEXT(name, NOSPLIT, "func(vals []float32, ps []int32, b *float32, ldb int, c *float32, alpha, beta float32)")
+// panelSteps6 emits the AVX2 lister of a 6-row packed A panel's non-zero
+// steps (see panelSteps in sparse.go), four steps (24 floats, three
+// vectors) per iteration and without a data-dependent branch: it compares
+// the values with zero (unordered: NaN is non-zero, ±0 is not), gathers
+// the 24 lane bits into one word (step s has bits 6s..6s+5), and for each
+// step stores its depth at the end of the list and advances the end when
+// any of its six bits is set.
+func panelSteps6() {
+	TEXT("panelSteps6AVX2", NOSPLIT, "func(a *float32, groups int, steps *int32) int")
 	Pragma("noescape")
 	Doc(
-		fmt.Sprintf("%s sets, for %s, with acc[j] = Σ_t vals[t]·b[ps[t]·ldb + j]", name, width),
-		"(t in order, one fused multiply-add per term, from +0):",
-		"c[j] = alpha·acc[j] when beta == 0 (c unread), else c[j] = fma(beta, c[j], alpha·acc[j]).",
+		"panelSteps6AVX2 writes to steps, in increasing order, each depth p < 4·groups",
+		"at which a[6p..6p+5] holds a value other than ±0, and returns how many. It",
+		"writes steps[n] (one past the last listed) too, when n < 4·groups.",
 	)
-	vals := Load(Param("vals").Base(), GP64())
-	cnt := Load(Param("vals").Len(), GP64())
-	ps := Load(Param("ps").Base(), GP64())
-	b := Load(Param("b"), GP64())
-	ldb := Load(Param("ldb"), GP64())
-	c := Load(Param("c"), GP64())
-	SHLQ(Imm(2), ldb)
-
-	regs := max(nv, 1)
-	acc := func(v int) VecPhysical { return ymm[v] }
-	bc, alpha := ymm[15], ymm[14]
-	if nv == 0 {
-		acc = func(int) VecPhysical { return X0 }
-		bc, alpha = X15, X14
-	}
-	Comment("Clear the accumulators.")
-	for v := 0; v < regs; v++ {
-		VXORPS(acc(v), acc(v), acc(v))
-	}
-	TESTQ(cnt, cnt)
-	JZ(LabelRef(name + "_store"))
-	row := GP64()
-	Label(name + "_loop")
-	Comment("row = b + ps[t]·ldb; acc += vals[t]·row.")
-	MOVLQSX(Mem{Base: ps}, row)
-	IMULQ(ldb, row)
-	ADDQ(b, row)
-	if nv == 0 {
-		VMOVSS(Mem{Base: vals}, bc)
-		VFMADD231SS(Mem{Base: row}, bc, acc(0))
-	} else {
-		VBROADCASTSS(Mem{Base: vals}, bc)
-		for v := 0; v < nv; v++ {
-			VFMADD231PS(Mem{Base: row, Disp: 32 * v}, bc, acc(v))
-		}
-	}
-	ADDQ(Imm(4), vals)
-	ADDQ(Imm(4), ps)
-	DECQ(cnt)
-	JNZ(LabelRef(name + "_loop"))
-
-	Label(name + "_store")
-	Comment("acc *= alpha; then as kernel: store, or acc = beta·C + acc and store.")
-	mul, fma := VMULPS, VFMADD231PS
-	load := func(src, dst Op) { VBROADCASTSS(src, dst) }
-	mov := func(src, dst Op) { VMOVUPS(src, dst) }
-	if nv == 0 {
-		mul, fma = VMULSS, VFMADD231SS
-		load = func(src, dst Op) { VMOVSS(src, dst) }
-		mov = load
-	}
-	load(paramAddr("alpha"), alpha)
-	for v := 0; v < regs; v++ {
-		mul(alpha, acc(v), acc(v))
-	}
-	bits := GP32()
-	MOVL(paramAddr("beta"), bits)
-	SHLL(Imm(1), bits)
-	JNZ(LabelRef(name + "_beta"))
-	for v := 0; v < regs; v++ {
-		mov(acc(v), Mem{Base: c, Disp: 32 * v})
-	}
-	VZEROUPPER()
-	RET()
-
-	Label(name + "_beta")
-	load(paramAddr("beta"), bc)
-	for v := 0; v < regs; v++ {
-		fma(Mem{Base: c, Disp: 32 * v}, bc, acc(v))
-		mov(acc(v), Mem{Base: c, Disp: 32 * v})
-	}
-	VZEROUPPER()
-	RET()
-}
-
-// scanNonzero emits the AVX2 scan that lists the non-zero values of a
-// float32 slice: eight at a time it compares with zero (unordered, so NaN
-// counts as non-zero and -0 as zero) and skips the block when no lane is
-// set, else walks the set bits in increasing order.
-func scanNonzero() {
-	TEXT("scanNonzeroAVX2", NOSPLIT, "func(src *float32, blocks int, p0 int32, vals *float32, ps *int32) int")
-	Pragma("noescape")
-	Doc(
-		"scanNonzeroAVX2 appends to vals and ps, in increasing order, each src[i] != 0",
-		"(NaN included, ±0 not) with its index p0+i, for i < 8·blocks, and returns",
-		"how many it wrote.",
-	)
-	src := Load(Param("src"), GP64())
-	blocks := Load(Param("blocks"), GP64())
-	p0 := Load(Param("p0"), GP32())
-	vals := Load(Param("vals"), GP64())
-	ps := Load(Param("ps"), GP64())
-	n := GP64()
+	a := Load(Param("a"), GP64())
+	groups := Load(Param("groups"), GP64())
+	steps := Load(Param("steps"), GP64())
+	n, p, m, t, f := GP64(), GP64(), GP64(), GP64(), GP64()
 	XORQ(n, n)
+	XORQ(p, p)
 	zero := ymm[0]
 	VXORPS(zero, zero, zero)
-	TESTQ(blocks, blocks)
-	JZ(LabelRef("scan_done"))
-	x, mask, bit := ymm[1], GP32(), GP32()
-	Label("scan_block")
-	VCMPPS(Imm(4), Mem{Base: src}, zero, x) // NEQ_UQ: NaN is "not equal"
-	VMOVMSKPS(x, mask)
-	TESTL(mask, mask)
-	JZ(LabelRef("scan_next"))
-	Label("scan_bit")
-	Comment("The lowest set lane: copy its value and index, then clear it.")
-	BSFL(mask, bit)
-	VMOVSS(Mem{Base: src, Index: bit, Scale: 4}, X2)
-	VMOVSS(X2, Mem{Base: vals, Index: n, Scale: 4})
-	LEAL(Mem{Base: p0, Index: bit, Scale: 1}, bit)
-	MOVL(bit, Mem{Base: ps, Index: n, Scale: 4})
-	INCQ(n)
-	LEAL(Mem{Base: mask, Disp: -1}, bit)
-	ANDL(bit, mask)
-	JNZ(LabelRef("scan_bit"))
-	Label("scan_next")
-	ADDQ(Imm(32), src)
-	ADDL(Imm(8), p0)
-	DECQ(blocks)
-	JNZ(LabelRef("scan_block"))
-	Label("scan_done")
+	TESTQ(groups, groups)
+	JZ(LabelRef("steps_done"))
+	Label("steps_loop")
+	for v := 0; v < 3; v++ {
+		VCMPPS(Imm(4), Mem{Base: a, Disp: 32 * v}, zero, ymm[1+v]) // NEQ_UQ
+	}
+	VMOVMSKPS(ymm[1], m.As32())
+	VMOVMSKPS(ymm[2], t.As32())
+	SHLQ(Imm(8), t)
+	ORQ(t, m)
+	VMOVMSKPS(ymm[3], t.As32())
+	SHLQ(Imm(16), t)
+	ORQ(t, m)
+	for s := 0; s < 4; s++ {
+		MOVL(p.As32(), Mem{Base: steps, Index: n, Scale: 4})
+		XORL(f.As32(), f.As32())
+		TESTL(U32(63<<(6*s)), m.As32())
+		SETNE(f.As8())
+		ADDQ(f, n)
+		INCQ(p)
+	}
+	ADDQ(U32(96), a)
+	DECQ(groups)
+	JNZ(LabelRef("steps_loop"))
+	Label("steps_done")
 	VZEROUPPER()
 	Store(n, ReturnIndex(0))
 	RET()

@@ -25,10 +25,8 @@ func copyPack6AVX2(dst, src *float32, ld, kc, full, panel int) {
 	panic("gemm: copyPack6AVX2 without AVX2")
 }
 
-// scanAVX2 is always false here.
-var scanAVX2 = false
+// stepsAVX2 is always false here.
+var stepsAVX2 = false
 
-// scanRow is scanRowGo here.
-func scanRow(row []float32, p0 int32, vals []float32, ps []int32) int {
-	return scanRowGo(row, p0, vals, ps)
-}
+// panelStepsFast leaves every depth to the Go loop here.
+func panelStepsFast(a []float32, mr, kc int, steps []int32) (done, n int) { return 0, 0 }

@@ -23,17 +23,13 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		alpha: alpha, beta: beta,
 		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
 	}
-	j.sparse = useSparse(kern, transA, transB, m, n, k, a, lda, ldb)
+	j.skip = useSkip(kern, transA, m, k, a, lda)
 	threads := threadsFor(m, n, k)
 	if threads > 1 && defaultPool.run(&j, threads) {
 		return
 	}
 	s := getScratch()
-	if j.sparse {
-		j.sparseBlock(s, 0, m)
-	} else {
-		j.block(s, 0, m, 0, n)
-	}
+	j.block(s, 0, m, 0, n)
 	putScratch(s)
 }
 
@@ -74,17 +70,14 @@ type job struct {
 	step   int
 	ntasks int
 
-	// sparse selects the sparse-A path (sparse.go); its tasks split rows.
-	sparse bool
+	// skip: list the non-zero steps of each packed panel of A and run the
+	// kernel's zero-skipping variant where it pays (sparse.go).
+	skip bool
 }
 
 // task runs partition t.
 func (j *job) task(s *scratch, t int) {
 	lo := t * j.step
-	if j.sparse {
-		j.sparseBlock(s, lo, min(lo+j.step, j.m))
-		return
-	}
 	if j.splitM {
 		j.block(s, lo, min(lo+j.step, j.m), 0, j.n)
 	} else {
@@ -104,7 +97,10 @@ func (j *job) block(s *scratch, m0, m1, n0, n1 int) {
 	mcMax := min(max(blockMC/mr, 1), (m1-m0+mr-1)/mr) * mr
 	ncMax := min(max(blockNC/nr, 1), (n1-n0+nr-1)/nr) * nr
 	s.ensure(mcMax*kcMax, ncMax*kcMax, mr*nr)
-	fn := j.kern.fn
+	if j.skip {
+		s.ensureSteps(mcMax/mr, kcMax)
+	}
+	fn, skipFn := j.kern.fn, j.kern.skip
 	for jc := n0; jc < n1; jc += ncMax {
 		nc := min(ncMax, n1-jc)
 		for pc := 0; pc < j.k; pc += kcMax {
@@ -127,6 +123,12 @@ func (j *job) block(s *scratch, m0, m1, n0, n1 int) {
 				} else {
 					packGather(ap, j.a, j.lda, ic, mc, pc, kc, mr)
 				}
+				if j.skip {
+					for ir := 0; ir < mc; ir += mr {
+						q := ir / mr
+						s.nsteps[q] = panelSteps(ap[ir*kc:ir*kc+mr*kc], mr, kc, s.steps[q*kcMax:])
+					}
+				}
 				for jr := 0; jr < nc; jr += nr {
 					nrr := min(nr, nc-jr)
 					bpan := bp[jr*kc : jr*kc+nr*kc]
@@ -134,8 +136,17 @@ func (j *job) block(s *scratch, m0, m1, n0, n1 int) {
 						mrr := min(mr, mc-ir)
 						apan := ap[ir*kc : ir*kc+mr*kc]
 						off := (ic+ir)*j.ldc + jc + jr
+						var steps []int32
+						if j.skip && worthSkipping(s.nsteps[ir/mr], kc) {
+							q := ir / mr
+							steps = s.steps[q*kcMax : q*kcMax+s.nsteps[q]]
+						}
 						if mrr == mr && nrr == nr {
-							fn(kc, apan, bpan, j.c[off:], j.ldc, j.alpha, beta)
+							if steps != nil {
+								skipFn(steps, apan, bpan, j.c[off:], j.ldc, j.alpha, beta)
+							} else {
+								fn(kc, apan, bpan, j.c[off:], j.ldc, j.alpha, beta)
+							}
 							continue
 						}
 						// Edge tile: run the same kernel on a padded copy so
@@ -149,7 +160,11 @@ func (j *job) block(s *scratch, m0, m1, n0, n1 int) {
 							}
 							clear(t[mrr*nr:])
 						}
-						fn(kc, apan, bpan, t, nr, j.alpha, beta)
+						if steps != nil {
+							skipFn(steps, apan, bpan, t, nr, j.alpha, beta)
+						} else {
+							fn(kc, apan, bpan, t, nr, j.alpha, beta)
+						}
 						for i := 0; i < mrr; i++ {
 							copy(j.c[off+i*j.ldc:off+i*j.ldc+nrr], t[i*nr:i*nr+nrr])
 						}
@@ -164,10 +179,20 @@ func (j *job) block(s *scratch, m0, m1, n0, n1 int) {
 // blocks seen and are then reused, so a warm Sgemm does not allocate.
 type scratch struct {
 	a, b, tile []float32
-	// The sparse path's term lists (values and k indices), per-row term
-	// counts of a transposed-A strip, and the Go kernel's accumulators.
-	sv, acc []float32
-	sp, cnt []int32
+	// Zero skipping: the listed steps of each micro-panel of the packed
+	// A block (kcMax apart) and their counts.
+	steps  []int32
+	nsteps []int
+}
+
+func (s *scratch) ensureSteps(panels, kcMax int) {
+	if cap(s.steps) < panels*kcMax {
+		s.steps = make([]int32, panels*kcMax)
+	}
+	if cap(s.nsteps) < panels {
+		s.nsteps = make([]int, panels)
+	}
+	s.steps, s.nsteps = s.steps[:cap(s.steps)], s.nsteps[:cap(s.nsteps)]
 }
 
 func (s *scratch) ensure(na, nb, nt int) {

@@ -20,9 +20,9 @@ type kernel struct {
 	// kc, when set, bounds the depth of a k block for this kernel instead
 	// of blockKC (the Go kernel's narrow panels allow deeper blocks).
 	kc int
-	// sparse is the row update of the sparse-A path with this kernel's
-	// arithmetic (see sparse.go); nil switches the path off.
-	sparse sparseRowFunc
+	// skip is the zero-skipping variant of fn (sparse.go); nil switches
+	// zero skipping off for this kernel.
+	skip skipFunc
 }
 
 // kcFor returns the depth of each k block of a product through kern.

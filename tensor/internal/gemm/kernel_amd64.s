@@ -706,6 +706,259 @@ kernelAVX512_beta:
 	VZEROUPPER
 	RET
 
+// func skipKernelAVX2(steps []int32, a []float32, b []float32, c []float32, ldc int, alpha float32, beta float32)
+// Requires: AVX, FMA3, MMX+
+TEXT ·skipKernelAVX2(SB), NOSPLIT, $0-112
+	MOVQ steps_base+0(FP), AX
+	MOVQ steps_len+8(FP), CX
+	MOVQ a_base+24(FP), DX
+	MOVQ b_base+48(FP), BX
+	MOVQ c_base+72(FP), SI
+	MOVQ ldc+96(FP), DI
+
+	// Row stride of C in bytes; warm the C tile while the loop runs.
+	SHLQ       $0x02, DI
+	MOVQ       SI, R8
+	PREFETCHT0 (R8)
+	ADDQ       DI, R8
+	PREFETCHT0 (R8)
+	ADDQ       DI, R8
+	PREFETCHT0 (R8)
+	ADDQ       DI, R8
+	PREFETCHT0 (R8)
+	ADDQ       DI, R8
+	PREFETCHT0 (R8)
+	ADDQ       DI, R8
+	PREFETCHT0 (R8)
+
+	// Clear the accumulators.
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+
+	// Two listed steps per iteration, then the odd one.
+	MOVQ CX, R10
+	SHRQ $0x01, R10
+	JZ   skipKernelAVX2_odd
+
+skipKernelAVX2_loop:
+	MOVLQSX      (AX), R8
+	LEAQ         (R8)(R8*2), R9
+	SHLQ         $0x03, R8
+	VMOVUPS      (BX)(R8*8), Y12
+	VMOVUPS      32(BX)(R8*8), Y13
+	VBROADCASTSS (DX)(R9*8), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 4(DX)(R9*8), Y15
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	VBROADCASTSS 8(DX)(R9*8), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 12(DX)(R9*8), Y15
+	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y13, Y15, Y7
+	VBROADCASTSS 16(DX)(R9*8), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 20(DX)(R9*8), Y15
+	VFMADD231PS  Y12, Y15, Y10
+	VFMADD231PS  Y13, Y15, Y11
+	MOVLQSX      4(AX), R8
+	LEAQ         (R8)(R8*2), R9
+	SHLQ         $0x03, R8
+	VMOVUPS      (BX)(R8*8), Y12
+	VMOVUPS      32(BX)(R8*8), Y13
+	VBROADCASTSS (DX)(R9*8), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 4(DX)(R9*8), Y15
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	VBROADCASTSS 8(DX)(R9*8), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 12(DX)(R9*8), Y15
+	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y13, Y15, Y7
+	VBROADCASTSS 16(DX)(R9*8), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 20(DX)(R9*8), Y15
+	VFMADD231PS  Y12, Y15, Y10
+	VFMADD231PS  Y13, Y15, Y11
+	ADDQ         $0x08, AX
+	DECQ         R10
+	JNZ          skipKernelAVX2_loop
+
+skipKernelAVX2_odd:
+	ANDQ         $0x01, CX
+	JZ           skipKernelAVX2_store
+	MOVLQSX      (AX), R8
+	LEAQ         (R8)(R8*2), R9
+	SHLQ         $0x03, R8
+	VMOVUPS      (BX)(R8*8), Y12
+	VMOVUPS      32(BX)(R8*8), Y13
+	VBROADCASTSS (DX)(R9*8), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 4(DX)(R9*8), Y15
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	VBROADCASTSS 8(DX)(R9*8), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 12(DX)(R9*8), Y15
+	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y13, Y15, Y7
+	VBROADCASTSS 16(DX)(R9*8), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 20(DX)(R9*8), Y15
+	VFMADD231PS  Y12, Y15, Y10
+	VFMADD231PS  Y13, Y15, Y11
+
+skipKernelAVX2_store:
+	// acc *= alpha (bvec registers are free now).
+	VBROADCASTSS alpha+104(FP), Y12
+	VMULPS       Y12, Y0, Y0
+	VMULPS       Y12, Y1, Y1
+	VMULPS       Y12, Y2, Y2
+	VMULPS       Y12, Y3, Y3
+	VMULPS       Y12, Y4, Y4
+	VMULPS       Y12, Y5, Y5
+	VMULPS       Y12, Y6, Y6
+	VMULPS       Y12, Y7, Y7
+	VMULPS       Y12, Y8, Y8
+	VMULPS       Y12, Y9, Y9
+	VMULPS       Y12, Y10, Y10
+	VMULPS       Y12, Y11, Y11
+
+	// beta == ±0 (its bits shifted left by one are all zero): store without reading C.
+	MOVL    beta+108(FP), AX
+	SHLL    $0x01, AX
+	JNZ     skipKernelAVX2_beta
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, 32(SI)
+	ADDQ    DI, SI
+	VMOVUPS Y2, (SI)
+	VMOVUPS Y3, 32(SI)
+	ADDQ    DI, SI
+	VMOVUPS Y4, (SI)
+	VMOVUPS Y5, 32(SI)
+	ADDQ    DI, SI
+	VMOVUPS Y6, (SI)
+	VMOVUPS Y7, 32(SI)
+	ADDQ    DI, SI
+	VMOVUPS Y8, (SI)
+	VMOVUPS Y9, 32(SI)
+	ADDQ    DI, SI
+	VMOVUPS Y10, (SI)
+	VMOVUPS Y11, 32(SI)
+	VZEROUPPER
+	RET
+
+skipKernelAVX2_beta:
+	// acc = beta·C + acc, one rounding; then store.
+	VBROADCASTSS beta+108(FP), Y14
+	VFMADD231PS  (SI), Y14, Y0
+	VMOVUPS      Y0, (SI)
+	VFMADD231PS  32(SI), Y14, Y1
+	VMOVUPS      Y1, 32(SI)
+	ADDQ         DI, SI
+	VFMADD231PS  (SI), Y14, Y2
+	VMOVUPS      Y2, (SI)
+	VFMADD231PS  32(SI), Y14, Y3
+	VMOVUPS      Y3, 32(SI)
+	ADDQ         DI, SI
+	VFMADD231PS  (SI), Y14, Y4
+	VMOVUPS      Y4, (SI)
+	VFMADD231PS  32(SI), Y14, Y5
+	VMOVUPS      Y5, 32(SI)
+	ADDQ         DI, SI
+	VFMADD231PS  (SI), Y14, Y6
+	VMOVUPS      Y6, (SI)
+	VFMADD231PS  32(SI), Y14, Y7
+	VMOVUPS      Y7, 32(SI)
+	ADDQ         DI, SI
+	VFMADD231PS  (SI), Y14, Y8
+	VMOVUPS      Y8, (SI)
+	VFMADD231PS  32(SI), Y14, Y9
+	VMOVUPS      Y9, 32(SI)
+	ADDQ         DI, SI
+	VFMADD231PS  (SI), Y14, Y10
+	VMOVUPS      Y10, (SI)
+	VFMADD231PS  32(SI), Y14, Y11
+	VMOVUPS      Y11, 32(SI)
+	VZEROUPPER
+	RET
+
+// func panelSteps6AVX2(a *float32, groups int, steps *int32) int
+// Requires: AVX
+TEXT ·panelSteps6AVX2(SB), NOSPLIT, $0-32
+	MOVQ   a+0(FP), AX
+	MOVQ   groups+8(FP), CX
+	MOVQ   steps+16(FP), DX
+	XORQ   BX, BX
+	XORQ   SI, SI
+	VXORPS Y0, Y0, Y0
+	TESTQ  CX, CX
+	JZ     steps_done
+
+steps_loop:
+	VCMPPS    $0x04, (AX), Y0, Y1
+	VCMPPS    $0x04, 32(AX), Y0, Y2
+	VCMPPS    $0x04, 64(AX), Y0, Y3
+	VMOVMSKPS Y1, DI
+	VMOVMSKPS Y2, R8
+	SHLQ      $0x08, R8
+	ORQ       R8, DI
+	VMOVMSKPS Y3, R8
+	SHLQ      $0x10, R8
+	ORQ       R8, DI
+	MOVL      SI, (DX)(BX*4)
+	XORL      R8, R8
+	TESTL     $0x0000003f, DI
+	SETNE     R8
+	ADDQ      R8, BX
+	INCQ      SI
+	MOVL      SI, (DX)(BX*4)
+	XORL      R8, R8
+	TESTL     $0x00000fc0, DI
+	SETNE     R8
+	ADDQ      R8, BX
+	INCQ      SI
+	MOVL      SI, (DX)(BX*4)
+	XORL      R8, R8
+	TESTL     $0x0003f000, DI
+	SETNE     R8
+	ADDQ      R8, BX
+	INCQ      SI
+	MOVL      SI, (DX)(BX*4)
+	XORL      R8, R8
+	TESTL     $0x00fc0000, DI
+	SETNE     R8
+	ADDQ      R8, BX
+	INCQ      SI
+	ADDQ      $0x00000060, AX
+	DECQ      CX
+	JNZ       steps_loop
+
+steps_done:
+	VZEROUPPER
+	MOVQ BX, ret+24(FP)
+	RET
+
 // func transposePackAVX2(dst *float32, src *float32, ld int, dstride int, rows int, blocks int)
 // Requires: AVX
 TEXT ·transposePackAVX2(SB), NOSPLIT, $0-48
@@ -887,342 +1140,4 @@ copyPack6AVX2_run:
 
 copyPack6AVX2_done:
 	VZEROUPPER
-	RET
-
-// func sparseRow64AVX2(vals []float32, ps []int32, b *float32, ldb int, c *float32, alpha float32, beta float32)
-// Requires: AVX, FMA3
-TEXT ·sparseRow64AVX2(SB), NOSPLIT, $0-80
-	MOVQ vals_base+0(FP), AX
-	MOVQ vals_len+8(FP), CX
-	MOVQ ps_base+24(FP), DX
-	MOVQ b+48(FP), BX
-	MOVQ ldb+56(FP), SI
-	MOVQ c+64(FP), DI
-	SHLQ $0x02, SI
-
-	// Clear the accumulators.
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	TESTQ  CX, CX
-	JZ     sparseRow64AVX2_store
-
-sparseRow64AVX2_loop:
-	// row = b + ps[t]·ldb; acc += vals[t]·row.
-	MOVLQSX      (DX), R8
-	IMULQ        SI, R8
-	ADDQ         BX, R8
-	VBROADCASTSS (AX), Y15
-	VFMADD231PS  (R8), Y15, Y0
-	VFMADD231PS  32(R8), Y15, Y1
-	VFMADD231PS  64(R8), Y15, Y2
-	VFMADD231PS  96(R8), Y15, Y3
-	VFMADD231PS  128(R8), Y15, Y4
-	VFMADD231PS  160(R8), Y15, Y5
-	VFMADD231PS  192(R8), Y15, Y6
-	VFMADD231PS  224(R8), Y15, Y7
-	ADDQ         $0x04, AX
-	ADDQ         $0x04, DX
-	DECQ         CX
-	JNZ          sparseRow64AVX2_loop
-
-sparseRow64AVX2_store:
-	// acc *= alpha; then as kernel: store, or acc = beta·C + acc and store.
-	VBROADCASTSS alpha+72(FP), Y14
-	VMULPS       Y14, Y0, Y0
-	VMULPS       Y14, Y1, Y1
-	VMULPS       Y14, Y2, Y2
-	VMULPS       Y14, Y3, Y3
-	VMULPS       Y14, Y4, Y4
-	VMULPS       Y14, Y5, Y5
-	VMULPS       Y14, Y6, Y6
-	VMULPS       Y14, Y7, Y7
-	MOVL         beta+76(FP), AX
-	SHLL         $0x01, AX
-	JNZ          sparseRow64AVX2_beta
-	VMOVUPS      Y0, (DI)
-	VMOVUPS      Y1, 32(DI)
-	VMOVUPS      Y2, 64(DI)
-	VMOVUPS      Y3, 96(DI)
-	VMOVUPS      Y4, 128(DI)
-	VMOVUPS      Y5, 160(DI)
-	VMOVUPS      Y6, 192(DI)
-	VMOVUPS      Y7, 224(DI)
-	VZEROUPPER
-	RET
-
-sparseRow64AVX2_beta:
-	VBROADCASTSS beta+76(FP), Y15
-	VFMADD231PS  (DI), Y15, Y0
-	VMOVUPS      Y0, (DI)
-	VFMADD231PS  32(DI), Y15, Y1
-	VMOVUPS      Y1, 32(DI)
-	VFMADD231PS  64(DI), Y15, Y2
-	VMOVUPS      Y2, 64(DI)
-	VFMADD231PS  96(DI), Y15, Y3
-	VMOVUPS      Y3, 96(DI)
-	VFMADD231PS  128(DI), Y15, Y4
-	VMOVUPS      Y4, 128(DI)
-	VFMADD231PS  160(DI), Y15, Y5
-	VMOVUPS      Y5, 160(DI)
-	VFMADD231PS  192(DI), Y15, Y6
-	VMOVUPS      Y6, 192(DI)
-	VFMADD231PS  224(DI), Y15, Y7
-	VMOVUPS      Y7, 224(DI)
-	VZEROUPPER
-	RET
-
-// func sparseRow32AVX2(vals []float32, ps []int32, b *float32, ldb int, c *float32, alpha float32, beta float32)
-// Requires: AVX, FMA3
-TEXT ·sparseRow32AVX2(SB), NOSPLIT, $0-80
-	MOVQ vals_base+0(FP), AX
-	MOVQ vals_len+8(FP), CX
-	MOVQ ps_base+24(FP), DX
-	MOVQ b+48(FP), BX
-	MOVQ ldb+56(FP), SI
-	MOVQ c+64(FP), DI
-	SHLQ $0x02, SI
-
-	// Clear the accumulators.
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	TESTQ  CX, CX
-	JZ     sparseRow32AVX2_store
-
-sparseRow32AVX2_loop:
-	// row = b + ps[t]·ldb; acc += vals[t]·row.
-	MOVLQSX      (DX), R8
-	IMULQ        SI, R8
-	ADDQ         BX, R8
-	VBROADCASTSS (AX), Y15
-	VFMADD231PS  (R8), Y15, Y0
-	VFMADD231PS  32(R8), Y15, Y1
-	VFMADD231PS  64(R8), Y15, Y2
-	VFMADD231PS  96(R8), Y15, Y3
-	ADDQ         $0x04, AX
-	ADDQ         $0x04, DX
-	DECQ         CX
-	JNZ          sparseRow32AVX2_loop
-
-sparseRow32AVX2_store:
-	// acc *= alpha; then as kernel: store, or acc = beta·C + acc and store.
-	VBROADCASTSS alpha+72(FP), Y14
-	VMULPS       Y14, Y0, Y0
-	VMULPS       Y14, Y1, Y1
-	VMULPS       Y14, Y2, Y2
-	VMULPS       Y14, Y3, Y3
-	MOVL         beta+76(FP), AX
-	SHLL         $0x01, AX
-	JNZ          sparseRow32AVX2_beta
-	VMOVUPS      Y0, (DI)
-	VMOVUPS      Y1, 32(DI)
-	VMOVUPS      Y2, 64(DI)
-	VMOVUPS      Y3, 96(DI)
-	VZEROUPPER
-	RET
-
-sparseRow32AVX2_beta:
-	VBROADCASTSS beta+76(FP), Y15
-	VFMADD231PS  (DI), Y15, Y0
-	VMOVUPS      Y0, (DI)
-	VFMADD231PS  32(DI), Y15, Y1
-	VMOVUPS      Y1, 32(DI)
-	VFMADD231PS  64(DI), Y15, Y2
-	VMOVUPS      Y2, 64(DI)
-	VFMADD231PS  96(DI), Y15, Y3
-	VMOVUPS      Y3, 96(DI)
-	VZEROUPPER
-	RET
-
-// func sparseRow16AVX2(vals []float32, ps []int32, b *float32, ldb int, c *float32, alpha float32, beta float32)
-// Requires: AVX, FMA3
-TEXT ·sparseRow16AVX2(SB), NOSPLIT, $0-80
-	MOVQ vals_base+0(FP), AX
-	MOVQ vals_len+8(FP), CX
-	MOVQ ps_base+24(FP), DX
-	MOVQ b+48(FP), BX
-	MOVQ ldb+56(FP), SI
-	MOVQ c+64(FP), DI
-	SHLQ $0x02, SI
-
-	// Clear the accumulators.
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	TESTQ  CX, CX
-	JZ     sparseRow16AVX2_store
-
-sparseRow16AVX2_loop:
-	// row = b + ps[t]·ldb; acc += vals[t]·row.
-	MOVLQSX      (DX), R8
-	IMULQ        SI, R8
-	ADDQ         BX, R8
-	VBROADCASTSS (AX), Y15
-	VFMADD231PS  (R8), Y15, Y0
-	VFMADD231PS  32(R8), Y15, Y1
-	ADDQ         $0x04, AX
-	ADDQ         $0x04, DX
-	DECQ         CX
-	JNZ          sparseRow16AVX2_loop
-
-sparseRow16AVX2_store:
-	// acc *= alpha; then as kernel: store, or acc = beta·C + acc and store.
-	VBROADCASTSS alpha+72(FP), Y14
-	VMULPS       Y14, Y0, Y0
-	VMULPS       Y14, Y1, Y1
-	MOVL         beta+76(FP), AX
-	SHLL         $0x01, AX
-	JNZ          sparseRow16AVX2_beta
-	VMOVUPS      Y0, (DI)
-	VMOVUPS      Y1, 32(DI)
-	VZEROUPPER
-	RET
-
-sparseRow16AVX2_beta:
-	VBROADCASTSS beta+76(FP), Y15
-	VFMADD231PS  (DI), Y15, Y0
-	VMOVUPS      Y0, (DI)
-	VFMADD231PS  32(DI), Y15, Y1
-	VMOVUPS      Y1, 32(DI)
-	VZEROUPPER
-	RET
-
-// func sparseRow8AVX2(vals []float32, ps []int32, b *float32, ldb int, c *float32, alpha float32, beta float32)
-// Requires: AVX, FMA3
-TEXT ·sparseRow8AVX2(SB), NOSPLIT, $0-80
-	MOVQ vals_base+0(FP), AX
-	MOVQ vals_len+8(FP), CX
-	MOVQ ps_base+24(FP), DX
-	MOVQ b+48(FP), BX
-	MOVQ ldb+56(FP), SI
-	MOVQ c+64(FP), DI
-	SHLQ $0x02, SI
-
-	// Clear the accumulators.
-	VXORPS Y0, Y0, Y0
-	TESTQ  CX, CX
-	JZ     sparseRow8AVX2_store
-
-sparseRow8AVX2_loop:
-	// row = b + ps[t]·ldb; acc += vals[t]·row.
-	MOVLQSX      (DX), R8
-	IMULQ        SI, R8
-	ADDQ         BX, R8
-	VBROADCASTSS (AX), Y15
-	VFMADD231PS  (R8), Y15, Y0
-	ADDQ         $0x04, AX
-	ADDQ         $0x04, DX
-	DECQ         CX
-	JNZ          sparseRow8AVX2_loop
-
-sparseRow8AVX2_store:
-	// acc *= alpha; then as kernel: store, or acc = beta·C + acc and store.
-	VBROADCASTSS alpha+72(FP), Y14
-	VMULPS       Y14, Y0, Y0
-	MOVL         beta+76(FP), AX
-	SHLL         $0x01, AX
-	JNZ          sparseRow8AVX2_beta
-	VMOVUPS      Y0, (DI)
-	VZEROUPPER
-	RET
-
-sparseRow8AVX2_beta:
-	VBROADCASTSS beta+76(FP), Y15
-	VFMADD231PS  (DI), Y15, Y0
-	VMOVUPS      Y0, (DI)
-	VZEROUPPER
-	RET
-
-// func sparseRow1AVX2(vals []float32, ps []int32, b *float32, ldb int, c *float32, alpha float32, beta float32)
-// Requires: AVX, FMA3
-TEXT ·sparseRow1AVX2(SB), NOSPLIT, $0-80
-	MOVQ vals_base+0(FP), AX
-	MOVQ vals_len+8(FP), CX
-	MOVQ ps_base+24(FP), DX
-	MOVQ b+48(FP), BX
-	MOVQ ldb+56(FP), SI
-	MOVQ c+64(FP), DI
-	SHLQ $0x02, SI
-
-	// Clear the accumulators.
-	VXORPS X0, X0, X0
-	TESTQ  CX, CX
-	JZ     sparseRow1AVX2_store
-
-sparseRow1AVX2_loop:
-	// row = b + ps[t]·ldb; acc += vals[t]·row.
-	MOVLQSX     (DX), R8
-	IMULQ       SI, R8
-	ADDQ        BX, R8
-	VMOVSS      (AX), X15
-	VFMADD231SS (R8), X15, X0
-	ADDQ        $0x04, AX
-	ADDQ        $0x04, DX
-	DECQ        CX
-	JNZ         sparseRow1AVX2_loop
-
-sparseRow1AVX2_store:
-	// acc *= alpha; then as kernel: store, or acc = beta·C + acc and store.
-	VMOVSS alpha+72(FP), X14
-	VMULSS X14, X0, X0
-	MOVL   beta+76(FP), AX
-	SHLL   $0x01, AX
-	JNZ    sparseRow1AVX2_beta
-	VMOVSS X0, (DI)
-	VZEROUPPER
-	RET
-
-sparseRow1AVX2_beta:
-	VMOVSS      beta+76(FP), X15
-	VFMADD231SS (DI), X15, X0
-	VMOVSS      X0, (DI)
-	VZEROUPPER
-	RET
-
-// func scanNonzeroAVX2(src *float32, blocks int, p0 int32, vals *float32, ps *int32) int
-// Requires: AVX
-TEXT ·scanNonzeroAVX2(SB), NOSPLIT, $0-48
-	MOVQ   src+0(FP), AX
-	MOVQ   blocks+8(FP), CX
-	MOVL   p0+16(FP), DX
-	MOVQ   vals+24(FP), BX
-	MOVQ   ps+32(FP), SI
-	XORQ   DI, DI
-	VXORPS Y0, Y0, Y0
-	TESTQ  CX, CX
-	JZ     scan_done
-
-scan_block:
-	VCMPPS    $0x04, (AX), Y0, Y1
-	VMOVMSKPS Y1, R8
-	TESTL     R8, R8
-	JZ        scan_next
-
-scan_bit:
-	// The lowest set lane: copy its value and index, then clear it.
-	BSFL   R8, R9
-	VMOVSS (AX)(R9*4), X2
-	VMOVSS X2, (BX)(DI*4)
-	LEAL   (DX)(R9*1), R9
-	MOVL   R9, (SI)(DI*4)
-	INCQ   DI
-	LEAL   -1(R8), R9
-	ANDL   R9, R8
-	JNZ    scan_bit
-
-scan_next:
-	ADDQ $0x20, AX
-	ADDL $0x08, DX
-	DECQ CX
-	JNZ  scan_block
-
-scan_done:
-	VZEROUPPER
-	MOVQ DI, ret+40(FP)
 	RET

@@ -20,6 +20,20 @@ func kernelAVX2(kc int, a []float32, b []float32, c []float32, ldc int, alpha fl
 //go:noescape
 func kernelAVX512(kc int, a []float32, b []float32, c []float32, ldc int, alpha float32, beta float32)
 
+// skipKernelAVX2 is the zero-skipping 6×16 AVX2+FMA micro-kernel: with
+// acc[i][j] = Σ_t a[p*6+i]·b[p*16+j] for p = steps[t] (in order, one fused
+// multiply-add per term) it stores C as the dense kernel does. See skipFunc.
+//
+//go:noescape
+func skipKernelAVX2(steps []int32, a []float32, b []float32, c []float32, ldc int, alpha float32, beta float32)
+
+// panelSteps6AVX2 writes to steps, in increasing order, each depth p < 4·groups
+// at which a[6p..6p+5] holds a value other than ±0, and returns how many. It
+// writes steps[n] (one past the last listed) too, when n < 4·groups.
+//
+//go:noescape
+func panelSteps6AVX2(a *float32, groups int, steps *int32) int
+
 // transposePackAVX2 sets, for each block b < blocks and p, r < 8,
 // dst[(8b+p)·dstride/4 + r] = src[r·ld/4 + 8b+p] for r < rows, else 0.
 // ld and dstride are in bytes.
@@ -38,45 +52,3 @@ func copyPack16AVX2(dst *float32, src *float32, ld int, kc int, full int, panel 
 //
 //go:noescape
 func copyPack6AVX2(dst *float32, src *float32, ld int, kc int, full int, panel int)
-
-// sparseRow64AVX2 sets, for c[j], j < 64, with acc[j] = Σ_t vals[t]·b[ps[t]·ldb + j]
-// (t in order, one fused multiply-add per term, from +0):
-// c[j] = alpha·acc[j] when beta == 0 (c unread), else c[j] = fma(beta, c[j], alpha·acc[j]).
-//
-//go:noescape
-func sparseRow64AVX2(vals []float32, ps []int32, b *float32, ldb int, c *float32, alpha float32, beta float32)
-
-// sparseRow32AVX2 sets, for c[j], j < 32, with acc[j] = Σ_t vals[t]·b[ps[t]·ldb + j]
-// (t in order, one fused multiply-add per term, from +0):
-// c[j] = alpha·acc[j] when beta == 0 (c unread), else c[j] = fma(beta, c[j], alpha·acc[j]).
-//
-//go:noescape
-func sparseRow32AVX2(vals []float32, ps []int32, b *float32, ldb int, c *float32, alpha float32, beta float32)
-
-// sparseRow16AVX2 sets, for c[j], j < 16, with acc[j] = Σ_t vals[t]·b[ps[t]·ldb + j]
-// (t in order, one fused multiply-add per term, from +0):
-// c[j] = alpha·acc[j] when beta == 0 (c unread), else c[j] = fma(beta, c[j], alpha·acc[j]).
-//
-//go:noescape
-func sparseRow16AVX2(vals []float32, ps []int32, b *float32, ldb int, c *float32, alpha float32, beta float32)
-
-// sparseRow8AVX2 sets, for c[j], j < 8, with acc[j] = Σ_t vals[t]·b[ps[t]·ldb + j]
-// (t in order, one fused multiply-add per term, from +0):
-// c[j] = alpha·acc[j] when beta == 0 (c unread), else c[j] = fma(beta, c[j], alpha·acc[j]).
-//
-//go:noescape
-func sparseRow8AVX2(vals []float32, ps []int32, b *float32, ldb int, c *float32, alpha float32, beta float32)
-
-// sparseRow1AVX2 sets, for c[0], with acc[j] = Σ_t vals[t]·b[ps[t]·ldb + j]
-// (t in order, one fused multiply-add per term, from +0):
-// c[j] = alpha·acc[j] when beta == 0 (c unread), else c[j] = fma(beta, c[j], alpha·acc[j]).
-//
-//go:noescape
-func sparseRow1AVX2(vals []float32, ps []int32, b *float32, ldb int, c *float32, alpha float32, beta float32)
-
-// scanNonzeroAVX2 appends to vals and ps, in increasing order, each src[i] != 0
-// (NaN included, ±0 not) with its index p0+i, for i < 8·blocks, and returns
-// how many it wrote.
-//
-//go:noescape
-func scanNonzeroAVX2(src *float32, blocks int, p0 int32, vals *float32, ps *int32) int

@@ -41,14 +41,6 @@ func threadsFor(m, n, k int) int {
 // contiguous copy the other layouts get, so a row-major A counts twice.
 func (j *job) partition(threads int) {
 	mr, nr := j.kern.mr, j.kern.nr
-	if j.sparse {
-		// Rows cost alike and nothing is packed: even row ranges.
-		j.splitM = true
-		tasks := min(threads, j.m, 1<<15)
-		j.step = (j.m + tasks - 1) / tasks
-		j.ntasks = (j.m + j.step - 1) / j.step
-		return
-	}
 	costA, costB := j.m*j.k, j.k*j.n
 	if !j.transA {
 		costA *= 2

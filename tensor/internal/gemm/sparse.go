@@ -1,66 +1,57 @@
 package gemm
 
-// The sparse-A path. A network's first layer multiplies the input images by
-// its weights, and MNIST images are four-fifths zeros; its weight gradient
-// multiplies the same images (transposed) by the output gradient. Both are
-// products whose op(A) is mostly zeros and whose B is read as stored. For
-// those Sgemm lists the non-zero entries of each row of op(A) and
-// accumulates only their terms, a row of C at a time in vector registers,
-// instead of running the dense kernels over every zero.
+import "math"
+
+// Zero skipping. A network's first layer multiplies the input images by its
+// weights, and MNIST images are four-fifths zeros; its weight gradient
+// multiplies the same images, transposed, by the output gradient. In both
+// products A is mostly zeros, and in a packed micro-panel of A (MR rows by
+// KC depths) many depths have all MR values zero: about 58 % of them for
+// six images side by side, 67 % for six neighbouring pixels across a batch
+// of 128 (MNIST test images). A step of the micro-kernel at such a depth
+// adds a·b = ±0 to every accumulator and changes nothing, so Sgemm lists
+// the depths with a non-zero value once per packed panel of A and, where
+// enough of them are zero, runs a kernel that takes only the listed steps.
 //
-// The result is bit for bit the dense kernel's: each element of C starts
-// from +0 within each k block of the dense blocking (kcFor), takes the
-// non-zero terms in increasing k with the same multiply-add as the dense
-// kernel (fused on the assembly kernels, separate on the Go one), and is
-// stored with the same alpha/beta update. A skipped term is a·b with
-// a = ±0, which would have added ±0 to an accumulator that is never -0, so
-// it changes nothing, unless b is ±Inf or NaN: there the dense path gives
-// NaN and this path leaves the term out, as reference BLAS does when it
-// skips zero operands. The choice of path therefore depends only on the
-// data, never on threads or timing.
+// The result is bit for bit the dense kernel's: an accumulator starts at +0
+// and is never -0 (x + y rounds to -0 only when both are -0), so adding ±0
+// leaves it unchanged, and the listed steps run in the same order with the
+// same instructions. The one exception is ±Inf or NaN in B at a skipped
+// depth: the dense kernel gives NaN (0·Inf), the skipping one leaves the
+// term out, as reference BLAS does when it skips zero operands.
+//
+// Whether to list at all is decided per product from a sample of A (dense
+// operands such as output gradients pay nothing but the sample), and per
+// panel from the list's length; neither depends on threads or timing.
 
-// sparseMinN is the narrowest C worth the sparse path: each listed term
-// costs a pass over a row of B whatever its width, and below about 48
-// columns the dense kernels' tiles are as cheap.
-const sparseMinN = 48
-
-// sparseSample is how many leading values of the stored A (whole rows) the
-// density test reads, and sparseMaxDensity the share of them that may be
-// non-zero for the sparse path to run.
+// skipSample is how many leading values of the stored A (whole rows) the
+// density test reads, and skipMaxDensity the share of them that may be
+// non-zero for Sgemm to list steps at all.
 const (
-	sparseSample     = 2048
-	sparseMaxDensity = 0.5
+	skipSample     = 2048
+	skipMaxDensity = 0.5
 )
 
-// sparseStrip is how many rows of op(A) a transposed-A task lists at once
-// (its scratch holds sparseStrip·k terms).
-const sparseStrip = 64
+// skipOff switches zero skipping off (a test and benchmark hook).
+var skipOff = false
 
-// sparseOff switches the sparse path off (a test hook).
-var sparseOff = false
+// skipFunc is a zero-skipping micro-kernel: kernelFunc's contract with the
+// sum running over p = steps[t] for t = 0..len(steps)-1 (increasing depths
+// within the packed panels) instead of p = 0..kc-1. steps may be empty.
+type skipFunc func(steps []int32, a, b, c []float32, ldc int, alpha, beta float32)
 
-// sparseRowFunc is a kernel's sparse row update. With acc[j] = Σ_t
-// vals[t]·b[ps[t]·ldb + j] in order of t, from +0, with the multiply-add of
-// the kernel it belongs to, it sets c[j] = alpha·acc[j] (beta == 0, c
-// unread) or the kernel's beta update, for j < len(c). s is scratch of at
-// least len(c) floats.
-type sparseRowFunc func(vals []float32, ps []int32, b []float32, ldb int, c []float32, alpha, beta float32, s []float32)
-
-// useSparse reports whether Sgemm should take the sparse path: B read as
-// stored, C wide enough, op(A) at most half non-zero in a sample of its
-// leading stored rows, and offsets that fit the kernels' int32 indices.
-func useSparse(kern *kernel, transA, transB bool, m, n, k int, a []float32, lda, ldb int) bool {
-	if sparseOff || kern.sparse == nil || transB || n < sparseMinN || k > 1<<24 || k*ldb >= 1<<31 {
+// useSkip reports whether Sgemm should list the non-zero steps of A's
+// packed panels: the kernel has a skipping variant and at most half of a
+// sample of A's leading stored rows is non-zero.
+func useSkip(kern *kernel, transA bool, m, k int, a []float32, lda int) bool {
+	if skipOff || kern.skip == nil {
 		return false
 	}
 	rows, cols := m, k // stored A
 	if transA {
 		rows, cols = k, m
 	}
-	if transA && sparseStrip*k > 1<<22 {
-		return false
-	}
-	take := min(rows, max(1, sparseSample/cols))
+	take := min(rows, max(1, skipSample/cols))
 	nz := 0
 	for i := 0; i < take; i++ {
 		for _, v := range a[i*lda : i*lda+cols] {
@@ -69,111 +60,49 @@ func useSparse(kern *kernel, transA, transB bool, m, n, k int, a []float32, lda,
 			}
 		}
 	}
-	return float64(nz) <= sparseMaxDensity*float64(take*cols)
+	return float64(nz) <= skipMaxDensity*float64(take*cols)
 }
 
-// sparseBlock computes rows [m0, m1) of C on the sparse path.
-func (j *job) sparseBlock(s *scratch, m0, m1 int) {
-	k := j.k
-	if !j.transA {
-		s.ensureSparse(k, j.n)
-		for i := m0; i < m1; i++ {
-			nz := scanRow(j.a[i*j.lda:i*j.lda+k], 0, s.sv, s.sp)
-			j.sparseRow(s, s.sv[:nz], s.sp[:nz], i)
-		}
-		return
-	}
-	// op(A) row i is column i of A: list a strip of columns at once, row
-	// by row of A, into one bucket of k terms per column.
-	s.ensureSparse(sparseStrip*k+sparseStrip, j.n)
-	for i0 := m0; i0 < m1; i0 += sparseStrip {
-		w := min(sparseStrip, m1-i0)
-		cnt := s.cnt[:w]
-		clear(cnt)
-		tv, tp := s.sv[sparseStrip*k:], s.sp[sparseStrip*k:]
-		for p := 0; p < k; p++ {
-			nz := scanRow(j.a[p*j.lda+i0:p*j.lda+i0+w], 0, tv, tp)
-			for t, ii := range tp[:nz] {
-				q := int(ii)*k + int(cnt[ii])
-				s.sv[q], s.sp[q] = tv[t], int32(p)
-				cnt[ii]++
-			}
-		}
-		for ii := 0; ii < w; ii++ {
-			lo := ii * k
-			hi := lo + int(cnt[ii])
-			j.sparseRow(s, s.sv[lo:hi], s.sp[lo:hi], i0+ii)
-		}
-	}
-}
+// worthSkipping reports whether a panel with n of kc steps listed should
+// run the skipping kernel: it costs a little more per step than the dense
+// one, so a panel needs a fifth of its steps zero.
+func worthSkipping(n, kc int) bool { return 5*n <= 4*kc }
 
-// sparseRow sets row i of C from the listed terms of op(A)'s row i, one
-// k block of the dense blocking at a time so that each element takes the
-// dense kernel's sequence of roundings.
-func (j *job) sparseRow(s *scratch, vals []float32, ps []int32, i int) {
-	c := j.c[i*j.ldc : i*j.ldc+j.n]
-	t := 0
-	for pc := 0; pc < j.k; pc += j.kc {
-		e := t
-		for e < len(ps) && int(ps[e]) < pc+j.kc {
-			e++
+// panelSteps writes to steps the depths p < kc at which the packed
+// micro-panel a (a[p*mr+i], i < mr) has a value that is not ±0, in
+// increasing order, and returns how many. NaN counts as non-zero.
+func panelSteps(a []float32, mr, kc int, steps []int32) int {
+	a, steps = a[:mr*kc], steps[:kc]
+	done, n := panelStepsFast(a, mr, kc, steps)
+	for p := done; p < kc; p++ {
+		var or uint32
+		for _, v := range a[mr*p : mr*p+mr] {
+			or |= math.Float32bits(v)
 		}
-		beta := j.beta
-		if pc > 0 {
-			beta = 1
-		}
-		j.kern.sparse(vals[t:e], ps[t:e], j.b, j.ldb, c, j.alpha, beta, s.acc)
-		t = e
-	}
-}
-
-// scanRowGo is scanRow in Go: it writes the non-zero values of row (NaN
-// included, ±0 not) to vals and their indices plus p0 to ps, in order, and
-// returns how many.
-func scanRowGo(row []float32, p0 int32, vals []float32, ps []int32) int {
-	n := 0
-	for i, v := range row {
-		if v != 0 {
-			vals[n], ps[n] = v, p0+int32(i)
+		steps[n] = int32(p)
+		if or<<1 != 0 { // not every value ±0
 			n++
 		}
 	}
 	return n
 }
 
-// sparseRowGo is the Go kernel's sparse row update: the same separate
-// multiply and add per term as kernelGo2x3, and its update3 store.
-func sparseRowGo(vals []float32, ps []int32, b []float32, ldb int, c []float32, alpha, beta float32, s []float32) {
-	acc := s[:len(c)]
-	clear(acc)
-	for t, v := range vals {
-		row := b[int(ps[t])*ldb:]
-		row = row[:len(acc)]
-		for jj := range acc {
-			acc[jj] += v * row[jj]
-		}
+// kernelGo2x3Skip is goKernel's zero-skipping variant: kernelGo2x3's
+// arithmetic over the listed steps only.
+func kernelGo2x3Skip(steps []int32, a, b, c []float32, ldc int, alpha, beta float32) {
+	var c00, c01, c02 float32
+	var c10, c11, c12 float32
+	for _, p := range steps {
+		ap := a[2*p : 2*p+2]
+		bp := b[3*p : 3*p+3]
+		a0, a1 := ap[0], ap[1]
+		c00 += a0 * bp[0]
+		c10 += a1 * bp[0]
+		c01 += a0 * bp[1]
+		c11 += a1 * bp[1]
+		c02 += a0 * bp[2]
+		c12 += a1 * bp[2]
 	}
-	if beta == 0 {
-		for jj, x := range acc {
-			c[jj] = alpha * x
-		}
-		return
-	}
-	for jj, x := range acc {
-		c[jj] = alpha*x + beta*c[jj]
-	}
-}
-
-func (s *scratch) ensureSparse(terms, n int) {
-	if cap(s.sv) < terms {
-		s.sv = make([]float32, terms)
-		s.sp = make([]int32, terms)
-	}
-	if cap(s.cnt) < sparseStrip {
-		s.cnt = make([]int32, sparseStrip)
-	}
-	if cap(s.acc) < n {
-		s.acc = make([]float32, n)
-	}
-	s.sv, s.sp, s.acc = s.sv[:cap(s.sv)], s.sp[:cap(s.sp)], s.acc[:cap(s.acc)]
+	update3(c[0:], c00, c01, c02, alpha, beta)
+	update3(c[ldc:], c10, c11, c12, alpha, beta)
 }

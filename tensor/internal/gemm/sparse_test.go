@@ -22,65 +22,78 @@ func sparseSlice(r *rand.Rand, n int, density float64) []float32 {
 	return s
 }
 
-// sgemmPath runs Sgemm with the sparse path allowed or not and reports
-// whether it was taken.
-func sgemmPath(sparse, tA bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) bool {
-	old := sparseOff
-	sparseOff = !sparse
-	defer func() { sparseOff = old }()
-	Sgemm(tA, false, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-	return useSparse(active, tA, false, m, n, k, a, lda, ldb)
+// sgemmSkip runs Sgemm with zero skipping allowed or not and reports
+// whether Sgemm chose to list steps.
+func sgemmSkip(skip, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) bool {
+	old := skipOff
+	skipOff = !skip
+	defer func() { skipOff = old }()
+	Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	return useSkip(active, tA, m, k, a, lda)
 }
 
-// TestSparseMatchesDense checks that the sparse-A path gives C bit for bit
-// as the dense kernels do, on every kernel, for A as stored and
-// transposed, widths that exercise each column chunk (64, 32, 16, 8, 1),
-// depths across several k blocks, padded strides, alpha and beta, NaN and
-// ±Inf in A, rows with no non-zero at all, and 1 or 2 threads.
-func TestSparseMatchesDense(t *testing.T) {
+// TestSkipMatchesDense checks that zero skipping gives C bit for bit as the
+// dense kernels do, on every kernel and transpose case, for shapes with
+// edge tiles, depths across several k blocks, padded strides, alpha and
+// beta, NaN, ±Inf and subnormals in A, panels with no non-zero at all and
+// panels too dense to skip, with 1 and 2 threads.
+func TestSkipMatchesDense(t *testing.T) {
 	for _, kern := range kernels() {
 		t.Run(kern.name, func(t *testing.T) {
 			withKernel(t, kern)
 			r := rand.New(rand.NewPCG(21, 22))
-			shapes := [][3]int{{1, 48, 1}, {5, 57, 7}, {64, 128, 784}, {130, 64, 196}, {3, 249, 1100}, {70, 100, 33}, {17, 128, 2100}}
+			shapes := [][3]int{{1, 1, 1}, {5, 10, 7}, {64, 128, 784}, {130, 17, 196}, {3, 40, 1100}, {70, 100, 33}, {13, 35, 2100}}
 			for _, sh := range shapes {
 				m, n, k := sh[0], sh[1], sh[2]
 				for _, tA := range []bool{false, true} {
-					for _, ab := range [][2]float32{{1, 0}, {0.75, 1}, {-1.5, 0.5}} {
-						for _, th := range []int{1, 2} {
-							withThreads(t, th)
-							name := fmt.Sprintf("%dx%dx%d tA=%v alpha=%v beta=%v threads=%d", m, n, k, tA, ab[0], ab[1], th)
-							rows, cols := m, k
-							if tA {
-								rows, cols = k, m
-							}
-							lda, ldb, ldc := cols+3, n+5, n+2
-							a := sparseSlice(r, rows*lda, 0.2)
-							if rows > 2 && cols > 2 {
-								a[lda+1] = float32(math.NaN())
-								a[2*lda] = float32(math.Inf(-1))
-								a[lda+2] = 1e-40 // subnormal, non-zero
-							}
-							if tA {
-								for p := 0; p < k; p++ { // op(A) row m-1 is all zeros
-									a[p*lda+m-1] = 0
+					for _, tB := range []bool{false, true} {
+						for _, ab := range [][2]float32{{1, 0}, {0.75, 1}, {-1.5, 0.5}} {
+							for _, th := range []int{1, 2} {
+								withThreads(t, th)
+								name := fmt.Sprintf("%dx%dx%d tA=%v tB=%v alpha=%v beta=%v threads=%d", m, n, k, tA, tB, ab[0], ab[1], th)
+								rows, cols := m, k
+								if tA {
+									rows, cols = k, m
 								}
-							} else {
-								clear(a[(m-1)*lda : (m-1)*lda+k])
-							}
-							b := randSlice(r, k*ldb)
-							c0 := randSlice(r, m*ldc)
-							want := append([]float32(nil), c0...)
-							got := append([]float32(nil), c0...)
-							if sgemmPath(false, tA, m, n, k, ab[0], a, lda, b, ldb, ab[1], want, ldc) {
-								t.Fatalf("%s: dense run took the sparse path", name)
-							}
-							if !sgemmPath(true, tA, m, n, k, ab[0], a, lda, b, ldb, ab[1], got, ldc) {
-								t.Fatalf("%s: density 0.2 did not take the sparse path", name)
-							}
-							for i := range got {
-								if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-									t.Fatalf("%s: C[%d] = %v (%#x) sparse, %v (%#x) dense", name, i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+								lda := cols + 3
+								a := sparseSlice(r, rows*lda, 0.15)
+								if rows > 2 && cols > 2 {
+									a[lda+1] = float32(math.NaN())
+									a[2*lda] = float32(math.Inf(-1))
+									a[lda+2] = 1e-40 // subnormal, non-zero
+								}
+								// The last rows of op(A) half dense, so some panels are
+								// not worth skipping (the sample, of the first stored
+								// rows, stays sparse).
+								for i := max(0, m-6); i < m && k > 64 && m > 12; i++ {
+									for p := k / 2; p < k; p++ {
+										if tA {
+											a[p*lda+i] = r.Float32() + 0.5
+										} else {
+											a[i*lda+p] = r.Float32() + 0.5
+										}
+									}
+								}
+								brows, bcols := k, n
+								if tB {
+									brows, bcols = n, k
+								}
+								ldb, ldc := bcols+5, n+2
+								b := randSlice(r, brows*ldb)
+								c0 := randSlice(r, m*ldc)
+								want := append([]float32(nil), c0...)
+								got := append([]float32(nil), c0...)
+								if sgemmSkip(false, tA, tB, m, n, k, ab[0], a, lda, b, ldb, ab[1], want, ldc) {
+									t.Fatalf("%s: skipping switched off but chosen", name)
+								}
+								// (A sample of a few values may be over half non-zero.)
+								if !sgemmSkip(true, tA, tB, m, n, k, ab[0], a, lda, b, ldb, ab[1], got, ldc) && m*k >= 256 {
+									t.Fatalf("%s: an A 15 %% non-zero did not choose zero skipping", name)
+								}
+								for i := range got {
+									if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+										t.Fatalf("%s: C[%d] = %v (%#x) skipping, %v (%#x) dense", name, i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+									}
 								}
 							}
 						}
@@ -91,98 +104,116 @@ func TestSparseMatchesDense(t *testing.T) {
 	}
 }
 
-// TestSparseSkipsZeroTimesInf pins the one documented difference from the
-// dense path: a zero in A times ±Inf or NaN in B adds nothing.
-func TestSparseSkipsZeroTimesInf(t *testing.T) {
-	const m, n, k = 4, 64, 40
-	r := rand.New(rand.NewPCG(23, 24))
-	a := sparseSlice(r, m*k, 0.2)
-	a[0*k+5] = 0
-	b := randSlice(r, k*n)
-	b[5*n+3] = float32(math.Inf(1))
+// TestSkipZeroTimesInf pins the one documented difference from the dense
+// kernels: a zero panel step against ±Inf or NaN in B adds nothing.
+func TestSkipZeroTimesInf(t *testing.T) {
+	const m, n, k = 6, 16, 40
+	a := make([]float32, m*k) // all zero but one depth
+	for i := 0; i < m; i++ {
+		a[i*k+3] = float32(i + 1)
+	}
+	b := make([]float32, k*n)
+	for i := range b {
+		b[i] = 1
+	}
+	b[5*n+2] = float32(math.Inf(1)) // depth 5: A is zero there in every row
 	b[5*n+9] = float32(math.NaN())
 	for _, kern := range kernels() {
 		withKernel(t, kern)
 		c := make([]float32, m*n)
-		if !sgemmPath(true, false, m, n, k, 1, a, k, b, n, 0, c, n) {
-			t.Fatal("sparse path not taken")
+		if !sgemmSkip(true, false, false, m, n, k, 1, a, k, b, n, 0, c, n) {
+			t.Fatal("zero skipping not chosen")
 		}
-		want := make([]float32, m*n)
-		refGemm(false, false, m, n, k, 1, a, k, b, n, 0, want, n)
-		if math.IsNaN(float64(c[3])) || math.IsNaN(float64(c[9])) || math.Abs(float64(c[3]-want[3])) > 1e-5 {
-			t.Errorf("%s: row 0 with a zero against Inf/NaN: C[0][3] = %v, C[0][9] = %v; want finite (%v)", kern.name, c[3], c[9], want[3])
+		for i := 0; i < m; i++ {
+			for j := 0; j < n; j++ {
+				if want := float32(i + 1); c[i*n+j] != want {
+					t.Fatalf("%s: C[%d][%d] = %v; want %v (the zero depth against Inf/NaN skipped)", kern.name, i, j, c[i*n+j], want)
+				}
+			}
 		}
 	}
 }
 
-// TestUseSparse checks the path choice: dense operands, transposed B and
-// narrow C stay dense; a mostly-zero A goes sparse.
-func TestUseSparse(t *testing.T) {
+// TestUseSkip checks the per-product choice from the sample of A.
+func TestUseSkip(t *testing.T) {
 	r := rand.New(rand.NewPCG(25, 26))
 	dense, sparse := randSlice(r, 128*784), sparseSlice(r, 128*784, 0.19)
-	kern := &goKernel
+	half := sparseSlice(r, 128*784, 0.6)
 	cases := []struct {
-		name     string
-		a        []float32
-		tA, tB   bool
-		m, n, k  int
-		lda, ldb int
-		want     bool
+		name string
+		a    []float32
+		tA   bool
+		m, k int
+		lda  int
+		want bool
 	}{
-		{"images·W", sparse, false, false, 128, 128, 784, 784, 128, true},
-		{"imagesᵀ·dY", sparse, true, false, 784, 128, 128, 784, 128, true},
-		{"dense A", dense, false, false, 128, 128, 784, 784, 128, false},
-		{"B transposed", sparse, false, true, 128, 128, 784, 784, 784, false},
-		{"C too narrow", sparse, false, false, 128, 10, 784, 784, 10, false},
+		{"images·W", sparse, false, 128, 784, 784, true},
+		{"imagesᵀ·dY", sparse, true, 784, 128, 784, true},
+		{"dense A", dense, false, 128, 784, 784, false},
+		{"60 % non-zero", half, false, 128, 784, 784, false},
+		{"one row", sparse, false, 1, 784, 784, true},
 	}
-	for _, c := range cases {
-		if got := useSparse(kern, c.tA, c.tB, c.m, c.n, c.k, c.a, c.lda, c.ldb); got != c.want {
-			t.Errorf("%s: useSparse = %v; want %v", c.name, got, c.want)
+	for _, kern := range kernels() {
+		for _, c := range cases {
+			if got := useSkip(kern, c.tA, c.m, c.k, c.a, c.lda); got != c.want {
+				t.Errorf("%s: %s: useSkip = %v; want %v", kern.name, c.name, got, c.want)
+			}
 		}
 	}
 }
 
-// TestScanRow checks the AVX2 scan against the Go loop: NaN counts as
-// non-zero, ±0 does not, subnormals do, every length to 40, index offsets.
-func TestScanRow(t *testing.T) {
-	if !scanAVX2 {
-		t.Skip("no AVX2 scan on this build")
+// TestPanelSteps checks the step lists against a hand count for both the
+// 6-row fast path and the generic loop: ±0 is zero, NaN, Inf and
+// subnormals are not.
+func TestPanelSteps(t *testing.T) {
+	neg0 := float32(math.Copysign(0, -1))
+	for _, mr := range []int{6, 2, 14} {
+		const kc = 9
+		a := make([]float32, mr*kc)
+		a[0*mr+mr-1] = neg0                  // depth 0: only -0
+		a[1*mr+0] = 1e-45                    // depth 1: subnormal
+		a[3*mr+mr-1] = float32(math.NaN())   // depth 3
+		a[4*mr+1], a[4*mr+2] = neg0, 0       // depth 4: zeros only
+		a[6*mr+mr/2] = float32(math.Inf(-1)) // depth 6
+		a[8*mr+0], a[8*mr+mr-1] = -2, neg0   // depth 8
+		steps := make([]int32, kc)
+		n := panelSteps(a, mr, kc, steps)
+		want := []int32{1, 3, 6, 8}
+		if n != len(want) || fmt.Sprint(steps[:n]) != fmt.Sprint(want) {
+			t.Errorf("mr=%d: panelSteps = %v; want %v", mr, steps[:n], want)
+		}
 	}
-	specials := []float32{0, float32(math.Copysign(0, -1)), float32(math.NaN()), float32(math.Inf(1)), 1e-45, -3}
-	r := rand.New(rand.NewPCG(27, 28))
-	for n := 0; n <= 40; n++ {
+	// The AVX2 lister against the Go loop on random 6-row panels of every
+	// depth to 40, mostly zeros, with the special values.
+	specials := []float32{0, neg0, float32(math.NaN()), float32(math.Inf(1)), 1e-45, -3}
+	r := rand.New(rand.NewPCG(31, 32))
+	for kc := 0; kc <= 40; kc++ {
 		for rep := 0; rep < 20; rep++ {
-			row := make([]float32, n)
-			for i := range row {
-				if r.IntN(2) == 0 {
-					row[i] = specials[r.IntN(len(specials))]
+			a := make([]float32, 6*kc)
+			for i := range a {
+				if r.IntN(8) == 0 {
+					a[i] = specials[r.IntN(len(specials))]
 				}
 			}
-			p0 := int32(r.IntN(1000))
-			wv, wp := make([]float32, n), make([]int32, n)
-			gv, gp := make([]float32, n), make([]int32, n)
-			nw := scanRowGo(row, p0, wv, wp)
-			ng := scanRow(row, p0, gv, gp)
-			if ng != nw {
-				t.Fatalf("len %d: scanRow found %d non-zeros, Go loop %d (row %v)", n, ng, nw, row)
-			}
-			for i := 0; i < nw; i++ {
-				if math.Float32bits(gv[i]) != math.Float32bits(wv[i]) || gp[i] != wp[i] {
-					t.Fatalf("len %d: term %d = (%v, %d); Go loop (%v, %d)", n, i, gv[i], gp[i], wv[i], wp[i])
-				}
+			got, want := make([]int32, kc), make([]int32, kc)
+			ng := panelSteps(a, 6, kc, got)
+			old := stepsAVX2
+			stepsAVX2 = false
+			nw := panelSteps(a, 6, kc, want)
+			stepsAVX2 = old
+			if ng != nw || fmt.Sprint(got[:ng]) != fmt.Sprint(want[:nw]) {
+				t.Fatalf("kc=%d: panelSteps = %v; Go loop %v", kc, got[:ng], want[:nw])
 			}
 		}
 	}
-	// The Go loop itself, against a hand count.
-	row := []float32{0, 2, float32(math.Copysign(0, -1)), float32(math.NaN()), 0, 1e-45}
-	v, p := make([]float32, 6), make([]int32, 6)
-	if n := scanRowGo(row, 10, v, p); n != 3 || p[0] != 11 || p[1] != 13 || p[2] != 15 || v[0] != 2 {
-		t.Errorf("scanRowGo = %d terms %v at %v; want 3 at [11 13 15]", n, v[:n], p[:n])
+	if !worthSkipping(80, 100) || worthSkipping(81, 100) {
+		t.Error("worthSkipping: want skipping at 80 of 100 steps listed and not at 81")
 	}
 }
 
-// TestSparseNoAllocs checks that a warm sparse-path Sgemm allocates nothing.
-func TestSparseNoAllocs(t *testing.T) {
+// TestSkipNoAllocs checks that a warm Sgemm that skips zeros allocates
+// nothing.
+func TestSkipNoAllocs(t *testing.T) {
 	const m, n, k = 64, 128, 784
 	r := rand.New(rand.NewPCG(29, 30))
 	a, b, c := sparseSlice(r, m*k, 0.2), randSlice(r, k*n), make([]float32, m*n)
@@ -195,7 +226,7 @@ func TestSparseNoAllocs(t *testing.T) {
 		}
 		f()
 		if got := testing.AllocsPerRun(10, f); got != 0 {
-			t.Errorf("threads=%d: sparse Sgemm allocates %v times per call; want 0", th, got)
+			t.Errorf("threads=%d: Sgemm with zero skipping allocates %v times per call; want 0", th, got)
 		}
 	}
 }
