@@ -152,7 +152,20 @@ func MaxPool2x2(out []float32, arg []int32, r0, r1 []float32, base, w int32) {
 			_ = arg[full-1]
 			maxPool2x2AVX2(out[:full], arg[:full], r0, r1, base, w)
 		}
-		maxPool2x2Go(out[full:], arg[full:], r0[2*full:], r1[2*full:], base+int32(2*full), w)
+		if t := len(out) - full; t > 0 {
+			// The last 1..7 windows through the same kernel on a zero-padded
+			// copy: cheaper than the Go loop's unpredictable branches (pool
+			// rows of 14, 7 and 3 windows are mostly tail), and padded lanes
+			// never reach a real window.
+			var p0, p1 [16]float32
+			var po [8]float32
+			var pa [8]int32
+			copy(p0[:], r0[2*full:2*full+2*t])
+			copy(p1[:], r1[2*full:2*full+2*t])
+			maxPool2x2AVX2(po[:], pa[:], p0[:], p1[:], base+int32(2*full), w)
+			copy(out[full:], po[:t])
+			copy(arg[full:full+t], pa[:t])
+		}
 		return
 	}
 	maxPool2x2Go(out, arg, r0, r1, base, w)
