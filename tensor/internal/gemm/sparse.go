@@ -28,7 +28,7 @@ import "math"
 // density test reads, and skipMaxDensity the share of them that may be
 // non-zero for Sgemm to list steps at all.
 const (
-	skipSample     = 2048
+	skipSample     = 1024
 	skipMaxDensity = 0.5
 )
 
