@@ -160,11 +160,17 @@ func MaxPool2x2(out []float32, arg []int32, r0, r1 []float32, base, w int32) {
 			var p0, p1 [16]float32
 			var po [8]float32
 			var pa [8]int32
-			copy(p0[:], r0[2*full:2*full+2*t])
-			copy(p1[:], r1[2*full:2*full+2*t])
+			// (Plain loops: at these lengths a copy's call to memmove
+			// costs more than the moves.)
+			q0, q1 := r0[2*full:2*full+2*t], r1[2*full:2*full+2*t]
+			for i := range q0 {
+				p0[i], p1[i] = q0[i], q1[i]
+			}
 			maxPool2x2AVX2(po[:], pa[:], p0[:], p1[:], base+int32(2*full), w)
-			copy(out[full:], po[:t])
-			copy(arg[full:full+t], pa[:t])
+			o, a := out[full:full+t], arg[full:full+t]
+			for i := range o {
+				o[i], a[i] = po[i], pa[i]
+			}
 		}
 		return
 	}
