@@ -18,4 +18,8 @@
 // k, so every element of C goes through the same sequence of floating-point
 // operations whatever the thread count or scheduling: results are
 // bit-identical across runs and thread counts for a given kernel.
+//
+// When A is mostly zeros (a network's input images), the depths at which a
+// packed micro-panel of A is all zero are skipped by a variant of the
+// kernel that gives the same bits (sparse.go).
 package gemm
