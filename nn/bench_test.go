@@ -22,9 +22,11 @@ var benchSpecs = []struct {
 		{Kind: "Dense", Units: 64}, {Kind: "BatchNorm"}, {Kind: "ReLU"}, {Kind: "Dropout", Rate: 0.2},
 		{Kind: "Dense", Units: 10},
 	}}},
+	// The zoo's cnn (study.Zoo; nn cannot import study).
 	{"cnn", Spec{Input: []int{1, 28, 28}, Layers: []LayerSpec{
 		{Kind: "Conv2D", Filters: 16, Kernel: 3, Pad: 1}, {Kind: "BatchNorm"}, {Kind: "ReLU"}, {Kind: "MaxPool2D"},
 		{Kind: "Conv2D", Filters: 32, Kernel: 3, Pad: 1}, {Kind: "BatchNorm"}, {Kind: "ReLU"}, {Kind: "MaxPool2D"},
+		{Kind: "Conv2D", Filters: 64, Kernel: 3, Pad: 1}, {Kind: "BatchNorm"}, {Kind: "ReLU"}, {Kind: "MaxPool2D"},
 		{Kind: "Flatten"}, {Kind: "Dense", Units: 128}, {Kind: "BatchNorm"}, {Kind: "ReLU"}, {Kind: "Dropout", Rate: 0.25},
 		{Kind: "Dense", Units: 10},
 	}}},
