@@ -6,7 +6,7 @@ import "golang.org/x/sys/cpu"
 
 var (
 	avx2Kernel   = kernel{name: "avx2_6x16", mr: 6, nr: 16, fn: kernelAVX2, skip: skipKernelAVX2}
-	avx512Kernel = kernel{name: "avx512_14x32", mr: 14, nr: 32, fn: kernelAVX512}
+	avx512Kernel = kernel{name: "avx512_14x32", mr: 14, nr: 32, fn: kernelAVX512, skipWith: &avx2Kernel}
 )
 
 // active is the micro-kernel Sgemm uses, chosen once from the CPU's

@@ -17,13 +17,17 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		return
 	}
 	kern := active
+	skip := useSkip(kern, transA, m, k, a, lda)
+	if !skip && kern.skipWith != nil && useSkip(kern.skipWith, transA, m, k, a, lda) {
+		kern, skip = kern.skipWith, true
+	}
 	j := job{
 		kern: kern, transA: transA, transB: transB,
 		m: m, n: n, k: k, kc: kern.kcFor(k),
 		alpha: alpha, beta: beta,
 		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
 	}
-	j.skip = useSkip(kern, transA, m, k, a, lda)
+	j.skip = skip
 	threads := threadsFor(m, n, k)
 	if threads > 1 && defaultPool.run(&j, threads) {
 		return

@@ -23,6 +23,10 @@ type kernel struct {
 	// skip is the zero-skipping variant of fn (sparse.go); nil switches
 	// zero skipping off for this kernel.
 	skip skipFunc
+	// skipWith, for a kernel without a skipping variant, is the kernel
+	// that runs a product with a mostly-zero A instead (with the same bits:
+	// see sparse.go).
+	skipWith *kernel
 }
 
 // kcFor returns the depth of each k block of a product through kern.

@@ -23,6 +23,13 @@ import "math"
 // Whether to list at all is decided per product from a sample of A (dense
 // operands such as output gradients pay nothing but the sample), and per
 // panel from the list's length; neither depends on threads or timing.
+//
+// The AVX-512 kernel has no skipping variant; on such a CPU a product with
+// a mostly-zero A runs on the AVX2 kernels instead (kernel.skipWith). That
+// changes no bit either: both kernels compute each element as the same
+// chain of fused multiply-adds over the same k blocks (blockKC for both)
+// and store it with the same alpha/beta update; only the tile shape
+// differs. (No machine here has AVX-512, so this is reasoned, not tested.)
 
 // skipSample is how many leading values of the stored A (whole rows) the
 // density test reads, and skipMaxDensity the share of them that may be

@@ -230,3 +230,45 @@ func TestSkipNoAllocs(t *testing.T) {
 		}
 	}
 }
+
+// TestSkipWith checks the hand-over of a kernel without a skipping variant
+// (the AVX-512 one) to its skipWith kernel: a product with a mostly-zero A
+// runs on the skipWith kernel's skipping path and gives the dense bits; a
+// dense A stays on the active kernel.
+func TestSkipWith(t *testing.T) {
+	base := kernels()[0] // the best kernel this machine runs, with a skipping variant
+	if base.skip == nil {
+		t.Fatalf("%s has no skipping variant", base.name)
+	}
+	calls := 0
+	alt := *base
+	alt.name += "+counted"
+	alt.skip = func(steps []int32, a, b, c []float32, ldc int, alpha, beta float32) {
+		calls++
+		base.skip(steps, a, b, c, ldc, alpha, beta)
+	}
+	noSkip := *base // stands in for the AVX-512 kernel: same arithmetic, no variant
+	noSkip.name, noSkip.skip, noSkip.skipWith = "no-skip", nil, &alt
+	withKernel(t, &noSkip)
+	const m, n, k = 64, 128, 784
+	r := rand.New(rand.NewPCG(33, 34))
+	b := randSlice(r, k*n)
+	for _, dense := range []bool{false, true} {
+		a := sparseSlice(r, m*k, 0.15)
+		if dense {
+			a = randSlice(r, m*k)
+		}
+		want, got := make([]float32, m*n), make([]float32, m*n)
+		sgemmSkip(false, false, false, m, n, k, 1, a, k, b, n, 0, want, n)
+		calls = 0
+		sgemmSkip(true, false, false, m, n, k, 1, a, k, b, n, 0, got, n)
+		if dense != (calls == 0) {
+			t.Errorf("dense A = %v: the skipWith kernel's skipping path ran %d times", dense, calls)
+		}
+		for i := range got {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("dense A = %v: C[%d] = %v via skipWith, %v dense", dense, i, got[i], want[i])
+			}
+		}
+	}
+}
