@@ -120,6 +120,7 @@ func BenchmarkLayers(b *testing.B) {
 		{"Dense784x128", NewDense(784, 128, "glorot", rng), []int{784}},
 		{"Conv2D1to16", NewConv2D([]int{1, 28, 28}, 16, 3, 1, 1, "he", rng), []int{1, 28, 28}},
 		{"Conv2D16to32", NewConv2D([]int{16, 14, 14}, 32, 3, 1, 1, "he", rng), []int{16, 14, 14}},
+		{"Conv2D32to64", NewConv2D([]int{32, 7, 7}, 64, 3, 1, 1, "he", rng), []int{32, 7, 7}},
 		{"MaxPool2D", NewMaxPool2D([]int{16, 28, 28}, 2, 2), []int{16, 28, 28}},
 		{"BatchNormConv", NewBatchNorm([]int{16, 28, 28}, 1e-5, 0.1), []int{16, 28, 28}},
 		{"BatchNormDense", NewBatchNorm([]int{128}, 1e-5, 0.1), []int{128}},
