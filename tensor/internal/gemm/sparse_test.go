@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync/atomic"
 	"testing"
 )
 
@@ -240,11 +241,11 @@ func TestSkipWith(t *testing.T) {
 	if base.skip == nil {
 		t.Fatalf("%s has no skipping variant", base.name)
 	}
-	calls := 0
+	var calls atomic.Int64 // the pool's workers call it too
 	alt := *base
 	alt.name += "+counted"
 	alt.skip = func(steps []int32, a, b, c []float32, ldc int, alpha, beta float32) {
-		calls++
+		calls.Add(1)
 		base.skip(steps, a, b, c, ldc, alpha, beta)
 	}
 	noSkip := *base // stands in for the AVX-512 kernel: same arithmetic, no variant
@@ -260,10 +261,10 @@ func TestSkipWith(t *testing.T) {
 		}
 		want, got := make([]float32, m*n), make([]float32, m*n)
 		sgemmSkip(false, false, false, m, n, k, 1, a, k, b, n, 0, want, n)
-		calls = 0
+		calls.Store(0)
 		sgemmSkip(true, false, false, m, n, k, 1, a, k, b, n, 0, got, n)
-		if dense != (calls == 0) {
-			t.Errorf("dense A = %v: the skipWith kernel's skipping path ran %d times", dense, calls)
+		if dense != (calls.Load() == 0) {
+			t.Errorf("dense A = %v: the skipWith kernel's skipping path ran %d times", dense, calls.Load())
 		}
 		for i := range got {
 			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
