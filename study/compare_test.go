@@ -1,16 +1,21 @@
 package study
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"maps"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"testing"
 
+	"github.com/rakam-ml/rakam/nn"
 	"github.com/rakam-ml/rakam/report"
 	"github.com/rakam-ml/rakam/results"
+	"github.com/rakam-ml/rakam/tensor"
 )
 
 // TestCompareSameSeedSameTable runs the whole study twice with the same
@@ -161,4 +166,62 @@ func short(v any) string {
 		b = append(b[:300], "..."...)
 	}
 	return string(b)
+}
+
+// TestTrainGroupMatchesSequential trains the two augmented CNN recipes of
+// the quick study side by side on single-threaded kernels (what Compare
+// does) and one after another on two threads, and requires the same saved
+// weights, byte for byte, and the same table rows.
+func TestTrainGroupMatchesSequential(t *testing.T) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		t.Skip("needs GOMAXPROCS ≥ 2 to train side by side")
+	}
+	d := smallData(t)
+	plan, err := CompareConfig{Quick: true, Epochs: 1, Seed: 3}.plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var group []Recipe
+	for _, r := range plan {
+		if concurrent[r.Name] {
+			group = append(group, r)
+		}
+	}
+	if len(group) != 2 {
+		t.Fatalf("the plan has %d concurrent recipes; want the two augmented CNNs", len(group))
+	}
+	cfg := CompareConfig{Retrain: true}
+	together, err := trainGroup(context.Background(), cfg, group, d, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tensor.SetThreads(tensor.Threads())
+	tensor.SetThreads(2)
+	dir := t.TempDir()
+	for i, r := range group {
+		alone, err := trainGroup(context.Background(), cfg, []Recipe{r}, d, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, b := weightsOf(t, together[i].Model), weightsOf(t, alone[0].Model)
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s: weights trained side by side on 1 thread differ from those trained alone on 2", r.Name)
+		}
+		if together[i].Result.TestAccuracy != alone[0].Result.TestAccuracy || together[i].Result.TestLoss != alone[0].Result.TestLoss {
+			t.Errorf("%s: test accuracy/loss %v/%v side by side, %v/%v alone", r.Name,
+				together[i].Result.TestAccuracy, together[i].Result.TestLoss, alone[0].Result.TestAccuracy, alone[0].Result.TestLoss)
+		}
+	}
+}
+
+// weightsOf returns the model's parameters and state, serialised.
+func weightsOf(t *testing.T, m *nn.Sequential) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	for _, p := range append(m.Params(), m.State()...) {
+		if err := binary.Write(&buf, binary.LittleEndian, p.Value.Data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return buf.Bytes()
 }
