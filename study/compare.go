@@ -189,9 +189,8 @@ func Compare(ctx context.Context, cfg CompareConfig) (*Comparison, error) {
 		for i+len(group) < len(plan) && concurrent[plan[i].Name] && concurrent[plan[i+len(group)].Name] {
 			group = plan[i : i+len(group)+1]
 		}
-		together := len(group) > 1 && runtime.GOMAXPROCS(0) > 1
 		for k, r := range group {
-			if together && k > 0 {
+			if k > 0 && sideBySide(len(group)) {
 				next(r.Name + " (at the same time as " + group[0].Name + ", one core each)")
 			} else {
 				next(r.Name)
@@ -317,10 +316,16 @@ const metaRun = "rakam.study_run"
 // when they follow each other in the plan: the two augmented CNNs. On this
 // project's 2-core machine two single-threaded trainings of the cnn finish
 // in 22.2 s where one two-threaded training takes 13.8 s (38,400 augmented
-// images, 2026-11-27): its layers leave the second core idle part of the
-// time. Results do not change: the kernels give the same bits whatever
+// images, 2026-11-27; rerun with two `rakam train --model cnn --augment
+// --schedule onecycle --lr 3e-3 --train-limit 38400 --epochs 1 --threads 1`
+// at once, then one with --threads 2): its layers leave the second core
+// idle part of the time. Results do not change: the kernels give the same bits whatever
 // the thread count (TestTrainGroupMatchesSequential).
 var concurrent = map[string]bool{rowCNNAugment: true, rowCNNAugment2: true}
+
+// sideBySide reports whether trainGroup runs a group of n recipes at the
+// same time: more than one, and more than one core.
+func sideBySide(n int) bool { return n > 1 && runtime.GOMAXPROCS(0) > 1 }
 
 // trainGroup trains (or loads) the recipes of rs: with more than one and
 // GOMAXPROCS > 1, at the same time on single-threaded kernels, with only
@@ -328,8 +333,7 @@ var concurrent = map[string]bool{rowCNNAugment: true, rowCNNAugment2: true}
 // result is in the order of rs.
 func trainGroup(ctx context.Context, cfg CompareConfig, rs []Recipe, d *Data, dir string) ([]*Trained, error) {
 	out := make([]*Trained, len(rs))
-	workers := min(runtime.GOMAXPROCS(0), len(rs))
-	if workers < 2 {
+	if !sideBySide(len(rs)) {
 		for i, r := range rs {
 			t, err := trainOrLoad(ctx, cfg, r, d, dir)
 			if err != nil {
@@ -343,7 +347,7 @@ func trainGroup(ctx context.Context, cfg CompareConfig, rs []Recipe, d *Data, di
 	tensor.SetThreads(1)
 	defer tensor.SetThreads(prev)
 	errs := make([]error, len(rs))
-	sem := make(chan struct{}, workers)
+	sem := make(chan struct{}, min(runtime.GOMAXPROCS(0), len(rs)))
 	var wg sync.WaitGroup
 	for i, r := range rs {
 		wg.Add(1)
