@@ -346,6 +346,9 @@ func trainGroup(ctx context.Context, cfg CompareConfig, rs []Recipe, d *Data, di
 	prev := tensor.Threads()
 	tensor.SetThreads(1)
 	defer tensor.SetThreads(prev)
+	// The first failure (a diverging run, say) stops the others at once.
+	gctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	errs := make([]error, len(rs))
 	sem := make(chan struct{}, min(runtime.GOMAXPROCS(0), len(rs)))
 	var wg sync.WaitGroup
@@ -359,10 +362,21 @@ func trainGroup(ctx context.Context, cfg CompareConfig, rs []Recipe, d *Data, di
 			if i > 0 {
 				c.Progress = nil // one bar on the terminal; they run at the same pace
 			}
-			out[i], errs[i] = trainOrLoad(ctx, c, r, d, dir)
+			if out[i], errs[i] = trainOrLoad(gctx, c, r, d, dir); errs[i] != nil {
+				cancel()
+			}
 		}()
 	}
 	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for _, err := range errs {
+		// Report the failure itself, not the others' interruption by it.
+		if err != nil && !errors.Is(err, train.ErrInterrupted) && !errors.Is(err, context.Canceled) {
+			return nil, err
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}

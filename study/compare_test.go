@@ -5,17 +5,21 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
+	"os"
 	"path/filepath"
 	"reflect"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/rakam-ml/rakam/nn"
 	"github.com/rakam-ml/rakam/report"
 	"github.com/rakam-ml/rakam/results"
 	"github.com/rakam-ml/rakam/tensor"
+	"github.com/rakam-ml/rakam/train"
 )
 
 // TestCompareSameSeedSameTable runs the whole study twice with the same
@@ -224,4 +228,34 @@ func weightsOf(t *testing.T, m *nn.Sequential) []byte {
 		}
 	}
 	return buf.Bytes()
+}
+
+// TestTrainGroupStopsOnFailure trains two recipes side by side, one of them
+// with a learning rate that diverges at once: the group must stop the other
+// instead of letting it finish its epochs, and report the divergence (not
+// the interruption it caused), with no model file left behind for either.
+func TestTrainGroupStopsOnFailure(t *testing.T) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		t.Skip("needs GOMAXPROCS ≥ 2 to train side by side")
+	}
+	d := smallData(t)
+	cnn, _ := ZooByName("cnn")
+	ok, bad := FromZoo(cnn, 1), FromZoo(cnn, 2)
+	ok.Name, ok.Epochs = "slow", 200 // would take minutes if not stopped
+	bad.Name, bad.LR, bad.Optimizer = "diverges", 1e12, "sgd"
+	dir := t.TempDir()
+	start := time.Now()
+	_, err := trainGroup(context.Background(), CompareConfig{Retrain: true}, []Recipe{ok, bad}, d, dir)
+	var div *train.DivergenceError
+	if !errors.As(err, &div) {
+		t.Fatalf("trainGroup error = %v; want the divergence", err)
+	}
+	if s := time.Since(start); s > time.Minute {
+		t.Errorf("the group took %v after one run diverged; want the other stopped", s)
+	}
+	for _, name := range []string{"slow", "diverges"} {
+		if _, err := os.Stat(filepath.Join(dir, name+".safetensors")); !os.IsNotExist(err) {
+			t.Errorf("%s: a model file was left behind (stat: %v)", name, err)
+		}
+	}
 }
