@@ -187,6 +187,9 @@ type scratch struct {
 	// A block (kcMax apart) and their counts.
 	steps  []int32
 	nsteps []int
+	// slot is 1 + the index of the resident scratch this is, or 0 for one
+	// from the pool.
+	slot int
 }
 
 func (s *scratch) ensureSteps(panels, kcMax int) {
@@ -214,26 +217,38 @@ func (s *scratch) ensure(na, nb, nt int) {
 	s.a, s.b, s.tile = s.a[:cap(s.a)], s.b[:cap(s.b)], s.tile[:cap(s.tile)]
 }
 
-// Sgemm callers take the resident scratch when it is free, so buffers
-// survive garbage collections (a sync.Pool is emptied by them, and a
-// training step would then allocate again); concurrent callers fall back to
-// the pool.
+// Sgemm callers and pool workers take a resident scratch when one is free,
+// so buffers survive garbage collections and moves between Ps: a sync.Pool
+// is emptied by the first and misses on the second, and a training step
+// would then allocate again (TestTrainStepAllocs failed that way under
+// load: the layers' partitions and the pool's workers call concurrently).
+// Only when every resident scratch is busy does a caller fall back to the
+// pool.
+const residentSlots = 8
+
 var (
-	residentMu      sync.Mutex
-	residentScratch = &scratch{}
-	scratchPool     = sync.Pool{New: func() any { return new(scratch) }}
+	resident    [residentSlots]residentScratch
+	scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 )
 
+type residentScratch struct {
+	mu sync.Mutex
+	s  scratch
+}
+
 func getScratch() *scratch {
-	if residentMu.TryLock() {
-		return residentScratch
+	for i := range resident {
+		if r := &resident[i]; r.mu.TryLock() {
+			r.s.slot = i + 1
+			return &r.s
+		}
 	}
 	return scratchPool.Get().(*scratch)
 }
 
 func putScratch(s *scratch) {
-	if s == residentScratch {
-		residentMu.Unlock()
+	if s.slot > 0 {
+		resident[s.slot-1].mu.Unlock()
 		return
 	}
 	scratchPool.Put(s)
