@@ -1,6 +1,7 @@
 package gemm
 
 import (
+	"fmt"
 	"runtime"
 	"testing"
 )
@@ -65,5 +66,24 @@ func TestScratchOverflow(t *testing.T) {
 		t.Errorf("after every scratch came back, the next caller got slot %d; want 1", s.slot)
 	} else {
 		putScratch(s)
+	}
+}
+
+// BenchmarkScratch times taking and returning a scratch, with held others
+// already taken by concurrent callers.
+func BenchmarkScratch(b *testing.B) {
+	for _, held := range []int{0, 1, residentSlots - 1, residentSlots} {
+		b.Run(fmt.Sprintf("held=%d", held), func(b *testing.B) {
+			var hs []*scratch
+			for range held {
+				hs = append(hs, getScratch())
+			}
+			for b.Loop() {
+				putScratch(getScratch())
+			}
+			for _, s := range hs {
+				putScratch(s)
+			}
+		})
 	}
 }
