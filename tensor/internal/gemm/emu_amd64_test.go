@@ -393,22 +393,6 @@ func (m *emuMachine) step(in emuInsn, pc *int) error {
 		m.zf = r == 0
 		m.gp[dst.reg] = r
 		return nil
-	case "VPXORD", "VXORPS":
-		if err := want(3); err != nil {
-			return err
-		}
-		n := a[2].lanes
-		x, err := m.vsrc(a[0], n)
-		if err != nil {
-			return err
-		}
-		y := m.vec[a[1].reg][:n]
-		r := make([]uint32, n)
-		for i := range r {
-			r[i] = x[i] ^ y[i]
-		}
-		m.vset(a[2], r)
-		return nil
 	case "VMOVUPS":
 		if err := want(2); err != nil {
 			return err
@@ -446,7 +430,7 @@ func (m *emuMachine) step(in emuInsn, pc *int) error {
 		}
 		m.vset(a[1], r)
 		return nil
-	case "VMULPS", "VFMADD231PS":
+	case "VPXORD", "VXORPS", "VMULPS", "VFMADD231PS":
 		// Go order: source 2 (register or memory), source 1, destination.
 		if err := want(3); err != nil {
 			return err
@@ -460,10 +444,13 @@ func (m *emuMachine) step(in emuInsn, pc *int) error {
 		d := m.vec[a[2].reg][:n]
 		r := make([]uint32, n)
 		for i := range r {
-			if in.op == "VMULPS" {
+			switch in.op {
+			case "VMULPS":
 				r[i] = math.Float32bits(f32(y[i]) * f32(x[i]))
-			} else {
+			case "VFMADD231PS":
 				r[i] = math.Float32bits(fma32(f32(y[i]), f32(x[i]), f32(d[i])))
+			default:
+				r[i] = x[i] ^ y[i]
 			}
 		}
 		m.vset(a[2], r)
