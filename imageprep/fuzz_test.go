@@ -7,6 +7,8 @@ import (
 	"image/gif"
 	"testing"
 	"time"
+
+	"github.com/rakam-ml/rakam/internal/testbad"
 )
 
 // FuzzPrepare feeds arbitrary bytes to Prepare: it must return a digit that
@@ -20,8 +22,8 @@ func FuzzPrepare(f *testing.F) {
 	gif.Encode(&g, image.NewPaletted(image.Rect(0, 0, 3, 2), palette.Plan9), nil)
 	f.Add(g.Bytes())
 	f.Add(withExif(encodeJPEG(f, drawGray(30, 40, one, image.Rect(5, 5, 25, 35), 3, 255, 0), 60), 6, true))
-	f.Add(pngHeader(100000, 100000))
-	f.Add(pngHeader(0, 0))
+	f.Add(testbad.PNGBomb(100000, 100000))
+	f.Add(testbad.PNGBomb(0, 0))
 	f.Add([]byte("BM"))
 	f.Add([]byte("II*\x00"))
 	f.Add([]byte("RIFF\x00\x00\x00\x00WEBPVP8 "))

@@ -2,9 +2,7 @@ package imageprep
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
-	"hash/crc32"
 	"image"
 	"image/color"
 	"image/color/palette"
@@ -16,6 +14,8 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"testing"
+
+	"github.com/rakam-ml/rakam/internal/testbad"
 )
 
 var (
@@ -272,31 +272,6 @@ func TestPrepareIdempotent(t *testing.T) {
 	}
 }
 
-// pngHeader returns the bytes of a PNG that declares w x h 8-bit grey
-// pixels and holds only a few bytes of image data: what a decompression
-// bomb or a lying header looks like before it is decoded.
-func pngHeader(w, h uint32) []byte {
-	var b bytes.Buffer
-	b.WriteString("\x89PNG\r\n\x1a\n")
-	chunk := func(typ string, data []byte) {
-		binary.Write(&b, binary.BigEndian, uint32(len(data)))
-		crc := crc32.NewIEEE()
-		crc.Write([]byte(typ))
-		crc.Write(data)
-		b.WriteString(typ)
-		b.Write(data)
-		binary.Write(&b, binary.BigEndian, crc.Sum32())
-	}
-	ihdr := make([]byte, 13)
-	binary.BigEndian.PutUint32(ihdr[0:], w)
-	binary.BigEndian.PutUint32(ihdr[4:], h)
-	ihdr[8] = 8 // bit depth; colour type 0 (grey)
-	chunk("IHDR", ihdr)
-	chunk("IDAT", []byte{0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01})
-	chunk("IEND", nil)
-	return b.Bytes()
-}
-
 func TestPrepareErrors(t *testing.T) {
 	uniform := image.NewGray(image.Rect(0, 0, 300, 200))
 	for i := range uniform.Pix {
@@ -323,13 +298,13 @@ func TestPrepareErrors(t *testing.T) {
 		{"text", []byte("hello, this is not an image"), Limits{}, ErrFormat},
 		{"truncated png", valid[:len(valid)/2], Limits{}, ErrCorrupt},
 		{"png signature then garbage", append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{0xAB}, 100)...), Limits{}, ErrCorrupt},
-		{"bomb header 100000x100000", pngHeader(100000, 100000), Limits{}, ErrTooLarge},
-		{"bomb header 16385x1", pngHeader(16385, 1), Limits{}, ErrTooLarge},
-		{"bomb header 7000x7000", pngHeader(7000, 7000), Limits{}, ErrTooLarge},
+		{"bomb header 100000x100000", testbad.PNGBomb(100000, 100000), Limits{}, ErrTooLarge},
+		{"bomb header 16385x1", testbad.PNGBomb(16385, 1), Limits{}, ErrTooLarge},
+		{"bomb header 7000x7000", testbad.PNGBomb(7000, 7000), Limits{}, ErrTooLarge},
 		{"over MaxBytes", valid, Limits{MaxBytes: 100}, ErrTooLarge},
 		{"over MaxPixels", valid, Limits{MaxPixels: 280*280 - 1}, ErrTooLarge},
 		{"over MaxSide", valid, Limits{MaxSide: 279}, ErrTooLarge},
-		{"0x0 png", pngHeader(0, 0), Limits{}, ErrCorrupt},
+		{"0x0 png", testbad.PNGBomb(0, 0), Limits{}, ErrCorrupt},
 		{"0x0 gif", zeroGIF.Bytes(), Limits{}, ErrEmpty},
 		{"uniform", encodePNG(t, uniform), Limits{}, ErrBlank},
 		{"noise only", encodePNG(t, noise), Limits{}, ErrBlank},

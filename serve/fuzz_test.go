@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/rakam-ml/rakam/internal/testbad"
 )
 
 // FuzzPredictHandler sends arbitrary content types, query strings and
@@ -18,7 +20,7 @@ func FuzzPredictHandler(f *testing.F) {
 	f.Add("application/json", "", []byte(`{"pixels":["NaN"]}`))
 	f.Add("application/json", "", []byte(`{"pixels":[1e999]}`))
 	f.Add("image/png", "pixels=true", digitPNG(f))
-	f.Add("image/png", "", pngHeader(60000, 60000))
+	f.Add("image/png", "", testbad.PNGBomb(60000, 60000))
 	f.Add("image/gif", "", zeroGIF())
 	f.Add("multipart/form-data; boundary=X", "", []byte("--X\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.png\"\r\n\r\nxx\r\n--X--\r\n"))
 	f.Add("text/plain", "", []byte("hi"))

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/rakam-ml/rakam/imageprep"
+	"github.com/rakam-ml/rakam/internal/testbad"
 	"github.com/rakam-ml/rakam/nn"
 )
 
@@ -141,9 +142,9 @@ func TestHostileRequests(t *testing.T) {
 		{"oversized image", "POST", "/v1/predict", "image/png", bytes.Repeat([]byte{0x89}, 2<<20), 413, "larger than the limit"},
 		{"corrupt png", "POST", "/v1/predict", "image/png", img[:len(img)/2], 400, "corrupt image data"},
 		{"not an image", "POST", "/v1/predict", "image/png", []byte("hello there"), 415, "not a PNG, JPEG"},
-		{"0x0 png", "POST", "/v1/predict", "image/png", pngHeader(0, 0), 400, "non-positive dimension"},
+		{"0x0 png", "POST", "/v1/predict", "image/png", testbad.PNGBomb(0, 0), 400, "non-positive dimension"},
 		{"0x0 gif", "POST", "/v1/predict", "image/gif", zeroGIF(), 400, "has no pixels"},
-		{"bomb png", "POST", "/v1/predict", "image/png", pngHeader(60000, 60000), 413, "60000x60000"},
+		{"bomb png", "POST", "/v1/predict", "image/png", testbad.PNGBomb(60000, 60000), 413, "60000x60000"},
 		{"blank png", "POST", "/v1/predict", "image/png", blankPNG(t), 422, "blank image"},
 		{"multipart without file", "POST", "/v1/predict", noFileCT, noFileBody, 400, "no file part"},
 		{"multipart without boundary", "POST", "/v1/predict", "multipart/form-data", noFileBody, 400, "without a boundary"},

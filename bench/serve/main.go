@@ -22,12 +22,10 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"hash/crc32"
 	"image"
 	"image/color/palette"
 	"image/gif"
@@ -47,6 +45,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rakam-ml/rakam/internal/testbad"
 	"github.com/rakam-ml/rakam/mnist"
 )
 
@@ -408,36 +407,13 @@ func hostileRequests() []hostile {
 		{"wrong-type", "text/plain", good, 415},
 		{"corrupt-png", "image/png", pngBuf.Bytes()[:pngBuf.Len()/2], 400},
 		{"0x0-gif", "image/gif", zero.Bytes(), 400},
-		{"0x0-png", "image/png", pngHeader(0, 0), 400},
-		{"bomb-png", "image/png", pngHeader(100000, 100000), 413},
+		{"0x0-png", "image/png", testbad.PNGBomb(0, 0), 400},
+		{"bomb-png", "image/png", testbad.PNGBomb(100000, 100000), 413},
 		{"nan-string", "application/json", nanJSON, 400},
 		{"nan-literal", "application/json", nanLiteral, 400},
 		{"783-pixels", "application/json", short, 400},
 		{"not-an-image", "image/png", []byte("hello, this is not an image"), 415},
 	}
-}
-
-// pngHeader is a PNG that declares w x h pixels and holds almost nothing.
-func pngHeader(w, h uint32) []byte {
-	var b bytes.Buffer
-	b.WriteString("\x89PNG\r\n\x1a\n")
-	chunk := func(typ string, data []byte) {
-		binary.Write(&b, binary.BigEndian, uint32(len(data)))
-		crc := crc32.NewIEEE()
-		crc.Write([]byte(typ))
-		crc.Write(data)
-		b.WriteString(typ)
-		b.Write(data)
-		binary.Write(&b, binary.BigEndian, crc.Sum32())
-	}
-	ihdr := make([]byte, 13)
-	binary.BigEndian.PutUint32(ihdr[0:], w)
-	binary.BigEndian.PutUint32(ihdr[4:], h)
-	ihdr[8] = 8
-	chunk("IHDR", ihdr)
-	chunk("IDAT", []byte{0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01})
-	chunk("IEND", nil)
-	return b.Bytes()
 }
 
 func printResult(w io.Writer, r *result) {
