@@ -60,7 +60,8 @@ func fitBackground(pl plane) *background {
 	}
 	var pts []pt
 	for y := range pl.h {
-		for x := range pl.w {
+		// A counted loop, not range: the jump below must move x.
+		for x := 0; x < pl.w; x++ {
 			if x >= ring && x < pl.w-ring && y >= ring && y < pl.h-ring {
 				if x == ring { // jump over the interior of this row
 					x = pl.w - ring - 1

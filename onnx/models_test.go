@@ -24,9 +24,6 @@ type testModel struct {
 
 func dense(units int) nn.LayerSpec { return nn.LayerSpec{Kind: "Dense", Units: units} }
 func kind(k string) nn.LayerSpec   { return nn.LayerSpec{Kind: k} }
-func dropout(r float64) nn.LayerSpec {
-	return nn.LayerSpec{Kind: "Dropout", Rate: r}
-}
 func conv(filters, kernel, stride, pad int) nn.LayerSpec {
 	return nn.LayerSpec{Kind: "Conv2D", Filters: filters, Kernel: kernel, Stride: stride, Pad: pad}
 }

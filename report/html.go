@@ -42,12 +42,6 @@ type htmlFinding struct {
 	Title, Text string
 }
 
-type htmlSection struct {
-	ID, Title string
-	Intro     []Finding
-	Charts    []chart
-}
-
 func writeHTML(w io.Writer, pg *page) error {
 	p := pg.p
 	data := struct {

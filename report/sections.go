@@ -119,19 +119,6 @@ func (pg *page) chartsIn(section string) []chart {
 	return out
 }
 
-// findingsAbout returns the analysis text for the topics given.
-func (pg *page) findingsAbout(topics ...string) []Finding {
-	var out []Finding
-	for _, f := range pg.Findings {
-		for _, t := range topics {
-			if f.Topic == t {
-				out = append(out, f)
-			}
-		}
-	}
-	return out
-}
-
 // topicTitle is the heading of a finding.
 var topicTitle = map[string]string{
 	"best":           "Best model",
