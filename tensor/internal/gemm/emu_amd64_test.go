@@ -312,7 +312,7 @@ func (m *emuMachine) step(in emuInsn, pc *int) error {
 			clear(m.vec[i][4:])
 		}
 		return nil
-	case "JMP", "JZ", "JNZ":
+	case "JZ", "JNZ":
 		if err := want(1); err != nil {
 			return err
 		}
@@ -320,21 +320,15 @@ func (m *emuMachine) step(in emuInsn, pc *int) error {
 		if !ok {
 			return fmt.Errorf("no label %q", a[0].label)
 		}
-		if in.op == "JMP" || (in.op == "JZ") == m.zf {
+		if (in.op == "JZ") == m.zf {
 			*pc = t
 		}
 		return nil
 	case "PREFETCHT0":
 		return want(1) // a hint: it may name any address
-	case "MOVQ", "MOVL", "LEAQ":
+	case "MOVQ", "MOVL":
 		if err := want(2); err != nil {
 			return err
-		}
-		if in.op == "LEAQ" {
-			if a[0].kind != 'm' {
-				return fmt.Errorf("LEAQ of a non-memory operand")
-			}
-			return setGP(a[1], m.addr(a[0]))
 		}
 		size := 8
 		if in.op == "MOVL" {
@@ -348,7 +342,7 @@ func (m *emuMachine) step(in emuInsn, pc *int) error {
 			v = uint64(uint32(v))
 		}
 		return setGP(a[1], v)
-	case "ADDQ", "SUBQ", "ANDQ", "SHLQ", "SHRQ", "SHLL", "DECQ", "INCQ", "CMPQ":
+	case "ADDQ", "ANDQ", "SHLQ", "SHRQ", "SHLL", "DECQ":
 		var src uint64
 		dst := a[len(a)-1]
 		if dst.kind != 'r' {
@@ -367,13 +361,6 @@ func (m *emuMachine) step(in emuInsn, pc *int) error {
 		switch in.op {
 		case "ADDQ":
 			r = d + src
-		case "SUBQ", "CMPQ":
-			// Go's CMPQ a, b compares a with b: flags of a - b.
-			if in.op == "CMPQ" {
-				m.zf = src == d
-				return nil
-			}
-			r = d - src
 		case "ANDQ":
 			r = d & src
 		case "SHLQ":
@@ -387,8 +374,6 @@ func (m *emuMachine) step(in emuInsn, pc *int) error {
 			return nil
 		case "DECQ":
 			r = d - 1
-		case "INCQ":
-			r = d + 1
 		}
 		m.zf = r == 0
 		m.gp[dst.reg] = r
