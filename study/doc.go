@@ -1,0 +1,13 @@
+// Package study is the seed's comparison as code: the model zoo of its
+// table (Zoo, with the cnn designed here), the recipe that trains one model
+// on a seeded train/validation/test split (Recipe, Train), the six
+// improvements the seed proposed (a CNN, augmentation, a learning-rate
+// schedule, early stopping, grid or random hyperparameter search, voting
+// ensembles), and Compare, which runs all of it, keeps the trained models
+// and writes the report. `rakam compare`, `rakam search` and `rakam train`
+// are thin layers over it.
+//
+// Every result depends on the seed, the data and the code, never on load,
+// timing or the thread count: two runs of Compare with the same seed give
+// the same table, bit for bit.
+package study
