@@ -43,7 +43,7 @@ func (r *ReLU) State() []*Param         { return nil }
 func (r *ReLU) OutShape(in []int) []int { return append([]int(nil), in...) }
 func (r *ReLU) FLOPs(in []int) int64    { return int64(prod(in)) }
 
-// Forward: x is (N, ...); y is the same shape.
+// Forward computes y from x: x is (N, ...); y is the same shape.
 func (r *ReLU) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	r.y = reuse(r.y, x.Shape...)
 	r.backward, r.px = false, x.Data
@@ -52,7 +52,7 @@ func (r *ReLU) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	return r.y
 }
 
-// Backward: dx = dy where y > 0, else 0.
+// Backward computes the gradients: dx = dy where y > 0, else 0.
 func (r *ReLU) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	if !needDx {
 		return nil
@@ -77,7 +77,7 @@ func (r *LeakyReLU) State() []*Param         { return nil }
 func (r *LeakyReLU) OutShape(in []int) []int { return append([]int(nil), in...) }
 func (r *LeakyReLU) FLOPs(in []int) int64    { return int64(prod(in)) }
 
-// Forward: x is (N, ...); y is the same shape.
+// Forward computes y from x: x is (N, ...); y is the same shape.
 func (r *LeakyReLU) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	r.x = x
 	r.y = reuse(r.y, x.Shape...)
@@ -92,7 +92,7 @@ func (r *LeakyReLU) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	return r.y
 }
 
-// Backward: dx = dy for x > 0, Alpha·dy otherwise.
+// Backward computes the gradients: dx = dy for x > 0, Alpha·dy otherwise.
 func (r *LeakyReLU) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	if !needDx {
 		return nil
@@ -119,7 +119,7 @@ func (t *Tanh) State() []*Param         { return nil }
 func (t *Tanh) OutShape(in []int) []int { return append([]int(nil), in...) }
 func (t *Tanh) FLOPs(in []int) int64    { return 4 * int64(prod(in)) }
 
-// Forward: x is (N, ...); y is the same shape.
+// Forward computes y from x: x is (N, ...); y is the same shape.
 func (t *Tanh) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	t.y = reuse(t.y, x.Shape...)
 	y := t.y.Data[:len(x.Data)]
@@ -129,7 +129,7 @@ func (t *Tanh) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	return t.y
 }
 
-// Backward: dx = dy·(1 − y²).
+// Backward computes the gradients: dx = dy·(1 − y²).
 func (t *Tanh) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	if !needDx {
 		return nil
@@ -160,7 +160,7 @@ func sigmoid(v float64) float64 {
 	return e / (1 + e)
 }
 
-// Forward: x is (N, ...); y is the same shape.
+// Forward computes y from x: x is (N, ...); y is the same shape.
 func (s *Sigmoid) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	s.y = reuse(s.y, x.Shape...)
 	y := s.y.Data[:len(x.Data)]
@@ -170,7 +170,7 @@ func (s *Sigmoid) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	return s.y
 }
 
-// Backward: dx = dy·y·(1 − y).
+// Backward computes the gradients: dx = dy·y·(1 − y).
 func (s *Sigmoid) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	if !needDx {
 		return nil
@@ -198,7 +198,7 @@ func (g *GELU) State() []*Param         { return nil }
 func (g *GELU) OutShape(in []int) []int { return append([]int(nil), in...) }
 func (g *GELU) FLOPs(in []int) int64    { return 8 * int64(prod(in)) }
 
-// Forward: x is (N, ...); y is the same shape.
+// Forward computes y from x: x is (N, ...); y is the same shape.
 func (g *GELU) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	g.x = x
 	g.y = reuse(g.y, x.Shape...)
@@ -210,7 +210,7 @@ func (g *GELU) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	return g.y
 }
 
-// Backward: dx = dy·(Φ(x) + x·φ(x)), φ the standard normal density.
+// Backward computes the gradients: dx = dy·(Φ(x) + x·φ(x)), φ the standard normal density.
 func (g *GELU) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	if !needDx {
 		return nil

@@ -146,7 +146,7 @@ func (b *BatchNorm) State() []*Param         { return []*Param{b.RunningMean, b.
 func (b *BatchNorm) OutShape(in []int) []int { return append([]int(nil), in...) }
 func (b *BatchNorm) FLOPs(in []int) int64    { return 2 * int64(prod(in)) } // folded into a scale and shift at inference
 
-// Forward: x is (N, F) or (N, C, H, W); y is the same shape.
+// Forward computes y from x: x is (N, F) or (N, C, H, W); y is the same shape.
 func (b *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	f, s := b.Features, b.Spatial
 	checkIn("BatchNorm", x, f*s)
@@ -230,7 +230,7 @@ func (b *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	return b.y
 }
 
-// Backward: dy has x's shape. dGamma = Σ dy·x̂, dBeta = Σ dy over the batch
+// Backward computes the gradients: dy has x's shape. dGamma = Σ dy·x̂, dBeta = Σ dy over the batch
 // (and H, W). In training, where the statistics depend on x,
 // dx = Gamma·invStd/M · (M·dy − dBeta − x̂·dGamma); in evaluation
 // dx = Gamma·invStd·dy.

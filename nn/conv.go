@@ -166,7 +166,7 @@ func (c *Conv2D) chunk(n int) int {
 	return max(1, min(n, colBudget/max(per, 1)))
 }
 
-// Forward: x is (N, InC, InH, InW); y is (N, OutC, OutH, OutW). For a
+// Forward computes y from x: x is (N, InC, InH, InW); y is (N, OutC, OutH, OutW). For a
 // chunk of cn examples, col is (K, cn·OH·OW) with K = InC·KH·KW, and
 // yc (OutC, cn·OH·OW) = W · col; yc is then scattered to NCHW with the bias.
 func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
@@ -186,7 +186,7 @@ func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	return c.y
 }
 
-// Backward: dy is (N, OutC, OutH, OutW). Per chunk, with col kept from a
+// Backward computes the gradients: dy is (N, OutC, OutH, OutW). Per chunk, with col kept from a
 // training Forward whose batch was one chunk or else recomputed from x, and dyc
 // (OutC, cn·OH·OW) gathered from dy:
 // dW (OutC, K) += dyc · colᵀ; db[o] += Σ dyc[o];

@@ -39,7 +39,7 @@ func (d *Dense) State() []*Param         { return nil }
 func (d *Dense) OutShape(in []int) []int { return []int{d.Out} }
 func (d *Dense) FLOPs(in []int) int64    { return int64(2*d.In*d.Out + d.Out) }
 
-// Forward: x is (N, In); y is (N, Out).
+// Forward computes y from x: x is (N, In); y is (N, Out).
 func (d *Dense) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	checkIn("Dense", x, d.In)
 	n := x.Rows()
@@ -50,7 +50,7 @@ func (d *Dense) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	return d.y
 }
 
-// Backward: dy is (N, Out); dW = xᵀ·dy is (In, Out); db = Σ_rows dy is
+// Backward computes the gradients: dy is (N, Out); dW = xᵀ·dy is (In, Out); db = Σ_rows dy is
 // (Out); dx = dy·Wᵀ is (N, In).
 func (d *Dense) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	n := d.x.Rows()

@@ -45,7 +45,7 @@ func (d *Dropout) UnmarshalRNG(b []byte) error {
 	return nil
 }
 
-// Forward: x is (N, ...); y is the same shape. In evaluation, and for
+// Forward computes y from x: x is (N, ...); y is the same shape. In evaluation, and for
 // Rate 0, y is x itself.
 func (d *Dropout) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	d.x = x
@@ -82,7 +82,7 @@ func (d *Dropout) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	return d.y
 }
 
-// Backward: dx = dy·mask in training, dy otherwise.
+// Backward computes the gradients: dx = dy·mask in training, dy otherwise.
 func (d *Dropout) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	if !needDx {
 		return nil

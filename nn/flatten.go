@@ -15,7 +15,7 @@ func (f *Flatten) State() []*Param         { return nil }
 func (f *Flatten) OutShape(in []int) []int { return []int{prod(in)} }
 func (f *Flatten) FLOPs(in []int) int64    { return 0 }
 
-// Forward: x is (N, ...); y is (N, prod(...)) over the same data.
+// Forward computes y from x: x is (N, ...); y is (N, prod(...)) over the same data.
 func (f *Flatten) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	f.dxShp = append(f.dxShp[:0], x.Shape...)
 	f.yShp = append(f.yShp[:0], x.Rows(), x.Cols())
@@ -23,7 +23,7 @@ func (f *Flatten) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	return &f.y
 }
 
-// Backward: dy is (N, prod(...)); dx is dy viewed with x's shape.
+// Backward computes the gradients: dy is (N, prod(...)); dx is dy viewed with x's shape.
 func (f *Flatten) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	if !needDx {
 		return nil

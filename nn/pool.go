@@ -44,7 +44,7 @@ func (m *MaxPool2D) State() []*Param         { return nil }
 func (m *MaxPool2D) OutShape(in []int) []int { return []int{m.C, m.OutH, m.OutW} }
 func (m *MaxPool2D) FLOPs(in []int) int64    { return int64(m.C*m.OutH*m.OutW) * int64(m.K*m.K-1) }
 
-// Forward: x is (N, C, InH, InW); y is (N, C, OutH, OutW). Ties go to the
+// Forward computes y from x: x is (N, C, InH, InW); y is (N, C, OutH, OutW). Ties go to the
 // first maximum in row-major window order, as in PyTorch.
 func (m *MaxPool2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	plane, oplane := m.InH*m.InW, m.OutH*m.OutW
@@ -114,7 +114,7 @@ func (m *MaxPool2D) forward2x2(x, y []float32, arg []int32) {
 	}
 }
 
-// Backward: dy is (N, C, OutH, OutW); dx is (N, C, InH, InW), zero except
+// Backward computes the gradients: dy is (N, C, OutH, OutW); dx is (N, C, InH, InW), zero except
 // at each window's maximum, which receives that window's gradient.
 func (m *MaxPool2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	if !needDx {

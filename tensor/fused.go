@@ -118,10 +118,11 @@ func BatchNormBackward(dx, dy, xh []float32, k, mdb, mdg float32) {
 // single running sum's.
 func SumLanes(v []float32) float32 { return vec.Sum(v) }
 
-// SquaredDeviation: see SumLanes.
+// SquaredDeviation returns Σ (v[i]−mu)² in the order SumLanes describes.
 func SquaredDeviation(v []float32, mu float32) float32 { return vec.SquaredDeviation(v, mu) }
 
-// DotSum: see SumLanes. h must be at least as long as g.
+// DotSum returns Σ g[i]·h[i] and Σ g[i] in the order SumLanes describes. h
+// must be at least as long as g.
 func DotSum(g, h []float32) (dot, sum float32) {
 	if len(h) < len(g) {
 		panic(fmt.Sprintf("tensor: DotSum: len(h)=%d < len(g)=%d", len(h), len(g)))
