@@ -119,26 +119,11 @@ func TestGemmThreadsBitIdentical(t *testing.T) {
 }
 
 func TestGemmPanics(t *testing.T) {
-	cases := []struct {
-		name string
-		f    func()
-	}{
-		{"negative", func() { Gemm(NoTrans, NoTrans, -1, 1, 1, 1, nil, 1, nil, 1, 0, nil, 1) }},
-		{"short a", func() {
-			Gemm(NoTrans, NoTrans, 2, 2, 2, 1, make([]float32, 3), 2, make([]float32, 4), 2, 0, make([]float32, 4), 2)
-		}},
-		{"small ldc", func() {
-			Gemm(NoTrans, NoTrans, 2, 2, 2, 1, make([]float32, 4), 2, make([]float32, 4), 2, 0, make([]float32, 4), 1)
-		}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			defer func() {
-				if recover() == nil {
-					t.Errorf("Gemm with %s did not panic", tc.name)
-				}
-			}()
-			tc.f()
-		})
-	}
+	panicsWith(t, "tensor: Gemm: negative size", func() { Gemm(NoTrans, NoTrans, -1, 1, 1, 1, nil, 1, nil, 1, 0, nil, 1) })
+	panicsWith(t, "tensor: Gemm: a has 3 values", func() {
+		Gemm(NoTrans, NoTrans, 2, 2, 2, 1, make([]float32, 3), 2, make([]float32, 4), 2, 0, make([]float32, 4), 2)
+	})
+	panicsWith(t, "tensor: Gemm: ldc=1 < 2 columns", func() {
+		Gemm(NoTrans, NoTrans, 2, 2, 2, 1, make([]float32, 4), 2, make([]float32, 4), 2, 0, make([]float32, 4), 1)
+	})
 }

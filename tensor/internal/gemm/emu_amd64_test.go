@@ -58,6 +58,7 @@ var (
 	emuMemRe   = regexp.MustCompile(`^(-?\d+)?\((\w+)\)(?:\((\w+)\*(\d)\))?$`)
 	emuFrameRe = regexp.MustCompile(`^\w+\+(\d+)\(FP\)$`)
 	emuVecRe   = regexp.MustCompile(`^([XYZ])(\d+)$`)
+	emuLabelRe = regexp.MustCompile(`^\w+$`)
 )
 
 func parseEmuOperand(s string) (emuOperand, error) {
@@ -95,7 +96,7 @@ func parseEmuOperand(s string) (emuOperand, error) {
 		}
 		return o, nil
 	}
-	if regexp.MustCompile(`^\w+$`).MatchString(s) {
+	if emuLabelRe.MatchString(s) {
 		return emuOperand{kind: 'l', label: s}, nil
 	}
 	return emuOperand{}, fmt.Errorf("operand %q", s)

@@ -26,8 +26,8 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		m: m, n: n, k: k, kc: kern.kcFor(k),
 		alpha: alpha, beta: beta,
 		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
+		skip: skip,
 	}
-	j.skip = skip
 	threads := threadsFor(m, n, k)
 	if threads > 1 && defaultPool.run(&j, threads) {
 		return
@@ -145,32 +145,30 @@ func (j *job) block(s *scratch, m0, m1, n0, n1 int) {
 							q := ir / mr
 							steps = s.steps[q*kcMax : q*kcMax+s.nsteps[q]]
 						}
-						if mrr == mr && nrr == nr {
-							if steps != nil {
-								skipFn(steps, apan, bpan, j.c[off:], j.ldc, j.alpha, beta)
-							} else {
-								fn(kc, apan, bpan, j.c[off:], j.ldc, j.alpha, beta)
+						// An edge tile runs the same kernel on a padded copy,
+						// so edge elements see exactly the same arithmetic.
+						edge := mrr < mr || nrr < nr
+						dst, ldd := j.c[off:], j.ldc
+						if edge {
+							dst, ldd = s.tile[:mr*nr], nr
+							if beta != 0 {
+								for i := 0; i < mrr; i++ {
+									row := dst[i*nr : i*nr+nr]
+									copy(row, j.c[off+i*j.ldc:off+i*j.ldc+nrr])
+									clear(row[nrr:])
+								}
+								clear(dst[mrr*nr:])
 							}
-							continue
-						}
-						// Edge tile: run the same kernel on a padded copy so
-						// edge elements see exactly the same arithmetic.
-						t := s.tile[:mr*nr]
-						if beta != 0 {
-							for i := 0; i < mrr; i++ {
-								row := t[i*nr : i*nr+nr]
-								copy(row, j.c[off+i*j.ldc:off+i*j.ldc+nrr])
-								clear(row[nrr:])
-							}
-							clear(t[mrr*nr:])
 						}
 						if steps != nil {
-							skipFn(steps, apan, bpan, t, nr, j.alpha, beta)
+							skipFn(steps, apan, bpan, dst, ldd, j.alpha, beta)
 						} else {
-							fn(kc, apan, bpan, t, nr, j.alpha, beta)
+							fn(kc, apan, bpan, dst, ldd, j.alpha, beta)
 						}
-						for i := 0; i < mrr; i++ {
-							copy(j.c[off+i*j.ldc:off+i*j.ldc+nrr], t[i*nr:i*nr+nrr])
+						if edge {
+							for i := 0; i < mrr; i++ {
+								copy(j.c[off+i*j.ldc:off+i*j.ldc+nrr], dst[i*nr:i*nr+nrr])
+							}
 						}
 					}
 				}
