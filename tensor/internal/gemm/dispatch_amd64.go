@@ -4,32 +4,24 @@ package gemm
 
 import "golang.org/x/sys/cpu"
 
+// The amd64 kernels. x/sys/cpu reports AVX2 and AVX-512 only when the OS
+// saves the wider registers too, and honours GODEBUG=cpu.avx512f=off (or
+// cpu.avx2=off), which is how an AVX-512 machine runs the AVX2 path.
 var (
-	avx2Kernel   = kernel{name: "avx2_6x16", mr: 6, nr: 16, fn: kernelAVX2, skip: skipKernelAVX2}
-	avx512Kernel = kernel{name: "avx512_14x32", mr: 14, nr: 32, fn: kernelAVX512, skipWith: &avx2Kernel}
+	avx2Kernel = kernel{name: "avx2_6x16", mr: 6, nr: 16, fn: kernelAVX2, skip: skipKernelAVX2,
+		native: cpu.X86.HasAVX2 && cpu.X86.HasFMA, fused: true}
+	avx512Kernel = kernel{name: "avx512_14x32", mr: 14, nr: 32, fn: kernelAVX512, skipWith: &avx2Kernel,
+		native: cpu.X86.HasAVX512F, fused: true}
 )
 
-// active is the micro-kernel Sgemm uses, chosen once from the CPU's
-// features. x/sys/cpu reports AVX2 and AVX-512 only when the OS saves the
-// wider registers too.
-var active = useFeatures(cpu.X86.HasAVX2 && cpu.X86.HasFMA, cpu.X86.HasAVX512F)
+// builtKernels lists every micro-kernel of this build, best first. The
+// tests must reach each of them, natively or in the interpreter
+// (TestMain in main_test.go).
+var builtKernels = []*kernel{&avx512Kernel, &avx2Kernel, &goKernel}
 
 // packAVX2 selects the AVX2 transposing pack for A NoTrans / B Trans
 // panels; tests switch it off to cover the Go loops.
 var packAVX2 = cpu.X86.HasAVX2
-
-// useFeatures returns the best kernel allowed by the given features. Tests
-// call it with features switched off to cover every path on one machine;
-// they never switch on a feature the CPU lacks.
-func useFeatures(avx2, avx512 bool) *kernel {
-	switch {
-	case avx512 && cpu.X86.HasAVX512F:
-		return &avx512Kernel
-	case avx2 && cpu.X86.HasAVX2 && cpu.X86.HasFMA:
-		return &avx2Kernel
-	}
-	return &goKernel
-}
 
 // stepsAVX2 selects the AVX2 step lister for 6-row panels; tests switch it
 // off to cover the Go loop.

@@ -2,11 +2,8 @@
 
 package gemm
 
-// active is the micro-kernel Sgemm uses: the portable one here.
-var active = &goKernel
-
-// useFeatures is the test hook that picks a kernel; only "go" exists here.
-func useFeatures(avx2, avx512 bool) *kernel { return &goKernel }
+// builtKernels lists every micro-kernel of this build: the portable one.
+var builtKernels = []*kernel{&goKernel}
 
 // packAVX2 is always false here.
 var packAVX2 = false

@@ -16,11 +16,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
-	kern := active
-	skip := useSkip(kern, transA, m, k, a, lda)
-	if !skip && kern.skipWith != nil && useSkip(kern.skipWith, transA, m, k, a, lda) {
-		kern, skip = kern.skipWith, true
-	}
+	kern, skip := plan(active, transA, m, k, a, lda)
 	j := job{
 		kern: kern, transA: transA, transB: transB,
 		m: m, n: n, k: k, kc: kern.kcFor(k),
@@ -36,6 +32,25 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	j.block(s, 0, m, 0, n)
 	putScratch(s)
 }
+
+// plan returns the kernel that runs a product through kern and whether it
+// lists A's non-zero steps: kern itself, or, when A is mostly zeros and kern
+// has no skipping variant, the kernel it hands such products to.
+func plan(kern *kernel, transA bool, m, k int, a []float32, lda int) (*kernel, bool) {
+	run, skip := kern, useSkip(kern, transA, m, k, a, lda)
+	if w := kern.skipWith; !skip && w != nil && w.native && useSkip(w, transA, m, k, a, lda) {
+		run, skip = w, true
+	}
+	if planned != nil {
+		planned(kern, run, skip)
+	}
+	return run, skip
+}
+
+// planned, when set, is told the plan of every product: the kernel asked
+// for, the kernel that runs it and whether it skips zeros. Tests set it to
+// see which paths ran; nil otherwise (set before any Sgemm runs).
+var planned func(asked, run *kernel, skip bool)
 
 // scaleC sets C = beta·C (C = 0 without reading it when beta == 0).
 func scaleC(m, n int, beta float32, c []float32, ldc int) {

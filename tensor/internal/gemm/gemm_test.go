@@ -126,22 +126,21 @@ func runCase(t *testing.T, r *rand.Rand, tc gemmCase) {
 // panels are covered too.
 const goPack = "+gopack"
 
-// kernels lists every micro-kernel this machine can run, selected through
-// the test hook, plus each kernel again with Go packing when the AVX2 pack
-// is in use.
+// kernels lists every micro-kernel of this build that this machine runs
+// natively, best first, plus each kernel again with Go packing when the
+// AVX2 pack is in use. Kernels the CPU lacks are tested in the interpreter
+// (emu_kernels_amd64_test.go).
 func kernels() []*kernel {
 	var ks []*kernel
-	seen := map[string]bool{}
-	for _, f := range [][2]bool{{false, false}, {true, false}, {true, true}} {
-		k := useFeatures(f[0], f[1])
-		if k != nil && !seen[k.name] {
-			seen[k.name] = true
-			ks = append(ks, k)
-			if packAVX2 && k.name != goKernel.name {
-				c := *k
-				c.name += goPack
-				ks = append(ks, &c)
-			}
+	for _, k := range builtKernels {
+		if !k.native {
+			continue
+		}
+		ks = append(ks, k)
+		if packAVX2 && k.name != goKernel.name {
+			c := *k
+			c.name += goPack
+			ks = append(ks, &c)
 		}
 	}
 	return ks

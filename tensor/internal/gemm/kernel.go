@@ -27,7 +27,30 @@ type kernel struct {
 	// that runs a product with a mostly-zero A instead (with the same bits:
 	// see sparse.go).
 	skipWith *kernel
+	// native reports whether this CPU runs the kernel, from
+	// golang.org/x/sys/cpu (which honours GODEBUG=cpu.avx512f=off and the
+	// like) at start-up.
+	native bool
+	// fused reports that every term of acc is one fused multiply-add, as
+	// the SIMD kernels compute it; the Go kernel rounds the product and
+	// the sum apart. Kernels with fused set give the same bits as each
+	// other for the same k blocking, whatever their tile (contract_test.go).
+	fused bool
 }
+
+// best returns the first kernel of builtKernels (best first, the Go
+// kernel last) that this CPU runs.
+func best() *kernel {
+	for _, k := range builtKernels {
+		if k.native {
+			return k
+		}
+	}
+	return &goKernel
+}
+
+// active is the micro-kernel Sgemm uses, chosen once at start-up.
+var active = best()
 
 // kcFor returns the depth of each k block of a product through kern.
 func (kern *kernel) kcFor(k int) int {

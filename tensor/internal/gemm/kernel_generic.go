@@ -15,7 +15,7 @@ package gemm
 // L1): on 128×784×128 one block of 784 instead of four of 196 measured
 // 7.87 and 9.28 against 7.77 and 8.27 GFLOP/cpu-s in two interleaved runs
 // (docs/performance.md).
-var goKernel = kernel{name: "go2x3", mr: 2, nr: 3, fn: kernelGo2x3, kc: 1024, skip: kernelGo2x3Skip}
+var goKernel = kernel{name: "go2x3", mr: 2, nr: 3, fn: kernelGo2x3, kc: 1024, skip: kernelGo2x3Skip, native: true}
 
 func kernelGo2x3(kc int, a, b, c []float32, ldc int, alpha, beta float32) {
 	var c00, c01, c02 float32

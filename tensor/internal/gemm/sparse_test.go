@@ -24,13 +24,15 @@ func sparseSlice(r *rand.Rand, n int, density float64) []float32 {
 }
 
 // sgemmSkip runs Sgemm with zero skipping allowed or not and reports
-// whether Sgemm chose to list steps.
+// whether Sgemm chose to list steps, on whichever kernel its plan handed
+// the product to (the AVX-512 kernel hands a mostly-zero A to AVX2's).
 func sgemmSkip(skip, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) bool {
 	old := skipOff
 	skipOff = !skip
 	defer func() { skipOff = old }()
 	Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-	return useSkip(active, tA, m, k, a, lda)
+	_, skipped := plan(active, tA, m, k, a, lda)
+	return skipped
 }
 
 // TestSkipMatchesDense checks that zero skipping gives C bit for bit as the
@@ -155,11 +157,33 @@ func TestUseSkip(t *testing.T) {
 		{"one row", sparse, false, 1, 784, 784, true},
 	}
 	for _, kern := range kernels() {
+		// A kernel without a skipping variant hands a mostly-zero A over.
+		skipper := kern
+		if kern.skip == nil {
+			skipper = kern.skipWith
+		}
+		if skipper == nil || skipper.skip == nil {
+			t.Errorf("%s: no kernel skips zeros for it", kern.name)
+			continue
+		}
 		for _, c := range cases {
-			if got := useSkip(kern, c.tA, c.m, c.k, c.a, c.lda); got != c.want {
-				t.Errorf("%s: %s: useSkip = %v; want %v", kern.name, c.name, got, c.want)
+			if got := useSkip(skipper, c.tA, c.m, c.k, c.a, c.lda); got != c.want {
+				t.Errorf("%s: %s: useSkip = %v; want %v", skipper.name, c.name, got, c.want)
+			}
+			run, skip := plan(kern, c.tA, c.m, c.k, c.a, c.lda)
+			wantRun := kern
+			if c.want {
+				wantRun = skipper
+			}
+			if skip != c.want || run != wantRun {
+				t.Errorf("%s: %s: plan = %s, skip %v; want %s, skip %v", kern.name, c.name, run.name, skip, wantRun.name, c.want)
 			}
 		}
+	}
+	// Without a native kernel to hand over to, the product stays dense.
+	lone := kernel{name: "lone", mr: 2, nr: 3, fn: kernelGo2x3, skipWith: &kernel{name: "absent", skip: kernelGo2x3Skip}}
+	if run, skip := plan(&lone, false, 128, 784, sparse, 784); run != &lone || skip {
+		t.Errorf("hand-over to a kernel the CPU lacks: plan = %s, skip %v; want lone, dense", run.name, skip)
 	}
 }
 
@@ -237,9 +261,12 @@ func TestSkipNoAllocs(t *testing.T) {
 // runs on the skipWith kernel's skipping path and gives the dense bits; a
 // dense A stays on the active kernel.
 func TestSkipWith(t *testing.T) {
-	base := kernels()[0] // the best kernel this machine runs, with a skipping variant
-	if base.skip == nil {
-		t.Fatalf("%s has no skipping variant", base.name)
+	var base *kernel // the best kernel this machine runs with a skipping variant
+	for _, k := range kernels() {
+		if k.skip != nil {
+			base = k
+			break
+		}
 	}
 	var calls atomic.Int64 // the pool's workers call it too
 	alt := *base
