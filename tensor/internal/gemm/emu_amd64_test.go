@@ -445,39 +445,6 @@ func (m *emuMachine) step(in emuInsn, pc *int) error {
 	return fmt.Errorf("instruction not emulated")
 }
 
-// fma32 returns a·b + c rounded once to float32, as VFMADD231PS does. The
-// product of two float32s is exact in float64; the float64 sum s and its
-// error e (TwoSum) hold a·b + c exactly, and rounding s to float32 is right
-// unless s lies exactly halfway between two float32s, where e decides.
-func fma32(a, b, c float32) float32 {
-	p, q := float64(a)*float64(b), float64(c)
-	s := p + q
-	if math.IsInf(s, 0) || math.IsNaN(s) || math.IsInf(p, 0) || math.IsInf(q, 0) {
-		return float32(p + q)
-	}
-	bb := s - p
-	e := (p - (s - bb)) + (q - bb)
-	f := float32(s)
-	if e == 0 || float64(f) == s {
-		return f
-	}
-	var other float32
-	if float64(f) < s {
-		other = math.Nextafter32(f, float32(math.Inf(1)))
-	} else {
-		other = math.Nextafter32(f, float32(math.Inf(-1)))
-	}
-	if math.IsInf(float64(other), 0) || math.Abs(s-float64(f)) != math.Abs(float64(other)-s) {
-		return f
-	}
-	// s is a midpoint: the exact value is on e's side of it.
-	lo, hi := min(f, other), max(f, other)
-	if e > 0 {
-		return hi
-	}
-	return lo
-}
-
 // emuKernelCall runs a micro-kernel with the kernelFunc signature in the
 // interpreter and reports which words of a, b and c it loaded and stored.
 func emuKernelCall(name string, kc int, a, b, c []float32, ldc int, alpha, beta float32) (loads, stores map[string]map[int]bool, err error) {
@@ -526,6 +493,7 @@ func emuKernelCall(name string, kc int, a, b, c []float32, ldc int, alpha, beta 
 func emulated(kern *kernel, name string, report func(error)) *kernel {
 	k := *kern
 	k.name += "-emulated"
+	k.skip = nil // the interpreter runs dense kernels only; a CPU without AVX2 cannot run skipKernelAVX2
 	k.fn = func(kc int, a, b, c []float32, ldc int, alpha, beta float32) {
 		if _, _, err := emuKernelCall(name, kc, a, b, c, ldc, alpha, beta); err != nil {
 			report(err)

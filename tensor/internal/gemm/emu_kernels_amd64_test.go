@@ -4,94 +4,9 @@ package gemm
 
 import (
 	"fmt"
-	"math"
-	"math/big"
-	"math/rand/v2"
 	"sync"
 	"testing"
-
-	"golang.org/x/sys/cpu"
 )
-
-// exactFMA32 is a·b + c rounded once to float32, by big.Float.
-func exactFMA32(a, b, c float32) float32 {
-	x := new(big.Float).SetPrec(2000).SetFloat64(float64(a))
-	x.Mul(x, new(big.Float).SetFloat64(float64(b)))
-	x.Add(x, new(big.Float).SetFloat64(float64(c)))
-	f, _ := x.Float32()
-	return f
-}
-
-// TestFMA32 checks the interpreter's fused multiply-add against exact
-// arithmetic, on random operands and on sums aimed at the halfway points
-// between float32s, where rounding twice would go wrong.
-func TestFMA32(t *testing.T) {
-	r := rand.New(rand.NewPCG(3, 4))
-	rnd := func() float32 {
-		return float32(math.Ldexp(r.Float64()*2-1, r.IntN(60)-30))
-	}
-	for i := 0; i < 200_000; i++ {
-		a, b := rnd(), rnd()
-		var c float32
-		switch i % 4 {
-		case 0:
-			c = rnd()
-		case 1:
-			// Cancellation: c close to -a·b.
-			c = -float32(float64(a) * float64(b))
-		case 2:
-			// Just off a halfway point: with h half an ulp of f,
-			// a·b = ±h·(1 − 2^-2s) and c = f or its neighbour put the sum
-			// within a quarter of a float64 ulp of f + h, so that the
-			// float64 sum is exactly halfway and the error term decides.
-			f := float32(math.Ldexp(1+r.Float64(), r.IntN(60)-30))
-			next := math.Nextafter32(f, float32(math.Inf(1)))
-			h := (float64(next) - float64(f)) / 2
-			sh := 15 + r.IntN(6)
-			a, b = float32(h*(1+math.Ldexp(1, -sh))), float32(1-math.Ldexp(1, -sh))
-			c = f
-			if r.IntN(2) == 0 {
-				a, c = -a, next
-			}
-		case 3:
-			// Subnormal results.
-			a, b = float32(math.Ldexp(r.Float64(), -70)), float32(math.Ldexp(r.Float64(), -70))
-			c = float32(math.Ldexp(r.Float64()-0.5, -135))
-		}
-		got, want := fma32(a, b, c), exactFMA32(a, b, c)
-		if math.Float32bits(got) != math.Float32bits(want) && !(got == 0 && want == 0) {
-			t.Fatalf("fma32(%g, %g, %g) = %g (%#x); exact %g (%#x)", a, b, c, got, math.Float32bits(got), want, math.Float32bits(want))
-		}
-	}
-	// Worked case: a·b = 2^-24 − 2^-54 and c = 1 + 2^-23 sum to just below
-	// the halfway point 1 + 2^-23 + 2^-24, but round to it in float64, from
-	// where float32 rounding (ties to even) would go up to 1 + 2^-22.
-	a := float32(math.Ldexp(1+math.Ldexp(1, -15), -24))
-	b := float32(1 - math.Ldexp(1, -15))
-	c := float32(1 + math.Ldexp(1, -23))
-	if got := fma32(a, b, c); got != c {
-		t.Errorf("fma32(%g, %g, %g) = %.10g; want %.10g", a, b, c, got, c)
-	}
-}
-
-// kernelContract computes a tile as the kernelFunc contract states it, with
-// one rounding per fused multiply-add.
-func kernelContract(mr, nr, kc int, a, b, c []float32, ldc int, alpha, beta float32) {
-	for i := 0; i < mr; i++ {
-		for j := 0; j < nr; j++ {
-			var acc float32
-			for p := 0; p < kc; p++ {
-				acc = fma32(a[p*mr+i], b[p*nr+j], acc)
-			}
-			x := alpha * acc
-			if beta == 0 {
-				c[i*ldc+j] = x
-			} else {
-				c[i*ldc+j] = fma32(beta, c[i*ldc+j], x)
-			}
-		}
-	}
-}
 
 // tileWords is the set of word indexes of an mr×nr tile with rows ldc apart.
 func tileWords(mr, nr, ldc int) map[int]bool {
@@ -116,66 +31,40 @@ func sameWords(got, want map[int]bool) bool {
 	return true
 }
 
-func sameBits(x, y []float32) int {
-	for i := range x {
-		if math.Float32bits(x[i]) != math.Float32bits(y[i]) && !(math.IsNaN(float64(x[i])) && math.IsNaN(float64(y[i]))) {
-			return i
-		}
-	}
-	return -1
-}
+// asmKernels names the TEXT function of each amd64 kernel.
+var asmKernels = map[*kernel]string{&avx2Kernel: "kernelAVX2", &avx512Kernel: "kernelAVX512"}
 
-// emuCase is one micro-kernel call: packed panels and a C with room
-// around the tile (the kernel must touch only the tile).
-type emuCase struct {
-	kc, ldc     int
-	alpha, beta float32
-	a, b, c     []float32
-}
-
-func emuCases(mr, nr int) []emuCase {
-	r := rand.New(rand.NewPCG(5, 6))
-	var cs []emuCase
-	for _, kc := range []int{1, 2, 3, 4, 5, 7, 8, 13, 64, 256} {
-		for _, ab := range [][2]float32{{1, 0}, {1, float32(math.Copysign(0, -1))}, {-0.75, 1}, {1.5, -2.25}} {
-			ldc := nr + kc%5
-			c := randSlice(r, (mr-1)*ldc+nr)
-			a, b := randSlice(r, kc*mr), randSlice(r, kc*nr)
-			if kc == 7 {
-				// Specials: NaN, ±Inf, subnormals and signed zeros in the panels.
-				a[3], a[mr+1] = float32(math.NaN()), float32(math.Inf(1))
-				b[2], b[nr] = float32(math.Inf(-1)), 1e-40
-				a[2*mr] = float32(math.Copysign(0, -1))
-			}
-			cs = append(cs, emuCase{kc, ldc, ab[0], ab[1], a, b, c})
-		}
-	}
-	return cs
-}
-
-// TestEmulatorMatchesCPU runs the AVX2 kernel on the CPU and in the
-// interpreter and requires the same bits: the interpreter's instructions
-// (FMA rounding, broadcasts, loads, loops, flags) agree with the hardware.
+// TestEmulatorMatchesCPU runs each assembly kernel this CPU has (AVX2, and
+// AVX-512 where present) on the CPU and in the interpreter and requires the
+// same bits: the interpreter's instructions (FMA rounding, broadcasts,
+// masks, loads, loops, flags) agree with the hardware.
 func TestEmulatorMatchesCPU(t *testing.T) {
-	if !cpu.X86.HasAVX2 || !cpu.X86.HasFMA {
-		t.Skip("no AVX2+FMA on this CPU to compare the interpreter with")
+	n := 0
+	for kern, text := range asmKernels {
+		if !kern.native {
+			continue
+		}
+		n++
+		for _, tc := range kernelCases(kern.mr, kern.nr) {
+			name := fmt.Sprintf("%s kc=%d alpha=%v beta=%v", kern.name, tc.kc, tc.alpha, tc.beta)
+			hw := append([]float32(nil), tc.c...)
+			kern.fn(tc.kc, tc.a, tc.b, hw, tc.ldc, tc.alpha, tc.beta)
+			em := append([]float32(nil), tc.c...)
+			if _, _, err := emuKernelCall(text, tc.kc, tc.a, tc.b, em, tc.ldc, tc.alpha, tc.beta); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if i := sameBits(em, hw); i >= 0 {
+				t.Fatalf("%s: c[%d] = %v in the interpreter, %v on the CPU", name, i, em[i], hw[i])
+			}
+		}
 	}
-	for _, tc := range emuCases(6, 16) {
-		name := fmt.Sprintf("kc=%d alpha=%v beta=%v", tc.kc, tc.alpha, tc.beta)
-		hw := append([]float32(nil), tc.c...)
-		kernelAVX2(tc.kc, tc.a, tc.b, hw, tc.ldc, tc.alpha, tc.beta)
-		em := append([]float32(nil), tc.c...)
-		if _, _, err := emuKernelCall("kernelAVX2", tc.kc, tc.a, tc.b, em, tc.ldc, tc.alpha, tc.beta); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if i := sameBits(em, hw); i >= 0 {
-			t.Fatalf("%s: c[%d] = %v in the interpreter, %v on the CPU", name, i, em[i], hw[i])
-		}
+	if n == 0 {
+		t.Skip("no AVX2 or AVX-512 on this CPU to compare the interpreter with")
 	}
 }
 
-// TestEmulatedAVX512Kernel runs the AVX-512 micro-kernel, which this
-// machine cannot, in the interpreter: every call must give the contract's
+// TestEmulatedAVX512Kernel runs the AVX-512 micro-kernel in the
+// interpreter, on any CPU: every call must give the contract's
 // bits, store exactly the 14×32 tile, read C only when beta ≠ 0 (and then
 // only the tile), and read nothing outside the panels.
 func TestEmulatedAVX512Kernel(t *testing.T) {
@@ -189,7 +78,7 @@ func TestEmulatedAVX2Kernel(t *testing.T) {
 }
 
 func testEmulatedKernel(t *testing.T, name string, mr, nr int) {
-	for _, tc := range emuCases(mr, nr) {
+	for _, tc := range kernelCases(mr, nr) {
 		label := fmt.Sprintf("%s kc=%d ldc=%d alpha=%v beta=%v", name, tc.kc, tc.ldc, tc.alpha, tc.beta)
 		want := append([]float32(nil), tc.c...)
 		kernelContract(mr, nr, tc.kc, tc.a, tc.b, want, tc.ldc, tc.alpha, tc.beta)
@@ -221,77 +110,43 @@ func testEmulatedKernel(t *testing.T, name string, mr, nr int) {
 	}
 }
 
-// TestEmulatedAVX512Sgemm runs whole products through the AVX-512 kernel
-// in the interpreter, with its 14×32 tiles, packing and edge tiles in Go,
-// and requires the bits of the same products through the AVX2 kernel on
-// the CPU: every element of C takes the same operations whatever the tile.
-// Mostly-zero A is handed to the AVX2 zero-skipping kernel (skipWith).
-func TestEmulatedAVX512Sgemm(t *testing.T) {
-	if !cpu.X86.HasAVX2 || !cpu.X86.HasFMA {
-		t.Skip("no AVX2+FMA on this CPU to compare with")
-	}
-	var mu sync.Mutex
-	var failed error
-	emu := emulated(&avx512Kernel, "kernelAVX512", func(err error) {
-		mu.Lock()
-		if failed == nil {
-			failed = err
+// TestEmulatedSgemm runs whole products through each assembly kernel the
+// CPU lacks (AVX-512 on an AVX2 machine, or under GODEBUG=cpu.avx512f=off;
+// both without AVX2), in the interpreter, with its tiles, packing and edge
+// tiles in Go, and requires the contract's bits (TestFusedKernelsMatchContract
+// holds the kernels the CPU has to the same). A mostly-zero A takes the
+// hand-over to the AVX2 zero-skipping kernel when the CPU has it.
+func TestEmulatedSgemm(t *testing.T) {
+	n := 0
+	for kern, text := range asmKernels {
+		if kern.native {
+			continue
 		}
-		mu.Unlock()
-	})
-	r := rand.New(rand.NewPCG(7, 8))
-	shapes := [][3]int{{1, 1, 1}, {14, 32, 9}, {15, 33, 260}, {30, 70, 40}, {5, 100, 17}}
-	for i, sh := range shapes {
-		m, n, k := sh[0], sh[1], sh[2]
-		for _, tA := range []bool{false, true} {
-			for _, tB := range []bool{false, true} {
-				ab := [][2]float32{{1, 0}, {0.5, -1.25}}[(i+btoi(tA)+btoi(tB))%2]
-				th := 1 + (i+btoi(tB))%2
-				sparse := i == 3 && !tA
-				name := fmt.Sprintf("%dx%dx%d tA=%v tB=%v alpha=%v beta=%v threads=%d sparseA=%v", m, n, k, tA, tB, ab[0], ab[1], th, sparse)
-				rows, cols := m, k
-				if tA {
-					rows, cols = k, m
-				}
-				lda := cols + 1
-				a := randSlice(r, rows*lda)
-				if sparse {
-					a = sparseSlice(r, rows*lda, 0.1)
-				}
-				rb, cb := k, n
-				if tB {
-					rb, cb = n, k
-				}
-				ldb := cb + 2
-				b := randSlice(r, rb*ldb)
-				ldc := n + 3
-				c0 := randSlice(r, m*ldc)
-				run := func(kern *kernel) []float32 {
-					withKernel(t, kern)
-					withThreads(t, th)
-					c := append([]float32(nil), c0...)
-					Sgemm(tA, tB, m, n, k, ab[0], a, lda, b, ldb, ab[1], c, ldc)
-					return c
-				}
-				want := run(&avx2Kernel)
-				got := run(emu)
-				if failed != nil {
-					t.Fatalf("%s: %v", name, failed)
-				}
-				if j := sameBits(got, want); j >= 0 {
-					t.Fatalf("%s: c[%d] = %v through the emulated AVX-512 kernel, %v through AVX2", name, j, got[j], want[j])
-				}
-				if sparse && !useSkip(emu.skipWith, tA, m, k, a, lda) {
-					t.Errorf("%s: the mostly-zero A did not take the zero-skipping hand-over", name)
-				}
+		n++
+		var mu sync.Mutex
+		var failed error
+		emu := emulated(kern, text, func(err error) {
+			mu.Lock()
+			if failed == nil {
+				failed = err
+			}
+			mu.Unlock()
+		})
+		for _, c := range sgemmCases() {
+			want := c.run(t, contractKernel(kern, 1, 1))
+			got := c.run(t, emu)
+			if failed != nil {
+				t.Fatalf("%s: %s: %v", kern.name, c.name, failed)
+			}
+			if j := sameBits(got, want); j >= 0 {
+				t.Fatalf("%s: %s: c[%d] = %v in the interpreter; the contract gives %v", kern.name, c.name, j, got[j], want[j])
+			}
+			if run, skip := plan(emu, c.tA, c.m, c.k, c.a, c.lda); c.sparse && emu.skipWith != nil && emu.skipWith.native && (!skip || run != emu.skipWith) {
+				t.Errorf("%s: %s: the mostly-zero A did not take the zero-skipping hand-over", kern.name, c.name)
 			}
 		}
 	}
-}
-
-func btoi(b bool) int {
-	if b {
-		return 1
+	if n == 0 {
+		t.Skip("this CPU runs every assembly kernel: TestFusedKernelsMatchContract tests them")
 	}
-	return 0
 }

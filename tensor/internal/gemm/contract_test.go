@@ -1,0 +1,290 @@
+package gemm
+
+// The micro-kernel contract in plain Go, with one rounding per fused
+// multiply-add: the reference every fused kernel (AVX-512, AVX2, NEON) is
+// held to bit for bit, on any CPU. Its arithmetic does not depend on the
+// tile, so a kernel that matches it gives the bits of every other kernel
+// that does, for the same k blocking.
+
+import (
+	"fmt"
+	"math"
+	"math/big"
+	"math/rand/v2"
+	"testing"
+)
+
+// fma32 returns a·b + c rounded once to float32, as VFMADD231PS does. The
+// product of two float32s is exact in float64; the float64 sum s and its
+// error e (TwoSum) hold a·b + c exactly, and rounding s to float32 is right
+// unless s lies exactly halfway between two float32s, where e decides.
+func fma32(a, b, c float32) float32 {
+	p, q := float64(float64(a)*float64(b)), float64(c) // exact: no fusion can change it
+	s := p + q
+	if math.IsInf(s, 0) || math.IsNaN(s) || math.IsInf(p, 0) || math.IsInf(q, 0) {
+		return float32(p + q)
+	}
+	bb := s - p
+	e := (p - (s - bb)) + (q - bb)
+	f := float32(s)
+	if e == 0 || float64(f) == s {
+		return f
+	}
+	var other float32
+	if float64(f) < s {
+		other = math.Nextafter32(f, float32(math.Inf(1)))
+	} else {
+		other = math.Nextafter32(f, float32(math.Inf(-1)))
+	}
+	if math.IsInf(float64(other), 0) || math.Abs(s-float64(f)) != math.Abs(float64(other)-s) {
+		return f
+	}
+	// s is a midpoint: the exact value is on e's side of it.
+	lo, hi := min(f, other), max(f, other)
+	if e > 0 {
+		return hi
+	}
+	return lo
+}
+
+// exactFMA32 is a·b + c rounded once to float32, by big.Float.
+func exactFMA32(a, b, c float32) float32 {
+	x := new(big.Float).SetPrec(2000).SetFloat64(float64(a))
+	x.Mul(x, new(big.Float).SetFloat64(float64(b)))
+	x.Add(x, new(big.Float).SetFloat64(float64(c)))
+	f, _ := x.Float32()
+	return f
+}
+
+// TestFMA32 checks the interpreter's fused multiply-add against exact
+// arithmetic, on random operands and on sums aimed at the halfway points
+// between float32s, where rounding twice would go wrong.
+func TestFMA32(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	rnd := func() float32 {
+		return float32(math.Ldexp(r.Float64()*2-1, r.IntN(60)-30))
+	}
+	for i := 0; i < 200_000; i++ {
+		a, b := rnd(), rnd()
+		var c float32
+		switch i % 4 {
+		case 0:
+			c = rnd()
+		case 1:
+			// Cancellation: c close to -a·b.
+			c = -float32(float64(a) * float64(b))
+		case 2:
+			// Just off a halfway point: with h half an ulp of f,
+			// a·b = ±h·(1 − 2^-2s) and c = f or its neighbour put the sum
+			// within a quarter of a float64 ulp of f + h, so that the
+			// float64 sum is exactly halfway and the error term decides.
+			f := float32(math.Ldexp(1+r.Float64(), r.IntN(60)-30))
+			next := math.Nextafter32(f, float32(math.Inf(1)))
+			h := (float64(next) - float64(f)) / 2
+			sh := 15 + r.IntN(6)
+			a, b = float32(h*(1+math.Ldexp(1, -sh))), float32(1-math.Ldexp(1, -sh))
+			c = f
+			if r.IntN(2) == 0 {
+				a, c = -a, next
+			}
+		case 3:
+			// Subnormal results.
+			a, b = float32(math.Ldexp(r.Float64(), -70)), float32(math.Ldexp(r.Float64(), -70))
+			c = float32(math.Ldexp(r.Float64()-0.5, -135))
+		}
+		got, want := fma32(a, b, c), exactFMA32(a, b, c)
+		if math.Float32bits(got) != math.Float32bits(want) && !(got == 0 && want == 0) {
+			t.Fatalf("fma32(%g, %g, %g) = %g (%#x); exact %g (%#x)", a, b, c, got, math.Float32bits(got), want, math.Float32bits(want))
+		}
+	}
+	// Worked case: a·b = 2^-24 − 2^-54 and c = 1 + 2^-23 sum to just below
+	// the halfway point 1 + 2^-23 + 2^-24, but round to it in float64, from
+	// where float32 rounding (ties to even) would go up to 1 + 2^-22.
+	a := float32(math.Ldexp(1+math.Ldexp(1, -15), -24))
+	b := float32(1 - math.Ldexp(1, -15))
+	c := float32(1 + math.Ldexp(1, -23))
+	if got := fma32(a, b, c); got != c {
+		t.Errorf("fma32(%g, %g, %g) = %.10g; want %.10g", a, b, c, got, c)
+	}
+}
+
+// kernelContract computes a tile as the kernelFunc contract states it, with
+// one rounding per fused multiply-add.
+func kernelContract(mr, nr, kc int, a, b, c []float32, ldc int, alpha, beta float32) {
+	for i := 0; i < mr; i++ {
+		for j := 0; j < nr; j++ {
+			var acc float32
+			for p := 0; p < kc; p++ {
+				acc = fma32(a[p*mr+i], b[p*nr+j], acc)
+			}
+			x := alpha * acc
+			if beta == 0 {
+				c[i*ldc+j] = x
+			} else {
+				c[i*ldc+j] = fma32(beta, c[i*ldc+j], x)
+			}
+		}
+	}
+}
+
+// sameBits returns the first index where x and y differ in bits (any NaN
+// equals any NaN: payloads differ between CPUs), or -1.
+func sameBits(x, y []float32) int {
+	for i := range x {
+		if math.Float32bits(x[i]) != math.Float32bits(y[i]) && !(math.IsNaN(float64(x[i])) && math.IsNaN(float64(y[i]))) {
+			return i
+		}
+	}
+	return -1
+}
+
+// kernelCase is one micro-kernel call: packed panels and a C with room
+// around the tile (the kernel must touch only the tile).
+type kernelCase struct {
+	kc, ldc     int
+	alpha, beta float32
+	a, b, c     []float32
+}
+
+func kernelCases(mr, nr int) []kernelCase {
+	r := rand.New(rand.NewPCG(5, 6))
+	var cs []kernelCase
+	for _, kc := range []int{1, 2, 3, 4, 5, 7, 8, 13, 64, 256} {
+		for _, ab := range [][2]float32{{1, 0}, {1, float32(math.Copysign(0, -1))}, {-0.75, 1}, {1.5, -2.25}} {
+			ldc := nr + kc%5
+			c := randSlice(r, (mr-1)*ldc+nr)
+			a, b := randSlice(r, kc*mr), randSlice(r, kc*nr)
+			if kc == 7 {
+				// Specials: NaN, ±Inf, subnormals and signed zeros in the panels.
+				a[3], a[mr+1] = float32(math.NaN()), float32(math.Inf(1))
+				b[2], b[nr] = float32(math.Inf(-1)), 1e-40
+				a[2*mr] = float32(math.Copysign(0, -1))
+			}
+			cs = append(cs, kernelCase{kc, ldc, ab[0], ab[1], a, b, c})
+		}
+	}
+	return cs
+}
+
+// contractKernel returns a kernel with the contract's arithmetic on an
+// mr×nr tile and kern's k blocking: Sgemm through it gives the bits every
+// fused kernel must give.
+func contractKernel(kern *kernel, mr, nr int) *kernel {
+	return &kernel{
+		name: fmt.Sprintf("contract%dx%d", mr, nr), mr: mr, nr: nr, kc: kern.kc,
+		fn: func(kc int, a, b, c []float32, ldc int, alpha, beta float32) {
+			kernelContract(mr, nr, kc, a, b, c, ldc, alpha, beta)
+		},
+		native: true, fused: true,
+	}
+}
+
+// sgemmCase is one whole product for the contract tests.
+type sgemmCase struct {
+	name           string
+	tA, tB         bool
+	m, n, k        int
+	alpha, beta    float32
+	threads        int
+	a, b, c        []float32
+	lda, ldb, ldc  int
+	sparse, blocks bool
+}
+
+// sgemmCases lists products with edge tiles in both directions, padded
+// strides, every transpose, alpha and beta, NaN, ±Inf, subnormals and -0
+// in the operands, depths over several k blocks, a mostly-zero A and
+// one and two threads.
+func sgemmCases() []sgemmCase {
+	r := rand.New(rand.NewPCG(7, 8))
+	shapes := [][3]int{{1, 1, 1}, {14, 32, 9}, {8, 12, 5}, {15, 33, 260}, {30, 70, 40}, {5, 100, 17}, {17, 13, 600}, {40, 36, 64}}
+	var cs []sgemmCase
+	for i, sh := range shapes {
+		m, n, k := sh[0], sh[1], sh[2]
+		for _, tA := range []bool{false, true} {
+			for _, tB := range []bool{false, true} {
+				ab := [][2]float32{{1, 0}, {0.5, -1.25}, {-2, 1}}[(i+btoi(tA)+btoi(tB))%3]
+				c := sgemmCase{tA: tA, tB: tB, m: m, n: n, k: k, alpha: ab[0], beta: ab[1],
+					threads: 1 + (i+btoi(tB))%2, sparse: i == 4 && !tA, blocks: k > blockKC}
+				c.name = fmt.Sprintf("%dx%dx%d tA=%v tB=%v alpha=%v beta=%v threads=%d sparseA=%v", m, n, k, tA, tB, c.alpha, c.beta, c.threads, c.sparse)
+				rows, cols := m, k
+				if tA {
+					rows, cols = k, m
+				}
+				c.lda = cols + 1
+				c.a = randSlice(r, rows*c.lda)
+				if c.sparse {
+					c.a = sparseSlice(r, rows*c.lda, 0.1)
+				}
+				rb, cb := k, n
+				if tB {
+					rb, cb = n, k
+				}
+				c.ldb = cb + 2
+				c.b = randSlice(r, rb*c.ldb)
+				c.ldc = n + 3
+				c.c = randSlice(r, m*c.ldc)
+				if i == 6 { // specials
+					c.a[1], c.a[c.lda] = float32(math.NaN()), float32(math.Inf(1))
+					c.b[3], c.b[c.ldb+1] = float32(math.Inf(-1)), 1e-40
+					c.a[2], c.c[0] = float32(math.Copysign(0, -1)), float32(math.NaN())
+				}
+				cs = append(cs, c)
+			}
+		}
+	}
+	return cs
+}
+
+// run computes the product through kern and returns C.
+func (c *sgemmCase) run(t *testing.T, kern *kernel) []float32 {
+	withKernel(t, kern)
+	withThreads(t, c.threads)
+	out := append([]float32(nil), c.c...)
+	Sgemm(c.tA, c.tB, c.m, c.n, c.k, c.alpha, c.a, c.lda, c.b, c.ldb, c.beta, out, c.ldc)
+	return out
+}
+
+// TestFusedKernelsMatchContract runs whole products through every fused
+// kernel this CPU runs (AVX-512, AVX2 on amd64; NEON on arm64) and requires
+// the bits of the same products through the contract on a 1×1 tile with
+// the same k blocking: so every fused kernel gives the same bits as every
+// other, on any CPU, wherever their k blocking agrees. Kernels the CPU
+// lacks are held to the same test in the interpreter (TestEmulatedSgemm).
+func TestFusedKernelsMatchContract(t *testing.T) {
+	n := 0
+	for _, kern := range kernels() {
+		if !kern.fused {
+			continue
+		}
+		n++
+		for _, c := range sgemmCases() {
+			want := c.run(t, contractKernel(kern, 1, 1))
+			got := c.run(t, kern)
+			if j := sameBits(got, want); j >= 0 {
+				t.Fatalf("%s: %s: c[%d] = %v; the contract gives %v", kern.name, c.name, j, got[j], want[j])
+			}
+		}
+	}
+	t.Logf("%d fused kernels checked", n)
+}
+
+// TestContractTileFree pins what the test above relies on: the contract's
+// bits do not depend on the tile.
+func TestContractTileFree(t *testing.T) {
+	for _, c := range sgemmCases() {
+		want := c.run(t, contractKernel(&goKernel, 1, 1))
+		for _, tile := range [][2]int{{14, 32}, {6, 16}, {8, 12}, {3, 5}} {
+			if j := sameBits(c.run(t, contractKernel(&goKernel, tile[0], tile[1])), want); j >= 0 {
+				t.Fatalf("%s: tile %dx%d: c[%d] differs from the 1x1 tile's", c.name, tile[0], tile[1], j)
+			}
+		}
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
