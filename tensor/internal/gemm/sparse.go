@@ -104,12 +104,12 @@ func kernelGo2x3Skip(steps []int32, a, b, c []float32, ldc int, alpha, beta floa
 		ap := a[2*p : 2*p+2]
 		bp := b[3*p : 3*p+3]
 		a0, a1 := ap[0], ap[1]
-		c00 += a0 * bp[0]
-		c10 += a1 * bp[0]
-		c01 += a0 * bp[1]
-		c11 += a1 * bp[1]
-		c02 += a0 * bp[2]
-		c12 += a1 * bp[2]
+		c00 += float32(a0 * bp[0])
+		c10 += float32(a1 * bp[0])
+		c01 += float32(a0 * bp[1])
+		c11 += float32(a1 * bp[1])
+		c02 += float32(a0 * bp[2])
+		c12 += float32(a1 * bp[2])
 	}
 	update3(c[0:], c00, c01, c02, alpha, beta)
 	update3(c[ldc:], c10, c11, c12, alpha, beta)
