@@ -112,3 +112,31 @@ func BenchmarkSkip(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPackGather times packGather, the transposing pack (A stored
+// NoTrans, B stored Trans), for every kernel's panel widths, with the AVX2
+// transposing routine and with the Go loops: one KC block of 256 depths of
+// 128 rows, from a row-major operand with a long stride (a conv layer's
+// weight gradient packs its patch matrix this way).
+func BenchmarkPackGather(b *testing.B) {
+	const rows, kc, ld = 128, 256, 6272
+	r := rand.New(rand.NewPCG(1, 1))
+	x := randSlice(r, rows*ld)
+	for _, w := range []int{6, 14, 16, 32} {
+		for _, asm := range []bool{true, false} {
+			if asm && !packAVX2 {
+				continue
+			}
+			b.Run(fmt.Sprintf("w=%d/avx2=%v", w, asm), func(b *testing.B) {
+				old := packAVX2
+				packAVX2 = asm
+				defer func() { packAVX2 = old }()
+				dst := make([]float32, ((rows+w-1)/w)*w*kc+8)
+				b.SetBytes(4 * rows * kc)
+				for range b.N {
+					packGather(dst, x, ld, 0, rows, 0, kc, w)
+				}
+			})
+		}
+	}
+}

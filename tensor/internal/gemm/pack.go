@@ -83,6 +83,9 @@ func packCopy(dst []float32, x []float32, ld, r0, nr, p0, kc, w int) {
 // full panels read their w source rows side by side so the panel is written
 // in order, and partial panels return false for the generic loop.
 func gatherFast(panel, x []float32, off, ld, kc, w, rows int) bool {
+	if w == 14 || w == 32 {
+		return gatherWide(panel, x, off, ld, kc, w, rows)
+	}
 	if w != 6 && w != 16 {
 		return false
 	}
@@ -154,6 +157,44 @@ func gatherFast(panel, x []float32, off, ld, kc, w, rows int) bool {
 				d[4], d[5], d[6], d[7] = r4[p], r5[p], r6[p], r7[p]
 			}
 		}
+	}
+	return true
+}
+
+// gatherWide is gatherFast for the AVX-512 kernel's panel widths, 14 (A)
+// and 32 (B), with the AVX2 transposing pack only (it reports false without
+// it): 8×8 blocks of up to 8 source rows each, for whole groups of 8
+// depths, then the last kc mod 8 depths in Go. A 14-wide panel takes rows
+// 8–13 first, whose 8-float stores spill 2 floats into the next depth's
+// slot, then rows 0–7, which overwrite every spill but the last; that one
+// needs 2 floats of room in panel's backing array past the group (as for
+// 6-wide panels; the scratch buffer has 8).
+func gatherWide(panel, x []float32, off, ld, kc, w, rows int) bool {
+	if !packAVX2 {
+		return false
+	}
+	_ = x[off : off+(rows-1)*ld+kc] // the bounds the assembly relies on
+	blocks := kc / 8
+	if w == 14 && blocks > 0 && cap(panel) < blocks*8*14+2 {
+		blocks--
+	}
+	if blocks > 0 {
+		// Groups of 8 source rows, the last group first (see above).
+		for h := (w - 1) / 8 * 8; h >= 0; h -= 8 {
+			n := min(max(rows-h, 0), 8)
+			src := &x[off] // never read when n == 0
+			if n > 0 {
+				src = &x[off+h*ld]
+			}
+			transposePackAVX2(&panel[h], src, 4*ld, 4*w, n, blocks)
+		}
+	}
+	for p := blocks * 8; p < kc; p++ {
+		d := panel[p*w : p*w+w]
+		for r := 0; r < rows; r++ {
+			d[r] = x[off+r*ld+p]
+		}
+		clear(d[rows:])
 	}
 	return true
 }

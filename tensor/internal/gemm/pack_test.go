@@ -19,7 +19,7 @@ func TestPackPaths(t *testing.T) {
 	}
 	r := rand.New(rand.NewPCG(21, 22))
 	const guard = float32(-4242)
-	for _, w := range []int{6, 16} {
+	for _, w := range []int{6, 14, 16, 32} {
 		for _, nr := range []int{1, w - 1, w, w + 1, 2*w + 3, 3 * w} {
 			for _, kc := range []int{1, 7, 8, 9, 16, 23, 40} {
 				for _, gather := range []bool{true, false} {
