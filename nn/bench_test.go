@@ -188,3 +188,73 @@ func BenchmarkLayerThreads(b *testing.B) {
 		b.ReportMetric(ser/par, "speedup")
 	}
 }
+
+// fastSpec is the published fast MNIST recipe's network (issue 9): conv
+// 5×5×24, max-pool, ReLU, conv 3×3×32, max-pool, ReLU, fc 256, fc 10, about
+// 7.5 MFLOP per training image.
+var fastSpec = Spec{Input: []int{1, 28, 28}, Layers: []LayerSpec{
+	{Kind: "Conv2D", Filters: 24, Kernel: 5}, {Kind: "MaxPool2D"}, {Kind: "ReLU"},
+	{Kind: "Conv2D", Filters: 32, Kernel: 3}, {Kind: "MaxPool2D"}, {Kind: "ReLU"},
+	{Kind: "Flatten"}, {Kind: "Dense", Units: 256}, {Kind: "ReLU"}, {Kind: "Dense", Units: 10},
+}}
+
+// BenchmarkEngineEfficiency prints how much of the machine's GEMM rate a
+// CNN training step reaches: a step costs about 3 × the forward FLOPs per
+// image (forward, input gradient, weight gradient), so
+//
+//	efficiency = 3 · FLOPs per image · images/s ÷ (GEMM GFLOP/s on 1024³)
+//
+// with the GEMM rate measured in the same run, at the same thread count
+// (tensor.Threads(), all cores by default). Run it on a quiet machine:
+//
+//	go test -run '^$' -bench EngineEfficiency -benchtime 3s ./nn
+func BenchmarkEngineEfficiency(b *testing.B) {
+	const n = 1024
+	r := rand.New(rand.NewPCG(1, 1))
+	ga, gb, gc := make([]float32, n*n), make([]float32, n*n), make([]float32, n*n)
+	for i := range ga {
+		ga[i], gb[i] = r.Float32()-0.5, r.Float32()-0.5
+	}
+	gemmRate := func() float64 { // the best of five timings of a second or so
+		tensor.Gemm(tensor.NoTrans, tensor.NoTrans, n, n, n, 1, ga, n, gb, n, 0, gc, n)
+		best := 0.0
+		for range 5 {
+			calls, start := 0, time.Now()
+			for time.Since(start) < 200*time.Millisecond {
+				tensor.Gemm(tensor.NoTrans, tensor.NoTrans, n, n, n, 1, ga, n, gb, n, 0, gc, n)
+				calls++
+			}
+			best = max(best, 2*n*n*n*float64(calls)/time.Since(start).Seconds()/1e9)
+		}
+		return best
+	}
+	specs := []struct {
+		name  string
+		spec  Spec
+		batch int
+	}{{"cnn", benchSpecs[2].spec, 64}, {"cnn", benchSpecs[2].spec, 128}, {"fast", fastSpec, 256}}
+	for _, s := range specs {
+		b.Run(fmt.Sprintf("%s/batch=%d", s.name, s.batch), func(b *testing.B) {
+			m, err := Build(s.spec, 1)
+			if err != nil {
+				b.Fatal(err)
+			}
+			x, labels := mnistLikeBatch(s.batch)
+			var loss SoftmaxCrossEntropy
+			step := func() {
+				_, g, _ := loss.Forward(m.Forward(x, true), labels)
+				m.Backward(g)
+			}
+			step()
+			rate := gemmRate()
+			b.ResetTimer()
+			for range b.N {
+				step()
+			}
+			imgs := float64(s.batch*b.N) / b.Elapsed().Seconds()
+			b.ReportMetric(imgs, "images/s")
+			b.ReportMetric(rate, "GEMM-GFLOP/s")
+			b.ReportMetric(100*3*float64(m.FLOPs())*imgs/(rate*1e9), "%efficiency")
+		})
+	}
+}
