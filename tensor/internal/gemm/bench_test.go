@@ -3,6 +3,7 @@ package gemm
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/rakam-ml/rakam/mnist"
@@ -41,6 +42,36 @@ func BenchmarkKernels(b *testing.B) {
 				withKernel(b, kern)
 				withThreads(b, 1)
 				benchShape(b, false, false, s[0], s[1], s[2])
+			})
+		}
+	}
+}
+
+// convShapes are the zoo cnn's convolution products at batch 64 (M×K×N
+// and the operands' storage): forward W·col, weight gradient dY·colᵀ and
+// input gradient Wᵀ·dY for its three layers.
+var convShapes = []struct {
+	name    string
+	tA, tB  bool
+	m, k, n int
+}{
+	{"conv1-fwd", false, false, 16, 9, 50176}, {"conv2-fwd", false, false, 32, 144, 12544}, {"conv3-fwd", false, false, 64, 288, 3136},
+	{"conv1-dW", false, true, 16, 50176, 9}, {"conv2-dW", false, true, 32, 12544, 144}, {"conv3-dW", false, true, 64, 3136, 288},
+	{"conv2-dX", true, false, 144, 32, 12544}, {"conv3-dX", true, false, 288, 64, 3136},
+}
+
+// BenchmarkConvShapes times the conv products through every kernel this
+// CPU runs, on one thread.
+func BenchmarkConvShapes(b *testing.B) {
+	for _, kern := range kernels() {
+		if strings.HasSuffix(kern.name, goPack) {
+			continue
+		}
+		for _, s := range convShapes {
+			b.Run(fmt.Sprintf("%s/%s/%dx%dx%d", s.name, kern.name, s.m, s.k, s.n), func(b *testing.B) {
+				withKernel(b, kern)
+				withThreads(b, 1)
+				benchShape(b, s.tA, s.tB, s.m, s.n, s.k)
 			})
 		}
 	}
