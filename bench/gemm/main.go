@@ -37,7 +37,7 @@ type result struct {
 
 func main() {
 	impls := flag.String("impl", "rakam,gonum", "comma-separated implementations: rakam, gonum")
-	shapes := flag.String("shapes", "1024x1024x1024,128x784x128", "comma-separated MxKxN shapes: A is MxK, B is KxN")
+	shapes := flag.String("shapes", "1024x1024x1024,128x784x128", "comma-separated MxKxN[:TN|:NT|:TT] shapes: A is MxK, B is KxN, T marks an operand stored transposed")
 	threads := flag.Int("threads", 1, "threads for rakam (gonum follows GOMAXPROCS)")
 	reps := flag.Int("reps", 7, "timed repetitions per shape")
 	minTime := flag.Duration("mintime", 150*time.Millisecond, "minimum duration of one repetition")
@@ -46,7 +46,7 @@ func main() {
 	tensor.SetThreads(*threads)
 	enc := json.NewEncoder(os.Stdout)
 	for _, shape := range strings.Split(*shapes, ",") {
-		m, k, n, err := parseShape(shape)
+		m, k, n, tA, tB, err := parseShape(shape)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "gemm:", err)
 			os.Exit(2)
@@ -55,14 +55,26 @@ func main() {
 		a, b, c := fill(r, m*k), fill(r, k*n), make([]float32, m*n)
 		for _, impl := range strings.Split(*impls, ",") {
 			var f func()
+			// A stored (M, K), or (K, M) when transposed; B (K, N) or (N, K).
+			lda, ldb := k, n
+			ta, tb := tensor.NoTrans, tensor.NoTrans
+			ga := blas32.General{Rows: m, Cols: k, Stride: k, Data: a}
+			gb := blas32.General{Rows: k, Cols: n, Stride: n, Data: b}
+			oa, ob := blas.NoTrans, blas.NoTrans
+			if tA {
+				lda, ta, oa = m, tensor.Trans, blas.Trans
+				ga = blas32.General{Rows: k, Cols: m, Stride: m, Data: a}
+			}
+			if tB {
+				ldb, tb, ob = k, tensor.Trans, blas.Trans
+				gb = blas32.General{Rows: n, Cols: k, Stride: k, Data: b}
+			}
 			switch impl {
 			case "rakam":
-				f = func() { tensor.Gemm(tensor.NoTrans, tensor.NoTrans, m, n, k, 1, a, k, b, n, 0, c, n) }
+				f = func() { tensor.Gemm(ta, tb, m, n, k, 1, a, lda, b, ldb, 0, c, n) }
 			case "gonum":
-				ga := blas32.General{Rows: m, Cols: k, Stride: k, Data: a}
-				gb := blas32.General{Rows: k, Cols: n, Stride: n, Data: b}
 				gc := blas32.General{Rows: m, Cols: n, Stride: n, Data: c}
-				f = func() { blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, ga, gb, 0, gc) }
+				f = func() { blas32.Gemm(oa, ob, 1, ga, gb, 0, gc) }
 			default:
 				fmt.Fprintf(os.Stderr, "gemm: unknown implementation %q\n", impl)
 				os.Exit(2)
@@ -92,19 +104,35 @@ func main() {
 	}
 }
 
-// parseShape reads "MxKxN", the NumPy way of naming (M×K)·(K×N).
-func parseShape(s string) (m, k, n int, err error) {
-	parts := strings.Split(s, "x")
+// parseShape reads "MxKxN", the NumPy way of naming (M×K)·(K×N), with an
+// optional ":TN", ":NT" or ":TT" saying which operand is stored transposed
+// (A as K×M, B as N×K; ":NN" is the default).
+func parseShape(s string) (m, k, n int, tA, tB bool, err error) {
+	dims, trans, ok := strings.Cut(s, ":")
+	if ok {
+		switch trans {
+		case "NN":
+		case "TN":
+			tA = true
+		case "NT":
+			tB = true
+		case "TT":
+			tA, tB = true, true
+		default:
+			return 0, 0, 0, false, false, fmt.Errorf("shape %q: want :NN, :TN, :NT or :TT after the dimensions", s)
+		}
+	}
+	parts := strings.Split(dims, "x")
 	if len(parts) != 3 {
-		return 0, 0, 0, fmt.Errorf("shape %q: want MxKxN", s)
+		return 0, 0, 0, false, false, fmt.Errorf("shape %q: want MxKxN", s)
 	}
 	var d [3]int
 	for i, p := range parts {
 		if d[i], err = strconv.Atoi(p); err != nil || d[i] < 1 {
-			return 0, 0, 0, fmt.Errorf("shape %q: bad dimension %q", s, p)
+			return 0, 0, 0, false, false, fmt.Errorf("shape %q: bad dimension %q", s, p)
 		}
 	}
-	return d[0], d[1], d[2], nil
+	return d[0], d[1], d[2], tA, tB, nil
 }
 
 func fill(r *rand.Rand, n int) []float32 {

@@ -4,7 +4,9 @@ Prints one JSON object per (thread count, shape) with every repetition's
 GFLOP/s and their median, plus one object describing the BLAS that
 threadpoolctl finds (library, version, kernel "architecture").
 Usage: python3 numpy_gemm.py SHAPES THREADS REPS MINTIME_SECONDS
-SHAPES are MxKxN: A is MxK, B is KxN.
+SHAPES are MxKxN[:TN|:NT|:TT]: A is MxK, B is KxN; T marks an operand stored
+transposed (A as KxM, B as NxK), multiplied through a transposed view, which
+NumPy hands to BLAS as a transpose flag.
 """
 import json
 import statistics
@@ -20,7 +22,10 @@ except ImportError:  # still measures, but cannot pin the thread count
 
 
 def main():
-    shapes = [tuple(int(d) for d in s.split("x")) for s in sys.argv[1].split(",")]
+    shapes = []
+    for s in sys.argv[1].split(","):
+        dims, _, trans = s.partition(":")
+        shapes.append((s, *(int(d) for d in dims.split("x")), trans or "NN"))
     threads = [int(t) for t in sys.argv[2].split(",")]
     reps = int(sys.argv[3])
     min_time = float(sys.argv[4])
@@ -32,9 +37,13 @@ def main():
         ctx = threadpool_limits(th, user_api="blas") if threadpool_info else None
         if ctx:
             ctx.__enter__()
-        for m, k, n in shapes:
-            a = rng.random((m, k), dtype=np.float32) - 0.5
-            b = rng.random((k, n), dtype=np.float32) - 0.5
+        for name, m, k, n, trans in shapes:
+            a = rng.random((k, m) if trans[0] == "T" else (m, k), dtype=np.float32) - 0.5
+            b = rng.random((n, k) if trans[1] == "T" else (k, n), dtype=np.float32) - 0.5
+            if trans[0] == "T":
+                a = a.T
+            if trans[1] == "T":
+                b = b.T
             c = np.empty((m, n), dtype=np.float32)
             np.matmul(a, b, out=c)
             flops = 2.0 * m * n * k
@@ -46,7 +55,7 @@ def main():
                     np.matmul(a, b, out=c)
                     calls += 1
                 res.append(flops * calls / (time.perf_counter() - start) / 1e9)
-            print(json.dumps({"impl": "numpy", "shape": f"{m}x{k}x{n}", "threads": th,
+            print(json.dumps({"impl": "numpy", "shape": name, "threads": th,
                               "gflops": res, "median": statistics.median(res)}))
         if ctx:
             ctx.__exit__(None, None, None)

@@ -30,22 +30,27 @@ def main():
     print()
     print(f"- command: `{meta['command']}` ({meta['rounds']} rounds × {meta['reps']} repetitions of ≥ {meta['mintime']} s each)")
     print()
-    shapes = sorted({k[1] for k in pooled}, key=lambda s: -eval(s.replace("x", "*")))
+    shapes = []
+    for k in pooled:  # in the order run.sh measured them
+        if k[1] not in shapes:
+            shapes.append(k[1])
     order = ["numpy", "rakam", "rakam-purego", "gonum", "gonum-noasm"]
-    print("| implementation | threads | " + " | ".join(f"{s} GFLOP/s (min–max) | vs NumPy" for s in shapes) + " |")
-    print("|---|---|" + "---|---|" * len(shapes))
-    keys = sorted({(k[0], k[2]) for k in pooled}, key=lambda x: (order.index(x[0]) if x[0] in order else 9, x[1]))
-    for impl, th in keys:
+    cols = sorted({(k[0], k[2]) for k in pooled}, key=lambda x: (x[1], order.index(x[0]) if x[0] in order else 9))
+    print("| shape (MxKxN) | " + " | ".join(f"{impl} {th}T" for impl, th in cols) + " |")
+    print("|---|" + "---:|" * len(cols))
+    for s in shapes:
         cells = []
-        for s in shapes:
+        for impl, th in cols:
             v = pooled.get((impl, s, th))
             if not v:
-                cells += ["–", "–"]
+                cells.append("–")
                 continue
             ref = med.get(("numpy", s, th))
-            ratio = f"{100 * med[(impl, s, th)] / ref:.0f}%" if ref else "–"
-            cells += [f"{med[(impl, s, th)]:.1f} ({min(v):.1f}–{max(v):.1f})", ratio]
-        print(f"| {impl} | {th} | " + " | ".join(cells) + " |")
+            ratio = f" ({100 * med[(impl, s, th)] / ref:.0f}%)" if ref and impl != "numpy" else ""
+            cells.append(f"{med[(impl, s, th)]:.1f}{ratio}")
+        print(f"| {s} | " + " | ".join(cells) + " |")
+    print()
+    print("GFLOP/s, medians over every repetition of every round; in brackets, the share of NumPy's median at the same shape and thread count.")
     print()
     for s in shapes:
         r, g = med.get(("rakam-purego", s, 1)), med.get(("gonum", s, 1))

@@ -11,13 +11,16 @@
 #   SHAPES=1024x1024x1024 bench/gemm/run.sh
 #
 # Needs: go, /usr/bin/python3 with numpy (apt-get install -y python3-numpy
-# python3-threadpoolctl). Shapes are MxKxN: A is MxK, B is KxN.
+# python3-threadpoolctl). Shapes are MxKxN: A is MxK, B is KxN; a suffix
+# :TN, :NT or :TT stores A or B transposed.
 set -euo pipefail
 
 ROUNDS=${ROUNDS:-3}
 REPS=${REPS:-3}
 MINTIME=${MINTIME:-0.15}
-SHAPES=${SHAPES:-1024x1024x1024,128x784x128}
+# The MLP's 128x784x128 and the zoo cnn's conv products at batch 64: forward
+# W·col, weight gradient dY·colᵀ (:NT) and input gradient Wᵀ·dY (:TN).
+SHAPES=${SHAPES:-1024x1024x1024,128x784x128,16x9x50176,32x144x12544,64x288x3136,16x50176x9:NT,32x12544x144:NT,64x3136x288:NT,144x32x12544:TN,288x64x3136:TN}
 PY=/usr/bin/python3 # Debian's, which has python3-numpy; not a pyenv python on PATH
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
