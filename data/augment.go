@@ -121,7 +121,7 @@ func (g *Augmenter) applyRand(dst []float32, src []uint8) {
 	w := warp{scale: 1}
 	w.rotate = (2*r.Float64() - 1) * a.MaxRotate * math.Pi / 180
 	if a.MaxScale > 0 {
-		w.scale = a.MinScale + r.Float64()*(a.MaxScale-a.MinScale)
+		w.scale = a.MinScale + float64(r.Float64()*(a.MaxScale-a.MinScale))
 	}
 	w.shiftX = (2*r.Float64() - 1) * a.MaxShift
 	w.shiftY = (2*r.Float64() - 1) * a.MaxShift
@@ -157,7 +157,7 @@ func (g *Augmenter) elasticField(f []float64) {
 			}
 			o, i := out[lo:hi], in[lo+d:hi+d]
 			for x := range o {
-				o[x] += w * i[x]
+				o[x] += float64(w * i[x])
 			}
 		}
 	}
@@ -171,7 +171,7 @@ func (g *Augmenter) elasticField(f []float64) {
 			w := k[yy-y+rad]
 			in := tmp[yy*cols : (yy+1)*cols]
 			for x := range out {
-				out[x] += w * in[x]
+				out[x] += float64(w * in[x])
 			}
 		}
 		for x := range out {
@@ -199,8 +199,8 @@ func resample(dst []float32, src []uint8, rows, cols int, w warp, fx, fy []float
 				px += fx[i]
 				py += fy[i]
 			}
-			qx := a00*px + a01*py + cx
-			qy := a10*px + a11*py + cy
+			qx := float64(a00*px) + float64(a01*py) + cx
+			qy := float64(a10*px) + float64(a11*py) + cy
 			dst[i] = bilinear(src, rows, cols, qx, qy)
 		}
 	}
@@ -227,7 +227,7 @@ func bilinear(src []uint8, rows, cols int, x, y float64) float32 {
 		}
 		v00, v01, v10, v11 = at(x0, y0), at(x0+1, y0), at(x0, y0+1), at(x0+1, y0+1)
 	}
-	v := (1-ty)*((1-tx)*v00+tx*v01) + ty*((1-tx)*v10+tx*v11)
+	v := float64((1-ty)*(float64((1-tx)*v00)+float64(tx*v01))) + float64(ty*(float64((1-tx)*v10)+float64(tx*v11)))
 	f := float32(v / 255)
 	if f < 0 {
 		f = 0

@@ -31,8 +31,8 @@ func (bg *background) row(y int) bgRow {
 	v := (float64(y) + 0.5) / bg.h
 	c := &bg.c
 	return bgRow{
-		a:    float32(c[0] + c[2]*v + c[4]*v*v),
-		b:    float32(c[1] + c[5]*v),
+		a:    float32(c[0] + float64(c[2]*v) + float64(c[4]*v*v)),
+		b:    float32(c[1] + float64(c[5]*v)),
 		c:    float32(c[3]),
 		invW: float32(1 / bg.w),
 	}
@@ -40,7 +40,7 @@ func (bg *background) row(y int) bgRow {
 
 func (r bgRow) at(x int) float32 {
 	u := (float32(x) + 0.5) * r.invW
-	return r.a + u*(r.b+r.c*u)
+	return r.a + float32(u*(r.b+float32(r.c*u)))
 }
 
 // maxFitPoints bounds the border pixels the fit uses.
@@ -114,13 +114,13 @@ func fitBackground(pl plane) *background {
 			b := basis((float64(p.x)+0.5)/bg.w, (float64(p.y)+0.5)/bg.h)
 			for r := range 6 {
 				for c := range 6 {
-					ata[r][c] += b[r] * b[c]
+					ata[r][c] += float64(b[r] * b[c])
 				}
-				atb[r] += b[r] * p.val
+				atb[r] += float64(b[r] * p.val)
 			}
 		}
 		for r := range 6 { // a touch of ridge keeps tiny rings well posed
-			ata[r][r] += 1e-6 * float64(n)
+			ata[r][r] += float64(1e-6 * float64(n))
 		}
 		c, ok := solve6(ata, atb)
 		if !ok {
@@ -158,16 +158,16 @@ func solve6(a [6][6]float64, b [6]float64) ([6]float64, bool) {
 		for r := col + 1; r < n; r++ {
 			f := a[r][col] / a[col][col]
 			for c := col; c < n; c++ {
-				a[r][c] -= f * a[col][c]
+				a[r][c] -= float64(f * a[col][c])
 			}
-			b[r] -= f * b[col]
+			b[r] -= float64(f * b[col])
 		}
 	}
 	var x [6]float64
 	for r := n - 1; r >= 0; r-- {
 		s := b[r]
 		for c := r + 1; c < n; c++ {
-			s -= a[r][c] * x[c]
+			s -= float64(a[r][c] * x[c])
 		}
 		x[r] = s / a[r][r]
 	}

@@ -47,7 +47,7 @@ func newRowReader(img image.Image) rowReader {
 			row := m.Pix[y*m.Stride : y*m.Stride+4*w]
 			for x := range w {
 				p := row[4*x : 4*x+4 : 4*x+4]
-				lum[x] = (lumR*float32(p[0]) + lumG*float32(p[1]) + lumB*float32(p[2])) / 255
+				lum[x] = (float32(lumR*float32(p[0])) + float32(lumG*float32(p[1])) + float32(lumB*float32(p[2]))) / 255
 				alpha[x] = float32(p[3]) / 255
 			}
 		}
@@ -57,7 +57,7 @@ func newRowReader(img image.Image) rowReader {
 			for x := range w {
 				p := row[4*x : 4*x+4 : 4*x+4]
 				a := float32(p[3]) / 255
-				lum[x] = a * (lumR*float32(p[0]) + lumG*float32(p[1]) + lumB*float32(p[2])) / 255
+				lum[x] = a * (float32(lumR*float32(p[0])) + float32(lumG*float32(p[1])) + float32(lumB*float32(p[2]))) / 255
 				alpha[x] = a
 			}
 		}
@@ -89,7 +89,7 @@ func newRowReader(img image.Image) rowReader {
 
 func premultipliedLuma(c color.Color) (lum, alpha float32) {
 	r, g, bl, a := c.RGBA() // premultiplied, 16 bits
-	return (lumR*float32(r) + lumG*float32(g) + lumB*float32(bl)) / 65535, float32(a) / 65535
+	return (float32(lumR*float32(r)) + float32(lumG*float32(g)) + float32(lumB*float32(bl))) / 65535, float32(a) / 65535
 }
 
 // plane is a float32 image, row-major, values in 0..1.
@@ -143,12 +143,12 @@ func luminancePlane(img image.Image) (pl plane, f int, visible bool) {
 		dst := pl.p[(y/f)*pw : (y/f+1)*pw]
 		if f == 1 {
 			for x := range w {
-				dst[x] = lum[x] + bg*(1-alpha[x])
+				dst[x] = lum[x] + float32(bg*(1-alpha[x]))
 			}
 			continue
 		}
 		for x := range w {
-			dst[x/f] += lum[x] + bg*(1-alpha[x])
+			dst[x/f] += lum[x] + float32(bg*(1-alpha[x]))
 		}
 	}
 	if f > 1 {

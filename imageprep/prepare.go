@@ -423,7 +423,7 @@ func resampleToBox(crop plane) plane {
 		for x, taps := range wx {
 			var s float32
 			for _, t := range taps {
-				s += t.w * src[t.i]
+				s += float32(t.w * src[t.i])
 			}
 			tmp[y*ow+x] = s
 		}
@@ -433,7 +433,7 @@ func resampleToBox(crop plane) plane {
 		for x := range ow {
 			var s float32
 			for _, t := range taps {
-				s += t.w * tmp[t.i*ow+x]
+				s += float32(t.w * tmp[t.i*ow+x])
 			}
 			out.p[y*ow+x] = s
 		}

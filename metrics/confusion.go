@@ -121,9 +121,9 @@ func (c *Confusion) Summarize() Summary {
 		s.MacroPrecision += cs.Precision
 		s.MacroRecall += cs.Recall
 		s.MacroF1 += cs.F1
-		s.WeightedPrecision += cs.Precision * float64(cs.Support)
-		s.WeightedRecall += cs.Recall * float64(cs.Support)
-		s.WeightedF1 += cs.F1 * float64(cs.Support)
+		s.WeightedPrecision += float64(cs.Precision * float64(cs.Support))
+		s.WeightedRecall += float64(cs.Recall * float64(cs.Support))
+		s.WeightedF1 += float64(cs.F1 * float64(cs.Support))
 		total += cs.Support
 	}
 	k := float64(c.K)

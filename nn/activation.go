@@ -138,7 +138,7 @@ func (t *Tanh) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	dx := t.dx.Data[:len(t.y.Data)]
 	g := dy.Data[:len(dx)]
 	for i, y := range t.y.Data {
-		dx[i] = g[i] * (1 - y*y)
+		dx[i] = g[i] * (1 - float32(y*y))
 	}
 	return t.dx
 }
@@ -223,7 +223,7 @@ func (g *GELU) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 		f := float64(v)
 		cdf := 0.5 * (1 + math.Erf(f/math.Sqrt2))
 		pdf := invSqrt2Pi * math.Exp(-0.5*f*f)
-		dx[i] = d[i] * float32(cdf+f*pdf)
+		dx[i] = d[i] * float32(cdf+float64(f*pdf))
 	}
 	return g.dx
 }

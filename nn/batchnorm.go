@@ -197,8 +197,8 @@ func (b *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 			if m > 1 {
 				unbiased = b.sum2[c] / (m - 1)
 			}
-			rm[c] = float32((1-mom)*float64(rm[c]) + mom*b.sum[c])
-			rv[c] = float32((1-mom)*float64(rv[c]) + mom*unbiased)
+			rm[c] = float32(float64((1-mom)*float64(rm[c])) + float64(mom*b.sum[c]))
+			rv[c] = float32(float64((1-mom)*float64(rv[c])) + float64(mom*unbiased))
 		}
 	} else {
 		rm, rv := b.RunningMean.Value.Data, b.RunningVar.Value.Data
@@ -219,7 +219,7 @@ func (b *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 			for c, v := range xr {
 				h := (v - mu[c]) * is[c]
 				xh[c] = h
-				y[c] = gamma[c]*h + beta[c]
+				y[c] = float32(gamma[c]*h) + beta[c]
 			}
 		}
 		return b.y
@@ -278,7 +278,7 @@ func (b *BatchNorm) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 			g := dy.Data[i*f : (i+1)*f]
 			xh := b.xhat[i*f : (i+1)*f]
 			for c := range dx {
-				dx[c] = k[c] * (g[c] - mdb[c] - xh[c]*mdg[c])
+				dx[c] = k[c] * (g[c] - mdb[c] - float32(xh[c]*mdg[c]))
 			}
 		}
 		return b.dx

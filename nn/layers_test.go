@@ -171,16 +171,22 @@ func TestDropoutTrainEval(t *testing.T) {
 	}
 }
 
+// same reports whether a and b hold the same bits, counting any NaN equal
+// to any NaN (x86 and ARM give a NaN different payloads).
 func same(a, b []float32) bool {
 	if len(a) != len(b) {
 		return false
 	}
 	for i := range a {
-		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+		if !sameFloat32(a[i], b[i]) {
 			return false
 		}
 	}
 	return true
+}
+
+func sameFloat32(a, b float32) bool {
+	return math.Float32bits(a) == math.Float32bits(b) || (a != a && b != b)
 }
 
 // TestSequentialGradient checks a whole small CNN, loss included, with
@@ -295,7 +301,7 @@ func TestIm2colMatchesReference(t *testing.T) {
 		col2imRef(wx, col, ld, tc.c, tc.h, tc.w, tc.k, tc.k, tc.s, tc.p, oh, ow)
 		// Same bits: every pixel sums its patch entries in the same order.
 		for i := range gx {
-			if math.Float32bits(gx[i]) != math.Float32bits(wx[i]) {
+			if !sameFloat32(gx[i], wx[i]) {
 				t.Errorf("col2im%+v[%d] = %g; reference %g", tc, i, gx[i], wx[i])
 				break
 			}
@@ -404,7 +410,7 @@ func trainBits(t *testing.T, threads, n int) []float32 {
 		for _, p := range m.Params() {
 			out = append(out, p.Grad.Data...)
 			for i := range p.Value.Data {
-				p.Value.Data[i] -= 0.01 * p.Grad.Data[i]
+				p.Value.Data[i] -= float32(0.01 * p.Grad.Data[i])
 			}
 		}
 		for _, p := range m.State() {

@@ -67,7 +67,7 @@ func (l *SoftmaxCrossEntropy) Forward(logits *tensor.Tensor, labels []uint8) (fl
 				t += 1 - eps
 			}
 			if t != 0 {
-				rowLoss -= t * logp
+				rowLoss -= float64(t * logp)
 			}
 			p[j] = float32(pj)
 			g[j] = float32((pj - t) * invN)

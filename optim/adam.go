@@ -82,7 +82,7 @@ func (o *Adam) Step(params []Param) error {
 	eps := float32(o.Epsilon)
 	var l2, decay float32
 	if o.Decoupled {
-		decay = float32(1 - o.lr*o.WeightDecay)
+		decay = float32(1 - float64(o.lr*o.WeightDecay))
 	} else {
 		l2 = float32(o.WeightDecay)
 	}

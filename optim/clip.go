@@ -8,7 +8,7 @@ func GlobalNorm(params []Param) float64 {
 	var s float64
 	for i := range params {
 		for _, g := range params[i].Grad {
-			s += float64(g) * float64(g)
+			s += float64(float64(g) * float64(g))
 		}
 	}
 	return math.Sqrt(s)

@@ -66,7 +66,7 @@ func (c Cosine) LR(step int) float64 {
 		return c.Base
 	}
 	p := math.Min(float64(step-c.Warmup)/float64(span), 1)
-	return c.Min + (c.Base-c.Min)*0.5*(1+math.Cos(math.Pi*p))
+	return c.Min + float64((c.Base-c.Min)*0.5*(1+math.Cos(math.Pi*p)))
 }
 
 // OneCycle is Smith and Topin's one-cycle policy as PyTorch's OneCycleLR
@@ -81,13 +81,13 @@ type OneCycle struct {
 }
 
 func cosAnneal(start, end, pct float64) float64 {
-	return end + (start-end)/2*(math.Cos(math.Pi*pct)+1)
+	return end + float64((start-end)/2*(math.Cos(math.Pi*pct)+1))
 }
 
 func (o OneCycle) LR(step int) float64 {
 	initial := o.Max / o.DivFactor
 	final := initial / o.FinalDivFactor
-	end1 := o.PctStart*float64(o.Total) - 1
+	end1 := float64(o.PctStart*float64(o.Total)) - 1
 	end2 := float64(o.Total - 1)
 	s := math.Min(float64(step), end2)
 	if s <= end1 {

@@ -96,15 +96,15 @@ func (o *SGD) Step(params []Param) error {
 		b = b[:len(p)]
 		if o.Nesterov {
 			for j := range p {
-				d := g[j] + wd*p[j]
-				b[j] = mu*b[j] + d
-				p[j] -= lr * (d + mu*b[j])
+				d := g[j] + float32(wd*p[j])
+				b[j] = float32(mu*b[j]) + d
+				p[j] -= float32(lr * (d + float32(mu*b[j])))
 			}
 		} else {
 			for j := range p {
-				d := g[j] + wd*p[j]
-				b[j] = mu*b[j] + d
-				p[j] -= lr * b[j]
+				d := g[j] + float32(wd*p[j])
+				b[j] = float32(mu*b[j]) + d
+				p[j] -= float32(lr * b[j])
 			}
 		}
 	}

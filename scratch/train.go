@@ -94,7 +94,7 @@ func Train(ctx context.Context, cfg Config, train, val *mnist.Set, progress func
 				it.Close()
 				return nil, history, fmt.Errorf("%w at epoch %d, batch %d: loss is %v (try a smaller --lr)", ErrDiverged, epoch, batch, loss)
 			}
-			lossSum += loss * float64(b)
+			lossSum += float64(loss * float64(b))
 			tensor.ArgmaxRows(b, net.Out, p, pred)
 			for i := 0; i < b; i++ {
 				if pred[i] == int(y[i]) {

@@ -329,10 +329,10 @@ func sample(rng *rand.Rand, d Dimension) string {
 	u := rng.Float64()
 	var v float64
 	if d.Key == "lr" {
-		v = math.Exp(math.Log(d.Lo) + u*(math.Log(d.Hi)-math.Log(d.Lo)))
+		v = math.Exp(math.Log(d.Lo) + float64(u*(math.Log(d.Hi)-math.Log(d.Lo))))
 		return strconv.FormatFloat(v, 'g', 3, 64)
 	}
-	v = d.Lo + u*(d.Hi-d.Lo)
+	v = d.Lo + float64(u*(d.Hi-d.Lo))
 	if d.Key == "batch" || d.Key == "hidden" {
 		return strconv.Itoa(int(math.Round(v)))
 	}

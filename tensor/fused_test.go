@@ -20,7 +20,7 @@ func TestAddBiasReLU(t *testing.T) {
 	}
 	AddBiasReLU(m, n, x, ld, bias)
 	for i := range x {
-		if math.Float32bits(x[i]) != math.Float32bits(want[i]) {
+		if !sameFloat32(x[i], want[i]) {
 			t.Fatalf("AddBiasReLU: x[%d] = %v; AddRowVector+ReLU give %v", i, x[i], want[i])
 		}
 	}

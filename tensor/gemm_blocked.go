@@ -19,7 +19,9 @@ func Threads() int { return blocked.Threads() }
 
 // gemmRef is the naive triple loop (i, p, j order so B and C stream by
 // rows), kept as the reference the fast path is tested and benchmarked
-// against.
+// against. Its products are converted before they are added, so the
+// compiler cannot fuse them and it gives the same bits on every
+// architecture.
 func gemmRef(tA, tB Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	for i := 0; i < m; i++ {
 		ci := c[i*ldc : i*ldc+n]
@@ -40,12 +42,12 @@ func gemmRef(tA, tB Transpose, m, n, k int, alpha float32, a []float32, lda int,
 			av *= alpha
 			if tB {
 				for j := range ci {
-					ci[j] += av * b[j*ldb+p]
+					ci[j] += float32(av * b[j*ldb+p])
 				}
 			} else {
 				bp := b[p*ldb : p*ldb+n]
 				for j, bv := range bp {
-					ci[j] += av * bv
+					ci[j] += float32(av * bv)
 				}
 			}
 		}

@@ -126,7 +126,10 @@ func ArgmaxRows(m, n int, x []float32, dst []int) {
 }
 
 // Axpy sets y += alpha·x. With AVX2+FMA each element is rounded once (a
-// fused multiply-add); the pure-Go path rounds the product and the sum.
+// fused multiply-add); the pure-Go path (purego, or a CPU or architecture
+// without the assembly) rounds the product and the sum separately, with the
+// same bits on every architecture and GOAMD64 level: it converts the product,
+// so the compiler cannot fuse it.
 func Axpy(alpha float32, x, y []float32) {
 	if len(x) != len(y) {
 		panic(fmt.Sprintf("tensor: Axpy: len(x)=%d != len(y)=%d", len(x), len(y)))

@@ -30,9 +30,7 @@ func TestElementwise(t *testing.T) {
 	x := []float32{-1, 0, 2, nan, float32(math.Inf(1)), -3}
 	y := make([]float32, len(x))
 	ReLU(y, x)
-	if want := []float32{0, 0, 2, nan, float32(math.Inf(1)), 0}; !slices.EqualFunc(y, want, func(a, b float32) bool {
-		return math.Float32bits(a) == math.Float32bits(b)
-	}) {
+	if want := []float32{0, 0, 2, nan, float32(math.Inf(1)), 0}; !slices.EqualFunc(y, want, sameFloat32) {
 		t.Errorf("ReLU = %v; want %v", y, want)
 	}
 	dy := []float32{1, 2, 3, 4, 5, 6}

@@ -219,7 +219,7 @@ func (t *trainer) trainStep(x []float32, y []uint8) (float64, error) {
 		return 0, err
 	}
 	t.step++
-	t.lossSum += loss * float64(n)
+	t.lossSum += float64(loss * float64(n))
 	t.seen += n
 	return loss, nil
 }

@@ -271,7 +271,7 @@ func describeSet(name string, s *mnist.Set) dataSetInfo {
 	if n := float64(len(s.Images)); n > 0 {
 		mean := float64(sum) / n
 		d.PixelMean = mean / 255
-		d.PixelStd = math.Sqrt(max(float64(sumSq)/n-mean*mean, 0)) / 255
+		d.PixelStd = math.Sqrt(max(float64(sumSq)/n-float64(mean*mean), 0)) / 255
 	}
 	for _, l := range s.Labels {
 		d.ClassCounts[l]++

@@ -9,6 +9,12 @@
 // results on both paths. Axpy does not: the assembly rounds alpha·x+y once
 // (a fused multiply-add), the Go loop twice.
 //
+// The Go loops write every product that is added or subtracted as
+// float32(x·y). Go may otherwise fuse x·y+z into one multiply-add (the
+// compiler does on arm64, and on amd64 with GOAMD64=v3); the conversion
+// rounds the product and rules that out, so the Go path gives the same bits
+// on every architecture and build setting, Axpy included.
+//
 // Callers (package tensor) check lengths; these functions assume them.
 package vec
 

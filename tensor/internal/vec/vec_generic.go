@@ -4,11 +4,17 @@ import "math"
 
 // The portable kernels: always compiled, the only ones under purego or off
 // amd64, and the references the assembly is tested against.
+//
+// Every product that is then added or subtracted is written float32(x*y):
+// the Go compiler may fuse x*y + z into one multiply-add (it does on arm64,
+// and on amd64 with GOAMD64=v3), and an explicit conversion rounds the
+// product and forbids that, so these loops give the same bits on every
+// architecture and build setting.
 
 func axpyGo(alpha float32, x, y []float32) {
 	y = y[:len(x)]
 	for i, v := range x {
-		y[i] += alpha * v
+		y[i] += float32(alpha * v)
 	}
 }
 
@@ -55,9 +61,9 @@ func adamGo(p, g, m, v []float32, l2, c1, c2, alpha, eps float32) {
 	m = m[:len(p)]
 	v = v[:len(p)]
 	for j := range p {
-		gj := g[j] + l2*p[j]
-		m[j] += (gj - m[j]) * c1
-		v[j] += (gj*gj - v[j]) * c2
+		gj := g[j] + float32(l2*p[j])
+		m[j] += float32((gj - m[j]) * c1)
+		v[j] += float32((float32(gj*gj) - v[j]) * c2)
 		p[j] -= alpha * m[j] / (float32(math.Sqrt(float64(v[j]))) + eps)
 	}
 }
@@ -75,7 +81,7 @@ func bnNormalizeGo(x, xh, y []float32, mean, k, g, b float32) {
 	for i, v := range x {
 		h := (v - mean) * k
 		xh[i] = h
-		y[i] = g*h + b
+		y[i] = float32(g*h) + b
 	}
 }
 
@@ -83,7 +89,7 @@ func bnBackwardGo(dx, dy, xh []float32, k, mdb, mdg float32) {
 	dy = dy[:len(dx)]
 	xh = xh[:len(dx)]
 	for i := range dx {
-		dx[i] = k * ((dy[i] - mdb) - xh[i]*mdg)
+		dx[i] = k * ((dy[i] - mdb) - float32(xh[i]*mdg))
 	}
 }
 
@@ -120,13 +126,13 @@ func sqdevGo(v []float32, mu float32) float32 {
 		w := v[i : i+8 : i+8]
 		for l := range s {
 			d := w[l] - mu
-			s[l] += d * d
+			s[l] += float32(d * d)
 		}
 	}
 	r := fold8(&s)
 	for ; i < len(v); i++ {
 		d := v[i] - mu
-		r += d * d
+		r += float32(d * d)
 	}
 	return r
 }
@@ -139,13 +145,13 @@ func dotsumGo(g, h []float32) (dot, sum float32) {
 		gw, hw := g[i:i+8:i+8], h[i:i+8:i+8]
 		for l := range s {
 			s[l] += gw[l]
-			d[l] += gw[l] * hw[l]
+			d[l] += float32(gw[l] * hw[l])
 		}
 	}
 	dot, sum = fold8(&d), fold8(&s)
 	for ; i < len(g); i++ {
 		sum += g[i]
-		dot += g[i] * h[i]
+		dot += float32(g[i] * h[i])
 	}
 	return dot, sum
 }
@@ -185,7 +191,7 @@ func maxPool2x2Go(out []float32, arg []int32, r0, r1 []float32, base, w int32) {
 func sgdGo(p, g []float32, lr, wd float32) {
 	g = g[:len(p)]
 	for i := range p {
-		d := g[i] + wd*p[i]
-		p[i] -= lr * d
+		d := g[i] + float32(wd*p[i])
+		p[i] -= float32(lr * d)
 	}
 }
