@@ -1,29 +1,6 @@
-//go:build !amd64 || purego
+//go:build (!amd64 && !arm64) || purego
 
 package gemm
 
 // builtKernels lists every micro-kernel of this build: the portable one.
 var builtKernels = []*kernel{&goKernel}
-
-// packAVX2 is always false here.
-var packAVX2 = false
-
-// transposePackAVX2 is never called here (packAVX2 is false).
-func transposePackAVX2(dst, src *float32, ld, dstride, rows, blocks int) {
-	panic("gemm: transposePackAVX2 without AVX2")
-}
-
-// copyPack16AVX2 and copyPack6AVX2 are never called here (packAVX2 is false).
-func copyPack16AVX2(dst, src *float32, ld, kc, full, panel int) {
-	panic("gemm: copyPack16AVX2 without AVX2")
-}
-
-func copyPack6AVX2(dst, src *float32, ld, kc, full, panel int) {
-	panic("gemm: copyPack6AVX2 without AVX2")
-}
-
-// stepsAVX2 is always false here.
-var stepsAVX2 = false
-
-// panelStepsFast leaves every depth to the Go loop here.
-func panelStepsFast(a []float32, mr, kc int, steps []int32) (done, n int) { return 0, 0 }

@@ -1,7 +1,7 @@
 package gemm
 
 // goKernel is the portable micro-kernel: always compiled, the only one under
-// the purego build tag or off amd64, and the reference the assembly kernels
+// the purego build tag or off amd64/arm64, and the reference the assembly kernels
 // are tested against. Go has no SIMD and, at the default GOAMD64=v1, no
 // fused multiply-add, so every multiply-add costs three instructions (a load
 // or register copy, MULSS, ADDSS) whatever the tile. It keeps a 2×3 block
