@@ -200,7 +200,7 @@ func gatherWide(panel, x []float32, off, ld, kc, w, rows int) bool {
 }
 
 // copyPanels copies n runs of w values from src into dst at stride
-// panel, for w ∈ {2, 4, 6, 14, 16, 32}, with fixed-size array copies (no
+// panel, for w ∈ {2, 4, 6, 8, 12, 14, 16, 32} (8 and 12: the NEON kernel's), with fixed-size array copies (no
 // memmove call per run); it reports false for other widths.
 func copyPanels(dst, src []float32, n, panel, w int) bool {
 	switch w {
@@ -218,6 +218,16 @@ func copyPanels(dst, src []float32, n, panel, w int) bool {
 		for q := 0; q < n; q++ {
 			v := *(*[6]float32)(src[q*6:])
 			*(*[6]float32)(dst[q*panel:]) = v
+		}
+	case 8:
+		for q := 0; q < n; q++ {
+			v := *(*[8]float32)(src[q*8:])
+			*(*[8]float32)(dst[q*panel:]) = v
+		}
+	case 12:
+		for q := 0; q < n; q++ {
+			v := *(*[12]float32)(src[q*12:])
+			*(*[12]float32)(dst[q*panel:]) = v
 		}
 	case 14:
 		for q := 0; q < n; q++ {
