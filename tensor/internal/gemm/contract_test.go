@@ -269,6 +269,64 @@ func TestFusedKernelsMatchContract(t *testing.T) {
 	t.Logf("%d fused kernels checked", n)
 }
 
+// emulateKernel returns kern run in an interpreter of its assembly, with
+// errors failing t, or nil where there is none (set on amd64 by
+// emu_kernels_amd64_test.go).
+var emulateKernel = func(kern *kernel, t testing.TB) *kernel { return nil }
+
+// TestPlanNarrow checks that a kernel with a narrow kernel hands it the
+// products its own tile fits badly, and only those, and that such products
+// give the contract's bits (the same as through the wide kernel).
+func TestPlanNarrow(t *testing.T) {
+	n := 0
+	for _, kern := range builtKernels {
+		w := kern.narrow
+		if w == nil || !w.native {
+			continue
+		}
+		if !kern.native {
+			if kern = emulateKernel(kern, t); kern == nil {
+				continue
+			}
+		}
+		n++
+		if !(w.fused && kern.fused) || w.kcFor(1000) != kern.kcFor(1000) {
+			t.Fatalf("%s: narrow kernel %s does not give the same bits (fused, same k blocking)", kern.name, w.name)
+		}
+		r := rand.New(rand.NewPCG(9, 10))
+		for _, s := range []struct {
+			m, n, k int
+			narrow  bool
+		}{
+			{16, 9, 500, true},     // a one-channel 3×3 conv's weight gradient
+			{128, 10, 64, true},    // a 10-class output layer
+			{1, 128, 784, true},    // one example
+			{128, 128, 784, false}, // an MLP layer
+			{64, 3136, 288, false}, // a conv layer
+		} {
+			dense := randSlice(r, s.m*s.k)
+			run, skip := plan(kern, false, s.m, s.n, s.k, dense, s.k)
+			if skip || (run == w) != s.narrow {
+				t.Errorf("%s: %dx%dx%d: plan = %s (skip %v); want narrow = %v", kern.name, s.m, s.n, s.k, run.name, skip, s.narrow)
+			}
+			b, c := randSlice(r, s.k*s.n), make([]float32, s.m*s.n)
+			ref := append([]float32(nil), c...)
+			old := active
+			active = kern // with its narrow kernel, as Sgemm runs it
+			Sgemm(false, false, s.m, s.n, s.k, 1, dense, s.k, b, s.n, 0, c, s.n)
+			active = contractKernel(kern, 1, 1)
+			Sgemm(false, false, s.m, s.n, s.k, 1, dense, s.k, b, s.n, 0, ref, s.n)
+			active = old
+			if j := sameBits(c, ref); j >= 0 {
+				t.Fatalf("%s: %dx%dx%d: c[%d] = %v; the contract gives %v", kern.name, s.m, s.n, s.k, j, c[j], ref[j])
+			}
+		}
+	}
+	if n == 0 {
+		t.Skip("no kernel with a narrow kernel in this build")
+	}
+}
+
 // TestContractTileFree pins what the test above relies on: the contract's
 // bits do not depend on the tile.
 func TestContractTileFree(t *testing.T) {

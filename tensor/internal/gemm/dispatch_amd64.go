@@ -9,9 +9,9 @@ import "golang.org/x/sys/cpu"
 // cpu.avx2=off), which is how an AVX-512 machine runs the AVX2 path.
 var (
 	avx2Kernel = kernel{name: "avx2_6x16", mr: 6, nr: 16, fn: kernelAVX2, skip: skipKernelAVX2,
-		native: cpu.X86.HasAVX2 && cpu.X86.HasFMA, fused: true}
+		native: cpu.X86.HasAVX2 && cpu.X86.HasFMA, fused: true, lanes: 8}
 	avx512Kernel = kernel{name: "avx512_14x32", mr: 14, nr: 32, fn: kernelAVX512, skipWith: &avx2Kernel,
-		native: cpu.X86.HasAVX512F, fused: true}
+		narrow: &avx2Kernel, native: cpu.X86.HasAVX512F, fused: true, lanes: 16}
 )
 
 // builtKernels lists every micro-kernel of this build, best first. The

@@ -16,7 +16,10 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
-	kern, skip := plan(active, transA, m, k, a, lda)
+	kern, skip := plan(active, transA, m, n, k, a, lda)
+	if planned != nil {
+		planned(active, kern, skip)
+	}
 	j := job{
 		kern: kern, transA: transA, transB: transB,
 		m: m, n: n, k: k, kc: kern.kcFor(k),
@@ -33,22 +36,34 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	putScratch(s)
 }
 
-// plan returns the kernel that runs a product through kern and whether it
-// lists A's non-zero steps: kern itself, or, when A is mostly zeros and kern
-// has no skipping variant, the kernel it hands such products to.
-func plan(kern *kernel, transA bool, m, k int, a []float32, lda int) (*kernel, bool) {
+// plan returns the kernel that runs an m×n product through kern and
+// whether it lists A's non-zero steps: kern itself; or, when A is mostly
+// zeros and kern has no skipping variant, the kernel it hands such products
+// to; or, when kern's tile fits m×n badly, its narrow kernel. Every choice
+// gives the same bits (the kernels are fused, with the same k blocking) and
+// depends only on the operands, never on threads or timing.
+func plan(kern *kernel, transA bool, m, n, k int, a []float32, lda int) (*kernel, bool) {
 	run, skip := kern, useSkip(kern, transA, m, k, a, lda)
 	if w := kern.skipWith; !skip && w != nil && w.native && useSkip(w, transA, m, k, a, lda) {
 		run, skip = w, true
-	}
-	if planned != nil {
-		planned(kern, run, skip)
+	} else if w := kern.narrow; !skip && w != nil && w.native && tileRate(w, m, n) > tileRate(kern, m, n) {
+		run = w
 	}
 	return run, skip
 }
 
-// planned, when set, is told the plan of every product: the kernel asked
-// for, the kernel that runs it and whether it skips zeros. Tests set it to
+// tileRate models a kernel's rate on an m×n product: its lanes times the
+// share of its tiles' work that lands inside C. A 14×32 AVX-512 tile on the
+// 16×9 weight gradient of a one-channel 3×3 convolution does 16% useful
+// work at 16 lanes, a 6×16 AVX2 tile 50% at 8: the AVX2 kernel is faster
+// there (36 against 24 GFLOP/s in BenchmarkConvShapes on Zen 5).
+func tileRate(kern *kernel, m, n int) float64 {
+	tiles := float64((m+kern.mr-1)/kern.mr*kern.mr) * float64((n+kern.nr-1)/kern.nr*kern.nr)
+	return float64(kern.lanes) * float64(m) * float64(n) / tiles
+}
+
+// planned, when set, is told the plan of every product Sgemm runs: the
+// kernel asked for, the kernel that runs it and whether it skips zeros. Tests set it to
 // see which paths ran; nil otherwise (set before any Sgemm runs).
 var planned func(asked, run *kernel, skip bool)
 

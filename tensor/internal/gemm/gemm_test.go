@@ -146,8 +146,16 @@ func kernels() []*kernel {
 	return ks
 }
 
+// withKernel makes k the active kernel for the test. It does not hand
+// badly fitting shapes to a narrower kernel (TestPlanNarrow tests that), so
+// that a test of k runs k on every shape.
 func withKernel(t testing.TB, k *kernel) {
 	old, oldPack := active, packAVX2
+	if k.narrow != nil {
+		c := *k
+		c.narrow = nil
+		k = &c
+	}
 	active = k
 	if strings.HasSuffix(k.name, goPack) {
 		packAVX2 = false

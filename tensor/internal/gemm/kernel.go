@@ -27,6 +27,13 @@ type kernel struct {
 	// that runs a product with a mostly-zero A instead (with the same bits:
 	// see sparse.go).
 	skipWith *kernel
+	// narrow, for a kernel with a wide tile, is a kernel with the same bits
+	// (both fused, same k blocking) and a smaller tile that runs products
+	// the wide tile fits badly (see plan).
+	narrow *kernel
+	// lanes is how many float32 multiply-adds one of the kernel's
+	// instructions does: the rate plan weighs tiles by.
+	lanes int
 	// native reports whether this CPU runs the kernel, from
 	// golang.org/x/sys/cpu (which honours GODEBUG=cpu.avx512f=off and the
 	// like) at start-up.

@@ -62,7 +62,11 @@ func paths() map[string]int {
 		}
 		ps[p] += n
 		if k.asked != k.run {
-			ps[k.asked+"→"+k.run] += n
+			h := k.asked + "→" + k.run
+			if k.skip {
+				h += "/skip"
+			}
+			ps[h] += n
 		}
 	}
 	return ps
@@ -83,11 +87,16 @@ func requiredPaths() (required, unreachable []string) {
 				unreachable = append(unreachable, k.name+"/skip")
 			}
 		}
-		if w := k.skipWith; w != nil {
-			if w.native {
-				required = append(required, k.name+"→"+w.name)
-			} else {
-				unreachable = append(unreachable, k.name+"→"+w.name)
+		for _, h := range []struct {
+			to   *kernel
+			path string
+		}{{k.skipWith, "/skip"}, {k.narrow, ""}} {
+			if w := h.to; w != nil {
+				if w.native {
+					required = append(required, k.name+"→"+w.name+h.path)
+				} else {
+					unreachable = append(unreachable, k.name+"→"+w.name+h.path)
+				}
 			}
 		}
 	}

@@ -31,7 +31,7 @@ func sgemmSkip(skip, tA, tB bool, m, n, k int, alpha float32, a []float32, lda i
 	skipOff = !skip
 	defer func() { skipOff = old }()
 	Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-	_, skipped := plan(active, tA, m, k, a, lda)
+	_, skipped := plan(active, tA, m, n, k, a, lda)
 	return skipped
 }
 
@@ -187,7 +187,7 @@ func TestUseSkip(t *testing.T) {
 				t.Errorf("%s: hands mostly-zero products to %s, which cannot skip zeros here", kern.name, kern.skipWith.name)
 			}
 			for _, c := range cases {
-				if run, skip := plan(kern, c.tA, c.m, c.k, c.a, c.lda); run != kern || skip {
+				if run, skip := plan(kern, c.tA, c.m, 128, c.k, c.a, c.lda); run != kern || skip {
 					t.Errorf("%s: %s: plan = %s, skip %v; want it dense", kern.name, c.name, run.name, skip)
 				}
 			}
@@ -197,7 +197,7 @@ func TestUseSkip(t *testing.T) {
 			if got := useSkip(skipper, c.tA, c.m, c.k, c.a, c.lda); got != c.want {
 				t.Errorf("%s: %s: useSkip = %v; want %v", skipper.name, c.name, got, c.want)
 			}
-			run, skip := plan(kern, c.tA, c.m, c.k, c.a, c.lda)
+			run, skip := plan(kern, c.tA, c.m, 128, c.k, c.a, c.lda)
 			wantRun := kern
 			if c.want {
 				wantRun = skipper
@@ -209,7 +209,7 @@ func TestUseSkip(t *testing.T) {
 	}
 	// Without a native kernel to hand over to, the product stays dense.
 	lone := kernel{name: "lone", mr: 2, nr: 3, fn: kernelGo2x3, skipWith: &kernel{name: "absent", skip: kernelGo2x3Skip}}
-	if run, skip := plan(&lone, false, 128, 784, sparse, 784); run != &lone || skip {
+	if run, skip := plan(&lone, false, 128, 128, 784, sparse, 784); run != &lone || skip {
 		t.Errorf("hand-over to a kernel the CPU lacks: plan = %s, skip %v; want lone, dense", run.name, skip)
 	}
 }
