@@ -110,14 +110,34 @@ func BenchmarkBiasReLU(b *testing.B) {
 // BenchmarkIm2Col lowers one 32×14×14 image for a 5×5 convolution with
 // padding 2, the CNN's second layer.
 func BenchmarkIm2Col(b *testing.B) {
-	const c, h, w, k, p = 32, 14, 14, 5, 2
-	r := rand.New(rand.NewPCG(5, 6))
-	x := randSlice(r, c*h*w)
-	col := make([]float32, c*k*k*h*w)
-	b.SetBytes(int64(4 * len(col)))
-	b.ReportAllocs()
-	for range b.N {
-		Im2Col(col, h*w, x, c, h, w, k, k, 1, p)
+	// "same" padding (the zoo cnn's), and "valid" (no padding: cnn-fast's
+	// 5×5 on 28×28 and 3×3 on 12×12 with 24 channels), one image each.
+	for _, g := range []struct {
+		name          string
+		c, h, w, k, p int
+	}{{"same/32x14x14/5x5", 32, 14, 14, 5, 2}, {"valid/1x28x28/5x5", 1, 28, 28, 5, 0}, {"valid/24x12x12/3x3", 24, 12, 12, 3, 0}} {
+		b.Run(g.name, func(b *testing.B) {
+			r := rand.New(rand.NewPCG(5, 6))
+			x := randSlice(r, g.c*g.h*g.w)
+			oh, ow := ConvOut(g.h, g.k, 1, g.p), ConvOut(g.w, g.k, 1, g.p)
+			col := make([]float32, g.c*g.k*g.k*oh*ow)
+			b.SetBytes(int64(4 * len(col)))
+			b.ReportAllocs()
+			for range b.N {
+				Im2Col(col, oh*ow, x, g.c, g.h, g.w, g.k, g.k, 1, g.p)
+			}
+		})
+		b.Run("col2im/"+g.name, func(b *testing.B) {
+			r := rand.New(rand.NewPCG(5, 6))
+			x := make([]float32, g.c*g.h*g.w)
+			oh, ow := ConvOut(g.h, g.k, 1, g.p), ConvOut(g.w, g.k, 1, g.p)
+			col := randSlice(r, g.c*g.k*g.k*oh*ow)
+			b.SetBytes(int64(4 * len(col)))
+			b.ReportAllocs()
+			for range b.N {
+				Col2Im(x, col, oh*ow, g.c, g.h, g.w, g.k, g.k, 1, g.p)
+			}
+		})
 	}
 }
 

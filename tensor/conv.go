@@ -42,6 +42,10 @@ func Im2Col(col []float32, ld int, x []float32, c, h, w, kh, kw, stride, pad int
 					im2colSame(row, img, h, w, oh, i-pad, j-pad, lo, hi)
 					continue
 				}
+				if stride == 1 && pad == 0 {
+					im2colValid(row, img, w, oh, ow, i, j)
+					continue
+				}
 				for oy := 0; oy < oh; oy++ {
 					dst := row[oy*ow : (oy+1)*ow]
 					iy := oy*stride - pad + i
@@ -90,6 +94,10 @@ func Col2Im(x, col []float32, ld int, c, h, w, kh, kw, stride, pad int) {
 				}
 				if stride == 1 && ow == w {
 					col2imSame(img, row, h, w, oh, i-pad, j-pad, lo, hi)
+					continue
+				}
+				if stride == 1 && pad == 0 {
+					col2imValid(img, row, w, oh, ow, i, j)
 					continue
 				}
 				for oy := 0; oy < oh; oy++ {
@@ -172,6 +180,48 @@ func col2imSame(img, row []float32, h, w, oh, di, dj, lo, hi int) {
 	}
 	d := di*w + dj
 	vec.Axpy(1, row[a:b], img[a+d:b+d])
+}
+
+// The fast paths below are for stride 1 without padding ("valid"): patch
+// row (i, j) is, for each output row oy, the ow pixels of image row oy+i
+// from column j, always inside the image. Rows of a 3×3 kernel over 12-pixel
+// maps are 10 values: a runtime copy per row (the general loop's) costs more
+// than the values, so short rows move in arrays of eight (long ones by copy).
+
+// im2colValid fills one patch row (oh rows of ow) from the (·, w) image img.
+func im2colValid(row, img []float32, w, oh, ow, i, j int) {
+	for oy := 0; oy < oh; oy++ {
+		d := row[oy*ow : oy*ow+ow]
+		s := img[(oy+i)*w+j:][:len(d)]
+		if len(d) >= 16 {
+			copy(d, s)
+			continue
+		}
+		k := 0
+		for ; k+8 <= len(d); k += 8 {
+			*(*[8]float32)(d[k:]) = *(*[8]float32)(s[k:])
+		}
+		for ; k < len(d); k++ {
+			d[k] = s[k]
+		}
+	}
+}
+
+// col2imValid adds one patch row back to the image, row by row in the
+// general loop's order (each pixel gets at most one value per patch row),
+// so the bits are the general loop's.
+func col2imValid(img, row []float32, w, oh, ow, i, j int) {
+	for oy := 0; oy < oh; oy++ {
+		s := row[oy*ow : oy*ow+ow]
+		d := img[(oy+i)*w+j:][:len(s)]
+		if len(s) >= 8 {
+			vec.Axpy(1, s, d) // y + 1·x rounds once, as y + x does
+			continue
+		}
+		for k, v := range s {
+			d[k] += v
+		}
+	}
 }
 
 // validCols returns the range [lo, hi) of output columns ox whose input

@@ -37,6 +37,50 @@ type convCase struct{ c, h, w, oc, kh, kw, s, p int }
 var convCases = []convCase{
 	{1, 28, 28, 32, 5, 5, 1, 2}, {3, 7, 9, 4, 3, 3, 1, 1}, {2, 8, 8, 3, 3, 3, 2, 1},
 	{2, 5, 6, 2, 2, 3, 3, 0}, {1, 4, 4, 1, 4, 4, 1, 0}, {2, 3, 3, 2, 5, 5, 1, 2}, {1, 2, 2, 1, 3, 3, 2, 3},
+	// stride 1 without padding ("valid"): rows of 24 (copied), 10 (arrays
+	// of eight and a tail) and 3 values
+	{1, 28, 28, 4, 5, 5, 1, 0}, {3, 12, 12, 5, 3, 3, 1, 0}, {2, 5, 7, 3, 3, 5, 1, 0},
+}
+
+// col2imNaive is Col2Im as a plain loop over patch rows, output rows and
+// columns, in that order: the order every path must add in, bit for bit.
+func col2imNaive(x, col []float32, ld, c, h, w, kh, kw, s, p int) {
+	oh, ow := ConvOut(h, kh, s, p), ConvOut(w, kw, s, p)
+	clear(x[:c*h*w])
+	for ch := 0; ch < c; ch++ {
+		for i := 0; i < kh; i++ {
+			for j := 0; j < kw; j++ {
+				r := ((ch*kh+i)*kw + j) * ld
+				for oy := 0; oy < oh; oy++ {
+					for ox := 0; ox < ow; ox++ {
+						iy, ix := oy*s-p+i, ox*s-p+j
+						if iy >= 0 && iy < h && ix >= 0 && ix < w {
+							x[(ch*h+iy)*w+ix] += col[r+oy*ow+ox]
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestCol2ImOrder requires Col2Im's fast paths to add in the plain loop's
+// order: the same bits.
+func TestCol2ImOrder(t *testing.T) {
+	r := rand.New(rand.NewPCG(6, 6))
+	for _, tc := range convCases {
+		oh, ow := ConvOut(tc.h, tc.kh, tc.s, tc.p), ConvOut(tc.w, tc.kw, tc.s, tc.p)
+		ld := oh*ow + 1
+		g := randSlice(r, tc.c*tc.kh*tc.kw*ld)
+		got, want := make([]float32, tc.c*tc.h*tc.w), make([]float32, tc.c*tc.h*tc.w)
+		Col2Im(got, append([]float32(nil), g...), ld, tc.c, tc.h, tc.w, tc.kh, tc.kw, tc.s, tc.p)
+		col2imNaive(want, g, ld, tc.c, tc.h, tc.w, tc.kh, tc.kw, tc.s, tc.p)
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("%+v: x[%d] = %v; the plain loop gives %v", tc, i, got[i], want[i])
+			}
+		}
+	}
 }
 
 // TestIm2ColConv checks that Im2Col followed by Gemm is the direct
