@@ -766,8 +766,20 @@ func speedFinding(p *prepared) string {
 	if ratio < 10 {
 		times = fmt.Sprintf("%.1f times as long", ratio)
 	}
-	return fmt.Sprintf("Training took from %s s (%s, %s) to %s s (%s, %s), %s.",
+	s := fmt.Sprintf("Training took from %s s (%s, %s) to %s s (%s, %s), %s.",
 		seconds(fast.TrainSeconds), fast.Name, pct(fast.TestAccuracy), seconds(slow.TrainSeconds), slow.Name, pct(slow.TestAccuracy), times)
+	// The shortest training that reached 99 % on the test set.
+	var first *results.Model
+	for i := range p.Rows {
+		r := &p.Rows[i]
+		if r.TrainSeconds > 0 && r.TestAccuracy >= 0.99 && (first == nil || r.TrainSeconds < first.TrainSeconds) {
+			first = r
+		}
+	}
+	if first != nil {
+		s += fmt.Sprintf(" The shortest training to 99 %% was %s's: %s s for %s.", first.Name, seconds(first.TrainSeconds), pct(first.TestAccuracy))
+	}
+	return s
 }
 
 func joinAnd(s []string) string {

@@ -197,6 +197,16 @@ func TestAnalysisFollowsTheNumbers(t *testing.T) {
 			}
 		}, []string{"cnn-augment made no mistakes on the test set."}, nil},
 
+		{"shortest to 99 %", "speed", func(in *Input) {},
+			[]string{"The shortest training to 99 % was cnn-cosine's: 305 s for 99.34 %."}, nil},
+		{"faster to 99 %", "speed", func(in *Input) { rowOf(in, "cnn").TrainSeconds = 12.5 },
+			[]string{"The shortest training to 99 % was cnn's: 12.5 s for 99.21 %."}, nil},
+		{"none at 99 %", "speed", func(in *Input) {
+			for _, n := range []string{"cnn", "cnn-augment", "cnn-cosine"} {
+				setAcc(in, n, 0.985)
+			}
+		}, []string{"Training took from"}, []string{"99 %"}},
+
 		{"best", "best", func(in *Input) {},
 			[]string{"cnn-augment was the most accurate model: 99.52 % test accuracy", "48 errors on 10,000 test images"}, nil},
 		{"best named but not top", "best", func(in *Input) { in.Best = "cnn" },

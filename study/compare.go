@@ -82,13 +82,13 @@ func (cfg CompareConfig) plan() ([]Recipe, error) {
 		return full
 	}
 	var rs []Recipe
-	for _, name := range []string{"baseline-adam", "baseline-sgd", "dropout", "batchnorm", "advanced", "cnn"} {
+	for _, name := range []string{"baseline-adam", "baseline-sgd", "dropout", "batchnorm", "advanced", "cnn", "cnn-fast"} {
 		e, ok := zoo[name]
 		if !ok {
 			return nil, fmt.Errorf("study: the zoo lacks %q", name)
 		}
 		r := FromZoo(e, cfg.Seed)
-		if name == "cnn" {
+		if name == "cnn" || name == "cnn-fast" {
 			r.Epochs = epochs(e.Epochs, 1)
 		} else {
 			r.Epochs = epochs(e.Epochs, 2)
