@@ -24,6 +24,7 @@ func main() {
 	epochs := flag.Int("epochs", 1, "epochs to train")
 	batch := flag.Int("batch", 0, "batch size (0: the model's default)")
 	threads := flag.Int("threads", 2, "threads for matrix products")
+	seed := flag.Uint64("seed", 1, "seed of the weights, shuffling and dropout (the split stays seed 1's, as PyTorch's scripts use)")
 	showBatch := flag.Bool("show-batch", false, "print the model's default batch size and exit (run.sh gives PyTorch the same)")
 	flag.Parse()
 	if *showBatch {
@@ -56,7 +57,7 @@ func main() {
 		if zerr != nil {
 			fail(zerr)
 		}
-		r := study.FromZoo(e, 1)
+		r := study.FromZoo(e, *seed)
 		r.Epochs = *epochs
 		if *batch > 0 {
 			r.Batch = *batch
@@ -80,7 +81,7 @@ func main() {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	out := map[string]any{
-		"peer": "rakam", "model": *model, "threads": *threads, "batch": t.Recipe.Batch, "epochs": *epochs,
+		"peer": "rakam", "model": *model, "seed": *seed, "threads": *threads, "batch": t.Recipe.Batch, "epochs": *epochs,
 		"seconds_per_epoch":       t.Result.SecondsPerEpoch,
 		"train_images_per_second": t.Result.ImagesPerSecond,
 		"infer_images_per_second": float64(d.Test.N) / best,
