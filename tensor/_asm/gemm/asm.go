@@ -390,6 +390,7 @@ func main() {
 	ConstraintExpr("amd64,!purego")
 	kernel("kernelAVX2", avx2, 6, 2, false)
 	kernel("kernelAVX512", avx512, 14, 2, false)
+	kernel("kernelAVX512_8x48", avx512, 8, 3, false)
 	kernel("skipKernelAVX2", avx2, 6, 2, true)
 	panelSteps6()
 	transposePack()

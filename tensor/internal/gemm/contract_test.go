@@ -270,18 +270,19 @@ func TestFusedKernelsMatchContract(t *testing.T) {
 }
 
 // emulateKernel returns kern run in an interpreter of its assembly, with
-// errors failing t, or nil where there is none (set on amd64 by
-// emu_kernels_amd64_test.go).
+// errors failing t (t may be nil only to ask whether kern can be emulated),
+// or nil where there is none (set on amd64 by emu_kernels_amd64_test.go).
 var emulateKernel = func(kern *kernel, t testing.TB) *kernel { return nil }
 
-// TestPlanNarrow checks that a kernel with a narrow kernel hands it the
-// products its own tile fits badly, and only those, and that such products
-// give the contract's bits (the same as through the wide kernel).
-func TestPlanNarrow(t *testing.T) {
+// TestPlanAlts checks that a kernel with alternative kernels hands each
+// product to the one whose tile fits it best (by tileRate, ties to the
+// kernel itself), and that such products give the contract's bits (the same
+// as through the kernel itself). Kernels the CPU lacks run in the
+// interpreter.
+func TestPlanAlts(t *testing.T) {
 	n := 0
 	for _, kern := range builtKernels {
-		w := kern.narrow
-		if w == nil || !w.native {
+		if len(kern.alts) == 0 {
 			continue
 		}
 		if !kern.native {
@@ -289,41 +290,49 @@ func TestPlanNarrow(t *testing.T) {
 				continue
 			}
 		}
-		n++
-		if !(w.fused && kern.fused) || w.kcFor(1000) != kern.kcFor(1000) {
-			t.Fatalf("%s: narrow kernel %s does not give the same bits (fused, same k blocking)", kern.name, w.name)
-		}
-		r := rand.New(rand.NewPCG(9, 10))
-		for _, s := range []struct {
-			m, n, k int
-			narrow  bool
-		}{
-			{16, 9, 500, true},     // a one-channel 3×3 conv's weight gradient
-			{128, 10, 64, true},    // a 10-class output layer
-			{1, 128, 784, true},    // one example
-			{128, 128, 784, false}, // an MLP layer
-			{64, 3136, 288, false}, // a conv layer
-		} {
-			dense := randSlice(r, s.m*s.k)
-			run, skip := plan(kern, false, s.m, s.n, s.k, dense, s.k)
-			if skip || (run == w) != s.narrow {
-				t.Errorf("%s: %dx%dx%d: plan = %s (skip %v); want narrow = %v", kern.name, s.m, s.n, s.k, run.name, skip, s.narrow)
+		for _, w := range kern.alts {
+			if !(w.fused && kern.fused) || w.kcFor(1000) != kern.kcFor(1000) {
+				t.Fatalf("%s: alternative %s does not give the same bits (fused, same k blocking)", kern.name, w.name)
 			}
-			b, c := randSlice(r, s.k*s.n), make([]float32, s.m*s.n)
+		}
+		n++
+		r := rand.New(rand.NewPCG(9, 10))
+		for _, s := range [][3]int{
+			{16, 9, 50},    // a one-channel 3×3 conv's weight gradient
+			{128, 10, 64},  // a 10-class output layer
+			{1, 128, 70},   // one example
+			{128, 128, 30}, // an MLP layer
+			{32, 300, 20},  // a 32-channel conv layer's output
+			{64, 200, 20},  // a 64-channel one
+			{30, 70, 300},  // two k blocks
+		} {
+			m, nn, k := s[0], s[1], s[2]
+			want, best := kern, tileRate(kern, m, nn)
+			for _, w := range kern.alts {
+				if r := tileRate(w, m, nn); w.native && r > best {
+					want, best = w, r
+				}
+			}
+			dense := randSlice(r, m*k)
+			run, skip := plan(kern, false, m, nn, k, dense, k)
+			if skip || run != want {
+				t.Errorf("%s: %dx%dx%d: plan = %s (skip %v); want %s", kern.name, m, nn, k, run.name, skip, want.name)
+			}
+			b, c := randSlice(r, k*nn), make([]float32, m*nn)
 			ref := append([]float32(nil), c...)
 			old := active
-			active = kern // with its narrow kernel, as Sgemm runs it
-			Sgemm(false, false, s.m, s.n, s.k, 1, dense, s.k, b, s.n, 0, c, s.n)
+			active = kern // with its alternatives, as Sgemm runs it
+			Sgemm(false, false, m, nn, k, 1, dense, k, b, nn, 0, c, nn)
 			active = contractKernel(kern, 1, 1)
-			Sgemm(false, false, s.m, s.n, s.k, 1, dense, s.k, b, s.n, 0, ref, s.n)
+			Sgemm(false, false, m, nn, k, 1, dense, k, b, nn, 0, ref, nn)
 			active = old
 			if j := sameBits(c, ref); j >= 0 {
-				t.Fatalf("%s: %dx%dx%d: c[%d] = %v; the contract gives %v", kern.name, s.m, s.n, s.k, j, c[j], ref[j])
+				t.Fatalf("%s: %dx%dx%d: c[%d] = %v; the contract gives %v", kern.name, m, nn, k, j, c[j], ref[j])
 			}
 		}
 	}
 	if n == 0 {
-		t.Skip("no kernel with a narrow kernel in this build")
+		t.Skip("no kernel with alternatives in this build")
 	}
 }
 

@@ -11,13 +11,19 @@ var (
 	avx2Kernel = kernel{name: "avx2_6x16", mr: 6, nr: 16, fn: kernelAVX2, skip: skipKernelAVX2,
 		native: cpu.X86.HasAVX2 && cpu.X86.HasFMA, fused: true, lanes: 8}
 	avx512Kernel = kernel{name: "avx512_14x32", mr: 14, nr: 32, fn: kernelAVX512, skipWith: &avx2Kernel,
-		narrow: &avx2Kernel, native: cpu.X86.HasAVX512F, fused: true, lanes: 16}
+		alts: []*kernel{&avx512x8Kernel, &avx2Kernel}, native: cpu.X86.HasAVX512F, fused: true, lanes: 16}
+	// avx512x8Kernel fits products with 8, 16, 32 or 64 rows, a CNN's
+	// channel counts, whole (the 14-row tile leaves 12 of 28 rows and 10 of
+	// 42 empty at 16 and 32), with 24 accumulators, 3 B and 2 broadcast
+	// registers.
+	avx512x8Kernel = kernel{name: "avx512_8x48", mr: 8, nr: 48, fn: kernelAVX512_8x48, skipWith: &avx2Kernel,
+		native: cpu.X86.HasAVX512F, fused: true, lanes: 16}
 )
 
 // builtKernels lists every micro-kernel of this build, best first. The
 // tests must reach each of them, natively or in the interpreter
 // (TestMain in main_test.go).
-var builtKernels = []*kernel{&avx512Kernel, &avx2Kernel, &goKernel}
+var builtKernels = []*kernel{&avx512Kernel, &avx512x8Kernel, &avx2Kernel, &goKernel}
 
 // packAVX2 selects the AVX2 transposing pack for A NoTrans / B Trans
 // panels; tests switch it off to cover the Go loops.

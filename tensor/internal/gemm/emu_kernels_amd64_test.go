@@ -4,6 +4,7 @@ package gemm
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"testing"
 )
@@ -32,7 +33,7 @@ func sameWords(got, want map[int]bool) bool {
 }
 
 // asmKernels names the TEXT function of each amd64 kernel.
-var asmKernels = map[*kernel]string{&avx2Kernel: "kernelAVX2", &avx512Kernel: "kernelAVX512"}
+var asmKernels = map[*kernel]string{&avx2Kernel: "kernelAVX2", &avx512Kernel: "kernelAVX512", &avx512x8Kernel: "kernelAVX512_8x48"}
 
 func init() {
 	emulateKernel = func(kern *kernel, t testing.TB) *kernel {
@@ -40,7 +41,48 @@ func init() {
 		if !ok {
 			return nil
 		}
-		return emulated(kern, text, func(err error) { t.Error(err) })
+		k := emulated(kern, text, func(err error) { t.Error(err) })
+		// Alternatives the CPU lacks run in the interpreter too, so that
+		// plan can hand products to them.
+		alts := k.alts
+		k.alts = nil
+		for _, w := range alts {
+			if !w.native {
+				if w = emulateKernel(w, t); w == nil {
+					continue
+				}
+				w.native = true
+			}
+			k.alts = append(k.alts, w)
+		}
+		return k
+	}
+}
+
+// TestPlanAltsAMD64 pins which amd64 kernel runs the shapes the zoo's
+// models multiply (as on a CPU with all three: plan reads only the kernels'
+// fields here, nothing runs).
+func TestPlanAltsAMD64(t *testing.T) {
+	k512, k8, k2 := avx512Kernel, avx512x8Kernel, avx2Kernel
+	k512.native, k8.native, k2.native = true, true, true
+	k512.alts = []*kernel{&k8, &k2}
+	for _, c := range []struct {
+		m, n int
+		want string
+	}{
+		{16, 9, "avx2_6x16"},         // conv1 weight gradient
+		{128, 10, "avx2_6x16"},       // output layer, batch 128
+		{16, 50176, "avx512_8x48"},   // conv1 forward, batch 64
+		{32, 12544, "avx512_8x48"},   // conv2 forward
+		{64, 3136, "avx512_8x48"},    // conv3 forward
+		{144, 12544, "avx512_8x48"},  // conv2 input gradient
+		{128, 128, "avx512_14x32"},   // MLP layer
+		{1024, 1024, "avx512_14x32"}, // large square
+	} {
+		a := randSlice(rand.New(rand.NewPCG(1, 2)), c.m*8)
+		if run, _ := plan(&k512, false, c.m, c.n, 8, a, 8); run.name != c.want {
+			t.Errorf("%dx%d: plan = %s; want %s", c.m, c.n, run.name, c.want)
+		}
 	}
 }
 
@@ -83,6 +125,10 @@ func TestEmulatedAVX512Kernel(t *testing.T) {
 
 // TestEmulatedAVX2Kernel holds the AVX2 kernel to the same contract and
 // footprint checks.
+func TestEmulatedAVX512x8Kernel(t *testing.T) {
+	testEmulatedKernel(t, "kernelAVX512_8x48", 8, 48)
+}
+
 func TestEmulatedAVX2Kernel(t *testing.T) {
 	testEmulatedKernel(t, "kernelAVX2", 6, 16)
 }

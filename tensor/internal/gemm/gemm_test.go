@@ -147,13 +147,13 @@ func kernels() []*kernel {
 }
 
 // withKernel makes k the active kernel for the test. It does not hand
-// badly fitting shapes to a narrower kernel (TestPlanNarrow tests that), so
-// that a test of k runs k on every shape.
+// badly fitting shapes to an alternative kernel (TestPlanAlts tests that),
+// so that a test of k runs k on every shape.
 func withKernel(t testing.TB, k *kernel) {
 	old, oldPack := active, packAVX2
-	if k.narrow != nil {
+	if k.alts != nil {
 		c := *k
-		c.narrow = nil
+		c.alts = nil
 		k = &c
 	}
 	active = k

@@ -27,10 +27,9 @@ type kernel struct {
 	// that runs a product with a mostly-zero A instead (with the same bits:
 	// see sparse.go).
 	skipWith *kernel
-	// narrow, for a kernel with a wide tile, is a kernel with the same bits
-	// (both fused, same k blocking) and a smaller tile that runs products
-	// the wide tile fits badly (see plan).
-	narrow *kernel
+	// alts are kernels with the same bits (all fused, same k blocking) and
+	// other tiles, which run the products kern's tile fits worse (see plan).
+	alts []*kernel
 	// lanes is how many float32 multiply-adds one of the kernel's
 	// instructions does: the rate plan weighs tiles by.
 	lanes int

@@ -90,13 +90,20 @@ func requiredPaths() (required, unreachable []string) {
 		for _, h := range []struct {
 			to   *kernel
 			path string
-		}{{k.skipWith, "/skip"}, {k.narrow, ""}} {
+		}{{k.skipWith, "/skip"}} {
 			if w := h.to; w != nil {
 				if w.native {
 					required = append(required, k.name+"→"+w.name+h.path)
 				} else {
 					unreachable = append(unreachable, k.name+"→"+w.name+h.path)
 				}
+			}
+		}
+		for _, w := range k.alts {
+			if w.native || emulateKernel(w, nil) != nil {
+				required = append(required, k.name+"→"+w.name)
+			} else {
+				unreachable = append(unreachable, k.name+"→"+w.name)
 			}
 		}
 	}

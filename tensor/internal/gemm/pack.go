@@ -83,7 +83,7 @@ func packCopy(dst []float32, x []float32, ld, r0, nr, p0, kc, w int) {
 // full panels read their w source rows side by side so the panel is written
 // in order, and partial panels return false for the generic loop.
 func gatherFast(panel, x []float32, off, ld, kc, w, rows int) bool {
-	if w == 14 || w == 32 {
+	if w == 8 || w == 14 || w == 32 || w == 48 {
 		return gatherWide(panel, x, off, ld, kc, w, rows)
 	}
 	if w != 6 && w != 16 {
@@ -161,8 +161,8 @@ func gatherFast(panel, x []float32, off, ld, kc, w, rows int) bool {
 	return true
 }
 
-// gatherWide is gatherFast for the AVX-512 kernel's panel widths, 14 (A)
-// and 32 (B), with the AVX2 transposing pack only (it reports false without
+// gatherWide is gatherFast for the AVX-512 kernels' panel widths, 14 and 8
+// (A) and 32 and 48 (B), with the AVX2 transposing pack only (it reports false without
 // it): 8×8 blocks of up to 8 source rows each, for whole groups of 8
 // depths, then the last kc mod 8 depths in Go. A 14-wide panel takes rows
 // 8–13 first, whose 8-float stores spill 2 floats into the next depth's
@@ -200,7 +200,7 @@ func gatherWide(panel, x []float32, off, ld, kc, w, rows int) bool {
 }
 
 // copyPanels copies n runs of w values from src into dst at stride
-// panel, for w ∈ {2, 4, 6, 8, 12, 14, 16, 32} (8 and 12: the NEON kernel's), with fixed-size array copies (no
+// panel, for w ∈ {2, 4, 6, 8, 12, 14, 16, 32, 48} (every kernel's), with fixed-size array copies (no
 // memmove call per run); it reports false for other widths.
 func copyPanels(dst, src []float32, n, panel, w int) bool {
 	switch w {
@@ -243,6 +243,11 @@ func copyPanels(dst, src []float32, n, panel, w int) bool {
 		for q := 0; q < n; q++ {
 			v := *(*[32]float32)(src[q*32:])
 			*(*[32]float32)(dst[q*panel:]) = v
+		}
+	case 48:
+		for q := 0; q < n; q++ {
+			v := *(*[48]float32)(src[q*48:])
+			*(*[48]float32)(dst[q*panel:]) = v
 		}
 	default:
 		return false

@@ -17,7 +17,7 @@ import (
 func TestPackPaths(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
 	const guard = float32(-4242)
-	for _, w := range []int{2, 6, 8, 12, 14, 16, 32} { // every kernel's panel widths
+	for _, w := range []int{2, 6, 8, 12, 14, 16, 32, 48} { // every kernel's panel widths
 		for _, nr := range []int{1, w - 1, w, w + 1, 2*w + 3, 3 * w} {
 			for _, kc := range []int{1, 7, 8, 9, 16, 23, 40} {
 				for _, gather := range []bool{true, false} {
