@@ -78,33 +78,27 @@ func paths() map[string]int {
 // kernels), so a CPU without it cannot reach it, nor a hand-over to it:
 // those are listed in unreachable instead.
 func requiredPaths() (required, unreachable []string) {
-	for _, k := range builtKernels {
-		required = append(required, k.name)
-		if k.skip != nil {
-			if k.native {
-				required = append(required, k.name+"/skip")
-			} else {
-				unreachable = append(unreachable, k.name+"/skip")
-			}
+	list := func(ok bool, path string) {
+		if ok {
+			required = append(required, path)
+		} else {
+			unreachable = append(unreachable, path)
 		}
-		for _, h := range []struct {
-			to   *kernel
-			path string
-		}{{k.skipWith, "/skip"}} {
-			if w := h.to; w != nil {
-				if w.native {
-					required = append(required, k.name+"→"+w.name+h.path)
-				} else {
-					unreachable = append(unreachable, k.name+"→"+w.name+h.path)
-				}
-			}
+	}
+	for _, k := range builtKernels {
+		// A kernel the CPU lacks runs in an interpreter where there is one
+		// (amd64); elsewhere (NEON switched off with GODEBUG) it cannot run,
+		// and neither can anything that starts from it.
+		runs := k.native || emulateKernel(k, nil) != nil
+		list(runs, k.name)
+		if k.skip != nil {
+			list(k.native, k.name+"/skip") // skipping variants run natively only
+		}
+		if w := k.skipWith; w != nil {
+			list(runs && w.native, k.name+"→"+w.name+"/skip")
 		}
 		for _, w := range k.alts {
-			if w.native || emulateKernel(w, nil) != nil {
-				required = append(required, k.name+"→"+w.name)
-			} else {
-				unreachable = append(unreachable, k.name+"→"+w.name)
-			}
+			list(runs && (w.native || emulateKernel(w, nil) != nil), k.name+"→"+w.name)
 		}
 	}
 	return required, unreachable
@@ -164,6 +158,11 @@ func TestRequiredPaths(t *testing.T) {
 		}
 		if k.skip != nil && !slices.Contains(all, k.name+"/skip") {
 			t.Errorf("%s: skipping path not listed", k.name)
+		}
+	}
+	for _, k := range builtKernels {
+		if k.native && !slices.Contains(required, k.name) {
+			t.Errorf("%s runs on this CPU but its path is not required", k.name)
 		}
 	}
 	if !slices.Contains(required, goKernel.name) || !slices.Contains(required, goKernel.name+"/skip") {
