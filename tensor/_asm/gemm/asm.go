@@ -391,6 +391,7 @@ func main() {
 	kernel("kernelAVX2", avx2, 6, 2, false)
 	kernel("kernelAVX512", avx512, 14, 2, false)
 	kernel("kernelAVX512_8x48", avx512, 8, 3, false)
+	kernel("kernelAVX512_16x16", avx512, 16, 1, false)
 	kernel("skipKernelAVX2", avx2, 6, 2, true)
 	panelSteps6()
 	transposePack()

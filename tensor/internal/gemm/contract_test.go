@@ -299,6 +299,7 @@ func TestPlanAlts(t *testing.T) {
 		r := rand.New(rand.NewPCG(9, 10))
 		for _, s := range [][3]int{
 			{16, 9, 50},    // a one-channel 3×3 conv's weight gradient
+			{6, 9, 50},     // a 6-filter one's
 			{128, 10, 64},  // a 10-class output layer
 			{1, 128, 70},   // one example
 			{128, 128, 30}, // an MLP layer

@@ -33,7 +33,7 @@ func sameWords(got, want map[int]bool) bool {
 }
 
 // asmKernels names the TEXT function of each amd64 kernel.
-var asmKernels = map[*kernel]string{&avx2Kernel: "kernelAVX2", &avx512Kernel: "kernelAVX512", &avx512x8Kernel: "kernelAVX512_8x48"}
+var asmKernels = map[*kernel]string{&avx2Kernel: "kernelAVX2", &avx512Kernel: "kernelAVX512", &avx512x8Kernel: "kernelAVX512_8x48", &avx512x16Kernel: "kernelAVX512_16x16"}
 
 func init() {
 	emulateKernel = func(kern *kernel, t testing.TB) *kernel {
@@ -63,15 +63,16 @@ func init() {
 // models multiply (as on a CPU with all three: plan reads only the kernels'
 // fields here, nothing runs).
 func TestPlanAltsAMD64(t *testing.T) {
-	k512, k8, k2 := avx512Kernel, avx512x8Kernel, avx2Kernel
-	k512.native, k8.native, k2.native = true, true, true
-	k512.alts = []*kernel{&k8, &k2}
+	k512, k8, k16, k2 := avx512Kernel, avx512x8Kernel, avx512x16Kernel, avx2Kernel
+	k512.native, k8.native, k16.native, k2.native = true, true, true, true
+	k512.alts = []*kernel{&k8, &k16, &k2}
 	for _, c := range []struct {
 		m, n int
 		want string
 	}{
-		{16, 9, "avx2_6x16"},         // conv1 weight gradient
-		{128, 10, "avx2_6x16"},       // output layer, batch 128
+		{16, 9, "avx512_16x16"},      // conv1 weight gradient
+		{6, 9, "avx2_6x16"},          // a 6-filter conv's weight gradient
+		{128, 10, "avx512_16x16"},    // output layer, batch 128
 		{16, 50176, "avx512_8x48"},   // conv1 forward, batch 64
 		{32, 12544, "avx512_8x48"},   // conv2 forward
 		{64, 3136, "avx512_8x48"},    // conv3 forward
@@ -127,6 +128,10 @@ func TestEmulatedAVX512Kernel(t *testing.T) {
 // footprint checks.
 func TestEmulatedAVX512x8Kernel(t *testing.T) {
 	testEmulatedKernel(t, "kernelAVX512_8x48", 8, 48)
+}
+
+func TestEmulatedAVX512x16Kernel(t *testing.T) {
+	testEmulatedKernel(t, "kernelAVX512_16x16", 16, 16)
 }
 
 func TestEmulatedAVX2Kernel(t *testing.T) {

@@ -66,7 +66,11 @@ func plan(kern *kernel, transA bool, m, n, k int, a []float32, lda int) (*kernel
 // 14×32 one 76%.
 func tileRate(kern *kernel, m, n int) float64 {
 	tiles := float64((m+kern.mr-1)/kern.mr*kern.mr) * float64((n+kern.nr-1)/kern.nr*kern.nr)
-	return float64(kern.lanes) * float64(m) * float64(n) / tiles
+	eff := kern.eff
+	if eff == 0 {
+		eff = 1
+	}
+	return float64(kern.lanes) * eff * float64(m) * float64(n) / tiles
 }
 
 // planned, when set, is told the plan of every product Sgemm runs: the

@@ -31,8 +31,10 @@ type kernel struct {
 	// other tiles, which run the products kern's tile fits worse (see plan).
 	alts []*kernel
 	// lanes is how many float32 multiply-adds one of the kernel's
-	// instructions does: the rate plan weighs tiles by.
+	// instructions does, and eff (0: 1) its measured rate on whole tiles
+	// relative to lanes: together the rate plan weighs tiles by.
 	lanes int
+	eff   float64
 	// native reports whether this CPU runs the kernel, from
 	// golang.org/x/sys/cpu (which honours GODEBUG=cpu.avx512f=off and the
 	// like) at start-up.

@@ -28,6 +28,14 @@ func kernelAVX512(kc int, a []float32, b []float32, c []float32, ldc int, alpha 
 //go:noescape
 func kernelAVX512_8x48(kc int, a []float32, b []float32, c []float32, ldc int, alpha float32, beta float32)
 
+// kernelAVX512_16x16 is the 16×16 AVX-512F micro-kernel. With acc[i][j] = Σ_p a[p*16+i]·b[p*16+j]
+// (p = 0..kc-1, in order, one fused multiply-add per term) it sets
+// c[i*ldc+j] = alpha·acc[i][j] when beta == 0 (c unread), else
+// c[i*ldc+j] = fma(beta, c[i*ldc+j], alpha·acc[i][j]). See kernelFunc.
+//
+//go:noescape
+func kernelAVX512_16x16(kc int, a []float32, b []float32, c []float32, ldc int, alpha float32, beta float32)
+
 // skipKernelAVX2 is the zero-skipping 6×16 AVX2+FMA micro-kernel: with
 // acc[i][j] = Σ_t a[p*6+i]·b[p*16+j] for p = steps[t] (in order, one fused
 // multiply-add per term) it stores C as the dense kernel does. See skipFunc.
