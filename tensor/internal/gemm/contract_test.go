@@ -270,9 +270,12 @@ func TestFusedKernelsMatchContract(t *testing.T) {
 }
 
 // emulateKernel returns kern run in an interpreter of its assembly, with
-// errors failing t (t may be nil only to ask whether kern can be emulated),
-// or nil where there is none (set on amd64 by emu_kernels_amd64_test.go).
-var emulateKernel = func(kern *kernel, t testing.TB) *kernel { return nil }
+// errors failing t, or nil where there is none; canEmulate reports whether
+// there is one (both set on amd64 by emu_kernels_amd64_test.go).
+var (
+	emulateKernel = func(kern *kernel, t testing.TB) *kernel { return nil }
+	canEmulate    = func(kern *kernel) bool { return false }
+)
 
 // TestPlanAlts checks that a kernel with alternative kernels hands each
 // product to the one whose tile fits it best (by tileRate, ties to the

@@ -36,6 +36,7 @@ func sameWords(got, want map[int]bool) bool {
 var asmKernels = map[*kernel]string{&avx2Kernel: "kernelAVX2", &avx512Kernel: "kernelAVX512", &avx512x8Kernel: "kernelAVX512_8x48", &avx512x16Kernel: "kernelAVX512_16x16"}
 
 func init() {
+	canEmulate = func(kern *kernel) bool { _, ok := asmKernels[kern]; return ok }
 	emulateKernel = func(kern *kernel, t testing.TB) *kernel {
 		text, ok := asmKernels[kern]
 		if !ok {
@@ -116,26 +117,14 @@ func TestEmulatorMatchesCPU(t *testing.T) {
 	}
 }
 
-// TestEmulatedAVX512Kernel runs the AVX-512 micro-kernel in the
-// interpreter, on any CPU: every call must give the contract's
-// bits, store exactly the 14×32 tile, read C only when beta ≠ 0 (and then
-// only the tile), and read nothing outside the panels.
-func TestEmulatedAVX512Kernel(t *testing.T) {
-	testEmulatedKernel(t, "kernelAVX512", 14, 32)
-}
-
-// TestEmulatedAVX2Kernel holds the AVX2 kernel to the same contract and
-// footprint checks.
-func TestEmulatedAVX512x8Kernel(t *testing.T) {
-	testEmulatedKernel(t, "kernelAVX512_8x48", 8, 48)
-}
-
-func TestEmulatedAVX512x16Kernel(t *testing.T) {
-	testEmulatedKernel(t, "kernelAVX512_16x16", 16, 16)
-}
-
-func TestEmulatedAVX2Kernel(t *testing.T) {
-	testEmulatedKernel(t, "kernelAVX2", 6, 16)
+// TestEmulatedKernels runs every assembly micro-kernel in the
+// interpreter, on any CPU: every call must give the contract's bits, store
+// exactly its mr×nr tile, read C only when beta ≠ 0 (and then only the
+// tile), and read nothing outside the panels.
+func TestEmulatedKernels(t *testing.T) {
+	for kern, text := range asmKernels {
+		t.Run(kern.name, func(t *testing.T) { testEmulatedKernel(t, text, kern.mr, kern.nr) })
+	}
 }
 
 func testEmulatedKernel(t *testing.T, name string, mr, nr int) {

@@ -89,7 +89,7 @@ func requiredPaths() (required, unreachable []string) {
 		// A kernel the CPU lacks runs in an interpreter where there is one
 		// (amd64); elsewhere (NEON switched off with GODEBUG) it cannot run,
 		// and neither can anything that starts from it.
-		runs := k.native || emulateKernel(k, nil) != nil
+		runs := k.native || canEmulate(k)
 		list(runs, k.name)
 		if k.skip != nil {
 			list(k.native, k.name+"/skip") // skipping variants run natively only
@@ -98,7 +98,7 @@ func requiredPaths() (required, unreachable []string) {
 			list(runs && w.native, k.name+"→"+w.name+"/skip")
 		}
 		for _, w := range k.alts {
-			list(runs && (w.native || emulateKernel(w, nil) != nil), k.name+"→"+w.name)
+			list(runs && (w.native || canEmulate(w)), k.name+"→"+w.name)
 		}
 	}
 	return required, unreachable
@@ -159,8 +159,6 @@ func TestRequiredPaths(t *testing.T) {
 		if k.skip != nil && !slices.Contains(all, k.name+"/skip") {
 			t.Errorf("%s: skipping path not listed", k.name)
 		}
-	}
-	for _, k := range builtKernels {
 		if k.native && !slices.Contains(required, k.name) {
 			t.Errorf("%s runs on this CPU but its path is not required", k.name)
 		}

@@ -76,48 +76,41 @@ func packCopy(dst []float32, x []float32, ld, r0, nr, p0, kc, w int) {
 	}
 }
 
-// gatherFast packs one panel of width w ∈ {6, 16} with rows ≤ w source
-// rows for packGather, zero-padding the missing rows; it reports false for
-// other widths. With AVX2 it transposes 8×8 blocks in registers
-// (transposePackAVX2) and finishes the last kc mod 8 depths in Go; without,
-// full panels read their w source rows side by side so the panel is written
-// in order, and partial panels return false for the generic loop.
+// gatherFast packs one panel of width w with rows ≤ w source rows for
+// packGather, zero-padding the missing rows, or reports false for the
+// generic loop. With AVX2, for every kernel's width (a multiple of 8, or 6
+// or 14 = 8k+6), it transposes 8×8 blocks of up to 8 source rows in
+// registers (transposePackAVX2) and finishes the last kc mod 8 depths in
+// Go. Without, full 6- and 16-wide panels read their source rows side by
+// side so the panel is written in order.
 func gatherFast(panel, x []float32, off, ld, kc, w, rows int) bool {
-	if w == 8 || w == 14 || w == 32 || w == 48 {
-		return gatherWide(panel, x, off, ld, kc, w, rows)
-	}
-	if w != 6 && w != 16 {
-		return false
-	}
-	if !packAVX2 && rows < w {
+	asm := packAVX2 && (w%8 == 0 || w%8 == 6)
+	if !asm && (rows < w || w != 6 && w != 16) {
 		return false
 	}
 	// Slicing the source first checks the bounds the assembly relies on.
 	_ = x[off : off+(rows-1)*ld+kc]
 	p0 := 0
-	if packAVX2 && kc >= 8 {
+	if asm && kc >= 8 {
 		blocks := kc / 8
-		if w == 6 {
-			// Each 8-float store spills 2 floats past its 6-float slot; the
-			// last one needs that room inside panel's backing array.
-			if cap(panel) < blocks*8*6+2 {
-				blocks--
+		// In a 6- or 14-wide panel the last group's 8-float stores spill 2
+		// floats into the next depth's slot. Groups run last first, so the
+		// groups below overwrite every spill but the last one's, which
+		// needs that room inside panel's backing array.
+		if w%8 != 0 && cap(panel) < blocks*8*w+2 {
+			blocks--
+		}
+		for h := (w - 1) / 8 * 8; h >= 0 && blocks > 0; h -= 8 {
+			n := min(max(rows-h, 0), 8)
+			src := &x[off] // never read when n == 0
+			if n > 0 {
+				src = &x[off+h*ld]
 			}
-			if blocks > 0 {
-				transposePackAVX2(&panel[0], &x[off], 4*ld, 24, rows, blocks)
-			}
-		} else {
-			lo, hi := min(rows, 8), max(rows-8, 0)
-			transposePackAVX2(&panel[0], &x[off], 4*ld, 64, lo, blocks)
-			src := &x[off] // rows 8.. when present; never read when hi == 0
-			if hi > 0 {
-				src = &x[off+8*ld]
-			}
-			transposePackAVX2(&panel[8], src, 4*ld, 64, hi, blocks)
+			transposePackAVX2(&panel[h], src, 4*ld, 4*w, n, blocks)
 		}
 		p0 = blocks * 8
 	}
-	if rows < w {
+	if rows < w || w != 6 && w != 16 {
 		for p := p0; p < kc; p++ {
 			d := panel[p*w : p*w+w]
 			for r := 0; r < rows; r++ {
@@ -157,44 +150,6 @@ func gatherFast(panel, x []float32, off, ld, kc, w, rows int) bool {
 				d[4], d[5], d[6], d[7] = r4[p], r5[p], r6[p], r7[p]
 			}
 		}
-	}
-	return true
-}
-
-// gatherWide is gatherFast for the AVX-512 kernels' panel widths, 14 and 8
-// (A) and 32 and 48 (B), with the AVX2 transposing pack only (it reports false without
-// it): 8×8 blocks of up to 8 source rows each, for whole groups of 8
-// depths, then the last kc mod 8 depths in Go. A 14-wide panel takes rows
-// 8–13 first, whose 8-float stores spill 2 floats into the next depth's
-// slot, then rows 0–7, which overwrite every spill but the last; that one
-// needs 2 floats of room in panel's backing array past the group (as for
-// 6-wide panels; the scratch buffer has 8).
-func gatherWide(panel, x []float32, off, ld, kc, w, rows int) bool {
-	if !packAVX2 {
-		return false
-	}
-	_ = x[off : off+(rows-1)*ld+kc] // the bounds the assembly relies on
-	blocks := kc / 8
-	if w == 14 && blocks > 0 && cap(panel) < blocks*8*14+2 {
-		blocks--
-	}
-	if blocks > 0 {
-		// Groups of 8 source rows, the last group first (see above).
-		for h := (w - 1) / 8 * 8; h >= 0; h -= 8 {
-			n := min(max(rows-h, 0), 8)
-			src := &x[off] // never read when n == 0
-			if n > 0 {
-				src = &x[off+h*ld]
-			}
-			transposePackAVX2(&panel[h], src, 4*ld, 4*w, n, blocks)
-		}
-	}
-	for p := blocks * 8; p < kc; p++ {
-		d := panel[p*w : p*w+w]
-		for r := 0; r < rows; r++ {
-			d[r] = x[off+r*ld+p]
-		}
-		clear(d[rows:])
 	}
 	return true
 }

@@ -29,8 +29,9 @@ import "math"
 // changes no bit either: both kernels compute each element as the same
 // chain of fused multiply-adds over the same k blocks (blockKC for both)
 // and store it with the same alpha/beta update; only the tile shape
-// differs. (No machine here has AVX-512: TestEmulatedAVX512Sgemm checks it
-// with the AVX-512 kernel run in an interpreter of its assembly.)
+// differs (TestFusedKernelsMatchContract; on a CPU without AVX-512,
+// TestEmulatedSgemm runs the AVX-512 kernels in an interpreter of their
+// assembly).
 
 // skipSample is how many leading values of the stored A (whole rows) the
 // density test reads, and skipMaxDensity the share of them that may be
