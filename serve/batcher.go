@@ -13,10 +13,11 @@ var errBusy = errors.New("server busy: too many predictions waiting; retry short
 // errClosed is returned after Close.
 var errClosed = errors.New("server shutting down")
 
-// job is one example waiting for a worker.
+// job is one or more examples waiting for a worker, at most maxBatch.
 type job struct {
-	x     []float32 // Pixels values
-	probs [Classes]float32
+	x     []float32 // n*Pixels values
+	n     int
+	probs []float32 // n*Classes, written by the worker
 	err   error
 	done  chan struct{}
 }
@@ -45,48 +46,79 @@ func newBatcher(cs []Classifier, queue, maxBatch int, observe func(int)) *batche
 	return b
 }
 
-// predict queues x and waits for its probabilities. It refuses at once with
-// errBusy when the queue is full, and gives up when ctx ends.
-func (b *batcher) predict(ctx context.Context, x []float32) ([Classes]float32, error) {
-	j := &job{x: x, done: make(chan struct{})}
+// predict queues the n examples of x (n*Pixels values) and waits for their
+// n*Classes probabilities. More than maxBatch examples go as several jobs,
+// which workers may run in different batches. It refuses at once with
+// errBusy when the queue has no room for all of them, and gives up when ctx
+// ends.
+func (b *batcher) predict(ctx context.Context, x []float32, n int) ([]float32, error) {
+	if n <= 0 || len(x) != n*Pixels {
+		return nil, fmt.Errorf("serve: %d values for %d examples", len(x), n)
+	}
 	select {
 	case <-b.quit:
-		return j.probs, errClosed
+		return nil, errClosed
 	default:
 	}
-	select {
-	case b.queue <- j:
-	default:
-		return j.probs, errBusy
+	probs := make([]float32, n*Classes)
+	jobs := make([]*job, 0, (n+b.maxBatch-1)/b.maxBatch)
+	if cap(jobs) > cap(b.queue)-len(b.queue) {
+		return nil, errBusy
 	}
-	select {
-	case <-j.done:
-		return j.probs, j.err
-	case <-ctx.Done():
-		return j.probs, ctx.Err()
-	case <-b.quit:
-		return j.probs, errClosed
+	for lo := 0; lo < n; lo += b.maxBatch {
+		k := min(b.maxBatch, n-lo)
+		j := &job{x: x[lo*Pixels : (lo+k)*Pixels], n: k, probs: probs[lo*Classes : (lo+k)*Classes], done: make(chan struct{})}
+		select {
+		case b.queue <- j:
+		default:
+			return nil, errBusy // jobs already queued still run; their answers are dropped
+		}
+		jobs = append(jobs, j)
 	}
+	for _, j := range jobs {
+		select {
+		case <-j.done:
+			if j.err != nil {
+				return nil, j.err
+			}
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-b.quit:
+			return nil, errClosed
+		}
+	}
+	return probs, nil
 }
 
 func (b *batcher) work(c Classifier) {
 	defer b.wg.Done()
 	batch := make([]*job, 0, b.maxBatch)
 	x := make([]float32, 0, b.maxBatch*Pixels)
+	var next *job // taken from the queue but did not fit the last batch
 	for {
-		select {
-		case <-b.quit:
-			return
-		case j := <-b.queue:
-			batch = append(batch[:0], j)
+		if next != nil {
+			batch, next = append(batch[:0], next), nil
+		} else {
+			select {
+			case <-b.quit:
+				return
+			case j := <-b.queue:
+				batch = append(batch[:0], j)
+			}
 		}
+		n := batch[0].n
 		// Take whatever else is already waiting: no timer, so an idle
 		// server answers at once and a busy one batches.
 	drain:
-		for len(batch) < b.maxBatch {
+		for n < b.maxBatch {
 			select {
 			case j := <-b.queue:
+				if n+j.n > b.maxBatch {
+					next = j
+					break drain
+				}
 				batch = append(batch, j)
+				n += j.n
 			default:
 				break drain
 			}
@@ -95,16 +127,18 @@ func (b *batcher) work(c Classifier) {
 		for _, j := range batch {
 			x = append(x, j.x...)
 		}
-		probs, err := safePredict(c, x, len(batch))
+		probs, err := safePredict(c, x, n)
 		if b.observe != nil {
-			b.observe(len(batch))
+			b.observe(n)
 		}
-		for i, j := range batch {
+		off := 0
+		for _, j := range batch {
 			if err != nil {
 				j.err = err
 			} else {
-				copy(j.probs[:], probs[i*Classes:(i+1)*Classes])
+				copy(j.probs, probs[off*Classes:(off+j.n)*Classes])
 			}
+			off += j.n
 			close(j.done)
 		}
 	}

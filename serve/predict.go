@@ -65,20 +65,26 @@ func writeError(w http.ResponseWriter, code int, msg string) {
 func (s *Server) predict(w http.ResponseWriter, r *http.Request) {
 	resp, err := s.answer(w, r)
 	if err != nil {
-		var re *requestError
-		switch {
-		case errors.As(err, &re):
-			if re.code == http.StatusTooManyRequests {
-				w.Header().Set("Retry-After", "1")
-			}
-			writeError(w, re.code, re.msg)
-		default:
-			s.log.Error("predict failed", "err", err)
-			writeError(w, http.StatusInternalServerError, "prediction failed: "+err.Error())
-		}
+		s.writeRequestError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// writeRequestError answers a requestError with its status and anything
+// else with 500 (a bug in rakam).
+func (s *Server) writeRequestError(w http.ResponseWriter, err error) {
+	var re *requestError
+	switch {
+	case errors.As(err, &re):
+		if re.code == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", "1")
+		}
+		writeError(w, re.code, re.msg)
+	default:
+		s.log.Error("predict failed", "err", err)
+		writeError(w, http.StatusInternalServerError, "prediction failed: "+err.Error())
+	}
 }
 
 func (s *Server) answer(w http.ResponseWriter, r *http.Request) (*Response, error) {
@@ -147,7 +153,21 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request) (*Response, erro
 			"unsupported Content-Type %q; send application/json, image/* (png, jpeg, gif, bmp, tiff, webp) or multipart/form-data", mt)
 	}
 
-	probs, err := s.batch.predict(r.Context(), x)
+	probs, err := s.predictBatch(r.Context(), x, 1)
+	if err != nil {
+		return nil, err
+	}
+	resp := &Response{Label: argmax(probs), Probabilities: probs, Inverted: inverted}
+	if withPixels {
+		resp.Pixels = x
+	}
+	return resp, nil
+}
+
+// predictBatch runs n examples through the workers, turning a full queue,
+// a shutdown and a cancelled request into request errors.
+func (s *Server) predictBatch(ctx context.Context, x []float32, n int) ([]float32, error) {
+	probs, err := s.batch.predict(ctx, x, n)
 	switch {
 	case errors.Is(err, errBusy):
 		return nil, badRequest(http.StatusTooManyRequests, "%v", err)
@@ -155,14 +175,8 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request) (*Response, erro
 		return nil, badRequest(http.StatusServiceUnavailable, "%v", err)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return nil, badRequest(http.StatusRequestTimeout, "request cancelled before the prediction was made")
-	case err != nil:
-		return nil, err
 	}
-	resp := &Response{Label: argmax(probs[:]), Probabilities: probs[:], Inverted: inverted}
-	if withPixels {
-		resp.Pixels = x
-	}
-	return resp, nil
+	return probs, err
 }
 
 func boolParam(r *http.Request, name string) (bool, error) {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -49,18 +50,33 @@ type Config struct {
 	// request so a stalled upload still receives its 408.
 	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
 	// ShutdownTimeout is how long in-flight requests get after the context
-	// ends (default 10 s).
+	// ends (default 10 s), after DrainDelay.
 	ShutdownTimeout time.Duration
+	// DrainDelay is how long Serve keeps serving after its context ends,
+	// with /readyz and /v2/health/ready failing, before it stops accepting
+	// (default 0). It gives a load balancer time to notice and stop
+	// sending traffic, as a preStop sleep would.
+	DrainDelay time.Duration
+	// CORSOrigin, when set, is the origin ("https://example.com", or "*"
+	// for any) whose pages may call the API from a browser: responses to
+	// it carry Access-Control-Allow-Origin and preflight OPTIONS requests
+	// are answered. Empty (the default) sends no CORS headers.
+	CORSOrigin string
+	// MaxInferImages caps the images of one Open Inference Protocol
+	// request (default 1024, at most 65536); MaxBodyBytes caps its size.
+	MaxInferImages int
 	// Logger receives structured logs (default: discard).
 	Logger *slog.Logger
-	// ModelName is reported by /healthz.
+	// ModelName is reported by /healthz and names the model in the /v2
+	// API (default "model").
 	ModelName string
 }
 
 // Upper bounds of Config fields that size allocations up front.
 const (
-	maxQueue = 1 << 16
-	maxBatch = 4096
+	maxQueue       = 1 << 16
+	maxBatch       = 4096
+	maxInferImages = 1 << 16
 )
 
 // DefaultConfig holds the defaults.
@@ -77,6 +93,8 @@ var DefaultConfig = Config{
 	WriteTimeout:      20 * time.Second,
 	IdleTimeout:       60 * time.Second,
 	ShutdownTimeout:   10 * time.Second,
+	MaxInferImages:    1024,
+	ModelName:         "model",
 }
 
 func (c Config) withDefaults() Config {
@@ -111,6 +129,10 @@ func (c Config) withDefaults() Config {
 	setD(&c.WriteTimeout, d.WriteTimeout)
 	setD(&c.IdleTimeout, d.IdleTimeout)
 	setD(&c.ShutdownTimeout, d.ShutdownTimeout)
+	setI(&c.MaxInferImages, d.MaxInferImages)
+	if c.ModelName == "" {
+		c.ModelName = d.ModelName
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -126,6 +148,9 @@ type Server struct {
 	handler   http.Handler
 	registry  *prometheus.Registry
 	closeOnce sync.Once
+	// draining is set when Serve's context ends: readiness fails from
+	// then on while requests are still answered.
+	draining atomic.Bool
 
 	requests    *prometheus.CounterVec
 	duration    *prometheus.HistogramVec
@@ -145,6 +170,15 @@ func New(cs []Classifier, cfg Config) (*Server, error) {
 	}
 	if cfg.MaxBatch > maxBatch {
 		return nil, fmt.Errorf("serve: batch size %d; the most is %d", cfg.MaxBatch, maxBatch)
+	}
+	if cfg.MaxInferImages > maxInferImages {
+		return nil, fmt.Errorf("serve: %d images per inference request; the most is %d", cfg.MaxInferImages, maxInferImages)
+	}
+	if cfg.DrainDelay < 0 {
+		return nil, fmt.Errorf("serve: negative drain delay %v", cfg.DrainDelay)
+	}
+	if err := checkOrigin(cfg.CORSOrigin); err != nil {
+		return nil, err
 	}
 	cfg = cfg.withDefaults()
 	// A model may ask for smaller batches (see Model.MaxExamples).
@@ -202,11 +236,17 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/{$}", handle("page", []string{http.MethodGet, http.MethodHead}, s.page))
 	mux.Handle("/v1/predict", handle("predict", []string{http.MethodPost}, s.predict))
 	mux.Handle("/healthz", handle("healthz", []string{http.MethodGet, http.MethodHead}, s.healthz))
+	mux.Handle("/livez", handle("livez", []string{http.MethodGet, http.MethodHead}, s.livez))
+	mux.Handle("/readyz", handle("readyz", []string{http.MethodGet, http.MethodHead}, s.readyz))
+	s.v2Routes(mux, handle)
 	mux.Handle("/metrics", s.instrument("metrics", allow([]string{http.MethodGet},
 		promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelError)}).ServeHTTP)))
 	mux.Handle("/", s.instrument("other", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no such path %q; try GET / or POST /v1/predict", r.URL.Path))
 	})))
+	if s.cfg.CORSOrigin != "" {
+		return s.cors(mux)
+	}
 	return mux
 }
 
@@ -286,7 +326,8 @@ func (s *Server) instrument(name string, h http.Handler) http.Handler {
 	})
 }
 
-// Serve serves on ln until ctx ends, then shuts down gracefully: it stops
+// Serve serves on ln until ctx ends, then shuts down gracefully: readiness
+// fails at once, requests are still answered for DrainDelay, then it stops
 // accepting, lets requests in flight finish (up to ShutdownTimeout) and
 // stops the workers.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
@@ -309,6 +350,18 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		s.Close()
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
+	}
+	s.draining.Store(true)
+	if d := s.cfg.DrainDelay; d > 0 {
+		s.log.Info("draining: not ready, still serving", "delay", d)
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case err := <-errc:
+			t.Stop()
+			s.Close()
+			return fmt.Errorf("serve: %w", err)
+		}
 	}
 	s.log.Info("shutting down", "timeout", s.cfg.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
