@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/rakam-ml/rakam/nn"
 	"github.com/rakam-ml/rakam/serve"
@@ -16,6 +20,9 @@ import (
 func init() {
 	register(&command{name: "serve", summary: "serve a model over HTTP with a drawing page", run: runServe})
 }
+
+// defaultServeAddr is --addr's default when PORT is not set.
+const defaultServeAddr = "127.0.0.1:8080"
 
 type serveOptions struct {
 	model     string
@@ -27,25 +34,38 @@ type serveOptions struct {
 	maxBody   int64
 	logLevel  string
 	logFormat string
+	drain     time.Duration
+	cors      string
 }
 
 func runServe(ctx context.Context, e *env, args []string) error {
 	var o serveOptions
 	fs := newFlags(e, "serve", "--model FILE [--addr HOST:PORT] [flags]", `
-Serves a trained model over HTTP until interrupted (SIGINT or SIGTERM, after
-which requests in flight are finished and the command exits 0).
+Serves a trained model over HTTP until interrupted. On SIGINT or SIGTERM,
+/readyz fails at once; the server keeps answering for --drain-delay, then
+stops accepting, finishes the requests in flight and exits 0.
 
   GET  /            a page to draw a digit on, with the prediction as you draw
   POST /v1/predict  an image (image/* body or multipart/form-data) or JSON
                     {"pixels": [784 numbers in 0..1]}; answers
                     {"label": 7, "probabilities": [...]}
   GET  /healthz     {"status": "ok"}
+  GET  /livez       200 while the process answers (liveness probe)
+  GET  /readyz      200 while taking requests, 503 once shutting down
   GET  /metrics     Prometheus metrics
+  /v2/...           the Open Inference Protocol (KServe v2): GET /v2,
+                    /v2/health/live, /v2/health/ready, /v2/models/NAME,
+                    /v2/models/NAME/ready, POST /v2/models/NAME/infer with
+                    input "input" (FP32, [N,784] or [N,1,28,28]); outputs
+                    "probabilities" (FP32 [N,10]) and "label" (INT64 [N])
 
-Bad requests get a 4xx JSON {"error": "..."}; see docs/serving.md for the API
-and the limits. Logs are structured (log/slog) on standard error.`)
+NAME is the model's name: its rakam.name metadata, else the file name without
+extension. The address defaults to :$PORT when the PORT environment variable
+is set (as container platforms do). Bad requests get a 4xx JSON
+{"error": "..."}; see docs/serving.md for the API and the limits. Logs are
+structured (log/slog) on standard error.`)
 	fs.StringVar(&o.model, "model", "", "the trained model `file` (.safetensors, from rakam train)")
-	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen on this `host:port` (port 0 picks a free one)")
+	fs.StringVar(&o.addr, "addr", defaultServeAddr, "listen on this `host:port` (port 0 picks a free one); default :$PORT when PORT is set")
 	fs.IntVar(&o.workers, "workers", 1, "model replicas run in parallel, each batching the requests waiting")
 	fs.IntVar(&o.threads, "threads", 0, "threads per matrix product (0: every core)")
 	fs.IntVar(&o.maxBatch, "max-batch", serve.DefaultConfig.MaxBatch, "most requests one model call takes")
@@ -53,8 +73,18 @@ and the limits. Logs are structured (log/slog) on standard error.`)
 	fs.Int64Var(&o.maxBody, "max-body", serve.DefaultConfig.MaxBodyBytes, "largest request body in `bytes`; more get 413")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug (every request), info (errors and 4xx), warn or error")
 	fs.StringVar(&o.logFormat, "log-format", "text", "text or json")
+	fs.DurationVar(&o.drain, "drain-delay", 0, "after SIGTERM/SIGINT, keep serving this `long` with /readyz failing before shutting down (replaces a preStop sleep)")
+	fs.StringVar(&o.cors, "cors", "", "allow browser pages from this `origin` (https://host[:port], or * for any) to call the API; no CORS headers when unset")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	addrSet := false
+	fs.Visit(func(f *flag.Flag) { addrSet = addrSet || f.Name == "addr" })
+	if port := os.Getenv("PORT"); port != "" && !addrSet {
+		if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+			return usagef("PORT=%q in the environment: want a port number 0..65535 (or pass --addr)", port)
+		}
+		o.addr = ":" + port
 	}
 	if o.model == "" {
 		return usagef("--model FILE is required")
@@ -76,6 +106,9 @@ and the limits. Logs are structured (log/slog) on standard error.`)
 	}
 	if o.maxBody < 1024 {
 		return usagef("--max-body %d: want at least 1024", o.maxBody)
+	}
+	if o.drain < 0 {
+		return usagef("--drain-delay %v: want 0 or more", o.drain)
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
@@ -114,9 +147,11 @@ and the limits. Logs are structured (log/slog) on standard error.`)
 		QueueSize:    o.queue,
 		Logger:       logger,
 		ModelName:    name,
+		DrainDelay:   o.drain,
+		CORSOrigin:   o.cors,
 	})
 	if err != nil {
-		return err
+		return usagef("%v", err) // the flags were checked above but for --cors
 	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
