@@ -13,6 +13,7 @@ import (
 
 // ReLU is y = max(x, 0).
 type ReLU struct {
+	budget
 	y, dx *tensor.Tensor
 
 	// the pass runPart does: forward from px, or backward from pdy
@@ -24,12 +25,12 @@ type ReLU struct {
 // handing work to another thread costs more than the loop.
 const reluGrain = 16 << 10
 
-func reluParts(n int) int { return max(1, min(maxParts, n/reluGrain)) }
+func reluPartCount(n int) int { return max(1, min(maxParts, n/reluGrain)) }
 
 // runPart does partition p of a pass, a range of values.
 func (r *ReLU) runPart(p int) {
 	n := len(r.y.Data)
-	lo, hi := partRange(p, reluParts(n), n)
+	lo, hi := partRange(p, reluPartCount(n), n)
 	if r.backward {
 		tensor.ReLUBackward(r.dx.Data[lo:hi], r.pdy[lo:hi], r.y.Data[lo:hi])
 	} else {
@@ -47,7 +48,7 @@ func (r *ReLU) FLOPs(in []int) int64    { return int64(prod(in)) }
 func (r *ReLU) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	r.y = reuse(r.y, x.Shape...)
 	r.backward, r.px = false, x.Data
-	parallelFor(reluParts(len(x.Data)), r)
+	parallelFor(r.nthreads(), reluPartCount(len(x.Data)), (*reluTask)(r))
 	r.px = nil
 	return r.y
 }
@@ -59,7 +60,7 @@ func (r *ReLU) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	}
 	r.dx = reuse(r.dx, r.y.Shape...)
 	r.backward, r.pdy = true, dy.Data
-	parallelFor(reluParts(len(r.y.Data)), r)
+	parallelFor(r.nthreads(), reluPartCount(len(r.y.Data)), (*reluTask)(r))
 	r.pdy = nil
 	return r.dx
 }

@@ -21,6 +21,7 @@ import (
 // BatchNormalization in inference mode with scale = Gamma, B = Beta,
 // input_mean = RunningMean, input_var = RunningVar, epsilon = Eps.
 type BatchNorm struct {
+	budget
 	Features      int // F, or C for NCHW inputs
 	Spatial       int // H·W for NCHW inputs, 1 for (N, F)
 	Eps, Momentum float32
@@ -111,7 +112,7 @@ func (b *BatchNorm) pass(op bnOp, n int) {
 	if op == bnNormalize || op == bnDx {
 		parts = n * b.Features
 	}
-	parallelFor(min(maxParts, parts), b)
+	parallelFor(b.nthreads(), min(maxParts, parts), (*bnTask)(b))
 }
 
 // NewBatchNorm returns a BatchNorm for per-example input shape (F) or

@@ -15,6 +15,7 @@ import (
 // (InC·KH·KW, cn·OH·OW) matrix so the convolution is one GEMM:
 // y (OutC, cn·OH·OW) = W (OutC, InC·KH·KW) · col (InC·KH·KW, cn·OH·OW).
 type Conv2D struct {
+	budget
 	InC, InH, InW int
 	OutC, OutH    int
 	OutW          int
@@ -74,7 +75,7 @@ func (c *Conv2D) runPart(p int) {
 	switch c.op {
 	case convForward:
 		c.lower(lo, hi, ld)
-		tensor.Gemm(tensor.NoTrans, tensor.NoTrans, c.OutC, (hi-lo)*hw, k, 1, c.W.Value.Data, k, c.col[lo*hw:], ld, 0, c.yc[lo*hw:], ld)
+		c.gemm(tensor.NoTrans, tensor.NoTrans, c.OutC, (hi-lo)*hw, k, 1, c.W.Value.Data, k, c.col[lo*hw:], ld, 0, c.yc[lo*hw:], ld)
 		c.scatter(lo, hi, ld)
 	case convGather:
 		for e := lo; e < hi; e++ {
@@ -87,7 +88,7 @@ func (c *Conv2D) runPart(p int) {
 			c.lower(lo, hi, ld)
 		}
 	case convDx:
-		tensor.Gemm(tensor.Trans, tensor.NoTrans, k, (hi-lo)*hw, c.OutC, 1, c.W.Value.Data, k, c.yc[lo*hw:], ld, 0, c.dcol[lo*hw:], ld)
+		c.gemm(tensor.Trans, tensor.NoTrans, k, (hi-lo)*hw, c.OutC, 1, c.W.Value.Data, k, c.yc[lo*hw:], ld, 0, c.dcol[lo*hw:], ld)
 		for e := lo; e < hi; e++ {
 			i := c.n0 + e
 			tensor.Col2Im(c.dx.Data[i*inSize:(i+1)*inSize], c.dcol[e*hw:], ld, c.InC, c.InH, c.InW, c.KH, c.KW, c.Stride, c.Pad)
@@ -122,7 +123,7 @@ func (c *Conv2D) pass(op convOp, n0, cn int) {
 	if op == convBias {
 		parts = min(maxParts, c.OutC)
 	}
-	parallelFor(parts, c)
+	parallelFor(c.nthreads(), parts, (*convTask)(c))
 }
 
 // NewConv2D returns a Conv2D for per-example input shape in = (C, H, W)
@@ -211,7 +212,7 @@ func (c *Conv2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 		ld := cn * hw
 		c.pass(convGather, n0, cn)
 		dyc := c.yc[:c.OutC*ld]
-		tensor.Gemm(tensor.NoTrans, tensor.Trans, c.OutC, k, ld, 1, dyc, ld, c.col, ld, 1, c.W.Grad.Data, k)
+		c.gemm(tensor.NoTrans, tensor.Trans, c.OutC, k, ld, 1, dyc, ld, c.col, ld, 1, c.W.Grad.Data, k)
 		c.pass(convBias, n0, cn)
 		if needDx {
 			c.pass(convDx, n0, cn)

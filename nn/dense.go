@@ -12,6 +12,7 @@ import (
 // transB = 0 (PyTorch's nn.Linear stores the transpose, (Out, In)). B is
 // (Out).
 type Dense struct {
+	budget
 	In, Out int
 	W, B    *Param
 
@@ -45,7 +46,7 @@ func (d *Dense) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	n := x.Rows()
 	d.x = x
 	d.y = reuse(d.y, n, d.Out)
-	tensor.Gemm(tensor.NoTrans, tensor.NoTrans, n, d.Out, d.In, 1, x.Data, d.In, d.W.Value.Data, d.Out, 0, d.y.Data, d.Out)
+	d.gemm(tensor.NoTrans, tensor.NoTrans, n, d.Out, d.In, 1, x.Data, d.In, d.W.Value.Data, d.Out, 0, d.y.Data, d.Out)
 	tensor.AddRowVector(n, d.Out, d.y.Data, d.Out, d.B.Value.Data)
 	return d.y
 }
@@ -55,12 +56,12 @@ func (d *Dense) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 func (d *Dense) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	n := d.x.Rows()
 	checkIn("Dense.Backward", dy, d.Out)
-	tensor.Gemm(tensor.Trans, tensor.NoTrans, d.In, d.Out, n, 1, d.x.Data, d.In, dy.Data, d.Out, 0, d.W.Grad.Data, d.Out)
+	d.gemm(tensor.Trans, tensor.NoTrans, d.In, d.Out, n, 1, d.x.Data, d.In, dy.Data, d.Out, 0, d.W.Grad.Data, d.Out)
 	tensor.SumRows(n, d.Out, dy.Data, d.Out, 0, d.B.Grad.Data)
 	if !needDx {
 		return nil
 	}
 	d.dx = reuse(d.dx, n, d.In)
-	tensor.Gemm(tensor.NoTrans, tensor.Trans, n, d.In, d.Out, 1, dy.Data, d.Out, d.W.Value.Data, d.Out, 0, d.dx.Data, d.In)
+	d.gemm(tensor.NoTrans, tensor.Trans, n, d.In, d.Out, 1, dy.Data, d.Out, d.W.Value.Data, d.Out, 0, d.dx.Data, d.In)
 	return d.dx
 }

@@ -311,10 +311,16 @@ func TestIm2colMatchesReference(t *testing.T) {
 
 // TestMaxPoolTies compares MaxPool2D (the 2×2 fast path and the general
 // one) with a plain reference on inputs full of ties, where the gradient
-// must go to the first maximum of each window in row-major order.
+// must go to the first maximum of each window in row-major order. The 2×2
+// shapes cover each way forward2x2 runs a row: eight windows or more (28,
+// 16 and 18 columns), fewer running into the next row (14, 13, 7 and 8
+// columns), and the padded last rows of a partition.
 func TestMaxPoolTies(t *testing.T) {
 	rng := rand.New(rand.NewPCG(10, 11))
-	for _, tc := range []struct{ c, h, w, k, s int }{{3, 6, 8, 2, 2}, {2, 7, 5, 2, 2}, {2, 7, 7, 3, 2}, {1, 6, 6, 2, 1}} {
+	for _, tc := range []struct{ c, h, w, k, s int }{
+		{3, 6, 8, 2, 2}, {2, 7, 5, 2, 2}, {2, 7, 7, 3, 2}, {1, 6, 6, 2, 1},
+		{5, 28, 28, 2, 2}, {4, 14, 14, 2, 2}, {17, 7, 7, 2, 2}, {2, 4, 16, 2, 2}, {3, 6, 18, 2, 2}, {9, 5, 13, 2, 2},
+	} {
 		m := NewMaxPool2D([]int{tc.c, tc.h, tc.w}, tc.k, tc.s)
 		x := tensor.New(2, tc.c, tc.h, tc.w)
 		for i := range x.Data {
@@ -389,14 +395,19 @@ func TestSequentialRNGState(t *testing.T) {
 
 // trainBits runs three training steps of the cnn (plain SGD, input
 // gradient included) and an evaluation pass on n examples with the given
-// thread count, and returns every value they produced.
-func trainBits(t *testing.T, threads, n int) []float32 {
+// thread count, as the process default or (viaModel) as the model's own
+// budget, and returns every value they produced.
+func trainBits(t *testing.T, threads, n int, viaModel bool) []float32 {
 	t.Helper()
-	defer tensor.SetThreads(tensor.Threads())
-	tensor.SetThreads(threads)
 	m, err := Build(benchSpecs[2].spec, 1)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if viaModel {
+		m.SetThreads(threads)
+	} else {
+		defer tensor.SetThreads(tensor.Threads())
+		tensor.SetThreads(threads)
 	}
 	x, labels := mnistLikeBatch(n)
 	var loss SoftmaxCrossEntropy
@@ -421,16 +432,51 @@ func trainBits(t *testing.T, threads, n int) []float32 {
 }
 
 // TestThreadsBitIdentical checks that the layer passes split across
-// threads (parallelFor) give the same bits for 1, 2 and 3 threads, on batch
-// sizes that do and do not divide into the partitions.
+// threads (parallelFor) give the same bits for 1, 2 and 3 threads, set as
+// the process default or as the model's budget, on batch sizes that do and
+// do not divide into the partitions.
 func TestThreadsBitIdentical(t *testing.T) {
 	for _, n := range []int{1, 7, 37} {
-		want := trainBits(t, 1, n)
+		want := trainBits(t, 1, n, false)
 		for _, th := range []int{2, 3} {
-			if got := trainBits(t, th, n); !same(got, want) {
-				t.Errorf("batch %d: %d threads give other bits than 1 thread", n, th)
+			for _, viaModel := range []bool{false, true} {
+				if got := trainBits(t, th, n, viaModel); !same(got, want) {
+					t.Errorf("batch %d: %d threads (model budget %v) give other bits than 1 thread", n, th, viaModel)
+				}
 			}
 		}
+	}
+}
+
+// TestSetThreadsReachesLayers checks that a model's budget reaches every
+// layer with parallel passes or products, that replicas inherit it, and
+// that it leaves the process default alone.
+func TestSetThreadsReachesLayers(t *testing.T) {
+	def := tensor.Threads()
+	m, err := Build(benchSpecs[2].spec, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.SetThreads(1)
+	for _, mm := range []*Sequential{m, m.Replica()} {
+		if mm.Threads() != 1 {
+			t.Errorf("Threads() = %d; want 1", mm.Threads())
+		}
+		n := 0
+		for i, l := range mm.Layers {
+			if b, ok := l.(interface{ nthreads() int }); ok {
+				n++
+				if b.nthreads() != 1 {
+					t.Errorf("layer %d (%s) has budget %d; want 1", i, l.Kind(), b.nthreads())
+				}
+			}
+		}
+		if n < 12 { // 3 Conv2D, 4 BatchNorm, 3 MaxPool2D, 2 Dense (the ReLUs too)
+			t.Errorf("only %d layers carry a budget", n)
+		}
+	}
+	if tensor.Threads() != def {
+		t.Errorf("SetThreads changed the process default from %d to %d", def, tensor.Threads())
 	}
 }
 

@@ -6,6 +6,7 @@ import "github.com/rakam-ml/rakam/tensor"
 // channel of an NCHW batch, without padding (windows that would run past
 // the edge are dropped, as in PyTorch and Keras' "valid").
 type MaxPool2D struct {
+	budget
 	C, InH, InW int
 	OutH, OutW  int
 	K, Stride   int
@@ -13,6 +14,10 @@ type MaxPool2D struct {
 	arg   []int32 // per output element, the index in the example's input of its maximum
 	xs    []int
 	y, dx *tensor.Tensor
+
+	// relu: a ReLU next to this layer is fused into it (fuse.go): the
+	// output is rectified and dy masked where it is not positive.
+	relu bool
 
 	// the pass runPart does: forward on px, or backward from pdy
 	backward bool
@@ -58,7 +63,7 @@ func (m *MaxPool2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	}
 	m.arg = m.arg[:total]
 	m.backward, m.px = false, x.Data
-	parallelFor(min(maxParts, n*m.C), m)
+	parallelFor(m.nthreads(), min(maxParts, n*m.C), (*poolTask)(m))
 	m.px = nil
 	return m.y
 }
@@ -66,6 +71,9 @@ func (m *MaxPool2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 // forwardPlanes is Forward for planes [lo, hi) of the batch.
 func (m *MaxPool2D) forwardPlanes(lo, hi int) {
 	plane, oplane := m.InH*m.InW, m.OutH*m.OutW
+	if m.relu {
+		defer tensor.ReLU(m.y.Data[lo*oplane:hi*oplane], m.y.Data[lo*oplane:hi*oplane])
+	}
 	if m.K == 2 && m.Stride == 2 {
 		m.forward2x2(m.px[lo*plane:hi*plane], m.y.Data[lo*oplane:hi*oplane], m.arg[lo*oplane:hi*oplane])
 		return
@@ -96,20 +104,37 @@ func (m *MaxPool2D) forwardPlanes(lo, hi int) {
 	}
 }
 
-// forward2x2 is Forward for the common 2×2 window with stride 2: each
-// pair of input rows goes through tensor.MaxPool2x2 (AVX2, eight windows at
-// a time). Ties and NaN keep the first position in row-major order, as in
-// the general path.
+// forward2x2 is Forward for the common 2×2 window with stride 2: pairs of
+// input rows go through tensor.MaxPool2x2 (AVX2, eight windows at a time)
+// in blocks of exactly eight windows, which the kernel runs without a
+// padded tail. A row of eight windows or more ends with a block that
+// overlaps the one before it (those windows are computed twice, the same
+// way). A shorter row (7 and 3 windows on the zoo's 14- and 7-pixel maps)
+// is pooled as eight windows that run into the next row, whose outputs are
+// computed again when their turn comes: rows go in order, and only where
+// the eight reach past this call's slices (its last rows) does a row go
+// through MaxPool2x2's padded tail. Ties and NaN keep the first position in
+// row-major order, as in the general path; every kept value and index is
+// the one the row-at-a-time loop gives.
 func (m *MaxPool2D) forward2x2(x, y []float32, arg []int32) {
 	plane, oplane := m.InH*m.InW, m.OutH*m.OutW
-	w := m.InW
+	w, ow := m.InW, m.OutW
 	for p := 0; p*oplane < len(y); p++ {
-		img := x[p*plane : (p+1)*plane]
-		out := y[p*oplane : (p+1)*oplane]
-		ar := arg[p*oplane : (p+1)*oplane]
 		for oy := 0; oy < m.OutH; oy++ {
 			i0 := 2 * oy * w
-			tensor.MaxPool2x2(out[oy*m.OutW:(oy+1)*m.OutW], ar[oy*m.OutW:(oy+1)*m.OutW], img[i0:i0+w], img[i0+w:i0+2*w], i0, w)
+			r := p*plane + i0 // r0 in x; r1 is w further
+			o := p*oplane + oy*ow
+			switch {
+			case ow >= 8:
+				for j := 0; j < ow; j += 8 {
+					j = min(j, ow-8)
+					tensor.MaxPool2x2(y[o+j:o+j+8], arg[o+j:o+j+8], x[r+2*j:], x[r+w+2*j:], i0+2*j, w)
+				}
+			case o+8 <= len(y) && r+w+16 <= len(x):
+				tensor.MaxPool2x2(y[o:o+8], arg[o:o+8], x[r:], x[r+w:], i0, w)
+			default:
+				tensor.MaxPool2x2(y[o:o+ow], arg[o:o+ow], x[r:], x[r+w:], i0, w)
+			}
 		}
 	}
 }
@@ -126,7 +151,7 @@ func (m *MaxPool2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 		return m.dx
 	}
 	m.backward, m.pdy = true, dy.Data
-	parallelFor(min(maxParts, len(m.arg)/max(m.OutH*m.OutW, 1)), m)
+	parallelFor(m.nthreads(), min(maxParts, len(m.arg)/max(m.OutH*m.OutW, 1)), (*poolTask)(m))
 	m.pdy = nil
 	return m.dx
 }
@@ -138,7 +163,21 @@ func (m *MaxPool2D) backwardPlanes(lo, hi int) {
 	for p := lo; p < hi; p++ {
 		dx := m.dx.Data[p*plane : (p+1)*plane]
 		g := m.pdy[p*oplane : (p+1)*oplane]
-		for j, a := range m.arg[p*oplane : (p+1)*oplane] {
+		arg := m.arg[p*oplane : (p+1)*oplane]
+		if m.relu {
+			// ReLU's backward mask, then the pool's: as the two layers
+			// would, add 0 (not nothing) where the output is not positive.
+			y := m.y.Data[p*oplane : (p+1)*oplane]
+			for j, a := range arg {
+				v := g[j]
+				if !(y[j] > 0) {
+					v = 0
+				}
+				dx[a] += v
+			}
+			continue
+		}
+		for j, a := range arg {
 			dx[a] += g[j]
 		}
 	}

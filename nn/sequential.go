@@ -3,9 +3,6 @@ package nn
 import (
 	"encoding/binary"
 	"fmt"
-	"runtime"
-	"sync"
-	"sync/atomic"
 
 	"github.com/rakam-ml/rakam/tensor"
 )
@@ -20,9 +17,13 @@ type Sequential struct {
 	Spec   Spec
 	Layers []Layer
 
-	shapes [][]int       // per-example shape before each layer, and the output
-	in     tensor.Tensor // the input batch viewed as (N, Spec.Input...)
-	inShp  []int
+	shapes  [][]int       // per-example shape before each layer, and the output
+	in      tensor.Tensor // the input batch viewed as (N, Spec.Input...)
+	inShp   []int
+	threads int // the budget SetThreads gave every layer (0: the default)
+	// folded[i]: layer i's work is done by a neighbour (fuse.go), so
+	// Forward and Backward skip it.
+	folded []bool
 }
 
 // InputShape returns the per-example input shape, e.g. [784] or [1 28 28].
@@ -55,8 +56,10 @@ func (m *Sequential) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	m.in.Shape = m.inShp
 	m.in.Data = x.Data
 	h := &m.in
-	for _, l := range m.Layers {
-		h = l.Forward(h, train)
+	for i, l := range m.Layers {
+		if !m.isFolded(i) {
+			h = l.Forward(h, train)
+		}
 	}
 	return h
 }
@@ -66,8 +69,14 @@ func (m *Sequential) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 // Grad (overwriting it). It does not compute the gradient with respect to
 // the input; BackwardInput does.
 func (m *Sequential) Backward(dy *tensor.Tensor) {
+	first := 0
+	for first < len(m.Layers)-1 && m.isFolded(first) {
+		first++
+	}
 	for i := len(m.Layers) - 1; i >= 0; i-- {
-		dy = m.Layers[i].Backward(dy, i > 0)
+		if !m.isFolded(i) {
+			dy = m.Layers[i].Backward(dy, i > first)
+		}
 	}
 }
 
@@ -76,7 +85,9 @@ func (m *Sequential) Backward(dy *tensor.Tensor) {
 // saliency map of an explanation.
 func (m *Sequential) BackwardInput(dy *tensor.Tensor) *tensor.Tensor {
 	for i := len(m.Layers) - 1; i >= 0; i-- {
-		dy = m.Layers[i].Backward(dy, true)
+		if !m.isFolded(i) {
+			dy = m.Layers[i].Backward(dy, true)
+		}
 	}
 	return dy
 }
@@ -144,6 +155,23 @@ func (m *Sequential) RandomLayers() []RandomLayer {
 	return rs
 }
 
+// SetThreads gives the model a thread budget: its layer passes and matrix
+// products run on at most n goroutines, the caller's included (n < 1: the
+// process default, tensor.Threads(), read at each call). Results do not
+// depend on it. Models trained side by side take 1 each, without touching
+// the process-wide setting. Replicas inherit it.
+func (m *Sequential) SetThreads(n int) {
+	m.threads = max(n, 0)
+	for _, l := range m.Layers {
+		if t, ok := l.(threaded); ok {
+			t.setThreads(m.threads)
+		}
+	}
+}
+
+// Threads reports the budget SetThreads gave (0: the default).
+func (m *Sequential) Threads() int { return m.threads }
+
 // Replica returns a model with the same Spec whose parameters and state
 // share m's Value tensors but which has its own buffers and gradients, so
 // several goroutines can run inference (train=false) on one set of weights
@@ -157,6 +185,7 @@ func (m *Sequential) Replica() *Sequential {
 	for i := range src {
 		dst[i].Value = src[i].Value
 	}
+	r.SetThreads(m.threads)
 	return r
 }
 
@@ -201,143 +230,4 @@ func (m *Sequential) UnmarshalRNG(b []byte) error {
 		return fmt.Errorf("nn: %d trailing bytes after the generator states", len(b))
 	}
 	return nil
-}
-
-// Layer passes split across threads.
-//
-// A layer's expensive pass is cut into a fixed set of independent
-// partitions — ranges of examples, of image planes or of channels, chosen
-// from the batch's shape alone — and runPart(p) handles partition p.
-// parallelFor runs them on up to tensor.Threads() goroutines: the caller
-// and persistent workers started once (no goroutine, no allocation per
-// call). No partition reads what another writes, and every reduction (a
-// BatchNorm channel's sums, a convolution's bias gradient) stays inside one
-// partition in the serial order, so the bits do not depend on the thread
-// count or on which goroutine ran which partition: they equal the serial
-// code's. A second goroutine calling while the workers are busy (replicas
-// serving concurrently) runs its partitions itself.
-type partTask interface{ runPart(p int) }
-
-type parJob struct {
-	t   partTask
-	n   int
-	gen uint32
-}
-
-var par struct {
-	mu      sync.Mutex // held by the caller that owns the workers
-	jobs    chan parJob
-	started int
-	gen     uint32
-	// claim packs the current call's generation (high 32 bits) and its next
-	// unclaimed partition (low 32 bits): a worker that wakes up late, after
-	// its call has finished, cannot take a partition of a later call.
-	claim atomic.Uint64
-	done  atomic.Int64  // partitions of the current call finished
-	fin   chan struct{} // signalled by whoever finishes the last partition
-}
-
-// parallelFor runs t.runPart(p) for p in [0, n), concurrently when
-// tensor.Threads() > 1 and the workers are free, and returns when all are
-// done. The caller takes partitions too and waits only for partitions a
-// worker has started, never for a worker to wake up: on a loaded machine a
-// sleeping worker just leaves its share to the caller.
-func parallelFor(n int, t partTask) {
-	nt := min(tensor.Threads(), n)
-	if nt <= 1 || serialLayers || !par.mu.TryLock() {
-		for p := 0; p < n; p++ {
-			t.runPart(p)
-		}
-		return
-	}
-	if par.jobs == nil {
-		par.jobs = make(chan parJob, 64)
-		par.fin = make(chan struct{}, 1)
-	}
-	for ; par.started < nt-1; par.started++ {
-		go parWorker(par.jobs)
-	}
-	par.gen++
-	g := par.gen
-	par.done.Store(0)
-	par.claim.Store(uint64(g) << 32)
-	for i := 0; i < nt-1; i++ {
-		select {
-		case par.jobs <- parJob{t, n, g}:
-		default: // workers far behind: the caller does their share
-		}
-	}
-	parDrain(t, n, g)
-	// Partitions still running are a worker's: poll for them for a while
-	// before blocking (a parked goroutine takes tens of microseconds to wake
-	// on this kind of VM, as long as a small layer pass). The last
-	// partition always signals fin, so it is received either way.
-	for i := 0; i < parSpin && par.done.Load() < int64(n); i++ {
-		if i%64 == 63 {
-			runtime.Gosched()
-		}
-	}
-	<-par.fin
-	par.mu.Unlock()
-}
-
-// parSpin bounds the polling of callers, and of workers after a call, in
-// checks (one runtime.Gosched every 64): tens of microseconds.
-const parSpin = 64 * 64
-
-// parDrain claims partitions of call g until none is left.
-func parDrain(t partTask, n int, g uint32) {
-	for {
-		v := par.claim.Load()
-		p := int(uint32(v))
-		if uint32(v>>32) != g || p >= n {
-			return
-		}
-		if !par.claim.CompareAndSwap(v, v+1) {
-			continue
-		}
-		t.runPart(p)
-		if par.done.Add(1) == int64(n) {
-			par.fin <- struct{}{}
-		}
-	}
-}
-
-// parWorker runs the partitions of the calls it is sent. Between calls it
-// polls the channel for a while (the passes of a training step follow each
-// other closely, and a message to a polling worker needs no wake-up) before
-// parking on it.
-func parWorker(jobs <-chan parJob) {
-	for {
-		var j parJob
-		got := false
-		for i := 0; i < parSpin && !got; i++ {
-			select {
-			case j = <-jobs:
-				got = true
-			default:
-				if i%64 == 63 {
-					runtime.Gosched()
-				}
-			}
-		}
-		if !got {
-			j = <-jobs
-		}
-		parDrain(j.t, j.n, j.gen)
-	}
-}
-
-// serialLayers turns parallelFor into a plain loop (GEMM keeps its
-// threads): the paired benchmark BenchmarkLayerThreads compares the two.
-var serialLayers = false
-
-// maxParts bounds the partitions of a pass: enough for the threads of this
-// kind of machine to balance when one is slowed by other load, few enough
-// that handing them out costs nothing measurable.
-const maxParts = 16
-
-// partRange returns partition p's share [lo, hi) of n items cut into parts.
-func partRange(p, parts, n int) (lo, hi int) {
-	return p * n / parts, (p + 1) * n / parts
 }

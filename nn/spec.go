@@ -407,6 +407,7 @@ func Build(spec Spec, seed uint64) (*Sequential, error) {
 		m.Layers = append(m.Layers, layer)
 	}
 	m.shapes = shapes
+	m.fuse()
 	return m, nil
 }
 

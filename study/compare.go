@@ -20,7 +20,6 @@ import (
 	"github.com/rakam-ml/rakam/report"
 	"github.com/rakam-ml/rakam/results"
 	"github.com/rakam-ml/rakam/scratch"
-	"github.com/rakam-ml/rakam/tensor"
 	"github.com/rakam-ml/rakam/train"
 )
 
@@ -340,7 +339,7 @@ func trainGroup(ctx context.Context, cfg CompareConfig, rs []Recipe, d *Data, di
 	out := make([]*Trained, len(rs))
 	if !sideBySide(len(rs)) {
 		for i, r := range rs {
-			t, err := trainOrLoad(ctx, cfg, r, d, dir)
+			t, err := trainOrLoad(ctx, cfg, r, d, dir, 0)
 			if err != nil {
 				return nil, err
 			}
@@ -348,9 +347,6 @@ func trainGroup(ctx context.Context, cfg CompareConfig, rs []Recipe, d *Data, di
 		}
 		return out, nil
 	}
-	prev := tensor.Threads()
-	tensor.SetThreads(1)
-	defer tensor.SetThreads(prev)
 	// The first failure (a diverging run, say) stops the others at once.
 	gctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -367,7 +363,8 @@ func trainGroup(ctx context.Context, cfg CompareConfig, rs []Recipe, d *Data, di
 			if i > 0 {
 				c.Progress = nil // one bar on the terminal; they run at the same pace
 			}
-			if out[i], errs[i] = trainOrLoad(gctx, c, r, d, dir); errs[i] != nil {
+			// One thread each: the cores go to the models, not inside them.
+			if out[i], errs[i] = trainOrLoad(gctx, c, r, d, dir, 1); errs[i] != nil {
 				cancel()
 			}
 		}()
@@ -385,18 +382,23 @@ func trainGroup(ctx context.Context, cfg CompareConfig, rs []Recipe, d *Data, di
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	for _, t := range out {
+		t.Model.SetThreads(0) // what follows (ensembles, the report) runs one model at a time
+	}
 	return out, nil
 }
 
-func trainOrLoad(ctx context.Context, cfg CompareConfig, r Recipe, d *Data, dir string) (*Trained, error) {
+// trainOrLoad trains r, or loads it from dir, with a thread budget of
+// threads (0: the default).
+func trainOrLoad(ctx context.Context, cfg CompareConfig, r Recipe, d *Data, dir string, threads int) (*Trained, error) {
 	path := filepath.Join(dir, r.Name+".safetensors")
 	recipeJSON, _ := json.Marshal(r)
 	if !cfg.Retrain {
-		if t, ok := loadTrained(path, recipeJSON, r, d); ok {
+		if t, ok := loadTrained(path, recipeJSON, r, d, threads); ok {
 			return t, nil
 		}
 	}
-	t, err := Train(ctx, r, d, RunOptions{Progress: cfg.Progress, Test: true})
+	t, err := Train(ctx, r, d, RunOptions{Progress: cfg.Progress, Test: true, Threads: threads})
 	if err != nil {
 		return nil, err
 	}
@@ -425,11 +427,12 @@ func saveModel(path string, m *nn.Sequential, run savedRun, d *Data) error {
 
 // loadTrained returns the saved model at path if it was trained by the same
 // recipe on the same data; it re-scores it on the test set.
-func loadTrained(path string, recipeJSON []byte, r Recipe, d *Data) (*Trained, bool) {
+func loadTrained(path string, recipeJSON []byte, r Recipe, d *Data, threads int) (*Trained, bool) {
 	m, meta, err := nn.Load(path)
 	if err != nil {
 		return nil, false
 	}
+	m.SetThreads(threads)
 	var run savedRun
 	if json.Unmarshal([]byte(meta[metaRun]), &run) != nil || string(run.Recipe) != string(recipeJSON) ||
 		meta[nn.MetaDatasetSHA256] != d.SHA256 {
@@ -463,7 +466,7 @@ func compareScratch(ctx context.Context, cfg CompareConfig, d *Data, dir string)
 	path := filepath.Join(dir, "scratch.safetensors")
 	recipeJSON, _ := json.Marshal(r)
 	if !cfg.Retrain {
-		if t, ok := loadTrained(path, recipeJSON, r, d); ok {
+		if t, ok := loadTrained(path, recipeJSON, r, d, 0); ok {
 			return &t.Result, t.Test.Probs, nil
 		}
 	}

@@ -138,6 +138,11 @@ type RunOptions struct {
 	Progress io.Writer // progress bar; nil for none
 	Events   io.Writer // JSON-lines events; nil for none
 	Test     bool      // score on the test set (false during a search)
+	// Threads is the run's thread budget: the model's layer passes and
+	// products, and the loader's augmentation workers, use at most this
+	// many goroutines each (0: the process default, tensor.Threads()).
+	// Runs side by side take 1. The result does not depend on it.
+	Threads int
 }
 
 // Train builds the recipe's model from its seed, trains it on d.Train with
@@ -151,11 +156,12 @@ func Train(ctx context.Context, r Recipe, d *Data, opts RunOptions) (*Trained, e
 	if err != nil {
 		return nil, fmt.Errorf("study: %s: %w", r.Name, err)
 	}
+	model.SetThreads(opts.Threads)
 	opt, err := optim.ByName(r.Optimizer, r.LR)
 	if err != nil {
 		return nil, fmt.Errorf("study: %s: %w", r.Name, err)
 	}
-	loader, err := data.NewLoader(d.Train, r.Batch, data.Options{Shuffle: true, Seed: r.Seed, Augment: r.Augment})
+	loader, err := data.NewLoader(d.Train, r.Batch, data.Options{Shuffle: true, Seed: r.Seed, Augment: r.Augment, Workers: opts.Threads})
 	if err != nil {
 		return nil, fmt.Errorf("study: %s: %w", r.Name, err)
 	}

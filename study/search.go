@@ -14,7 +14,6 @@ import (
 
 	"github.com/rakam-ml/rakam/nn"
 	"github.com/rakam-ml/rakam/optim"
-	"github.com/rakam-ml/rakam/tensor"
 )
 
 // The hyperparameters a search may vary.
@@ -179,12 +178,11 @@ func Search(ctx context.Context, cfg SearchConfig, d *Data) (*SearchResult, erro
 		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = min(workers, len(trials))
+	// Parallel trials, single-threaded kernels: cores are used by trials
+	// instead of inside each matrix product.
+	threads := 0
 	if workers > 1 {
-		// Parallel trials, single-threaded kernels: cores are used by
-		// trials instead of inside each matrix product.
-		prev := tensor.Threads()
-		tensor.SetThreads(1)
-		defer tensor.SetThreads(prev)
+		threads = 1
 	}
 	var mu sync.Mutex
 	done := 0
@@ -197,7 +195,10 @@ func Search(ctx context.Context, cfg SearchConfig, d *Data) (*SearchResult, erro
 			for i := range jobs {
 				t := &trials[i]
 				start := time.Now()
-				tr, err := Train(ctx, t.recipe, d, RunOptions{})
+				tr, err := Train(ctx, t.recipe, d, RunOptions{Threads: threads})
+				if tr != nil {
+					tr.Model.SetThreads(0) // the winner runs alone afterwards
+				}
 				t.Seconds = time.Since(start).Seconds()
 				if err != nil {
 					t.Err = err.Error()

@@ -12,8 +12,9 @@
 // Gemm is a packed, cache-blocked GEMM in the style of BLIS (Van Zee and van
 // de Geijn, ACM TOMS 41(3), 2015) with AVX-512, AVX2+FMA and pure-Go
 // micro-kernels chosen once from the CPU's features (only the Go one under
-// the purego build tag), run on a persistent worker pool of Threads()
-// threads. Results do not depend on the thread count: see SetThreads.
+// the purego build tag), run on the persistent workers of internal/par
+// with a thread budget per call (GemmThreads; Gemm takes the default,
+// Threads()). Results do not depend on the thread count: see SetThreads.
 //
 // Shape mismatches are programmer errors and panic; tensor never touches
 // files, users or the network.

@@ -15,14 +15,23 @@ const (
 // are the row strides of A, B and C as stored. When beta is 0, C is not read,
 // so it may hold NaN or garbage.
 //
-// This is the one entry point every matrix product in rakam goes through;
-// the kernels behind it are chosen once from the CPU's features.
+// This is the one entry point (with GemmThreads) every matrix product in
+// rakam goes through; the kernels behind it are chosen once from the CPU's
+// features. A large product runs on Threads() threads.
 func Gemm(tA, tB Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	GemmThreads(0, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// GemmThreads is Gemm with a thread budget: the product runs on at most
+// threads goroutines, the caller's included (threads < 1: Threads()). A
+// model trained beside others passes 1 so each keeps to its core, without
+// changing the process-wide default. The bits do not depend on threads.
+func GemmThreads(threads int, tA, tB Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkGemm(tA, tB, m, n, k, a, lda, b, ldb, c, ldc)
 	if m == 0 || n == 0 {
 		return
 	}
-	gemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	gemm(threads, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 func checkGemm(tA, tB Transpose, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {

@@ -3,18 +3,21 @@ package tensor
 import blocked "github.com/rakam-ml/rakam/tensor/internal/gemm"
 
 // gemm runs the packed, blocked, multi-core implementation.
-func gemm(tA, tB Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	blocked.Sgemm(bool(tA), bool(tB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+func gemm(threads int, tA, tB Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	blocked.SgemmThreads(threads, bool(tA), bool(tB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
-// SetThreads sets how many threads a large Gemm may use: the calling
-// goroutine plus n-1 persistent workers. n < 1 restores the default,
-// runtime.GOMAXPROCS(0). The thread count changes speed only: every element
-// of C goes through the same operations in the same order whatever the
-// thread count, so results are bit-identical.
+// SetThreads sets the process-wide default thread budget: how many threads
+// a large Gemm, and nn's layer passes, use when their caller passed no
+// budget of its own (the calling goroutine plus n-1 persistent workers).
+// n < 1 restores runtime.GOMAXPROCS(0). It is for programs (a --threads
+// flag); libraries pass a budget (GemmThreads, nn.Sequential.SetThreads)
+// instead of changing it. The thread count changes speed only: every
+// element of C goes through the same operations in the same order whatever
+// the thread count, so results are bit-identical.
 func SetThreads(n int) { blocked.SetThreads(n) }
 
-// Threads reports the thread count Gemm uses (GOMAXPROCS at start-up).
+// Threads reports the default thread budget (GOMAXPROCS at start-up).
 func Threads() int { return blocked.Threads() }
 
 // gemmRef is the naive triple loop (i, p, j order so B and C stream by

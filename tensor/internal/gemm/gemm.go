@@ -9,6 +9,12 @@ import "sync"
 // As in reference BLAS, when alpha == 0 or k == 0 A and B are not read and C
 // is only scaled by beta; when beta == 0, C is not read (it may hold NaN).
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	SgemmThreads(0, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// SgemmThreads is Sgemm on at most threads goroutines (0: the default
+// budget, Threads()). The bits do not depend on it.
+func SgemmThreads(threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if m == 0 || n == 0 {
 		return
 	}
@@ -27,8 +33,8 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
 		skip: skip,
 	}
-	threads := threadsFor(m, n, k)
-	if threads > 1 && defaultPool.run(&j, threads) {
+	threads = threadsFor(threads, m, n, k)
+	if threads > 1 && run(&j, threads) {
 		return
 	}
 	s := getScratch()

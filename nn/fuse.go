@@ -1,0 +1,53 @@
+package nn
+
+// Fused passes: a ReLU next to a MaxPool2D (before or after it) runs inside
+// the pool, and the Sequential skips it.
+//
+// Max-pooling commutes with ReLU: both orders give max(0, max of the
+// window), bit for bit, for every input without NaN (ReLU maps −0 to +0,
+// and a window of non-positive values pools to a non-positive value that
+// ReLU maps to +0 either way). The gradient is the same too: the window's
+// maximum receives dy where the output is positive and 0 elsewhere, in both
+// orders. So the pool takes the maximum of the unrectified window, rectifies
+// its output (a quarter of the values, for a 2×2 window) and masks dy in
+// its backward pass: the ReLU's two passes over the full-size map are gone.
+// With NaN inputs the two orders can differ (a window whose first value is
+// a NaN with the sign bit set pools to 0 fused, to the window's largest
+// other value unfused); either way the NaN does not pass a ReLU.
+//
+// Layers, Spec, saved files and the ONNX export keep the ReLU: fusion is
+// how a Sequential runs them, not what it holds.
+
+// fuse sets m.folded: the layers whose work another layer does.
+func (m *Sequential) fuse() {
+	m.folded = make([]bool, len(m.Layers))
+	for i := 0; i+1 < len(m.Layers); i++ {
+		a, b := m.Layers[i], m.Layers[i+1]
+		if r, ok := a.(*ReLU); ok && r != nil {
+			if p, ok := b.(*MaxPool2D); ok && !p.relu {
+				p.relu, m.folded[i] = true, true
+				i++
+			}
+			continue
+		}
+		if p, ok := a.(*MaxPool2D); ok && !p.relu {
+			if _, ok := b.(*ReLU); ok {
+				p.relu, m.folded[i+1] = true, true
+				i++
+			}
+		}
+	}
+}
+
+// unfuse undoes fuse, for tests that compare both ways of running a model.
+func (m *Sequential) unfuse() {
+	for _, l := range m.Layers {
+		if p, ok := l.(*MaxPool2D); ok {
+			p.relu = false
+		}
+	}
+	m.folded = nil
+}
+
+// isFolded reports whether layer i is run by a neighbour.
+func (m *Sequential) isFolded(i int) bool { return i < len(m.folded) && m.folded[i] }
