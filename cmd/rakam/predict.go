@@ -35,6 +35,7 @@ var imageExts = []string{".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff
 type predictOptions struct {
 	model string
 	json  bool
+	jsonl bool
 	show  bool
 }
 
@@ -50,7 +51,7 @@ type prediction struct {
 
 func runPredict(ctx context.Context, e *env, args []string) error {
 	var opts predictOptions
-	fs := newFlags(e, "predict", "--model FILE [--json] [--show] IMAGE...", `
+	fs := newFlags(e, "predict", "--model FILE [--json | --jsonl] [--show] IMAGE...", `
 Recognises the digit in each image and prints the three most likely digits
 with their probabilities. IMAGE may be a PNG, JPEG, GIF, BMP, TIFF or WebP file
 of any size, a directory (every image file in it, in name order), or - for
@@ -60,11 +61,15 @@ scaled to fit 20x20 and centred by mass in 28x28 (see docs/serving.md).
 
 --json prints one JSON array with an element {file, label, probabilities} per
 image (probabilities of digits 0..9), or {file, error} for an image that
-could not be read. --show writes the 28x28 the model saw next to each input
-as NAME`+showSuffix+` (stdin.rakam28.png in the current directory for -).
-Exit status 1 if any image failed.`)
+could not be read. --jsonl streams the same objects instead, one line per
+image in argument order as soon as it is predicted, holding only a bounded
+window of images in memory (for folders of any size). --show writes the
+28x28 the model saw next to each input as NAME`+showSuffix+`
+(stdin.rakam28.png in the current directory for -). Exit status 1 if any
+image failed.`)
 	fs.StringVar(&opts.model, "model", "", "the trained model `file` (.safetensors, from rakam train)")
 	fs.BoolVar(&opts.json, "json", false, "print a JSON array on stdout")
+	fs.BoolVar(&opts.jsonl, "jsonl", false, "stream one JSON object per line on stdout, in input order, as images are predicted")
 	fs.BoolVar(&opts.show, "show", false, "write the preprocessed 28x28 next to each input as NAME"+showSuffix)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -74,6 +79,9 @@ Exit status 1 if any image failed.`)
 	}
 	if fs.NArg() == 0 {
 		return usagef("no IMAGE given; name image files, directories, or - for standard input")
+	}
+	if opts.json && opts.jsonl {
+		return usagef("--json and --jsonl: choose one (an array at the end, or one line per image as it goes)")
 	}
 	files, err := expandImageArgs(fs.Args())
 	if err != nil {
@@ -86,6 +94,9 @@ Exit status 1 if any image failed.`)
 	cls, err := serve.NewModel(model)
 	if err != nil {
 		return fmt.Errorf("%s: %w", opts.model, err)
+	}
+	if opts.jsonl {
+		return predictStream(ctx, e, cls, files, opts.show)
 	}
 
 	preds := make([]prediction, len(files))
@@ -103,7 +114,7 @@ Exit status 1 if any image failed.`)
 			if ctx.Err() != nil {
 				return
 			}
-			d, err := prepareFile(f, e.stdin)
+			d, err := prepareImage(f, e.stdin)
 			if err == nil && opts.show {
 				preds[i].Show, err = writeShow(f, d)
 			}
@@ -208,6 +219,9 @@ func expandImageArgs(args []string) ([]string, error) {
 	}
 	return files, nil
 }
+
+// prepareImage is prepareFile; tests wrap it to watch the work done.
+var prepareImage = prepareFile
 
 // prepareFile reads one image (- for stdin) and prepares it; errors name it.
 func prepareFile(name string, stdin io.Reader) (*imageprep.Digit, error) {
