@@ -258,3 +258,55 @@ func BenchmarkEngineEfficiency(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFusion times training steps (forward, loss, backward) of a
+// model run fused (as Build makes it: fuse.go) and unfused, alternating
+// step by step in one process so both see the same load from other users
+// of a shared machine, and reports the median step time of each and their
+// ratio:
+//
+//	go test -run '^$' -bench Fusion -benchtime 200x ./nn
+func BenchmarkFusion(b *testing.B) {
+	for _, c := range []struct {
+		name  string
+		spec  Spec
+		batch int
+	}{{"cnn", benchSpecs[2].spec, 64}, {"fast", fastSpec, 128}} {
+		b.Run(fmt.Sprintf("%s/batch=%d", c.name, c.batch), func(b *testing.B) {
+			fused, _ := Build(c.spec, 1)
+			plain, _ := Build(c.spec, 1)
+			plain.unfuse()
+			x, labels := mnistLikeBatch(c.batch)
+			var loss SoftmaxCrossEntropy
+			step := func(m *Sequential) time.Duration {
+				t0 := time.Now()
+				_, g, _ := loss.Forward(m.Forward(x, true), labels)
+				m.Backward(g)
+				return time.Since(t0)
+			}
+			step(fused)
+			step(plain)
+			var times [2][]time.Duration
+			for i := 0; b.Loop(); i++ {
+				m := fused
+				if i%2 == 1 {
+					m = plain
+				}
+				times[i%2] = append(times[i%2], step(m))
+			}
+			med := func(d []time.Duration) float64 {
+				if len(d) == 0 {
+					return 0
+				}
+				slices.Sort(d)
+				return float64(d[len(d)/2])
+			}
+			f, p := med(times[0]), med(times[1])
+			b.ReportMetric(f, "fused-ns/step")
+			b.ReportMetric(p, "unfused-ns/step")
+			if f > 0 {
+				b.ReportMetric(p/f, "speedup")
+			}
+		})
+	}
+}

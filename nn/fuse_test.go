@@ -24,6 +24,9 @@ func TestFusedReLUPoolSameBits(t *testing.T) {
 		fastSpec,           // pool then ReLU
 		{Input: []int{1, 28, 28}, Layers: []LayerSpec{relu, pool(2, 2), conv(4, 3, 0), pool(3, 2), relu, bn, flat, {Kind: "Dense", Units: 10}}},
 		{Input: []int{2, 9, 9}, Layers: []LayerSpec{pool(3, 1), relu, relu, pool(2, 1), flat, {Kind: "Dense", Units: 3}}},
+		// Pools with a 3×3 window (the general path) and a 2×2 one over
+		// 13-pixel rows (odd width, short rows).
+		{Input: []int{1, 13, 13}, Layers: []LayerSpec{conv(3, 3, 1), bn, pool(3, 2), relu, conv(5, 3, 1), bn, relu, pool(2, 2), flat, {Kind: "Dense", Units: 4}}},
 	}
 	for si, spec := range specs {
 		t.Run(fmt.Sprint(si), func(t *testing.T) {
@@ -87,6 +90,9 @@ func TestFusePlan(t *testing.T) {
 		{l("ReLU", "ReLU", "MaxPool2D"), "[false true false]"},
 		{l("BatchNorm", "ReLU", "Flatten"), "[false false false]"},
 		{l("MaxPool2D", "BatchNorm", "ReLU"), "[false false false]"},
+		{l("BatchNorm", "ReLU", "MaxPool2D"), "[false true false]"},
+		{l("BatchNorm", "MaxPool2D", "ReLU"), "[false false true]"},
+		{Spec{Input: []int{8}, Layers: []LayerSpec{{Kind: "BatchNorm"}, {Kind: "ReLU"}}}, "[false false]"},
 	} {
 		m, err := Build(c.spec, 1)
 		if err != nil {

@@ -52,36 +52,53 @@ func (m *MaxPool2D) FLOPs(in []int) int64    { return int64(m.C*m.OutH*m.OutW) *
 // Forward computes y from x: x is (N, C, InH, InW); y is (N, C, OutH, OutW). Ties go to the
 // first maximum in row-major window order, as in PyTorch.
 func (m *MaxPool2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
-	plane, oplane := m.InH*m.InW, m.OutH*m.OutW
-	checkIn("MaxPool2D", x, m.C*plane)
+	checkIn("MaxPool2D", x, m.C*m.InH*m.InW)
 	n := x.Rows()
-	m.y = reuse(m.y, n, m.C, m.OutH, m.OutW)
-	m.xs = append(m.xs[:0], x.Shape...)
-	total := n * m.C * oplane
-	if cap(m.arg) < total {
-		m.arg = make([]int32, total)
-	}
-	m.arg = m.arg[:total]
+	m.prepare(n, x.Shape)
 	m.backward, m.px = false, x.Data
 	parallelFor(m.nthreads(), min(maxParts, n*m.C), (*poolTask)(m))
 	m.px = nil
 	return m.y
 }
 
+// prepare sizes the output and the argmax indices for a batch of n
+// examples of input shape xs.
+func (m *MaxPool2D) prepare(n int, xs []int) {
+	m.y = reuse(m.y, n, m.C, m.OutH, m.OutW)
+	m.xs = append(m.xs[:0], xs...)
+	total := n * m.C * m.OutH * m.OutW
+	if cap(m.arg) < total {
+		m.arg = make([]int32, total)
+	}
+	m.arg = m.arg[:total]
+}
+
 // forwardPlanes is Forward for planes [lo, hi) of the batch.
 func (m *MaxPool2D) forwardPlanes(lo, hi int) {
 	plane, oplane := m.InH*m.InW, m.OutH*m.OutW
-	if m.relu {
-		defer tensor.ReLU(m.y.Data[lo*oplane:hi*oplane], m.y.Data[lo*oplane:hi*oplane])
-	}
+	m.pool(m.px[lo*plane:hi*plane], m.y.Data[lo*oplane:hi*oplane], m.arg[lo*oplane:hi*oplane])
+}
+
+// pool pools the whole planes of x into y and arg (indices within each
+// plane), rectifying y when a ReLU is fused in.
+func (m *MaxPool2D) pool(x, y []float32, arg []int32) {
 	if m.K == 2 && m.Stride == 2 {
-		m.forward2x2(m.px[lo*plane:hi*plane], m.y.Data[lo*oplane:hi*oplane], m.arg[lo*oplane:hi*oplane])
-		return
+		m.forward2x2(x, y, arg)
+	} else {
+		m.forwardGeneral(x, y, arg)
 	}
-	for p := lo; p < hi; p++ {
-		img := m.px[p*plane : (p+1)*plane]
-		out := m.y.Data[p*oplane : (p+1)*oplane]
-		arg := m.arg[p*oplane : (p+1)*oplane]
+	if m.relu {
+		tensor.ReLU(y, y)
+	}
+}
+
+// forwardGeneral pools whole planes with any window and stride.
+func (m *MaxPool2D) forwardGeneral(x, y []float32, arg []int32) {
+	plane, oplane := m.InH*m.InW, m.OutH*m.OutW
+	for p := 0; p*oplane < len(y); p++ {
+		img := x[p*plane : (p+1)*plane]
+		out := y[p*oplane : (p+1)*oplane]
+		arg := arg[p*oplane : (p+1)*oplane]
 		for oy := 0; oy < m.OutH; oy++ {
 			for ox := 0; ox < m.OutW; ox++ {
 				y0, x0 := oy*m.Stride, ox*m.Stride
@@ -159,27 +176,34 @@ func (m *MaxPool2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 // backwardPlanes is Backward for planes [lo, hi) of the batch.
 func (m *MaxPool2D) backwardPlanes(lo, hi int) {
 	plane, oplane := m.InH*m.InW, m.OutH*m.OutW
-	clear(m.dx.Data[lo*plane : hi*plane])
 	for p := lo; p < hi; p++ {
-		dx := m.dx.Data[p*plane : (p+1)*plane]
-		g := m.pdy[p*oplane : (p+1)*oplane]
-		arg := m.arg[p*oplane : (p+1)*oplane]
-		if m.relu {
-			// ReLU's backward mask, then the pool's: as the two layers
-			// would, add 0 (not nothing) where the output is not positive.
-			y := m.y.Data[p*oplane : (p+1)*oplane]
-			for j, a := range arg {
-				v := g[j]
-				if !(y[j] > 0) {
-					v = 0
-				}
-				dx[a] += v
-			}
-			continue
-		}
+		m.unpool(m.dx.Data[p*plane:(p+1)*plane], p, m.pdy[p*oplane:(p+1)*oplane])
+	}
+}
+
+// unpool sets dx, plane p's input gradient, from g, the gradient of its
+// output: zero except at each window's maximum, which gets the window's
+// gradient (added: overlapping windows can share a maximum).
+func (m *MaxPool2D) unpool(dx []float32, p int, g []float32) {
+	oplane := m.OutH * m.OutW
+	clear(dx)
+	arg := m.arg[p*oplane : (p+1)*oplane]
+	g = g[:len(arg)]
+	if m.relu {
+		// ReLU's backward mask, then the pool's: as the two layers
+		// would, add 0 (not nothing) where the output is not positive.
+		y := m.y.Data[p*oplane : (p+1)*oplane]
 		for j, a := range arg {
-			dx[a] += g[j]
+			v := g[j]
+			if !(y[j] > 0) {
+				v = 0
+			}
+			dx[a] += v
 		}
+		return
+	}
+	for j, a := range arg {
+		dx[a] += g[j]
 	}
 }
 
