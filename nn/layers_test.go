@@ -328,6 +328,11 @@ func TestMaxPoolTies(t *testing.T) {
 		}
 		y := m.Forward(x, true)
 		dy := randTensor(rng, y.Shape...)
+		for i := range dy.Data {
+			if i%5 == 0 {
+				dy.Data[i] = float32(math.Copysign(0, -1)) // −0 must reach dx as +0 (0 + −0)
+			}
+		}
 		dx := m.Backward(dy, true)
 		wantDx := make([]float32, len(x.Data))
 		for p := 0; p < 2*tc.c; p++ {
@@ -352,8 +357,8 @@ func TestMaxPoolTies(t *testing.T) {
 			}
 		}
 		for i := range wantDx {
-			if math.Abs(float64(dx.Data[i]-wantDx[i])) > 1e-6 {
-				t.Fatalf("%+v: dx[%d] = %g; want %g", tc, i, dx.Data[i], wantDx[i])
+			if math.Float32bits(dx.Data[i]) != math.Float32bits(wantDx[i]) {
+				t.Fatalf("%+v: dx[%d] = %g; want %g (bit for bit)", tc, i, dx.Data[i], wantDx[i])
 			}
 		}
 	}
