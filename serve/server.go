@@ -314,6 +314,9 @@ func (s *Server) instrument(name string, h http.Handler) http.Handler {
 			s.requests.WithLabelValues(name, r.Method, fmt.Sprint(sw.code)).Inc()
 			level := slog.LevelDebug
 			switch {
+			case name == "readyz" && sw.code == http.StatusServiceUnavailable:
+				// Not ready while draining: expected, not a failure.
+				level = slog.LevelInfo
 			case sw.code >= 500:
 				level = slog.LevelError
 			case sw.code >= 400:

@@ -18,9 +18,10 @@ func init() {
 
 // versionReport is what 'rakam version --json' prints.
 type versionReport struct {
-	// Module is the module version the binary was built at ("v1.2.3"
-	// from go install ...@v1.2.3), or "(devel)" for a build from a
-	// checkout.
+	// Module is the module version the binary was built at: "v1.2.3"
+	// from go install ...@v1.2.3; from a git checkout the pseudo-version
+	// the go command stamps (v0.0.0-DATE-COMMIT[+dirty]), or "(devel)"
+	// when it stamps none (-buildvcs=false).
 	Module string `json:"version"`
 	// Release is rakam's own release number, the one model files record.
 	Release string `json:"release"`
@@ -106,8 +107,9 @@ func hostCPU() cpuFeatures {
 func runVersion(ctx context.Context, e *env, args []string) error {
 	var asJSON bool
 	fs := newFlags(e, "version", "[--json]", `
-Prints the module version ("(devel)" for a build from a checkout), the git
-commit the build recorded ("unknown" when it recorded none, e.g. with
+Prints the module version (v1.2.3 from go install ...@v1.2.3; from a git
+checkout the pseudo-version Go stamps, or "(devel)" with -buildvcs=false), the
+git commit the build recorded ("unknown" when it recorded none, e.g. with
 -buildvcs=false), the Go version, the operating system and architecture, the
 build tags, and the CPU features the matrix kernels are chosen from
 (avx512f, then avx2 with fma, on amd64; asimd on arm64; the pure-Go kernel
