@@ -35,7 +35,8 @@
 //	                               "outputs": [{"name": "label"}]}
 //
 // An inference request has one input named "input" of datatype FP32 and
-// shape [N, 784] or [N, 1, 28, 28], 1 <= N <= Config.MaxInferImages; data
+// shape [N, 784] or [N, 1, 28, 28], 1 <= N <= Config.MaxInferImages (and
+// at most QueueSize*MaxBatch, what the queue can hold); data
 // flat in row-major order or nested as the shape, as the protocol allows.
 // The optional "outputs" list picks outputs (default both); "id" is echoed;
 // "parameters" are accepted and ignored. The answer holds "model_name",

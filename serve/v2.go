@@ -260,9 +260,12 @@ func (s *Server) v2Pixels(inputs []v2RequestInput) ([]float32, int, error) {
 	if !okShape {
 		return nil, 0, badRequest(http.StatusBadRequest, "input %q: shape %v; want [N, %d] or [N, 1, 28, 28]", v2Input, shapeString(shape), Pixels)
 	}
-	if shape[0] < 1 || shape[0] > int64(s.cfg.MaxInferImages) {
+	// A request is queued as jobs of MaxBatch images; one that needs more
+	// jobs than the queue holds could never be accepted.
+	limit := min(s.cfg.MaxInferImages, s.cfg.QueueSize*s.cfg.MaxBatch)
+	if shape[0] < 1 || shape[0] > int64(limit) {
 		return nil, 0, badRequest(http.StatusBadRequest, "input %q: shape %v: a batch of %d images; want 1..%d per request",
-			v2Input, shapeString(shape), shape[0], s.cfg.MaxInferImages)
+			v2Input, shapeString(shape), shape[0], limit)
 	}
 	n := int(shape[0])
 	dims := make([]int, len(shape))

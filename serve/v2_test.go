@@ -518,6 +518,28 @@ func TestV2HostileRequests(t *testing.T) {
 	}
 }
 
+// TestV2BatchLimitFollowsQueue: a request is queued as jobs of MaxBatch
+// images, so the most images per request is also bounded by what the
+// queue can hold; more is a 400 naming the limit, not a 429 forever.
+func TestV2BatchLimitFollowsQueue(t *testing.T) {
+	_, ts := newTestServer(t, mustReplicas(t), Config{ModelName: "tiny", MaxBatch: 2, QueueSize: 3, MaxInferImages: 100})
+	req := func(n int) map[string]any {
+		var x []float32
+		for i := range n {
+			x = append(x, randomPixels(uint64(i))...)
+		}
+		return map[string]any{"inputs": []any{map[string]any{"name": "input", "datatype": "FP32", "shape": []int{n, Pixels}, "data": x}}}
+	}
+	if r := oipInfer(t, ts.URL+"/v2/models/tiny/infer", req(6)); len(oipINT64(t, oipOutput(t, r, "label"))) != 6 {
+		t.Errorf("6 images with MaxBatch 2 and a queue of 3: %+v", r)
+	}
+	code, _, b := oipDo(t, http.MethodPost, ts.URL+"/v2/models/tiny/infer", req(7))
+	var e oipError
+	if json.Unmarshal(b, &e); code != 400 || !strings.Contains(e.Error, "a batch of 7 images; want 1..6 per request") {
+		t.Errorf("7 images with MaxBatch 2 and a queue of 3 = %d %s; want 400 naming the limit 6", code, b)
+	}
+}
+
 // TestParseTensorData covers the data parser alone: every layout the
 // protocol allows for a [2, 2, 2] tensor gives the same values.
 func TestParseTensorData(t *testing.T) {
