@@ -146,6 +146,12 @@ func TestPredictJSONLSmall(t *testing.T) {
 	if label, _, _ := modelAnswer(t, m, barPNG(t, 20)); p.File != a || p.Label == nil || *p.Label != label {
 		t.Errorf("line %+v; want %s label %d", p, a, label)
 	}
+	code, out, errs = runCLI(t, "predict", "--model", modelPath, "--jsonl", "--show", a)
+	p = prediction{}
+	json.Unmarshal([]byte(out), &p)
+	if _, err := os.Stat(filepath.Join(dir, "a"+showSuffix)); code != 0 || p.Show != filepath.Join(dir, "a"+showSuffix) || err != nil {
+		t.Errorf("--jsonl --show = %d, %q (stderr %q); want the 28x28 written next to the input and named in the line", code, out, errs)
+	}
 	if code, _, errs := runCLI(t, "predict", "--model", modelPath, "--json", "--jsonl", a); code != 2 || !strings.Contains(errs, "choose one") {
 		t.Errorf("--json --jsonl = %d, %q; want a usage error", code, errs)
 	}
