@@ -60,7 +60,8 @@ if ! CGO_ENABLED=0 go build -buildvcs=true -trimpath -o "$ctx/rakam" ./cmd/rakam
   say "building without the commit stamped ($(head -1 "$work/vcs.log"))"
   CGO_ENABLED=0 go build -trimpath -o "$ctx/rakam" ./cmd/rakam
 fi
-go version -m "$ctx/rakam" | grep -q 'CGO_ENABLED=0' || fail "the binary was not built with CGO_ENABLED=0"
+buildinfo=$(go version -m "$ctx/rakam")
+[[ "$buildinfo" == *CGO_ENABLED=0* ]] || fail "the binary was not built with CGO_ENABLED=0"
 say "training a small model (baseline-adam, 1 epoch on 2,000 images)"
 "$ctx/rakam" train --model baseline-adam --epochs 1 --train-limit 2000 --quiet \
   --out "$ctx/model.safetensors" >"$work/train.log" 2>&1 || { cat "$work/train.log"; fail "rakam train failed"; }
@@ -74,12 +75,16 @@ inspect() { podman image inspect --format "$1" "$image"; }
 [ "$(inspect '{{.Config.User}}')" = "65532:65532" ] || fail "image user is '$(inspect '{{.Config.User}}')'; want 65532:65532"
 [ "$(inspect '{{json .Config.Entrypoint}}')" = '["/rakam","serve","--model","/model.safetensors"]' ] ||
   fail "entrypoint is $(inspect '{{json .Config.Entrypoint}}')"
-inspect '{{json .Config.ExposedPorts}}' | grep -q '"8080/tcp"' || fail "port 8080 is not exposed: $(inspect '{{json .Config.ExposedPorts}}')"
-inspect '{{json .Config.Env}}' | grep -q '"PORT=8080"' || fail "PORT=8080 is not set: $(inspect '{{json .Config.Env}}')"
-if podman history --no-trunc --format '{{.CreatedBy}}' "$image" | grep -v '#(nop)' | grep -q .; then
-  podman history --no-trunc --format '{{.CreatedBy}}' "$image"
-  fail "the image has a step that ran a command (want COPY, ENV, USER ... only)"
-fi
+# (Outputs are captured before matching: with pipefail, grep -q leaving a
+# pipe early could turn a match into a failed pipeline.)
+ports=$(inspect '{{json .Config.ExposedPorts}}')
+[[ "$ports" == *'"8080/tcp"'* ]] || fail "port 8080 is not exposed: $ports"
+envs=$(inspect '{{json .Config.Env}}')
+[[ "$envs" == *'"PORT=8080"'* ]] || fail "PORT=8080 is not set: $envs"
+history=$(podman history --no-trunc --format '{{.CreatedBy}}' "$image")
+[ -n "$history" ] || fail "podman history is empty"
+ran=$(grep -v '#(nop)' <<<"$history" || true)
+[ -z "$ran" ] || fail "the image has a step that ran a command (want COPY, ENV, USER ... only): $ran"
 
 # --- 3. the layers, unpacked
 say "podman save and unpacking the layers"
@@ -99,9 +104,9 @@ cmp -s "$fs/rakam" "$ctx/rakam" || fail "/rakam in the image differs from the bi
 
 "$fs/rakam" version
 vjson=$("$fs/rakam" version --json)
-echo "$vjson" | grep -q "\"go\": \"$(go env GOVERSION)\"" || fail "rakam version --json does not name $(go env GOVERSION): $vjson"
-echo "$vjson" | grep -q "\"arch\": \"$(go env GOARCH)\"" || fail "rakam version --json does not name $(go env GOARCH): $vjson"
-commit=$(echo "$vjson" | sed -n 's/.*"commit": "\([^"]*\)".*/\1/p')
+[[ "$vjson" == *"\"go\": \"$(go env GOVERSION)\""* ]] || fail "rakam version --json does not name $(go env GOVERSION): $vjson"
+[[ "$vjson" == *"\"arch\": \"$(go env GOARCH)\""* ]] || fail "rakam version --json does not name $(go env GOARCH): $vjson"
+commit=$(sed -n 's/.*"commit": "\([^"]*\)".*/\1/p' <<<"$vjson")
 if [ "$commit" != unknown ] && [ "$commit" != "$(git rev-parse HEAD 2>/dev/null)" ]; then
   fail "rakam version says commit $commit; HEAD is $(git rev-parse HEAD)"
 fi
@@ -121,13 +126,16 @@ done
 [ -n "$url" ] || { cat "$work/serve.log"; fail "rakam serve never said where it listens"; }
 code=$(curl -s -o /dev/null -w '%{http_code}' "$url/v2/health/ready")
 [ "$code" = 200 ] || fail "GET /v2/health/ready = $code; want 200"
-name=$(curl -fsS "$url/healthz" | sed -n 's/.*"model":"\([^"]*\)".*/\1/p')
-curl -fsS "$url/v2/models/$name" | grep -q '"name":"input"' || fail "GET /v2/models/$name has no input named input"
+health=$(curl -fsS "$url/healthz")
+name=$(sed -n 's/.*"model":"\([^"]*\)".*/\1/p' <<<"$health")
+[ -n "$name" ] || fail "GET /healthz = $health; want the model's name"
+meta=$(curl -fsS "$url/v2/models/$name")
+[[ "$meta" == *'"name":"input"'* ]] || fail "GET /v2/models/$name = $meta; want an input named input"
 zeros=$(printf '0,%.0s' $(seq 783))0
 answer=$(curl -sS -X POST -H 'Content-Type: application/json' \
   -d "{\"id\":\"check\",\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[1,784],\"data\":[$zeros]}]}" \
   "$url/v2/models/$name/infer")
-echo "$answer" | grep -q '"name":"label"' && echo "$answer" | grep -q '"id":"check"' ||
+[[ "$answer" == *'"name":"label"'* && "$answer" == *'"id":"check"'* ]] ||
   fail "POST /v2/models/$name/infer answered $answer"
 kill -TERM "$server"
 code=""
