@@ -34,6 +34,15 @@ func SgemmThreads(threads int, transA, transB bool, m, n, k int, alpha float32, 
 		skip: skip,
 	}
 	threads = threadsFor(threads, m, n, k)
+	if threads > 1 {
+		j.partition(threads)
+		if useSplitK(&j, threads) && runSplitK(&j, threads) {
+			if splitKRan != nil {
+				splitKRan()
+			}
+			return
+		}
+	}
 	if threads > 1 && run(&j, threads) {
 		return
 	}
@@ -83,6 +92,10 @@ func tileRate(kern *kernel, m, n int) float64 {
 // kernel asked for, the kernel that runs it and whether it skips zeros. Tests set it to
 // see which paths ran; nil otherwise (set before any Sgemm runs).
 var planned func(asked, run *kernel, skip bool)
+
+// splitKRan, when set, is told of every product run split by k blocks
+// (tests).
+var splitKRan func()
 
 // scaleC sets C = beta·C (C = 0 without reading it when beta == 0).
 func scaleC(m, n int, beta float32, c []float32, ldc int) {

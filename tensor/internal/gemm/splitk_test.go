@@ -1,0 +1,105 @@
+package gemm
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// TestSplitKSameBits checks that products split by k blocks (weight
+// gradients: few rows and columns, long k) give the bits of the same
+// product on one thread, on every kernel, transpose case, alpha and beta 0
+// and 1, with a mostly-zero A (zero skipping) among them; and that split-K
+// really ran.
+func TestSplitKSameBits(t *testing.T) {
+	var ran atomic.Int64
+	splitKRan = func() { ran.Add(1) }
+	defer func() { splitKRan = nil }()
+	shapes := []struct{ m, n, k int }{{16, 9, 3000}, {32, 144, 1500}, {5, 3, 1030}, {24, 25, 2100}, {1, 1, 1024}, {4, 6, 12000}}
+	for _, kern := range kernels() {
+		t.Run(kern.name, func(t *testing.T) {
+			withKernel(t, kern)
+			r := rand.New(rand.NewPCG(5, 6))
+			before := ran.Load()
+			for si, sh := range shapes {
+				m, n, k := sh.m, sh.n, sh.k
+				for _, tA := range []bool{false, true} {
+					for _, tB := range []bool{false, true} {
+						for _, beta := range []float32{0, 1} {
+							alpha := float32(1)
+							if si%2 == 1 {
+								alpha = 0.75
+							}
+							a, b := randSlice(r, m*k), randSlice(r, k*n)
+							if si == 0 { // mostly zeros, as a pooled layer's gradient
+								for i := range a {
+									if i%7 != 0 {
+										a[i] = 0
+									}
+								}
+							}
+							lda, ldb := k, n
+							if tA {
+								lda = m
+							}
+							if tB {
+								ldb = k
+							}
+							c0 := randSlice(r, m*n)
+							want := append([]float32(nil), c0...)
+							SgemmThreads(1, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, want, n)
+							for _, th := range []int{2, 3} {
+								got := append([]float32(nil), c0...)
+								SgemmThreads(th, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, got, n)
+								for i := range got {
+									if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+										t.Fatalf("%dx%dx%d tA=%v tB=%v alpha=%v beta=%v, %d threads: c[%d] = %v, one thread %v",
+											m, n, k, tA, tB, alpha, beta, th, i, got[i], want[i])
+									}
+								}
+							}
+						}
+					}
+				}
+			}
+			if ran.Load() == before {
+				t.Error("no product ran split by k blocks")
+			}
+		})
+	}
+}
+
+// TestUseSplitK pins when split-K is chosen: weight gradients of the zoo's
+// convolutions yes (on the AVX kernels, whose tiles are too large to share
+// them by rows), square and wide
+// products and beta ≠ 0, 1 no.
+func TestUseSplitK(t *testing.T) {
+	for _, c := range []struct {
+		m, n, k int
+		beta    float32
+		want    bool
+	}{
+		{16, 9, 50176, 1, true},      // conv 1→16 weight gradient, batch 64
+		{32, 144, 12544, 1, true},    // conv 16→32
+		{1024, 1024, 1024, 0, false}, // square: rows and columns share well
+		{128, 128, 784, 0, false},
+		{16, 9, 50176, 0.5, false},
+		{16, 9, 512, 1, false}, // two k blocks: not worth it
+	} {
+		a := make([]float32, c.m*c.k)
+		for i := range a {
+			a[i] = 1
+		}
+		kern, _ := plan(active, false, c.m, c.n, c.k, a, c.k)
+		j := job{kern: kern, m: c.m, n: c.n, k: c.k, kc: kern.kcFor(c.k), beta: c.beta, transB: true}
+		j.partition(2)
+		// The AVX kernels' tall tiles leave a thread idle on these
+		// gradients; NEON's 8 and Go's 2 rows share them by rows.
+		want := c.want && strings.HasPrefix(kern.name, "avx") && (c.m != 32 || kern.lanes == 16)
+		if got := useSplitK(&j, 2); got != want {
+			t.Errorf("%s: %dx%dx%d beta %v: split-K %v, want %v", kern.name, c.m, c.n, c.k, c.beta, got, want)
+		}
+	}
+}
