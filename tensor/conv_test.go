@@ -37,9 +37,10 @@ type convCase struct{ c, h, w, oc, kh, kw, s, p int }
 var convCases = []convCase{
 	{1, 28, 28, 32, 5, 5, 1, 2}, {3, 7, 9, 4, 3, 3, 1, 1}, {2, 8, 8, 3, 3, 3, 2, 1},
 	{2, 5, 6, 2, 2, 3, 3, 0}, {1, 4, 4, 1, 4, 4, 1, 0}, {2, 3, 3, 2, 5, 5, 1, 2}, {1, 2, 2, 1, 3, 3, 2, 3},
-	// stride 1 without padding ("valid"): rows of 24 (copied), 10 (arrays
-	// of eight and a tail) and 3 values
+	// stride 1 without padding ("valid"): rows of 24, 10, 8 and 17 values
+	// (arrays of eight, the last one overlapping) and of 3 (a plain loop)
 	{1, 28, 28, 4, 5, 5, 1, 0}, {3, 12, 12, 5, 3, 3, 1, 0}, {2, 5, 7, 3, 3, 5, 1, 0},
+	{2, 10, 10, 2, 3, 3, 1, 0}, {1, 19, 19, 2, 3, 3, 1, 0},
 }
 
 // col2imNaive is Col2Im as a plain loop over patch rows, output rows and
