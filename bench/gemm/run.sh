@@ -9,6 +9,7 @@
 #   bench/gemm/run.sh                 # defaults below
 #   ROUNDS=5 REPS=3 bench/gemm/run.sh
 #   SHAPES=1024x1024x1024 bench/gemm/run.sh
+#   GODEBUG=cpu.avx512f=off NUMPY_CORETYPE=Haswell bench/gemm/run.sh   # both on AVX2
 #
 # Needs: go, /usr/bin/python3 with numpy (apt-get install -y python3-numpy
 # python3-threadpoolctl). Shapes are MxKxN: A is MxK, B is KxN; a suffix
@@ -42,8 +43,12 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for round in $(seq "$ROUNDS"); do
 	echo "round $round/$ROUNDS" >&2
 	# OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, if set in this environment, would
-	# force OpenBLAS onto another kernel: unset them for NumPy's command only.
-	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$PY" bench/gemm/numpy_gemm.py "$SHAPES" 1,2 "$REPS" "$MINTIME" >>"$tmp/numpy.jsonl"
+	# force OpenBLAS onto another kernel: unset them for NumPy's command only,
+	# unless NUMPY_CORETYPE asks for one (Haswell: OpenBLAS's AVX2 kernel, the
+	# like-for-like peer of rakam's AVX2 path under GODEBUG=cpu.avx512f=off).
+	numpy_env=(-u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
+	if [ -n "${NUMPY_CORETYPE:-}" ]; then numpy_env+=(OPENBLAS_CORETYPE="$NUMPY_CORETYPE"); fi
+	env "${numpy_env[@]}" "$PY" bench/gemm/numpy_gemm.py "$SHAPES" 1,2 "$REPS" "$MINTIME" >>"$tmp/numpy.jsonl"
 	GOMAXPROCS=1 "$tmp/gemm" -impl rakam,gonum -threads 1 -shapes "$SHAPES" -reps "$REPS" -mintime "${MINTIME}s" >>"$tmp/go.jsonl"
 	GOMAXPROCS=2 "$tmp/gemm" -impl rakam,gonum -threads 2 -shapes "$SHAPES" -reps "$REPS" -mintime "${MINTIME}s" >>"$tmp/go.jsonl"
 	GOMAXPROCS=1 "$tmp/gemm-purego" -impl rakam -label -purego -threads 1 -shapes "$SHAPES" -reps "$REPS" -mintime "${MINTIME}s" >>"$tmp/go.jsonl"
@@ -54,7 +59,7 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 cat >"$tmp/meta.json" <<JSON
 {"date": "$(date -u '+%Y-%m-%d %H:%M')", "cpu": "$(lscpu | sed -n 's/^Model name: *//p' | head -1)",
  "cores": "$(nproc)", "go": "$(go version | cut -d' ' -f3-)", "load_before": "$load_before",
- "load_after": "$load_after", "command": "ROUNDS=$ROUNDS REPS=$REPS MINTIME=$MINTIME SHAPES=$SHAPES bench/gemm/run.sh",
+ "load_after": "$load_after", "command": "${GODEBUG:+GODEBUG=$GODEBUG }${NUMPY_CORETYPE:+NUMPY_CORETYPE=$NUMPY_CORETYPE }ROUNDS=$ROUNDS REPS=$REPS MINTIME=$MINTIME SHAPES=$SHAPES bench/gemm/run.sh",
  "rounds": $ROUNDS, "reps": $REPS, "mintime": $MINTIME}
 JSON
 "$PY" bench/gemm/report.py "$tmp/meta.json" "$tmp/numpy.jsonl" "$tmp/go.jsonl"
