@@ -53,7 +53,8 @@ const skipSignature = "func(steps []int32, a, b, c []float32, ldc int, alpha, be
 // kernel emits an mr×(nv·lanes) micro-kernel. Registers: the accumulators
 // take vector registers 0 .. mr·nv-1 (row i, vector v in register i·nv+v),
 // the nv vectors of the current B row the next nv, and two registers take
-// turns holding the broadcast A value, so mr·nv + nv + 2 registers in all.
+// turns holding the broadcast A value (one when two do not fit), so
+// mr·nv + nv + 2 (or 1) registers in all.
 //
 // With skip, the kernel is the zero-skipping variant for a mostly-zero A:
 // instead of kc it takes steps, the depths p whose A values are not all
@@ -64,12 +65,23 @@ const skipSignature = "func(steps []int32, a, b, c []float32, ldc int, alpha, be
 // holds ±Inf or NaN at a skipped depth.
 func kernel(name string, x isa, mr, nv int, skip bool) {
 	nr := nv * x.lanes
-	if mr*nv+nv+2 > 32 || (x.lanes == 8 && mr*nv+nv+2 > 16) {
+	regs := 32
+	if x.lanes == 8 {
+		regs = 16
+	}
+	// Two broadcast registers when they fit, else one (AVX2's 4×24 tile:
+	// 12 accumulators and 3 B vectors leave one; renaming removes the
+	// false dependence between its successive broadcasts).
+	aregs := 2
+	if mr*nv+nv+2 > regs {
+		aregs = 1
+	}
+	if mr*nv+nv+aregs > regs {
 		panic(fmt.Sprintf("%s: %dx%d needs too many registers", name, mr, nr))
 	}
 	acc := func(i, v int) VecPhysical { return x.vec(i*nv + v) }
 	bvec := func(v int) VecPhysical { return x.vec(mr*nv + v) }
-	avec := func(p int) VecPhysical { return x.vec(mr*nv + nv + p%2) }
+	avec := func(p int) VecPhysical { return x.vec(mr*nv + nv + p%aregs) }
 
 	if skip {
 		TEXT(name, NOSPLIT, skipSignature)
@@ -389,6 +401,7 @@ func copyPack(name string, w int) {
 func main() {
 	ConstraintExpr("amd64,!purego")
 	kernel("kernelAVX2", avx2, 6, 2, false)
+	kernel("kernelAVX2_4x24", avx2, 4, 3, false)
 	kernel("kernelAVX512", avx512, 14, 2, false)
 	kernel("kernelAVX512_8x48", avx512, 8, 3, false)
 	kernel("kernelAVX512_16x16", avx512, 16, 1, false)

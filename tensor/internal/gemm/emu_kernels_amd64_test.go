@@ -33,7 +33,7 @@ func sameWords(got, want map[int]bool) bool {
 }
 
 // asmKernels names the TEXT function of each amd64 kernel.
-var asmKernels = map[*kernel]string{&avx2Kernel: "kernelAVX2", &avx512Kernel: "kernelAVX512", &avx512x8Kernel: "kernelAVX512_8x48", &avx512x16Kernel: "kernelAVX512_16x16"}
+var asmKernels = map[*kernel]string{&avx2Kernel: "kernelAVX2", &avx2x4Kernel: "kernelAVX2_4x24", &avx512Kernel: "kernelAVX512", &avx512x8Kernel: "kernelAVX512_8x48", &avx512x16Kernel: "kernelAVX512_16x16"}
 
 func init() {
 	canEmulate = func(kern *kernel) bool { _, ok := asmKernels[kern]; return ok }
@@ -83,6 +83,31 @@ func TestPlanAltsAMD64(t *testing.T) {
 	} {
 		a := randSlice(rand.New(rand.NewPCG(1, 2)), c.m*8)
 		if run, _ := plan(&k512, false, c.m, c.n, 8, a, 8); run.name != c.want {
+			t.Errorf("%dx%d: plan = %s; want %s", c.m, c.n, run.name, c.want)
+		}
+	}
+}
+
+// TestPlanAltsAVX2 pins which kernel runs the zoo's shapes on a CPU with
+// AVX2 and no AVX-512 (Zen 3, or GODEBUG=cpu.avx512f=off).
+func TestPlanAltsAVX2(t *testing.T) {
+	k2, k4 := avx2Kernel, avx2x4Kernel
+	k2.native, k4.native = true, true
+	k2.alts = []*kernel{&k4}
+	for _, c := range []struct {
+		m, n int
+		want string
+	}{
+		{16, 50176, "avx2_4x24"},  // conv1 forward, batch 64
+		{32, 12544, "avx2_4x24"},  // conv2 forward
+		{64, 3136, "avx2_4x24"},   // conv3 forward
+		{16, 9, "avx2_6x16"},      // conv1 weight gradient: 9 columns fill 9/16, not 9/24
+		{128, 128, "avx2_6x16"},   // MLP layer
+		{1024, 1024, "avx2_6x16"}, // large square
+		{144, 12544, "avx2_6x16"}, // conv2 input gradient: 144 rows fill 6-row tiles
+	} {
+		a := randSlice(rand.New(rand.NewPCG(1, 2)), c.m*8)
+		if run, _ := plan(&k2, false, c.m, c.n, 8, a, 8); run.name != c.want {
 			t.Errorf("%dx%d: plan = %s; want %s", c.m, c.n, run.name, c.want)
 		}
 	}

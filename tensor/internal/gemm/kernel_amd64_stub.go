@@ -12,6 +12,14 @@ package gemm
 //go:noescape
 func kernelAVX2(kc int, a []float32, b []float32, c []float32, ldc int, alpha float32, beta float32)
 
+// kernelAVX2_4x24 is the 4×24 AVX2+FMA micro-kernel. With acc[i][j] = Σ_p a[p*4+i]·b[p*24+j]
+// (p = 0..kc-1, in order, one fused multiply-add per term) it sets
+// c[i*ldc+j] = alpha·acc[i][j] when beta == 0 (c unread), else
+// c[i*ldc+j] = fma(beta, c[i*ldc+j], alpha·acc[i][j]). See kernelFunc.
+//
+//go:noescape
+func kernelAVX2_4x24(kc int, a []float32, b []float32, c []float32, ldc int, alpha float32, beta float32)
+
 // kernelAVX512 is the 14×32 AVX-512F micro-kernel. With acc[i][j] = Σ_p a[p*14+i]·b[p*32+j]
 // (p = 0..kc-1, in order, one fused multiply-add per term) it sets
 // c[i*ldc+j] = alpha·acc[i][j] when beta == 0 (c unread), else

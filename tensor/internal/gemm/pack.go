@@ -155,7 +155,7 @@ func gatherFast(panel, x []float32, off, ld, kc, w, rows int) bool {
 }
 
 // copyPanels copies n runs of w values from src into dst at stride
-// panel, for w ∈ {2, 4, 6, 8, 12, 14, 16, 32, 48} (every kernel's), with fixed-size array copies (no
+// panel, for w ∈ {2, 4, 6, 8, 12, 14, 16, 24, 32, 48} (every kernel's), with fixed-size array copies (no
 // memmove call per run); it reports false for other widths.
 func copyPanels(dst, src []float32, n, panel, w int) bool {
 	switch w {
@@ -193,6 +193,11 @@ func copyPanels(dst, src []float32, n, panel, w int) bool {
 		for q := 0; q < n; q++ {
 			v := *(*[16]float32)(src[q*16:])
 			*(*[16]float32)(dst[q*panel:]) = v
+		}
+	case 24:
+		for q := 0; q < n; q++ {
+			v := *(*[24]float32)(src[q*24:])
+			*(*[24]float32)(dst[q*panel:]) = v
 		}
 	case 32:
 		for q := 0; q < n; q++ {
