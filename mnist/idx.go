@@ -22,6 +22,8 @@ const (
 const MaxBytes = 1 << 30
 
 // NumClasses is the number of digit classes; labels are 0..NumClasses-1.
+// It is the project's one class count: train.Classes and serve.Classes
+// refer to it.
 const NumClasses = 10
 
 // Sentinel errors, wrapped by *FormatError. Input that stops part-way wraps

@@ -4,15 +4,16 @@ import (
 	"fmt"
 
 	"github.com/rakam-ml/rakam/imageprep"
+	"github.com/rakam-ml/rakam/mnist"
 	"github.com/rakam-ml/rakam/nn"
 	"github.com/rakam-ml/rakam/tensor"
 )
 
 // Pixels is the number of inputs of one example (28x28) and Classes the
-// number of outputs.
+// number of outputs (mnist.NumClasses).
 const (
 	Pixels  = imageprep.Size * imageprep.Size
-	Classes = 10
+	Classes = mnist.NumClasses
 )
 
 // Classifier maps n examples of Pixels values in 0..1 (row-major, n*Pixels

@@ -10,8 +10,8 @@ import (
 	"github.com/rakam-ml/rakam/tensor"
 )
 
-// Classes is the number of MNIST classes.
-const Classes = 10
+// Classes is the number of MNIST classes, mnist.NumClasses.
+const Classes = mnist.NumClasses
 
 // Result is a model's performance on a labelled set.
 type Result struct {
