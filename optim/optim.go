@@ -1,11 +1,8 @@
 package optim
 
 import (
-	"errors"
 	"fmt"
 	"math"
-	"sort"
-	"strings"
 )
 
 // Param is one trainable tensor seen flat: Value and Grad have equal length.
@@ -42,11 +39,6 @@ type Optimizer interface {
 	// UnmarshalBinary restores a state written by MarshalBinary of an
 	// optimiser of the same kind.
 	UnmarshalBinary(data []byte) error
-}
-
-// Names lists the names ByName accepts.
-func Names() []string {
-	return []string{"adam", "adamw", "momentum", "nesterov", "sgd"}
 }
 
 // Option changes a hyper-parameter away from its default in ByName.
@@ -121,88 +113,16 @@ func ClipNorm(max float64) Option {
 	}
 }
 
-// Default hyper-parameters, Keras' where Keras has one.
+// Default hyper-parameters, Keras' where Keras has one. The default
+// learning rates are in the table of registry.go (DefaultLR).
 const (
 	DefaultMomentum    = 0.9
 	DefaultBeta1       = 0.9
 	DefaultBeta2       = 0.999
 	DefaultEpsilon     = 1e-7
 	DefaultAdamWDecay  = 0.004
-	DefaultSGDLR       = 0.01
-	DefaultAdamLR      = 0.001
-	DefaultMomentumLR  = 0.01
-	DefaultAdamWLR     = 0.001
-	DefaultNesterovLR  = 0.01
 	maxStateParameters = 1 << 20
 )
-
-// DefaultLR returns the usual learning rate for an optimiser name (Keras'
-// defaults: 0.01 for SGD, 0.001 for Adam), or 0 for an unknown name.
-func DefaultLR(name string) float64 {
-	switch strings.ToLower(name) {
-	case "sgd":
-		return DefaultSGDLR
-	case "momentum":
-		return DefaultMomentumLR
-	case "nesterov":
-		return DefaultNesterovLR
-	case "adam":
-		return DefaultAdamLR
-	case "adamw":
-		return DefaultAdamWLR
-	}
-	return 0
-}
-
-// ByName returns a fresh optimiser:
-//
-//	"sgd"       plain SGD (momentum 0 unless Momentum is given)
-//	"momentum"  SGD with momentum 0.9
-//	"nesterov"  SGD with Nesterov momentum 0.9
-//	"adam"      Adam, β = (0.9, 0.999), ε = 1e-7
-//	"adamw"     AdamW, as Adam with decoupled weight decay 0.004
-func ByName(name string, lr float64, opts ...Option) (Optimizer, error) {
-	if err := checkLR(lr); err != nil {
-		return nil, err
-	}
-	s := settings{beta1: DefaultBeta1, beta2: DefaultBeta2, epsilon: DefaultEpsilon}
-	for _, o := range opts {
-		if err := o(&s); err != nil {
-			return nil, err
-		}
-	}
-	switch strings.ToLower(name) {
-	case "sgd", "momentum", "nesterov":
-		sg := &SGD{lr: lr, WeightDecay: s.weightDecay, ClipNorm: s.clipNorm, Momentum: s.momentum}
-		n := strings.ToLower(name)
-		if n != "sgd" {
-			if !s.hasMomentum {
-				sg.Momentum = DefaultMomentum
-			}
-			sg.Nesterov = n == "nesterov"
-			if sg.Momentum == 0 {
-				return nil, fmt.Errorf("optim: %s needs a momentum > 0", n)
-			}
-		}
-		return sg, nil
-	case "adam", "adamw":
-		a := &Adam{lr: lr, Beta1: s.beta1, Beta2: s.beta2, Epsilon: s.epsilon,
-			WeightDecay: s.weightDecay, ClipNorm: s.clipNorm}
-		if strings.ToLower(name) == "adamw" {
-			a.Decoupled = true
-			if !s.hasDecay {
-				a.WeightDecay = DefaultAdamWDecay
-			}
-		}
-		if s.hasMomentum {
-			return nil, errors.New("optim: momentum is an SGD setting; use Betas for Adam")
-		}
-		return a, nil
-	}
-	known := Names()
-	sort.Strings(known)
-	return nil, fmt.Errorf("optim: unknown optimizer %q (known: %s)", name, strings.Join(known, ", "))
-}
 
 func checkLR(lr float64) error {
 	if !(lr > 0) || math.IsInf(lr, 0) {
