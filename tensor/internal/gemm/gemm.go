@@ -15,6 +15,13 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 // SgemmThreads is Sgemm on at most threads goroutines (0: the default
 // budget, Threads()). The bits do not depend on it.
 func SgemmThreads(threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemm(threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, false)
+}
+
+// sgemm is SgemmThreads; swapped marks the product Cᵀ = op(B)ᵀ·op(A)ᵀ run
+// for a small C that tiles better transposed (see swapBetter), which is
+// neither swapped again nor run with zero skipping.
+func sgemm(threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, swapped bool) {
 	if m == 0 || n == 0 {
 		return
 	}
@@ -22,7 +29,17 @@ func SgemmThreads(threads int, transA, transB bool, m, n, k int, alpha float32, 
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
-	kern, skip := plan(active, transA, m, n, k, a, lda)
+	var kern *kernel
+	var skip bool
+	if swapped {
+		kern, _ = bestKernel(active, m, n)
+	} else {
+		kern, skip = plan(active, transA, m, n, k, a, lda)
+		if !skip && swapBetter(m, n) {
+			swapProduct(threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+			return
+		}
+	}
 	if planned != nil {
 		planned(active, kern, skip)
 	}
@@ -62,14 +79,81 @@ func plan(kern *kernel, transA bool, m, n, k int, a []float32, lda int) (*kernel
 	if w := kern.skipWith; !skip && w != nil && w.native && useSkip(w, transA, m, k, a, lda) {
 		run, skip = w, true
 	} else if !skip {
-		best := tileRate(kern, m, n)
-		for _, w := range kern.alts {
-			if r := tileRate(w, m, n); w.native && r > best {
-				run, best = w, r
+		run, _ = bestKernel(kern, m, n)
+	}
+	return run, skip
+}
+
+// bestKernel returns whichever of kern and its native alternatives has the
+// best tileRate on an m×n product, and that rate.
+func bestKernel(kern *kernel, m, n int) (*kernel, float64) {
+	run, best := kern, tileRate(kern, m, n)
+	for _, w := range kern.alts {
+		if r := tileRate(w, m, n); w.native && r > best {
+			run, best = w, r
+		}
+	}
+	return run, best
+}
+
+// Transposed products. Cᵀ = op(B)ᵀ·op(A)ᵀ computes every element of C with
+// the same fused multiply-adds in the same order (a·b = b·a exactly, and the
+// k blocking depends on k alone), so a small C whose tiles fit badly (a 3×3
+// convolution's 16×9 weight gradient on AVX2: 6×16 tiles hold 16×9 at 50 %,
+// 9×16 at 75 %) is computed transposed into a scratch buffer, with the same
+// bits, and copied back (TestSwapSameBits). Zero skipping is left out of
+// it (skipping zeros of B would change what ±Inf or NaN in A give).
+
+// swapMaxC bounds C for a transposed product: the copies must stay cheap.
+const swapMaxC = 1 << 14
+
+// swapGain is how much better the transposed product must tile.
+const swapGain = 1.2
+
+// swapBetter reports whether the m×n product runs better as its transpose.
+func swapBetter(m, n int) bool {
+	if m == n || m*n > swapMaxC || noSwap {
+		return false
+	}
+	_, r := bestKernel(active, m, n)
+	_, rt := bestKernel(active, n, m)
+	return rt > r*swapGain
+}
+
+// noSwap switches transposed products off (tests compare both ways).
+var noSwap bool
+
+// swapRan, when set, is told of every product run transposed (tests).
+var swapRan func()
+
+// swapProduct computes C = alpha·op(A)·op(B) + beta·C as Cᵀ =
+// alpha·op(B)ᵀ·op(A)ᵀ + beta·Cᵀ in a scratch buffer.
+func swapProduct(threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if swapRan != nil {
+		swapRan()
+	}
+	s := getScratch()
+	if cap(s.swap) < m*n {
+		s.swap = make([]float32, m*n)
+	}
+	t := s.swap[:m*n] // Cᵀ, n×m
+	if beta != 0 {
+		for i := 0; i < m; i++ {
+			for j, v := range c[i*ldc : i*ldc+n] {
+				t[j*m+i] = v
 			}
 		}
 	}
-	return run, skip
+	// op(B)ᵀ is B as stored when B is stored transposed, else its
+	// transpose; the same for op(A)ᵀ.
+	sgemm(threads, !transB, !transA, n, m, k, alpha, b, ldb, a, lda, beta, t, m, true)
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		for j := range row {
+			row[j] = t[j*m+i]
+		}
+	}
+	putScratch(s)
 }
 
 // tileRate models a kernel's rate on an m×n product: its lanes times the
@@ -241,6 +325,7 @@ func (j *job) block(s *scratch, m0, m1, n0, n1 int) {
 // blocks seen and are then reused, so a warm Sgemm does not allocate.
 type scratch struct {
 	a, b, tile []float32
+	swap       []float32 // Cᵀ of a transposed product
 	// Zero skipping: the listed steps of each micro-panel of the packed
 	// A block (kcMax apart) and their counts.
 	steps  []int32

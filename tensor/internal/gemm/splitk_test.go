@@ -103,3 +103,55 @@ func TestUseSplitK(t *testing.T) {
 		}
 	}
 }
+
+// TestSwapSameBits checks that small products run transposed (Cᵀ =
+// op(B)ᵀ·op(A)ᵀ, where the transpose tiles better) give the bits of the
+// same products run as they are, on every kernel, transpose case, alpha,
+// beta (including beta ∉ {0, 1}, whose C is read through the transposed
+// copy) and 1 or 2 threads; and that some ran transposed.
+func TestSwapSameBits(t *testing.T) {
+	var ran atomic.Int64
+	swapRan = func() { ran.Add(1) }
+	defer func() { swapRan = nil }()
+	shapes := []struct{ m, n, k int }{{16, 9, 300}, {13, 5, 100}, {16, 9, 3000}, {3, 2, 7}, {40, 3, 64}}
+	for _, kern := range kernels() {
+		t.Run(kern.name, func(t *testing.T) {
+			withKernel(t, kern)
+			r := rand.New(rand.NewPCG(7, 8))
+			for _, sh := range shapes {
+				m, n, k := sh.m, sh.n, sh.k
+				for _, tA := range []bool{false, true} {
+					for _, tB := range []bool{false, true} {
+						for _, ab := range [][2]float32{{1, 0}, {1, 1}, {0.7, 0.5}} {
+							a, b := randSlice(r, m*k), randSlice(r, k*n)
+							lda, ldb := k, n
+							if tA {
+								lda = m
+							}
+							if tB {
+								ldb = k
+							}
+							ldc := n + 3 // C inside a wider matrix
+							c0 := randSlice(r, m*ldc)
+							noSwap = true
+							want := append([]float32(nil), c0...)
+							SgemmThreads(1, tA, tB, m, n, k, ab[0], a, lda, b, ldb, ab[1], want, ldc)
+							noSwap = false
+							for _, th := range []int{1, 2} {
+								got := append([]float32(nil), c0...)
+								SgemmThreads(th, tA, tB, m, n, k, ab[0], a, lda, b, ldb, ab[1], got, ldc)
+								if i := sameBits(got, want); i >= 0 {
+									t.Fatalf("%dx%dx%d tA=%v tB=%v alpha,beta=%v, %d threads: c[%d] = %v, as is %v",
+										m, n, k, tA, tB, ab, th, i, got[i], want[i])
+								}
+							}
+						}
+					}
+				}
+			}
+			if strings.HasPrefix(kern.name, "avx2_6x16") && ran.Load() == 0 {
+				t.Error("no product ran transposed on the 6×16 kernel")
+			}
+		})
+	}
+}
