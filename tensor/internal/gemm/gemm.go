@@ -101,8 +101,10 @@ func bestKernel(kern *kernel, m, n int) (*kernel, float64) {
 // k blocking depends on k alone), so a small C whose tiles fit badly (a 3×3
 // convolution's 16×9 weight gradient on AVX2: 6×16 tiles hold 16×9 at 50 %,
 // 9×16 at 75 %) is computed transposed into a scratch buffer, with the same
-// bits, and copied back (TestSwapSameBits). Zero skipping is left out of
-// it (skipping zeros of B would change what ±Inf or NaN in A give).
+// bits, and copied back (TestSwapSameBits). (Where A and B both hold a NaN
+// at the same step, which NaN's payload a fused multiply-add passes on can
+// differ; the result is NaN either way.) Zero skipping is left out of it
+// (skipping zeros of B would change what ±Inf or NaN in A give).
 
 // swapMaxC bounds C for a transposed product: the copies must stay cheap.
 const swapMaxC = 1 << 14
