@@ -7,18 +7,18 @@ import (
 	"strconv"
 	"time"
 
+	"golang.org/x/term"
+
 	"github.com/rakam-ml/rakam/results"
 )
 
-// IsTerminal reports whether w is a character device (a terminal), the test
-// the CLI uses to keep the progress line off pipes and files.
+// IsTerminal reports whether w is a terminal, the test the CLI uses to keep
+// progress lines and bars off pipes and files. It asks the terminal driver
+// (golang.org/x/term), so /dev/null and other character devices that are
+// not terminals count as files.
 func IsTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return ok && f != nil && term.IsTerminal(int(f.Fd()))
 }
 
 // progress draws one \r-updated line per epoch:

@@ -2,6 +2,7 @@ package train
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -47,4 +48,46 @@ func TestProgressLine(t *testing.T) {
 	}
 	var nilp *progress
 	nilp.update(1, 0, 0, start, 1) // quiet: a nil progress does nothing
+}
+
+// TestIsTerminal: only a terminal counts, not every character device.
+// /dev/null is one (Stat reports os.ModeCharDevice) but no terminal, so
+// progress must not be drawn into it.
+func TestIsTerminal(t *testing.T) {
+	devNull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer devNull.Close()
+	if fi, err := devNull.Stat(); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		t.Fatalf("%s is not a character device (%v); the case below would prove nothing", os.DevNull, err)
+	}
+	if IsTerminal(devNull) {
+		t.Errorf("IsTerminal(%s) = true; want false", os.DevNull)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	if IsTerminal(w) {
+		t.Error("IsTerminal(a pipe) = true; want false")
+	}
+	if IsTerminal(&bytes.Buffer{}) {
+		t.Error("IsTerminal(bytes.Buffer) = true; want false")
+	}
+	if IsTerminal((*os.File)(nil)) {
+		t.Error("IsTerminal((*os.File)(nil)) = true; want false")
+	}
+	// A pseudo-terminal is a terminal (where the system has them).
+	ptmx, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
+	if err != nil {
+		t.Logf("no pseudo-terminal to try: %v", err)
+		return
+	}
+	defer ptmx.Close()
+	if !IsTerminal(ptmx) {
+		t.Error("IsTerminal(/dev/ptmx) = false; want true")
+	}
 }

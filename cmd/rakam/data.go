@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/rakam-ml/rakam/mnist"
+	"github.com/rakam-ml/rakam/train"
 )
 
 func init() {
@@ -101,7 +101,7 @@ Default mirrors, in order:
 		Mirrors: mirrors,
 		Log:     func(msg string) { fmt.Fprintln(e.stderr, msg) },
 	}
-	terminal := isTerminal(e.stderr)
+	terminal := train.IsTerminal(e.stderr)
 	opts.Progress = func(file, url string, done, total int64) {
 		switch {
 		case done == 0: // a new attempt
@@ -140,16 +140,6 @@ Default mirrors, in order:
 		fmt.Fprintln(e.stdout, p)
 	}
 	return nil
-}
-
-// isTerminal reports whether w is a character device (a terminal).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 // dataInfo is what "rakam data info --json" prints.
