@@ -17,6 +17,13 @@ func gemm(threads int, tA, tB Transpose, m, n, k int, alpha float32, a []float32
 // the thread count, so results are bit-identical.
 func SetThreads(n int) { blocked.SetThreads(n) }
 
+// Kernels names the matrix micro-kernels Gemm runs on this CPU: the one
+// chosen at start-up from the CPU's features (honouring GODEBUG, e.g.
+// cpu.avx512f=off, and -tags purego), then the alternatives it hands the
+// products they fit better to. For example [avx512_14x32 avx512_8x48
+// avx512_16x16 avx2_6x16] on an AVX-512 CPU, [go2x3] with -tags purego.
+func Kernels() []string { return blocked.Active() }
+
 // Threads reports the default thread budget (GOMAXPROCS at start-up).
 func Threads() int { return blocked.Threads() }
 

@@ -127,3 +127,26 @@ func TestGemmPanics(t *testing.T) {
 		Gemm(NoTrans, NoTrans, 2, 2, 2, 1, make([]float32, 4), 2, make([]float32, 4), 2, 0, make([]float32, 4), 1)
 	})
 }
+
+// TestKernels checks that Kernels names the chosen micro-kernel first,
+// each name once, and that the chosen one is a real kernel: the Go one
+// under purego, a SIMD one on CPUs that have one.
+func TestKernels(t *testing.T) {
+	ks := Kernels()
+	if len(ks) == 0 {
+		t.Fatal("Kernels() is empty")
+	}
+	seen := map[string]bool{}
+	for _, k := range ks {
+		if seen[k] || k == "" {
+			t.Errorf("Kernels() = %v: empty or repeated name", ks)
+		}
+		seen[k] = true
+	}
+	known := map[string]bool{"avx512_14x32": true, "avx512_8x48": true, "avx512_16x16": true, "avx2_6x16": true, "avx2_4x24": true, "neon_8x12": true, "go2x3": true}
+	for _, k := range ks {
+		if !known[k] {
+			t.Errorf("Kernels() names %q, which is no kernel of this package", k)
+		}
+	}
+}

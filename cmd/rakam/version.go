@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/cpu"
 
 	"github.com/rakam-ml/rakam/internal/version"
+	"github.com/rakam-ml/rakam/tensor"
 )
 
 func init() {
@@ -40,6 +41,10 @@ type versionReport struct {
 	// the README's CPU paths): on amd64 AVX-512F, then AVX2 with FMA; on
 	// arm64 ASIMD (NEON); pure Go otherwise or with -tags purego.
 	CPU cpuFeatures `json:"cpu"`
+	// Kernels names the matrix micro-kernels this process runs: the one
+	// chosen from the CPU's features, then the alternatives it hands the
+	// products they fit better to (tensor.Kernels).
+	Kernels []string `json:"kernels"`
 }
 
 type cpuFeatures struct {
@@ -111,9 +116,11 @@ Prints the module version (v1.2.3 from go install ...@v1.2.3; from a git
 checkout the pseudo-version Go stamps, or "(devel)" with -buildvcs=false), the
 git commit the build recorded ("unknown" when it recorded none, e.g. with
 -buildvcs=false), the Go version, the operating system and architecture, the
-build tags, and the CPU features the matrix kernels are chosen from
-(avx512f, then avx2 with fma, on amd64; asimd on arm64; the pure-Go kernel
-otherwise or with -tags purego).`)
+build tags, the CPU features the matrix kernels are chosen from (avx512f,
+then avx2 with fma, on amd64; asimd on arm64; the pure-Go kernel otherwise or
+with -tags purego), and the micro-kernel chosen, with the alternatives it
+hands the products they fit better to (e.g. avx512_14x32, by shape also
+avx512_8x48, avx512_16x16, avx2_6x16; GODEBUG=cpu.avx512f=off gives avx2_6x16).`)
 	fs.BoolVar(&asJSON, "json", false, "print one JSON object on stdout")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -126,6 +133,7 @@ otherwise or with -tags purego).`)
 		bi = nil
 	}
 	r := newVersionReport(bi, hostCPU())
+	r.Kernels = tensor.Kernels()
 	if asJSON {
 		return writeJSON(e.stdout, r)
 	}
@@ -140,5 +148,10 @@ otherwise or with -tags purego).`)
 		fmt.Fprintf(e.stdout, "tags    %s\n", r.Tags)
 	}
 	fmt.Fprintf(e.stdout, "cpu     %s\n", r.CPU)
+	fmt.Fprintf(e.stdout, "kernel  %s", r.Kernels[0])
+	if len(r.Kernels) > 1 {
+		fmt.Fprintf(e.stdout, " (by shape also %s)", strings.Join(r.Kernels[1:], ", "))
+	}
+	fmt.Fprintln(e.stdout)
 	return nil
 }

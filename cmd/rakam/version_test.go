@@ -2,10 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"reflect"
 	"runtime"
 	"runtime/debug"
 	"strings"
 	"testing"
+
+	"github.com/rakam-ml/rakam/tensor"
 )
 
 func TestVersionReport(t *testing.T) {
@@ -33,7 +36,7 @@ func TestVersionReport(t *testing.T) {
 		if w.OS == "" {
 			w.OS, w.Arch = runtime.GOOS, runtime.GOARCH
 		}
-		if got != w {
+		if !reflect.DeepEqual(got, w) {
 			t.Errorf("%s: newVersionReport = %+v; want %+v", c.name, got, w)
 		}
 	}
@@ -61,8 +64,11 @@ func TestVersionCommand(t *testing.T) {
 		t.Errorf("rakam version --json = %s; want go %s, arch %s, a version, a commit and the CPU's features %+v",
 			out, runtime.Version(), runtime.GOARCH, host)
 	}
+	if ks, _ := r["kernels"].([]any); len(ks) == 0 || ks[0] != tensor.Kernels()[0] {
+		t.Errorf("rakam version --json kernels = %v; want %v", r["kernels"], tensor.Kernels())
+	}
 	code, out, _ = runCLI(t, "version")
-	for _, want := range []string{"rakam ", "commit  ", "go      " + runtime.Version(), "cpu     " + host.String()} {
+	for _, want := range []string{"rakam ", "commit  ", "go      " + runtime.Version(), "cpu     " + host.String(), "kernel  " + tensor.Kernels()[0]} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("rakam version = %d, %q; want a line with %q", code, out, want)
 		}

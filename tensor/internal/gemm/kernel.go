@@ -60,6 +60,19 @@ func best() *kernel {
 // active is the micro-kernel Sgemm uses, chosen once at start-up.
 var active = best()
 
+// Active returns the name of the micro-kernel chosen at start-up, then
+// those of its alternatives this CPU runs, which products whose shape they
+// fit better go to ("avx512_14x32", "avx512_8x48", ...).
+func Active() []string {
+	names := []string{active.name}
+	for _, w := range active.alts {
+		if w.native {
+			names = append(names, w.name)
+		}
+	}
+	return names
+}
+
 // kcFor returns the depth of each k block of a product through kern.
 func (kern *kernel) kcFor(k int) int {
 	if kern.kc > 0 {
