@@ -11,12 +11,29 @@ import (
 
 // Finding is one paragraph of the analysis.
 type Finding struct {
-	// Topic is one of "best", "digits", "optimiser", "regularisation", "overfitting",
-	// "cnn", "augmentation", "schedule", "early-stopping", "ensembles",
-	// "search", "seed", "speed".
+	// Topic is one of the Topic constants, in the order they are listed.
 	Topic string `json:"topic"`
 	Text  string `json:"text"`
 }
+
+// The topics of the analysis, in page order. Each is computed in its own
+// file, finding_<topic>.go. They name parts of the comparison (the roles
+// of [Roles], the sections of [Input]), never a row.
+const (
+	TopicBest           = "best"           // the most accurate row
+	TopicOptimiser      = "optimiser"      // Adam against SGD
+	TopicRegularisation = "regularisation" // dropout, batch norm, both, against the baseline
+	TopicDigits         = "digits"         // the best row's hardest digit
+	TopicOverfitting    = "overfitting"    // train-validation gaps, rising validation loss
+	TopicCNN            = "cnn"            // the CNN against the best multilayer perceptron
+	TopicAugmentation   = "augmentation"   // the CNN with and without augmented data
+	TopicSchedule       = "schedule"       // a learning-rate schedule against a constant rate
+	TopicEarlyStopping  = "early-stopping" // the early-stopping run
+	TopicEnsembles      = "ensembles"      // each ensemble against its best member
+	TopicSearch         = "search"         // the hyperparameter search
+	TopicSeed           = "seed"           // rows against the seed study's figures
+	TopicSpeed          = "speed"          // training times
+)
 
 // Analyze writes the analysis of in from its numbers. Each sentence is
 // picked by comparing measured values (who won, by how much, whether the
@@ -44,19 +61,19 @@ func analyze(p *prepared) []Finding {
 			out = append(out, Finding{Topic: topic, Text: strings.Join(s, " ")})
 		}
 	}
-	add("best", bestFinding(p))
-	add("optimiser", optimiserFinding(p)...)
-	add("regularisation", regularisationFinding(p)...)
-	add("digits", digitsFinding(p))
-	add("overfitting", overfittingFinding(p)...)
-	add("cnn", cnnFinding(p))
-	add("augmentation", augmentationFinding(p))
-	add("schedule", scheduleFinding(p))
-	add("early-stopping", earlyStoppingFinding(p))
-	add("ensembles", ensembleFinding(p)...)
-	add("search", searchFinding(p)...)
-	add("seed", seedFinding(p))
-	add("speed", speedFinding(p))
+	add(TopicBest, bestFinding(p))
+	add(TopicOptimiser, optimiserFinding(p)...)
+	add(TopicRegularisation, regularisationFinding(p)...)
+	add(TopicDigits, digitsFinding(p))
+	add(TopicOverfitting, overfittingFinding(p)...)
+	add(TopicCNN, cnnFinding(p))
+	add(TopicAugmentation, augmentationFinding(p))
+	add(TopicSchedule, scheduleFinding(p))
+	add(TopicEarlyStopping, earlyStoppingFinding(p))
+	add(TopicEnsembles, ensembleFinding(p)...)
+	add(TopicSearch, searchFinding(p)...)
+	add(TopicSeed, seedFinding(p))
+	add(TopicSpeed, speedFinding(p))
 	return out
 }
 

@@ -252,6 +252,27 @@ func TestAnalysisSkipsMissingRows(t *testing.T) {
 	}
 }
 
+// TestAnalysisWithoutRoles checks that the report compares no rows by
+// itself: with Roles empty, the findings about parts of the comparison
+// (optimiser, regularisation, CNN, augmentation) are left out, however the
+// rows are named.
+func TestAnalysisWithoutRoles(t *testing.T) {
+	in := fixture()
+	in.Roles = Roles{}
+	fs, err := Analyze(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var topics []string
+	for _, f := range fs {
+		topics = append(topics, f.Topic)
+	}
+	want := "best,digits,overfitting,schedule,early-stopping,ensembles,search,seed,speed"
+	if got := strings.Join(topics, ","); got != want {
+		t.Errorf("topics without roles = %s; want %s", got, want)
+	}
+}
+
 // TestRolesRename checks that the analysis follows renamed rows.
 func TestRolesRename(t *testing.T) {
 	in := fixture()

@@ -5,7 +5,7 @@ import (
 )
 
 func augmentationFinding(p *prepared) string {
-	cnn, aug := p.row(p.roles.CNN), p.row(p.roles.CNNAugmented)
+	cnn, aug := p.row(p.Roles.CNN), p.row(p.Roles.CNNAugmented)
 	if cnn == nil || aug == nil {
 		return ""
 	}

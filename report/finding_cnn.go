@@ -12,12 +12,12 @@ func (r Roles) mlpNames() []string {
 }
 
 func cnnFinding(p *prepared) string {
-	cnn := p.row(p.roles.CNN)
+	cnn := p.row(p.Roles.CNN)
 	if cnn == nil {
 		return ""
 	}
 	var mlp *results.Model
-	for _, n := range p.roles.mlpNames() {
+	for _, n := range p.Roles.mlpNames() {
 		if r := p.row(n); r != nil && (mlp == nil || r.TestAccuracy > mlp.TestAccuracy) {
 			mlp = r
 		}

@@ -5,7 +5,7 @@ import (
 )
 
 func optimiserFinding(p *prepared) []string {
-	adam, sgd := p.row(p.roles.BaselineAdam), p.row(p.roles.BaselineSGD)
+	adam, sgd := p.row(p.Roles.BaselineAdam), p.row(p.Roles.BaselineSGD)
 	if adam == nil || sgd == nil {
 		return nil
 	}

@@ -16,15 +16,15 @@ func lastGap(r *results.Model) (float64, bool) {
 }
 
 func regularisationFinding(p *prepared) []string {
-	base := p.row(p.roles.BaselineAdam)
+	base := p.row(p.Roles.BaselineAdam)
 	if base == nil {
 		return nil
 	}
 	var out []string
 	for _, v := range []struct{ what, name string }{
-		{"Dropout", p.roles.Dropout},
-		{"Batch normalisation", p.roles.BatchNorm},
-		{"Batch norm with dropout on two hidden layers", p.roles.Advanced},
+		{"Dropout", p.Roles.Dropout},
+		{"Batch normalisation", p.Roles.BatchNorm},
+		{"Batch norm with dropout on two hidden layers", p.Roles.Advanced},
 	} {
 		r := p.row(v.name)
 		if r == nil {

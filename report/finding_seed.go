@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// seedNumber parses the leading number of a reported figure ("90+ %" → 90).
+// seedNumber parses the leading number of a reported figure ("98+ %" → 98).
 func seedNumber(s string) (float64, bool) {
 	s = strings.TrimSpace(s)
 	end := 0

@@ -174,9 +174,16 @@ func fixture() *Input {
 		{Name: "all-soft", Method: "soft", Members: names(in.Rows), Accuracy: 0.9949},
 		{Name: "all-hard", Method: "hard", Members: names(in.Rows), Accuracy: 0.9902},
 	}
-	in.SeedReported = SeedFigures()
+	in.Roles = fixtureRoles
+	in.SeedReported = map[string]string{"scratch": "90+ %", "baseline-adam": "97+ %", "baseline-sgd": "91 %", "dropout": "97 %",
+		"batchnorm": "97+ %", "advanced": "97+ %"}
 	return in
 }
+
+// fixtureRoles are the parts the fixture's rows play, as a study would
+// name them: the report itself knows no row by name.
+var fixtureRoles = Roles{Scratch: "scratch", BaselineAdam: "baseline-adam", BaselineSGD: "baseline-sgd", Dropout: "dropout",
+	BatchNorm: "batchnorm", Advanced: "advanced", CNN: "cnn", CNNAugmented: "cnn-augment"}
 
 func names(rows []results.Model) []string {
 	var out []string

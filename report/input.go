@@ -52,9 +52,9 @@ type Input struct {
 	Best string `json:"best"`
 
 	// Roles says which rows play which part in the seed's comparisons
-	// (Adam vs SGD, regularisation vs baseline, CNN vs MLP, ...). Empty
-	// fields take the names in [DefaultRoles]; a role whose row is missing
-	// is skipped by the analysis.
+	// (Adam vs SGD, regularisation vs baseline, CNN vs MLP, ...). The
+	// report knows no row by name: a role left empty, or naming no row, is
+	// skipped by the analysis.
 	Roles Roles `json:"roles"`
 
 	// Mistakes are the most confident wrong predictions of a model on the
@@ -74,11 +74,15 @@ type Input struct {
 	Ensembles []Ensemble `json:"ensembles,omitempty"`
 
 	// SeedReported maps a row name to the figure the seed study reported
-	// for it, as written there ("90+ %", "91 %"). See [SeedFigures].
+	// for it, as written there (e.g. "98+ %": the leading number is what a
+	// row is held against). The study supplies them; the report has none
+	// of its own.
 	SeedReported map[string]string `json:"seed_reported,omitempty"`
 }
 
-// Roles names the rows the analysis compares with each other.
+// Roles names the rows the analysis compares with each other. The study
+// that fills the Input chooses them; the JSON keys are part of
+// results.json.
 type Roles struct {
 	Scratch      string `json:"scratch"`       // study 1: the from-scratch 784-128-10 network
 	BaselineAdam string `json:"baseline_adam"` // 784-128-10 trained with Adam
@@ -88,51 +92,6 @@ type Roles struct {
 	Advanced     string `json:"advanced"`      // 128 and 64 hidden, batch norm and dropout
 	CNN          string `json:"cnn"`           // the convolutional network
 	CNNAugmented string `json:"cnn_augmented"` // the CNN trained on augmented data
-}
-
-// DefaultRoles are the row names `rakam compare` uses.
-var DefaultRoles = Roles{
-	Scratch:      "scratch",
-	BaselineAdam: "baseline-adam",
-	BaselineSGD:  "baseline-sgd",
-	Dropout:      "dropout",
-	BatchNorm:    "batchnorm",
-	Advanced:     "advanced",
-	CNN:          "cnn",
-	CNNAugmented: "cnn-augment",
-}
-
-// withDefaults returns r with empty fields taken from DefaultRoles.
-func (r Roles) withDefaults() Roles {
-	def := func(s, d string) string {
-		if s == "" {
-			return d
-		}
-		return s
-	}
-	return Roles{
-		Scratch:      def(r.Scratch, DefaultRoles.Scratch),
-		BaselineAdam: def(r.BaselineAdam, DefaultRoles.BaselineAdam),
-		BaselineSGD:  def(r.BaselineSGD, DefaultRoles.BaselineSGD),
-		Dropout:      def(r.Dropout, DefaultRoles.Dropout),
-		BatchNorm:    def(r.BatchNorm, DefaultRoles.BatchNorm),
-		Advanced:     def(r.Advanced, DefaultRoles.Advanced),
-		CNN:          def(r.CNN, DefaultRoles.CNN),
-		CNNAugmented: def(r.CNNAugmented, DefaultRoles.CNNAugmented),
-	}
-}
-
-// SeedFigures returns the accuracies the seed study reported, keyed by the
-// row names of DefaultRoles, ready for Input.SeedReported.
-func SeedFigures() map[string]string {
-	return map[string]string{
-		DefaultRoles.Scratch:      "90+ %",
-		DefaultRoles.BaselineAdam: "97+ %",
-		DefaultRoles.BaselineSGD:  "91 %",
-		DefaultRoles.Dropout:      "97 %",
-		DefaultRoles.BatchNorm:    "97+ %",
-		DefaultRoles.Advanced:     "97+ %",
-	}
 }
 
 // Mistake is one wrong prediction on a test image.
@@ -155,7 +114,7 @@ type Mistake struct {
 type Search struct {
 	// Method is "grid" or "random".
 	Method string `json:"method"`
-	// Base names the model family searched (e.g. "baseline-adam"); informative.
+	// Base names the model family searched (e.g. "mlp 784-hidden-10"); informative.
 	Base string `json:"base,omitempty"`
 	// Trials in any order; the report sorts them by validation accuracy.
 	Trials []SearchTrial `json:"trials"`
@@ -253,7 +212,6 @@ func inputErr(field, format string, args ...any) error {
 // the caller passed is never modified.
 type prepared struct {
 	*Input
-	roles  Roles
 	byName map[string]*results.Model
 	best   *results.Model
 }
@@ -275,7 +233,7 @@ func prepare(in *Input) (*prepared, error) {
 	if cp.Title == "" {
 		cp.Title = "rakam: MNIST study"
 	}
-	p := &prepared{Input: &cp, roles: in.Roles.withDefaults(), byName: map[string]*results.Model{}}
+	p := &prepared{Input: &cp, byName: map[string]*results.Model{}}
 	for i := range cp.Rows {
 		r := &cp.Rows[i]
 		f := fmt.Sprintf("Rows[%d]", i)

@@ -52,8 +52,8 @@ func Write(dir string, in *Input) error {
 	return nil
 }
 
-// jsonReport is the layout of results.json: the Input's fields (with Best,
-// Roles and each ensemble's best member resolved), the analysis, and the
+// jsonReport is the layout of results.json: the Input's fields (with Best and
+// each ensemble's best member resolved), the analysis, and the
 // chart files.
 type jsonReport struct {
 	*Input
@@ -62,9 +62,7 @@ type jsonReport struct {
 }
 
 func writeJSON(w io.Writer, pg *page) error {
-	in := *pg.p.Input
-	in.Roles = pg.p.roles
-	out := jsonReport{Input: &in, Analysis: pg.Findings, Charts: []string{}}
+	out := jsonReport{Input: pg.p.Input, Analysis: pg.Findings, Charts: []string{}}
 	for _, c := range pg.Charts {
 		out.Charts = append(out.Charts, chartFile(c))
 	}

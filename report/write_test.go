@@ -243,8 +243,8 @@ func TestWriteJSON(t *testing.T) {
 	if !reflect.DeepEqual(back.Analysis, want) {
 		t.Errorf("analysis in results.json = %v; want %v", back.Analysis, want)
 	}
-	if back.Best != "cnn-augment" || back.Roles != DefaultRoles {
-		t.Errorf("best, roles = %q, %+v; want cnn-augment and the defaults", back.Best, back.Roles)
+	if back.Best != "cnn-augment" || back.Roles != fixtureRoles {
+		t.Errorf("best, roles = %q, %+v; want cnn-augment and %+v", back.Best, back.Roles, fixtureRoles)
 	}
 }
 

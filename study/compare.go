@@ -9,12 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/rakam-ml/rakam/data"
 	"github.com/rakam-ml/rakam/internal/version"
 	"github.com/rakam-ml/rakam/nn"
 	"github.com/rakam-ml/rakam/report"
@@ -50,86 +48,20 @@ type CompareConfig struct {
 }
 
 // Comparison is a finished study: the report's input, ready for
-// report.Write, and where it was written.
+// report.Write (which `rakam compare` calls), and the output directory
+// that holds its models.
 type Comparison struct {
 	Input *report.Input
 	Dir   string
 }
 
-// The improvement rows and ensembles, by name.
-const (
-	rowCNNAugment   = "cnn-augment"
-	rowCNNAugment2  = "cnn-augment-seed2"
-	rowScheduled    = "baseline-adam-cosine"
-	rowEarlyStop    = "advanced-early-stop"
-	rowSearchWinner = "search-best"
-)
-
-// plan is the list of models the study trains, in table order.
-func (cfg CompareConfig) plan() ([]Recipe, error) {
-	zoo := map[string]ZooEntry{}
-	for _, e := range Zoo() {
-		zoo[e.Name] = e
-	}
-	epochs := func(full, quick int) int {
-		if cfg.Epochs > 0 {
-			return cfg.Epochs
-		}
-		if cfg.Quick {
-			return quick
-		}
-		return full
-	}
-	var rs []Recipe
-	for _, name := range []string{"baseline-adam", "baseline-sgd", "dropout", "batchnorm", "advanced", "cnn", "cnn-fast"} {
-		e, ok := zoo[name]
-		if !ok {
-			return nil, fmt.Errorf("study: the zoo lacks %q", name)
-		}
-		r := FromZoo(e, cfg.Seed)
-		if name == "cnn" || name == "cnn-fast" {
-			r.Epochs = epochs(e.Epochs, 1)
-		} else {
-			r.Epochs = epochs(e.Epochs, 2)
-		}
-		rs = append(rs, r)
-	}
-	cnn := zoo["cnn"]
-	// Improvement 2: the same CNN on augmented images, for longer, with a
-	// one-cycle schedule (augmentation slows convergence; the schedule
-	// recovers it). 20 epochs: measured on 2026-11-27 with the three-block
-	// cnn, 0.9953 and 0.9962 (seeds 1, 2); the two-block one it replaced
-	// went 0.9934-0.9944 at 8 epochs, 0.9944 at 15, 0.9948 at 20
-	// (docs/nn.md).
-	aug := FromZoo(cnn, cfg.Seed)
-	aug.Name, aug.Augment, aug.Schedule = rowCNNAugment, data.DefaultAugment(), "one-cycle"
-	aug.LR = 3e-3
-	aug.Epochs = epochs(20, 1)
-	aug.Regularization = cnn.Regularization + " + augmentation"
-	aug2 := aug
-	aug2.Name, aug2.Seed = rowCNNAugment2, cfg.Seed+1
-	rs = append(rs, aug, aug2)
-	// Improvement 3: a cosine schedule against the constant rate of
-	// baseline-adam, same model, same epochs.
-	base := FromZoo(zoo["baseline-adam"], cfg.Seed)
-	sch := base
-	sch.Name, sch.Schedule, sch.Epochs = rowScheduled, "cosine", epochs(base.Epochs, 2)
-	rs = append(rs, sch)
-	// Improvement 4: early stopping on val_loss with the best weights
-	// restored, on the advanced model given three times its epochs.
-	es := FromZoo(zoo["advanced"], cfg.Seed)
-	es.Name, es.EarlyStopping, es.Epochs = rowEarlyStop, 3, epochs(30, 4)
-	if cfg.Quick {
-		es.EarlyStopping = 1
-	}
-	rs = append(rs, es)
-	return rs, nil
-}
-
-// Compare runs the study: study 1 (scratch), the seed's table, the six
-// improvements, and the report. Models saved by an earlier run in
-// cfg.Out/models are loaded and only evaluated, unless cfg.Retrain or their
-// recipe changed.
+// Compare runs the study: study 1 (scratch), the seed's table and the six
+// improvements, and returns what the report shows: every row, the roles
+// the rows play and the seed's figures (Roles, SeedFigures), the search,
+// schedule, early-stopping and ensemble details, and the best row's most
+// confident mistakes. It writes no report; report.Write(c.Dir, c.Input)
+// does. Models saved by an earlier run in cfg.Out/models are loaded and
+// only evaluated, unless cfg.Retrain or their recipe changed.
 func Compare(ctx context.Context, cfg CompareConfig) (*Comparison, error) {
 	if cfg.Out == "" {
 		return nil, errors.New("study: no output directory")
@@ -161,7 +93,8 @@ func Compare(ctx context.Context, cfg CompareConfig) (*Comparison, error) {
 		Command:      cfg.Command,
 		Seed:         cfg.Seed,
 		Quick:        cfg.Quick,
-		SeedReported: report.SeedFigures(),
+		Roles:        Roles(),
+		SeedReported: SeedFigures(),
 	}
 	probs := map[string][]float32{}
 	total := len(plan) + 3 // scratch, the plan, the search, the ensembles
@@ -215,7 +148,7 @@ func Compare(ctx context.Context, cfg CompareConfig) (*Comparison, error) {
 
 	// Improvement 3 and 4 details for the report.
 	if t := trained[rowScheduled]; t != nil {
-		in.Schedule = &report.ScheduleRun{Kind: "cosine", Scheduled: rowScheduled, Constant: "baseline-adam",
+		in.Schedule = &report.ScheduleRun{Kind: "cosine", Scheduled: rowScheduled, Constant: rowBaselineAdam,
 			LR: t.LRs, StepsPerEpoch: stepsPerEpoch(d.Train.N, t.Recipe.Batch)}
 	}
 	if t := trained[rowEarlyStop]; t != nil {
@@ -234,7 +167,7 @@ func Compare(ctx context.Context, cfg CompareConfig) (*Comparison, error) {
 		}
 	}
 	space, _ := ParseSpace(DefaultSpace)
-	base, _ := ZooByName("baseline-adam")
+	base, _ := ZooByName(rowBaselineAdam)
 	sepochs := 3
 	if cfg.Quick {
 		sepochs = 1
@@ -260,15 +193,14 @@ func Compare(ctx context.Context, cfg CompareConfig) (*Comparison, error) {
 
 	// Improvement 6: voting ensembles, of the CNNs and of every model.
 	next("voting ensembles")
-	cnns := []string{"cnn", rowCNNAugment, rowCNNAugment2}
 	var all []string
 	for _, r := range in.Rows {
 		all = append(all, r.Name)
 	}
-	for _, g := range []struct {
-		name    string
-		members []string
-	}{{"cnns", cnns}, {"all-models", all}} {
+	for _, g := range ensembleGroups {
+		if g.members == nil {
+			g.members = all
+		}
 		for _, method := range []string{Hard, Soft} {
 			var ps [][]float32
 			for _, m := range g.members {
@@ -292,12 +224,7 @@ func Compare(ctx context.Context, cfg CompareConfig) (*Comparison, error) {
 		}
 	}
 	in.Best = best.Name
-	in.Mistakes = mistakes(best.Name, probs[best.Name], d, 24)
-
-	if err := report.Write(cfg.Out, in); err != nil {
-		return nil, err
-	}
-	logf("done in %.0fs: %s", time.Since(started).Seconds(), filepath.Join(cfg.Out, "report.html"))
+	in.Mistakes = mistakes(best.Name, probs[best.Name], d, maxMistakes)
 	return &Comparison{Input: in, Dir: cfg.Out}, nil
 }
 
@@ -478,31 +405,6 @@ func compareScratch(ctx context.Context, cfg CompareConfig, d *Data, dir string)
 		return nil, nil, err
 	}
 	return &t.Result, t.Test.Probs, nil
-}
-
-// mistakes returns the n most confident wrong answers of a model on the
-// test set.
-func mistakes(model string, probs []float32, d *Data, n int) []report.Mistake {
-	var ms []report.Mistake
-	k := train.Classes
-	for i := 0; i < d.Test.N; i++ {
-		row := probs[i*k : i*k+k]
-		pred := 0
-		for j := 1; j < k; j++ {
-			if row[j] > row[pred] {
-				pred = j
-			}
-		}
-		if pred != int(d.Test.Labels[i]) {
-			ms = append(ms, report.Mistake{Index: i, Pixels: append([]uint8(nil), d.Test.Image(i)...), True: int(d.Test.Labels[i]),
-				Pred: pred, Confidence: float64(row[pred]), Model: model})
-		}
-	}
-	sort.SliceStable(ms, func(a, b int) bool { return ms[a].Confidence > ms[b].Confidence })
-	if len(ms) > n {
-		ms = ms[:n]
-	}
-	return ms
 }
 
 func machine() string {

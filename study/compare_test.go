@@ -25,8 +25,8 @@ import (
 // TestCompareSameSeedSameTable runs the whole study twice with the same
 // seed on a small slice of real MNIST and expects the same table: every
 // row's scores, confusion matrix and per-epoch history, the ensembles, the
-// search trials and the mistakes, bit for bit, both in memory and in each
-// run's results.json. Only wall-clock fields may differ. A third run with
+// search trials and the mistakes, bit for bit, both in memory and in the
+// results.json report.Write makes of each. Only wall-clock fields may differ. A third run with
 // another seed must give a different table, so the comparison can fail.
 func TestCompareSameSeedSameTable(t *testing.T) {
 	d := smallData(t)
@@ -36,6 +36,9 @@ func TestCompareSameSeedSameTable(t *testing.T) {
 			Out: t.TempDir(), Data: d})
 		if err != nil {
 			t.Fatalf("Compare(seed %d): %v", seed, err)
+		}
+		if err := report.Write(c.Dir, c.Input); err != nil {
+			t.Fatalf("report.Write of Compare(seed %d): %v", seed, err)
 		}
 		file, err := report.ReadFile(filepath.Join(c.Dir, report.JSONFile))
 		if err != nil {

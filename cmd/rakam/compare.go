@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/rakam-ml/rakam/internal/atomicfile"
 	"github.com/rakam-ml/rakam/report"
@@ -71,6 +73,13 @@ kept in DIR/models, so a rerun only evaluates them unless --retrain.`)
 			return &exitError{code: exitInterrupted, err: fmt.Errorf("interrupted; models finished so far are kept in %s/models", cfg.Out)}
 		}
 		return err
+	}
+	// study runs the study; the report is written here, from what it returns.
+	if err := report.Write(c.Dir, c.Input); err != nil {
+		return err
+	}
+	if cfg.Log != nil {
+		fmt.Fprintf(cfg.Log, "done in %.0fs: %s\n", time.Since(c.Input.Date).Seconds(), filepath.Join(c.Dir, report.HTMLFile))
 	}
 	if asJSON {
 		return writeJSON(e.stdout, c.Input)
