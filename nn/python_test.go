@@ -11,19 +11,17 @@ import (
 	"testing"
 )
 
-// readerScript reads a saved model with nothing but the Python standard
-// library and NumPy, following the safetensors format as documented in
-// docs/nn.md, and prints the logits of an MLP for the inputs in argv[2].
+// readerScript reads a saved model with testdata/safetensors_reader.py
+// (nothing but the Python standard library and NumPy, following the
+// safetensors format as documented in docs/nn.md; the directory holding it
+// is argv[3]) and prints the logits of an MLP for the inputs in argv[2].
 const readerScript = `
-import json, struct, sys
+import json, sys
 import numpy as np
-b = open(sys.argv[1], "rb").read()
-n = struct.unpack("<Q", b[:8])[0]
-header = json.loads(b[8:8 + n])
-meta = header.pop("__metadata__")
+sys.path.insert(0, sys.argv[3])
+from safetensors_reader import read
+w, meta = read(sys.argv[1])
 spec = json.loads(meta["rakam.spec"])
-w = {k: np.frombuffer(b[8 + n + v["data_offsets"][0]: 8 + n + v["data_offsets"][1]], "<f4").reshape(v["shape"])
-     for k, v in header.items()}
 x = np.array(json.loads(open(sys.argv[2]).read()), dtype=np.float32)
 for i, l in enumerate(spec["layers"]):
     if l["kind"] == "Dense":
@@ -69,7 +67,11 @@ func TestPythonReadsSavedModel(t *testing.T) {
 	os.WriteFile(xpath, xb, 0o644)
 	script := filepath.Join(dir, "read.py")
 	os.WriteFile(script, []byte(strings.TrimSpace(readerScript)+"\n"), 0o644)
-	out, err := exec.Command(py, script, path, xpath).CombinedOutput()
+	testdata, err := filepath.Abs("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(py, script, path, xpath, testdata).CombinedOutput()
 	if err != nil {
 		t.Fatalf("python reader: %v\n%s", err, out)
 	}

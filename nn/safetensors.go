@@ -51,8 +51,34 @@ const MaxHeaderBytes = 100 << 20
 // failure to read.
 var ErrFormat = errors.New("invalid model file")
 
+// ErrTensorFile is wrapped by every error DecodeTensors reports about a
+// malformed safetensors file (one that need not hold a model, such as a
+// training checkpoint), in place of ErrFormat.
+var ErrTensorFile = errors.New("invalid safetensors file")
+
 func formatErr(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrFormat}, args...)...)
+}
+
+// fileError is what is wrong with a safetensors file, before the caller
+// says which kind of file it expected (ErrFormat or ErrTensorFile).
+type fileError struct{ err error }
+
+func (e *fileError) Error() string { return e.err.Error() }
+func (e *fileError) Unwrap() error { return e.err }
+
+func badFile(format string, args ...any) error {
+	return &fileError{fmt.Errorf(format, args...)}
+}
+
+// asKind marks err as bad input of the given kind when it is a fileError;
+// other errors (failures to read) pass unchanged.
+func asKind(err, kind error) error {
+	var fe *fileError
+	if errors.As(err, &fe) {
+		return fmt.Errorf("%w: %w", kind, fe.err)
+	}
+	return err
 }
 
 type tensorHeader struct {
@@ -95,8 +121,10 @@ func Encode(w io.Writer, m *Sequential, meta map[string]string) error {
 }
 
 // EncodeTensors writes named tensors and string metadata in the safetensors
-// format. Names must be unique and non-empty and values finite. Trainers
-// use it for checkpoints of optimiser state as well as models.
+// format, the tensors' data in the order of ts. Names must be unique and
+// non-empty and values finite. Encode writes models with it and train its
+// checkpoints (model tensors, optimiser moments and the run's state in the
+// metadata); DecodeTensors reads what it writes.
 func EncodeTensors(w io.Writer, ts []*Param, meta map[string]string) error {
 	if err := checkFinite(ts); err != nil {
 		return fmt.Errorf("nn: %w", err)
@@ -205,7 +233,7 @@ func Decode(r io.ReaderAt, size int64) (*Sequential, map[string]string, error) {
 func decodeModel(r io.ReaderAt, size int64) (*Sequential, map[string]string, error) {
 	ts, meta, err := decodeTensors(r, size)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, asKind(err, ErrFormat)
 	}
 	specJSON, ok := meta[MetaSpec]
 	if !ok {
@@ -260,18 +288,20 @@ func decodeModel(r io.ReaderAt, size int64) (*Sequential, map[string]string, err
 
 // DecodeTensors reads any safetensors file of float32 tensors from the
 // size bytes of r, with the checks Decode describes except those about the
-// Spec. Tensors come back in data order, with nil Grad.
+// Spec. Tensors come back in data order, with nil Grad. Errors about the
+// file's content wrap ErrTensorFile (not ErrFormat); train reads its
+// checkpoints with it.
 func DecodeTensors(r io.ReaderAt, size int64) ([]*Param, map[string]string, error) {
 	ts, meta, err := decodeTensors(r, size)
 	if err != nil {
-		return nil, nil, fmt.Errorf("nn: %w", err)
+		return nil, nil, fmt.Errorf("nn: %w", asKind(err, ErrTensorFile))
 	}
 	return ts, meta, nil
 }
 
 func decodeTensors(r io.ReaderAt, size int64) ([]*Param, map[string]string, error) {
 	if size < 8 {
-		return nil, nil, formatErr("%d bytes; a safetensors file starts with an 8-byte header length: %w", size, io.ErrUnexpectedEOF)
+		return nil, nil, badFile("%d bytes; a safetensors file starts with an 8-byte header length: %w", size, io.ErrUnexpectedEOF)
 	}
 	var lenBuf [8]byte
 	if _, err := r.ReadAt(lenBuf[:], 0); err != nil {
@@ -279,13 +309,13 @@ func decodeTensors(r io.ReaderAt, size int64) ([]*Param, map[string]string, erro
 	}
 	hlen := binary.LittleEndian.Uint64(lenBuf[:])
 	if hlen > MaxHeaderBytes {
-		return nil, nil, formatErr("header length %d at byte 0 exceeds the %d-byte limit", hlen, MaxHeaderBytes)
+		return nil, nil, badFile("header length %d at byte 0 exceeds the %d-byte limit", hlen, MaxHeaderBytes)
 	}
 	if hlen > uint64(size-8) {
-		return nil, nil, formatErr("header length %d at byte 0 runs past the end of the %d-byte file: %w", hlen, size, io.ErrUnexpectedEOF)
+		return nil, nil, badFile("header length %d at byte 0 runs past the end of the %d-byte file: %w", hlen, size, io.ErrUnexpectedEOF)
 	}
 	if hlen < 2 {
-		return nil, nil, formatErr("header length %d at byte 0 is too short for a JSON object", hlen)
+		return nil, nil, badFile("header length %d at byte 0 is too short for a JSON object", hlen)
 	}
 	hb := make([]byte, hlen)
 	if _, err := r.ReadAt(hb, 8); err != nil {
@@ -311,17 +341,17 @@ func decodeTensors(r io.ReaderAt, size int64) ([]*Param, map[string]string, erro
 		b, end := e.h.DataOffsets[0], e.h.DataOffsets[1]
 		if b != pos {
 			if b < pos {
-				return nil, nil, formatErr("tensor %q: data_offsets [%d, %d] overlap the previous tensor, which ends at %d", e.name, b, end, pos)
+				return nil, nil, badFile("tensor %q: data_offsets [%d, %d] overlap the previous tensor, which ends at %d", e.name, b, end, pos)
 			}
-			return nil, nil, formatErr("tensor %q: data_offsets [%d, %d] leave a gap after offset %d", e.name, b, end, pos)
+			return nil, nil, badFile("tensor %q: data_offsets [%d, %d] leave a gap after offset %d", e.name, b, end, pos)
 		}
 		if end > dataLen {
-			return nil, nil, formatErr("tensor %q: data_offsets [%d, %d] run past the %d data bytes (file truncated?): %w", e.name, b, end, dataLen, io.ErrUnexpectedEOF)
+			return nil, nil, badFile("tensor %q: data_offsets [%d, %d] run past the %d data bytes (file truncated?): %w", e.name, b, end, dataLen, io.ErrUnexpectedEOF)
 		}
 		pos = end
 	}
 	if pos != dataLen {
-		return nil, nil, formatErr("tensors cover %d data bytes but the file has %d after the header", pos, dataLen)
+		return nil, nil, badFile("tensors cover %d data bytes but the file has %d after the header", pos, dataLen)
 	}
 
 	var data []byte
@@ -342,7 +372,7 @@ func decodeTensors(r io.ReaderAt, size int64) ([]*Param, map[string]string, erro
 		for j := range t.Data {
 			v := math.Float32frombits(binary.LittleEndian.Uint32(raw[4*j:]))
 			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				return nil, nil, formatErr("tensor %q holds %v at index %d (byte %d of the file)", e.name, v, j, dataStart+e.h.DataOffsets[0]+4*int64(j))
+				return nil, nil, badFile("tensor %q holds %v at index %d (byte %d of the file)", e.name, v, j, dataStart+e.h.DataOffsets[0]+4*int64(j))
 			}
 			t.Data[j] = v
 		}
@@ -371,15 +401,15 @@ type headerEntry struct {
 // F32 and shapes that disagree with their offsets.
 func parseHeader(hb []byte) ([]headerEntry, map[string]string, error) {
 	if !utf8.Valid(hb) {
-		return nil, nil, formatErr("header is not valid UTF-8")
+		return nil, nil, badFile("header is not valid UTF-8")
 	}
 	dec := json.NewDecoder(bytes.NewReader(hb))
 	tok, err := dec.Token()
 	if err != nil {
-		return nil, nil, formatErr("header JSON: %v", err)
+		return nil, nil, badFile("header JSON: %v", err)
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return nil, nil, formatErr("header is not a JSON object")
+		return nil, nil, badFile("header is not a JSON object")
 	}
 	var entries []headerEntry
 	var meta map[string]string
@@ -387,64 +417,64 @@ func parseHeader(hb []byte) ([]headerEntry, map[string]string, error) {
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return nil, nil, formatErr("header JSON at byte %d: %v", 8+dec.InputOffset(), err)
+			return nil, nil, badFile("header JSON at byte %d: %v", 8+dec.InputOffset(), err)
 		}
 		name := tok.(string) // object keys are always strings
 		if seen[name] {
-			return nil, nil, formatErr("header names %q twice", name)
+			return nil, nil, badFile("header names %q twice", name)
 		}
 		seen[name] = true
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return nil, nil, formatErr("header JSON, entry %q: %v", name, err)
+			return nil, nil, badFile("header JSON, entry %q: %v", name, err)
 		}
 		if name == "__metadata__" {
 			if err := strictUnmarshal(raw, &meta); err != nil {
-				return nil, nil, formatErr("__metadata__ must map strings to strings: %v", err)
+				return nil, nil, badFile("__metadata__ must map strings to strings: %v", err)
 			}
 			continue
 		}
 		var h tensorHeader
 		if err := strictUnmarshal(raw, &h); err != nil {
-			return nil, nil, formatErr("tensor %q: %v", name, err)
+			return nil, nil, badFile("tensor %q: %v", name, err)
 		}
 		if name == "" {
-			return nil, nil, formatErr("a tensor has an empty name")
+			return nil, nil, badFile("a tensor has an empty name")
 		}
 		if h.Dtype != "F32" {
-			return nil, nil, formatErr("tensor %q has dtype %q; rakam reads only \"F32\"", name, h.Dtype)
+			return nil, nil, badFile("tensor %q has dtype %q; rakam reads only \"F32\"", name, h.Dtype)
 		}
 		if len(h.Shape) > 8 {
-			return nil, nil, formatErr("tensor %q has %d dimensions; at most 8", name, len(h.Shape))
+			return nil, nil, badFile("tensor %q has %d dimensions; at most 8", name, len(h.Shape))
 		}
 		n := int64(1)
 		for _, d := range h.Shape {
 			if d < 0 || d > math.MaxInt32 {
-				return nil, nil, formatErr("tensor %q has shape %v: dimension out of range", name, h.Shape)
+				return nil, nil, badFile("tensor %q has shape %v: dimension out of range", name, h.Shape)
 			}
 			n *= d
 			if n > math.MaxInt32 {
-				return nil, nil, formatErr("tensor %q has shape %v: too many values", name, h.Shape)
+				return nil, nil, badFile("tensor %q has shape %v: too many values", name, h.Shape)
 			}
 		}
 		if len(h.DataOffsets) != 2 {
-			return nil, nil, formatErr("tensor %q: data_offsets %v: want [begin, end]", name, h.DataOffsets)
+			return nil, nil, badFile("tensor %q: data_offsets %v: want [begin, end]", name, h.DataOffsets)
 		}
 		b, e := h.DataOffsets[0], h.DataOffsets[1]
 		if b < 0 || e < b {
-			return nil, nil, formatErr("tensor %q: data_offsets [%d, %d] out of order", name, b, e)
+			return nil, nil, badFile("tensor %q: data_offsets [%d, %d] out of order", name, b, e)
 		}
 		if e-b != 4*n {
-			return nil, nil, formatErr("tensor %q: shape %v needs %d bytes but data_offsets [%d, %d] span %d", name, h.Shape, 4*n, b, e, e-b)
+			return nil, nil, badFile("tensor %q: shape %v needs %d bytes but data_offsets [%d, %d] span %d", name, h.Shape, 4*n, b, e, e-b)
 		}
 		entries = append(entries, headerEntry{name, h})
 	}
 	if _, err := dec.Token(); err != nil { // the closing brace
-		return nil, nil, formatErr("header JSON: %v", err)
+		return nil, nil, badFile("header JSON: %v", err)
 	}
 	// Only the space padding Encode writes may follow the object.
 	if rest := bytes.TrimRight(hb[dec.InputOffset():], " "); len(rest) > 0 {
-		return nil, nil, formatErr("header has trailing data after the JSON object at byte %d", 8+dec.InputOffset())
+		return nil, nil, badFile("header has trailing data after the JSON object at byte %d", 8+dec.InputOffset())
 	}
 	if meta == nil {
 		meta = map[string]string{}

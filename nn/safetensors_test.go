@@ -184,8 +184,14 @@ func TestDecodeRejects(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if !strings.HasPrefix(tc.name, "spec") && !strings.Contains(tc.name, "weight") && !strings.Contains(tc.name, "renamed") {
 				// must fail in DecodeTensors too
-				if _, _, err := DecodeTensors(bytes.NewReader(tc.file), int64(len(tc.file))); err == nil && tc.name != "no spec" && tc.name != "bad spec" {
+				_, _, err := DecodeTensors(bytes.NewReader(tc.file), int64(len(tc.file)))
+				if err == nil && tc.name != "no spec" && tc.name != "bad spec" {
 					t.Errorf("DecodeTensors(%s): no error", tc.name)
+				}
+				// Not a model file: the same detail, under ErrTensorFile.
+				if err != nil && (!errors.Is(err, ErrTensorFile) || errors.Is(err, ErrFormat) ||
+					!strings.HasPrefix(err.Error(), "nn: invalid safetensors file: ") || !strings.Contains(err.Error(), tc.want)) {
+					t.Errorf("DecodeTensors(%s) = %v; want nn: invalid safetensors file: ...%s, wrapping ErrTensorFile only", tc.name, err, tc.want)
 				}
 			}
 			m, _, err := Decode(bytes.NewReader(tc.file), int64(len(tc.file)))

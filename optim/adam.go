@@ -105,27 +105,3 @@ func (o *Adam) Step(params []Param) error {
 	o.steps++
 	return nil
 }
-
-func (o *Adam) codec(kind string) *stateCodec {
-	return &stateCodec{kind: kind, steps: &o.steps, lr: &o.lr, names: &o.names, sizes: &o.sizes, data: &o.mv,
-		hyper: []hyper{{"beta1", &o.Beta1}, {"beta2", &o.Beta2}, {"epsilon", &o.Epsilon},
-			{"weight_decay", &o.WeightDecay}, {"clip_norm", &o.ClipNorm}},
-		slots: []string{"m", "v"}}
-}
-
-// MarshalBinary encodes the optimiser's state.
-func (o *Adam) MarshalBinary() ([]byte, error) { return o.codec(o.Name()).marshal() }
-
-// UnmarshalBinary restores a state written by MarshalBinary of an Adam (or,
-// for AdamW, an AdamW) optimiser.
-func (o *Adam) UnmarshalBinary(data []byte) error {
-	probe := &Adam{Decoupled: o.Decoupled}
-	if err := probe.codec(o.Name()).unmarshal(data); err != nil {
-		return err
-	}
-	if !(probe.Beta1 < 1 && probe.Beta2 < 1 && probe.Epsilon > 0) {
-		return fmtState("betas (%v, %v) or epsilon %v out of range", probe.Beta1, probe.Beta2, probe.Epsilon)
-	}
-	*o = *probe
-	return nil
-}

@@ -12,7 +12,8 @@
 // builds the []Param once; optimisers allocate their state on the first Step
 // and never again, so a training step allocates nothing.
 //
-// Optimiser state (moments, step count, learning rate) round-trips through
-// MarshalBinary and UnmarshalBinary, so a checkpoint can resume training
-// with bit-identical results.
+// Optimiser state (moments, step count, learning rate, hyper-parameters)
+// round-trips through State and SetState, so a checkpoint can resume
+// training with bit-identical results; train stores the moments as named
+// tensors of a safetensors checkpoint and the rest as JSON metadata.
 package optim

@@ -31,14 +31,14 @@ type Optimizer interface {
 	LR() float64
 	// SetLR changes the learning rate; schedules call it before each Step.
 	SetLR(lr float64)
-	// Steps is the number of Step calls so far (restored by UnmarshalBinary).
+	// Steps is the number of Step calls so far (restored by SetState).
 	Steps() int64
-	// MarshalBinary encodes the full state: hyper-parameters, step count,
-	// learning rate and per-parameter moments.
-	MarshalBinary() ([]byte, error)
-	// UnmarshalBinary restores a state written by MarshalBinary of an
-	// optimiser of the same kind.
-	UnmarshalBinary(data []byte) error
+	// State returns a copy of the full state: kind, hyper-parameters,
+	// step count, learning rate and per-parameter moments.
+	State() State
+	// SetState restores a state returned by State of an optimiser of the
+	// same kind, or changes nothing and returns an error wrapping ErrState.
+	SetState(s State) error
 }
 
 // Option changes a hyper-parameter away from its default in ByName.

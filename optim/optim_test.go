@@ -2,8 +2,10 @@ package optim
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -163,7 +165,8 @@ func TestClipGlobalNorm(t *testing.T) {
 }
 
 // TestStateRoundTrip interrupts a run after 3 steps, restores the state
-// into a fresh optimiser and checks the next steps are bit-identical.
+// into a fresh optimiser and checks the next steps are bit-identical, and
+// that the state is a copy (stepping on does not change a taken state).
 func TestStateRoundTrip(t *testing.T) {
 	for _, name := range Names() {
 		t.Run(name, func(t *testing.T) {
@@ -186,12 +189,16 @@ func TestStateRoundTrip(t *testing.T) {
 				grad(pa, s)
 				a.Step(pa)
 			}
-			blob, err := a.MarshalBinary()
+			st := a.State()
+			if st.Kind != name {
+				t.Errorf("State().Kind = %q; want %q", st.Kind, name)
+			}
+			js, err := json.Marshal(st)
 			if err != nil {
 				t.Fatal(err)
 			}
 			b, _ := ByName(name, 1) // different lr: restored from the state
-			if err := b.UnmarshalBinary(blob); err != nil {
+			if err := b.SetState(st); err != nil {
 				t.Fatal(err)
 			}
 			if b.LR() != 0.05 || b.Steps() != 3 {
@@ -214,71 +221,136 @@ func TestStateRoundTrip(t *testing.T) {
 					}
 				}
 			}
-			again, _ := b.MarshalBinary()
-			blobA, _ := a.MarshalBinary()
-			if !bytes.Equal(again, blobA) {
-				t.Error("states differ after the same steps")
+			sa, sb := a.State(), b.State()
+			ja, _ := json.Marshal(sa)
+			jb, _ := json.Marshal(sb)
+			if !bytes.Equal(ja, jb) || !reflect.DeepEqual(sa.Moments, sb.Moments) {
+				t.Errorf("states differ after the same steps:\n%s\n%s", ja, jb)
+			}
+			if again, _ := json.Marshal(st); !bytes.Equal(again, js) {
+				t.Error("a state taken before more steps changed with them")
+			}
+			if len(st.Slots) > 0 && reflect.DeepEqual(st.Moments, sa.Moments) {
+				t.Error("the moments did not move in 3 steps, or State shares them with the optimiser")
 			}
 		})
 	}
 }
 
-func TestUnmarshalErrors(t *testing.T) {
-	a, _ := ByName("adam", 0.1)
-	a.Step(one(1, 1))
-	good, _ := a.MarshalBinary()
+func TestSetStateErrors(t *testing.T) {
+	good := func(name string) State {
+		o, _ := ByName(name, 0.1)
+		o.Step([]Param{{Name: "w", Value: []float32{1, 2}, Grad: []float32{1, 1}}})
+		return o.State()
+	}
+	edit := func(name string, f func(*State)) State {
+		s := good(name)
+		f(&s)
+		return s
+	}
 	tests := []struct {
 		name string
-		data []byte
+		s    State
 		into Optimizer
 		want string
 	}{
-		{"empty", nil, NewAdam(0.1), "truncated magic"},
-		{"magic", append([]byte("XXXXXXXX"), good[8:]...), NewAdam(0.1), "bad magic"},
-		{"kind", good, NewSGD(0.1, 0, false), `for "adam"`},
-		{"truncated", good[:len(good)-2], NewAdam(0.1), "needs 4 bytes, 2 left"},
-		{"truncated header", good[:20], NewAdam(0.1), "truncated"},
-		{"trailing", append(append([]byte(nil), good...), 0), NewAdam(0.1), "trailing"},
-		{"adamw from adam", good, NewAdamW(0.1), `for "adam"`},
+		{"zero", State{}, NewAdam(0.1), `state is for ""`},
+		{"kind", good("adam"), NewSGD(0.1, 0, false), `for "adam", not "sgd"`},
+		{"adamw from adam", good("adam"), NewAdamW(0.1), `for "adam", not "adamw"`},
+		{"momentum kind from sgd", edit("sgd", func(s *State) { s.Kind = "momentum" }), NewSGD(0.1, 0, false), `for "momentum", not "sgd"`},
+		{"steps", edit("adam", func(s *State) { s.Steps = -1 }), NewAdam(0.1), "steps -1"},
+		{"lr", edit("adam", func(s *State) { s.LR = math.Inf(1) }), NewAdam(0.1), "learning rate +Inf"},
+		{"missing hyper", edit("adam", func(s *State) { delete(s.Hyper, "beta2") }), NewAdam(0.1), "hyper-parameters beta1, clip_norm, epsilon, weight_decay; adam has beta1, beta2"},
+		{"extra hyper", edit("adam", func(s *State) { s.Hyper["gamma"] = 1 }), NewAdam(0.1), "gamma"},
+		{"nan hyper", edit("adam", func(s *State) { s.Hyper["epsilon"] = math.NaN() }), NewAdam(0.1), "epsilon = NaN"},
+		{"beta", edit("adam", func(s *State) { s.Hyper["beta1"] = 1 }), NewAdam(0.1), "betas (1, 0.999)"},
+		{"nesterov", edit("nesterov", func(s *State) { s.Hyper["nesterov"] = 0.5 }), NewSGD(0.1, 0, false), "nesterov = 0.5"},
+		{"no nesterov", edit("sgd", func(s *State) { delete(s.Hyper, "nesterov") }), NewSGD(0.1, 0, false), "nesterov missing"},
+		{"momentum 1", edit("momentum", func(s *State) { s.Hyper["momentum"] = 1 }), NewSGD(0.1, 0, false), "momentum 1 outside"},
+		{"momentum without velocity", edit("sgd", func(s *State) { s.Hyper["momentum"] = 0.9; s.Kind = "momentum" }), NewSGD(0.1, 0, false), "moment slots []; momentum keeps [velocity]"},
+		{"slots", edit("adam", func(s *State) { s.Slots = []string{"v", "m"} }), NewAdam(0.1), "moment slots [v m]; adam keeps [m v]"},
+		{"slot count", edit("adam", func(s *State) { s.Moments = s.Moments[:1] }), NewAdam(0.1), "1 moment slots of values; adam keeps 2"},
+		{"moment size", edit("adam", func(s *State) { s.Moments[1][0] = s.Moments[1][0][:1] }), NewAdam(0.1), "slot v of parameter w holds 1 values; want 2"},
+		{"moment params", edit("adam", func(s *State) { s.Moments[0] = nil }), NewAdam(0.1), "slot m holds 0 parameters; the state binds 1"},
+		{"moments without params", edit("adam", func(s *State) { s.Params = nil }), NewAdam(0.1), "2 moment slots of values for 0 parameters"},
+		{"repeated name", edit("sgd", func(s *State) { s.Params = append(s.Params, s.Params[0]) }), NewSGD(0.1, 0, false), `repeated name "w"`},
+		{"size", edit("sgd", func(s *State) { s.Params[0].Size = -1 }), NewSGD(0.1, 0, false), "size -1"},
+		{"too many", edit("sgd", func(s *State) { s.Params = make([]StateParam, maxStateParameters+1) }), NewSGD(0.1, 0, false), "more than the limit"},
 	}
 	for _, tc := range tests {
-		err := tc.into.UnmarshalBinary(tc.data)
+		before, _ := json.Marshal(tc.into.State())
+		err := tc.into.SetState(tc.s)
 		if !errors.Is(err, ErrState) || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s: UnmarshalBinary = %v; want ErrState containing %q", tc.name, err, tc.want)
+			t.Errorf("%s: SetState = %v; want ErrState containing %q", tc.name, err, tc.want)
+		}
+		if after, _ := json.Marshal(tc.into.State()); !bytes.Equal(before, after) {
+			t.Errorf("%s: a refused SetState changed the optimiser: %s -> %s", tc.name, before, after)
 		}
 	}
-	// A huge declared parameter count is refused before allocating.
-	huge := append([]byte(nil), good[:8+2+4+16+2]...)
-	for i := 0; i < 5; i++ { // the five hyper-parameters
-		huge = appendString(huge, []string{"beta1", "beta2", "epsilon", "weight_decay", "clip_norm"}[i])
-		huge = append(huge, 0, 0, 0, 0, 0, 0, 0, 0)
+	// A restored state binds its parameters: Step with others is refused.
+	o := NewAdam(0.1)
+	if err := o.SetState(good("adam")); err != nil {
+		t.Fatal(err)
 	}
-	huge = append(huge, 0xff, 0xff, 0x0f, 0)
-	if err := NewAdam(0.1).UnmarshalBinary(huge); err == nil || !strings.Contains(err.Error(), "parameters") {
-		t.Errorf("UnmarshalBinary(huge count) = %v; want a parameter count error", err)
+	if err := o.Step(one(1, 1)); err == nil || !strings.Contains(err.Error(), `state holds "w" (2 values)`) {
+		t.Errorf("Step with other parameters after SetState = %v", err)
 	}
 }
 
+// FuzzUnmarshal decodes the JSON part of a state, gives it moments of the
+// declared sizes and restores it into every optimiser: SetState must
+// refuse it cleanly or give back the same state, which must then step or
+// refuse the parameters cleanly.
 func FuzzUnmarshal(f *testing.F) {
 	for _, n := range Names() {
 		o, _ := ByName(n, 0.1)
-		empty, _ := o.MarshalBinary()
+		empty, _ := json.Marshal(o.State())
 		f.Add(empty)
 		o.Step(one(1, 1))
-		b, _ := o.MarshalBinary()
+		b, _ := json.Marshal(o.State())
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		var s State
+		if json.Unmarshal(data, &s) != nil || len(s.Params) > 64 || len(s.Slots) > 4 {
+			return
+		}
+		total := 0
+		for _, p := range s.Params {
+			if p.Size < 0 || p.Size > 1<<12 {
+				return
+			}
+			total += p.Size
+		}
+		if len(s.Params) > 0 && len(s.Slots) > 0 {
+			s.Moments = make([][][]float32, len(s.Slots))
+			for i := range s.Moments {
+				for _, p := range s.Params {
+					s.Moments[i] = append(s.Moments[i], make([]float32, p.Size))
+				}
+			}
+		}
 		for _, n := range Names() {
 			o, _ := ByName(n, 0.1)
-			if err := o.UnmarshalBinary(data); err != nil {
+			if err := o.SetState(s); err != nil {
+				if !errors.Is(err, ErrState) {
+					t.Fatalf("%s: SetState error %v does not wrap ErrState", n, err)
+				}
 				continue
 			}
-			// A state that decodes must re-encode to the same bytes
-			// (except for sgd/momentum/nesterov sharing one kind) and
-			// must either step or refuse the parameters cleanly.
-			if again, err := o.MarshalBinary(); err != nil || (n == o.Name() && !bytes.Equal(again, data)) {
-				t.Fatalf("%s: re-encoding differs (%v)", n, err)
+			got := o.State()
+			want, _ := json.Marshal(s)
+			again, _ := json.Marshal(got)
+			if len(s.Slots) == 0 && len(got.Slots) == 0 {
+				s.Slots = got.Slots // nil and [] are the same state
+				want, _ = json.Marshal(s)
+			}
+			if len(s.Params) == 0 && len(got.Params) == 0 {
+				s.Params = got.Params
+				want, _ = json.Marshal(s)
+			}
+			if !bytes.Equal(want, again) {
+				t.Fatalf("%s: restored state differs:\n%s\n%s", n, want, again)
 			}
 			_ = o.Step(one(1, 1))
 		}

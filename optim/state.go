@@ -1,36 +1,59 @@
 package optim
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
+	"sort"
+	"strings"
 )
 
-// The state encoding, all integers little-endian:
-//
-//	magic   "RKMOPT01"
-//	kind    string                 optimiser name ("sgd", "adam", ...)
-//	steps   int64
-//	lr      float64
-//	nhyper  uint16, then nhyper × (name string, value float64)
-//	nparam  uint32, then nparam × (name string, size uint32)
-//	nslot   uint8,  then nslot  × (slot name string, then for each
-//	        parameter size × float32)
-//
-// A string is a uint16 length followed by that many bytes. A state with no
-// parameters bound (no Step yet) has nparam = 0 and nslot = 0.
-const stateMagic = "RKMOPT01"
-
-// ErrState is wrapped by every error decoding optimiser state.
+// ErrState is wrapped by every error restoring optimiser state.
 var ErrState = errors.New("optim: invalid optimizer state")
 
+func fmtState(format string, a ...any) error {
+	return fmt.Errorf("%w: %s", ErrState, fmt.Sprintf(format, a...))
+}
+
+// State is an optimiser's full state, for checkpoints: what it is (Kind and
+// hyper-parameters), where it is (Steps, LR) and the moments it keeps for
+// each parameter. A checkpoint stores the moments as named tensors and the
+// rest as the struct's JSON encoding, in which float64 values round-trip
+// exactly.
+type State struct {
+	Kind  string             `json:"kind"`  // the optimiser's Name
+	Steps int64              `json:"steps"` // Step calls so far
+	LR    float64            `json:"lr"`    // learning rate of the last SetLR or Step
+	Hyper map[string]float64 `json:"hyper"` // hyper-parameters by name ("beta1", "momentum", ...)
+	// Slots names the moments kept per parameter, in order: "m" and "v"
+	// for Adam and AdamW, "velocity" for SGD with momentum, none for plain
+	// SGD.
+	Slots []string `json:"slots"`
+	// Params are the parameters the state is bound to, in Step order; none
+	// before the first Step.
+	Params []StateParam `json:"params"`
+	// Moments[s][p] holds moment Slots[s] of Params[p] (Params[p].Size
+	// values). It is nil when Params or Slots is empty.
+	Moments [][][]float32 `json:"-"`
+}
+
+// StateParam names a parameter bound to an optimiser's state and its
+// number of values.
+type StateParam struct {
+	Name string `json:"name"`
+	Size int    `json:"size"`
+}
+
+// hyper names a hyper-parameter and where it lives.
 type hyper struct {
 	name string
 	val  *float64
 }
 
-type stateCodec struct {
+// stateView describes one optimiser's state by pointers into it, so
+// snapshot and restore serve every optimiser.
+type stateView struct {
 	kind  string
 	steps *int64
 	lr    *float64
@@ -41,226 +64,191 @@ type stateCodec struct {
 	data  *[][][]float32 // data[slot][param]
 }
 
-func (c *stateCodec) marshal() ([]byte, error) {
-	n := 8 + 2 + len(c.kind) + 16 + 2 + 4 + 1
-	for _, h := range c.hyper {
-		n += 2 + len(h.name) + 8
+// snapshot returns a copy of the state.
+func (v *stateView) snapshot() State {
+	s := State{Kind: v.kind, Steps: *v.steps, LR: *v.lr, Hyper: make(map[string]float64, len(v.hyper)),
+		Slots: slices.Clone(v.slots), Params: []StateParam{}}
+	if s.Slots == nil {
+		s.Slots = []string{}
 	}
-	for i, name := range *c.names {
-		n += 2 + len(name) + 4 + 4*(*c.sizes)[i]*len(c.slots)
+	for _, h := range v.hyper {
+		s.Hyper[h.name] = *h.val
 	}
-	for _, s := range c.slots {
-		n += 2 + len(s)
+	for i, n := range *v.names {
+		s.Params = append(s.Params, StateParam{Name: n, Size: (*v.sizes)[i]})
 	}
-	b := make([]byte, 0, n)
-	b = append(b, stateMagic...)
-	b = appendString(b, c.kind)
-	b = binary.LittleEndian.AppendUint64(b, uint64(*c.steps))
-	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(*c.lr))
-	b = binary.LittleEndian.AppendUint16(b, uint16(len(c.hyper)))
-	for _, h := range c.hyper {
-		b = appendString(b, h.name)
-		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(*h.val))
+	if len(s.Params) > 0 && len(v.slots) > 0 {
+		s.Moments = cloneMoments(*v.data)
 	}
-	names, sizes := *c.names, *c.sizes
-	b = binary.LittleEndian.AppendUint32(b, uint32(len(names)))
-	for i, name := range names {
-		if len(name) > math.MaxUint16 {
-			return nil, fmt.Errorf("optim: parameter name of %d bytes is too long", len(name))
+	return s
+}
+
+// restore checks s against the view's optimiser (kind, hyper-parameter
+// names, slots, sizes, ranges) and fills the view's targets, with a copy
+// of the moments, only when all of s is valid.
+func (v *stateView) restore(s State) error {
+	if s.Kind != v.kind {
+		return fmtState("state is for %q, not %q", s.Kind, v.kind)
+	}
+	if s.Steps < 0 || !(s.LR > 0) || math.IsInf(s.LR, 0) {
+		return fmtState("steps %d or learning rate %v out of range", s.Steps, s.LR)
+	}
+	want := make([]string, len(v.hyper))
+	for i, h := range v.hyper {
+		want[i] = h.name
+	}
+	have := make([]string, 0, len(s.Hyper))
+	for k := range s.Hyper {
+		have = append(have, k)
+	}
+	sort.Strings(want)
+	sort.Strings(have)
+	if !slices.Equal(want, have) {
+		return fmtState("hyper-parameters %s; %s has %s", strings.Join(have, ", "), v.kind, strings.Join(want, ", "))
+	}
+	for _, h := range v.hyper {
+		if x := s.Hyper[h.name]; math.IsNaN(x) || math.IsInf(x, 0) || x < 0 {
+			return fmtState("hyper-parameter %s = %v", h.name, x)
 		}
-		b = appendString(b, name)
-		b = binary.LittleEndian.AppendUint32(b, uint32(sizes[i]))
 	}
-	slots := c.slots
-	if len(names) == 0 {
-		slots = nil
+	if !slices.Equal(s.Slots, v.slots) {
+		return fmtState("moment slots [%s]; %s keeps [%s]", strings.Join(s.Slots, " "), v.kind, strings.Join(v.slots, " "))
 	}
-	b = append(b, byte(len(slots)))
-	for si, s := range slots {
-		b = appendString(b, s)
-		for pi := range names {
-			for _, v := range (*c.data)[si][pi] {
-				b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
-			}
-		}
-	}
-	return b, nil
-}
-
-func appendString(b []byte, s string) []byte {
-	b = binary.LittleEndian.AppendUint16(b, uint16(len(s)))
-	return append(b, s...)
-}
-
-type reader struct {
-	b   []byte
-	off int
-	err error
-}
-
-func (r *reader) fail(format string, a ...any) {
-	if r.err == nil {
-		r.err = fmt.Errorf("%w: byte %d: %s", ErrState, r.off, fmt.Sprintf(format, a...))
-	}
-}
-
-func (r *reader) take(n int, what string) []byte {
-	if r.err != nil {
-		return nil
-	}
-	if n < 0 || len(r.b)-r.off < n {
-		r.fail("truncated %s (need %d bytes, have %d)", what, n, len(r.b)-r.off)
-		return nil
-	}
-	p := r.b[r.off : r.off+n]
-	r.off += n
-	return p
-}
-
-func (r *reader) u8(what string) int {
-	p := r.take(1, what)
-	if p == nil {
-		return 0
-	}
-	return int(p[0])
-}
-
-func (r *reader) u16(what string) int {
-	p := r.take(2, what)
-	if p == nil {
-		return 0
-	}
-	return int(binary.LittleEndian.Uint16(p))
-}
-
-func (r *reader) u32(what string) int {
-	p := r.take(4, what)
-	if p == nil {
-		return 0
-	}
-	return int(binary.LittleEndian.Uint32(p))
-}
-
-func (r *reader) u64(what string) uint64 {
-	p := r.take(8, what)
-	if p == nil {
-		return 0
-	}
-	return binary.LittleEndian.Uint64(p)
-}
-
-func (r *reader) str(what string) string {
-	n := r.u16(what + " length")
-	return string(r.take(n, what))
-}
-
-// unmarshal decodes data into the codec's targets. It fills them only when
-// the whole input is valid.
-func (c *stateCodec) unmarshal(data []byte) error {
-	r := &reader{b: data}
-	if string(r.take(len(stateMagic), "magic")) != stateMagic {
-		if r.err != nil {
-			return r.err
-		}
-		return fmt.Errorf("%w: bad magic (not a rakam optimizer state)", ErrState)
-	}
-	kind := r.str("kind")
-	if r.err == nil && kind != c.kind {
-		return fmt.Errorf("%w: state is for %q, not %q", ErrState, kind, c.kind)
-	}
-	steps := int64(r.u64("steps"))
-	lr := math.Float64frombits(r.u64("learning rate"))
-	if r.err == nil && (steps < 0 || !(lr > 0) || math.IsInf(lr, 0)) {
-		r.fail("steps %d or learning rate %v out of range", steps, lr)
-	}
-	nh := r.u16("hyper-parameter count")
-	if r.err == nil && nh != len(c.hyper) {
-		r.fail("%d hyper-parameters; %s has %d", nh, c.kind, len(c.hyper))
-	}
-	vals := make([]float64, len(c.hyper))
-	for i := 0; i < nh && r.err == nil; i++ {
-		name := r.str("hyper-parameter name")
-		if r.err == nil && name != c.hyper[i].name {
-			r.fail("hyper-parameter %d is %q; want %q", i, name, c.hyper[i].name)
-		}
-		v := math.Float64frombits(r.u64("hyper-parameter " + name))
-		if r.err == nil && (math.IsNaN(v) || math.IsInf(v, 0) || v < 0) {
-			r.fail("hyper-parameter %s = %v", name, v)
-		}
-		vals[i] = v
-	}
-	np := r.u32("parameter count")
-	if r.err == nil && np > maxStateParameters {
-		r.fail("%d parameters is more than the limit %d", np, maxStateParameters)
-	}
-	if r.err == nil && np*6 > len(data)-r.off {
-		r.fail("%d parameters cannot fit in %d bytes", np, len(data)-r.off)
+	if len(s.Params) > maxStateParameters {
+		return fmtState("%d parameters is more than the limit %d", len(s.Params), maxStateParameters)
 	}
 	var names []string
 	var sizes []int
-	total := 0
-	if r.err == nil {
-		names = make([]string, np)
-		sizes = make([]int, np)
-	}
-	for i := 0; i < np && r.err == nil; i++ {
-		names[i] = r.str("parameter name")
-		sizes[i] = r.u32("parameter size")
-		total += sizes[i]
-	}
-	ns := r.u8("slot count")
-	if r.err == nil && np > 0 && ns != len(c.slots) {
-		r.fail("%d moment slots; %s has %d", ns, c.kind, len(c.slots))
-	}
-	if r.err == nil && np == 0 && ns != 0 {
-		r.fail("%d moment slots but no parameters", ns)
-	}
-	var slotData [][][]float32
-	for si := 0; si < ns && r.err == nil; si++ {
-		name := r.str("slot name")
-		if r.err == nil && name != c.slots[si] {
-			r.fail("slot %d is %q; want %q", si, name, c.slots[si])
+	seen := make(map[string]bool, len(s.Params))
+	for i, p := range s.Params {
+		if p.Name == "" || seen[p.Name] {
+			return fmtState("parameter %d has an empty or repeated name %q", i, p.Name)
 		}
-		if r.err == nil && total*4 > len(data)-r.off {
-			r.fail("slot %s needs %d bytes, %d left", name, total*4, len(data)-r.off)
+		seen[p.Name] = true
+		if p.Size < 0 || p.Size > math.MaxInt32 {
+			return fmtState("parameter %s has size %d", p.Name, p.Size)
 		}
-		if r.err != nil {
-			break
+		names = append(names, p.Name)
+		sizes = append(sizes, p.Size)
+	}
+	var data [][][]float32
+	if len(s.Params) > 0 && len(v.slots) > 0 {
+		if len(s.Moments) != len(v.slots) {
+			return fmtState("%d moment slots of values; %s keeps %d", len(s.Moments), v.kind, len(v.slots))
 		}
-		per := make([][]float32, np)
-		for pi := range per {
-			raw := r.take(4*sizes[pi], "slot values")
-			v := make([]float32, sizes[pi])
-			for j := range v {
-				v[j] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*j:]))
+		for si, per := range s.Moments {
+			if len(per) != len(s.Params) {
+				return fmtState("slot %s holds %d parameters; the state binds %d", v.slots[si], len(per), len(s.Params))
 			}
-			per[pi] = v
+			for pi, m := range per {
+				if len(m) != sizes[pi] {
+					return fmtState("slot %s of parameter %s holds %d values; want %d", v.slots[si], names[pi], len(m), sizes[pi])
+				}
+			}
 		}
-		slotData = append(slotData, per)
+		data = cloneMoments(s.Moments)
+	} else if len(s.Moments) != 0 {
+		return fmtState("%d moment slots of values for %d parameters and %d slots", len(s.Moments), len(s.Params), len(v.slots))
 	}
-	if r.err == nil && r.off != len(data) {
-		r.fail("%d trailing bytes", len(data)-r.off)
+	*v.steps, *v.lr = s.Steps, s.LR
+	for _, h := range v.hyper {
+		*h.val = s.Hyper[h.name]
 	}
-	if r.err != nil {
-		return r.err
-	}
-	*c.steps, *c.lr = steps, lr
-	for i, h := range c.hyper {
-		*h.val = vals[i]
-	}
-	if np == 0 {
-		*c.names, *c.sizes, *c.data = nil, nil, nil
-	} else {
-		*c.names, *c.sizes = names, sizes
-		if len(c.slots) > 0 {
-			*c.data = slotData
-		} else {
-			*c.data = nil
-		}
-	}
+	*v.names, *v.sizes, *v.data = names, sizes, data
 	return nil
 }
 
-func fmtState(format string, a ...any) error {
-	return fmt.Errorf("%w: %s", ErrState, fmt.Sprintf(format, a...))
+func cloneMoments(m [][][]float32) [][][]float32 {
+	c := make([][][]float32, len(m))
+	for i, per := range m {
+		c[i] = make([][]float32, len(per))
+		for j, v := range per {
+			c[i][j] = slices.Clone(v)
+		}
+	}
+	return c
+}
+
+func (o *Adam) view() *stateView {
+	return &stateView{kind: o.Name(), steps: &o.steps, lr: &o.lr, names: &o.names, sizes: &o.sizes, data: &o.mv,
+		hyper: []hyper{{"beta1", &o.Beta1}, {"beta2", &o.Beta2}, {"epsilon", &o.Epsilon},
+			{"weight_decay", &o.WeightDecay}, {"clip_norm", &o.ClipNorm}},
+		slots: []string{"m", "v"}}
+}
+
+// State returns a copy of the optimiser's state: kind "adam" or "adamw",
+// hyper-parameters beta1, beta2, epsilon, weight_decay and clip_norm,
+// slots "m" and "v".
+func (o *Adam) State() State { return o.view().snapshot() }
+
+// SetState restores a state returned by State of an optimiser of the same
+// kind (Adam into Adam, AdamW into AdamW), copying its moments. It changes
+// nothing when s is invalid.
+func (o *Adam) SetState(s State) error {
+	probe := &Adam{Decoupled: o.Decoupled}
+	if err := probe.view().restore(s); err != nil {
+		return err
+	}
+	if !(probe.Beta1 < 1 && probe.Beta2 < 1 && probe.Epsilon > 0) {
+		return fmtState("betas (%v, %v) or epsilon %v out of range", probe.Beta1, probe.Beta2, probe.Epsilon)
+	}
+	*o = *probe
+	return nil
+}
+
+func (o *SGD) view(momentum bool) *stateView {
+	v := &stateView{kind: o.Name(), steps: &o.steps, lr: &o.lr, names: &o.names, sizes: &o.sizes, data: &o.velocity,
+		hyper: []hyper{{"momentum", &o.Momentum}, {"weight_decay", &o.WeightDecay}, {"clip_norm", &o.ClipNorm}}}
+	if momentum {
+		v.slots = []string{"velocity"}
+	}
+	return v
+}
+
+// State returns a copy of the optimiser's state: kind "sgd", "momentum"
+// or "nesterov", hyper-parameters momentum, weight_decay, clip_norm and
+// nesterov (0 or 1), slot "velocity" with momentum.
+func (o *SGD) State() State {
+	s := o.view(o.Momentum > 0).snapshot()
+	s.Hyper["nesterov"] = 0
+	if o.Nesterov {
+		s.Hyper["nesterov"] = 1
+	}
+	return s
+}
+
+// SetState restores a state returned by State of any SGD (plain, momentum
+// or Nesterov: the state's hyper-parameters decide which), copying its
+// moments. It changes nothing when s is invalid.
+func (o *SGD) SetState(s State) error {
+	if s.Kind != "sgd" && s.Kind != "momentum" && s.Kind != "nesterov" {
+		return fmtState("state is for %q, not %q", s.Kind, o.Name())
+	}
+	nest, ok := s.Hyper["nesterov"]
+	if !ok {
+		return fmtState("hyper-parameter nesterov missing")
+	}
+	if nest != 0 && nest != 1 {
+		return fmtState("nesterov = %v; want 0 or 1", nest)
+	}
+	mom := s.Hyper["momentum"]
+	// The kind and the slots follow from the stored hyper-parameters; a
+	// state whose kind disagrees with them is refused by restore.
+	probe := &SGD{Momentum: mom, Nesterov: nest == 1}
+	if mom >= 1 {
+		return fmtState("momentum %v outside [0, 1)", mom)
+	}
+	hs := make(map[string]float64, len(s.Hyper))
+	for k, x := range s.Hyper {
+		if k != "nesterov" {
+			hs[k] = x
+		}
+	}
+	s.Hyper = hs
+	if err := probe.view(mom > 0).restore(s); err != nil {
+		return err
+	}
+	probe.Nesterov = nest == 1
+	*o = *probe
+	return nil
 }

@@ -11,68 +11,98 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rakam-ml/rakam/internal/atomicfile"
+	"github.com/rakam-ml/rakam/nn"
+	"github.com/rakam-ml/rakam/optim"
+	"github.com/rakam-ml/rakam/tensor"
 )
 
 // CheckpointFile is the name of the checkpoint inside a checkpoint
 // directory. It is replaced atomically, so a crash at any moment leaves the
 // previous checkpoint or the new one.
-const CheckpointFile = "checkpoint.rkc"
+const CheckpointFile = "checkpoint.safetensors"
 
-// The checkpoint file:
+// A checkpoint is a safetensors file (see nn.EncodeTensors and
+// docs/training.md), written and read with nn's codec:
 //
-//	magic  "RKCKPT01"
-//	n      uint64, little-endian: length of the JSON header
-//	header n bytes of JSON (ckptMeta)
-//	data   the tensors (float32, little-endian) one after another, then the
-//	       optimiser state; the header gives offsets and a CRC-32C.
-const ckptMagic = "RKCKPT01"
-
+//	tensors   the model's tensors under their model names (weights and
+//	          batch-norm statistics, as in a model file), then each
+//	          optimiser moment as "optim.<parameter>.<slot>" ("m" and "v"
+//	          for Adam, "velocity" for SGD with momentum) in the shape of
+//	          its parameter
+//	metadata  the run's state, one string per key below (JSON where the
+//	          value is an object or a list), and a CRC-32C of the data and
+//	          the rest of the metadata
+//
+// Format 1 was a binary format of its own ("RKCKPT01", with optimiser
+// state "RKMOPT01" inside it); such files are refused with a message
+// saying to restart training.
 const (
-	ckptFormat     = 1
-	maxHeaderBytes = 64 << 20
+	ckptFormat     = "2"
+	oldCkptFile    = "checkpoint.rkc" // where format 1 was written
+	optimPrefix    = "optim."         // tensor names of optimiser moments
+	maxMetaEntries = 64
 )
+
+// Checkpoint metadata keys.
+const (
+	keyFormat    = "rakam.checkpoint.format"    // "2"
+	keyCreated   = "rakam.checkpoint.created"   // RFC 3339, UTC
+	keyEpoch     = "rakam.checkpoint.epoch"     // 1-based epoch in progress (or next to start)
+	keyBatch     = "rakam.checkpoint.batch"     // batches of that epoch done
+	keyStep      = "rakam.checkpoint.step"      // global step (optimiser steps taken)
+	keyProgress  = "rakam.checkpoint.progress"  // JSON ckptProgress: the epoch's running sums
+	keyLR        = "rakam.checkpoint.lr"        // JSON ckptLR: reduce-on-plateau's scale and floor
+	keyHistory   = "rakam.checkpoint.history"   // JSON History: the epochs done
+	keyCallbacks = "rakam.checkpoint.callbacks" // JSON {callback name: its state}
+	keyRNG       = "rakam.checkpoint.rng"       // JSON list of base64 generator states, one per random layer
+	keyOptimizer = "rakam.checkpoint.optimizer" // JSON optim.State without the moments
+	keyMeta      = "rakam.checkpoint.meta"      // Config.Meta, verbatim JSON
+	keyCRC       = "rakam.checkpoint.crc32c"    // 8 hex digits, see checksum
+)
+
+var knownKeys = map[string]bool{keyFormat: true, keyCreated: true, keyEpoch: true, keyBatch: true, keyStep: true,
+	keyProgress: true, keyLR: true, keyHistory: true, keyCallbacks: true, keyRNG: true, keyOptimizer: true,
+	keyMeta: true, keyCRC: true}
 
 // ErrCheckpoint is wrapped by every error reading a checkpoint.
 var ErrCheckpoint = errors.New("train: invalid checkpoint")
 
-type ckptTensor struct {
-	Name   string `json:"name"`
-	Shape  []int  `json:"shape"`
-	Offset int64  `json:"offset"` // bytes into data
+type ckptProgress struct {
+	LossSum      float64 `json:"loss_sum"`
+	Correct      int     `json:"correct"`
+	Seen         int     `json:"seen"`
+	EpochSeconds float64 `json:"epoch_seconds"`
+}
+
+type ckptLR struct {
+	LRScale float64 `json:"lr_scale"`
+	MinLR   float64 `json:"min_lr"`
 }
 
 type ckptMeta struct {
-	Format       int                        `json:"format"`
-	Created      string                     `json:"created"`
-	Epoch        int                        `json:"epoch"` // 0-based epoch in progress
-	Batch        int                        `json:"batch"` // batches of it done
-	Step         int64                      `json:"step"`
-	LossSum      float64                    `json:"loss_sum"`
-	Correct      int                        `json:"correct"`
-	Seen         int                        `json:"seen"`
-	EpochSeconds float64                    `json:"epoch_seconds"`
-	LRScale      float64                    `json:"lr_scale"`
-	MinLR        float64                    `json:"min_lr"`
-	History      History                    `json:"history"`
-	Callbacks    map[string]json.RawMessage `json:"callbacks,omitempty"`
-	RNG          [][]byte                   `json:"rng,omitempty"` // one per random layer, in order
-	Tensors      []ckptTensor               `json:"tensors"`
-	Optimizer    string                     `json:"optimizer"`
-	OptOffset    int64                      `json:"optimizer_offset"`
-	OptLen       int64                      `json:"optimizer_length"`
-	DataLen      int64                      `json:"data_length"`
-	CRC32C       uint32                     `json:"crc32c"`
-	Meta         json.RawMessage            `json:"meta,omitempty"`
+	Epoch     int // 0-based epoch in progress
+	Batch     int // batches of it done
+	Step      int64
+	Progress  ckptProgress
+	LR        ckptLR
+	History   History
+	Callbacks map[string]json.RawMessage
+	RNG       [][]byte // one per random layer, in order
+	Meta      json.RawMessage
 }
 
 // Checkpoint is a training run's saved state.
 type Checkpoint struct {
-	Path string
-	meta ckptMeta
-	data []byte
+	Path  string
+	meta  ckptMeta
+	model []*nn.Param // in file order
+	opt   optim.State // with its moments
 }
 
 // Epoch is the 1-based epoch the run was in (or will start).
@@ -89,6 +119,41 @@ func (c *Checkpoint) History() History { return c.meta.History }
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
+// checksum is the CRC-32C (Castagnoli) of the data section (every
+// tensor's float32 values, little-endian, in file order) followed by each
+// metadata entry but the checksum's own, sorted by key, as key, NUL,
+// value, NUL.
+func checksum(ts []*nn.Param, meta map[string]string) uint32 {
+	h := crc32.New(crcTable)
+	buf := make([]byte, 0, 64<<10)
+	for _, p := range ts {
+		for _, v := range p.Value.Data {
+			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
+			if len(buf) == cap(buf) {
+				h.Write(buf)
+				buf = buf[:0]
+			}
+		}
+	}
+	h.Write(buf)
+	keys := make([]string, 0, len(meta))
+	for k := range meta {
+		if k != keyCRC {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		h.Write([]byte(k))
+		h.Write([]byte{0})
+		h.Write([]byte(meta[k]))
+		h.Write([]byte{0})
+	}
+	return h.Sum32()
+}
+
+func optimTensor(param, slot string) string { return optimPrefix + param + "." + slot }
+
 func checkDir(dir string) error {
 	if err := atomicfile.CheckWritable(dir); err != nil {
 		return fmt.Errorf("train: checkpoint %w", err)
@@ -97,74 +162,107 @@ func checkDir(dir string) error {
 }
 
 func writeCheckpoint(dir string, t *trainer, r *Run, cbs []Callback, meta json.RawMessage) error {
-	m := ckptMeta{Format: ckptFormat, Created: time.Now().UTC().Format(time.RFC3339),
-		Epoch: t.epoch, Batch: t.batch, Step: t.step, LossSum: t.lossSum, Correct: t.correct, Seen: t.seen,
-		EpochSeconds: t.epochSeconds, LRScale: r.LRScale, MinLR: r.MinLR, History: *r.History,
-		Optimizer: t.opt.Name(), Meta: meta}
-	var data bytes.Buffer
-	var off int64
-	for _, p := range t.model.Tensors() {
-		m.Tensors = append(m.Tensors, ckptTensor{Name: p.Name, Shape: p.Value.Shape, Offset: off})
-		var b [4]byte
-		for _, v := range p.Value.Data {
-			binary.LittleEndian.PutUint32(b[:], math.Float32bits(v))
-			data.Write(b[:])
+	fail := func(err error) error { return fmt.Errorf("train: checkpoint: %w", err) }
+	ts := append([]*nn.Param(nil), t.model.Tensors()...)
+	shapes := make(map[string][]int, len(ts))
+	for _, p := range ts {
+		shapes[p.Name] = p.Value.Shape
+	}
+	st := t.opt.State()
+	for pi, p := range st.Params {
+		shape := []int{p.Size} // a moment has its parameter's shape
+		if s, ok := shapes[p.Name]; ok && numValues(s) == p.Size {
+			shape = s
 		}
-		off += 4 * int64(len(p.Value.Data))
+		for si, slot := range st.Slots {
+			ts = append(ts, &nn.Param{Name: optimTensor(p.Name, slot), Value: tensor.FromSlice(st.Moments[si][pi], shape...)})
+		}
 	}
-	opt, err := t.opt.MarshalBinary()
-	if err != nil {
-		return fmt.Errorf("train: checkpoint: %w", err)
+	st.Moments = nil
+	md := map[string]string{
+		keyFormat:  ckptFormat,
+		keyCreated: time.Now().UTC().Format(time.RFC3339),
+		keyEpoch:   strconv.Itoa(t.epoch + 1),
+		keyBatch:   strconv.Itoa(t.batch),
+		keyStep:    strconv.FormatInt(t.step, 10),
 	}
-	m.OptOffset, m.OptLen = off, int64(len(opt))
-	data.Write(opt)
-	m.DataLen = int64(data.Len())
-	m.CRC32C = crc32.Checksum(data.Bytes(), crcTable)
+	var rng [][]byte
 	for _, rl := range t.model.RandomLayers() {
 		b, err := rl.MarshalRNG()
 		if err != nil {
-			return fmt.Errorf("train: checkpoint: %w", err)
+			return fail(err)
 		}
-		m.RNG = append(m.RNG, b)
+		rng = append(rng, b)
 	}
+	var states map[string]json.RawMessage
 	for _, c := range cbs {
 		if s, ok := c.(Stateful); ok {
 			b, err := s.MarshalState()
 			if err != nil {
 				return fmt.Errorf("train: checkpoint: %s: %w", c.Name(), err)
 			}
-			if m.Callbacks == nil {
-				m.Callbacks = map[string]json.RawMessage{}
+			if states == nil {
+				states = map[string]json.RawMessage{}
 			}
-			m.Callbacks[c.Name()] = b
+			states[c.Name()] = b
 		}
 	}
-	hdr, err := json.Marshal(&m)
-	if err != nil {
-		return fmt.Errorf("train: checkpoint: %w", err)
+	for key, v := range map[string]any{
+		keyProgress:  ckptProgress{LossSum: t.lossSum, Correct: t.correct, Seen: t.seen, EpochSeconds: t.epochSeconds},
+		keyLR:        ckptLR{LRScale: r.LRScale, MinLR: r.MinLR},
+		keyHistory:   r.History,
+		keyOptimizer: st,
+		keyCallbacks: states,
+		keyRNG:       rng,
+	} {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return fail(fmt.Errorf("%s: %w", key, err))
+		}
+		md[key] = string(b)
 	}
+	if states == nil {
+		delete(md, keyCallbacks)
+	}
+	if rng == nil {
+		delete(md, keyRNG)
+	}
+	if len(meta) > 0 {
+		md[keyMeta] = string(meta)
+	}
+	md[keyCRC] = fmt.Sprintf("%08x", checksum(ts, md))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("train: checkpoint: %w", err)
+		return fail(err)
 	}
-	path := filepath.Join(dir, CheckpointFile)
-	return atomicfile.Write(path, 0o644, func(w io.Writer) error {
-		var n [8]byte
-		binary.LittleEndian.PutUint64(n[:], uint64(len(hdr)))
-		for _, b := range [][]byte{[]byte(ckptMagic), n[:], hdr, data.Bytes()} {
-			if _, err := w.Write(b); err != nil {
-				return err
-			}
-		}
-		return nil
+	err := atomicfile.Write(filepath.Join(dir, CheckpointFile), 0o644, func(w io.Writer) error {
+		return nn.EncodeTensors(w, ts, md)
 	})
+	if err != nil {
+		return fail(err)
+	}
+	return nil
+}
+
+func numValues(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return n
 }
 
 // LoadCheckpoint reads the checkpoint in dir (or the file dir itself, when
-// it names one).
+// it names one). A directory holding only a checkpoint of an older rakam
+// (checkpoint.rkc) gets the error saying the format changed.
 func LoadCheckpoint(dir string) (*Checkpoint, error) {
 	path := dir
 	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
 		path = filepath.Join(dir, CheckpointFile)
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			if _, err := os.Stat(filepath.Join(dir, oldCkptFile)); err == nil {
+				path = filepath.Join(dir, oldCkptFile)
+			}
+		}
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -181,87 +279,191 @@ func LoadCheckpoint(dir string) (*Checkpoint, error) {
 	return c, nil
 }
 
-// ParseCheckpoint decodes a checkpoint file's bytes, checking the header's
-// offsets against the data and the data against its CRC-32C.
+// ParseCheckpoint decodes a checkpoint file's bytes: the safetensors
+// layout with nn.DecodeTensors' checks, the checksum, every metadata value
+// and the optimiser's tensors against its state. Whether the checkpoint
+// fits a model is checked when Fit resumes from it.
 func ParseCheckpoint(b []byte) (*Checkpoint, error) {
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf("%w: %s", ErrCheckpoint, fmt.Sprintf(format, a...))
 	}
-	if len(b) < len(ckptMagic)+8 {
-		return nil, bad("%d bytes is too short for a checkpoint", len(b))
+	for _, magic := range []string{"RKCKPT", "RKMOPT"} {
+		if bytes.HasPrefix(b, []byte(magic)) {
+			return nil, bad("%q is the checkpoint format of an older rakam; checkpoints are safetensors files now and old ones cannot be resumed: restart training without --resume",
+				b[:min(len(b), 8)])
+		}
 	}
-	if string(b[:len(ckptMagic)]) != ckptMagic {
-		return nil, bad("bad magic %q (not a rakam checkpoint)", b[:len(ckptMagic)])
+	ts, md, err := nn.DecodeTensors(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrCheckpoint, err)
 	}
-	n := binary.LittleEndian.Uint64(b[8:16])
-	if n > maxHeaderBytes || n > uint64(len(b)-16) {
-		return nil, bad("header length %d at byte 8 exceeds the file (%d bytes)", n, len(b))
+	format, ok := md[keyFormat]
+	if !ok {
+		if _, model := md[nn.MetaSpec]; model {
+			return nil, bad("a model file (it has %q), not a rakam checkpoint", nn.MetaSpec)
+		}
+		return nil, bad("no %q in the metadata: not a rakam checkpoint", keyFormat)
+	}
+	if format != ckptFormat {
+		return nil, bad("format %q; this rakam reads format %q", format, ckptFormat)
+	}
+	sum, err := strconv.ParseUint(md[keyCRC], 16, 32)
+	if err != nil || len(md[keyCRC]) != 8 {
+		return nil, bad("%s %q: want 8 hex digits", keyCRC, md[keyCRC])
+	}
+	if got := checksum(ts, md); got != uint32(sum) {
+		return nil, bad("checksum %08x; the metadata says %08x (corrupt file)", got, sum)
+	}
+	if len(md) > maxMetaEntries {
+		return nil, bad("%d metadata entries; a checkpoint has at most %d", len(md), maxMetaEntries)
+	}
+	for k := range md {
+		if !knownKeys[k] {
+			return nil, bad("unknown metadata key %q", k)
+		}
 	}
 	c := &Checkpoint{}
-	dec := json.NewDecoder(bytes.NewReader(b[16 : 16+n]))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c.meta); err != nil {
-		return nil, bad("header: %v", err)
-	}
 	m := &c.meta
-	if m.Format != ckptFormat {
-		return nil, bad("format %d; this rakam reads format %d", m.Format, ckptFormat)
-	}
-	c.data = b[16+n:]
-	if m.DataLen != int64(len(c.data)) {
-		return nil, bad("header says %d data bytes; file has %d (truncated?)", m.DataLen, len(c.data))
-	}
-	if crc := crc32.Checksum(c.data, crcTable); crc != m.CRC32C {
-		return nil, bad("data checksum %08x; header says %08x (corrupt file)", crc, m.CRC32C)
-	}
-	if m.Epoch < 0 || m.Batch < 0 || m.Step < 0 || m.Seen < 0 || m.Correct < 0 || m.Correct > m.Seen {
-		return nil, bad("position epoch %d batch %d step %d seen %d correct %d out of range", m.Epoch, m.Batch, m.Step, m.Seen, m.Correct)
-	}
-	var end int64
-	for _, t := range m.Tensors {
-		size := int64(4)
-		for _, d := range t.Shape {
-			if d < 0 || d > 1<<30 || size*int64(d) > m.DataLen {
-				return nil, bad("tensor %s: shape %v does not fit the data", t.Name, t.Shape)
-			}
-			size *= int64(d)
+	integer := func(key string, dst *int64) error {
+		v, err := strconv.ParseInt(md[key], 10, 64)
+		if err != nil || v < 0 {
+			return bad("%s %q: want an integer ≥ 0", key, md[key])
 		}
-		if t.Offset != end {
-			return nil, bad("tensor %s at offset %d; expected %d", t.Name, t.Offset, end)
-		}
-		end += size
-		if end > m.DataLen {
-			return nil, bad("tensor %s ends at %d, past the %d data bytes", t.Name, end, m.DataLen)
+		*dst = v
+		return nil
+	}
+	var epoch, batch int64
+	for _, f := range []struct {
+		key string
+		dst *int64
+	}{{keyEpoch, &epoch}, {keyBatch, &batch}, {keyStep, &m.Step}} {
+		if err := integer(f.key, f.dst); err != nil {
+			return nil, err
 		}
 	}
-	if m.OptOffset != end || m.OptLen < 0 || m.OptOffset+m.OptLen != m.DataLen {
-		return nil, bad("optimizer state at %d+%d does not end the %d data bytes", m.OptOffset, m.OptLen, m.DataLen)
+	if epoch < 1 || epoch > math.MaxInt32 || batch > math.MaxInt32 {
+		return nil, bad("position epoch %d batch %d out of range", epoch, batch)
+	}
+	m.Epoch, m.Batch = int(epoch-1), int(batch)
+	for _, f := range []struct {
+		key      string
+		dst      any
+		optional bool
+	}{{keyProgress, &m.Progress, false}, {keyLR, &m.LR, false}, {keyHistory, &m.History, false},
+		{keyOptimizer, &c.opt, false}, {keyCallbacks, &m.Callbacks, true}, {keyRNG, &m.RNG, true}} {
+		v, ok := md[f.key]
+		if !ok && f.optional {
+			continue
+		}
+		if !ok {
+			return nil, bad("no %q in the metadata", f.key)
+		}
+		dec := json.NewDecoder(strings.NewReader(v))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(f.dst); err != nil {
+			return nil, bad("%s: %v", f.key, err)
+		}
+		if dec.More() {
+			return nil, bad("%s: data after the JSON value", f.key)
+		}
+	}
+	if v, ok := md[keyMeta]; ok {
+		if !json.Valid([]byte(v)) {
+			return nil, bad("%s is not valid JSON", keyMeta)
+		}
+		m.Meta = json.RawMessage(v)
+	}
+	p := &m.Progress
+	if p.Seen < 0 || p.Correct < 0 || p.Correct > p.Seen {
+		return nil, bad("progress seen %d correct %d out of range", p.Seen, p.Correct)
+	}
+	if err := c.splitTensors(ts); err != nil {
+		return nil, bad("%v", err)
 	}
 	return c, nil
+}
+
+// splitTensors takes the optimiser's moments out of ts, as its state
+// names them, and keeps the rest as the model's tensors.
+func (c *Checkpoint) splitTensors(ts []*nn.Param) error {
+	byName := make(map[string]*nn.Param, len(ts))
+	for _, p := range ts {
+		byName[p.Name] = p
+	}
+	st := &c.opt
+	if len(st.Params) > 0 && len(st.Slots) > 0 {
+		if len(st.Slots)*len(st.Params) > len(ts) {
+			return fmt.Errorf("the optimizer state names %d parameters with %d moments each; the file has %d tensors", len(st.Params), len(st.Slots), len(ts))
+		}
+		st.Moments = make([][][]float32, len(st.Slots))
+		for si, slot := range st.Slots {
+			st.Moments[si] = make([][]float32, len(st.Params))
+			for pi, p := range st.Params {
+				name := optimTensor(p.Name, slot)
+				t, ok := byName[name]
+				if !ok {
+					return fmt.Errorf("tensor %q of the optimizer state is missing", name)
+				}
+				if len(t.Value.Data) != p.Size {
+					return fmt.Errorf("tensor %q has %d values; parameter %s has %d", name, len(t.Value.Data), p.Name, p.Size)
+				}
+				st.Moments[si][pi] = t.Value.Data
+				delete(byName, name)
+			}
+		}
+	}
+	for _, p := range ts {
+		if _, ok := byName[p.Name]; !ok {
+			continue
+		}
+		if strings.HasPrefix(p.Name, optimPrefix) {
+			return fmt.Errorf("tensor %q is not part of the optimizer state", p.Name)
+		}
+		c.model = append(c.model, p)
+	}
+	return nil
 }
 
 // restore loads the checkpoint into a freshly built trainer.
 func (c *Checkpoint) restore(t *trainer, r *Run, cbs []Callback) error {
 	m := &c.meta
 	ts := t.model.Tensors()
-	if len(ts) != len(m.Tensors) {
-		return fmt.Errorf("train: checkpoint %s holds %d tensors; the model has %d (different model?)", c.Path, len(m.Tensors), len(ts))
+	if len(ts) != len(c.model) {
+		return fmt.Errorf("train: checkpoint %s holds %d model tensors; the model has %d (different model?)", c.Path, len(c.model), len(ts))
 	}
-	for i, p := range ts {
-		ct := m.Tensors[i]
-		if ct.Name != p.Name || !sameShape(ct.Shape, p.Value.Shape) {
-			return fmt.Errorf("train: checkpoint %s: tensor %d is %s %v; the model has %s %v (different model?)",
-				c.Path, i, ct.Name, ct.Shape, p.Name, p.Value.Shape)
+	byName := make(map[string]*nn.Param, len(c.model))
+	for _, p := range c.model {
+		byName[p.Name] = p
+	}
+	for _, p := range ts {
+		ct, ok := byName[p.Name]
+		if !ok {
+			return fmt.Errorf("train: checkpoint %s has no tensor %s; the model's is %v (different model?)", c.Path, p.Name, p.Value.Shape)
+		}
+		if !sameShape(ct.Value.Shape, p.Value.Shape) {
+			return fmt.Errorf("train: checkpoint %s: tensor %s is %v; the model has %v (different model?)",
+				c.Path, p.Name, ct.Value.Shape, p.Value.Shape)
 		}
 	}
-	if m.Optimizer != t.opt.Name() {
-		return fmt.Errorf("train: checkpoint %s was trained with %s, not %s", c.Path, m.Optimizer, t.opt.Name())
+	if c.opt.Kind != t.opt.Name() {
+		return fmt.Errorf("train: checkpoint %s was trained with %s, not %s", c.Path, c.opt.Kind, t.opt.Name())
+	}
+	if len(c.opt.Params) > 0 {
+		if len(c.opt.Params) != len(t.params) {
+			return fmt.Errorf("train: checkpoint %s: the optimizer state holds %d parameters; the model has %d (different model?)", c.Path, len(c.opt.Params), len(t.params))
+		}
+		for i, p := range c.opt.Params {
+			if p.Name != t.params[i].Name || p.Size != len(t.params[i].Value) {
+				return fmt.Errorf("train: checkpoint %s: optimizer parameter %d is %s (%d values); the model's is %s (%d values) (different model?)",
+					c.Path, i, p.Name, p.Size, t.params[i].Name, len(t.params[i].Value))
+			}
+		}
 	}
 	rls := t.model.RandomLayers()
 	if len(rls) != len(m.RNG) {
 		return fmt.Errorf("train: checkpoint %s holds %d random-number states; the model has %d random layers", c.Path, len(m.RNG), len(rls))
 	}
-	if err := t.opt.UnmarshalBinary(c.data[m.OptOffset : m.OptOffset+m.OptLen]); err != nil {
+	if err := t.opt.SetState(c.opt); err != nil {
 		return fmt.Errorf("train: checkpoint %s: %w", c.Path, err)
 	}
 	for i, rl := range rls {
@@ -280,15 +482,12 @@ func (c *Checkpoint) restore(t *trainer, r *Run, cbs []Callback) error {
 			}
 		}
 	}
-	for i, p := range ts {
-		raw := c.data[m.Tensors[i].Offset:]
-		for j := range p.Value.Data {
-			p.Value.Data[j] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*j:]))
-		}
+	for _, p := range ts {
+		copy(p.Value.Data, byName[p.Name].Value.Data)
 	}
 	t.epoch, t.batch, t.step = m.Epoch, m.Batch, m.Step
-	t.lossSum, t.correct, t.seen, t.epochSeconds = m.LossSum, m.Correct, m.Seen, m.EpochSeconds
-	r.LRScale, r.MinLR = m.LRScale, m.MinLR
+	t.lossSum, t.correct, t.seen, t.epochSeconds = m.Progress.LossSum, m.Progress.Correct, m.Progress.Seen, m.Progress.EpochSeconds
+	r.LRScale, r.MinLR = m.LR.LRScale, m.LR.MinLR
 	if r.LRScale == 0 {
 		r.LRScale = 1
 	}

@@ -266,10 +266,12 @@ func TestReliabilityBadCheckpoint(t *testing.T) {
 		data []byte
 		want string
 	}{
-		{"truncated", good[:len(good)/2], "checkpoint"},
-		{"bit-flip", flip, "checkpoint"},
+		{"truncated", good[:len(good)/2], "file truncated?"},
+		{"bit-flip", flip, "checksum"},
 		{"empty", nil, "checkpoint"},
-		{"a-model", mustRead(t, f.model), "magic"},
+		{"a-model", mustRead(t, f.model), "not a rakam checkpoint"},
+		// The binary format before checkpoints became safetensors files.
+		{"old-format", append([]byte("RKCKPT01\x02\x00\x00\x00\x00\x00\x00\x00{}"), good[8:64]...), "restart training"},
 	} {
 		dir := filepath.Join(f.root, "bad", "ck-"+k.name)
 		os.MkdirAll(dir, 0o755)
