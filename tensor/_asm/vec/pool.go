@@ -1,0 +1,78 @@
+package main
+
+// The 2×2 max-pool kernel.
+
+import (
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// maxPool2x2 emits the 2×2, stride-2 max-pool of one pair of image rows,
+// eight outputs at a time. Each window is split into its even and odd
+// columns (VSHUFPS, then VPERMPD to undo the 128-bit lane split) and
+// reduced with ordered greater-than compares and blends, exactly as
+// maxPool2x2Go does: top = v1 > v0 ? v1 : v0, bot = v3 > v2 ? v3 : v2,
+// out = bot > top ? bot : top, with the index of the value chosen (ties and
+// NaN keep the earlier position).
+func maxPool2x2() {
+	TEXT("maxPool2x2AVX2", NOSPLIT, "func(out []float32, arg []int32, r0, r1 []float32, base, w int32)")
+	Pragma("noescape")
+	Doc("maxPool2x2AVX2 pools len(out)/8 blocks of eight windows over rows r0 and r1 (16 columns a block); arg gets base + the window's chosen column (+ w for r1).")
+	out := Load(Param("out").Base(), GP64())
+	arg := Load(Param("arg").Base(), GP64())
+	r0 := Load(Param("r0").Base(), GP64())
+	r1 := Load(Param("r1").Base(), GP64())
+	n := Load(Param("out").Len(), GP64())
+	SHRQ(Imm(3), n)
+	idx := GLOBL("maxpool_cols", RODATA|NOPTR)
+	for i := 0; i < 8; i++ {
+		DATA(4*i, U32(2*i))
+	}
+	bcast := func(src Op, dst VecPhysical, x VecPhysical) {
+		r := GP32()
+		MOVL(src, r)
+		VMOVD(r, x)
+		VPBROADCASTD(x, dst)
+	}
+	bcast(paramAddr("base"), Y12, X12)
+	VPADDD(idx, Y12, Y12) // Y12: base + 2j, the even column of window j
+	bcast(paramAddr("w"), Y13, X13)
+	VPADDD(Y12, Y13, Y13)    // Y13: the same in row r1
+	bcast(U32(16), Y14, X14) // Y14: 16, the column step of a block
+	Label("mp_loop")
+	TESTQ(n, n)
+	JZ(LabelRef("mp_done"))
+	split := func(r Register, even, odd VecPhysical) {
+		VMOVUPS(Mem{Base: r}, Y8)
+		VMOVUPS(Mem{Base: r, Disp: 32}, Y9)
+		VSHUFPS(Imm(0x88), Y9, Y8, even)
+		VSHUFPS(Imm(0xdd), Y9, Y8, odd)
+		VPERMPD(Imm(0xd8), even, even)
+		VPERMPD(Imm(0xd8), odd, odd)
+	}
+	split(r0, Y0, Y1)
+	split(r1, Y2, Y3)
+	VCMPPS(Imm(0x1e), Y0, Y1, Y4) // Y4: v1 > v0
+	VBLENDVPS(Y4, Y1, Y0, Y0)     // Y0: top
+	VPSUBD(Y4, Y12, Y4)           // Y4: top's index (−1 per true lane: +1)
+	VCMPPS(Imm(0x1e), Y2, Y3, Y5) // Y5: v3 > v2
+	VBLENDVPS(Y5, Y3, Y2, Y2)     // Y2: bottom
+	VPSUBD(Y5, Y13, Y5)           // Y5: bottom's index
+	VCMPPS(Imm(0x1e), Y0, Y2, Y6) // Y6: bottom > top
+	VBLENDVPS(Y6, Y2, Y0, Y0)
+	VBLENDVPS(Y6, Y5, Y4, Y4)
+	VMOVUPS(Y0, Mem{Base: out})
+	VMOVDQU(Y4, Mem{Base: arg})
+	VPADDD(Y14, Y12, Y12)
+	VPADDD(Y14, Y13, Y13)
+	ADDQ(Imm(32), out)
+	ADDQ(Imm(32), arg)
+	ADDQ(Imm(64), r0)
+	ADDQ(Imm(64), r1)
+	DECQ(n)
+	JMP(LabelRef("mp_loop"))
+	Label("mp_done")
+	VZEROUPPER()
+	RET()
+}
