@@ -261,6 +261,7 @@ func TestSetStateErrors(t *testing.T) {
 		{"steps", edit("adam", func(s *State) { s.Steps = -1 }), NewAdam(0.1), "steps -1"},
 		{"lr", edit("adam", func(s *State) { s.LR = math.Inf(1) }), NewAdam(0.1), "learning rate +Inf"},
 		{"missing hyper", edit("adam", func(s *State) { delete(s.Hyper, "beta2") }), NewAdam(0.1), "hyper-parameters beta1, clip_norm, epsilon, weight_decay; adam has beta1, beta2"},
+		{"renamed hyper", edit("adam", func(s *State) { s.Hyper["beta3"] = s.Hyper["beta2"]; delete(s.Hyper, "beta2") }), NewAdam(0.1), "hyper-parameters beta1, beta3, clip_norm"},
 		{"extra hyper", edit("adam", func(s *State) { s.Hyper["gamma"] = 1 }), NewAdam(0.1), "gamma"},
 		{"nan hyper", edit("adam", func(s *State) { s.Hyper["epsilon"] = math.NaN() }), NewAdam(0.1), "epsilon = NaN"},
 		{"beta", edit("adam", func(s *State) { s.Hyper["beta1"] = 1 }), NewAdam(0.1), "betas (1, 0.999)"},

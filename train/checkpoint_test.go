@@ -380,6 +380,13 @@ func TestCheckpointCorrupt(t *testing.T) {
 		{"model tensor missing", dropTensor("layers.1.gamma"), mlpSpec(true, true), "adam", "holds 7 model tensors; the model has 8"},
 		{"model tensor renamed", renameTensor("layers.1.gamma", "layers.1.gama"), mlpSpec(true, true), "adam", "has no tensor layers.1.gamma"},
 		{"rng", edit(func(md map[string]string) { delete(md, keyRNG) }), mlpSpec(true, true), "adam", "holds 0 random-number states; the model has 1 random layers"},
+		{"optimizer parameters", edit(func(md map[string]string) {
+			var st optim.State
+			json.Unmarshal([]byte(md[keyOptimizer]), &st)
+			slices.Reverse(st.Params)
+			b, _ := json.Marshal(st)
+			md[keyOptimizer] = string(b)
+		}), mlpSpec(true, true), "adam", "optimizer parameter 0 is layers.4.bias (10 values); the model's is layers.0.weight (25088 values) (different model?)"},
 		{"optimizer state", edit(func(md map[string]string) {
 			md[keyOptimizer] = strings.Replace(md[keyOptimizer], `"beta1":0.9`, `"beta1":1.5`, 1)
 		}), mlpSpec(true, true), "adam", "betas (1.5, 0.999)"},
