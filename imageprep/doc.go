@@ -31,4 +31,8 @@
 //
 // The result holds 784 float32 values in 0..1 (pixel/255, the normalisation
 // of the data package) and the same pixels as a 28x28 *image.Gray.
+//
+// Each stage has its file: decode.go and exif.go (1), luminance.go (2),
+// background.go (3), ink.go (4), stroke.go, resample.go and place.go (5);
+// prepare.go runs them in order.
 package imageprep

@@ -1,0 +1,230 @@
+package imageprep
+
+// Finding the digit: separating ink from the background, dropping specks
+// and sheets of paper, and cropping to the digit's bounding box.
+
+import (
+	"image"
+	"math"
+)
+
+// findInk separates ink from background and returns it with the bounding
+// box of the digit.
+func findInk(pl plane) (plane, image.Rectangle, bool, error) {
+	ink, inverted, err := extractInk(pl)
+	if err != nil {
+		return plane{}, image.Rectangle{}, false, err
+	}
+	box, ok := keepDigit(ink)
+	if !ok {
+		return plane{}, image.Rectangle{}, false, ErrBlank
+	}
+	return ink, box, inverted, nil
+}
+
+// isSheet reports whether the "ink" is a solid block covering much of the
+// image, as a sheet of paper photographed on a dark desk is, and returns
+// the block shrunk by 4% on each side (to leave out the sheet's edges). No
+// digit fills 70% of its bounding box.
+func isSheet(ink plane, box image.Rectangle) (image.Rectangle, bool) {
+	area := box.Dx() * box.Dy()
+	if area < ink.w*ink.h/5 {
+		return image.Rectangle{}, false
+	}
+	var filled int
+	for y := box.Min.Y; y < box.Max.Y; y++ {
+		for _, v := range ink.p[y*ink.w+box.Min.X : y*ink.w+box.Max.X] {
+			if v > 0.5 {
+				filled++
+			}
+		}
+	}
+	if filled*10 < area*7 {
+		return image.Rectangle{}, false
+	}
+	mx, my := max(1, box.Dx()/25), max(1, box.Dy()/25)
+	inner := image.Rect(box.Min.X+mx, box.Min.Y+my, box.Max.X-mx, box.Max.Y-my)
+	if inner.Dx() < 8 || inner.Dy() < 8 {
+		return image.Rectangle{}, false
+	}
+	return inner, true
+}
+
+// uncrop returns a w x h plane holding p at r, zero elsewhere.
+func uncrop(p plane, r image.Rectangle, w, h int) []float32 {
+	out := make([]float32, w*h)
+	for y := range p.h {
+		copy(out[(r.Min.Y+y)*w+r.Min.X:], p.p[y*p.w:(y+1)*p.w])
+	}
+	return out
+}
+
+// extractInk subtracts the fitted background and returns the ink strength in
+// 0..1 (0 = background, 1 = the ink's typical darkest or brightest level),
+// with noise below the threshold cut. inverted reports dark ink on a light
+// background.
+func extractInk(pl plane) (ink plane, inverted bool, err error) {
+	bg := fitBackground(pl)
+	// Sensor noise: 4 sigma of the border's spread around the surface; below
+	// 0.06 (15/255) nothing a person would call ink.
+	tau := float32(max(4*bg.sigma, 0.06))
+	res := make([]float32, len(pl.p))
+	var pos, neg float64
+	for y := range pl.h {
+		row := bg.row(y)
+		for x := range pl.w {
+			i := y*pl.w + x
+			r := pl.p[i] - row.at(x)
+			res[i] = r
+			if r > tau {
+				pos += float64(r - tau)
+			} else if r < -tau {
+				neg += float64(-r - tau)
+			}
+		}
+	}
+	if pos == 0 && neg == 0 {
+		return plane{}, false, ErrBlank
+	}
+	// The ink is on the side of the background with the larger deviations.
+	// A tie is settled by the border: light paper means dark ink.
+	inverted = neg > pos || (neg == pos && bg.border > 0.5)
+	if inverted {
+		// Paper reflects light: what the camera sees is reflectance times
+		// illumination, so dark ink is measured relative to the local paper
+		// level (scaled to the median border level, which tau refers to).
+		// Ink in a shadow then weighs as much as ink in full light.
+		ref := float32(max(bg.border, 0.05))
+		for y := range pl.h {
+			row := bg.row(y)
+			for x := range pl.w {
+				i := y*pl.w + x
+				res[i] = -res[i] * ref / max(row.at(x), 0.05)
+			}
+		}
+	}
+
+	// Peak: the 95th percentile of the pixels above the noise threshold, so a
+	// few saturated pixels do not make the whole digit faint.
+	var hist [1024]int
+	n := 0
+	for _, r := range res {
+		if r > tau {
+			hist[min(int(r*1023), 1023)]++
+			n++
+		}
+	}
+	want, seen := int(math.Ceil(0.95*float64(n))), 0
+	peak := tau
+	for i, c := range hist {
+		seen += c
+		if seen >= want {
+			peak = max(tau, float32(i)/1023)
+			break
+		}
+	}
+	// Ink that barely clears the noise floor is noise itself.
+	if peak < 1.6*tau {
+		return plane{}, false, ErrBlank
+	}
+	span := peak - tau
+	for i, r := range res {
+		switch {
+		case r <= tau:
+			res[i] = 0
+		case span < 1e-3:
+			res[i] = 1
+		default:
+			res[i] = min((r-tau)/span, 1)
+		}
+	}
+	return plane{pl.w, pl.h, res}, inverted, nil
+}
+
+// minInkMass is the least ink, in full-strength pixels, that makes a digit:
+// less is a speck of dust.
+const minInkMass = 3
+
+// keepDigit finds the 8-connected components of the ink, zeroes those whose
+// ink mass is under 3% of the largest (specks of dust or noise), and returns
+// the bounding box of the rest.
+func keepDigit(ink plane) (image.Rectangle, bool) {
+	w, h := ink.w, ink.h
+	parent := make([]int32, w*h)
+	for i := range parent {
+		parent[i] = -1 // -1: background
+	}
+	find := func(i int32) int32 {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	union := func(a, b int32) {
+		ra, rb := find(a), find(b)
+		if ra != rb {
+			if ra < rb {
+				parent[rb] = ra
+			} else {
+				parent[ra] = rb
+			}
+		}
+	}
+	for y := range h {
+		for x := range w {
+			i := y*w + x
+			if ink.p[i] == 0 {
+				continue
+			}
+			parent[i] = int32(i)
+			// Neighbours already visited: W, NW, N, NE.
+			if x > 0 && parent[i-1] >= 0 {
+				union(int32(i), int32(i-1))
+			}
+			if y > 0 {
+				for dx := -1; dx <= 1; dx++ {
+					if xx := x + dx; xx >= 0 && xx < w && parent[i-w+dx] >= 0 {
+						union(int32(i), int32(i-w+dx))
+					}
+				}
+			}
+		}
+	}
+	mass := make([]float32, w*h) // indexed by a component's root pixel
+	for i, v := range ink.p {
+		if v > 0 {
+			mass[find(int32(i))] += v
+		}
+	}
+	var largest float32
+	for _, m := range mass {
+		largest = max(largest, m)
+	}
+	if largest < minInkMass {
+		return image.Rectangle{}, false
+	}
+	x0, y0, x1, y1 := w, h, -1, -1
+	for y := range h {
+		for x := range w {
+			i := y*w + x
+			if ink.p[i] == 0 {
+				continue
+			}
+			if mass[find(int32(i))] < 0.03*largest {
+				ink.p[i] = 0
+				continue
+			}
+			x0, y0, x1, y1 = min(x0, x), min(y0, y), max(x1, x), max(y1, y)
+		}
+	}
+	return image.Rect(x0, y0, x1+1, y1+1), true
+}
+
+func cropPlane(pl plane, r image.Rectangle) plane {
+	out := plane{w: r.Dx(), h: r.Dy(), p: make([]float32, r.Dx()*r.Dy())}
+	for y := range out.h {
+		copy(out.p[y*out.w:(y+1)*out.w], pl.p[(r.Min.Y+y)*pl.w+r.Min.X:])
+	}
+	return out
+}
