@@ -10,8 +10,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/rakam-ml/rakam/internal/version"
 	"github.com/rakam-ml/rakam/nn"
@@ -274,39 +275,27 @@ func trainGroup(ctx context.Context, cfg CompareConfig, rs []Recipe, d *Data, di
 		}
 		return out, nil
 	}
-	// The first failure (a diverging run, say) stops the others at once.
-	gctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	errs := make([]error, len(rs))
-	sem := make(chan struct{}, min(runtime.GOMAXPROCS(0), len(rs)))
-	var wg sync.WaitGroup
+	// The first failure (a diverging run, say) cancels the others at once,
+	// and is the error Wait returns: theirs (interrupted) come after it.
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(min(runtime.GOMAXPROCS(0), len(rs)))
 	for i, r := range rs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			c := cfg
-			if i > 0 {
-				c.Progress = nil // one bar on the terminal; they run at the same pace
-			}
-			// One thread each: the cores go to the models, not inside them.
-			if out[i], errs[i] = trainOrLoad(gctx, c, r, d, dir, 1); errs[i] != nil {
-				cancel()
-			}
-		}()
-	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	for _, err := range errs {
-		// Report the failure itself, not the others' interruption by it.
-		if err != nil && !errors.Is(err, train.ErrInterrupted) && !errors.Is(err, context.Canceled) {
-			return nil, err
+		c := cfg
+		if i > 0 {
+			c.Progress = nil // one bar on the terminal; they run at the same pace
 		}
+		g.Go(func() error {
+			// One thread each: the cores go to the models, not inside them.
+			t, err := trainOrLoad(gctx, c, r, d, dir, 1)
+			out[i] = t
+			return err
+		})
 	}
-	if err := errors.Join(errs...); err != nil {
+	err := g.Wait()
+	if cerr := ctx.Err(); cerr != nil {
+		return nil, cerr
+	}
+	if err != nil {
 		return nil, err
 	}
 	for _, t := range out {

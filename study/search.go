@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/rakam-ml/rakam/nn"
 	"github.com/rakam-ml/rakam/optim"
 )
@@ -184,45 +186,41 @@ func Search(ctx context.Context, cfg SearchConfig, d *Data) (*SearchResult, erro
 	if workers > 1 {
 		threads = 1
 	}
+	// A failed trial records its error and the others go on (no trial's
+	// error is returned, so none cancels the rest); an interrupted search
+	// starts no more trials and waits for the running ones.
 	var mu sync.Mutex
 	done := 0
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				t := &trials[i]
-				start := time.Now()
-				tr, err := Train(ctx, t.recipe, d, RunOptions{Threads: threads})
-				if tr != nil {
-					tr.Model.SetThreads(0) // the winner runs alone afterwards
-				}
-				t.Seconds = time.Since(start).Seconds()
-				if err != nil {
-					t.Err = err.Error()
-				} else {
-					last := tr.History.Epochs[len(tr.History.Epochs)-1]
-					t.ValAccuracy, t.ValLoss, t.trained = last.ValAccuracy, last.ValLoss, tr
-				}
-				mu.Lock()
-				done++
-				if cfg.OnTrial != nil {
-					cfg.OnTrial(done, len(trials), *t)
-				}
-				mu.Unlock()
-			}
-		}()
-	}
+	var g errgroup.Group
+	g.SetLimit(workers)
 	for i := range trials {
 		if ctx.Err() != nil {
 			break
 		}
-		jobs <- i
+		t := &trials[i]
+		g.Go(func() error {
+			start := time.Now()
+			tr, err := Train(ctx, t.recipe, d, RunOptions{Threads: threads})
+			if tr != nil {
+				tr.Model.SetThreads(0) // the winner runs alone afterwards
+			}
+			t.Seconds = time.Since(start).Seconds()
+			if err != nil {
+				t.Err = err.Error()
+			} else {
+				last := tr.History.Epochs[len(tr.History.Epochs)-1]
+				t.ValAccuracy, t.ValLoss, t.trained = last.ValAccuracy, last.ValLoss, tr
+			}
+			mu.Lock()
+			done++
+			if cfg.OnTrial != nil {
+				cfg.OnTrial(done, len(trials), *t)
+			}
+			mu.Unlock()
+			return nil
+		})
 	}
-	close(jobs)
-	wg.Wait()
+	_ = g.Wait() // every trial returns nil; errors are in Trial.Err
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
