@@ -13,4 +13,7 @@
 // byte offsets plus a "__metadata__" map of strings, then the raw
 // little-endian data. The Spec travels in the metadata under "rakam.spec", so
 // a file rebuilds its own model; any safetensors reader can open it.
+// EncodeTensors and DecodeTensors write and read any named float32 tensors
+// with string metadata in the same format and with the same checks; train
+// keeps its checkpoints in it.
 package nn
