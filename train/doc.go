@@ -3,10 +3,12 @@
 // epoch, callbacks in the manner of Keras (EarlyStopping, ModelCheckpoint,
 // LR schedules, ReduceLROnPlateau), a progress line, JSON-lines events, a
 // divergence guard and checkpoints from which a run resumes with
-// bit-identical results. A checkpoint is a safetensors file (nn's format):
-// the model's tensors, the optimiser's moments as "optim.<parameter>.<slot>"
-// tensors and the run's state, checksummed, in its metadata. Evaluate and Predict run a trained model over a
+// bit-identical results. Evaluate and Predict run a trained model over a
 // set.
+//
+// A checkpoint is a safetensors file (nn's format): the model's tensors,
+// the optimiser's moments as "optim.<parameter>.<slot>" tensors, and the
+// run's state, checksummed, in its metadata.
 //
 // A training step allocates nothing after the first batch: the model's
 // layers own their buffers, the optimiser's state is allocated on its first
