@@ -13,7 +13,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/rakam-ml/rakam/imageprep"
 	"github.com/rakam-ml/rakam/internal/atomicfile"
@@ -102,26 +103,26 @@ image failed.`)
 	preds := make([]prediction, len(files))
 	digits := make([]*imageprep.Digit, len(files))
 	errs := make([]error, len(files))
-	// Decoding and preparing dominate for photos: one image per core.
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	// Decoding and preparing dominate for photos: one image per core. An
+	// image that fails is reported with the others (errs), so no goroutine
+	// returns an error to the group.
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i, f := range files {
 		preds[i].File = f
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
+		g.Go(func() error {
 			if ctx.Err() != nil {
-				return
+				return nil
 			}
 			d, err := prepareImage(f, e.stdin)
 			if err == nil && opts.show {
 				preds[i].Show, err = writeShow(f, d)
 			}
 			digits[i], errs[i] = d, err
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
+	g.Wait()
 	if ctx.Err() != nil {
 		return &exitError{code: exitInterrupted, err: errors.New("interrupted")}
 	}

@@ -7,7 +7,8 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
-	"sync"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/rakam-ml/rakam/imageprep"
 	"github.com/rakam-ml/rakam/serve"
@@ -29,22 +30,23 @@ type streamItem struct {
 	done  chan struct{} // closed when digit/err are set
 }
 
-// predictStream implements --jsonl: a producer hands the files, in order,
-// to a pool of workers that decode and prepare them (one per core) and to
-// an ordered queue of at most streamWindow items; the writer takes items
-// from the queue in input order, runs those already prepared through the
-// model in one batch, and writes one JSON line per image as soon as it has
-// its prediction.
+// predictStream implements --jsonl: a producer puts the files, in order,
+// on an ordered queue of at most streamWindow items and hands each to a
+// group of workers that decode and prepare them (at most one per core,
+// errgroup's SetLimit); the writer takes items from the queue in input
+// order, runs those already prepared through the model in one batch, and
+// writes one JSON line per image as soon as it has its prediction.
 func predictStream(parent context.Context, e *env, cls *serve.Model, files []string, show bool) error {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	order := make(chan *streamItem, streamWindow)
-	work := make(chan *streamItem)
-	var wg sync.WaitGroup
-	wg.Add(1)
+	// An image that fails is reported on its own line (it.err), so no
+	// worker returns an error to the group.
+	var workers errgroup.Group
+	workers.SetLimit(runtime.GOMAXPROCS(0))
+	produced := make(chan struct{})
 	go func() { // producer
-		defer wg.Done()
-		defer close(work)
+		defer close(produced)
 		defer close(order)
 		for _, f := range files {
 			it := &streamItem{pred: prediction{File: f}, done: make(chan struct{})}
@@ -53,20 +55,13 @@ func predictStream(parent context.Context, e *env, cls *serve.Model, files []str
 			case <-ctx.Done():
 				return
 			}
-			select {
-			case work <- it:
-			case <-ctx.Done():
-				it.err = ctx.Err()
+			if err := ctx.Err(); err != nil {
+				it.err = err
 				close(it.done)
 				return
 			}
-		}
-	}()
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() { // worker
-			defer wg.Done()
-			for it := range work {
+			// Waits for a free worker, as a send to a pool would.
+			workers.Go(func() error {
 				if err := ctx.Err(); err != nil {
 					it.err = err
 				} else {
@@ -76,18 +71,21 @@ func predictStream(parent context.Context, e *env, cls *serve.Model, files []str
 					}
 				}
 				close(it.done)
-			}
-		}()
-	}
+				return nil
+			})
+		}
+	}()
 	failed, err := writeStream(ctx, e, cls, order)
 	cancel()
 	// Let the producer and workers finish what they hold; a worker
-	// blocked reading standard input ends with it.
+	// blocked reading standard input ends with it. The producer is done
+	// starting workers before the group is waited for.
 	go func() {
 		for range order {
 		}
 	}()
-	wg.Wait()
+	<-produced
+	workers.Wait()
 	if parent.Err() != nil {
 		return &exitError{code: exitInterrupted, err: errors.New("interrupted")}
 	}

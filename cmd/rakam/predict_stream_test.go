@@ -162,3 +162,54 @@ func TestPredictJSONLSmall(t *testing.T) {
 		t.Errorf("--jsonl with the context already ended = %d (%q); want %d", code, e.String(), exitInterrupted)
 	}
 }
+
+// TestPredictWorkersBounded: predict prepares images on at most GOMAXPROCS
+// goroutines at once (errgroup's SetLimit), with and without --jsonl, and
+// on more than one when it may; every image still gets its line.
+func TestPredictWorkersBounded(t *testing.T) {
+	dir := t.TempDir()
+	modelPath, _ := servingModel(t, dir)
+	const n = 40
+	var files []string
+	for i := range n {
+		name := filepath.Join(dir, fmt.Sprintf("img%02d.png", i))
+		if err := os.WriteFile(name, barPNG(t, 5+i), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, name)
+	}
+	const procs = 3
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+	var running, most atomic.Int64
+	orig := prepareImage
+	t.Cleanup(func() { prepareImage = orig })
+	prepareImage = func(name string, stdin io.Reader) (*imageprep.Digit, error) {
+		now := running.Add(1)
+		defer running.Add(-1)
+		for {
+			m := most.Load()
+			if now <= m || most.CompareAndSwap(m, now) {
+				break
+			}
+		}
+		time.Sleep(3 * time.Millisecond) // long enough for the others to start
+		return orig(name, stdin)
+	}
+	for _, jsonl := range []bool{false, true} {
+		most.Store(0)
+		args := append([]string{"predict", "--model", modelPath, "--json"}, files...)
+		if jsonl {
+			args[3] = "--jsonl"
+		}
+		code, out, errs := runCLI(t, args...)
+		if code != 0 {
+			t.Fatalf("rakam %s = %d: %s", strings.Join(args[:4], " "), code, errs)
+		}
+		if got := strings.Count(out, `"file"`); got != n {
+			t.Errorf("%s: %d predictions; want %d", args[3], got, n)
+		}
+		if m := most.Load(); m > procs || m < 2 {
+			t.Errorf("%s: at most %d images prepared at once; want 2..%d (GOMAXPROCS)", args[3], m, procs)
+		}
+	}
+}
