@@ -404,7 +404,6 @@ type relDataCommand struct {
 	name     string
 	args     []string
 	testOnly bool // reads only the test set
-	progress bool
 }
 
 // relDataCommands returns the commands that read MNIST (a new slice on
