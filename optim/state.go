@@ -248,7 +248,6 @@ func (o *SGD) SetState(s State) error {
 	if err := probe.view(mom > 0).restore(s); err != nil {
 		return err
 	}
-	probe.Nesterov = nest == 1
 	*o = *probe
 	return nil
 }
