@@ -174,14 +174,7 @@ func BenchmarkLayerThreads(b *testing.B) {
 		serialLayers = i%2 == 1
 		times[i%2] = append(times[i%2], step())
 	}
-	med := func(d []time.Duration) float64 {
-		if len(d) == 0 {
-			return 0
-		}
-		slices.Sort(d)
-		return float64(d[len(d)/2])
-	}
-	par, ser := med(times[0]), med(times[1])
+	par, ser := medianNs(times[0]), medianNs(times[1])
 	b.ReportMetric(par, "parallel-ns/step")
 	b.ReportMetric(ser, "serial-ns/step")
 	if par > 0 {
@@ -294,14 +287,7 @@ func BenchmarkFusion(b *testing.B) {
 				}
 				times[i%2] = append(times[i%2], step(m))
 			}
-			med := func(d []time.Duration) float64 {
-				if len(d) == 0 {
-					return 0
-				}
-				slices.Sort(d)
-				return float64(d[len(d)/2])
-			}
-			f, p := med(times[0]), med(times[1])
+			f, p := medianNs(times[0]), medianNs(times[1])
 			b.ReportMetric(f, "fused-ns/step")
 			b.ReportMetric(p, "unfused-ns/step")
 			if f > 0 {
@@ -309,4 +295,13 @@ func BenchmarkFusion(b *testing.B) {
 			}
 		})
 	}
+}
+
+// medianNs is the median of d in nanoseconds (0 for none); it sorts d.
+func medianNs(d []time.Duration) float64 {
+	if len(d) == 0 {
+		return 0
+	}
+	slices.Sort(d)
+	return float64(d[len(d)/2])
 }

@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/rakam-ml/rakam/tensor"
 )
@@ -81,24 +82,12 @@ func prod(shape []int) int {
 	return n
 }
 
-func shapeEq(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // reuse is tensor.EnsureShape that allocates nothing when t already has
 // the shape: EnsureShape's shape argument escapes, so calling it with
 // literal dimensions would put a slice on the heap every step. Here only
 // the slow path copies shape.
 func reuse(t *tensor.Tensor, shape ...int) *tensor.Tensor {
-	if t != nil && shapeEq(t.Shape, shape) {
+	if t != nil && slices.Equal(t.Shape, shape) {
 		return t
 	}
 	return tensor.EnsureShape(t, append([]int(nil), shape...)...)

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/rakam-ml/rakam/tensor"
@@ -26,7 +27,7 @@ func TestBuildChainsShapes(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Build: %v", err)
 			}
-			if got := m.OutputShape(); !shapeEq(got, tc.out) {
+			if got := m.OutputShape(); !slices.Equal(got, tc.out) {
 				t.Errorf("OutputShape() = %v; want %v", got, tc.out)
 			}
 			if got := m.NumParams(); got != tc.params {
@@ -37,7 +38,7 @@ func TestBuildChainsShapes(t *testing.T) {
 				x.Data[i] = float32(i%7) / 7
 			}
 			y := m.Forward(x, true)
-			if !shapeEq(y.Shape, []int{3, 10}) {
+			if !slices.Equal(y.Shape, []int{3, 10}) {
 				t.Fatalf("Forward shape %v; want [3 10]", y.Shape)
 			}
 			var loss SoftmaxCrossEntropy

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -78,7 +79,7 @@ func FuzzParseSpec(f *testing.F) {
 		if have != n {
 			t.Fatalf("built model has %d values; countValues said %d", have, n)
 		}
-		if got := m.OutputShape(); !shapeEq(got, shapes[len(shapes)-1]) {
+		if got := m.OutputShape(); !slices.Equal(got, shapes[len(shapes)-1]) {
 			t.Fatalf("OutputShape %v; Shapes says %v", got, shapes[len(shapes)-1])
 		}
 	})

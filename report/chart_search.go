@@ -16,17 +16,7 @@ import (
 // searchChart draws validation accuracy against each hyperparameter, one
 // panel per parameter, three panels to a row.
 func searchChart(s *Search) (chart, error) {
-	keys := map[string]bool{}
-	for _, t := range s.Trials {
-		for k := range t.Params {
-			keys[k] = true
-		}
-	}
-	names := make([]string, 0, len(keys))
-	for k := range keys {
-		names = append(names, k)
-	}
-	sort.Strings(names)
+	names := searchParams(s)
 	var varied, fixed []string
 	for _, k := range names {
 		vals := map[string]bool{}

@@ -20,17 +20,7 @@ type paramEffect struct {
 // accuracy. Parameters that never vary are left out. Sorted by spread,
 // largest first.
 func searchEffects(s *Search) []paramEffect {
-	keys := map[string]bool{}
-	for _, t := range s.Trials {
-		for k := range t.Params {
-			keys[k] = true
-		}
-	}
-	names := make([]string, 0, len(keys))
-	for k := range keys {
-		names = append(names, k)
-	}
-	sort.Strings(names)
+	names := searchParams(s)
 	var out []paramEffect
 	for _, k := range names {
 		type obs struct {
@@ -155,4 +145,20 @@ func searchFinding(p *prepared) (out []string) {
 		out = append(out, s)
 	}
 	return out
+}
+
+// searchParams lists, sorted, every parameter any trial of s sets.
+func searchParams(s *Search) []string {
+	keys := map[string]bool{}
+	for _, t := range s.Trials {
+		for k := range t.Params {
+			keys[k] = true
+		}
+	}
+	names := make([]string, 0, len(keys))
+	for k := range keys {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
 }

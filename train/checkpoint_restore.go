@@ -5,6 +5,7 @@ package train
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/rakam-ml/rakam/nn"
@@ -67,7 +68,7 @@ func (c *Checkpoint) restore(t *trainer, r *Run, cbs []Callback) error {
 		if !ok {
 			return fmt.Errorf("train: checkpoint %s has no tensor %s; the model's is %v (different model?)", c.Path, p.Name, p.Value.Shape)
 		}
-		if !sameShape(ct.Value.Shape, p.Value.Shape) {
+		if !slices.Equal(ct.Value.Shape, p.Value.Shape) {
 			return fmt.Errorf("train: checkpoint %s: tensor %s is %v; the model has %v (different model?)",
 				c.Path, p.Name, ct.Value.Shape, p.Value.Shape)
 		}
@@ -120,16 +121,4 @@ func (c *Checkpoint) restore(t *trainer, r *Run, cbs []Callback) error {
 	}
 	r.Stop = m.History.StoppedEarly
 	return nil
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
