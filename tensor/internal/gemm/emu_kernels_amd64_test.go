@@ -225,3 +225,34 @@ func TestEmulatedSgemm(t *testing.T) {
 		t.Skip("this CPU runs every assembly kernel: TestFusedKernelsMatchContract tests them")
 	}
 }
+
+// TestSwapBetter pins when a product runs transposed (as on CPUs with
+// these kernels; plan and swapBetter read only the kernels' fields): the
+// conv1 weight gradient on AVX2 yes; a small convolution output whose k is
+// too short to pay for the copy, no; beta ≠ 0 needs twice the work.
+func TestSwapBetter(t *testing.T) {
+	k512, k8, k16, k2, k4 := avx512Kernel, avx512x8Kernel, avx512x16Kernel, avx2Kernel, avx2x4Kernel
+	k512.native, k8.native, k16.native, k2.native, k4.native = true, true, true, true, true
+	k512.alts = []*kernel{&k8, &k16, &k2}
+	k2.alts = []*kernel{&k4}
+	old := active
+	defer func() { active = old }()
+	for _, c := range []struct {
+		kern    *kernel
+		m, n, k int
+		beta    float32
+		want    bool
+	}{
+		{&k2, 16, 9, 50176, 1, true},    // conv1 dW, batch 64, AVX2
+		{&k2, 16, 9, 2000, 1, false},    // too short a k for two copies
+		{&k2, 16, 9, 2000, 0, true},     // ... but not for one (C need not be read)
+		{&k512, 16, 9, 50176, 1, false}, // 16×16 tiles fit both ways alike
+		{&k512, 64, 196, 288, 0, false}, // conv3 output of 4 images: slower transposed
+		{&k2, 9, 16, 50176, 1, false},   // already the better way round
+	} {
+		active = c.kern
+		if got := swapBetter(c.m, c.n, c.k, c.beta); got != c.want {
+			t.Errorf("%s %dx%dx%d beta %v: swapBetter = %v; want %v", c.kern.name, c.m, c.n, c.k, c.beta, got, c.want)
+		}
+	}
+}

@@ -35,7 +35,7 @@ func sgemm(threads int, transA, transB bool, m, n, k int, alpha float32, a []flo
 		kern, _ = bestKernel(active, m, n)
 	} else {
 		kern, skip = plan(active, transA, m, n, k, a, lda)
-		if !skip && swapBetter(m, n) {
+		if !skip && swapBetter(m, n, k, beta) {
 			swapProduct(threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 			return
 		}
@@ -112,14 +112,31 @@ const swapMaxC = 1 << 14
 // swapGain is how much better the transposed product must tile.
 const swapGain = 1.2
 
-// swapBetter reports whether the m×n product runs better as its transpose.
-func swapBetter(m, n int) bool {
+// swapMinWork is the least k·(share of the kernel's time saved) for which
+// a transposed product pays for copying C out (and in, when beta ≠ 0) of
+// its buffer: each element of C costs 2k flops, a few hundred picoseconds
+// each, against about a nanosecond per element copied with a stride. The
+// conv1 weight gradient (k = 50,176, a third saved) is far above it; a
+// 64×196 convolution output with k = 288 and an 18 % saving, which ran
+// slower transposed (1-thread cnn step, 2026-12-06), is below it.
+const swapMinWork = 512
+
+// swapBetter reports whether the m×n×k product runs better as its
+// transpose.
+func swapBetter(m, n, k int, beta float32) bool {
 	if m == n || m*n > swapMaxC || noSwap {
 		return false
 	}
 	_, r := bestKernel(active, m, n)
 	_, rt := bestKernel(active, n, m)
-	return rt > r*swapGain
+	if rt <= r*swapGain {
+		return false
+	}
+	copies := 1.0
+	if beta != 0 {
+		copies = 2
+	}
+	return float64(k)*(1-r/rt) >= swapMinWork*copies
 }
 
 // noSwap switches transposed products off (tests compare both ways).

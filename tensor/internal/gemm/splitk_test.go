@@ -113,7 +113,7 @@ func TestSwapSameBits(t *testing.T) {
 	var ran atomic.Int64
 	swapRan = func() { ran.Add(1) }
 	defer func() { swapRan = nil }()
-	shapes := []struct{ m, n, k int }{{16, 9, 300}, {13, 5, 100}, {16, 9, 3000}, {3, 2, 7}, {40, 3, 64}}
+	shapes := []struct{ m, n, k int }{{16, 9, 3000}, {13, 5, 1500}, {16, 9, 300}, {3, 2, 7}, {40, 3, 2048}}
 	for _, kern := range kernels() {
 		t.Run(kern.name, func(t *testing.T) {
 			withKernel(t, kern)
