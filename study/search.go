@@ -224,16 +224,7 @@ func Search(ctx context.Context, cfg SearchConfig, d *Data) (*SearchResult, erro
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	sort.SliceStable(trials, func(a, b int) bool {
-		ta, tb := trials[a], trials[b]
-		if (ta.Err == "") != (tb.Err == "") {
-			return ta.Err == ""
-		}
-		if ta.ValAccuracy != tb.ValAccuracy {
-			return ta.ValAccuracy > tb.ValAccuracy
-		}
-		return ta.Index < tb.Index
-	})
+	sortTrials(trials)
 	if trials[0].Err != "" {
 		return nil, fmt.Errorf("study: every search trial failed; the first: %s", trials[0].Err)
 	}
