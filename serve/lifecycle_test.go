@@ -10,19 +10,26 @@ import (
 	"time"
 )
 
-// holdFirst blocks its first Predict until released; later calls run at
-// once.
-type holdFirst struct {
-	c       Classifier
+// holdGate blocks the first Predict made through any of its classifiers
+// until released; later calls run at once. Every worker goes through it,
+// because which worker takes a request is up to the scheduler (under the
+// race detector the second one often does).
+type holdGate struct {
 	first   atomic.Bool
 	entered chan struct{}
 	release chan struct{}
 }
 
+// holdFirst is one worker's classifier behind a shared holdGate.
+type holdFirst struct {
+	c Classifier
+	g *holdGate
+}
+
 func (h *holdFirst) Predict(x []float32, n int) ([]float32, error) {
-	if h.first.CompareAndSwap(false, true) {
-		close(h.entered)
-		<-h.release
+	if h.g.first.CompareAndSwap(false, true) {
+		close(h.g.entered)
+		<-h.g.release
 	}
 	return h.c.Predict(x, n)
 }
@@ -46,9 +53,9 @@ func TestDrainOnShutdown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &holdFirst{c: cs[0], entered: make(chan struct{}), release: make(chan struct{})}
+	h := &holdGate{entered: make(chan struct{}), release: make(chan struct{})}
 	const drain = 600 * time.Millisecond
-	s, err := New([]Classifier{h, cs[1]}, Config{ModelName: "tiny", DrainDelay: drain})
+	s, err := New([]Classifier{&holdFirst{cs[0], h}, &holdFirst{cs[1], h}}, Config{ModelName: "tiny", DrainDelay: drain})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,13 +75,17 @@ func TestDrainOnShutdown(t *testing.T) {
 		}
 	}
 
-	// A request in flight, held in the first worker.
+	// A request in flight, held in whichever worker took it.
 	inflight := make(chan int, 1)
 	go func() {
 		code, _, _ := post(t, base+"/v1/predict", "application/json", pixelsJSON(randomPixels(1)))
 		inflight <- code
 	}()
-	<-h.entered
+	select {
+	case <-h.entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no worker started the held prediction in 10 s")
+	}
 
 	cancel() // as SIGTERM does in rakam serve
 	start := time.Now()
