@@ -3,11 +3,10 @@ package train
 import (
 	"fmt"
 
-	"github.com/rakam-ml/rakam/data"
+	"github.com/rakam-ml/rakam/infer"
 	"github.com/rakam-ml/rakam/metrics"
 	"github.com/rakam-ml/rakam/mnist"
 	"github.com/rakam-ml/rakam/nn"
-	"github.com/rakam-ml/rakam/tensor"
 )
 
 // Classes is the number of MNIST classes, mnist.NumClasses.
@@ -22,7 +21,10 @@ type Result struct {
 }
 
 // Predict returns the N×10 class probabilities of the model (in inference
-// mode) for every image of set, computed batch images at a time.
+// mode) for every image of set, computed batch images at a time (fewer for
+// a model too wide for that many within the memory bound: see
+// infer.MaxBatch). It runs the one inference path, infer.Runner, so the
+// bits are those serve and rakam predict give for the same pixels.
 func Predict(model *nn.Sequential, set *mnist.Set, batch int) ([]float32, error) {
 	if set == nil || set.N == 0 {
 		return nil, fmt.Errorf("train: Predict: empty set")
@@ -30,26 +32,16 @@ func Predict(model *nn.Sequential, set *mnist.Set, batch int) ([]float32, error)
 	if batch <= 0 {
 		return nil, fmt.Errorf("train: Predict: batch size %d; want at least 1", batch)
 	}
-	if out := model.OutputShape(); len(out) != 1 || out[0] != Classes {
-		return nil, fmt.Errorf("train: model output shape %v; want [%d]", out, Classes)
+	if set.Rows*set.Cols != infer.Pixels || len(set.Images) != set.N*infer.Pixels {
+		return nil, fmt.Errorf("train: Predict: a set of %d images of %dx%d in %d bytes; want 28x28 images", set.N, set.Rows, set.Cols, len(set.Images))
 	}
-	// A valid but very wide model gets smaller batches, not an out-of-memory crash.
-	batch = model.MaxBatch(batch, nn.ActivationBudget)
-	pixels := set.Rows * set.Cols
-	if in := model.InputShape(); prodInts(in) != pixels {
-		return nil, fmt.Errorf("train: model input shape %v does not hold %dx%d images", in, set.Rows, set.Cols)
+	r, err := infer.NewRunner(model)
+	if err != nil {
+		return nil, fmt.Errorf("train: %w", err)
 	}
 	probs := make([]float32, set.N*Classes)
-	x := make([]float32, min(batch, set.N)*pixels)
-	var xt tensor.Tensor
-	shape := []int{0, pixels}
-	for lo := 0; lo < set.N; lo += batch {
-		n := min(batch, set.N-lo)
-		data.Normalize(x[:n*pixels], set.Images[lo*pixels:(lo+n)*pixels])
-		shape[0] = n
-		xt.Shape, xt.Data = shape, x[:n*pixels]
-		logits := model.Forward(&xt, false)
-		tensor.SoftmaxRows(n, Classes, probs[lo*Classes:(lo+n)*Classes], logits.Data)
+	if err := r.PredictGray(probs, set.Images, set.N, batch); err != nil {
+		return nil, fmt.Errorf("train: %w", err)
 	}
 	return probs, nil
 }
@@ -61,8 +53,7 @@ func Evaluate(model *nn.Sequential, set *mnist.Set, batch int) (*Result, error) 
 	if err != nil {
 		return nil, err
 	}
-	pred := make([]int, set.N)
-	tensor.ArgmaxRows(set.N, Classes, probs, pred)
+	pred := infer.Labels(probs, set.N, Classes)
 	c := metrics.NewConfusion(Classes)
 	if err := c.AddAll(set.Labels, pred); err != nil {
 		return nil, fmt.Errorf("train: %w", err)
@@ -72,12 +63,4 @@ func Evaluate(model *nn.Sequential, set *mnist.Set, batch int) (*Result, error) 
 		return nil, fmt.Errorf("train: %w", err)
 	}
 	return &Result{Summary: c.Summarize(), LogLoss: ll, Probs: probs, Pred: pred}, nil
-}
-
-func prodInts(s []int) int {
-	n := 1
-	for _, d := range s {
-		n *= d
-	}
-	return n
 }

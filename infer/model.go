@@ -1,0 +1,236 @@
+package infer
+
+import (
+	"fmt"
+	"image"
+	"maps"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/rakam-ml/rakam/imageprep"
+	"github.com/rakam-ml/rakam/nn"
+)
+
+// metaName is the metadata key of a model's name (the study's row name, or
+// rakam train's --model).
+const metaName = "rakam.name"
+
+// Options tune a Model. The zero value gives the defaults.
+type Options struct {
+	// Concurrency is how many predictions may run at once, each on its
+	// own replica of the model (default GOMAXPROCS). Callers beyond it
+	// wait for a replica to come free.
+	Concurrency int
+	// Threads is each replica's thread budget (nn.Sequential.SetThreads):
+	// how many goroutines one prediction's layers may use. 0 (the
+	// default) keeps the model's own budget, which for a loaded model is
+	// the process default (tensor.Threads()). Results do not depend on it.
+	Threads int
+	// Limits bound the images PredictBytes decodes (default
+	// imageprep.DefaultLimits).
+	Limits imageprep.Limits
+	// Name names the model (default: its "rakam.name" metadata, else,
+	// for Load, the file name without extension, else "model").
+	Name string
+}
+
+// Model is a trained model ready to predict, safe for concurrent use by
+// any number of goroutines.
+type Model struct {
+	name     string
+	meta     map[string]string
+	limits   imageprep.Limits
+	base     *nn.Sequential
+	maxBatch int
+	slots    chan struct{} // one token per prediction running
+
+	mu   sync.Mutex
+	idle []*Runner // replicas not in use; the first runs the base model
+}
+
+// Prediction is the answer for one image.
+type Prediction struct {
+	// Label is the most probable digit.
+	Label int `json:"label"`
+	// Probabilities holds the ten class probabilities, digit 0 first.
+	Probabilities []float32 `json:"probabilities"`
+}
+
+// ImagePrediction is the answer for an image: the prediction and the
+// 28x28 the model saw.
+type ImagePrediction struct {
+	Prediction
+	// Digit is the image prepared the MNIST way (imageprep): its Pixels
+	// were the model's input; Inverted reports a light background.
+	Digit *imageprep.Digit `json:"-"`
+}
+
+// Load reads a model file (safetensors, as rakam train and rakam compare
+// save it; nn.Load checks every part of it) and returns it ready to
+// predict. opts may be nil for the defaults.
+func Load(path string, opts *Options) (*Model, error) {
+	m, meta, err := nn.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Name == "" && meta[metaName] == "" {
+		o.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	}
+	model, err := New(m, meta, &o)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return model, nil
+}
+
+// New returns a Model around m, which must map 28x28 pixels to 10 classes
+// (ErrModel otherwise), with its metadata meta (may be nil). The Model
+// owns m from then on: it runs it and replicas of it, and the caller must
+// not run or train m itself. opts may be nil for the defaults.
+func New(m *nn.Sequential, meta map[string]string, opts *Options) (*Model, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Concurrency < 0 || o.Threads < 0 {
+		return nil, fmt.Errorf("infer: Options.Concurrency %d and Threads %d; want 0 (the default) or more", o.Concurrency, o.Threads)
+	}
+	r, err := NewRunner(m)
+	if err != nil {
+		return nil, err
+	}
+	if o.Concurrency == 0 {
+		o.Concurrency = runtime.GOMAXPROCS(0)
+	}
+	if o.Threads > 0 {
+		m.SetThreads(o.Threads)
+	}
+	if o.Name == "" {
+		o.Name = meta[metaName]
+	}
+	if o.Name == "" {
+		o.Name = "model"
+	}
+	return &Model{
+		name:     o.Name,
+		meta:     maps.Clone(meta),
+		limits:   o.Limits,
+		base:     m,
+		maxBatch: r.MaxBatch(),
+		slots:    make(chan struct{}, o.Concurrency),
+		idle:     []*Runner{r},
+	}, nil
+}
+
+// Name is the model's name: Options.Name, else its "rakam.name" metadata,
+// else the file name Load read it from, else "model".
+func (m *Model) Name() string { return m.name }
+
+// Metadata returns a copy of the metadata stored with the model.
+func (m *Model) Metadata() map[string]string { return maps.Clone(m.meta) }
+
+// MaxBatch is the most examples one forward pass takes (see MaxBatch).
+func (m *Model) MaxBatch() int { return m.maxBatch }
+
+// acquire waits for a free slot and returns an idle replica, building one
+// (nn.Sequential.Replica: shared weights, own buffers) when every replica
+// made so far is busy.
+func (m *Model) acquire() *Runner {
+	m.slots <- struct{}{}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if n := len(m.idle); n > 0 {
+		r := m.idle[n-1]
+		m.idle = m.idle[:n-1]
+		return r
+	}
+	// The base model's spec was checked by NewRunner, so the replica's
+	// passes too.
+	r, _ := NewRunner(m.base.Replica())
+	return r
+}
+
+func (m *Model) release(r *Runner) {
+	m.mu.Lock()
+	m.idle = append(m.idle, r)
+	m.mu.Unlock()
+	<-m.slots
+}
+
+// PredictBatch returns the n×Classes probabilities (row-major) of the n
+// examples of x (n*Pixels values in 0..1, row-major), computed in batches
+// within the memory bound. The slice is the caller's.
+func (m *Model) PredictBatch(x []float32, n int) ([]float32, error) {
+	if err := checkPixels(x, n); err != nil {
+		return nil, err
+	}
+	probs := make([]float32, n*Classes)
+	r := m.acquire()
+	defer m.release(r)
+	if err := r.PredictInto(probs, x, n, 0); err != nil {
+		return nil, err
+	}
+	return probs, nil
+}
+
+// Predict predicts the digit of one example: 784 pixels in 0..1,
+// row-major, white digit on black, as MNIST's pixels divided by 255.
+func (m *Model) Predict(pixels []float32) (Prediction, error) {
+	probs, err := m.PredictBatch(pixels, 1)
+	if err != nil {
+		return Prediction{}, err
+	}
+	return Prediction{Label: Argmax(probs), Probabilities: probs}, nil
+}
+
+// PredictImage prepares img the MNIST way (imageprep.FromImage: grayscale,
+// a light background inverted, cropped to the ink, scaled to 20x20 and
+// centred by mass in 28x28) and predicts its digit. Errors wrap
+// imageprep's (imageprep.ErrBlank for an image with no ink).
+func (m *Model) PredictImage(img image.Image) (ImagePrediction, error) {
+	d, err := imageprep.FromImage(img)
+	if err != nil {
+		return ImagePrediction{}, fmt.Errorf("infer: %w", err)
+	}
+	return m.predictDigit(d)
+}
+
+// PredictBytes decodes an encoded image (PNG, JPEG, GIF, BMP, TIFF or
+// WebP, within Options.Limits; a JPEG's EXIF orientation is applied),
+// prepares it as PredictImage does and predicts its digit: what rakam
+// predict does with a file. Errors wrap imageprep's (imageprep.ErrFormat,
+// ErrTooLarge, ErrCorrupt, ErrBlank, ...).
+func (m *Model) PredictBytes(data []byte) (ImagePrediction, error) {
+	d, err := m.limits.Prepare(data)
+	if err != nil {
+		return ImagePrediction{}, fmt.Errorf("infer: %w", err)
+	}
+	return m.predictDigit(d)
+}
+
+func (m *Model) predictDigit(d *imageprep.Digit) (ImagePrediction, error) {
+	p, err := m.Predict(d.Pixels)
+	if err != nil {
+		return ImagePrediction{}, err
+	}
+	return ImagePrediction{Prediction: p, Digit: d}, nil
+}
+
+// checkPixels checks that x holds n examples of Pixels values in 0..1.
+func checkPixels(x []float32, n int) error {
+	if n <= 0 || len(x) != n*Pixels {
+		return fmt.Errorf("%w: %d pixel values for %d examples; want %d per example (28x28, row-major)", ErrInput, len(x), n, Pixels)
+	}
+	for i, v := range x {
+		if !(v >= 0 && v <= 1) { // also catches NaN
+			return fmt.Errorf("%w: pixel %d of example %d is %v; want a value in 0..1", ErrInput, i%Pixels, i/Pixels, v)
+		}
+	}
+	return nil
+}
