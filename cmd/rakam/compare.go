@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,6 +22,7 @@ func init() {
 func runCompare(ctx context.Context, e *env, args []string) error {
 	cfg := study.CompareConfig{Seed: 1, Val: 5000, Out: "out"}
 	var asJSON, quiet bool
+	var only string
 	fs := newFlags(e, "compare", "[flags]", `
 Re-runs the seed study end to end on the same split and seed: study 1 (the
 from-scratch network), the five TensorFlow-style models of study 2, and the
@@ -28,7 +30,13 @@ six improvements the study proposed: a CNN, the CNN with data augmentation, a
 learning-rate schedule against a constant rate, early stopping, a
 hyperparameter search and voting ensembles. It prints the comparison table and
 writes DIR/report.html, DIR/report.md and DIR/results.json; trained models are
-kept in DIR/models, so a rerun only evaluates them unless --retrain.`)
+kept in DIR/models, so a rerun only evaluates them unless --retrain.
+
+--only RECIPE[,RECIPE...] trains just those models into DIR/models (or
+evaluates them when already there) and writes no report: processes sharing
+DIR (the pods of a Kubernetes Job) can train the study's models apart, and a
+final 'rakam compare' with the same flags loads them all, runs the search
+and the votes, and writes the report.`)
 	fs.BoolVar(&cfg.Quick, "quick", false, "fewer epochs and trials: the same shape of output in about two minutes")
 	fs.StringVar(&cfg.Out, "out", cfg.Out, "output directory for models and the report")
 	fs.IntVar(&cfg.Epochs, "epochs", 0, "train every model for N epochs (0: each model's default)")
@@ -39,6 +47,7 @@ kept in DIR/models, so a rerun only evaluates them unless --retrain.`)
 	fs.StringVar(&cfg.DataDir, "data", "", "directory with the MNIST IDX files (default: $RAKAM_DATA, then the GoMNIST module)")
 	fs.BoolVar(&asJSON, "json", false, "print results.json's content on stdout instead of the table")
 	fs.BoolVar(&quiet, "quiet", false, "no progress output")
+	fs.StringVar(&only, "only", "", "train only these models (`RECIPE[,RECIPE...]`: scratch or a row of the table) into DIR/models; no report")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -64,6 +73,9 @@ kept in DIR/models, so a rerun only evaluates them unless --retrain.`)
 			cfg.Progress = e.stderr
 		}
 	}
+	if only != "" {
+		return runCompareOnly(ctx, e, cfg, only, asJSON)
+	}
 	c, err := study.Compare(ctx, cfg)
 	if errors.Is(err, study.ErrValSize) {
 		return usagef("%v", err)
@@ -88,5 +100,38 @@ kept in DIR/models, so a rerun only evaluates them unless --retrain.`)
 		return err
 	}
 	fmt.Fprintf(e.stdout, "\nreport: %s/report.html (also report.md, results.json)\n", c.Dir)
+	return nil
+}
+
+// runCompareOnly is 'rakam compare --only RECIPE,...'.
+func runCompareOnly(ctx context.Context, e *env, cfg study.CompareConfig, only string, asJSON bool) error {
+	known, err := cfg.RecipeNames()
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, n := range strings.Split(only, ",") {
+		n = strings.TrimSpace(n)
+		if !slices.Contains(known, n) {
+			return usagef("--only: %q is not a model of the study; want one of %s", n, strings.Join(known, ", "))
+		}
+		names = append(names, n)
+	}
+	rows, err := study.CompareOnly(ctx, cfg, names)
+	if errors.Is(err, study.ErrValSize) {
+		return usagef("%v", err)
+	}
+	if err != nil {
+		if errors.Is(err, context.Canceled) || errors.Is(err, train.ErrInterrupted) {
+			return &exitError{code: exitInterrupted, err: fmt.Errorf("interrupted; models finished so far are kept in %s/models", cfg.Out)}
+		}
+		return err
+	}
+	if asJSON {
+		return writeJSON(e.stdout, map[string]any{"models": rows})
+	}
+	for _, r := range rows {
+		fmt.Fprintf(e.stdout, "%-22s test accuracy %.4f  %s\n", r.Name, r.TestAccuracy, filepath.Join(cfg.Out, "models", r.Name+".safetensors"))
+	}
 	return nil
 }
