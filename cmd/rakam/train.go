@@ -76,7 +76,9 @@ With --checkpoint-dir, a checkpoint (weights, batch-norm statistics, optimizer
 and random-number states, position, history, flags) is written atomically at
 the end of every epoch and every --checkpoint-every batches; 'rakam train
 --resume DIR' continues from it and ends with the same weights, bit for bit,
-as an uninterrupted run. Ctrl-C saves a checkpoint (in --checkpoint-dir, or
+as an uninterrupted run. A run started again with the same flags (a restarted
+pod) resumes by itself from the checkpoint in --checkpoint-dir; one with
+other flags is refused. Ctrl-C saves a checkpoint (in --checkpoint-dir, or
 next to --out as NAME.ckpt) and exits with status 130. A NaN, infinite or
 exploding loss stops training with an error naming the epoch and batch, and
 no model is saved. See docs/training.md.`)
@@ -145,6 +147,11 @@ no model is saved. See docs/training.md.`)
 	zoo, err := completeOptions(&o)
 	if err != nil {
 		return err
+	}
+	if ck == nil && o.CheckpointDir != "" {
+		if ck, err = sameRunCheckpoint(o); err != nil {
+			return err
+		}
 	}
 	if rf.threads > 0 {
 		tensor.SetThreads(rf.threads)
@@ -413,4 +420,65 @@ func (p epochPrinter) Name() string { return "epoch_printer" }
 func (p epochPrinter) OnEpochEnd(r *train.Run, e results.Epoch) error {
 	printEpoch(p.w, p.total, e)
 	return nil
+}
+
+// sameRunCheckpoint returns the checkpoint in o.CheckpointDir when there is
+// one, so that a run started again with the same flags (a restarted pod)
+// resumes without --resume; nil when the directory holds none. A checkpoint
+// of another run (other flags) is an error naming the flags that differ:
+// resuming it would train another model, and starting over would overwrite
+// it.
+func sameRunCheckpoint(o trainOptions) (*train.Checkpoint, error) {
+	dir := o.CheckpointDir
+	if _, err := os.Stat(filepath.Join(dir, train.CheckpointFile)); errors.Is(err, os.ErrNotExist) {
+		if _, err := os.Stat(filepath.Join(dir, "checkpoint.rkc")); errors.Is(err, os.ErrNotExist) {
+			return nil, nil
+		}
+	}
+	ck, err := train.LoadCheckpoint(dir)
+	if err != nil {
+		return nil, fmt.Errorf("--checkpoint-dir %s holds a checkpoint that cannot be resumed (%w); remove it or use another directory", dir, err)
+	}
+	var prev trainOptions
+	if err := json.Unmarshal(ck.Meta(), &prev); err != nil || prev.Model == "" {
+		return nil, fmt.Errorf("--checkpoint-dir %s holds a checkpoint without rakam train flags (written by another program?); use another directory", dir)
+	}
+	if diff := runDiff(prev, o); len(diff) > 0 {
+		return nil, fmt.Errorf("--checkpoint-dir %s holds a checkpoint of another run (%s); continue that run with 'rakam train --resume %s', or give this run another --checkpoint-dir",
+			dir, strings.Join(diff, "; "), dir)
+	}
+	return ck, nil
+}
+
+// runDiff names the flags that decide the result (not where files go)
+// and differ between a checkpoint's run a and this run b.
+func runDiff(a, b trainOptions) []string {
+	clear := func(o *trainOptions) { o.Out, o.CheckpointDir, o.CheckpointEvery, o.Data = "", "", 0, "" }
+	clear(&a)
+	clear(&b)
+	ma, mb := optionsMap(a), optionsMap(b)
+	keys := make([]string, 0, len(ma)+len(mb))
+	for k := range ma {
+		keys = append(keys, k)
+	}
+	for k := range mb {
+		if _, ok := ma[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	var diff []string
+	for _, k := range keys {
+		if fmt.Sprint(ma[k]) != fmt.Sprint(mb[k]) {
+			va, vb := "unset", "unset"
+			if v, ok := ma[k]; ok {
+				va = fmt.Sprint(v)
+			}
+			if v, ok := mb[k]; ok {
+				vb = fmt.Sprint(v)
+			}
+			diff = append(diff, fmt.Sprintf("--%s %s there, %s here", strings.ReplaceAll(k, "_", "-"), va, vb))
+		}
+	}
+	return diff
 }
