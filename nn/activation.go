@@ -1,10 +1,42 @@
 package nn
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/rakam-ml/rakam/tensor"
 )
+
+func init() {
+	registerLayer(layerKind{name: "ReLU", group: activationKinds, check: sameShape,
+		build: func(LayerSpec, buildAt) Layer { return &ReLU{} }})
+	registerLayer(layerKind{
+		name:   "LeakyReLU",
+		group:  activationKinds,
+		fields: []string{"alpha"},
+		check: func(l LayerSpec, in []int) ([]int, int, error) {
+			if a := l.Alpha; !(a >= 0 && a < 1) {
+				return nil, 0, fmt.Errorf("alpha %g: want 0 <= alpha < 1", a)
+			}
+			return append([]int(nil), in...), 0, nil
+		},
+		build: func(l LayerSpec, _ buildAt) Layer { return &LeakyReLU{Alpha: float32(l.alpha())} },
+	})
+	registerLayer(layerKind{name: "Tanh", group: activationKinds, check: sameShape,
+		build: func(LayerSpec, buildAt) Layer { return &Tanh{} }})
+	registerLayer(layerKind{name: "Sigmoid", group: activationKinds, check: sameShape,
+		build: func(LayerSpec, buildAt) Layer { return &Sigmoid{} }})
+	registerLayer(layerKind{name: "GELU", group: activationKinds, check: sameShape,
+		build: func(LayerSpec, buildAt) Layer { return &GELU{} }})
+}
+
+// alpha is LeakyReLU's slope for negative inputs, 0.01 when not given.
+func (l LayerSpec) alpha() float64 {
+	if l.Alpha == 0 {
+		return 0.01
+	}
+	return l.Alpha
+}
 
 // The elementwise activations below map x, (N, ...), to y of the same shape
 // and have no parameters. FLOPs counts one operation per element for the

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/rakam-ml/rakam/tensor"
@@ -139,6 +140,47 @@ func NewBatchNorm(in []int, eps, momentum float32) *BatchNorm {
 		b.RunningVar.Value.Data[i] = 1
 	}
 	return b
+}
+
+func init() {
+	registerLayer(layerKind{
+		name:   "BatchNorm",
+		group:  normalizationKinds,
+		fields: []string{"eps", "momentum"},
+		check: func(l LayerSpec, in []int) ([]int, int, error) {
+			if len(in) != 1 && len(in) != 3 {
+				return nil, 0, fmt.Errorf("input shape %v: want (features) or (channels, height, width)", in)
+			}
+			if e := l.eps(); !(e > 0 && e < 1) {
+				return nil, 0, fmt.Errorf("eps %g: want 0 < eps < 1", l.Eps)
+			}
+			if m := l.momentum(); !(m > 0 && m <= 1) {
+				return nil, 0, fmt.Errorf("momentum %g: want 0 < momentum <= 1", l.Momentum)
+			}
+			// gamma, beta, running mean and running variance
+			return append([]int(nil), in...), 4 * in[0], nil
+		},
+		build: func(l LayerSpec, at buildAt) Layer {
+			return NewBatchNorm(at.in, float32(l.eps()), float32(l.momentum()))
+		},
+		abbrev: func(LayerSpec) string { return "BN" },
+	})
+}
+
+// eps is BatchNorm's epsilon, 1e-5 when not given.
+func (l LayerSpec) eps() float64 {
+	if l.Eps == 0 {
+		return 1e-5
+	}
+	return l.Eps
+}
+
+// momentum is BatchNorm's momentum, 0.1 when not given.
+func (l LayerSpec) momentum() float64 {
+	if l.Momentum == 0 {
+		return 0.1
+	}
+	return l.Momentum
 }
 
 func (b *BatchNorm) Kind() string            { return "BatchNorm" }

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"fmt"
 	"math/rand/v2"
 
 	"github.com/rakam-ml/rakam/tensor"
@@ -140,6 +141,57 @@ func NewConv2D(in []int, outC, k, stride, pad int, init string, rng *rand.Rand) 
 	c.B = &Param{Name: "bias", Value: tensor.New(outC), Grad: tensor.New(outC)}
 	initWeights(c.W.Value.Data, init, c.InC*k*k, outC*k*k, rng)
 	return c
+}
+
+func init() {
+	registerLayer(layerKind{
+		name:   "Conv2D",
+		group:  convolutionKinds,
+		fields: []string{"filters", "kernel", "stride", "pad", "init"},
+		check: func(l LayerSpec, in []int) ([]int, int, error) {
+			if err := l.checkInit(); err != nil {
+				return nil, 0, err
+			}
+			if len(in) != 3 {
+				return nil, 0, fmt.Errorf("input shape %v: want (channels, height, width)", in)
+			}
+			if l.Filters <= 0 || l.Filters > maxDim {
+				return nil, 0, fmt.Errorf("filters %d: want 1..%d", l.Filters, maxDim)
+			}
+			if l.Kernel <= 0 || l.Kernel > 64 {
+				return nil, 0, fmt.Errorf("kernel %d: want 1..64", l.Kernel)
+			}
+			stride := l.stride(1)
+			if stride <= 0 || stride > 64 {
+				return nil, 0, fmt.Errorf("stride %d: want 1..64", l.Stride)
+			}
+			if l.Pad < 0 || l.Pad >= l.Kernel {
+				return nil, 0, fmt.Errorf("pad %d: want 0..kernel-1", l.Pad)
+			}
+			oh := convOut(in[1], l.Kernel, stride, l.Pad)
+			ow := convOut(in[2], l.Kernel, stride, l.Pad)
+			if oh <= 0 || ow <= 0 {
+				return nil, 0, fmt.Errorf("kernel %d does not fit input %v", l.Kernel, in)
+			}
+			w := l.Filters * in[0] * l.Kernel * l.Kernel
+			if w > maxParamCount || l.Filters*oh*ow > maxParamCount {
+				return nil, 0, fmt.Errorf("too large: %d weights, %d outputs", w, l.Filters*oh*ow)
+			}
+			return []int{l.Filters, oh, ow}, w + l.Filters, nil
+		},
+		build: func(l LayerSpec, at buildAt) Layer {
+			return NewConv2D(at.in, l.Filters, l.Kernel, l.stride(1), l.Pad, l.initOr("he"), at.rng())
+		},
+		// The unfolded input (im2col) and the per-chunk output buffer.
+		scratch: func(l LayerSpec, in, out []int) int {
+			if len(in) != 3 || len(out) != 3 {
+				return 0
+			}
+			k := max(l.Kernel, 1)
+			return k*k*in[0]*out[1]*out[2] + prod(out)
+		},
+		abbrev: func(l LayerSpec) string { return fmt.Sprintf("conv%dx%dx%d", l.Kernel, l.Kernel, l.Filters) },
+	})
 }
 
 func (c *Conv2D) Kind() string     { return "Conv2D" }

@@ -1,7 +1,9 @@
 package nn
 
 import (
+	"fmt"
 	"math/rand/v2"
+	"strconv"
 
 	"github.com/rakam-ml/rakam/tensor"
 )
@@ -32,6 +34,31 @@ func NewDense(in, out int, init string, rng *rand.Rand) *Dense {
 	}
 	initWeights(d.W.Value.Data, init, in, out, rng)
 	return d
+}
+
+func init() {
+	registerLayer(layerKind{
+		name:   "Dense",
+		group:  coreKinds,
+		fields: []string{"units", "init"},
+		check: func(l LayerSpec, in []int) ([]int, int, error) {
+			if err := l.checkInit(); err != nil {
+				return nil, 0, err
+			}
+			if l.Units <= 0 || l.Units > maxDim {
+				return nil, 0, fmt.Errorf("units %d: want 1..%d", l.Units, maxDim)
+			}
+			n := prod(in)
+			if n > maxParamCount/l.Units {
+				return nil, 0, fmt.Errorf("%d inputs x %d units is too many weights", n, l.Units)
+			}
+			return []int{l.Units}, n*l.Units + l.Units, nil
+		},
+		build: func(l LayerSpec, at buildAt) Layer {
+			return NewDense(prod(at.in), l.Units, l.initOr("glorot"), at.rng())
+		},
+		abbrev: func(l LayerSpec) string { return strconv.Itoa(l.Units) },
+	})
 }
 
 func (d *Dense) Kind() string            { return "Dense" }

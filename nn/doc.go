@@ -5,7 +5,10 @@
 // of layer kinds with their hyperparameters — and built from it with Build
 // and a seed. Layers compute their forward and backward passes over
 // tensor's GEMM and own their buffers, so a training step allocates nothing
-// once the first batch of a given size has gone through.
+// once the first batch of a given size has gone through. Each layer kind
+// registers itself in its own file (its spec check, output shape, builder,
+// scratch memory and label; see registry.go), so Validate, Build and
+// ValuesPerExample name no kind, and Kinds lists what is registered.
 //
 // Saved models are safetensors files
 // (https://github.com/huggingface/safetensors): an 8-byte little-endian

@@ -28,6 +28,26 @@ func NewDropout(rate float32, seed, stream uint64) *Dropout {
 	return &Dropout{Rate: rate, pcg: pcg}
 }
 
+func init() {
+	registerLayer(layerKind{
+		name:   "Dropout",
+		group:  regularizationKinds,
+		fields: []string{"rate"},
+		check: func(l LayerSpec, in []int) ([]int, int, error) {
+			if !(l.Rate >= 0 && l.Rate < 1) {
+				return nil, 0, fmt.Errorf("rate %g: want 0 <= rate < 1", l.Rate)
+			}
+			return append([]int(nil), in...), 0, nil
+		},
+		// Masks come from PCG stream (seed, 2³² + index), apart from the
+		// weight streams (seed, index).
+		build: func(l LayerSpec, at buildAt) Layer {
+			return NewDropout(float32(l.Rate), at.seed, uint64(1<<32+at.index))
+		},
+		abbrev: func(l LayerSpec) string { return fmt.Sprintf("drop%.2g", l.Rate) },
+	})
+}
+
 func (d *Dropout) Kind() string            { return "Dropout" }
 func (d *Dropout) Params() []*Param        { return nil }
 func (d *Dropout) State() []*Param         { return nil }

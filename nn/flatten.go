@@ -9,6 +9,15 @@ type Flatten struct {
 	yShp, dxShp []int
 }
 
+func init() {
+	registerLayer(layerKind{
+		name:  "Flatten",
+		group: reshapingKinds,
+		check: func(_ LayerSpec, in []int) ([]int, int, error) { return []int{prod(in)}, 0, nil },
+		build: func(LayerSpec, buildAt) Layer { return &Flatten{} },
+	})
+}
+
 func (f *Flatten) Kind() string            { return "Flatten" }
 func (f *Flatten) Params() []*Param        { return nil }
 func (f *Flatten) State() []*Param         { return nil }

@@ -33,7 +33,8 @@ type Param struct {
 // Forward and the Backward that follows it.
 type Layer interface {
 	// Kind names the layer type as it appears in a Spec: "Dense",
-	// "Conv2D", "MaxPool2D", "BatchNorm", "Dropout", "ReLU", ...
+	// "Conv2D", "MaxPool2D", "BatchNorm", "Dropout", "ReLU", ... (Kinds
+	// lists them; each registers itself in its own file, see registry.go).
 	Kind() string
 	// Forward maps x, (N, in...), to y, (N, out...). train selects
 	// training behaviour (batch statistics in BatchNorm, masks in Dropout).
@@ -66,12 +67,6 @@ type RandomLayer interface {
 	Layer
 	MarshalRNG() ([]byte, error)
 	UnmarshalRNG(b []byte) error
-}
-
-// Kinds lists every layer kind Build understands, in documentation order.
-var Kinds = []string{
-	"Dense", "Conv2D", "MaxPool2D", "BatchNorm", "Dropout",
-	"ReLU", "LeakyReLU", "Tanh", "Sigmoid", "GELU", "Flatten",
 }
 
 func prod(shape []int) int {

@@ -8,17 +8,20 @@ package nn
 const ActivationBudget = 1 << 25
 
 // ValuesPerExample estimates the float32 values the layers hold for one
-// example: every layer's output, plus the unfolded input (im2col) and the
-// per-chunk output buffer of each convolution.
+// example: the input and every layer's output, plus the scratch buffers a
+// kind registers (a convolution's unfolded input, im2col, and per-chunk
+// output buffer).
 func (m *Sequential) ValuesPerExample() int {
 	shapes := m.Shapes()
 	n := 0
 	for i, sh := range shapes {
 		n += prod(sh)
-		if i < len(m.Spec.Layers) && m.Spec.Layers[i].Kind == "Conv2D" && i+1 < len(shapes) && len(sh) == 3 && len(shapes[i+1]) == 3 {
-			k := max(m.Spec.Layers[i].Kernel, 1)
-			out := shapes[i+1]
-			n += k*k*sh[0]*out[1]*out[2] + prod(out)
+		if i >= len(m.Spec.Layers) || i+1 >= len(shapes) {
+			continue
+		}
+		l := m.Spec.Layers[i]
+		if k := lookupLayer(l.Kind); k != nil && k.scratch != nil {
+			n += k.scratch(l, sh, shapes[i+1])
 		}
 	}
 	return max(n, 1)

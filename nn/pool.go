@@ -1,6 +1,10 @@
 package nn
 
-import "github.com/rakam-ml/rakam/tensor"
+import (
+	"fmt"
+
+	"github.com/rakam-ml/rakam/tensor"
+)
 
 // MaxPool2D takes the maximum over K×K windows moved by Stride over each
 // channel of an NCHW batch, without padding (windows that would run past
@@ -41,6 +45,38 @@ func NewMaxPool2D(in []int, k, stride int) *MaxPool2D {
 		C: in[0], InH: in[1], InW: in[2], K: k, Stride: stride,
 		OutH: convOut(in[1], k, stride, 0), OutW: convOut(in[2], k, stride, 0),
 	}
+}
+
+func init() {
+	registerLayer(layerKind{
+		name:   "MaxPool2D",
+		group:  poolingKinds,
+		fields: []string{"kernel", "stride"},
+		check: func(l LayerSpec, in []int) ([]int, int, error) {
+			if len(in) != 3 {
+				return nil, 0, fmt.Errorf("input shape %v: want (channels, height, width)", in)
+			}
+			k := l.kernel(2)
+			if k <= 0 || k > 64 {
+				return nil, 0, fmt.Errorf("kernel %d: want 1..64", l.Kernel)
+			}
+			stride := l.stride(k)
+			if stride <= 0 || stride > 64 {
+				return nil, 0, fmt.Errorf("stride %d: want 1..64", l.Stride)
+			}
+			oh := convOut(in[1], k, stride, 0)
+			ow := convOut(in[2], k, stride, 0)
+			if oh <= 0 || ow <= 0 {
+				return nil, 0, fmt.Errorf("kernel %d does not fit input %v", k, in)
+			}
+			return []int{in[0], oh, ow}, 0, nil
+		},
+		build: func(l LayerSpec, at buildAt) Layer {
+			k := l.kernel(2)
+			return NewMaxPool2D(at.in, k, l.stride(k))
+		},
+		abbrev: func(LayerSpec) string { return "pool" },
+	})
 }
 
 func (m *MaxPool2D) Kind() string            { return "MaxPool2D" }

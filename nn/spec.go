@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
+	"slices"
 	"strings"
 )
 
@@ -153,158 +153,59 @@ func (s Spec) analyze() ([][]int, int, error) {
 }
 
 // check validates l for per-example input shape in and returns its output
-// shape and parameter count (state included).
+// shape and parameter count (state included): fields that do not apply to
+// the kind must be zero, then the kind's own check runs.
 func (l LayerSpec) check(in []int) (out []int, params int, err error) {
-	zero := func(names ...string) error {
-		for _, n := range names {
-			var bad bool
-			switch n {
-			case "units":
-				bad = l.Units != 0
-			case "filters":
-				bad = l.Filters != 0
-			case "kernel":
-				bad = l.Kernel != 0
-			case "stride":
-				bad = l.Stride != 0
-			case "pad":
-				bad = l.Pad != 0
-			case "init":
-				bad = l.Init != ""
-			case "rate":
-				bad = l.Rate != 0
-			case "alpha":
-				bad = l.Alpha != 0
-			case "eps":
-				bad = l.Eps != 0
-			case "momentum":
-				bad = l.Momentum != 0
-			}
-			if bad {
-				return fmt.Errorf("field %q does not apply to %s", n, l.Kind)
-			}
+	k := lookupLayer(l.Kind)
+	if k == nil {
+		return nil, 0, fmt.Errorf("unknown kind %q; known kinds: %s", l.Kind, strings.Join(Kinds(), ", "))
+	}
+	for _, f := range specFields {
+		if f.set(l) && !slices.Contains(k.fields, f.name) {
+			return nil, 0, fmt.Errorf("field %q does not apply to %s", f.name, l.Kind)
 		}
+	}
+	return k.check(l, in)
+}
+
+// specField is a hyperparameter field of LayerSpec: its JSON name and
+// whether l sets it.
+type specField struct {
+	name string
+	set  func(l LayerSpec) bool
+}
+
+// specFields lists LayerSpec's hyperparameter fields in declaration order,
+// the order in which a field that does not apply is reported.
+var specFields = []specField{
+	{"units", func(l LayerSpec) bool { return l.Units != 0 }},
+	{"filters", func(l LayerSpec) bool { return l.Filters != 0 }},
+	{"kernel", func(l LayerSpec) bool { return l.Kernel != 0 }},
+	{"stride", func(l LayerSpec) bool { return l.Stride != 0 }},
+	{"pad", func(l LayerSpec) bool { return l.Pad != 0 }},
+	{"init", func(l LayerSpec) bool { return l.Init != "" }},
+	{"rate", func(l LayerSpec) bool { return l.Rate != 0 }},
+	{"alpha", func(l LayerSpec) bool { return l.Alpha != 0 }},
+	{"eps", func(l LayerSpec) bool { return l.Eps != 0 }},
+	{"momentum", func(l LayerSpec) bool { return l.Momentum != 0 }},
+}
+
+// checkInit checks a weight initialiser's name ("" takes the kind's
+// default).
+func (l LayerSpec) checkInit() error {
+	switch l.Init {
+	case "", "glorot", "he", "small":
 		return nil
 	}
-	checkInit := func() error {
-		switch l.Init {
-		case "", "glorot", "he", "small":
-			return nil
-		}
-		return fmt.Errorf("init %q: want \"glorot\", \"he\" or \"small\"", l.Init)
+	return fmt.Errorf("init %q: want \"glorot\", \"he\" or \"small\"", l.Init)
+}
+
+// initOr returns the initialiser's name, def when none is given.
+func (l LayerSpec) initOr(def string) string {
+	if l.Init == "" {
+		return def
 	}
-	n := prod(in)
-	switch l.Kind {
-	case "Dense":
-		if err := zero("filters", "kernel", "stride", "pad", "rate", "alpha", "eps", "momentum"); err != nil {
-			return nil, 0, err
-		}
-		if err := checkInit(); err != nil {
-			return nil, 0, err
-		}
-		if l.Units <= 0 || l.Units > maxDim {
-			return nil, 0, fmt.Errorf("units %d: want 1..%d", l.Units, maxDim)
-		}
-		if n > maxParamCount/l.Units {
-			return nil, 0, fmt.Errorf("%d inputs x %d units is too many weights", n, l.Units)
-		}
-		return []int{l.Units}, n*l.Units + l.Units, nil
-	case "Conv2D":
-		if err := zero("units", "rate", "alpha", "eps", "momentum"); err != nil {
-			return nil, 0, err
-		}
-		if err := checkInit(); err != nil {
-			return nil, 0, err
-		}
-		if len(in) != 3 {
-			return nil, 0, fmt.Errorf("input shape %v: want (channels, height, width)", in)
-		}
-		if l.Filters <= 0 || l.Filters > maxDim {
-			return nil, 0, fmt.Errorf("filters %d: want 1..%d", l.Filters, maxDim)
-		}
-		if l.Kernel <= 0 || l.Kernel > 64 {
-			return nil, 0, fmt.Errorf("kernel %d: want 1..64", l.Kernel)
-		}
-		stride := l.stride(1)
-		if stride <= 0 || stride > 64 {
-			return nil, 0, fmt.Errorf("stride %d: want 1..64", l.Stride)
-		}
-		if l.Pad < 0 || l.Pad >= l.Kernel {
-			return nil, 0, fmt.Errorf("pad %d: want 0..kernel-1", l.Pad)
-		}
-		oh := convOut(in[1], l.Kernel, stride, l.Pad)
-		ow := convOut(in[2], l.Kernel, stride, l.Pad)
-		if oh <= 0 || ow <= 0 {
-			return nil, 0, fmt.Errorf("kernel %d does not fit input %v", l.Kernel, in)
-		}
-		w := l.Filters * in[0] * l.Kernel * l.Kernel
-		if w > maxParamCount || l.Filters*oh*ow > maxParamCount {
-			return nil, 0, fmt.Errorf("too large: %d weights, %d outputs", w, l.Filters*oh*ow)
-		}
-		return []int{l.Filters, oh, ow}, w + l.Filters, nil
-	case "MaxPool2D":
-		if err := zero("units", "filters", "pad", "init", "rate", "alpha", "eps", "momentum"); err != nil {
-			return nil, 0, err
-		}
-		if len(in) != 3 {
-			return nil, 0, fmt.Errorf("input shape %v: want (channels, height, width)", in)
-		}
-		k := l.kernel(2)
-		if k <= 0 || k > 64 {
-			return nil, 0, fmt.Errorf("kernel %d: want 1..64", l.Kernel)
-		}
-		stride := l.stride(k)
-		if stride <= 0 || stride > 64 {
-			return nil, 0, fmt.Errorf("stride %d: want 1..64", l.Stride)
-		}
-		oh := convOut(in[1], k, stride, 0)
-		ow := convOut(in[2], k, stride, 0)
-		if oh <= 0 || ow <= 0 {
-			return nil, 0, fmt.Errorf("kernel %d does not fit input %v", k, in)
-		}
-		return []int{in[0], oh, ow}, 0, nil
-	case "BatchNorm":
-		if err := zero("units", "filters", "kernel", "stride", "pad", "init", "rate", "alpha"); err != nil {
-			return nil, 0, err
-		}
-		if len(in) != 1 && len(in) != 3 {
-			return nil, 0, fmt.Errorf("input shape %v: want (features) or (channels, height, width)", in)
-		}
-		if e := l.eps(); !(e > 0 && e < 1) {
-			return nil, 0, fmt.Errorf("eps %g: want 0 < eps < 1", l.Eps)
-		}
-		if m := l.momentum(); !(m > 0 && m <= 1) {
-			return nil, 0, fmt.Errorf("momentum %g: want 0 < momentum <= 1", l.Momentum)
-		}
-		return append([]int(nil), in...), 4 * in[0], nil
-	case "Dropout":
-		if err := zero("units", "filters", "kernel", "stride", "pad", "init", "alpha", "eps", "momentum"); err != nil {
-			return nil, 0, err
-		}
-		if !(l.Rate >= 0 && l.Rate < 1) {
-			return nil, 0, fmt.Errorf("rate %g: want 0 <= rate < 1", l.Rate)
-		}
-		return append([]int(nil), in...), 0, nil
-	case "LeakyReLU":
-		if err := zero("units", "filters", "kernel", "stride", "pad", "init", "rate", "eps", "momentum"); err != nil {
-			return nil, 0, err
-		}
-		if a := l.Alpha; !(a >= 0 && a < 1) {
-			return nil, 0, fmt.Errorf("alpha %g: want 0 <= alpha < 1", a)
-		}
-		return append([]int(nil), in...), 0, nil
-	case "ReLU", "Tanh", "Sigmoid", "GELU":
-		if err := zero("units", "filters", "kernel", "stride", "pad", "init", "rate", "alpha", "eps", "momentum"); err != nil {
-			return nil, 0, err
-		}
-		return append([]int(nil), in...), 0, nil
-	case "Flatten":
-		if err := zero("units", "filters", "kernel", "stride", "pad", "init", "rate", "alpha", "eps", "momentum"); err != nil {
-			return nil, 0, err
-		}
-		return []int{n}, 0, nil
-	}
-	return nil, 0, fmt.Errorf("unknown kind %q; known kinds: %s", l.Kind, strings.Join(Kinds, ", "))
+	return l.Init
 }
 
 func (l LayerSpec) stride(def int) int {
@@ -319,27 +220,6 @@ func (l LayerSpec) kernel(def int) int {
 		return def
 	}
 	return l.Kernel
-}
-
-func (l LayerSpec) eps() float64 {
-	if l.Eps == 0 {
-		return 1e-5
-	}
-	return l.Eps
-}
-
-func (l LayerSpec) momentum() float64 {
-	if l.Momentum == 0 {
-		return 0.1
-	}
-	return l.Momentum
-}
-
-func (l LayerSpec) alpha() float64 {
-	if l.Alpha == 0 {
-		return 0.01
-	}
-	return l.Alpha
 }
 
 func convOut(in, k, stride, pad int) int {
@@ -360,44 +240,11 @@ func Build(spec Spec, seed uint64) (*Sequential, error) {
 	}
 	m := &Sequential{Spec: cloneSpec(spec)}
 	for i, l := range spec.Layers {
-		in := shapes[i]
-		rng := rand.New(rand.NewPCG(seed, uint64(i)))
-		var layer Layer
-		switch l.Kind {
-		case "Dense":
-			init := l.Init
-			if init == "" {
-				init = "glorot"
-			}
-			layer = NewDense(prod(in), l.Units, init, rng)
-		case "Conv2D":
-			init := l.Init
-			if init == "" {
-				init = "he"
-			}
-			layer = NewConv2D(in, l.Filters, l.Kernel, l.stride(1), l.Pad, init, rng)
-		case "MaxPool2D":
-			k := l.kernel(2)
-			layer = NewMaxPool2D(in, k, l.stride(k))
-		case "BatchNorm":
-			layer = NewBatchNorm(in, float32(l.eps()), float32(l.momentum()))
-		case "Dropout":
-			layer = NewDropout(float32(l.Rate), seed, uint64(1<<32+i))
-		case "ReLU":
-			layer = &ReLU{}
-		case "LeakyReLU":
-			layer = &LeakyReLU{Alpha: float32(l.alpha())}
-		case "Tanh":
-			layer = &Tanh{}
-		case "Sigmoid":
-			layer = &Sigmoid{}
-		case "GELU":
-			layer = &GELU{}
-		case "Flatten":
-			layer = &Flatten{}
-		default:
+		k := lookupLayer(l.Kind)
+		if k == nil { // Shapes has checked every kind
 			return nil, fmt.Errorf("nn: spec: layer %d: unknown kind %q", i, l.Kind)
 		}
+		layer := k.build(l, buildAt{in: shapes[i], seed: seed, index: i})
 		for _, p := range layer.Params() {
 			p.Name = fmt.Sprintf("layers.%d.%s", i, p.Name)
 		}
