@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/rakam-ml/rakam/imageprep"
+	"github.com/rakam-ml/rakam/infer"
 )
 
 // Response is the answer of POST /v1/predict.
@@ -157,7 +158,7 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request) (*Response, erro
 	if err != nil {
 		return nil, err
 	}
-	resp := &Response{Label: argmax(probs), Probabilities: probs, Inverted: inverted}
+	resp := &Response{Label: infer.Argmax(probs), Probabilities: probs, Inverted: inverted}
 	if withPixels {
 		resp.Pixels = x
 	}
@@ -189,16 +190,6 @@ func boolParam(r *http.Request, name string) (bool, error) {
 		return false, badRequest(http.StatusBadRequest, "query parameter %s=%q: want true or false (or 1, 0)", name, v)
 	}
 	return b, nil
-}
-
-func argmax(p []float32) int {
-	best := 0
-	for i, v := range p {
-		if v > p[best] {
-			best = i
-		}
-	}
-	return best
 }
 
 // readBody reads the whole body within the size limit.

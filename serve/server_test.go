@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/rakam-ml/rakam/imageprep"
+	"github.com/rakam-ml/rakam/infer"
 	"github.com/rakam-ml/rakam/internal/testbad"
 	"github.com/rakam-ml/rakam/nn"
 )
@@ -38,8 +39,8 @@ func TestPredictJSONMatchesModel(t *testing.T) {
 		if !closeTo(r.Probabilities, want, 1e-6) {
 			t.Errorf("probabilities %v; want the model's %v", r.Probabilities, want)
 		}
-		if r.Label != argmax(want) {
-			t.Errorf("label %d; want %d", r.Label, argmax(want))
+		if r.Label != infer.Argmax(want) {
+			t.Errorf("label %d; want %d", r.Label, infer.Argmax(want))
 		}
 		if r.Pixels != nil || r.Inverted != nil {
 			t.Errorf("response has pixels or inverted without being asked: %s", b)
@@ -83,8 +84,8 @@ func TestPredictImage(t *testing.T) {
 			if !closeTo(r.Pixels, d.Pixels, 0) {
 				t.Errorf("pixels differ from imageprep.Prepare's")
 			}
-			if !closeTo(r.Probabilities, want, 1e-6) || r.Label != argmax(want) {
-				t.Errorf("label %d %v; want %d %v", r.Label, r.Probabilities, argmax(want), want)
+			if !closeTo(r.Probabilities, want, 1e-6) || r.Label != infer.Argmax(want) {
+				t.Errorf("label %d %v; want %d %v", r.Label, r.Probabilities, infer.Argmax(want), want)
 			}
 			if r.Inverted == nil || !*r.Inverted {
 				t.Errorf("inverted = %v; want true for dark ink on white", r.Inverted)
@@ -509,7 +510,7 @@ func TestWideModelGetsSmallerBatches(t *testing.T) {
 	// input 784 + conv 4096·28·28 (output, and the chunk buffer it is
 	// computed in) + im2col 3·3·1·28·28 + pool 4096 + flatten 4096 + dense 10
 	per := 784 + 2*4096*28*28 + 9*28*28 + 4096 + 4096 + 10
-	if got, want := c.MaxExamples(), activationBudget/per; got != want {
+	if got, want := c.MaxExamples(), nn.ActivationBudget/per; got != want {
 		t.Errorf("MaxExamples() = %d; want %d (%d values per example)", got, want, per)
 	}
 	s, err := New([]Classifier{c}, Config{MaxBatch: 4096})

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/rakam-ml/rakam/infer"
 	"github.com/rakam-ml/rakam/internal/version"
 )
 
@@ -197,7 +198,7 @@ func (s *Server) infer(w http.ResponseWriter, r *http.Request) (*v2InferResponse
 		case v2Label:
 			labels := make([]int64, n)
 			for i := range labels {
-				labels[i] = int64(argmax(probs[i*Classes : (i+1)*Classes]))
+				labels[i] = int64(infer.Argmax(probs[i*Classes : (i+1)*Classes]))
 			}
 			resp.Outputs = append(resp.Outputs, v2ResponseOutput{Name: name, Datatype: "INT64", Shape: []int{n}, Data: labels})
 		}

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/rakam-ml/rakam/infer"
 	"github.com/rakam-ml/rakam/mnist"
 )
 
@@ -249,7 +250,7 @@ func TestV2InferMatchesInProcess(t *testing.T) {
 	want := slices.Clone(p)
 	wantLabels := make([]int64, n)
 	for i := range wantLabels {
-		wantLabels[i] = int64(argmax(want[i*Classes : (i+1)*Classes]))
+		wantLabels[i] = int64(infer.Argmax(want[i*Classes : (i+1)*Classes]))
 	}
 	if slices.Min(wantLabels) == slices.Max(wantLabels) {
 		t.Logf("the random model gives one label to every image; the comparison still holds")

@@ -17,9 +17,8 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/rakam-ml/rakam/imageprep"
+	"github.com/rakam-ml/rakam/infer"
 	"github.com/rakam-ml/rakam/internal/atomicfile"
-	"github.com/rakam-ml/rakam/nn"
-	"github.com/rakam-ml/rakam/serve"
 )
 
 func init() {
@@ -88,16 +87,14 @@ image failed.`)
 	if err != nil {
 		return err
 	}
-	model, _, err := nn.Load(opts.model)
+	// The Go API: the model is loaded once and predicts through the one
+	// inference path (batches within its memory bound), as serve and eval.
+	model, err := infer.Load(opts.model, nil)
 	if err != nil {
 		return err
 	}
-	cls, err := serve.NewModel(model)
-	if err != nil {
-		return fmt.Errorf("%s: %w", opts.model, err)
-	}
 	if opts.jsonl {
-		return predictStream(ctx, e, cls, files, opts.show)
+		return predictStream(ctx, e, model, files, opts.show)
 	}
 
 	preds := make([]prediction, len(files))
@@ -143,21 +140,15 @@ image failed.`)
 		ok = append(ok, i)
 	}
 	if len(ok) > 0 {
-		// Batches of at most 256 (fewer for a very wide model) bound the
-		// model's buffers.
-		batch := min(256, cls.MaxExamples())
-		for lo := 0; lo < len(ok); lo += batch {
-			n := min(batch, len(ok)-lo)
-			p, err := cls.Predict(x[lo*serve.Pixels:(lo+n)*serve.Pixels], n)
-			if err != nil {
-				return err
-			}
-			for k := range n {
-				probs := slices.Clone(p[k*serve.Classes : (k+1)*serve.Classes])
-				label := argmaxFloat(probs)
-				pr := &preds[ok[lo+k]]
-				pr.Label, pr.Probabilities = &label, probs
-			}
+		// infer runs them in batches within the model's memory bound.
+		p, err := model.PredictBatch(x, len(ok))
+		if err != nil {
+			return err
+		}
+		for k, i := range ok {
+			probs := p[k*infer.Classes : (k+1)*infer.Classes : (k+1)*infer.Classes]
+			label := infer.Argmax(probs)
+			preds[i].Label, preds[i].Probabilities = &label, probs
 		}
 	}
 
@@ -258,16 +249,6 @@ func writeShow(name string, d *imageprep.Digit) (string, error) {
 	}
 	err := atomicfile.Write(out, 0o644, func(w io.Writer) error { return png.Encode(w, d.Gray) })
 	return out, err
-}
-
-func argmaxFloat(p []float32) int {
-	best := 0
-	for i, v := range p {
-		if v > p[best] {
-			best = i
-		}
-	}
-	return best
 }
 
 // printPrediction writes "FILE: 7 98.1%  1 1.2%  9 0.3%".

@@ -6,12 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"slices"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/rakam-ml/rakam/imageprep"
-	"github.com/rakam-ml/rakam/serve"
+	"github.com/rakam-ml/rakam/infer"
 )
 
 // The --jsonl pipeline's bounds: at most streamWindow images wait between
@@ -36,7 +35,7 @@ type streamItem struct {
 // errgroup's SetLimit); the writer takes items from the queue in input
 // order, runs those already prepared through the model in one batch, and
 // writes one JSON line per image as soon as it has its prediction.
-func predictStream(parent context.Context, e *env, cls *serve.Model, files []string, show bool) error {
+func predictStream(parent context.Context, e *env, model *infer.Model, files []string, show bool) error {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	order := make(chan *streamItem, streamWindow)
@@ -75,7 +74,7 @@ func predictStream(parent context.Context, e *env, cls *serve.Model, files []str
 			})
 		}
 	}()
-	failed, err := writeStream(ctx, e, cls, order)
+	failed, err := writeStream(ctx, e, model, order)
 	cancel()
 	// Let the producer and workers finish what they hold; a worker
 	// blocked reading standard input ends with it. The producer is done
@@ -100,11 +99,11 @@ func predictStream(parent context.Context, e *env, cls *serve.Model, files []str
 
 // writeStream is the writer side of predictStream. It returns how many
 // images failed.
-func writeStream(ctx context.Context, e *env, cls *serve.Model, order <-chan *streamItem) (int, error) {
+func writeStream(ctx context.Context, e *env, model *infer.Model, order <-chan *streamItem) (int, error) {
 	enc := json.NewEncoder(e.stdout) // one Write per line
-	maxBatch := max(1, min(streamBatch, cls.MaxExamples()))
+	maxBatch := max(1, min(streamBatch, model.MaxBatch()))
 	batch := make([]*streamItem, 0, maxBatch)
-	x := make([]float32, 0, maxBatch*serve.Pixels)
+	x := make([]float32, 0, maxBatch*infer.Pixels)
 	var pending *streamItem // taken from the queue, not yet prepared
 	failed := 0
 	for {
@@ -155,7 +154,7 @@ func writeStream(ctx context.Context, e *env, cls *serve.Model, order <-chan *st
 		}
 		var probs []float32
 		if n > 0 {
-			p, err := cls.Predict(x, n)
+			p, err := model.PredictBatch(x, n)
 			if err != nil {
 				return failed, err
 			}
@@ -169,8 +168,8 @@ func writeStream(ctx context.Context, e *env, cls *serve.Model, order <-chan *st
 				failed++
 				fmt.Fprintf(e.stderr, "rakam predict: %v\n", it.err)
 			} else {
-				pr := slices.Clone(probs[k*serve.Classes : (k+1)*serve.Classes])
-				label := argmaxFloat(pr)
+				pr := probs[k*infer.Classes : (k+1)*infer.Classes : (k+1)*infer.Classes]
+				label := infer.Argmax(pr)
 				p.Label, p.Probabilities, p.Inverted = &label, pr, &it.digit.Inverted
 				k++
 			}

@@ -13,8 +13,8 @@ import (
 	"testing"
 
 	"github.com/rakam-ml/rakam/imageprep"
+	"github.com/rakam-ml/rakam/infer"
 	"github.com/rakam-ml/rakam/nn"
-	"github.com/rakam-ml/rakam/serve"
 )
 
 // servingModel saves a small CNN with random weights; the tests compare the
@@ -56,15 +56,15 @@ func modelAnswer(t *testing.T, m *nn.Sequential, data []byte) (int, []float32, *
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := serve.NewModel(m)
+	model, err := infer.New(m.Replica(), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := c.Predict(d.Pixels, 1)
+	p, err := model.Predict(d.Pixels)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return argmaxFloat(p), append([]float32(nil), p...), d
+	return p.Label, p.Probabilities, d
 }
 
 func TestPredictCommand(t *testing.T) {
