@@ -240,17 +240,8 @@ func optimizerLabel(r Recipe) string {
 func describe(r Recipe) string {
 	var parts []string
 	for _, l := range r.Spec.Layers {
-		switch strings.ToLower(l.Kind) {
-		case "dense":
-			parts = append(parts, fmt.Sprint(l.Units))
-		case "conv2d":
-			parts = append(parts, fmt.Sprintf("conv%dx%dx%d", l.Kernel, l.Kernel, l.Filters))
-		case "maxpool2d":
-			parts = append(parts, "pool")
-		case "batchnorm":
-			parts = append(parts, "BN")
-		case "dropout":
-			parts = append(parts, fmt.Sprintf("drop%.2g", l.Rate))
+		if a := l.Abbrev(); a != "" { // each kind's label is registered in nn
+			parts = append(parts, a)
 		}
 	}
 	in := 1
