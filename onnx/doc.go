@@ -24,7 +24,9 @@
 //
 // A model whose input is a flat vector of 784 pixels starts with a Flatten,
 // and a Dense layer that follows a (C, H, W) layer directly gets one too.
-// A layer with no mapping is an error wrapping ErrUnsupported.
+// A layer with no mapping is an error wrapping ErrUnsupported. Each kind's
+// mapping registers itself in layers.go, keyed by the kind's name, as the
+// kinds register themselves in package nn; the exporter names no kind.
 //
 // The file is built with Go types generated from the ONNX schema (package
 // onnxpb) and encoded deterministically: the same model gives the same
