@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/rakam-ml/rakam/imageprep"
 	"github.com/rakam-ml/rakam/nn"
@@ -337,4 +338,38 @@ func TestImagePaths(t *testing.T) {
 	if _, err := model.PredictBytes([]byte("not an image")); !errors.Is(err, imageprep.ErrFormat) {
 		t.Errorf("PredictBytes(text) = %v; want imageprep.ErrFormat", err)
 	}
+}
+
+// TestConcurrencyBound: with every replica taken, a prediction waits
+// until one is given back.
+func TestConcurrencyBound(t *testing.T) {
+	const conc = 2
+	model, err := New(convModel(t), nil, &Options{Concurrency: conc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := []*Runner{model.acquire(), model.acquire()}
+	if held[0] == held[1] {
+		t.Fatal("two acquires returned the same replica")
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := model.Predict(make([]float32, Pixels))
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("Predict returned (%v) while all %d replicas were in use; want it to wait", err, conc)
+	case <-time.After(100 * time.Millisecond):
+	}
+	model.release(held[0])
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Predict still waiting 10 s after a replica was given back")
+	}
+	model.release(held[1])
 }
