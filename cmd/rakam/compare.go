@@ -47,7 +47,8 @@ and the votes, and writes the report.`)
 	fs.StringVar(&cfg.DataDir, "data", "", "directory with the MNIST IDX files (default: $RAKAM_DATA, then the GoMNIST module)")
 	fs.BoolVar(&asJSON, "json", false, "print results.json's content on stdout instead of the table")
 	fs.BoolVar(&quiet, "quiet", false, "no progress output")
-	fs.StringVar(&only, "only", "", "train only these models (`RECIPE[,RECIPE...]`: scratch or a row of the table) into DIR/models; no report")
+	recipes, _ := cfg.RecipeNames()
+	fs.StringVar(&only, "only", "", "train only these models, comma-separated (`RECIPES` of the study: "+strings.Join(recipes, ", ")+") into DIR/models; no report")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
