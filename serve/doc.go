@@ -62,7 +62,9 @@
 // without it, no CORS header is ever sent.
 //
 // Models are not safe for concurrent use, so predictions go through a queue
-// drained by one worker per model replica. A worker takes every request
+// drained by one worker per model replica, each running its replica
+// through infer.Runner (Model is a thin wrapper of it): the inference path
+// of rakam eval and rakam predict, so the answers are theirs, bit for bit. A worker takes every request
 // waiting in the queue (up to Config.MaxBatch) and runs them as one batch:
 // under load, batches grow and the per-prediction cost falls, without adding
 // latency when the server is idle. When the queue is full, requests are
