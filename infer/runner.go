@@ -136,7 +136,7 @@ func (r *Runner) run(dst []float32, n, batch int, fill func(lo, k int) []float32
 
 // Argmax returns the index of the largest probability of p, the lowest
 // index on a tie (tensor.ArgmaxRows, as NumPy's argmax): the label of one
-// example.
+// example (0 for an empty p).
 func Argmax(p []float32) int {
 	var best [1]int
 	tensor.ArgmaxRows(1, len(p), p, best[:])
@@ -144,7 +144,8 @@ func Argmax(p []float32) int {
 }
 
 // Labels returns the argmax of each of the n rows of k probabilities of
-// probs (n*k values, row-major): the predicted labels.
+// probs (n*k values, row-major): the predicted labels. probs holding fewer
+// than n*k values is a programmer error (tensor.ArgmaxRows panics).
 func Labels(probs []float32, n, k int) []int {
 	pred := make([]int, n)
 	tensor.ArgmaxRows(n, k, probs, pred)
