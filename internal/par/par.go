@@ -181,22 +181,39 @@ func worker() {
 
 // spin looks for new calls for spinFor after the last one, running any it
 // finds (and starting over after each).
+//
+// A caller that saw this worker counted as spinning sent no wake-up, so
+// after leaving the count the worker looks once more: the caller publishes
+// its call before it reads the count, and the worker leaves the count
+// before it looks, so (the atomics being sequentially consistent) one of
+// the two sees the other and no call is left with a parked worker that was
+// counted on. (Without that look, a call could run on its caller alone; a
+// test whose two parts wait for each other timed out that way at load 7.)
 func spin(last uint32) {
-	pool.spinning.Add(1)
-	start := time.Now()
-	for i := 0; ; i++ {
-		v := pool.claim.Load()
-		if g := uint32(v >> 32); g != last && v&0xffff < v>>16&0xffff {
-			drain(g)
-			last, start = g, time.Now()
-			continue
-		}
-		if i%64 == 63 {
-			runtime.Gosched()
-			if time.Since(start) > spinFor {
-				break
+	for {
+		pool.spinning.Add(1)
+		start := time.Now()
+		for i := 0; ; i++ {
+			v := pool.claim.Load()
+			if g := uint32(v >> 32); g != last && v&0xffff < v>>16&0xffff {
+				drain(g)
+				last, start = g, time.Now()
+				continue
+			}
+			if i%64 == 63 {
+				runtime.Gosched()
+				if time.Since(start) > spinFor {
+					break
+				}
 			}
 		}
+		pool.spinning.Add(-1)
+		v := pool.claim.Load()
+		g := uint32(v >> 32)
+		if g == last || v&0xffff >= v>>16&0xffff {
+			return
+		}
+		drain(g)
+		last = g
 	}
-	pool.spinning.Add(-1)
 }
