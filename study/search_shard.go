@@ -126,7 +126,7 @@ func RunTrials(ctx context.Context, plan SearchPlan, d *Data, which []int, dir s
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("study: search folder: %w", err)
 	}
-	var out []Trial
+	out := []Trial{}
 	for _, i := range which {
 		t := trials[i-1]
 		start := time.Now()

@@ -98,7 +98,7 @@ process would (apart from the seconds). See docs/training.md.`)
 		return err
 	}
 	if sel != nil {
-		return runSearchTrials(ctx, e, cfg, val, d, sel, dir, quiet)
+		return runSearchTrials(ctx, e, cfg, val, d, sel, dir, quiet, asJSON)
 	}
 	if !quiet {
 		cfg.OnTrial = func(done, total int, t study.Trial) {

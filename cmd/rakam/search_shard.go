@@ -78,7 +78,7 @@ func parseShard(s string) (shardSpec, error) {
 
 // runSearchTrials trains the trials of which (see trialsToRun) and writes
 // their result files into dir.
-func runSearchTrials(ctx context.Context, e *env, cfg study.SearchConfig, val int, d *study.Data, sel *trialSelection, dir string, quiet bool) error {
+func runSearchTrials(ctx context.Context, e *env, cfg study.SearchConfig, val int, d *study.Data, sel *trialSelection, dir string, quiet, asJSON bool) error {
 	plan, err := study.PlanSearch(cfg, val, d.SHA256)
 	if err != nil {
 		return usagef("%v", strings.TrimPrefix(err.Error(), "study: "))
@@ -86,9 +86,8 @@ func runSearchTrials(ctx context.Context, e *env, cfg study.SearchConfig, val in
 	which := sel.trials
 	if sel.shard != nil {
 		which = study.ShardTrials(sel.shard.i, sel.shard.n, plan.Total)
-		if len(which) == 0 {
-			fmt.Fprintf(e.stderr, "shard has no trials: the search has %d\n", plan.Total)
-			return nil
+		if len(which) == 0 && !quiet {
+			fmt.Fprintf(e.stderr, "shard %d/%d has no trials: the search has %d\n", sel.shard.i, sel.shard.n, plan.Total)
 		}
 	}
 	for _, t := range which {
@@ -103,11 +102,15 @@ func runSearchTrials(ctx context.Context, e *env, cfg study.SearchConfig, val in
 	if !quiet {
 		log = e.stderr
 	}
-	if _, err := study.RunTrials(ctx, plan, d, which, dir, log); err != nil {
+	ts, err := study.RunTrials(ctx, plan, d, which, dir, log)
+	if err != nil {
 		if errors.Is(err, context.Canceled) || errors.Is(err, train.ErrInterrupted) {
 			return &exitError{code: exitInterrupted, err: errors.New("interrupted")}
 		}
 		return err
+	}
+	if asJSON {
+		return writeJSON(e.stdout, map[string]any{"plan": plan, "trials": ts})
 	}
 	return nil
 }

@@ -71,7 +71,14 @@ func TestSearchTrialsMerge(t *testing.T) {
 	}
 	t.Setenv(jobIndexEnv, "4")
 	indexed := filepath.Join(dir, "indexed")
-	cli(with("--trial-dir", indexed)...)
+	var run struct {
+		Trials []struct {
+			Index int `json:"index"`
+		} `json:"trials"`
+	}
+	if err := json.Unmarshal([]byte(cli(with("--trial-dir", indexed, "--json")...)), &run); err != nil || len(run.Trials) != 1 || run.Trials[0].Index != 5 {
+		t.Errorf("%s=4 search --json: %+v, %v; want trial 5 reported", jobIndexEnv, run, err)
+	}
 	for i := 1; i <= 12; i++ {
 		want := trialResult(t, filepath.Join(trials, study.TrialFile(i)))
 		if got := trialResult(t, filepath.Join(shards, study.TrialFile(i))); !reflect.DeepEqual(got, want) {
