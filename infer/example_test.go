@@ -3,7 +3,6 @@ package infer_test
 import (
 	"fmt"
 	"log"
-	"os"
 
 	"github.com/rakam-ml/rakam/infer"
 )
@@ -16,8 +15,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	png, _ := os.ReadFile("../testdata/digits/3_hand_grey-paper.png")
-	p, err := model.PredictBytes(png)
+	p, err := model.PredictFile("../testdata/digits/3_hand_grey-paper.png")
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -372,4 +373,48 @@ func TestConcurrencyBound(t *testing.T) {
 		t.Fatal("Predict still waiting 10 s after a replica was given back")
 	}
 	model.release(held[1])
+}
+
+// TestPredictFile: a file predicts what its bytes do, and a missing file,
+// a file that is no image and one over the size limit give errors naming
+// the file.
+func TestPredictFile(t *testing.T) {
+	m, err := Load("testdata/baseline-adam.safetensors", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const path = "../testdata/digits/3_hand_grey-paper.png"
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := m.PredictBytes(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := m.PredictFile(path)
+	if err != nil || got.Label != want.Label || !slices.Equal(got.Probabilities, want.Probabilities) {
+		t.Fatalf("PredictFile = %v, %v; PredictBytes gave %v", got.Prediction, err, want.Prediction)
+	}
+	dir := t.TempDir()
+	notImage := filepath.Join(dir, "notes.png")
+	if err := os.WriteFile(notImage, []byte("not an image"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(dir, "big.png")
+	if err := os.WriteFile(big, make([]byte, 2048), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	small, err := Load("testdata/baseline-adam.safetensors", &Options{Limits: imageprep.Limits{MaxBytes: 1024}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		m    *Model
+		path string
+	}{{m, filepath.Join(dir, "missing.png")}, {m, notImage}, {small, big}} {
+		if _, err := c.m.PredictFile(c.path); err == nil || !strings.Contains(err.Error(), filepath.Base(c.path)) {
+			t.Errorf("PredictFile(%s) = %v; want an error naming the file", c.path, err)
+		}
+	}
 }

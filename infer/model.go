@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image"
 	"maps"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -212,6 +213,25 @@ func (m *Model) PredictBytes(data []byte) (ImagePrediction, error) {
 		return ImagePrediction{}, fmt.Errorf("infer: %w", err)
 	}
 	return m.predictDigit(d)
+}
+
+// PredictFile reads an image file (at most Options.Limits' MaxBytes) and
+// predicts its digit as PredictBytes does. Errors name the file.
+func (m *Model) PredictFile(path string) (ImagePrediction, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return ImagePrediction{}, fmt.Errorf("infer: %w", err)
+	}
+	defer f.Close()
+	data, err := m.limits.ReadAll(f)
+	if err != nil {
+		return ImagePrediction{}, fmt.Errorf("infer: %s: %w", path, err)
+	}
+	p, err := m.PredictBytes(data)
+	if err != nil {
+		return ImagePrediction{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return p, nil
 }
 
 func (m *Model) predictDigit(d *imageprep.Digit) (ImagePrediction, error) {
