@@ -19,6 +19,7 @@ import (
 
 	"github.com/rakam-ml/rakam/infer"
 	"github.com/rakam-ml/rakam/mnist"
+	"github.com/rakam-ml/rakam/nn"
 )
 
 // oipMetadataTensor is a $metadata_tensor.
@@ -567,5 +568,48 @@ func TestParseTensorData(t *testing.T) {
 		if got, err := parseTensorData([]byte(s), []int{2, 2, 2}, nil); err == nil {
 			t.Errorf("parseTensorData(%q) = %v; want an error", s, got)
 		}
+	}
+}
+
+// TestV2ThousandImagesMatchGoAPI is issue 16's check: one Open Inference
+// Protocol request with 1,000 MNIST test images to a server of a trained
+// model gives the labels and probabilities infer's Go API gives for the
+// same pixels, bit for bit.
+func TestV2ThousandImagesMatchGoAPI(t *testing.T) {
+	const n, path = 1000, "../infer/testdata/baseline-adam.safetensors"
+	api, err := infer.Load(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _, err := nn.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := Replicas(m, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ts := newTestServer(t, cs, Config{ModelName: "baseline-adam", MaxBodyBytes: 64 << 20})
+	x, _ := mnistTestPixels(t, n)
+	want, err := api.PredictBatch(slices.Clone(x), n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := oipInfer(t, ts.URL+"/v2/models/baseline-adam/infer", map[string]any{
+		"inputs": []any{map[string]any{"name": "input", "shape": []int{n, Pixels}, "datatype": "FP32", "data": x}},
+	})
+	if got := oipFP32(t, oipOutput(t, r, "probabilities")); !slices.Equal(got, want) {
+		t.Errorf("/v2 probabilities of %d images differ from infer.Model.PredictBatch's (%d and %d values)", n, len(got), len(want))
+	}
+	labels := oipINT64(t, oipOutput(t, r, "label"))
+	distinct := map[int64]bool{}
+	for i, l := range labels {
+		if w := int64(infer.Argmax(want[i*Classes : (i+1)*Classes])); l != w {
+			t.Fatalf("image %d: /v2 label %d, Go API %d", i, l, w)
+		}
+		distinct[l] = true
+	}
+	if len(labels) != n || len(distinct) < 10 {
+		t.Errorf("%d labels over %d classes; want %d over all 10 (a trained model)", len(labels), len(distinct), n)
 	}
 }
