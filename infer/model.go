@@ -16,7 +16,7 @@ import (
 
 // metaName is the metadata key of a model's name (the study's row name, or
 // rakam train's --model).
-const metaName = "rakam.name"
+const metaName = nn.MetaName
 
 // Options tune a Model. The zero value gives the defaults.
 type Options struct {

@@ -36,6 +36,7 @@ import (
 // model; the others are the caller's to fill.
 const (
 	MetaSpec          = "rakam.spec"           // the model's Spec as JSON
+	MetaName          = "rakam.name"           // the model's name (a zoo or study row name)
 	MetaVersion       = "rakam.version"        // rakam's version
 	MetaTrainConfig   = "rakam.train_config"   // training flags as JSON
 	MetaMetrics       = "rakam.metrics"        // test metrics as JSON

@@ -333,6 +333,7 @@ func saveModel(path string, m *nn.Sequential, run savedRun, d *Data) error {
 	metricsJSON, _ := json.Marshal(map[string]any{"test_accuracy": run.Result.TestAccuracy, "test_loss": run.Result.TestLoss,
 		"macro_f1": run.Result.MacroF1})
 	return nn.Save(path, m, map[string]string{
+		nn.MetaName:          run.Result.Name,
 		nn.MetaVersion:       version.String(),
 		nn.MetaTrainConfig:   string(cfgJSON),
 		nn.MetaMetrics:       string(metricsJSON),

@@ -57,7 +57,7 @@ per-class table and the confusion matrix (--json: the same JSON object
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	res := &results.Model{Name: meta["rakam.name"], Model: path, Params: model.NumParams(),
+	res := &results.Model{Name: meta[nn.MetaName], Model: path, Params: model.NumParams(),
 		Extra: map[string]any{"model_file": path, "rakam_version": meta[nn.MetaVersion], "dataset_sha256": meta[nn.MetaDatasetSHA256]}}
 	if res.Name == "" {
 		res.Name = path

@@ -137,7 +137,7 @@ structured (log/slog) on standard error.`)
 	if err != nil {
 		return fmt.Errorf("%s: %w", o.model, err)
 	}
-	name := meta["rakam.name"]
+	name := meta[nn.MetaName]
 	if name == "" {
 		name = strings.TrimSuffix(filepath.Base(o.model), filepath.Ext(o.model))
 	}

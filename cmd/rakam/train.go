@@ -397,7 +397,7 @@ func saveModel(path string, m *nn.Sequential, o trainOptions, res *results.Model
 		nn.MetaTrainConfig:   string(cfg),
 		nn.MetaMetrics:       string(met),
 		nn.MetaDatasetSHA256: sum,
-		"rakam.name":         o.Model,
+		nn.MetaName:          o.Model,
 	}
 	return nn.Save(path, m, meta)
 }
