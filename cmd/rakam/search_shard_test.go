@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -16,7 +17,7 @@ import (
 )
 
 // TestSearchTrialsMerge runs a search of 12 trials in one process, then as
-// 12 separate 'rakam search --trial I' runs plus 'rakam search merge', and
+// 12 separate processes of 'rakam search --trial I' plus 'rakam search merge', and
 // requires the same table and winner (JSON and text) apart from timing, and
 // the same winner's weights saved by --out. Three --shard runs and one run
 // selected by JOB_COMPLETION_INDEX must write the same trial results, and
@@ -42,9 +43,20 @@ func TestSearchTrialsMerge(t *testing.T) {
 	oneJSON := cli(with("--json", "--out", oneModel)...)
 	oneText := cli(search...)
 
+	// The trials run as 12 separate processes of the built binary, as the
+	// pods of an Indexed Job would (JOB_COMPLETION_INDEX is tested below).
+	bin := filepath.Join(dir, "rakam")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
 	trials := filepath.Join(dir, "trials")
 	for i := 1; i <= 12; i++ {
-		cli(with("--trial-dir", trials, "--trial", strconv.Itoa(i))...)
+		cmd := exec.Command(bin, with("--trial-dir", trials, "--trial", strconv.Itoa(i))...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("rakam search --trial %d (a process of its own): %v\n%s", i, err, out)
+		}
 	}
 	mergedJSON := cli("search", "merge", "--data", filepath.Join(f.root, "mn"), "--quiet", "--json", "--out", mergedModel, trials)
 	mergedText := cli("search", "merge", "--data", filepath.Join(f.root, "mn"), "--quiet", trials)
