@@ -200,17 +200,11 @@ func Train(ctx context.Context, r Recipe, d *Data, opts RunOptions) (*Trained, e
 			t.BestValLoss = hist.Epochs[t.BestEpoch-1].ValLoss
 		}
 	}
-	t.Result = results.Model{
-		Name:            r.Name,
-		Model:           describe(r),
-		Epochs:          len(hist.Epochs),
-		SecondsPerEpoch: hist.SecondsPerEpoch,
-		TrainSeconds:    hist.TrainSeconds,
-		ImagesPerSecond: hist.ImagesPerSecond(),
-		Params:          model.NumParams(),
-		History:         hist.Epochs,
-		Optimizer:       optimizerLabel(r),
-		Regularization:  r.Regularization,
+	row := results.Model{
+		Name:           r.Name,
+		Model:          describe(r),
+		Optimizer:      optimizerLabel(r),
+		Regularization: r.Regularization,
 		// Only settings that change training: the report names any that
 		// differ between two compared rows as a confound.
 		Config: map[string]any{"optimizer": r.Optimizer, "lr": r.LR, "batch": r.Batch,
@@ -222,9 +216,9 @@ func Train(ctx context.Context, r Recipe, d *Data, opts RunOptions) (*Trained, e
 		if err != nil {
 			return nil, fmt.Errorf("study: %s: %w", r.Name, err)
 		}
-		t.Result.SetTest(ev.Summary, ev.LogLoss)
 		t.Test = ev
 	}
+	t.Result = NewResult(row, model, hist, t.Test)
 	return t, nil
 }
 

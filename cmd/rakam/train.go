@@ -351,32 +351,26 @@ func trainRun(ctx context.Context, e *env, o trainOptions, rf runFlags, z study.
 	if err != nil {
 		return err
 	}
-	res := &results.Model{
-		Name:            o.Model,
-		Model:           z.Description,
-		Epochs:          len(hist.Epochs),
-		SecondsPerEpoch: hist.SecondsPerEpoch,
-		TrainSeconds:    hist.TrainSeconds,
-		ImagesPerSecond: hist.ImagesPerSecond(),
-		Params:          model.NumParams(),
-		History:         hist.Epochs,
-		Optimizer:       o.Optimizer,
-		Regularization:  z.Regularization,
-		Config:          optionsMap(o),
-		Extra:           map[string]any{"model_file": o.Out, "dataset_sha256": sum, "stopped_early": hist.StoppedEarly},
+	row := results.Model{
+		Name:           o.Model,
+		Model:          z.Description,
+		Optimizer:      o.Optimizer,
+		Regularization: z.Regularization,
+		Config:         optionsMap(o),
+		Extra:          map[string]any{"model_file": o.Out, "dataset_sha256": sum, "stopped_early": hist.StoppedEarly},
 	}
 	if es != nil {
-		res.Extra["best_epoch"] = es.BestEpoch()
+		row.Extra["best_epoch"] = es.BestEpoch()
 	}
-	res.SetTest(ev.Summary, ev.LogLoss)
-	if err := saveModel(o.Out, model, o, res, sum); err != nil {
+	res := study.NewResult(row, model, hist, ev)
+	if err := saveModel(o.Out, model, o, &res, sum); err != nil {
 		return err
 	}
 	fmt.Fprintf(log, "saved %s\n", o.Out)
 	if rf.json {
-		return writeJSON(e.stdout, res)
+		return writeJSON(e.stdout, &res)
 	}
-	printResult(e.stdout, res)
+	printResult(e.stdout, &res)
 	return nil
 }
 
