@@ -2,6 +2,7 @@ package study
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -75,7 +76,13 @@ type Recipe struct {
 	// EarlyStopping, when > 0, is the patience of an early stop on val_loss
 	// that restores the best weights.
 	EarlyStopping int
-	Seed          uint64
+	// WeightDecay, when set, overrides the optimiser's default weight decay
+	// (0, or 0.004 for adamw); ClipNorm > 0 clips gradients to that global
+	// L2 norm. Both are left out of the recipe's JSON when unset, so the
+	// recipes of models saved before they existed still match.
+	WeightDecay *float64 `json:",omitempty"`
+	ClipNorm    float64  `json:",omitempty"`
+	Seed        uint64
 	// Regularization describes the model's regularisation for tables.
 	Regularization string
 }
@@ -143,50 +150,103 @@ type RunOptions struct {
 	// many goroutines each (0: the process default, tensor.Threads()).
 	// Runs side by side take 1. The result does not depend on it.
 	Threads int
+	// Checkpoint says where and how often the run is checkpointed, and
+	// which checkpoint it resumes from; the zero value writes none.
+	Checkpoint Checkpointing
+	// Callbacks watch the run after the recipe's own (early stopping,
+	// plateau), e.g. to print a line per epoch; they must not steer it.
+	Callbacks []train.Callback
+	// AfterBatch, when set, is called after every trained batch (epoch from
+	// 1, batch from 1): tests use it to interrupt or kill a run at an exact
+	// batch.
+	AfterBatch func(epoch, batch int)
 }
 
+// Checkpointing is train.Config's checkpoint settings as a run takes them.
+type Checkpointing struct {
+	Dir   string // a checkpoint at every epoch's end and every Every batches
+	Every int
+	// InterruptDir receives a checkpoint when the context is cancelled and
+	// Dir is empty, so an interrupted run can always resume.
+	InterruptDir string
+	// Meta is stored in every checkpoint verbatim (rakam train keeps its
+	// flags there, so that --resume rebuilds the same run).
+	Meta json.RawMessage
+	// Resume continues the run this checkpoint describes; the recipe must
+	// be the one that wrote it.
+	Resume *train.Checkpoint
+}
+
+// RunError is an error of one recipe's run; Err is what went wrong.
+type RunError struct {
+	Recipe string
+	Err    error
+}
+
+func (e *RunError) Error() string { return "study: " + e.Recipe + ": " + e.Err.Error() }
+func (e *RunError) Unwrap() error { return e.Err }
+
 // Train builds the recipe's model from its seed, trains it on d.Train with
-// validation on d.Val after every epoch, and (with opts.Test) scores it on
-// d.Test. The same recipe and seed give bit-identical weights.
+// validation on d.Val after every epoch (none when d.Val is empty), and
+// (with opts.Test) scores it on d.Test. The same recipe and seed give
+// bit-identical weights, whether or not the run was checkpointed and
+// resumed. It is the one training pipeline: rakam compare, search and
+// train all run it.
 func Train(ctx context.Context, r Recipe, d *Data, opts RunOptions) (*Trained, error) {
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
+	fail := func(err error) (*Trained, error) { return nil, &RunError{Recipe: r.Name, Err: err} }
 	model, err := nn.Build(r.Spec, r.Seed)
 	if err != nil {
-		return nil, fmt.Errorf("study: %s: %w", r.Name, err)
+		return fail(err)
 	}
 	model.SetThreads(opts.Threads)
-	opt, err := optim.ByName(r.Optimizer, r.LR)
+	var oo []optim.Option
+	if r.WeightDecay != nil {
+		oo = append(oo, optim.WeightDecay(*r.WeightDecay))
+	}
+	if r.ClipNorm > 0 {
+		oo = append(oo, optim.ClipNorm(r.ClipNorm))
+	}
+	opt, err := optim.ByName(r.Optimizer, r.LR, oo...)
 	if err != nil {
-		return nil, fmt.Errorf("study: %s: %w", r.Name, err)
+		return fail(err)
 	}
 	loader, err := data.NewLoader(d.Train, r.Batch, data.Options{Shuffle: true, Seed: r.Seed, Augment: r.Augment, Workers: opts.Threads})
 	if err != nil {
-		return nil, fmt.Errorf("study: %s: %w", r.Name, err)
+		return fail(err)
 	}
-	cfg := train.Config{Epochs: r.Epochs, Optimizer: opt, Progress: opts.Progress, Events: opts.Events, ValBatch: evalBatch}
+	ck := opts.Checkpoint
+	cfg := train.Config{Epochs: r.Epochs, Optimizer: opt, Progress: opts.Progress, Events: opts.Events, ValBatch: evalBatch,
+		AfterBatch: opts.AfterBatch, CheckpointDir: ck.Dir, CheckpointEvery: ck.Every, InterruptDir: ck.InterruptDir,
+		Meta: ck.Meta, Resume: ck.Resume}
+	var es *train.EarlyStopping
+	if r.EarlyStopping > 0 {
+		es = &train.EarlyStopping{Monitor: "val_loss", Patience: r.EarlyStopping, RestoreBestWeights: true}
+		cfg.Callbacks = append(cfg.Callbacks, es)
+	}
 	var sched optim.Schedule = optim.Constant(r.LR)
 	if r.Schedule != "" {
 		ss, _ := optim.ParseSchedule(r.Schedule)
 		sched, err = ss.Build(r.LR, loader.NumBatches(), r.Epochs)
 		if err != nil {
-			return nil, fmt.Errorf("study: %s: %w", r.Name, err)
+			return fail(err)
 		}
 		cfg.Schedule = sched
 		if p := ss.Plateau(); p != nil {
 			cfg.Callbacks = append(cfg.Callbacks, &train.ReduceLROnPlateau{Monitor: "val_loss", Plateau: p})
 		}
 	}
-	var es *train.EarlyStopping
-	if r.EarlyStopping > 0 {
-		es = &train.EarlyStopping{Monitor: "val_loss", Patience: r.EarlyStopping, RestoreBestWeights: true}
-		cfg.Callbacks = append(cfg.Callbacks, es)
+	cfg.Callbacks = append(cfg.Callbacks, opts.Callbacks...)
+	var val *mnist.Set
+	if d.Val != nil && d.Val.N > 0 {
+		val = d.Val
 	}
 	start := time.Now()
-	hist, err := train.Fit(ctx, model, loader, d.Val, cfg)
+	hist, err := train.Fit(ctx, model, loader, val, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("study: %s: %w", r.Name, err)
+		return fail(err)
 	}
 	wall := time.Since(start).Seconds()
 	t := &Trained{Recipe: r, Model: model, History: hist}
@@ -214,7 +274,7 @@ func Train(ctx context.Context, r Recipe, d *Data, opts RunOptions) (*Trained, e
 	if opts.Test {
 		ev, err := train.Evaluate(model, d.Test, evalBatch)
 		if err != nil {
-			return nil, fmt.Errorf("study: %s: %w", r.Name, err)
+			return fail(err)
 		}
 		t.Test = ev
 	}

@@ -16,7 +16,6 @@ import (
 
 	"github.com/rakam-ml/rakam/data"
 	"github.com/rakam-ml/rakam/internal/atomicfile"
-	"github.com/rakam-ml/rakam/mnist"
 	"github.com/rakam-ml/rakam/nn"
 	"github.com/rakam-ml/rakam/optim"
 	"github.com/rakam-ml/rakam/results"
@@ -286,69 +285,46 @@ func trainRun(ctx context.Context, e *env, o trainOptions, rf runFlags, z study.
 		}
 		sp.train = sp.train.Subset(idx)
 	}
-	sum := sp.sha
-	model, err := nn.Build(z.Spec, o.Seed)
-	if err != nil {
-		return err
-	}
-	opt, err := newOptimizer(o)
-	if err != nil {
-		return usagef("%v", err)
-	}
-	dopts := data.Options{Shuffle: true, Seed: o.Seed}
-	if o.Augment {
-		dopts.Augment = data.DefaultAugment()
-	}
-	loader, err := data.NewLoader(sp.train, o.Batch, dopts)
-	if err != nil {
-		return err
-	}
+	// Every value was checked by completeOptions; a schedule that does not
+	// fit the run (a warm-up as long as it, say) is a usage error too.
 	sspec, _ := optim.ParseSchedule(o.Schedule)
-	sched, err := sspec.Build(o.LR, loader.NumBatches(), o.Epochs)
-	if err != nil {
+	if _, err := sspec.Build(o.LR, 1, o.Epochs); err != nil {
 		return usagef("--schedule: %v", err)
 	}
-	meta, _ := json.Marshal(o)
-	cfg := train.Config{AfterBatch: testAfterBatch, Epochs: o.Epochs, Optimizer: opt, Schedule: sched, Events: events, Meta: meta,
-		CheckpointDir: o.CheckpointDir, CheckpointEvery: o.CheckpointEvery, InterruptDir: interruptDir(o.Out), Resume: ck}
-	var es *train.EarlyStopping
-	if o.EarlyStopping > 0 {
-		es = &train.EarlyStopping{Monitor: "val_loss", Patience: o.EarlyStopping, RestoreBestWeights: true}
-		cfg.Callbacks = append(cfg.Callbacks, es)
-	}
-	if p := sspec.Plateau(); p != nil {
-		cfg.Callbacks = append(cfg.Callbacks, &train.ReduceLROnPlateau{Monitor: "val_loss", Plateau: p})
+	probe, err := nn.Build(z.Spec, o.Seed)
+	if err != nil {
+		return err
 	}
 	log := e.stderr
 	if rf.quiet {
 		log = io.Discard
 	}
+	meta, _ := json.Marshal(o)
+	ropts := study.RunOptions{Events: events, Test: true, AfterBatch: testAfterBatch,
+		Checkpoint: study.Checkpointing{Dir: o.CheckpointDir, Every: o.CheckpointEvery, InterruptDir: interruptDir(o.Out), Meta: meta, Resume: ck}}
 	if !rf.quiet && train.IsTerminal(e.stderr) {
-		cfg.Progress = e.stderr
+		ropts.Progress = e.stderr
 	} else if !rf.quiet {
-		cfg.Callbacks = append(cfg.Callbacks, epochPrinter{w: e.stderr, total: o.Epochs})
+		ropts.Callbacks = append(ropts.Callbacks, epochPrinter{w: e.stderr, total: o.Epochs})
 	}
 	fmt.Fprintln(log, sp.describe())
-	fmt.Fprintf(log, "%s: %s, %d parameters; %s\n", o.Model, z.Description, model.NumParams(),
+	fmt.Fprintf(log, "%s: %s, %d parameters; %s\n", o.Model, z.Description, probe.NumParams(),
 		flagList("optimizer", o.Optimizer, "lr", o.LR, "schedule", o.Schedule, "batch", o.Batch, "epochs", o.Epochs, "seed", o.Seed))
 	if ck != nil {
 		fmt.Fprintf(log, "resuming from %s at epoch %d, batch %d\n", ck.Path, ck.Epoch(), ck.Batch())
 	}
-	var val *mnist.Set
-	if sp.val.N > 0 {
-		val = sp.val
-	}
-	hist, err := train.Fit(ctx, model, loader, val, cfg)
+	d := &study.Data{Train: sp.train, Val: sp.val, Test: sp.test, Dir: sp.dir, SHA256: sp.sha}
+	t, err := study.Train(ctx, recipe(o, z), d, ropts)
 	if err != nil {
+		var re *study.RunError
+		if errors.As(err, &re) {
+			err = re.Err
+		}
 		// "rakam train: train: ..." says the same thing twice.
 		err = errors.New(strings.TrimPrefix(err.Error(), "train: "))
 		if ctx.Err() != nil {
 			return &exitError{code: exitInterrupted, err: err}
 		}
-		return err
-	}
-	ev, err := train.Evaluate(model, sp.test, 1000)
-	if err != nil {
 		return err
 	}
 	row := results.Model{
@@ -357,13 +333,13 @@ func trainRun(ctx context.Context, e *env, o trainOptions, rf runFlags, z study.
 		Optimizer:      o.Optimizer,
 		Regularization: z.Regularization,
 		Config:         optionsMap(o),
-		Extra:          map[string]any{"model_file": o.Out, "dataset_sha256": sum, "stopped_early": hist.StoppedEarly},
+		Extra:          map[string]any{"model_file": o.Out, "dataset_sha256": sp.sha, "stopped_early": t.History.StoppedEarly},
 	}
-	if es != nil {
-		row.Extra["best_epoch"] = es.BestEpoch()
+	if o.EarlyStopping > 0 {
+		row.Extra["best_epoch"] = t.BestEpoch
 	}
-	res := study.NewResult(row, model, hist, ev)
-	if err := saveModel(o.Out, model, o, &res, sum); err != nil {
+	res := study.NewResult(row, t.Model, t.History, t.Test)
+	if err := saveModel(o.Out, t.Model, o, &res, sp.sha); err != nil {
 		return err
 	}
 	fmt.Fprintf(log, "saved %s\n", o.Out)
@@ -372,6 +348,22 @@ func trainRun(ctx context.Context, e *env, o trainOptions, rf runFlags, z study.
 	}
 	printResult(e.stdout, &res)
 	return nil
+}
+
+// recipe is the study recipe of a run's flags (completed by
+// completeOptions): the zoo entry's architecture trained as the flags say.
+func recipe(o trainOptions, z study.ZooEntry) study.Recipe {
+	r := study.Recipe{Name: o.Model, Base: z.Name, Spec: z.Spec, Optimizer: o.Optimizer, LR: o.LR, Batch: o.Batch,
+		Epochs: o.Epochs, Schedule: o.Schedule, EarlyStopping: o.EarlyStopping, ClipNorm: o.ClipNorm, Seed: o.Seed,
+		Regularization: z.Regularization}
+	if o.WeightDecay >= 0 {
+		wd := o.WeightDecay
+		r.WeightDecay = &wd
+	}
+	if o.Augment {
+		r.Augment = data.DefaultAugment()
+	}
+	return r
 }
 
 // testAfterBatch lets the tests interrupt or kill a run at an exact batch.

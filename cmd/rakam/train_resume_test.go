@@ -110,8 +110,14 @@ func TestResumeAfterKill(t *testing.T) {
 	if _, err := os.Stat(killed); err == nil {
 		t.Fatal("the killed run wrote a model")
 	}
-	if code, errs := rakamProcess(t, "", "train", "--resume", ck, "--quiet"); code != 0 {
+	evs := filepath.Join(dir, "resume.events")
+	if code, errs := rakamProcess(t, "", "train", "--resume", ck, "--quiet", "--events", evs); code != 0 {
 		t.Fatalf("resume after SIGKILL = %d: %s", code, errs)
+	}
+	// A run trained again from the start ends with the same bytes too; the
+	// resume event (epoch 2, batch 16) says it continued the checkpoint.
+	if b, _ := os.ReadFile(evs); !strings.Contains(string(b), `"event":"resume"`) || !strings.Contains(string(b), `"batch":16`) {
+		t.Errorf("resume after SIGKILL: events %s; want a resume event at batch 16 (did it train from the start?)", b)
 	}
 	if got, _ := os.ReadFile(killed); !bytes.Equal(got, want) {
 		t.Errorf("model resumed after SIGKILL differs from the uninterrupted run's (%d vs %d bytes)", len(got), len(want))
