@@ -23,6 +23,9 @@ type env struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+	// afterBatch is study.RunOptions.AfterBatch for rakam train: nil but
+	// in the tests that kill or interrupt a run at an exact batch.
+	afterBatch func(epoch, batch int)
 }
 
 // command is one subcommand. Each lives in its own file and registers itself
@@ -61,8 +64,12 @@ func (x *exitError) Unwrap() error { return x.err }
 // errHelpShown is returned after --help printed usage: exit 0.
 var errHelpShown = errors.New("help shown")
 
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return runEnv(ctx, &env{stdin: stdin, stdout: stdout, stderr: stderr}, args)
+}
+
+func runEnv(ctx context.Context, e *env, args []string) (code int) {
+	stdout, stderr := e.stdout, e.stderr
 	defer func() {
 		// A panic is a bug in rakam; report it as one line, not a trace.
 		if r := recover(); r != nil {
@@ -72,7 +79,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}()
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		if len(args) >= 2 && args[0] == "help" {
-			return run(ctx, []string{args[1], "--help"}, stdin, stdout, stderr)
+			return runEnv(ctx, e, []string{args[1], "--help"})
 		}
 		printUsage(stdout)
 		if len(args) == 0 {

@@ -300,7 +300,7 @@ func trainRun(ctx context.Context, e *env, o trainOptions, rf runFlags, z study.
 		log = io.Discard
 	}
 	meta, _ := json.Marshal(o)
-	ropts := study.RunOptions{Events: events, Test: true, AfterBatch: testAfterBatch,
+	ropts := study.RunOptions{Events: events, Test: true, AfterBatch: e.afterBatch,
 		Checkpoint: study.Checkpointing{Dir: o.CheckpointDir, Every: o.CheckpointEvery, InterruptDir: interruptDir(o.Out), Meta: meta, Resume: ck}}
 	if !rf.quiet && train.IsTerminal(e.stderr) {
 		ropts.Progress = e.stderr
@@ -365,9 +365,6 @@ func recipe(o trainOptions, z study.ZooEntry) study.Recipe {
 	}
 	return r
 }
-
-// testAfterBatch lets the tests interrupt or kill a run at an exact batch.
-var testAfterBatch func(epoch, batch int)
 
 // saveModel writes the model with metadata that does not depend on timing,
 // so the same seed and flags give a byte-identical file.

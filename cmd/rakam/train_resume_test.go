@@ -32,6 +32,7 @@ func TestHelperProcess(t *testing.T) {
 			break
 		}
 	}
+	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
 	if spec := os.Getenv("RAKAM_TEST_SIGNAL"); spec != "" {
 		name, at, _ := strings.Cut(spec, "@")
 		es, bs, _ := strings.Cut(at, ":")
@@ -41,7 +42,7 @@ func TestHelperProcess(t *testing.T) {
 		if name == "INT" {
 			sig = syscall.SIGINT
 		}
-		testAfterBatch = func(epoch, batch int) {
+		e.afterBatch = func(epoch, batch int) {
 			if epoch == ep && batch == bt {
 				syscall.Kill(os.Getpid(), sig)
 				if sig == syscall.SIGINT {
@@ -55,7 +56,7 @@ func TestHelperProcess(t *testing.T) {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	go func() { <-ctx.Done(); sigSeen <- struct{}{} }()
-	code := run(ctx, args, os.Stdin, os.Stdout, os.Stderr)
+	code := runEnv(ctx, e, args)
 	stop()
 	os.Exit(code)
 }
