@@ -41,6 +41,9 @@ const (
 	MetaTrainConfig   = "rakam.train_config"   // training flags as JSON
 	MetaMetrics       = "rakam.metrics"        // test metrics as JSON
 	MetaDatasetSHA256 = "rakam.dataset_sha256" // hex SHA-256 of the training data
+	// MetaStudyRun is a study's run as JSON (recipe, result, learning
+	// rates): rakam compare reuses a saved model whose recipe matches.
+	MetaStudyRun = "rakam.study_run"
 )
 
 // MaxHeaderBytes bounds the JSON header a file may declare; a larger

@@ -14,7 +14,6 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/rakam-ml/rakam/internal/version"
 	"github.com/rakam-ml/rakam/nn"
 	"github.com/rakam-ml/rakam/report"
 	"github.com/rakam-ml/rakam/results"
@@ -242,8 +241,6 @@ type savedRun struct {
 	BestValLoss  float64         `json:"best_val_loss,omitempty"`
 }
 
-const metaRun = "rakam.study_run"
-
 // concurrent marks the recipes that train side by side, one core each,
 // when they follow each other in the plan: the two augmented CNNs. On this
 // project's 2-core machine two single-threaded trainings of the cnn finish
@@ -329,17 +326,9 @@ func saveModel(path string, m *nn.Sequential, run savedRun, d *Data) error {
 	if err != nil {
 		return err
 	}
-	cfgJSON, _ := json.Marshal(run.Result.Config)
-	metricsJSON, _ := json.Marshal(map[string]any{"test_accuracy": run.Result.TestAccuracy, "test_loss": run.Result.TestLoss,
-		"macro_f1": run.Result.MacroF1})
-	return nn.Save(path, m, map[string]string{
-		nn.MetaName:          run.Result.Name,
-		nn.MetaVersion:       version.String(),
-		nn.MetaTrainConfig:   string(cfgJSON),
-		nn.MetaMetrics:       string(metricsJSON),
-		nn.MetaDatasetSHA256: d.SHA256,
-		metaRun:              string(runJSON),
-	})
+	meta := ModelMetadata(&run.Result, run.Result.Config, d.SHA256)
+	meta[nn.MetaStudyRun] = string(runJSON)
+	return nn.Save(path, m, meta)
 }
 
 // loadTrained returns the saved model at path if it was trained by the same
@@ -351,7 +340,7 @@ func loadTrained(path string, recipeJSON []byte, r Recipe, d *Data, threads int)
 	}
 	m.SetThreads(threads)
 	var run savedRun
-	if json.Unmarshal([]byte(meta[metaRun]), &run) != nil || string(run.Recipe) != string(recipeJSON) ||
+	if json.Unmarshal([]byte(meta[nn.MetaStudyRun]), &run) != nil || string(run.Recipe) != string(recipeJSON) ||
 		meta[nn.MetaDatasetSHA256] != d.SHA256 {
 		return nil, false
 	}

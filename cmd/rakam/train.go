@@ -366,23 +366,14 @@ func recipe(o trainOptions, z study.ZooEntry) study.Recipe {
 	return r
 }
 
-// saveModel writes the model with metadata that does not depend on timing,
-// so the same seed and flags give a byte-identical file.
+// saveModel writes the model with the metadata every trained model has
+// (study.ModelMetadata), its flags as the configuration. Nothing in it
+// depends on timing, so the same seed and flags give a byte-identical file.
 func saveModel(path string, m *nn.Sequential, o trainOptions, res *results.Model, sum string) error {
 	// Where files go does not change the weights; leave it out so a resumed
 	// run's model is byte-identical to an uninterrupted one's.
 	o.Out, o.CheckpointDir, o.CheckpointEvery, o.Data = "", "", 0, ""
-	cfg, _ := json.Marshal(o)
-	met, _ := json.Marshal(map[string]any{"test_accuracy": res.TestAccuracy, "test_loss": res.TestLoss,
-		"macro_f1": res.MacroF1, "weighted_f1": res.WeightedF1, "epochs": res.Epochs})
-	meta := map[string]string{
-		nn.MetaVersion:       rakamVersion(),
-		nn.MetaTrainConfig:   string(cfg),
-		nn.MetaMetrics:       string(met),
-		nn.MetaDatasetSHA256: sum,
-		nn.MetaName:          o.Model,
-	}
-	return nn.Save(path, m, meta)
+	return nn.Save(path, m, study.ModelMetadata(res, o, sum))
 }
 
 func optionsMap(o trainOptions) map[string]any {
