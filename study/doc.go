@@ -9,7 +9,10 @@
 // seed's figures (SeedFigures) and the most confident mistakes; package
 // report only renders the report.Input it is given, and `rakam compare`
 // asks it to. `rakam compare`, `rakam search` and `rakam train` are thin
-// layers over this package.
+// layers over this package: Train is the one training pipeline (with
+// checkpoints and resume in RunOptions), NewResult the one builder of a
+// run's results object and ModelMetadata the one set of metadata a trained
+// model is saved with.
 //
 // Every result depends on the seed, the data and the code, never on load,
 // timing or the thread count: two runs of Compare with the same seed give
