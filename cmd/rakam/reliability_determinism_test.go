@@ -25,7 +25,7 @@ func TestReliabilityThreadCount(t *testing.T) {
 		t.Skip("trains in -short mode")
 	}
 	f := newRelFixture(t)
-	defer tensor.SetThreads(tensor.Threads())
+	def := tensor.Threads()
 	for _, model := range []string{"advanced", "cnn"} {
 		var first []byte
 		limit := "400"
@@ -44,8 +44,8 @@ func TestReliabilityThreadCount(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("rakam %s = %d: %s", strings.Join(args, " "), code, errs)
 			}
-			if got := tensor.Threads(); fmt.Sprint(got) != th {
-				t.Fatalf("--threads %s left tensor.Threads() = %d", th, got)
+			if got := tensor.Threads(); got != def {
+				t.Fatalf("--threads %s changed the process default tensor.Threads() from %d to %d; want the run's own budget", th, def, got)
 			}
 			b := mustRead(t, out)
 			if first == nil {

@@ -20,7 +20,6 @@ import (
 	"github.com/rakam-ml/rakam/optim"
 	"github.com/rakam-ml/rakam/results"
 	"github.com/rakam-ml/rakam/study"
-	"github.com/rakam-ml/rakam/tensor"
 	"github.com/rakam-ml/rakam/train"
 )
 
@@ -151,9 +150,6 @@ no model is saved. See docs/training.md.`)
 		if ck, err = sameRunCheckpoint(o); err != nil {
 			return err
 		}
-	}
-	if rf.threads > 0 {
-		tensor.SetThreads(rf.threads)
 	}
 	return trainRun(ctx, e, o, rf, zoo, ck)
 }
@@ -300,7 +296,9 @@ func trainRun(ctx context.Context, e *env, o trainOptions, rf runFlags, z study.
 		log = io.Discard
 	}
 	meta, _ := json.Marshal(o)
-	ropts := study.RunOptions{Events: events, Test: true, AfterBatch: e.afterBatch,
+	// --threads is the run's thread budget (the model's passes and
+	// products, the loader's workers), not a process-wide setting.
+	ropts := study.RunOptions{Events: events, Test: true, AfterBatch: e.afterBatch, Threads: rf.threads,
 		Checkpoint: study.Checkpointing{Dir: o.CheckpointDir, Every: o.CheckpointEvery, InterruptDir: interruptDir(o.Out), Meta: meta, Resume: ck}}
 	if !rf.quiet && train.IsTerminal(e.stderr) {
 		ropts.Progress = e.stderr
