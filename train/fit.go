@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rakam-ml/rakam/data"
+	"github.com/rakam-ml/rakam/infer"
 	"github.com/rakam-ml/rakam/mnist"
 	"github.com/rakam-ml/rakam/nn"
 	"github.com/rakam-ml/rakam/optim"
@@ -202,14 +203,7 @@ func (t *trainer) trainStep(x []float32, y []uint8) (float64, error) {
 	k := logits.Cols()
 	p := t.loss.Prob.Data
 	for i := 0; i < n; i++ {
-		row := p[i*k : i*k+k]
-		best := 0
-		for j := 1; j < k; j++ {
-			if row[j] > row[best] {
-				best = j
-			}
-		}
-		if best == int(y[i]) {
+		if infer.Argmax(p[i*k:i*k+k]) == int(y[i]) {
 			t.correct++
 		}
 	}
