@@ -78,14 +78,8 @@ and the votes, and writes the report.`)
 		return runCompareOnly(ctx, e, cfg, only, asJSON)
 	}
 	c, err := study.Compare(ctx, cfg)
-	if errors.Is(err, study.ErrValSize) {
-		return usagef("%v", err)
-	}
 	if err != nil {
-		if errors.Is(err, context.Canceled) || errors.Is(err, train.ErrInterrupted) {
-			return &exitError{code: exitInterrupted, err: fmt.Errorf("interrupted; models finished so far are kept in %s/models", cfg.Out)}
-		}
-		return err
+		return compareError(err, cfg.Out)
 	}
 	// study runs the study; the report is written here, from what it returns.
 	if err := report.Write(c.Dir, c.Input); err != nil {
@@ -104,6 +98,19 @@ and the votes, and writes the report.`)
 	return nil
 }
 
+// compareError turns a failed study into the command's error: a validation
+// split that does not fit is a usage error, an interruption exits 130 and
+// says where the finished models are.
+func compareError(err error, out string) error {
+	if errors.Is(err, study.ErrValSize) {
+		return usagef("%v", err)
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, train.ErrInterrupted) {
+		return &exitError{code: exitInterrupted, err: fmt.Errorf("interrupted; models finished so far are kept in %s/models", out)}
+	}
+	return err
+}
+
 // runCompareOnly is 'rakam compare --only RECIPE,...'.
 func runCompareOnly(ctx context.Context, e *env, cfg study.CompareConfig, only string, asJSON bool) error {
 	known, err := cfg.RecipeNames()
@@ -119,14 +126,8 @@ func runCompareOnly(ctx context.Context, e *env, cfg study.CompareConfig, only s
 		names = append(names, n)
 	}
 	rows, err := study.CompareOnly(ctx, cfg, names)
-	if errors.Is(err, study.ErrValSize) {
-		return usagef("%v", err)
-	}
 	if err != nil {
-		if errors.Is(err, context.Canceled) || errors.Is(err, train.ErrInterrupted) {
-			return &exitError{code: exitInterrupted, err: fmt.Errorf("interrupted; models finished so far are kept in %s/models", cfg.Out)}
-		}
-		return err
+		return compareError(err, cfg.Out)
 	}
 	if asJSON {
 		return writeJSON(e.stdout, map[string]any{"models": rows})
