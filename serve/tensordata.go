@@ -74,23 +74,37 @@ func (p *dataParser) flat() error {
 		if err := p.number(func() string { return fmt.Sprintf("data[%d]", len(p.out)) }); err != nil {
 			return err
 		}
-		p.ws()
-		if p.i >= len(p.b) {
-			return errors.New(`"data" ends part-way`)
+		done, err := p.sep(func() string { return fmt.Sprintf("data[%d]", len(p.out)-1) })
+		if err != nil {
+			return err
 		}
-		if p.b[p.i] == ']' {
-			p.i++
+		if done {
 			break
 		}
-		if p.b[p.i] != ',' {
-			return fmt.Errorf("data[%d]: unexpected %q", len(p.out)-1, p.b[p.i])
-		}
-		p.i++
 	}
 	if len(p.out) != p.total {
 		return fmt.Errorf("\"data\" has %d values; the shape %v needs %d", len(p.out), p.shape, p.total)
 	}
 	return nil
+}
+
+// sep reads what follows an element of an array: ']' ends the array
+// (done), ',' announces another element; anything else is an error naming
+// the element just read (at).
+func (p *dataParser) sep(at func() string) (done bool, err error) {
+	p.ws()
+	if p.i >= len(p.b) {
+		return false, errors.New(`"data" ends part-way`)
+	}
+	switch p.b[p.i] {
+	case ']':
+		p.i++
+		return true, nil
+	case ',':
+		p.i++
+		return false, nil
+	}
+	return false, fmt.Errorf("%s: unexpected %q", at(), p.b[p.i])
 }
 
 // nested reads the array at depth d, whose elements are arrays down to the
@@ -133,18 +147,14 @@ func (p *dataParser) nested(d int, idx []int) error {
 				return err
 			}
 			k++
-			p.ws()
-			if p.i >= len(p.b) {
-				return errors.New(`"data" ends part-way`)
+			kk := k - 1
+			done, err := p.sep(func() string { return where(kk) })
+			if err != nil {
+				return err
 			}
-			if p.b[p.i] == ']' {
-				p.i++
+			if done {
 				break
 			}
-			if p.b[p.i] != ',' {
-				return fmt.Errorf("%s: unexpected %q", where(k-1), p.b[p.i])
-			}
-			p.i++
 		}
 	}
 	if k != p.shape[d] {
