@@ -20,16 +20,7 @@ import (
 func TestTrainResumesByItself(t *testing.T) {
 	haveMNIST(t)
 	dir := t.TempDir()
-	base := []string{"train", "--model", "advanced", "--epochs", "2", "--train-limit", "1500", "--val", "500", "--batch", "50",
-		"--schedule", "cosine", "--quiet"}
-	ref := filepath.Join(dir, "ref.safetensors")
-	if code, errs := rakamProcess(t, "", append(base, "--out", ref)...); code != 0 {
-		t.Fatalf("uninterrupted run = %d: %s", code, errs)
-	}
-	want, err := os.ReadFile(ref)
-	if err != nil {
-		t.Fatal(err)
-	}
+	base, want := resumeReference(t, dir)
 	ck := filepath.Join(dir, "ck")
 	out := filepath.Join(dir, "pod.safetensors")
 	pod := append(base, "--out", out, "--checkpoint-dir", ck, "--checkpoint-every", "8")

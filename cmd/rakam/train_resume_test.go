@@ -83,14 +83,11 @@ func rakamProcess(t *testing.T, signal string, args ...string) (int, string) {
 	return code, errb.String()
 }
 
-// TestResumeAfterKill trains a small run three ways: uninterrupted; killed
-// with SIGKILL in the middle of its second epoch and resumed from the last
-// checkpoint; interrupted with SIGINT (exit 130, checkpoint saved) and
-// resumed. All three must write byte-identical model files.
-func TestResumeAfterKill(t *testing.T) {
-	haveMNIST(t)
-	dir := t.TempDir()
-	base := []string{"train", "--model", "advanced", "--epochs", "2", "--train-limit", "1500", "--val", "500", "--batch", "50",
+// resumeReference returns the flags of the small run the resume tests
+// interrupt and the model file it writes uninterrupted (trained in dir).
+func resumeReference(t *testing.T, dir string) (base []string, want []byte) {
+	t.Helper()
+	base = []string{"train", "--model", "advanced", "--epochs", "2", "--train-limit", "1500", "--val", "500", "--batch", "50",
 		"--schedule", "cosine", "--quiet"}
 	ref := filepath.Join(dir, "ref.safetensors")
 	if code, errs := rakamProcess(t, "", append(base, "--out", ref)...); code != 0 {
@@ -100,6 +97,17 @@ func TestResumeAfterKill(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return base, want
+}
+
+// TestResumeAfterKill trains a small run three ways: uninterrupted; killed
+// with SIGKILL in the middle of its second epoch and resumed from the last
+// checkpoint; interrupted with SIGINT (exit 130, checkpoint saved) and
+// resumed. All three must write byte-identical model files.
+func TestResumeAfterKill(t *testing.T) {
+	haveMNIST(t)
+	dir := t.TempDir()
+	base, want := resumeReference(t, dir)
 
 	// SIGKILL at epoch 2, batch 17 (of 30); the last checkpoint is at batch 16.
 	ck := filepath.Join(dir, "ck")
