@@ -124,17 +124,19 @@ const swapMinWork = 512
 // swapBetter reports whether the m×n×k product runs better as its
 // transpose.
 func swapBetter(m, n, k int, beta float32) bool {
-	if m == n || m*n > swapMaxC || noSwap {
+	copies := 1.0
+	if beta != 0 {
+		copies = 2
+	}
+	// k·(share saved) < k, so a short k never pays: decided before the
+	// tile rates are worked out (most small products stop here).
+	if m == n || m*n > swapMaxC || float64(k) < swapMinWork*copies || noSwap {
 		return false
 	}
 	_, r := bestKernel(active, m, n)
 	_, rt := bestKernel(active, n, m)
 	if rt <= r*swapGain {
 		return false
-	}
-	copies := 1.0
-	if beta != 0 {
-		copies = 2
 	}
 	return float64(k)*(1-r/rt) >= swapMinWork*copies
 }
