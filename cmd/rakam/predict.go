@@ -67,7 +67,7 @@ window of images in memory (for folders of any size). --show writes the
 28x28 the model saw next to each input as NAME`+showSuffix+`
 (stdin.rakam28.png in the current directory for -). Exit status 1 if any
 image failed.`)
-	fs.StringVar(&opts.model, "model", "", "the trained model `file` (.safetensors, from rakam train)")
+	fs.StringVar(&opts.model, "model", "", "the trained model `file` (.safetensors, from rakam train; default: the study's "+realInputModel+" in $RAKAM_MODELS or out/models)")
 	fs.BoolVar(&opts.json, "json", false, "print a JSON array on stdout")
 	fs.BoolVar(&opts.jsonl, "jsonl", false, "stream one JSON object per line on stdout, in input order, as images are predicted")
 	fs.BoolVar(&opts.show, "show", false, "write the preprocessed 28x28 next to each input as NAME"+showSuffix)
@@ -75,7 +75,11 @@ image failed.`)
 		return err
 	}
 	if opts.model == "" {
-		return usagef("--model FILE is required")
+		m, err := defaultModel()
+		if err != nil {
+			return err
+		}
+		opts.model = m
 	}
 	if fs.NArg() == 0 {
 		return usagef("no IMAGE given; name image files, directories, or - for standard input")

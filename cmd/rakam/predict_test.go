@@ -146,13 +146,14 @@ func TestPredictCommandErrors(t *testing.T) {
 	os.WriteFile(text, []byte("hello"), 0o644)
 	empty := filepath.Join(dir, "empty")
 	os.Mkdir(empty, 0o755)
+	t.Setenv("RAKAM_MODELS", filepath.Join(dir, "no-models"))
 
 	cases := []struct {
 		args []string
 		code int
 		msg  string
 	}{
-		{[]string{"predict", good}, 2, "--model FILE is required"},
+		{[]string{"predict", good}, 2, "no --model given and " + filepath.Join(dir, "no-models", "cnn-real.safetensors") + " does not exist: train it with 'rakam compare --only cnn-real'"},
 		{[]string{"predict", "--model", modelPath}, 2, "no IMAGE given"},
 		{[]string{"predict", "--model", filepath.Join(dir, "nope.safetensors"), good}, 1, "nope.safetensors"},
 		{[]string{"predict", "--model", good, good}, 1, "good.png"},
@@ -175,5 +176,30 @@ func TestPredictCommandErrors(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &preds); err != nil || code != 1 || len(preds) != 2 ||
 		preds[0].Label == nil || preds[1].Error == "" || preds[1].Label != nil {
 		t.Errorf("--json with a corrupt file = %d %s; want 1, a label for the good one and an error for the corrupt one", code, out)
+	}
+}
+
+// TestPredictDefaultModel: without --model, predict reads the study's
+// real-input model from $RAKAM_MODELS.
+func TestPredictDefaultModel(t *testing.T) {
+	dir := t.TempDir()
+	models := filepath.Join(dir, "models")
+	os.Mkdir(models, 0o755)
+	modelPath, _ := servingModel(t, dir)
+	raw, err := os.ReadFile(modelPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(models, realInputModel+".safetensors"), raw, 0o644)
+	good := filepath.Join(dir, "good.png")
+	os.WriteFile(good, barPNG(t, 30), 0o644)
+	t.Setenv("RAKAM_MODELS", models)
+	code, withDefault, errs := runCLI(t, "predict", "--json", good)
+	if code != 0 {
+		t.Fatalf("rakam predict without --model = %d: %s", code, errs)
+	}
+	_, explicit, _ := runCLI(t, "predict", "--json", "--model", modelPath, good)
+	if withDefault != explicit {
+		t.Errorf("default model answered %s; --model %s answered %s", withDefault, modelPath, explicit)
 	}
 }

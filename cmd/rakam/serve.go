@@ -64,7 +64,7 @@ extension. The address defaults to :$PORT when the PORT environment variable
 is set (as container platforms do). Bad requests get a 4xx JSON
 {"error": "..."}; see docs/serving.md for the API and the limits. Logs are
 structured (log/slog) on standard error.`)
-	fs.StringVar(&o.model, "model", "", "the trained model `file` (.safetensors, from rakam train)")
+	fs.StringVar(&o.model, "model", "", "the trained model `file` (.safetensors, from rakam train; default: the study's "+realInputModel+" in $RAKAM_MODELS or out/models)")
 	fs.StringVar(&o.addr, "addr", defaultServeAddr, "listen on this `host:port` (port 0 picks a free one); default :$PORT when PORT is set")
 	fs.IntVar(&o.workers, "workers", 1, "model replicas run in parallel, each batching the requests waiting")
 	fs.IntVar(&o.threads, "threads", 0, "threads per matrix product (0: every core)")
@@ -87,7 +87,11 @@ structured (log/slog) on standard error.`)
 		o.addr = ":" + port
 	}
 	if o.model == "" {
-		return usagef("--model FILE is required")
+		m, err := defaultModel()
+		if err != nil {
+			return err
+		}
+		o.model = m
 	}
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))

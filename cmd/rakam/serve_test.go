@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -77,12 +78,13 @@ func TestServeCommand(t *testing.T) {
 func TestServeCommandErrors(t *testing.T) {
 	dir := t.TempDir()
 	modelPath, _ := servingModel(t, dir)
+	t.Setenv("RAKAM_MODELS", filepath.Join(dir, "no-models"))
 	for _, c := range []struct {
 		args []string
 		code int
 		msg  string
 	}{
-		{[]string{"serve"}, 2, "--model FILE is required"},
+		{[]string{"serve"}, 2, "no --model given and " + filepath.Join(dir, "no-models", "cnn-real.safetensors") + " does not exist"},
 		{[]string{"serve", "--model", modelPath, "--workers", "0"}, 2, "--workers 0"},
 		{[]string{"serve", "--model", modelPath, "--threads", "-1"}, 2, "--threads -1"},
 		{[]string{"serve", "--model", modelPath, "--queue", "1000000000"}, 2, "--queue 1000000000: want 1..65536"},
