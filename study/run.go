@@ -83,6 +83,11 @@ type Recipe struct {
 	WeightDecay *float64 `json:",omitempty"`
 	ClipNorm    float64  `json:",omitempty"`
 	Seed        uint64
+	// Init names the model this recipe fine-tunes (a row of the study, or a
+	// model file), when it starts from trained weights rather than from
+	// Seed's initialisation; Train takes those weights from RunOptions.Init.
+	// Left out of the JSON when empty, as WeightDecay.
+	Init string `json:",omitempty"`
 	// Regularization describes the model's regularisation for tables.
 	Regularization string
 }
@@ -156,6 +161,12 @@ type RunOptions struct {
 	// Callbacks watch the run after the recipe's own (early stopping,
 	// plateau), e.g. to print a line per epoch; they must not steer it.
 	Callbacks []train.Callback
+	// Init holds the trained weights a recipe with Init set starts from:
+	// Train copies its parameters and state (it must have the recipe's
+	// Spec) and leaves it unchanged. It is the model Recipe.Init names, so
+	// the result depends on it as on the recipe; it is an error for it to
+	// be set without Recipe.Init or missing with it.
+	Init *nn.Sequential
 	// AfterBatch, when set, is called after every trained batch (epoch from
 	// 1, batch from 1): tests use it to interrupt or kill a run at an exact
 	// batch.
@@ -199,6 +210,9 @@ func Train(ctx context.Context, r Recipe, d *Data, opts RunOptions) (*Trained, e
 	fail := func(err error) (*Trained, error) { return nil, &RunError{Recipe: r.Name, Err: err} }
 	model, err := nn.Build(r.Spec, r.Seed)
 	if err != nil {
+		return fail(err)
+	}
+	if err := initFrom(model, r, opts.Init); err != nil {
 		return fail(err)
 	}
 	model.SetThreads(opts.Threads)
@@ -271,6 +285,9 @@ func Train(ctx context.Context, r Recipe, d *Data, opts RunOptions) (*Trained, e
 			"epochs": r.Epochs, "schedule": r.Schedule, "augment": r.Augment != nil, "early_stopping": r.EarlyStopping,
 			"seed": r.Seed, "wall_seconds": wall},
 	}
+	if r.Init != "" {
+		row.Config["init"] = r.Init
+	}
 	if opts.Test {
 		ev, err := train.Evaluate(model, d.Test, evalBatch)
 		if err != nil {
@@ -280,6 +297,32 @@ func Train(ctx context.Context, r Recipe, d *Data, opts RunOptions) (*Trained, e
 	}
 	t.Result = NewResult(row, model, hist, t.Test)
 	return t, nil
+}
+
+// initFrom copies the weights a fine-tuning recipe starts from into model.
+func initFrom(model *nn.Sequential, r Recipe, from *nn.Sequential) error {
+	switch {
+	case r.Init == "" && from == nil:
+		return nil
+	case r.Init == "":
+		return errors.New("initial weights given for a recipe that does not fine-tune (Recipe.Init is empty)")
+	case from == nil:
+		return fmt.Errorf("the recipe fine-tunes %s but no initial weights were given", r.Init)
+	}
+	if got, want := string(from.Spec.JSON()), string(r.Spec.JSON()); got != want {
+		return fmt.Errorf("cannot fine-tune %s: its architecture %s is not the recipe's %s", r.Init, got, want)
+	}
+	dst, src := model.Tensors(), from.Tensors()
+	if len(dst) != len(src) {
+		return fmt.Errorf("cannot fine-tune %s: %d tensors, the recipe's model has %d", r.Init, len(src), len(dst))
+	}
+	for i, p := range dst {
+		if len(p.Value.Data) != len(src[i].Value.Data) {
+			return fmt.Errorf("cannot fine-tune %s: tensor %d has %d values, want %d", r.Init, i, len(src[i].Value.Data), len(p.Value.Data))
+		}
+		copy(p.Value.Data, src[i].Value.Data)
+	}
+	return nil
 }
 
 func optimizerLabel(r Recipe) string {

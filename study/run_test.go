@@ -19,7 +19,7 @@ func TestRecipeJSONUnchanged(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, key := range []string{"WeightDecay", "ClipNorm"} {
+		for _, key := range []string{"WeightDecay", "ClipNorm", "Init"} {
 			if strings.Contains(string(b), key) {
 				t.Errorf("json.Marshal(FromZoo(%s)) = %s; want no %s", z.Name, b, key)
 			}
@@ -50,5 +50,68 @@ func TestTrainThreadBudget(t *testing.T) {
 	}
 	if tensor.Threads() != def {
 		t.Errorf("Train changed the process default from %d to %d", def, tensor.Threads())
+	}
+}
+
+// TestTrainInit: a recipe with Init starts from the given weights (a rate
+// too small to move them leaves the trained parameters equal to them, bit
+// for bit), leaves that model alone, and is refused when the weights are
+// missing, unasked for, or of another architecture.
+func TestTrainInit(t *testing.T) {
+	d := smallData(t)
+	z, _ := ZooByName("baseline-adam")
+	r := FromZoo(z, 1)
+	r.Epochs = 1
+	first, err := Train(context.Background(), r, d, RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before [][]float32 // a copy of the initial weights (a Replica would share them)
+	for _, p := range first.Model.Tensors() {
+		before = append(before, append([]float32(nil), p.Value.Data...))
+	}
+	ft := r
+	ft.Name, ft.Init, ft.Optimizer, ft.LR, ft.Seed = "fine-tuned", "baseline-adam", "sgd", 1e-30, 7
+	tuned, err := Train(context.Background(), ft, d, RunOptions{Init: first.Model})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range tuned.Model.Params() {
+		want := first.Model.Params()[i].Value.Data
+		for j, v := range p.Value.Data {
+			if v != want[j] {
+				t.Fatalf("param %d[%d] = %v after fine-tuning at lr 1e-30; want the initial %v", i, j, v, want[j])
+			}
+		}
+	}
+	for i, p := range first.Model.Tensors() {
+		for j, v := range p.Value.Data {
+			if v != before[i][j] {
+				t.Fatalf("Train changed the Init model's tensor %d", i)
+			}
+		}
+	}
+	if tuned.Result.Config["init"] != "baseline-adam" {
+		t.Errorf("result config init = %v; want baseline-adam", tuned.Result.Config["init"])
+	}
+	other, _ := ZooByName("dropout")
+	wrong := FromZoo(other, 1)
+	wrong.Init = "baseline-adam"
+	for _, c := range []struct {
+		r    Recipe
+		init bool
+		msg  string
+	}{
+		{ft, false, "no initial weights were given"},
+		{r, true, "does not fine-tune"},
+		{wrong, true, "its architecture"},
+	} {
+		opts := RunOptions{}
+		if c.init {
+			opts.Init = first.Model
+		}
+		if _, err := Train(context.Background(), c.r, d, opts); err == nil || !strings.Contains(err.Error(), c.msg) {
+			t.Errorf("Train(%s, init %v) = %v; want an error saying %q", c.r.Name, c.init, err, c.msg)
+		}
 	}
 }
