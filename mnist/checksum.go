@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -135,4 +136,68 @@ func contentSHA256(path string) (string, error) {
 		return "", &FormatError{File: path, Offset: n, Msg: "decompresses to more than the limit", Err: ErrTooLarge}
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// SumsFile is the checksum listing of a directory written by WriteDir (an
+// imported data set): one "<hex SHA-256>  <file name>" line per file, the
+// format of sha256sum, so "sha256sum -c SHA256SUMS" checks it too.
+const SumsFile = "SHA256SUMS"
+
+// ErrBadSums is wrapped by ReadSums' error for a malformed SumsFile. (The
+// other sentinels are in idx.go.)
+var ErrBadSums = errors.New("mnist: malformed checksum listing")
+
+// maxSumsBytes bounds the SumsFile read: four lines take about 330 bytes.
+const maxSumsBytes = 64 << 10
+
+// ReadSums reads dir's SumsFile and returns its digests keyed by file name.
+// A directory without one gives an error wrapping ErrNotFound; a malformed
+// line is a *FormatError naming the line.
+func ReadSums(dir string) (map[string]string, error) {
+	path := filepath.Join(dir, SumsFile)
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, notFoundf("mnist: %s: no %s", dir, SumsFile)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("mnist: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxSumsBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("mnist: %s: %w", path, err)
+	}
+	if len(b) > maxSumsBytes {
+		return nil, &FormatError{File: path, Offset: maxSumsBytes, Err: ErrTooLarge, Msg: fmt.Sprintf("larger than %d bytes; a checksum listing of four files is a few hundred", maxSumsBytes)}
+	}
+	sums := make(map[string]string)
+	for i, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+		// sha256sum writes "<hex>  <name>" (text mode) or "<hex> *<name>"
+		// (binary mode); both name the same bytes.
+		sum, name, ok := strings.Cut(line, " ")
+		name, star := strings.CutPrefix(name, "*")
+		if !star {
+			name, ok = strings.CutPrefix(name, " ")
+		}
+		if _, herr := hex.DecodeString(sum); !ok || herr != nil || len(sum) != 2*sha256.Size || name == "" || strings.ContainsAny(name, "/\\") {
+			return nil, &FormatError{File: path, Offset: -1, Err: ErrBadSums,
+				Msg: fmt.Sprintf("line %d is %q; want a 64-digit hex SHA-256, two spaces and a file name", i+1, line)}
+		}
+		sums[name] = strings.ToLower(sum)
+	}
+	return sums, nil
+}
+
+// ExpectedSHA256 returns the digests the files in dir should have and where
+// they come from: dir's SumsFile when it has one (an imported set: from is
+// SumsFile), else the original MNIST's KnownSHA256 (from is "the original").
+func ExpectedSHA256(dir string) (sums map[string]string, from string, err error) {
+	sums, err = ReadSums(dir)
+	if errors.Is(err, ErrNotFound) {
+		return KnownSHA256, "the original", nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	return sums, SumsFile, nil
 }
