@@ -302,7 +302,8 @@ func TestLoadNamesTheModel(t *testing.T) {
 }
 
 // TestImagePaths: bytes, a decoded image and its prepared pixels give the
-// same answer; a blank image and bytes that are no image fail clearly.
+// same answer; a blank image is answered "not a digit" and bytes that are
+// no image fail clearly.
 func TestImagePaths(t *testing.T) {
 	model, err := Load(testModelFile, nil)
 	if err != nil {
@@ -333,8 +334,11 @@ func TestImagePaths(t *testing.T) {
 	if fromBytes.Label != 7 {
 		t.Errorf("PredictBytes(7_goitalic_thumbnail.png).Label = %d; want 7", fromBytes.Label)
 	}
-	if _, err := model.PredictImage(image.NewGray(image.Rect(0, 0, 30, 30))); !errors.Is(err, imageprep.ErrBlank) {
-		t.Errorf("PredictImage(blank) = %v; want imageprep.ErrBlank", err)
+	if p, err := model.PredictImage(image.NewGray(image.Rect(0, 0, 30, 30))); err != nil || p.Label != BlankLabel || !p.NotDigit || p.Probabilities != nil || p.Digit != nil {
+		t.Errorf("PredictImage(blank) = %+v, %v; want label %d, not a digit, no probabilities", p, err, BlankLabel)
+	}
+	if p, err := model.Predict(make([]float32, Pixels)); err != nil || p.Label != BlankLabel || !p.NotDigit {
+		t.Errorf("Predict(all zero) = %+v, %v; want the blank answer", p, err)
 	}
 	if _, err := model.PredictBytes([]byte("not an image")); !errors.Is(err, imageprep.ErrFormat) {
 		t.Errorf("PredictBytes(text) = %v; want imageprep.ErrFormat", err)

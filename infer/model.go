@@ -1,6 +1,7 @@
 package infer
 
 import (
+	"errors"
 	"fmt"
 	"image"
 	"maps"
@@ -35,6 +36,10 @@ type Options struct {
 	// Name names the model (default: its "rakam.name" metadata, else,
 	// for Load, the file name without extension, else "model").
 	Name string
+	// Thresholds, when set, decide the answers' NotDigit and Unsure flags
+	// (default: the model's own, from its metadata, else
+	// DefaultThresholds).
+	Thresholds *Thresholds
 }
 
 // Model is a trained model ready to predict, safe for concurrent use by
@@ -43,6 +48,7 @@ type Model struct {
 	name     string
 	meta     map[string]string
 	limits   imageprep.Limits
+	thresh   Thresholds
 	base     *nn.Sequential
 	maxBatch int
 	slots    chan struct{} // one token per prediction running
@@ -53,10 +59,17 @@ type Model struct {
 
 // Prediction is the answer for one image.
 type Prediction struct {
-	// Label is the most probable digit.
+	// Label is the most probable digit; BlankLabel (-1) for a blank image.
 	Label int `json:"label"`
-	// Probabilities holds the ten class probabilities, digit 0 first.
+	// Probabilities holds the ten class probabilities, digit 0 first
+	// (none for a blank image).
 	Probabilities []float32 `json:"probabilities"`
+	// NotDigit says the image is probably not a digit at all: blank, a
+	// letter, a scribble (see Thresholds).
+	NotDigit bool `json:"not_digit"`
+	// Unsure says the label may well be wrong: the model's top
+	// probability is low (see Thresholds).
+	Unsure bool `json:"unsure"`
 }
 
 // ImagePrediction is the answer for an image: the prediction and the
@@ -106,6 +119,16 @@ func New(m *nn.Sequential, meta map[string]string, opts *Options) (*Model, error
 	if err != nil {
 		return nil, err
 	}
+	thresh, err := thresholdsFromMeta(meta, DefaultThresholds)
+	if err != nil {
+		return nil, err
+	}
+	if o.Thresholds != nil {
+		if err := o.Thresholds.Validate(); err != nil {
+			return nil, err
+		}
+		thresh = *o.Thresholds
+	}
 	if o.Concurrency == 0 {
 		o.Concurrency = runtime.GOMAXPROCS(0)
 	}
@@ -122,6 +145,7 @@ func New(m *nn.Sequential, meta map[string]string, opts *Options) (*Model, error
 		name:     o.Name,
 		meta:     maps.Clone(meta),
 		limits:   o.Limits,
+		thresh:   thresh,
 		base:     m,
 		maxBatch: r.MaxBatch(),
 		slots:    make(chan struct{}, o.Concurrency),
@@ -135,6 +159,13 @@ func (m *Model) Name() string { return m.name }
 
 // Metadata returns a copy of the metadata stored with the model.
 func (m *Model) Metadata() map[string]string { return maps.Clone(m.meta) }
+
+// Thresholds are the thresholds the model's answers are flagged by.
+func (m *Model) Thresholds() Thresholds { return m.thresh }
+
+// Answer is the prediction for one image's ten probabilities (a row of
+// PredictBatch's result): its label and flags.
+func (m *Model) Answer(probs []float32) Prediction { return m.thresh.Answer(probs) }
 
 // MaxBatch is the most examples one forward pass takes (see MaxBatch).
 func (m *Model) MaxBatch() int { return m.maxBatch }
@@ -181,38 +212,45 @@ func (m *Model) PredictBatch(x []float32, n int) ([]float32, error) {
 }
 
 // Predict predicts the digit of one example: 784 pixels in 0..1,
-// row-major, white digit on black, as MNIST's pixels divided by 255.
+// row-major, white digit on black, as MNIST's pixels divided by 255. An
+// all-zero example has no ink: its answer is blank (BlankLabel, NotDigit).
 func (m *Model) Predict(pixels []float32) (Prediction, error) {
 	probs, err := m.PredictBatch(pixels, 1)
 	if err != nil {
 		return Prediction{}, err
 	}
-	return Prediction{Label: Argmax(probs), Probabilities: probs}, nil
+	if blankPixels(pixels) {
+		return blankAnswer(), nil
+	}
+	return m.Answer(probs), nil
+}
+
+func blankPixels(x []float32) bool {
+	for _, v := range x {
+		if v != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // PredictImage prepares img the MNIST way (imageprep.FromImage: grayscale,
 // a light background inverted, cropped to the ink, scaled to 20x20 and
-// centred by mass in 28x28) and predicts its digit. Errors wrap
-// imageprep's (imageprep.ErrBlank for an image with no ink).
+// centred by mass in 28x28) and predicts its digit. An image with no ink
+// (imageprep.ErrBlank) is answered, not refused: BlankLabel, NotDigit set,
+// and a nil Digit. Other errors wrap imageprep's.
 func (m *Model) PredictImage(img image.Image) (ImagePrediction, error) {
-	d, err := imageprep.FromImage(img)
-	if err != nil {
-		return ImagePrediction{}, fmt.Errorf("infer: %w", err)
-	}
-	return m.predictDigit(d)
+	return m.predictDigit(imageprep.FromImage(img))
 }
 
 // PredictBytes decodes an encoded image (PNG, JPEG, GIF, BMP, TIFF or
 // WebP, within Options.Limits; a JPEG's EXIF orientation is applied),
 // prepares it as PredictImage does and predicts its digit: what rakam
-// predict does with a file. Errors wrap imageprep's (imageprep.ErrFormat,
-// ErrTooLarge, ErrCorrupt, ErrBlank, ...).
+// predict does with a file. A blank image is answered as PredictImage
+// says; errors wrap imageprep's (imageprep.ErrFormat, ErrTooLarge,
+// ErrCorrupt, ...).
 func (m *Model) PredictBytes(data []byte) (ImagePrediction, error) {
-	d, err := m.limits.Prepare(data)
-	if err != nil {
-		return ImagePrediction{}, fmt.Errorf("infer: %w", err)
-	}
-	return m.predictDigit(d)
+	return m.predictDigit(m.limits.Prepare(data))
 }
 
 // PredictFile reads an image file (at most Options.Limits' MaxBytes) and
@@ -234,7 +272,14 @@ func (m *Model) PredictFile(path string) (ImagePrediction, error) {
 	return p, nil
 }
 
-func (m *Model) predictDigit(d *imageprep.Digit) (ImagePrediction, error) {
+// predictDigit predicts a prepared digit, or answers a blank one.
+func (m *Model) predictDigit(d *imageprep.Digit, err error) (ImagePrediction, error) {
+	if errors.Is(err, imageprep.ErrBlank) {
+		return ImagePrediction{Prediction: blankAnswer()}, nil
+	}
+	if err != nil {
+		return ImagePrediction{}, fmt.Errorf("infer: %w", err)
+	}
 	p, err := m.Predict(d.Pixels)
 	if err != nil {
 		return ImagePrediction{}, err
