@@ -21,6 +21,10 @@ type Augment struct {
 	MaxScale     float64
 	ElasticAlpha float64 // displacement scale in pixels; 0 turns elastic distortion off
 	ElasticSigma float64 // smoothing in pixels; required when ElasticAlpha > 0
+	// Degrade, when set, makes the distorted digit look like users' input
+	// (see Degrade); it draws after the distortions above. Left out of the
+	// JSON when nil, so recipes without it keep their JSON.
+	Degrade *Degrade `json:",omitempty"`
 }
 
 // DefaultAugment returns the affine distortions commonly used on MNIST:
@@ -51,6 +55,9 @@ func (a *Augment) Validate() error {
 	case a.ElasticAlpha > 0 && (!finite(a.ElasticSigma) || a.ElasticSigma <= 0 || a.ElasticSigma > 32):
 		return bad("ElasticSigma", a.ElasticSigma, "0 < sigma <= 32 pixels when ElasticAlpha > 0")
 	}
+	if a.Degrade != nil {
+		return a.Degrade.Validate()
+	}
 	return nil
 }
 
@@ -72,6 +79,7 @@ type Augmenter struct {
 	tmp        []float64
 	pcg        *rand.PCG
 	r          *rand.Rand
+	deg        *degrader // nil without Degrade
 }
 
 // NewAugmenter checks a and prepares buffers for rows x cols images.
@@ -84,6 +92,11 @@ func NewAugmenter(a Augment, rows, cols int) (*Augmenter, error) {
 	}
 	g := &Augmenter{a: a, rows: rows, cols: cols, pcg: rand.NewPCG(0, 0)}
 	g.r = rand.New(g.pcg)
+	if a.Degrade != nil {
+		g.a.Degrade = new(Degrade)
+		*g.a.Degrade = *a.Degrade // the caller may change theirs afterwards
+		g.deg = newDegrader(*a.Degrade, rows, cols)
+	}
 	if a.ElasticAlpha > 0 {
 		g.kernel = gaussian(a.ElasticSigma)
 		n := rows * cols
@@ -132,6 +145,9 @@ func (g *Augmenter) applyRand(dst []float32, src []uint8) {
 		fx, fy = g.fx, g.fy
 	}
 	resample(dst, src, g.rows, g.cols, w, fx, fy)
+	if g.deg != nil {
+		g.deg.apply(dst[:g.rows*g.cols], r.Float64)
+	}
 }
 
 // elasticField fills f with uniform(-1, 1) noise smoothed by the Gaussian

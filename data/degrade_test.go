@@ -1,0 +1,160 @@
+package data
+
+import (
+	"math"
+	"strings"
+	"testing"
+)
+
+func newTestDegrader(d Degrade) *degrader { return newDegrader(d, 28, 28) }
+
+func sum64(x []float64) (s float64) {
+	for _, v := range x {
+		s += v
+	}
+	return s
+}
+
+// TestDegradeStroke: one step of dilation turns a pixel into a 3x3 square
+// and one of erosion turns the square back into its centre; half a step
+// blends half way.
+func TestDegradeStroke(t *testing.T) {
+	g := newTestDegrader(Degrade{})
+	x := make([]float64, 28*28)
+	x[14*28+14] = 1
+	g.stroke(x, 1)
+	if s := sum64(x); s != 9 {
+		t.Fatalf("dilating one pixel by 1: mass %v; want 9", s)
+	}
+	for dy := -1; dy <= 1; dy++ {
+		for dx := -1; dx <= 1; dx++ {
+			if x[(14+dy)*28+14+dx] != 1 {
+				t.Fatalf("dilated pixel (%d, %d) = %v; want 1", 14+dx, 14+dy, x[(14+dy)*28+14+dx])
+			}
+		}
+	}
+	g.stroke(x, -1)
+	if s := sum64(x); s != 1 || x[14*28+14] != 1 {
+		t.Fatalf("eroding the 3x3 square by 1: mass %v, centre %v; want 1, 1", s, x[14*28+14])
+	}
+	g.stroke(x, 0.5)
+	if s := sum64(x); math.Abs(s-5) > 1e-12 {
+		t.Errorf("dilating one pixel by 0.5: mass %v; want 1 + 8/2 = 5", s)
+	}
+}
+
+// TestDegradeBlurAndResolution: a blur keeps an inner blob's mass and
+// lowers its peak; losing resolution keeps a constant image constant and an
+// inner blob's mass roughly.
+func TestDegradeBlurAndResolution(t *testing.T) {
+	g := newTestDegrader(Degrade{})
+	blobAt := func() []float64 {
+		x := make([]float64, 28*28)
+		for y := 10; y < 18; y++ {
+			for xx := 10; xx < 18; xx++ {
+				x[y*28+xx] = 1
+			}
+		}
+		return x
+	}
+	x := blobAt()
+	g.blur(x, 1)
+	if s := sum64(x); math.Abs(s-64) > 1e-9 {
+		t.Errorf("blur: mass %v; want 64", s)
+	}
+	if x[10*28+10] >= 1 || x[10*28+10] <= 0.2 {
+		t.Errorf("blur: corner pixel %v; want lowered, still inked", x[10*28+10])
+	}
+	flat := make([]float64, 28*28)
+	for i := range flat {
+		flat[i] = 0.5
+	}
+	for _, r := range []int{7, 9, 13, 20} {
+		f := append([]float64(nil), flat...)
+		g.resolution(f, r)
+		for i, v := range f {
+			if math.Abs(v-0.5) > 1e-12 {
+				t.Fatalf("resolution %d of a constant image: pixel %d = %v; want 0.5", r, i, v)
+			}
+		}
+		x := blobAt()
+		g.resolution(x, r)
+		if s := sum64(x); math.Abs(s-64) > 64*0.15 {
+			t.Errorf("resolution %d: blob mass %v; want about 64", r, s)
+		}
+	}
+}
+
+// TestDegradeDeterministic: the same example under the same seed degrades
+// to the same bits on any augmenter; Prob 0 without Reprepare draws nothing
+// and changes nothing; Reprepare centres the digit by mass.
+func TestDegradeDeterministic(t *testing.T) {
+	src := blob(28, 28, 4, 5)
+	a := DefaultAugment()
+	a.Degrade = RealInputDegrade()
+	g1, err := NewAugmenter(*a, 28, 28)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g2, _ := NewAugmenter(*a, 28, 28)
+	d1, d2 := make([]float32, 784), make([]float32, 784)
+	for i := 0; i < 20; i++ {
+		g1.Apply(d1, src, 3, 1, i)
+		g2.Apply(d2, src, 3, 1, i)
+		for j := range d1 {
+			if d1[j] != d2[j] {
+				t.Fatalf("example %d pixel %d: %v and %v from two augmenters", i, j, d1[j], d2[j])
+			}
+		}
+		if _, cx, cy := moments(d1, 28, 28); math.Abs(cx-13.5) > 1.01 || math.Abs(cy-13.5) > 1.01 {
+			t.Errorf("example %d reprepared: centre of mass (%.2f, %.2f); want within a pixel of (13.5, 13.5)", i, cx, cy)
+		}
+	}
+	off := *DefaultAugment()
+	plain, _ := NewAugmenter(off, 28, 28)
+	off.Degrade = &Degrade{}
+	zero, _ := NewAugmenter(off, 28, 28)
+	for i := 0; i < 5; i++ {
+		plain.Apply(d1, src, 3, 1, i)
+		zero.Apply(d2, src, 3, 1, i)
+		for j := range d1 {
+			if d1[j] != d2[j] {
+				t.Fatalf("Degrade{} changed example %d pixel %d: %v, want %v", i, j, d2[j], d1[j])
+			}
+		}
+	}
+}
+
+func TestDegradeValidate(t *testing.T) {
+	for _, c := range []struct {
+		d   Degrade
+		msg string
+	}{
+		{Degrade{Prob: 1.5}, "Prob = 1.5"},
+		{Degrade{Prob: math.NaN()}, "Prob = NaN"},
+		{Degrade{MinResolution: -1}, "MinResolution = -1"},
+		{Degrade{MaxBlur: 9}, "MaxBlur = 9"},
+		{Degrade{MaxStroke: math.Inf(1)}, "MaxStroke = +Inf"},
+		{Degrade{MinContrast: 2}, "MinContrast = 2"},
+	} {
+		a := Augment{Degrade: &c.d}
+		if err := a.Validate(); err == nil || !strings.Contains(err.Error(), c.msg) {
+			t.Errorf("Validate(%+v) = %v; want an error saying %q", c.d, err, c.msg)
+		}
+	}
+	if err := RealInputDegrade().Validate(); err != nil {
+		t.Errorf("RealInputDegrade().Validate() = %v", err)
+	}
+}
+
+func BenchmarkDegrade(b *testing.B) {
+	src := blob(28, 28, 11, 11)
+	a := DefaultAugment()
+	a.Degrade = RealInputDegrade()
+	g, _ := NewAugmenter(*a, 28, 28)
+	dst := make([]float32, 784)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		g.Apply(dst, src, 1, 0, i)
+	}
+}
