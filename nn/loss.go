@@ -14,7 +14,9 @@ import (
 //
 // with targets t_ij = (1 − Smoothing)·[j = label_i] + Smoothing/K (label
 // smoothing as in Szegedy et al. 2016, PyTorch's label_smoothing and
-// Keras'), and the gradient dz = (softmax(z) − t)/N. The log-softmax is
+// Keras'), and the gradient dz = (softmax(z) − t)/N. A row labelled
+// NoClass is an outlier, none of the K classes: its target is uniform,
+// t_ij = 1/K (outlier exposure). The log-softmax is
 // computed as z − max − log Σ exp(z − max) in float64, so no logit is too
 // large or too small.
 type SoftmaxCrossEntropy struct {
@@ -24,9 +26,16 @@ type SoftmaxCrossEntropy struct {
 	grad *tensor.Tensor
 }
 
+// NoClass labels an example that is none of the classes (a letter or a
+// scribble shown to a digit model): SoftmaxCrossEntropy trains its
+// probabilities towards uniform, so that the model's top probability is low
+// on such input (outlier exposure: Hendrycks, Mazeika and Dietterich,
+// "Deep anomaly detection with outlier exposure", ICLR 2019).
+const NoClass uint8 = 255
+
 // Forward returns the mean loss over the batch and dlogits (N, K), which
-// the loss owns until the next call. Labels must be in 0..K−1; a label out
-// of range is an error, as is a batch/label count mismatch.
+// the loss owns until the next call. Labels must be in 0..K−1 or NoClass;
+// a label out of range is an error, as is a batch/label count mismatch.
 func (l *SoftmaxCrossEntropy) Forward(logits *tensor.Tensor, labels []uint8) (float64, *tensor.Tensor, error) {
 	if len(logits.Shape) != 2 {
 		return 0, nil, fmt.Errorf("nn: SoftmaxCrossEntropy: logits shape %v, want (N, K)", logits.Shape)
@@ -43,7 +52,8 @@ func (l *SoftmaxCrossEntropy) Forward(logits *tensor.Tensor, labels []uint8) (fl
 	var total float64
 	for i := 0; i < n; i++ {
 		lab := int(labels[i])
-		if lab >= k {
+		outlier := labels[i] == NoClass
+		if lab >= k && !outlier {
 			return 0, nil, fmt.Errorf("nn: SoftmaxCrossEntropy: label %d at row %d out of range for %d classes", lab, i, k)
 		}
 		z := logits.Data[i*k : (i+1)*k]
@@ -63,7 +73,9 @@ func (l *SoftmaxCrossEntropy) Forward(logits *tensor.Tensor, labels []uint8) (fl
 			logp := float64(v) - lse
 			pj := math.Exp(logp)
 			t := off
-			if j == lab {
+			if outlier {
+				t = 1 / float64(k)
+			} else if j == lab {
 				t += 1 - eps
 			}
 			if t != 0 {

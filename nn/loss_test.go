@@ -25,6 +25,10 @@ func TestSoftmaxCrossEntropyValues(t *testing.T) {
 		// t = (0.9+0.1/3, 0.1/3, 0.1/3); loss = −Σ t log p with p = softmax(1,2,3).
 		{"smoothed", []float32{1, 2, 3}, 3, []uint8{0}, 0.1, smoothedCE([]float64{1, 2, 3}, 0, 0.1)},
 		{"mean of two", []float32{0, 0, 1000, 0}, 2, []uint8{1, 0}, 0, math.Log(2) / 2},
+		// An outlier's target is uniform: loss = −(1/3) Σ log softmax(1,2,3)_j.
+		{"outlier", []float32{1, 2, 3}, 3, []uint8{NoClass}, 0, (smoothedCE([]float64{1, 2, 3}, 0, 1))},
+		{"outlier/smoothing ignored", []float32{1, 2, 3}, 3, []uint8{NoClass}, 0.1, (smoothedCE([]float64{1, 2, 3}, 0, 1))},
+		{"outlier at uniform", []float32{5, 5}, 2, []uint8{NoClass}, 0, math.Log(2)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -79,7 +83,7 @@ func TestSoftmaxCrossEntropyGradient(t *testing.T) {
 	for _, smoothing := range []float32{0, 0.1} {
 		rng := rand.New(rand.NewPCG(5, 6))
 		z := randTensor(rng, 4, 5)
-		labels := []uint8{0, 4, 2, 2}
+		labels := []uint8{0, 4, NoClass, 2}
 		l := SoftmaxCrossEntropy{Smoothing: smoothing}
 		_, g, err := l.Forward(z, labels)
 		if err != nil {
@@ -110,6 +114,9 @@ func TestSoftmaxCrossEntropyErrors(t *testing.T) {
 	}
 	if _, _, err := l.Forward(tensor.New(1, 3), []uint8{3}); err == nil {
 		t.Error("Forward with label 3 for 3 classes: no error")
+	}
+	if _, _, err := l.Forward(tensor.New(1, 3), []uint8{NoClass - 1}); err == nil {
+		t.Error("Forward with label 254 for 3 classes: no error")
 	}
 	if _, _, err := l.Forward(tensor.New(6), []uint8{0}); err == nil {
 		t.Error("Forward with 1-D logits: no error")

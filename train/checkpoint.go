@@ -76,6 +76,7 @@ var ErrCheckpoint = errors.New("train: invalid checkpoint")
 type ckptProgress struct {
 	LossSum      float64 `json:"loss_sum"`
 	Correct      int     `json:"correct"`
+	Outliers     int     `json:"outliers,omitempty"`
 	Seen         int     `json:"seen"`
 	EpochSeconds float64 `json:"epoch_seconds"`
 }
@@ -208,7 +209,7 @@ func writeCheckpoint(dir string, t *trainer, r *Run, cbs []Callback, meta json.R
 		}
 	}
 	for key, v := range map[string]any{
-		keyProgress:  ckptProgress{LossSum: t.lossSum, Correct: t.correct, Seen: t.seen, EpochSeconds: t.epochSeconds},
+		keyProgress:  ckptProgress{LossSum: t.lossSum, Correct: t.correct, Seen: t.seen, Outliers: t.outliers, EpochSeconds: t.epochSeconds},
 		keyLR:        ckptLR{LRScale: r.LRScale, MinLR: r.MinLR},
 		keyHistory:   r.History,
 		keyOptimizer: st,
@@ -374,8 +375,8 @@ func ParseCheckpoint(b []byte) (*Checkpoint, error) {
 		m.Meta = json.RawMessage(v)
 	}
 	p := &m.Progress
-	if p.Seen < 0 || p.Correct < 0 || p.Correct > p.Seen {
-		return nil, bad("progress seen %d correct %d out of range", p.Seen, p.Correct)
+	if p.Seen < 0 || p.Correct < 0 || p.Outliers < 0 || p.Correct+p.Outliers > p.Seen {
+		return nil, bad("progress seen %d correct %d outliers %d out of range", p.Seen, p.Correct, p.Outliers)
 	}
 	if err := c.splitTensors(ts); err != nil {
 		return nil, bad("%v", err)

@@ -114,7 +114,7 @@ func (c *Checkpoint) restore(t *trainer, r *Run, cbs []Callback) error {
 		copy(p.Value.Data, byName[p.Name].Value.Data)
 	}
 	t.epoch, t.batch, t.step = m.Epoch, m.Batch, m.Step
-	t.lossSum, t.correct, t.seen, t.epochSeconds = m.Progress.LossSum, m.Progress.Correct, m.Progress.Seen, m.Progress.EpochSeconds
+	t.lossSum, t.correct, t.seen, t.outliers, t.epochSeconds = m.Progress.LossSum, m.Progress.Correct, m.Progress.Seen, m.Progress.Outliers, m.Progress.EpochSeconds
 	r.LRScale, r.MinLR = m.LR.LRScale, m.LR.MinLR
 	if r.LRScale == 0 {
 		r.LRScale = 1

@@ -331,7 +331,7 @@ func TestCheckpointCorrupt(t *testing.T) {
 		{"epoch 0", edit(func(md map[string]string) { md[keyEpoch] = "0" }), "position epoch 0"},
 		{"step", edit(func(md map[string]string) { md[keyStep] = "-1" }), `rakam.checkpoint.step "-1": want an integer ≥ 0`},
 		{"batch", edit(func(md map[string]string) { md[keyBatch] = "1.5" }), `rakam.checkpoint.batch "1.5"`},
-		{"progress", edit(func(md map[string]string) { md[keyProgress] = `{"correct":5,"seen":4}` }), "correct 5 out of range"},
+		{"progress", edit(func(md map[string]string) { md[keyProgress] = `{"correct":5,"seen":4}` }), "correct 5 outliers 0 out of range"},
 		{"unknown field", edit(func(md map[string]string) { md[keyLR] = `{"lr_scale":1,"max_lr":2}` }), `unknown field "max_lr"`},
 		{"bad JSON", edit(func(md map[string]string) { md[keyHistory] = `{"epochs":[` }), "rakam.checkpoint.history: unexpected EOF"},
 		{"two values", edit(func(md map[string]string) { md[keyLR] = `{} {}` }), "data after the JSON value"},

@@ -160,7 +160,17 @@ type trainer struct {
 	lossSum      float64
 	correct      int
 	seen         int
+	outliers     int // examples labelled nn.NoClass: in the loss, not the accuracy
 	epochSeconds float64
+}
+
+// accuracy is the epoch's training accuracy so far, over the examples that
+// have a class (outliers have none to get right).
+func (t *trainer) accuracy() float64 {
+	if t.seen <= t.outliers {
+		return 0
+	}
+	return float64(t.correct) / float64(t.seen-t.outliers)
 }
 
 func newTrainer(model *nn.Sequential, cfg *Config, smoothing float32) *trainer {
@@ -203,7 +213,9 @@ func (t *trainer) trainStep(x []float32, y []uint8) (float64, error) {
 	k := logits.Cols()
 	p := t.loss.Prob.Data
 	for i := 0; i < n; i++ {
-		if infer.Argmax(p[i*k:i*k+k]) == int(y[i]) {
+		if y[i] == nn.NoClass {
+			t.outliers++
+		} else if infer.Argmax(p[i*k:i*k+k]) == int(y[i]) {
 			t.correct++
 		}
 	}
@@ -345,7 +357,7 @@ func Fit(ctx context.Context, model *nn.Sequential, loader *data.Loader, val *mn
 			if cfg.AfterBatch != nil {
 				cfg.AfterBatch(t.epoch+1, t.batch)
 			}
-			bar.update(t.batch, t.lossSum/float64(t.seen), float64(t.correct)/float64(t.seen), start, t.seen)
+			bar.update(t.batch, t.lossSum/float64(t.seen), t.accuracy(), start, t.seen)
 			if cfg.CheckpointEvery > 0 && t.batch%cfg.CheckpointEvery == 0 && t.batch < nb {
 				sec := t.epochSeconds
 				t.epochSeconds += time.Since(start).Seconds()
@@ -366,7 +378,7 @@ func Fit(ctx context.Context, model *nn.Sequential, loader *data.Loader, val *mn
 		e := results.Epoch{Epoch: t.epoch + 1, LR: cfg.Optimizer.LR(), Seconds: secs}
 		if t.seen > 0 {
 			e.TrainLoss = t.lossSum / float64(t.seen)
-			e.TrainAccuracy = float64(t.correct) / float64(t.seen)
+			e.TrainAccuracy = t.accuracy()
 		}
 		if val != nil && val.N > 0 {
 			r, err := Evaluate(model, val, valBatch)
@@ -393,7 +405,7 @@ func Fit(ctx context.Context, model *nn.Sequential, loader *data.Loader, val *mn
 			hist.StoppedEarly = true
 		}
 		t.epoch++
-		t.batch, t.lossSum, t.correct, t.seen, t.epochSeconds = 0, 0, 0, 0, 0
+		t.batch, t.lossSum, t.correct, t.seen, t.outliers, t.epochSeconds = 0, 0, 0, 0, 0, 0
 		hist.Steps = t.step
 		if err := save(); err != nil {
 			return hist, err

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/rakam-ml/rakam/data"
+	"github.com/rakam-ml/rakam/infer"
 	"github.com/rakam-ml/rakam/mnist"
 	"github.com/rakam-ml/rakam/nn"
 	"github.com/rakam-ml/rakam/optim"
@@ -351,3 +352,44 @@ func BenchmarkTrainStep(b *testing.B) {
 }
 
 var _ = results.Epoch{}
+
+// TestFitOutliers: examples labelled nn.NoClass (outlier exposure) train
+// the model's answer on them towards uniform and are left out of the
+// training accuracy: with half the set outliers, the accuracy still nears
+// 1 (it could not pass 0.5 if they counted as wrong), and the model's top
+// probability ends up lower on the outliers than on the digits.
+func TestFitOutliers(t *testing.T) {
+	set := synthetic(1200, 3)
+	r := rand.New(rand.NewPCG(9, 9))
+	for i := 0; i < set.N; i += 2 { // every other example: noise, no block
+		set.Labels[i] = nn.NoClass
+		img := set.Images[i*784 : (i+1)*784]
+		for j := range img {
+			img[j] = uint8(r.IntN(120))
+		}
+	}
+	m := build(t, mlpSpec(false, false), 1)
+	hist, err := Fit(context.Background(), m, loader(t, set, 32, 1), nil, Config{Epochs: 4, Optimizer: optim.NewAdam(3e-3)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acc := hist.Epochs[len(hist.Epochs)-1].TrainAccuracy; acc < 0.9 {
+		t.Errorf("training accuracy %.3f with half the examples outliers; want at least 0.9 over the labelled half", acc)
+	}
+	probs := make([]float32, 10)
+	var topIn, topOut float64
+	for i := 0; i < 200; i++ {
+		x := tensor.New(1, 784)
+		data.Normalize(x.Data, set.Images[i*784:(i+1)*784])
+		nn.Softmax(tensor.FromSlice(probs, 1, 10), m.Forward(x, false))
+		top := float64(probs[infer.Argmax(probs)])
+		if set.Labels[i] == nn.NoClass {
+			topOut += top / 100
+		} else {
+			topIn += top / 100
+		}
+	}
+	if !(topOut < 0.5 && topIn > 0.8) {
+		t.Errorf("mean top probability %.3f on outliers, %.3f on labelled examples; want under 0.5 and over 0.8", topOut, topIn)
+	}
+}
