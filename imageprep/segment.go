@@ -1,0 +1,854 @@
+package imageprep
+
+// Reading a number: finding the digits written in a row, left to right.
+
+import (
+	"fmt"
+	"image"
+	"math"
+	"slices"
+	"sort"
+)
+
+// Part is one piece of a segmented number: a digit, unless NotDigit says
+// otherwise.
+type Part struct {
+	// Box is the part's bounding box in the source image's coordinates.
+	Box image.Rectangle
+	// Image holds the part's ink only, white on black (MNIST's polarity),
+	// with a black margin; the other parts' ink is masked out. It is ready
+	// for FromImage.
+	Image *image.Gray
+	// Cut reports that the part was cut from ink it touched (a neighbour
+	// written into it).
+	Cut bool
+	// Uncertain reports that a cut that made the part is doubtful: it runs
+	// through much ink, or leaves a piece much narrower or wider than the
+	// row's digits. Reason says which.
+	Uncertain bool
+	// NotDigit reports a mark no digit looks like: much shorter than the
+	// row's digits (a dash, a comma). Reason says what it looked like.
+	NotDigit bool
+	// Reason explains Uncertain and NotDigit ("" when neither is set).
+	Reason string
+	// Group numbers the pieces of ink the parts were cut from: parts cut
+	// from one piece share it, and Alternatives refer to it.
+	Group int
+}
+
+// Alternative is another plausible reading of one piece of ink: cut into
+// a different number of digits than the Parts of its Group are. A reader
+// with a model can compare them (see infer.SegmentNumber).
+type Alternative struct {
+	Group int
+	Parts []Part
+}
+
+// Segmentation is a row of digits found in an image.
+type Segmentation struct {
+	// Parts are the digits (and marks that are not) from left to right.
+	Parts []Part
+	// Inverted reports that the source had dark ink on a light background.
+	Inverted bool
+	// Specks counts the small marks ignored (dust, noise, a full stop).
+	Specks int
+	// Alternatives are other ways to cut the pieces that may hold a
+	// different number of digits than Parts says: a piece about as wide
+	// as two digits read as one, or touching digits cut into one more or
+	// one fewer.
+	Alternatives []Alternative
+}
+
+// Uncertain reports whether any part's cut is uncertain.
+func (s *Segmentation) Uncertain() bool {
+	for _, p := range s.Parts {
+		if p.Uncertain {
+			return true
+		}
+	}
+	return false
+}
+
+// Tuning of Segment, in units of the row's digit height (segRef) unless
+// said otherwise.
+const (
+	// segWorkMax is the longest side Segment works at; larger images are
+	// reduced by an integer factor with area averaging, as FromImage does.
+	segWorkMax = 1024
+	// segLow is the ink strength (0..1 of the ink's peak) a pixel needs to
+	// join a connected component; weaker antialiased fringes follow the
+	// component they touch.
+	segLow = 0.2
+	// segMergeOverlap: two pieces whose x-ranges overlap by at least this
+	// share of the narrower one are one digit (a 5's detached top bar, a
+	// stroke broken by the pen).
+	segMergeOverlap = 0.5
+	// segSpeckSize: a piece smaller than this in both directions, or
+	// lighter than segSpeckMass of the heaviest piece, is a speck.
+	segSpeckSize = 0.3
+	segSpeckMass = 0.03
+	// segShort: a piece shorter than this is not a digit (a dash).
+	segShort = 0.45
+	// segWide: a piece wider than this times its height holds several
+	// digits (no digit is that wide).
+	segWide = 1.15
+	// segSplitMin: a piece narrower than this times its height is not
+	// cut in two, even as an alternative.
+	segSplitMin = 0.7
+	// segDigitWidth is the typical digit width when the row has no lone
+	// digit to measure it on.
+	segDigitWidth = 0.7
+)
+
+// Segment finds the digits of a number written in a row (a year, a
+// postcode, a phone number), dark on light or light on dark, at any size,
+// and returns them left to right. It fails with ErrEmpty for an image with
+// no pixels and ErrBlank when no ink stands out from the background.
+//
+// The ink is separated from the background (the median of the border;
+// the ink is the side of it with the larger deviations) and split into
+// 8-connected components. Components whose x-ranges overlap are one digit;
+// specks are dropped; a component wider than any digit is cut where its
+// column profile has least ink, near the places the row's digit width
+// suggests. Each part's Image is then ready for FromImage.
+func Segment(img image.Image) (*Segmentation, error) {
+	b := img.Bounds()
+	if b.Dx() <= 0 || b.Dy() <= 0 {
+		return nil, fmt.Errorf("%w: it is %dx%d", ErrEmpty, b.Dx(), b.Dy())
+	}
+	lum, w, h, f, ok := segLuminance(img)
+	if !ok {
+		return nil, fmt.Errorf("%w (every pixel is transparent)", ErrBlank)
+	}
+	ink, inverted, ok := segInk(lum, w, h)
+	if !ok {
+		return nil, ErrBlank
+	}
+	s := segmenter{w: w, h: h, ink: ink}
+	s.label()
+	groups := s.group()
+	if len(groups) == 0 {
+		return nil, ErrBlank
+	}
+	groups, specks := s.dropSpecks(groups)
+	if len(groups) == 0 {
+		return nil, ErrBlank
+	}
+	out := &Segmentation{Inverted: inverted, Specks: specks}
+	toParts := func(ps []segPiece, group int) []Part {
+		var parts []Part
+		for _, p := range ps {
+			r := p.box
+			box := image.Rect(r.Min.X*f, r.Min.Y*f, min(r.Max.X*f, b.Dx()), min(r.Max.Y*f, b.Dy())).Add(b.Min)
+			parts = append(parts, Part{
+				Box: box, Image: s.partImage(p), Cut: p.cut,
+				Uncertain: p.uncertain, NotDigit: p.notDigit, Reason: p.reason, Group: group,
+			})
+		}
+		return parts
+	}
+	for g, alts := range s.split(groups) {
+		out.Parts = append(out.Parts, toParts(alts[0], g)...)
+		for _, a := range alts[1:] {
+			out.Alternatives = append(out.Alternatives, Alternative{Group: g, Parts: toParts(a, g)})
+		}
+	}
+	return out, nil
+}
+
+// Segment decodes an encoded image within l and segments it. Unlike
+// Prepare, it does not apply a JPEG's EXIF orientation.
+func (l Limits) Segment(data []byte) (*Segmentation, error) {
+	img, _, err := l.Decode(data)
+	if err != nil {
+		return nil, err
+	}
+	return Segment(img)
+}
+
+// segLuminance converts img to luminance in 0..1, transparent pixels
+// composited onto a background that contrasts with the visible content,
+// reduced by an integer factor f so that no side exceeds segWorkMax. ok is
+// false when every pixel is transparent.
+func segLuminance(img image.Image) (lum []float32, w, h, f int, ok bool) {
+	b := img.Bounds()
+	sw, sh := b.Dx(), b.Dy()
+	row := segRowReader(img)
+	l := make([]float32, sw)
+	a := make([]float32, sw)
+	// Dark ink on transparency goes onto white, light ink onto black.
+	var bg float32
+	if o, isOpaque := img.(interface{ Opaque() bool }); !isOpaque || !o.Opaque() {
+		var sumL, sumA float64
+		for y := range sh {
+			row(y, l, a)
+			for x := range sw {
+				sumL += float64(l[x])
+				sumA += float64(a[x])
+			}
+		}
+		if sumA < 0.5 {
+			return nil, 0, 0, 1, false
+		}
+		if sumL/sumA < 0.5 {
+			bg = 1
+		}
+	}
+	f = (max(sw, sh) + segWorkMax - 1) / segWorkMax
+	w, h = (sw+f-1)/f, (sh+f-1)/f
+	lum = make([]float32, w*h)
+	for y := range sh {
+		row(y, l, a)
+		dst := lum[(y/f)*w : (y/f+1)*w]
+		for x := range sw {
+			dst[x/f] += l[x] + bg*(1-a[x])
+		}
+	}
+	if f > 1 {
+		for cy := range h {
+			ny := min(f, sh-cy*f)
+			for cx := range w {
+				lum[cy*w+cx] /= float32(ny * min(f, sw-cx*f))
+			}
+		}
+	}
+	return lum, w, h, f, true
+}
+
+// segRowReader returns a function that fills l (luminance, premultiplied
+// by alpha) and a (alpha), both 0..1, for row y of img counted from its
+// top, reading the common image types directly.
+func segRowReader(img image.Image) func(y int, l, a []float32) {
+	b := img.Bounds()
+	w := b.Dx()
+	luma := func(r, g, bl uint32, scale float32) float32 {
+		return float32(0.299*float64(r)+0.587*float64(g)+0.114*float64(bl)) / scale
+	}
+	switch m := img.(type) {
+	case *image.Gray:
+		return func(y int, l, a []float32) {
+			for x, p := range m.Pix[y*m.Stride : y*m.Stride+w] {
+				l[x], a[x] = float32(p)/255, 1
+			}
+		}
+	case *image.RGBA:
+		return func(y int, l, a []float32) {
+			row := m.Pix[y*m.Stride : y*m.Stride+4*w]
+			for x := range w {
+				p := row[4*x : 4*x+4]
+				l[x], a[x] = luma(uint32(p[0]), uint32(p[1]), uint32(p[2]), 255), float32(p[3])/255
+			}
+		}
+	case *image.NRGBA:
+		return func(y int, l, a []float32) {
+			row := m.Pix[y*m.Stride : y*m.Stride+4*w]
+			for x := range w {
+				p := row[4*x : 4*x+4]
+				al := float32(p[3]) / 255
+				l[x], a[x] = al*luma(uint32(p[0]), uint32(p[1]), uint32(p[2]), 255), al
+			}
+		}
+	case *image.YCbCr:
+		return func(y int, l, a []float32) {
+			for x, p := range m.Y[y*m.YStride : y*m.YStride+w] {
+				l[x], a[x] = float32(p)/255, 1
+			}
+		}
+	default:
+		return func(y int, l, a []float32) {
+			for x := range w {
+				r, g, bl, al := img.At(b.Min.X+x, b.Min.Y+y).RGBA() // premultiplied
+				l[x], a[x] = luma(r, g, bl, 65535), float32(al)/65535
+			}
+		}
+	}
+}
+
+// segInk returns the ink strength of each pixel in 0..1 (0 background, 1
+// the ink's typical peak) and whether the ink is dark on light. ok is false
+// when no ink stands out from the background.
+func segInk(lum []float32, w, h int) (ink []float32, inverted, ok bool) {
+	ring := max(1, min(w, h)/25)
+	var border []float64
+	for y := range h {
+		for x := range w {
+			if x < ring || x >= w-ring || y < ring || y >= h-ring {
+				border = append(border, float64(lum[y*w+x]))
+			}
+		}
+	}
+	bg := segMedian(border)
+	for i, v := range border {
+		border[i] = math.Abs(v - bg)
+	}
+	sigma := max(1.4826*segMedian(border), 1.0/255)
+	tau := float32(max(4*sigma, 0.06))
+	var pos, neg float64
+	for _, v := range lum {
+		switch r := v - float32(bg); {
+		case r > tau:
+			pos += float64(r - tau)
+		case r < -tau:
+			neg += float64(-r - tau)
+		}
+	}
+	if pos == 0 && neg == 0 {
+		return nil, false, false
+	}
+	inverted = neg > pos || (neg == pos && bg > 0.5)
+	ink = make([]float32, len(lum))
+	var above []float32
+	for i, v := range lum {
+		d := v - float32(bg)
+		if inverted {
+			d = -d
+		}
+		ink[i] = d
+		if d > tau {
+			above = append(above, d)
+		}
+	}
+	slices.Sort(above)
+	peak := above[min(len(above)-1, int(0.95*float64(len(above))))]
+	if peak < 1.6*tau {
+		return nil, false, false
+	}
+	span := peak - tau
+	for i, d := range ink {
+		ink[i] = min(max((d-tau)/span, 0), 1)
+	}
+	return ink, inverted, true
+}
+
+func segMedian(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// segmenter holds the ink plane of an image being segmented and the
+// connected component of each pixel.
+type segmenter struct {
+	w, h  int
+	ink   []float32
+	comp  []int32 // component of each pixel, -1 for pixels under segLow
+	comps []segComp
+}
+
+// segComp is a connected component of ink.
+type segComp struct {
+	box  image.Rectangle
+	mass float32
+}
+
+// segPiece is a set of components (one digit, or several touching ones)
+// restricted to columns [x0, x1).
+type segPiece struct {
+	comps     []int32
+	box       image.Rectangle
+	mass      float32
+	x0, x1    int
+	cut       bool
+	uncertain bool
+	notDigit  bool
+	reason    string
+	// own, when set, is the piece's pixels (a split along the ink, not a
+	// column): only they belong to it.
+	own map[int]struct{}
+}
+
+// has reports whether pixel (x, y) is p's.
+func (s *segmenter) has(p *segPiece, x, y int) bool {
+	if x < p.x0 || x >= p.x1 || y < 0 || y >= s.h {
+		return false
+	}
+	i := y*s.w + x
+	if p.own != nil {
+		_, ok := p.own[i]
+		return ok
+	}
+	c := s.comp[i]
+	return c >= 0 && slices.Contains(p.comps, c)
+}
+
+// label finds the 8-connected components of the pixels with ink of at
+// least segLow.
+func (s *segmenter) label() {
+	w, h := s.w, s.h
+	parent := make([]int32, w*h)
+	for i := range parent {
+		parent[i] = -1
+	}
+	find := func(i int32) int32 {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	union := func(a, b int32) {
+		ra, rb := find(a), find(b)
+		if ra < rb {
+			parent[rb] = ra
+		} else if rb < ra {
+			parent[ra] = rb
+		}
+	}
+	for y := range h {
+		for x := range w {
+			i := y*w + x
+			if s.ink[i] < segLow {
+				continue
+			}
+			parent[i] = int32(i)
+			if x > 0 && parent[i-1] >= 0 {
+				union(int32(i), int32(i-1))
+			}
+			if y > 0 {
+				for dx := -1; dx <= 1; dx++ {
+					if xx := x + dx; xx >= 0 && xx < w && parent[i-w+dx] >= 0 {
+						union(int32(i), int32(i-w+dx))
+					}
+				}
+			}
+		}
+	}
+	s.comp = make([]int32, w*h)
+	id := map[int32]int32{}
+	for i := range parent {
+		if parent[i] < 0 {
+			s.comp[i] = -1
+			continue
+		}
+		r := find(int32(i))
+		c, ok := id[r]
+		if !ok {
+			c = int32(len(s.comps))
+			id[r] = c
+			s.comps = append(s.comps, segComp{})
+		}
+		s.comp[i] = c
+		x, y := i%w, i/w
+		cc := &s.comps[c]
+		cc.box = cc.box.Union(image.Rect(x, y, x+1, y+1))
+		cc.mass += s.ink[i]
+	}
+}
+
+// group merges the components whose x-ranges overlap by at least
+// segMergeOverlap of the narrower into pieces, sorted left to right.
+func (s *segmenter) group() []segPiece {
+	var ps []segPiece
+	for i, c := range s.comps {
+		ps = append(ps, segPiece{comps: []int32{int32(i)}, box: c.box, mass: c.mass, x0: c.box.Min.X, x1: c.box.Max.X})
+	}
+	for merged := true; merged; {
+		merged = false
+		for i := 0; i < len(ps) && !merged; i++ {
+			for j := i + 1; j < len(ps); j++ {
+				a, b := ps[i].box, ps[j].box
+				ov := min(a.Max.X, b.Max.X) - max(a.Min.X, b.Min.X)
+				if float64(ov) < segMergeOverlap*float64(min(a.Dx(), b.Dx())) || ov <= 0 {
+					continue
+				}
+				// Pieces of one digit are stacked (a 5's bar over its
+				// body); two digits side by side share their rows.
+				if yov := min(a.Max.Y, b.Max.Y) - max(a.Min.Y, b.Min.Y); float64(yov) > 0.5*float64(min(a.Dy(), b.Dy())) && float64(ov) < 0.8*float64(min(a.Dx(), b.Dx())) {
+					continue
+				}
+				ps[i].comps = append(ps[i].comps, ps[j].comps...)
+				ps[i].box = a.Union(b)
+				ps[i].mass += ps[j].mass
+				ps[i].x0, ps[i].x1 = ps[i].box.Min.X, ps[i].box.Max.X
+				ps = slices.Delete(ps, j, j+1)
+				merged = true
+				break
+			}
+		}
+	}
+	sort.SliceStable(ps, func(i, j int) bool { return ps[i].box.Min.X < ps[j].box.Min.X })
+	return ps
+}
+
+// segRef is the row's digit height: the median height of the pieces that
+// carry at least a quarter of the heaviest one's ink.
+func segRef(ps []segPiece) float64 {
+	var heaviest float32
+	for _, p := range ps {
+		heaviest = max(heaviest, p.mass)
+	}
+	var hs []float64
+	for _, p := range ps {
+		if p.mass >= heaviest/4 {
+			hs = append(hs, float64(p.box.Dy()))
+		}
+	}
+	return segMedian(hs)
+}
+
+// dropSpecks removes the pieces too small or too light to be a digit, and
+// marks those too short to be one as not digits.
+func (s *segmenter) dropSpecks(ps []segPiece) ([]segPiece, int) {
+	ref := segRef(ps)
+	var heaviest float32
+	for _, p := range ps {
+		heaviest = max(heaviest, p.mass)
+	}
+	if heaviest < 3 { // less than three full pixels of ink: dust
+		return nil, len(ps)
+	}
+	kept := ps[:0]
+	specks := 0
+	for _, p := range ps {
+		small := float64(p.box.Dx()) < segSpeckSize*ref && float64(p.box.Dy()) < segSpeckSize*ref
+		if small || p.mass < segSpeckMass*heaviest {
+			specks++
+			continue
+		}
+		if float64(p.box.Dy()) < segShort*ref {
+			p.notDigit = true
+			p.reason = fmt.Sprintf("a mark %d px high among digits %.0f px high", p.box.Dy(), ref)
+		}
+		kept = append(kept, p)
+	}
+	return kept, specks
+}
+
+// split cuts the pieces too wide to be one digit into digits. For each
+// piece it returns the cut it chose first, then the alternatives: a piece
+// that may hold one digit more or fewer, cut that way.
+func (s *segmenter) split(ps []segPiece) [][][]segPiece {
+	ref := segRef(ps)
+	// The digit width: the median width of the pieces that are plainly one
+	// digit each, else a typical digit's for the row's height.
+	var ws []float64
+	for _, p := range ps {
+		if !p.notDigit && float64(p.box.Dx()) <= segWide*float64(p.box.Dy()) {
+			ws = append(ws, float64(p.box.Dx()))
+		}
+	}
+	width := segDigitWidth * ref
+	if len(ws) > 0 {
+		// Ones are narrow: never take less than half the height.
+		width = max(segMedian(ws), 0.5*ref)
+	}
+	stroke := s.strokeWidth()
+	var out [][][]segPiece
+	for _, p := range ps {
+		if p.notDigit {
+			out = append(out, [][]segPiece{{p}})
+			continue
+		}
+		k := 1
+		if float64(p.box.Dx()) > segWide*float64(p.box.Dy()) {
+			k = max(2, int(math.Round(float64(p.box.Dx())/width)))
+		}
+		// The estimate first, then one digit fewer and one more (two narrow
+		// digits touching, a 1 and a 4, are no wider than one digit is
+		// tall). A cut that leaves a piece too short to be a digit (the
+		// tail of a 2) is no reading.
+		var alts [][]segPiece
+		for _, k2 := range []int{k, k - 1, k + 1} {
+			if k2 < 1 || k2 > 1 && float64(p.box.Dx()) < segSplitMin*float64(p.box.Dy())*float64(k2)/2 {
+				continue
+			}
+			if a := s.cut(p, k2, width, stroke); len(a) == k2 && segTall(a, ref) {
+				alts = append(alts, a)
+			}
+		}
+		if float64(p.box.Dx()) >= segSplitMin*float64(p.box.Dy()) {
+			if a := s.erodeSplit(p, ref, stroke); len(a) > 1 && segTall(a, ref) {
+				if k > 1 && len(a) == k && len(alts) > 0 {
+					// Separated along the ink into the expected count:
+					// better than the column cut.
+					alts = append([][]segPiece{a}, alts...)
+				} else {
+					alts = append(alts, a)
+				}
+			}
+		}
+		if len(alts) == 0 {
+			alts = [][]segPiece{{p}}
+		}
+		out = append(out, alts)
+	}
+	return out
+}
+
+// erodeSplit separates digits that touch by a thin bridge of ink: the
+// piece's ink is eroded (3x3) until it falls apart into pieces that each
+// span the row's height (at most half the stroke width), and every pixel
+// goes to the piece it is nearest to along the ink. Unlike a cut along a
+// column, this separates digits whose x-ranges overlap (a 2's tail under a
+// 4). It returns nil when no erosion separates the piece.
+func (s *segmenter) erodeSplit(p segPiece, ref, stroke float64) []segPiece {
+	var pix []int
+	s.each(p, func(i, x, y int) { pix = append(pix, i) })
+	in := make(map[int]bool, len(pix))
+	for _, i := range pix {
+		in[i] = true
+	}
+	cur := in
+	neighbours := func(i int) []int {
+		x, y := i%s.w, i/s.w
+		var n []int
+		for dy := -1; dy <= 1; dy++ {
+			for dx := -1; dx <= 1; dx++ {
+				if (dx != 0 || dy != 0) && x+dx >= 0 && x+dx < s.w && y+dy >= 0 && y+dy < s.h {
+					n = append(n, (y+dy)*s.w+x+dx)
+				}
+			}
+		}
+		return n
+	}
+	for r := 1; float64(r) <= max(1, stroke/2); r++ {
+		next := map[int]bool{}
+		for i := range cur {
+			keep := true
+			for _, j := range neighbours(i) {
+				if !cur[j] {
+					keep = false
+					break
+				}
+			}
+			if keep {
+				next[i] = true
+			}
+		}
+		cur = next
+		// The eroded ink's components: seeds when they span enough rows.
+		seen := map[int]int{}
+		var seeds [][]int
+		for _, i := range pix {
+			if !cur[i] {
+				continue
+			}
+			if _, ok := seen[i]; ok {
+				continue
+			}
+			comp := []int{i}
+			seen[i] = len(seeds)
+			for q := 0; q < len(comp); q++ {
+				for _, j := range neighbours(comp[q]) {
+					if _, ok := seen[j]; cur[j] && !ok {
+						seen[j] = len(seeds)
+						comp = append(comp, j)
+					}
+				}
+			}
+			y0, y1 := s.h, 0
+			for _, j := range comp {
+				y0, y1 = min(y0, j/s.w), max(y1, j/s.w)
+			}
+			if float64(y1-y0+1) >= segShort*ref {
+				seeds = append(seeds, comp)
+			}
+		}
+		if len(seeds) < 2 {
+			continue
+		}
+		// Grow the seeds back over the piece's ink, breadth first.
+		owner := map[int]int{}
+		var queue []int
+		for k, sd := range seeds {
+			for _, i := range sd {
+				owner[i] = k
+				queue = append(queue, i)
+			}
+		}
+		for q := 0; q < len(queue); q++ {
+			for _, j := range neighbours(queue[q]) {
+				if _, ok := owner[j]; in[j] && !ok {
+					owner[j] = owner[queue[q]]
+					queue = append(queue, j)
+				}
+			}
+		}
+		out := make([]segPiece, len(seeds))
+		for k := range out {
+			out[k] = segPiece{comps: p.comps, own: map[int]struct{}{}, cut: true}
+		}
+		for i, k := range owner {
+			out[k].own[i] = struct{}{}
+			out[k].mass += s.ink[i]
+			out[k].box = out[k].box.Union(image.Rect(i%s.w, i/s.w, i%s.w+1, i/s.w+1))
+		}
+		for k := range out {
+			out[k].x0, out[k].x1 = out[k].box.Min.X, out[k].box.Max.X
+		}
+		sort.Slice(out, func(a, b int) bool { return out[a].box.Min.X < out[b].box.Min.X })
+		return out
+	}
+	return nil
+}
+
+// segTall reports whether every piece is tall enough to be a digit.
+func segTall(ps []segPiece, ref float64) bool {
+	for _, p := range ps {
+		if float64(p.box.Dy()) < segShort*ref {
+			return false
+		}
+	}
+	return true
+}
+
+// cut splits p into k digits: first in two (k/2 on the left) at the column
+// with least ink near where the digit width puts the boundary, then each
+// side further.
+func (s *segmenter) cut(p segPiece, k int, width, stroke float64) []segPiece {
+	if k < 2 {
+		return []segPiece{p}
+	}
+	proj, extent := s.profile(p)
+	w := p.x1 - p.x0
+	kl := k / 2
+	target := float64(w) * float64(kl) / float64(k)
+	lo := max(1, int(target-0.4*width))
+	hi := min(w-1, int(target+0.4*width))
+	// The boundary may not leave a piece narrower than a third of a digit.
+	lo = max(lo, int(0.33*width*float64(kl)))
+	hi = min(hi, w-int(0.33*width*float64(k-kl)))
+	if lo >= hi {
+		return []segPiece{p}
+	}
+	best, bestCost := -1, math.Inf(1)
+	for c := lo; c <= hi; c++ {
+		// Ink in the column, its vertical extent (where two round digits
+		// touch, the ink is short: background above and below), and a
+		// mild pull towards the expected place.
+		cost := proj[c] + 0.5*extent[c] + 0.5*stroke*math.Abs(float64(c)-target)/width
+		if cost < bestCost {
+			best, bestCost = c, cost
+		}
+	}
+	col := p.x0 + best
+	if segDebug != nil {
+		segDebug(proj, extent, lo, hi, best, target)
+	}
+	left, right := s.restrict(p, p.x0, col), s.restrict(p, col, p.x1)
+	if left.mass == 0 || right.mass == 0 {
+		return []segPiece{p}
+	}
+	for _, q := range []*segPiece{&left, &right} {
+		q.cut = true
+		if q.reason == "" && proj[best] > 2.5*stroke {
+			q.uncertain = true
+			q.reason = fmt.Sprintf("cut through %.0f px of ink (strokes are %.0f px)", proj[best], stroke)
+		}
+	}
+	var out []segPiece
+	out = append(out, s.cut(left, kl, width, stroke)...)
+	out = append(out, s.cut(right, k-kl, width, stroke)...)
+	for i := range out {
+		q := &out[i]
+		if q.reason == "" && (float64(q.box.Dx()) < 0.35*width || float64(q.box.Dx()) > 1.6*width) {
+			q.uncertain = true
+			q.reason = fmt.Sprintf("cut leaves a piece %d px wide among digits about %.0f px wide", q.box.Dx(), width)
+		}
+	}
+	return out
+}
+
+// profile is the ink of p in each of its columns (the column projection)
+// and the height from its first to its last ink pixel.
+func (s *segmenter) profile(p segPiece) (proj, extent []float64) {
+	proj = make([]float64, p.x1-p.x0)
+	top := make([]int, p.x1-p.x0)
+	bottom := make([]int, p.x1-p.x0)
+	for i := range top {
+		top[i], bottom[i] = s.h, -1
+	}
+	s.each(p, func(i, x, y int) {
+		c := x - p.x0
+		proj[c] += float64(s.ink[i])
+		top[c], bottom[c] = min(top[c], y), max(bottom[c], y)
+	})
+	extent = make([]float64, len(proj))
+	for c := range extent {
+		extent[c] = float64(max(0, bottom[c]-top[c]+1))
+	}
+	return proj, extent
+}
+
+// each calls fn for every pixel of p's components within its columns.
+func (s *segmenter) each(p segPiece, fn func(i, x, y int)) {
+	for y := p.box.Min.Y; y < p.box.Max.Y; y++ {
+		for x := p.x0; x < p.x1; x++ {
+			if s.has(&p, x, y) {
+				fn(y*s.w+x, x, y)
+			}
+		}
+	}
+}
+
+// restrict returns p limited to columns [x0, x1), its box and mass
+// measured anew.
+func (s *segmenter) restrict(p segPiece, x0, x1 int) segPiece {
+	q := segPiece{comps: p.comps, own: p.own, x0: x0, x1: x1, box: image.Rect(x0, p.box.Min.Y, x1, p.box.Max.Y)}
+	var bx image.Rectangle // the empty rectangle: Union starts from the first pixel
+	s.each(q, func(i, x, y int) {
+		q.mass += s.ink[i]
+		bx = bx.Union(image.Rect(x, y, x+1, y+1))
+	})
+	if q.mass > 0 {
+		q.box = bx
+		q.x0, q.x1 = bx.Min.X, bx.Max.X
+	}
+	return q
+}
+
+// strokeWidth is the median length of the horizontal runs of ink: the
+// pen's width.
+func (s *segmenter) strokeWidth() float64 {
+	var runs []float64
+	for y := range s.h {
+		n := 0
+		for x := 0; x <= s.w; x++ {
+			if x < s.w && s.comp[y*s.w+x] >= 0 {
+				n++
+				continue
+			}
+			if n > 0 {
+				runs = append(runs, float64(n))
+			}
+			n = 0
+		}
+	}
+	return max(1, segMedian(runs))
+}
+
+// partImage draws p's ink white on black with a margin of a fifth of its
+// longer side: its components' pixels within its columns, and the weaker
+// fringe pixels next to them.
+func (s *segmenter) partImage(p segPiece) *image.Gray {
+	m := max(2, int(0.2*float64(max(p.box.Dx(), p.box.Dy()))))
+	r := p.box.Inset(-m)
+	img := image.NewGray(image.Rect(0, 0, r.Dx(), r.Dy()))
+	mine := func(x, y int) bool { return s.has(&p, x, y) }
+	for y := max(r.Min.Y, 0); y < min(r.Max.Y, s.h); y++ {
+		for x := max(r.Min.X, 0); x < min(r.Max.X, s.w); x++ {
+			v := s.ink[y*s.w+x]
+			if v == 0 {
+				continue
+			}
+			ok := mine(x, y)
+			if !ok && s.comp[y*s.w+x] < 0 {
+				// A fringe pixel belongs to the part its neighbour is in.
+				for dy := -1; dy <= 1 && !ok; dy++ {
+					for dx := -1; dx <= 1 && !ok; dx++ {
+						ok = mine(x+dx, y+dy)
+					}
+				}
+			}
+			if ok {
+				img.Pix[(y-r.Min.Y)*img.Stride+x-r.Min.X] = uint8(math.Round(float64(255 * v)))
+			}
+		}
+	}
+	return img
+}
+
+var segDebug func(proj, extent []float64, lo, hi, best int, target float64)
