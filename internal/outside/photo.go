@@ -107,7 +107,8 @@ type camera struct {
 
 // randomCamera turns the page by up to 10 degrees and moves each corner by
 // up to 5% of the frame (mild perspective), casts a shadow taking up to 60%
-// of the light across a random direction, and adds noise (2 to 9 levels)
+// of the light across a random direction (its edge a gradient over 40% to
+// 140% of the frame), and adds noise (2 to 9 levels)
 // and JPEG compression (quality 35 to 75).
 func randomCamera(fw, fh int, rng *rand.Rand) camera {
 	w, h := float64(fw), float64(fh)
@@ -124,7 +125,7 @@ func randomCamera(fw, fh int, rng *rand.Rand) camera {
 		toPage:   homography(frameCorners, quad),
 		dir:      [2]float64{math.Cos(a), math.Sin(a)},
 		edge:     uniform(0.15, 0.85, rng),
-		soft:     uniform(0.05, 0.5, rng),
+		soft:     uniform(0.2, 0.7, rng),
 		shadow:   uniform(0, 0.6, rng),
 		exposure: uniform(0.85, 1.05, rng),
 		vignette: uniform(0, 0.15, rng),
@@ -226,26 +227,27 @@ func homography(src, dst [4]pt) [9]float64 {
 }
 
 // drawPhoto photographs a pen digit (i mod 10) written on plain, lined or
-// squared paper in blue, black or pencil: on squared paper it spans 1.3 to
-// 3.2 squares, on lined paper 0.9 to 2.2 lines, on plain paper 25% to 60%
-// of the frame (200 to 640 pixels). Pencil is grey, grainy and pressed
-// lightly (35% to 85% opacity); the camera adds perspective, rotation, a
-// shadow, noise and JPEG compression.
+// squared paper in blue, black or pencil, 25% to 60% of the frame (200 to
+// 640 pixels) tall: on squared paper it spans 1.3 to 3.2 squares, on lined
+// paper 0.9 to 2.2 lines. Pencil is grey, grainy and pressed lightly (50%
+// to 90% opacity); the camera adds perspective, rotation, a shadow with a
+// soft edge, noise and JPEG compression.
 func drawPhoto(i int, rng *rand.Rand, _ *mnist.Set) (Sample, error) {
 	d := i % 10
 	fw, fh := frame(200, 640, rng)
 	pg := randomPage(fw, fh, rng)
+	// The digit fills 25% to 60% of the frame, as in a photo taken to
+	// show it; the ruling is scaled to it: on squared paper the digit
+	// spans 1.3 to 3.2 squares, on lined paper 0.9 to 2.2 lines.
 	side := float64(min(fw, fh))
-	var h float64
+	h := side * uniform(0.25, 0.6, rng)
 	switch pg.ruling {
 	case squared:
-		h = pg.spacing * uniform(1.3, 3.2, rng)
+		pg.spacing = math.Max(8, h/uniform(1.3, 3.2, rng))
 	case lined:
-		h = pg.spacing * uniform(0.9, 2.2, rng)
-	default:
-		h = side * uniform(0.25, 0.6, rng)
+		pg.spacing = math.Max(10, h/uniform(0.9, 2.2, rng))
 	}
-	h = math.Min(h, 0.6*side)
+	pg.offset = [2]float64{uniform(0, pg.spacing, rng), uniform(0, pg.spacing, rng)}
 	vs := variants(d)
 	strokes := vs[rng.IntN(len(vs))]
 	aspect := uniform(0.5, 0.85, rng)
@@ -266,8 +268,8 @@ func drawPhoto(i int, rng *rand.Rand, _ *mnist.Set) (Sample, error) {
 	default: // pencil
 		k := uniform(60, 120, rng)
 		cam.inkColour = [3]float64{k, k, k}
-		cam.grainLow = uniform(0.4, 0.8, rng)
-		cam.inkLevel = uniform(0.35, 0.85, rng)
+		cam.grainLow = uniform(0.5, 0.85, rng)
+		cam.inkLevel = uniform(0.5, 0.9, rng)
 		pen = h * uniform(0.04, 0.09, rng)
 	}
 	mask := image.NewAlpha(image.Rect(0, 0, fw, fh))
