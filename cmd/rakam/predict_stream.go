@@ -9,7 +9,6 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/rakam-ml/rakam/imageprep"
 	"github.com/rakam-ml/rakam/infer"
 )
 
@@ -23,10 +22,10 @@ const (
 
 // streamItem is one image on its way through the --jsonl pipeline.
 type streamItem struct {
-	pred  prediction
-	digit *imageprep.Digit
-	err   error
-	done  chan struct{} // closed when digit/err are set
+	pred prediction
+	prep *prepared
+	err  error
+	done chan struct{} // closed when prep/err are set
 }
 
 // predictStream implements --jsonl: a producer puts the files, in order,
@@ -35,7 +34,7 @@ type streamItem struct {
 // errgroup's SetLimit); the writer takes items from the queue in input
 // order, runs those already prepared through the model in one batch, and
 // writes one JSON line per image as soon as it has its prediction.
-func predictStream(parent context.Context, e *env, model *infer.Model, files []string, show bool) error {
+func predictStream(parent context.Context, e *env, model *infer.Model, files []string, opts predictOptions) error {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	order := make(chan *streamItem, streamWindow)
@@ -64,10 +63,7 @@ func predictStream(parent context.Context, e *env, model *infer.Model, files []s
 				if err := ctx.Err(); err != nil {
 					it.err = err
 				} else {
-					it.digit, it.err = prepareImage(it.pred.File, e.stdin)
-					if it.err == nil && show {
-						it.pred.Show, it.err = writeShow(it.pred.File, it.digit)
-					}
+					it.prep, it.pred.Show, it.err = prepareInput(it.pred.File, e.stdin, opts)
 				}
 				close(it.done)
 				return nil
@@ -148,8 +144,8 @@ func writeStream(ctx context.Context, e *env, model *infer.Model, order <-chan *
 		n := 0
 		for _, it := range batch {
 			if it.err == nil {
-				x = append(x, it.digit.Pixels...)
-				n++
+				x = append(x, it.prep.pixels()...)
+				n += it.prep.examples()
 			}
 		}
 		var probs []float32
@@ -168,12 +164,13 @@ func writeStream(ctx context.Context, e *env, model *infer.Model, order <-chan *
 				failed++
 				fmt.Fprintf(e.stderr, "rakam predict: %v\n", it.err)
 			} else {
-				pr := probs[k*infer.Classes : (k+1)*infer.Classes : (k+1)*infer.Classes]
-				label := infer.Argmax(pr)
-				p.Label, p.Probabilities, p.Inverted = &label, pr, &it.digit.Inverted
-				k++
+				m := it.prep.examples()
+				if err := it.prep.answer(model, &p, probs[k*infer.Classes:(k+m)*infer.Classes:(k+m)*infer.Classes]); err != nil {
+					return failed, err
+				}
+				k += m
 			}
-			it.digit = nil // the image is done with; let it go
+			it.prep = nil // the image is done with; let it go
 			if err := enc.Encode(p); err != nil {
 				return failed, fmt.Errorf("writing the output: %w", err)
 			}

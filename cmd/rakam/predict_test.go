@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"image"
 	"image/color"
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -201,5 +203,167 @@ func TestPredictDefaultModel(t *testing.T) {
 	_, explicit, _ := runCLI(t, "predict", "--json", "--model", modelPath, good)
 	if withDefault != explicit {
 		t.Errorf("default model answered %s; --model %s answered %s", withDefault, modelPath, explicit)
+	}
+}
+
+// blankPNG is a white page with no ink.
+func blankPagePNG(t *testing.T) []byte {
+	img := image.NewGray(image.Rect(0, 0, 60, 40))
+	for i := range img.Pix {
+		img.Pix[i] = 250
+	}
+	var b bytes.Buffer
+	png.Encode(&b, img)
+	return b.Bytes()
+}
+
+// twoBarsPNG draws two dark bars apart on light paper: a number of two
+// parts.
+func twoBarsPNG(t *testing.T) []byte {
+	img := image.NewGray(image.Rect(0, 0, 140, 80))
+	for i := range img.Pix {
+		img.Pix[i] = 240
+	}
+	for _, x0 := range []int{20, 90} {
+		for y := 10; y < 70; y++ {
+			for dx := range 7 {
+				img.SetGray(x0+dx+(70-y)/8, y, color.Gray{30})
+			}
+		}
+	}
+	var b bytes.Buffer
+	png.Encode(&b, img)
+	return b.Bytes()
+}
+
+// TestPredictFlagsAndBlank: every answer carries not_digit and unsure as
+// the model's thresholds give them, and a blank image is an answer (label
+// -1, not a digit, no probabilities, no --show file), in --json, --jsonl
+// and text.
+func TestPredictFlagsAndBlank(t *testing.T) {
+	dir := t.TempDir()
+	modelPath, m := servingModel(t, dir)
+	bar, blank := filepath.Join(dir, "bar.png"), filepath.Join(dir, "blank.png")
+	os.WriteFile(bar, barPNG(t, 30), 0o644)
+	os.WriteFile(blank, blankPagePNG(t), 0o644)
+	model, err := infer.New(m.Replica(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, probs, _ := modelAnswer(t, m, barPNG(t, 30))
+	want := model.Answer(probs)
+	for _, format := range []string{"--json", "--jsonl"} {
+		code, out, errs := runCLI(t, "predict", "--model", modelPath, format, "--show", bar, blank)
+		if code != 0 {
+			t.Fatalf("predict %s with a blank image = %d: %s", format, code, errs)
+		}
+		var preds []prediction
+		if format == "--json" {
+			err = json.Unmarshal([]byte(out), &preds)
+		} else {
+			for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+				var p prediction
+				err = errors.Join(err, json.Unmarshal([]byte(line), &p))
+				preds = append(preds, p)
+			}
+		}
+		if err != nil || len(preds) != 2 {
+			t.Fatalf("predict %s = %s (%v); want two answers", format, out, err)
+		}
+		p, b := preds[0], preds[1]
+		if p.NotDigit == nil || p.Unsure == nil || *p.NotDigit != want.NotDigit || *p.Unsure != want.Unsure || *p.Label != want.Label {
+			t.Errorf("%s: bar answered %+v; want label %d, not_digit %v, unsure %v", format, p, want.Label, want.NotDigit, want.Unsure)
+		}
+		if b.Label == nil || *b.Label != infer.BlankLabel || b.NotDigit == nil || !*b.NotDigit || b.Unsure == nil || *b.Unsure || b.Probabilities != nil || b.Error != "" || b.Show != "" {
+			t.Errorf("%s: blank page answered %+v; want label -1, not_digit, no probabilities, no error, no --show file", format, b)
+		}
+		if !strings.Contains(out, `"not_digit": true`) && !strings.Contains(out, `"not_digit":true`) {
+			t.Errorf("%s output has no not_digit field set: %s", format, out)
+		}
+	}
+	if _, err := os.Stat(strings.TrimSuffix(blank, ".png") + showSuffix); err == nil {
+		t.Errorf("--show wrote a 28x28 for the blank image")
+	}
+	code, text, _ := runCLI(t, "predict", "--model", modelPath, blank)
+	if code != 0 || text != blank+": not a digit (blank)\n" {
+		t.Errorf("predict blank.png = %d, %q; want 0 and %q", code, text, blank+": not a digit (blank)")
+	}
+}
+
+// TestPredictNumber: --number answers what infer's number reading gives
+// for the same image (its parts predicted by the model, the same
+// probabilities), in --json, --jsonl and text; --show writes the parts'
+// 28x28s side by side; a blank page has no digits.
+func TestPredictNumber(t *testing.T) {
+	dir := t.TempDir()
+	modelPath, m := servingModel(t, dir)
+	two, blank := filepath.Join(dir, "two.png"), filepath.Join(dir, "blank.png")
+	os.WriteFile(two, twoBarsPNG(t), 0o644)
+	os.WriteFile(blank, blankPagePNG(t), 0o644)
+	model, err := infer.New(m.Replica(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(twoBarsPNG(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := model.PredictNumber(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want.Digits) != 2 {
+		t.Fatalf("the two bars read as %d parts; want 2", len(want.Digits))
+	}
+	var jsonOut []prediction
+	for _, format := range []string{"--json", "--jsonl"} {
+		code, out, errs := runCLI(t, "predict", "--model", modelPath, "--number", format, "--show", two, blank)
+		if code != 0 {
+			t.Fatalf("predict --number %s = %d: %s", format, code, errs)
+		}
+		var preds []prediction
+		if format == "--json" {
+			err = json.Unmarshal([]byte(out), &preds)
+			jsonOut = preds
+		} else {
+			for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+				var p prediction
+				err = errors.Join(err, json.Unmarshal([]byte(line), &p))
+				preds = append(preds, p)
+			}
+		}
+		if err != nil || len(preds) != 2 {
+			t.Fatalf("predict --number %s = %s (%v); want two answers", format, out, err)
+		}
+		p := preds[0]
+		if p.Number == nil || *p.Number != want.Number || len(p.Digits) != 2 || *p.Unsure != want.Unsure || p.Label != nil {
+			t.Fatalf("%s: two bars answered %+v; want number %q (unsure %v) with two digits and no single label", format, p, want.Number, want.Unsure)
+		}
+		for i, d := range p.Digits {
+			w := want.Digits[i]
+			if d.Box != [4]int{w.Box.Min.X, w.Box.Min.Y, w.Box.Max.X, w.Box.Max.Y} || d.Label != w.Label || !slices.Equal(d.Probabilities, w.Probabilities) {
+				t.Errorf("%s: digit %d = %+v; want box %v, label %d, probabilities %v", format, i, d, w.Box, w.Label, w.Probabilities)
+			}
+		}
+		if p.Digits[0].Box[2] > p.Digits[1].Box[0] {
+			t.Errorf("%s: digits not left to right: %v, %v", format, p.Digits[0].Box, p.Digits[1].Box)
+		}
+		b := preds[1]
+		if b.Number == nil || *b.Number != "" || !*b.NotDigit || len(b.Digits) != 0 || b.Error != "" {
+			t.Errorf("%s: blank page answered %+v; want number \"\", not_digit, no digits", format, b)
+		}
+	}
+	f, err := os.Open(jsonOut[0].Show)
+	if err != nil {
+		t.Fatalf("--show file of the number: %v", err)
+	}
+	strip, err := png.Decode(f)
+	f.Close()
+	if err != nil || strip.Bounds().Dx() != 2*imageprep.Size || strip.Bounds().Dy() != imageprep.Size {
+		t.Errorf("--show wrote %v (%v); want the two 28x28s side by side", strip.Bounds(), err)
+	}
+	code, text, _ := runCLI(t, "predict", "--model", modelPath, "--number", two, blank)
+	if code != 0 || !strings.HasPrefix(text, two+": "+want.Number+"  (") || !strings.Contains(text, blank+": no digits (blank)") {
+		t.Errorf("predict --number = %d, %q; want the number %s, then the blank page as no digits", code, text, want.Number)
 	}
 }
