@@ -433,13 +433,6 @@ func trainRun(ctx context.Context, e *env, o trainOptions, rf runFlags, z trainM
 		}
 		sp.train = sp.train.Subset(idx)
 	}
-	var mixed *mixedMNIST
-	if o.MixMNIST > 0 {
-		if mixed, err = mixMNIST(sp, o.MixMNIST, o.Seed); err != nil {
-			return err
-		}
-		sp.train = mixed.train
-	}
 	// Every value was checked by completeOptions; a schedule that does not
 	// fit the run (a warm-up as long as it, say) is a usage error too.
 	sspec, _ := optim.ParseSchedule(o.Schedule)
@@ -468,6 +461,13 @@ func trainRun(ctx context.Context, e *env, o trainOptions, rf runFlags, z trainM
 		fmt.Fprintln(log, sp.describe())
 	} else {
 		fmt.Fprintf(log, "data set from %s: %d train, %d validation, %d test images\n", sp.dir, sp.train.N, sp.val.N, sp.test.N)
+	}
+	var mixed *mixedMNIST
+	if o.MixMNIST > 0 {
+		if mixed, err = mixMNIST(sp, o.MixMNIST, o.Seed); err != nil {
+			return err
+		}
+		sp.train = mixed.train
 	}
 	if mixed != nil {
 		fmt.Fprintf(log, "the training images include %d MNIST training images from %s (--mix-mnist %v)\n", mixed.n, mixed.dir, o.MixMNIST)

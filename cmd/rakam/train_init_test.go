@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -207,6 +210,34 @@ func TestFineTuneOwnDigits(t *testing.T) {
 	if slices.Equal(mixedW, tunedW) {
 		t.Error("--mix-mnist 0.5 trained the same weights as no mixing")
 	}
+	// Interrupted in its second epoch and resumed, a fine-tuning run ends
+	// with the bytes of the uninterrupted one.
+	two := []string{"train", "--init", base, "--data", dir, "--epochs", "2", "--quiet"}
+	whole := filepath.Join(root, "whole.safetensors")
+	if code, _, errs := runCLI(t, append(two, "--out", whole)...); code != 0 {
+		t.Fatalf("uninterrupted two-epoch run = %d: %s", code, errs)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stderr bytes.Buffer
+	ie := &env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: &stderr,
+		afterBatch: func(epoch, batch int) {
+			if epoch == 2 && batch == 5 {
+				cancel()
+			}
+		}}
+	ck2 := filepath.Join(root, "ck2")
+	resumed := filepath.Join(root, "resumed.safetensors")
+	if code := runEnv(ctx, ie, append(two, "--out", resumed, "--checkpoint-dir", ck2)); code != exitInterrupted {
+		t.Fatalf("interrupted run = %d; want %d: %s", code, exitInterrupted, stderr.String())
+	}
+	if code, _, errs := runCLI(t, "train", "--resume", ck2, "--quiet"); code != 0 {
+		t.Fatalf("rakam train --resume = %d: %s", code, errs)
+	}
+	if !bytes.Equal(mustRead(t, resumed), mustRead(t, whole)) {
+		t.Error("a fine-tuning run interrupted and resumed wrote another model file than the uninterrupted run")
+	}
+
 	// The checkpoint records the --init file by digest: the same command
 	// over a changed file is another run, and --resume refuses it.
 	z, _ := study.ZooByName("baseline-adam")
