@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -336,4 +337,29 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// TestDataImportInterrupted: an import whose context is cancelled exits
+// 130 and leaves DIR as it was, with no temporary directory beside it.
+func TestDataImportInterrupted(t *testing.T) {
+	root := t.TempDir()
+	src := filepath.Join(root, "src")
+	digitFolder(t, src, 30)
+	dir := filepath.Join(root, "dir")
+	os.MkdirAll(dir, 0o755)
+	os.WriteFile(filepath.Join(dir, "old.txt"), []byte("old"), 0o644)
+	before := dirState(t, dir)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errb bytes.Buffer
+	code := run(ctx, []string{"data", "import", src, "--to", dir, "--force"}, strings.NewReader(""), &out, &errb)
+	if code != exitInterrupted || !strings.Contains(errb.String(), "was left as it was") {
+		t.Errorf("interrupted import = %d, %q; want %d", code, errb.String(), exitInterrupted)
+	}
+	if !mapsEqual(before, dirState(t, dir)) {
+		t.Error("an interrupted import changed DIR")
+	}
+	if entries, _ := os.ReadDir(root); len(entries) != 2 {
+		t.Errorf("an interrupted import left %d entries beside DIR; want src and dir only", len(entries))
+	}
 }
