@@ -363,3 +363,36 @@ func TestDataImportInterrupted(t *testing.T) {
 		t.Errorf("an interrupted import left %d entries beside DIR; want src and dir only", len(entries))
 	}
 }
+
+// TestReplaceDir: the new directory takes DIR's place whether DIR is
+// missing, empty or full, leaving nothing beside it; when the rename
+// fails, a full DIR is put back as it was.
+func TestReplaceDir(t *testing.T) {
+	for _, tc := range []string{"missing", "empty", "full", "rename fails"} {
+		root := t.TempDir()
+		dir, tmp := filepath.Join(root, "dir"), filepath.Join(root, ".dir.import-1")
+		if tc != "rename fails" {
+			os.MkdirAll(tmp, 0o755)
+			os.WriteFile(filepath.Join(tmp, "new"), []byte("new"), 0o644)
+		}
+		if tc != "missing" {
+			os.MkdirAll(dir, 0o755)
+		}
+		if tc == "full" || tc == "rename fails" {
+			os.WriteFile(filepath.Join(dir, "old"), []byte("old"), 0o644)
+		}
+		before := dirState(t, dir)
+		err := replaceDir(tmp, dir)
+		entries, _ := os.ReadDir(root)
+		if tc == "rename fails" {
+			if err == nil || !mapsEqual(before, dirState(t, dir)) || len(entries) != 1 {
+				t.Errorf("replaceDir(%s) = %v, %d entries; want an error and DIR put back as it was", tc, err, len(entries))
+			}
+			continue
+		}
+		want := map[string]string{filepath.Join(dir, "new"): "new"}
+		if err != nil || !mapsEqual(want, dirState(t, dir)) || len(entries) != 1 {
+			t.Errorf("replaceDir(%s) = %v, DIR %v, %d entries in its parent; want DIR holding the new file only, alone", tc, err, dirState(t, dir), len(entries))
+		}
+	}
+}
