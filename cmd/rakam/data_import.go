@@ -218,11 +218,14 @@ func findImages(src string) (files []importFile, ignored []string, err error) {
 			continue
 		}
 		path := filepath.Join(src, name)
-		isDir := ent.IsDir()
+		isDir, root := ent.IsDir(), path
 		if ent.Type()&fs.ModeSymlink != 0 {
 			if st, err := os.Stat(path); err == nil {
 				isDir = st.IsDir()
 			}
+			// WalkDir does not follow a link, even at its root; a
+			// trailing separator makes it look at the directory.
+			root += string(filepath.Separator)
 		}
 		if !isDir {
 			ignored = append(ignored, path)
@@ -233,11 +236,11 @@ func findImages(src string) (files []importFile, ignored []string, err error) {
 		}
 		labels++
 		label := name[0] - '0'
-		err := filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
 			}
-			if p != path && strings.HasPrefix(d.Name(), ".") {
+			if p != root && strings.HasPrefix(d.Name(), ".") {
 				if d.IsDir() {
 					return filepath.SkipDir
 				}

@@ -396,3 +396,23 @@ func TestReplaceDir(t *testing.T) {
 		}
 	}
 }
+
+// TestFindImagesFollowsLinkedLabels: a label directory that is a symbolic
+// link is read like any other.
+func TestFindImagesFollowsLinkedLabels(t *testing.T) {
+	root := t.TempDir()
+	real := filepath.Join(root, "real")
+	for _, name := range []string{"a.png", "b.jpg", "notes.txt"} {
+		os.MkdirAll(real, 0o755)
+		os.WriteFile(filepath.Join(real, name), []byte("x"), 0o644)
+	}
+	src := filepath.Join(root, "src")
+	os.MkdirAll(src, 0o755)
+	if err := os.Symlink(real, filepath.Join(src, "5")); err != nil {
+		t.Skipf("no symbolic links here: %v", err)
+	}
+	files, ignored, err := findImages(src)
+	if err != nil || len(files) != 2 || len(ignored) != 1 || files[0].label != 5 || files[0].path != filepath.Join(src, "5", "a.png") {
+		t.Errorf("findImages(linked label) = %+v, ignored %v, %v; want a.png and b.jpg with label 5, notes.txt ignored", files, ignored, err)
+	}
+}

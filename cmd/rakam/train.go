@@ -253,7 +253,10 @@ func loadInit(o *trainOptions, tm *trainModel, resuming bool) error {
 		from += " (" + tm.base + ")"
 	}
 	tm.Description = "fine-tuned from " + from
-	tm.Regularization = "fine-tuned"
+	tm.Regularization = ""
+	if zoo, err := study.ZooByName(tm.base); err == nil {
+		tm.Regularization = zoo.Regularization
+	}
 	return nil
 }
 
@@ -376,7 +379,9 @@ func completeOptions(o *trainOptions) (study.ZooEntry, error) {
 		o.Out = filepath.Join("out", "models", runName(*o)+".safetensors")
 	}
 	if o.Init != "" {
-		if a, _ := realPath(o.Out); a == first(realPath(o.Init)) {
+		out, _ := realPath(o.Out)
+		init, _ := realPath(o.Init)
+		if out == init {
 			return z, usagef("--out %s is the --init file; write the fine-tuned model to another file", o.Out)
 		}
 	}
@@ -635,9 +640,6 @@ func runDiff(a, b trainOptions) []string {
 	}
 	return diff
 }
-
-// first returns the first of two results (the value, dropping the error).
-func first[T any](v T, _ error) T { return v }
 
 // mixStream is the PCG stream that picks the MNIST images of --mix-mnist,
 // so they share no random numbers with the split or the shuffling.
