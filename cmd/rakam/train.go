@@ -85,10 +85,13 @@ own digits: see 'rakam data import') takes MNIST's place.
 and weights are the start (so --model is not given), with defaults for
 fine-tuning (adam, lr 0.0001, batch 32, 5 epochs; each flag still applies),
 and --mix-mnist F makes a share F of the training set MNIST training images
-so that the model keeps what it learnt there. The model is saved as safetensors with its
-architecture, training flags, test metrics and the dataset's SHA-256 in the
-metadata, and the results are printed (--json: exactly one JSON object on
-stdout; progress always goes to stderr, and only to a terminal unless --events).
+so that the model keeps what it learnt there.
+
+The model is saved as safetensors with its architecture, training flags, test
+metrics and the dataset's SHA-256 in the metadata (with --init, the file's
+name and SHA-256 too), and the results are printed (--json: exactly one JSON
+object on stdout; progress always goes to stderr, and only to a terminal
+unless --events).
 
 With --checkpoint-dir, a checkpoint (weights, batch-norm statistics, optimizer
 and random-number states, position, history, flags) is written atomically at
@@ -111,7 +114,7 @@ no model is saved. See docs/training.md.`)
 	fs.Float64Var(&o.WeightDecay, "weight-decay", -1, "weight decay (default: 0, or 0.004 for adamw)")
 	fs.Float64Var(&o.ClipNorm, "clip-norm", 0, "clip gradients to this global L2 norm (0: off)")
 	fs.Uint64Var(&o.Seed, "seed", 1, "random seed: weights, split, shuffling, dropout, augmentation")
-	fs.IntVar(&o.Val, "val", 5000, "training images held out for validation (default: 5000, or a tenth of the training images when fewer)")
+	fs.IntVar(&o.Val, "val", 5000, "training images held out for validation (a tenth of them when that is fewer)")
 	fs.IntVar(&o.TrainLimit, "train-limit", 0, "train on only the first `N` training images after the split (quick runs)")
 	fs.StringVar(&o.Data, "data", "", "directory with the MNIST IDX files or an imported data set (default: $RAKAM_DATA, then the GoMNIST module)")
 	fs.StringVar(&o.Out, "out", "", "write the model to this `file` (default: out/models/NAME.safetensors)")
