@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rakam-ml/rakam/internal/testbad"
 	"github.com/rakam-ml/rakam/mnist"
 )
 
@@ -308,13 +309,21 @@ func TestDataImportBadImages(t *testing.T) {
 			t.Errorf("a failed import left %d entries in %s", len(entries), root)
 		}
 	}
+	// A PNG declaring 100,000 x 100,000 pixels is refused before decoding.
+	bomb := filepath.Join(src, "2", "huge.png")
+	os.WriteFile(bomb, testbad.PNGBomb(100000, 100000), 0o644)
+	code, sum, errs := importJSON(t, src, "--to", filepath.Join(root, "with-bomb"), "--skip-bad")
+	if code != 0 || len(sum.Skipped) != 3 || sum.Skipped[1].Path != bomb || !strings.Contains(sum.Skipped[1].Error, "too large") {
+		t.Errorf("import --skip-bad with a PNG bomb = %d (%s), skipped %v; want the blank, the bomb (too large) and the corrupt image skipped", code, errs, sum)
+	}
+	os.Remove(bomb)
 	os.Remove(blank)
 	dir := filepath.Join(root, "out")
-	code, _, errs := runCLI(t, "data", "import", src, "--to", dir)
+	code, _, errs = runCLI(t, "data", "import", src, "--to", dir)
 	if code != exitFailure || !strings.Contains(lastLine(errs), corrupt) {
 		t.Errorf("import with a corrupt image = %d, %q; want exit 1 naming %s", code, lastLine(errs), corrupt)
 	}
-	code, sum, errs := importJSON(t, src, "--to", dir, "--skip-bad")
+	code, sum, errs = importJSON(t, src, "--to", dir, "--skip-bad")
 	if code != 0 {
 		t.Fatalf("import --skip-bad = %d: %s", code, errs)
 	}
