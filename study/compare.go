@@ -2,10 +2,15 @@ package study
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -14,6 +19,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/rakam-ml/rakam/infer"
 	"github.com/rakam-ml/rakam/nn"
 	"github.com/rakam-ml/rakam/report"
 	"github.com/rakam-ml/rakam/results"
@@ -128,7 +134,7 @@ func Compare(ctx context.Context, cfg CompareConfig) (*Comparison, error) {
 				next(r.Name)
 			}
 		}
-		ts, err := trainGroup(ctx, cfg, group, d, modelDir)
+		ts, err := trainGroup(ctx, cfg, group, d, modelDir, plan, trained)
 		if err != nil {
 			return nil, err
 		}
@@ -260,11 +266,18 @@ func sideBySide(n int) bool { return n > 1 && runtime.GOMAXPROCS(0) > 1 }
 // GOMAXPROCS > 1, at the same time on single-threaded kernels, with only
 // the first showing its progress bar; otherwise one after another. The
 // result is in the order of rs.
-func trainGroup(ctx context.Context, cfg CompareConfig, rs []Recipe, d *Data, dir string) ([]*Trained, error) {
+func trainGroup(ctx context.Context, cfg CompareConfig, rs []Recipe, d *Data, dir string, plan []Recipe, trained map[string]*Trained) ([]*Trained, error) {
 	out := make([]*Trained, len(rs))
+	inits := make([]*nn.Sequential, len(rs))
+	for i, r := range rs {
+		var err error
+		if inits[i], err = initFor(ctx, cfg, r, d, dir, plan, trained); err != nil {
+			return nil, err
+		}
+	}
 	if !sideBySide(len(rs)) {
 		for i, r := range rs {
-			t, err := trainOrLoad(ctx, cfg, r, d, dir, 0)
+			t, err := trainOrLoad(ctx, cfg, r, d, dir, 0, inits[i])
 			if err != nil {
 				return nil, err
 			}
@@ -283,7 +296,7 @@ func trainGroup(ctx context.Context, cfg CompareConfig, rs []Recipe, d *Data, di
 		}
 		g.Go(func() error {
 			// One thread each: the cores go to the models, not inside them.
-			t, err := trainOrLoad(gctx, c, r, d, dir, 1)
+			t, err := trainOrLoad(gctx, c, r, d, dir, 1, inits[i])
 			out[i] = t
 			return err
 		})
@@ -301,39 +314,90 @@ func trainGroup(ctx context.Context, cfg CompareConfig, rs []Recipe, d *Data, di
 	return out, nil
 }
 
+// initFor returns the weights r fine-tunes (nil when it starts from its
+// seed): the model of the plan's recipe r.Init, from trained when this run
+// has it, else trained or loaded now (and added to trained).
+func initFor(ctx context.Context, cfg CompareConfig, r Recipe, d *Data, dir string, plan []Recipe, trained map[string]*Trained) (*nn.Sequential, error) {
+	if r.Init == "" {
+		return nil, nil
+	}
+	if t := trained[r.Init]; t != nil {
+		return t.Model, nil
+	}
+	for _, p := range plan {
+		if p.Name == r.Init {
+			init, err := initFor(ctx, cfg, p, d, dir, plan, trained)
+			if err != nil {
+				return nil, err
+			}
+			t, err := trainOrLoad(ctx, cfg, p, d, dir, 0, init)
+			if err != nil {
+				return nil, err
+			}
+			trained[p.Name] = t
+			return t.Model, nil
+		}
+	}
+	return nil, fmt.Errorf("study: %s fine-tunes %q, which is not a model of the study", r.Name, r.Init)
+}
+
 // trainOrLoad trains r, or loads it from dir, with a thread budget of
 // threads (0: the default).
-func trainOrLoad(ctx context.Context, cfg CompareConfig, r Recipe, d *Data, dir string, threads int) (*Trained, error) {
+func trainOrLoad(ctx context.Context, cfg CompareConfig, r Recipe, d *Data, dir string, threads int, init *nn.Sequential) (*Trained, error) {
 	path := filepath.Join(dir, r.Name+".safetensors")
 	recipeJSON, _ := json.Marshal(r)
+	initSum := ""
+	if init != nil {
+		initSum = weightsSHA256(init)
+	}
 	if !cfg.Retrain {
-		if t, ok := loadTrained(path, recipeJSON, r, d, threads); ok {
+		if t, ok := loadTrained(path, recipeJSON, r, d, threads, initSum); ok {
 			return t, nil
 		}
 	}
-	t, err := Train(ctx, r, d, RunOptions{Progress: cfg.Progress, Test: true, Threads: threads})
+	t, err := Train(ctx, r, d, RunOptions{Progress: cfg.Progress, Test: true, Threads: threads, Init: init})
 	if err != nil {
 		return nil, err
 	}
+	t.initSHA256 = initSum
 	if err := SaveTrained(path, t, d); err != nil {
 		return nil, err
 	}
 	return t, nil
 }
 
-func saveModel(path string, m *nn.Sequential, run savedRun, d *Data) error {
+func saveModel(path string, m *nn.Sequential, run savedRun, d *Data, extra map[string]string) error {
 	runJSON, err := json.Marshal(run)
 	if err != nil {
 		return err
 	}
 	meta := ModelMetadata(&run.Result, run.Result.Config, d.SHA256)
 	meta[nn.MetaStudyRun] = string(runJSON)
+	maps.Copy(meta, extra)
 	return nn.Save(path, m, meta)
+}
+
+// metaInitSHA256 is the metadata key of the SHA-256 of the weights a
+// fine-tuned model started from: a rerun whose starting model changed
+// trains it again.
+const metaInitSHA256 = "rakam.init_sha256"
+
+// weightsSHA256 hashes a model's tensors (parameters and state, in order).
+func weightsSHA256(m *nn.Sequential) string {
+	h := sha256.New()
+	var b [4]byte
+	for _, p := range m.Tensors() {
+		for _, v := range p.Value.Data {
+			binary.LittleEndian.PutUint32(b[:], math.Float32bits(v))
+			h.Write(b[:])
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // loadTrained returns the saved model at path if it was trained by the same
 // recipe on the same data; it re-scores it on the test set.
-func loadTrained(path string, recipeJSON []byte, r Recipe, d *Data, threads int) (*Trained, bool) {
+func loadTrained(path string, recipeJSON []byte, r Recipe, d *Data, threads int, initSum string) (*Trained, bool) {
 	m, meta, err := nn.Load(path)
 	if err != nil {
 		return nil, false
@@ -341,8 +405,17 @@ func loadTrained(path string, recipeJSON []byte, r Recipe, d *Data, threads int)
 	m.SetThreads(threads)
 	var run savedRun
 	if json.Unmarshal([]byte(meta[nn.MetaStudyRun]), &run) != nil || string(run.Recipe) != string(recipeJSON) ||
-		meta[nn.MetaDatasetSHA256] != d.SHA256 {
+		meta[nn.MetaDatasetSHA256] != d.SHA256 || meta[metaInitSHA256] != initSum {
 		return nil, false
+	}
+	var th *infer.Thresholds
+	if r.Outliers > 0 {
+		im, err := infer.New(m.Replica(), meta, nil)
+		if err != nil {
+			return nil, false
+		}
+		t := im.Thresholds()
+		th = &t
 	}
 	ev, err := Evaluate(r.Name, m, d)
 	if err != nil {
@@ -351,7 +424,7 @@ func loadTrained(path string, recipeJSON []byte, r Recipe, d *Data, threads int)
 	res := run.Result
 	res.SetTest(ev.Summary, ev.LogLoss)
 	return &Trained{Recipe: r, Model: m, Result: res, Test: ev, LRs: run.LRs, StoppedEpoch: run.StoppedEpoch,
-		BestEpoch: run.BestEpoch, BestValLoss: run.BestValLoss,
+		BestEpoch: run.BestEpoch, BestValLoss: run.BestValLoss, Thresholds: th, initSHA256: initSum,
 		History: &train.History{Epochs: res.History, SecondsPerEpoch: res.SecondsPerEpoch, TrainSeconds: res.TrainSeconds}}, true
 }
 
@@ -372,7 +445,7 @@ func compareScratch(ctx context.Context, cfg CompareConfig, d *Data, dir string)
 	path := filepath.Join(dir, "scratch.safetensors")
 	recipeJSON, _ := json.Marshal(r)
 	if !cfg.Retrain {
-		if t, ok := loadTrained(path, recipeJSON, r, d, 0); ok {
+		if t, ok := loadTrained(path, recipeJSON, r, d, 0, ""); ok {
 			return &t.Result, t.Test.Probs, nil
 		}
 	}
@@ -407,6 +480,13 @@ func SaveTrained(path string, t *Trained, d *Data) error {
 	if err != nil {
 		return err
 	}
+	extra := map[string]string{}
+	if t.Thresholds != nil {
+		maps.Copy(extra, t.Thresholds.Meta())
+	}
+	if t.initSHA256 != "" {
+		extra[metaInitSHA256] = t.initSHA256
+	}
 	return saveModel(path, t.Model, savedRun{Recipe: recipeJSON, Result: t.Result, LRs: t.LRs, StoppedEpoch: t.StoppedEpoch,
-		BestEpoch: t.BestEpoch, BestValLoss: t.BestValLoss}, d)
+		BestEpoch: t.BestEpoch, BestValLoss: t.BestValLoss}, d, extra)
 }

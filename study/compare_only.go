@@ -67,6 +67,7 @@ func CompareOnly(ctx context.Context, cfg CompareConfig, names []string) ([]resu
 	}
 	plan, _ := cfg.plan()
 	var rows []results.Model
+	trained := map[string]*Trained{}
 	if slices.Contains(names, rowScratch) {
 		logf("%s: study 1, the from-scratch network", rowScratch)
 		row, _, err := compareScratch(ctx, cfg, d, modelDir)
@@ -80,11 +81,16 @@ func CompareOnly(ctx context.Context, cfg CompareConfig, names []string) ([]resu
 			continue
 		}
 		logf("%s", r.Name)
-		t, err := trainOrLoad(ctx, cfg, r, d, modelDir, 0)
+		init, err := initFor(ctx, cfg, r, d, modelDir, plan, trained)
+		if err != nil {
+			return nil, err
+		}
+		t, err := trainOrLoad(ctx, cfg, r, d, modelDir, 0, init)
 		if err != nil {
 			return nil, err
 		}
 		logf("      %s: test accuracy %.4f, %d epochs, %.1fs", r.Name, t.Result.TestAccuracy, t.Result.Epochs, t.Result.TrainSeconds)
+		trained[r.Name] = t
 		rows = append(rows, t.Result)
 	}
 	return rows, nil

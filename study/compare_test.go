@@ -198,7 +198,7 @@ func TestTrainGroupMatchesSequential(t *testing.T) {
 		t.Fatalf("the plan has %d concurrent recipes; want the two augmented CNNs", len(group))
 	}
 	cfg := CompareConfig{Retrain: true}
-	together, err := trainGroup(context.Background(), cfg, group, d, t.TempDir())
+	together, err := trainGroup(context.Background(), cfg, group, d, t.TempDir(), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +206,7 @@ func TestTrainGroupMatchesSequential(t *testing.T) {
 	tensor.SetThreads(2)
 	dir := t.TempDir()
 	for i, r := range group {
-		alone, err := trainGroup(context.Background(), cfg, []Recipe{r}, d, dir)
+		alone, err := trainGroup(context.Background(), cfg, []Recipe{r}, d, dir, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -248,7 +248,7 @@ func TestTrainGroupStopsOnFailure(t *testing.T) {
 	bad.Name, bad.LR, bad.Optimizer = "diverges", 1e12, "sgd"
 	dir := t.TempDir()
 	start := time.Now()
-	_, err := trainGroup(context.Background(), CompareConfig{Retrain: true}, []Recipe{ok, bad}, d, dir)
+	_, err := trainGroup(context.Background(), CompareConfig{Retrain: true}, []Recipe{ok, bad}, d, dir, nil, nil)
 	var div *train.DivergenceError
 	if !errors.As(err, &div) {
 		t.Fatalf("trainGroup error = %v; want the divergence", err)

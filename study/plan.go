@@ -21,6 +21,7 @@ const (
 	rowCNNFast      = "cnn-fast"
 	rowCNNAugment   = "cnn-augment"
 	rowCNNAugment2  = "cnn-augment-seed2"
+	rowCNNReal      = "cnn-real" // issue 15: the model for users' own digits
 	rowScheduled    = "baseline-adam-cosine"
 	rowEarlyStop    = "advanced-early-stop"
 	rowSearchWinner = "search-best"
@@ -110,6 +111,11 @@ func (cfg CompareConfig) plan() ([]Recipe, error) {
 	aug2 := aug
 	aug2.Name, aug2.Seed = rowCNNAugment2, cfg.Seed+1
 	rs = append(rs, aug, aug2)
+	// The model for users' own digits: cnn-augment-seed2 fine-tuned on
+	// degraded digits and outliers (the zoo's cnn-real).
+	real := FromZoo(zoo[rowCNNReal], cfg.Seed)
+	real.Epochs = epochs(real.Epochs, 1)
+	rs = append(rs, real)
 	// Improvement 3: a cosine schedule against the constant rate of
 	// baseline-adam, same model, same epochs.
 	base := FromZoo(zoo[rowBaselineAdam], cfg.Seed)

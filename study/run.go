@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rakam-ml/rakam/data"
+	"github.com/rakam-ml/rakam/infer"
 	"github.com/rakam-ml/rakam/mnist"
 	"github.com/rakam-ml/rakam/nn"
 	"github.com/rakam-ml/rakam/optim"
@@ -88,14 +89,26 @@ type Recipe struct {
 	// Seed's initialisation; Train takes those weights from RunOptions.Init.
 	// Left out of the JSON when empty, as WeightDecay.
 	Init string `json:",omitempty"`
+	// Outliers, when > 0, adds that many images that are no digit
+	// (Outliers, drawn from Seed) to the training set, labelled
+	// nn.NoClass: outlier exposure, so that the model's top probability is
+	// low on letters and scrawls. Its flag thresholds are then chosen on
+	// the validation split (Trained.Thresholds).
+	Outliers int `json:",omitempty"`
 	// Regularization describes the model's regularisation for tables.
 	Regularization string
 }
 
 // FromZoo returns the recipe of a zoo entry with its default settings.
 func FromZoo(e ZooEntry, seed uint64) Recipe {
-	return Recipe{Name: e.Name, Base: e.Name, Spec: e.Spec, Optimizer: e.Optimizer, LR: e.LR,
-		Batch: e.Batch, Epochs: e.Epochs, Schedule: e.Schedule, Seed: seed, Regularization: e.Regularization}
+	r := Recipe{Name: e.Name, Base: e.Name, Spec: e.Spec, Optimizer: e.Optimizer, LR: e.LR,
+		Batch: e.Batch, Epochs: e.Epochs, Schedule: e.Schedule, Seed: seed, Regularization: e.Regularization,
+		Init: e.Init, Outliers: e.Outliers}
+	if e.Augment != nil {
+		a := *e.Augment
+		r.Augment = &a
+	}
+	return r
 }
 
 // Validate reports the first unusable setting.
@@ -119,6 +132,9 @@ func (r Recipe) Validate() error {
 			return fmt.Errorf("study: %s: %w", r.Name, err)
 		}
 	}
+	if r.Outliers < 0 || r.Outliers > maxOutliers {
+		return fmt.Errorf("study: %s: %d outlier images; want 0..%d", r.Name, r.Outliers, maxOutliers)
+	}
 	return r.Spec.Validate()
 }
 
@@ -140,6 +156,12 @@ type Trained struct {
 	Test    *train.Result
 	// LRs is the learning rate at every optimiser step (for the schedule plot).
 	LRs []float64
+	// Thresholds are the not-a-digit and not-sure thresholds chosen for a
+	// recipe with Outliers (nil otherwise); saved with the model.
+	Thresholds *infer.Thresholds
+	// initSHA256 hashes the weights a fine-tuning run started from (saved
+	// with the model, so a rerun from other weights trains again).
+	initSHA256 string
 	// StoppedEpoch and BestEpoch are set when early stopping was on.
 	StoppedEpoch, BestEpoch int
 	BestValLoss             float64
@@ -227,7 +249,17 @@ func Train(ctx context.Context, r Recipe, d *Data, opts RunOptions) (*Trained, e
 	if err != nil {
 		return fail(err)
 	}
-	loader, err := data.NewLoader(d.Train, r.Batch, data.Options{Shuffle: true, Seed: r.Seed, Augment: r.Augment, Workers: opts.Threads})
+	trainSet := d.Train
+	if r.Outliers > 0 {
+		o, err := Outliers(r.Outliers, r.Seed)
+		if err != nil {
+			return fail(err)
+		}
+		if trainSet, err = joinSets(d.Train, o); err != nil {
+			return fail(err)
+		}
+	}
+	loader, err := data.NewLoader(trainSet, r.Batch, data.Options{Shuffle: true, Seed: r.Seed, Augment: r.Augment, Workers: opts.Threads})
 	if err != nil {
 		return fail(err)
 	}
@@ -274,6 +306,13 @@ func Train(ctx context.Context, r Recipe, d *Data, opts RunOptions) (*Trained, e
 			t.BestValLoss = hist.Epochs[t.BestEpoch-1].ValLoss
 		}
 	}
+	if r.Outliers > 0 && val != nil {
+		th, err := chooseThresholds(model, val)
+		if err != nil {
+			return fail(err)
+		}
+		t.Thresholds = th
+	}
 	row := results.Model{
 		Name:           r.Name,
 		Model:          describe(r),
@@ -287,6 +326,15 @@ func Train(ctx context.Context, r Recipe, d *Data, opts RunOptions) (*Trained, e
 	}
 	if r.Init != "" {
 		row.Config["init"] = r.Init
+	}
+	if r.Outliers > 0 {
+		row.Config["outliers"] = r.Outliers
+	}
+	if r.Augment != nil && r.Augment.Degrade != nil {
+		row.Config["degrade"] = true
+	}
+	if t.Thresholds != nil {
+		row.Extra = map[string]any{"not_digit_below": t.Thresholds.NotDigitBelow, "unsure_below": t.Thresholds.UnsureBelow}
 	}
 	if opts.Test {
 		ev, err := train.Evaluate(model, d.Test, evalBatch)

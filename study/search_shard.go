@@ -274,7 +274,7 @@ func MergeSearch(dir string, d *Data) (*SearchResult, error) {
 	w := trials[0]
 	path := filepath.Join(dir, TrialModelFile(w.Index))
 	recipeJSON, _ := json.Marshal(w.recipe)
-	win, ok := loadTrained(path, recipeJSON, w.recipe, d, 0)
+	win, ok := loadTrained(path, recipeJSON, w.recipe, d, 0, "")
 	if !ok {
 		if _, err := os.Stat(path); err != nil {
 			return nil, fmt.Errorf("study: the winner's model: %w", err)

@@ -1,6 +1,7 @@
 package study
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -24,6 +25,8 @@ func TestZoo(t *testing.T) {
 		// conv 1→24 5x5 (28→24, pooled to 12), BN 24, conv 24→32 3x3 (12→10,
 		// pooled to 5), BN 32, dense 32·5·5→256, dense 256→10
 		"cnn-fast": {24*25 + 24 + 2*24 + 32*24*9 + 32 + 2*32 + 32*5*5*256 + 256 + 256*10 + 10, 2 * (24 + 32)},
+		// the cnn, fine-tuned
+		"cnn-real": {16*9 + 16 + 2*16 + 32*16*9 + 32 + 2*32 + 64*32*9 + 64 + 2*64 + 64*3*3*128 + 128 + 2*128 + 128*10 + 10, 2 * (16 + 32 + 64 + 128)},
 	}
 	zoo := Zoo()
 	if len(zoo) != len(want) {
@@ -80,6 +83,13 @@ func TestZoo(t *testing.T) {
 			got, err := ZooByName(e.Name)
 			if err != nil || got.Name != e.Name {
 				t.Errorf("ZooByName(%q) = %v, %v", e.Name, got.Name, err)
+			}
+			if e.Init != "" { // it fine-tunes a model of the study with its architecture
+				plan, _ := CompareConfig{Seed: 1}.plan()
+				i := slices.IndexFunc(plan, func(r Recipe) bool { return r.Name == e.Init })
+				if i < 0 || string(plan[i].Spec.JSON()) != string(e.Spec.JSON()) {
+					t.Errorf("%s fine-tunes %q: want a recipe of the study with the same architecture", e.Name, e.Init)
+				}
 			}
 		})
 	}

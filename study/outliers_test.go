@@ -1,0 +1,147 @@
+package study
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/rakam-ml/rakam/infer"
+	"github.com/rakam-ml/rakam/nn"
+)
+
+// TestOutliers: the outlier images are reproducible from their seed, all
+// labelled nn.NoClass, each with ink inside the frame, and differ between
+// seeds.
+func TestOutliers(t *testing.T) {
+	a, err := Outliers(60, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := Outliers(60, 1)
+	c, _ := Outliers(60, 2)
+	if !bytes.Equal(a.Images, b.Images) {
+		t.Error("Outliers(60, 1) twice: different images")
+	}
+	if bytes.Equal(a.Images, c.Images) {
+		t.Error("Outliers with seeds 1 and 2: the same images")
+	}
+	for i := 0; i < a.N; i++ {
+		if a.Labels[i] != nn.NoClass {
+			t.Fatalf("outlier %d labelled %d; want nn.NoClass", i, a.Labels[i])
+		}
+		ink := 0
+		for _, v := range a.Images[i*784 : (i+1)*784] {
+			if v > 128 {
+				ink++
+			}
+		}
+		if ink < 8 || ink > 400 {
+			t.Errorf("outlier %d has %d inked pixels; want a letter or a stroke (8..400)", i, ink)
+		}
+	}
+	if _, err := Outliers(-1, 1); err == nil {
+		t.Error("Outliers(-1) = nil error")
+	}
+}
+
+// TestTrainOutliersThresholds: a recipe with outliers gets thresholds at
+// the validation answers' 1st and 5th percentile of top probability; they
+// are saved with the model and read back, and loading it again with other
+// starting weights retrains it.
+func TestTrainOutliersThresholds(t *testing.T) {
+	d := smallData(t)
+	z, _ := ZooByName("baseline-adam")
+	r := FromZoo(z, 1)
+	r.Epochs, r.Outliers = 1, 300
+	tr, err := Train(context.Background(), r, d, RunOptions{Test: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Thresholds == nil {
+		t.Fatal("Train with outliers: no thresholds")
+	}
+	m, err := infer.New(tr.Model.Replica(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	probs, err := m.PredictBatch(normalized(d.Val.Images), d.Val.N)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tops []float32
+	for i := 0; i < d.Val.N; i++ {
+		p := probs[i*10 : i*10+10]
+		tops = append(tops, p[infer.Argmax(p)])
+	}
+	slices.Sort(tops)
+	want := infer.Thresholds{NotDigitBelow: tops[d.Val.N/100], UnsureBelow: tops[d.Val.N*5/100]}
+	if *tr.Thresholds != want {
+		t.Errorf("thresholds %+v; want the validation percentiles %+v", *tr.Thresholds, want)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "m.safetensors")
+	if err := SaveTrained(path, tr, d); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := infer.Load(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if loaded.Thresholds() != want {
+		t.Errorf("saved model's thresholds %+v; want %+v", loaded.Thresholds(), want)
+	}
+	plain := FromZoo(z, 1)
+	plain.Epochs = 1
+	if p, _ := Train(context.Background(), plain, d, RunOptions{}); p.Thresholds != nil {
+		t.Errorf("Train without outliers chose thresholds %+v; want none", *p.Thresholds)
+	}
+}
+
+// TestFineTuneRetrainsOnNewInit: a saved fine-tuned model is reused only
+// when it started from the same weights.
+func TestFineTuneRetrainsOnNewInit(t *testing.T) {
+	d := smallData(t)
+	z, _ := ZooByName("baseline-adam")
+	base := FromZoo(z, 1)
+	base.Epochs = 1
+	a, err := Train(context.Background(), base, d, RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base.Seed = 2
+	b, err := Train(context.Background(), base, d, RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ft := FromZoo(z, 3)
+	ft.Name, ft.Init, ft.Epochs = "ft", "baseline-adam", 1
+	dir := t.TempDir()
+	first, err := trainOrLoad(context.Background(), CompareConfig{}, ft, d, dir, 0, a.Model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := trainOrLoad(context.Background(), CompareConfig{}, ft, d, dir, 0, a.Model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.History.TrainSeconds != first.History.TrainSeconds {
+		t.Error("the same starting weights: trained again; want the saved model loaded")
+	}
+	other, err := trainOrLoad(context.Background(), CompareConfig{}, ft, d, dir, 0, b.Model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.Test.Summary.Accuracy == first.Test.Summary.Accuracy && slices.Equal(other.Test.Probs, first.Test.Probs) {
+		t.Error("other starting weights: the saved model was reused; want it trained again")
+	}
+}
+
+func normalized(b []uint8) []float32 {
+	out := make([]float32, len(b))
+	for i, v := range b {
+		out[i] = float32(v) / 255
+	}
+	return out
+}
