@@ -136,4 +136,3 @@ func penSegment(img *image.Gray, a, b [2]float64, r float64) {
 		}
 	}
 }
-
