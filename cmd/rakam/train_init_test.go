@@ -256,4 +256,19 @@ func TestFineTuneOwnDigits(t *testing.T) {
 	if code != exitFailure || !strings.Contains(errs, "restore it to resume") {
 		t.Errorf("--resume after the --init file changed = %d, %q; want exit 1", code, errs)
 	}
+
+	// --mix-mnist needs another data set than MNIST, and MNIST images enough.
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--mix-mnist", "0.5"}, "is MNIST itself"},
+		{[]string{"--data", dir, "--mix-mnist", "0.99"}, "at most --mix-mnist 0.98"},
+	} {
+		args := append([]string{"train", "--init", base, "--epochs", "1", "--out", filepath.Join(root, "x.safetensors")}, tc.args...)
+		code, _, errs = runCLI(t, args...)
+		if code != exitUsage || !strings.Contains(errs, tc.want) {
+			t.Errorf("rakam %s = %d, %q; want exit 2 and %q", strings.Join(args, " "), code, errs, tc.want)
+		}
+	}
 }
