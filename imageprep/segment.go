@@ -83,6 +83,9 @@ const (
 	// share of the narrower one are one digit (a 5's detached top bar, a
 	// stroke broken by the pen).
 	segMergeOverlap = 0.5
+	// segMergeShort: pieces overlapping in x that share their rows are
+	// still one digit when one is shorter than this share of the other.
+	segMergeShort = 0.6
 	// segSpeckSize: a piece smaller than this in both directions, or
 	// lighter than segSpeckMass of the heaviest piece, is a speck.
 	segSpeckSize = 0.3
@@ -455,8 +458,11 @@ func (s *segmenter) group() []segPiece {
 					continue
 				}
 				// Pieces of one digit are stacked (a 5's bar over its
-				// body); two digits side by side share their rows.
-				if yov := min(a.Max.Y, b.Max.Y) - max(a.Min.Y, b.Min.Y); float64(yov) > 0.5*float64(min(a.Dy(), b.Dy())) && float64(ov) < 0.8*float64(min(a.Dx(), b.Dx())) {
+				// body) or one is small beside the other; two digits
+				// side by side share their rows (a slanted 1 tucked
+				// under a 3's arc).
+				yov := min(a.Max.Y, b.Max.Y) - max(a.Min.Y, b.Min.Y)
+				if float64(yov) > 0.5*float64(min(a.Dy(), b.Dy())) && float64(min(a.Dy(), b.Dy())) > segMergeShort*float64(max(a.Dy(), b.Dy())) {
 					continue
 				}
 				ps[i].comps = append(ps[i].comps, ps[j].comps...)
@@ -725,9 +731,6 @@ func (s *segmenter) cut(p segPiece, k int, width, stroke float64) []segPiece {
 		}
 	}
 	col := p.x0 + best
-	if segDebug != nil {
-		segDebug(proj, extent, lo, hi, best, target)
-	}
 	left, right := s.restrict(p, p.x0, col), s.restrict(p, col, p.x1)
 	if left.mass == 0 || right.mass == 0 {
 		return []segPiece{p}
@@ -850,5 +853,3 @@ func (s *segmenter) partImage(p segPiece) *image.Gray {
 	}
 	return img
 }
-
-var segDebug func(proj, extent []float64, lo, hi, best int, target float64)

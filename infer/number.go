@@ -136,23 +136,35 @@ func SegmentNumber(img image.Image) (*NumberParts, error) {
 	return np, nil
 }
 
-// readingPrior is the bonus, in mean log top probability, of the
-// segmentation's own cut over an alternative: the model must be clearly
-// surer of an alternative to prefer it.
-const readingPrior = 0.05
+// countPrior weighs how far a reading's number of digits is from what the
+// piece's width suggests: a reading of k digits of a piece W wide, the
+// row's digits being about w wide, loses countPrior*(W/w-k)² in log
+// probability. A sliver read as a confident 1 must not beat the whole
+// digit it was cut from.
+const countPrior = 0.5
+
+// digitWidth is a digit's typical width over its height (MNIST's digits
+// other than 1 are 0.6 to 0.8; typeset digits about 0.55).
+const digitWidth = 0.65
+
+// doubtMargin: readings of a piece whose scores are closer than this make
+// the cut doubtful.
+const doubtMargin = 0.2
 
 // A part narrower than narrowDigit times the row's digit height read as
 // any digit but 1 costs its reading narrowPenalty (in log probability).
 const (
 	narrowDigit   = 0.35
 	narrowPenalty = 1.0
+	cutOnePenalty = 0.4
 )
 
 // Answer reads the number from the parts' probabilities (len(Digits) rows
 // of Classes, as PredictBatch returns them for Pixels), each part's flags
 // set by t. Where the segmentation proposed several ways to cut a piece
-// of ink, the one whose parts the model is surest of (the highest mean
-// log top probability) is read.
+// of ink, the one read is the one whose parts the model is surest of (the
+// highest sum of log top probabilities), weighed by how well its number
+// of digits fits the piece's width (countPrior).
 func (np *NumberParts) Answer(probs []float32, t Thresholds) (NumberPrediction, error) {
 	if len(probs) != len(np.Digits)*Classes {
 		return NumberPrediction{}, fmt.Errorf("%w: %d probabilities for %d parts; want %d per part", ErrInput, len(probs), len(np.Digits), Classes)
@@ -170,6 +182,10 @@ func (np *NumberParts) Answer(probs []float32, t Thresholds) (NumberPrediction, 
 	}
 	slices.Sort(hs)
 	ref := float64(hs[len(hs)/2])
+	// A digit is about digitWidth times as wide as the row is high (the
+	// widths the row's own pieces show are no guide: touching digits left
+	// whole make them wider, digits cut in two narrower).
+	width := digitWidth * ref
 	var chosen []int
 	var doubtful []bool
 	for _, rs := range np.readings {
@@ -185,11 +201,19 @@ func (np *NumberParts) Answer(probs []float32, t Thresholds) (NumberPrediction, 
 				if label != 1 && float64(np.Parts[i].Box.Dx()) < narrowDigit*ref {
 					score -= narrowPenalty
 				}
+				// And any sliver cut off a digit looks like a 1: a 1
+				// that had to be cut from its neighbour must read
+				// clearly better to be believed.
+				if label == 1 && np.Parts[i].Cut {
+					score -= cutOnePenalty
+				}
 			}
-			score /= float64(len(idx))
-			if r == 0 {
-				score += readingPrior
+			var span image.Rectangle
+			for _, i := range idx {
+				span = span.Union(np.Parts[i].Box)
 			}
+			dev := float64(span.Dx())/width - float64(len(idx))
+			score -= countPrior * dev * dev
 			if score > bestScore {
 				best, bestScore, second = r, score, bestScore
 			} else if score > second {
@@ -199,7 +223,7 @@ func (np *NumberParts) Answer(probs []float32, t Thresholds) (NumberPrediction, 
 		for _, i := range rs[best] {
 			chosen = append(chosen, i)
 			// Another cut read nearly as surely: the count is in doubt.
-			doubtful = append(doubtful, len(rs[best]) > 1 && bestScore-second < 2*readingPrior)
+			doubtful = append(doubtful, len(rs[best]) > 1 && bestScore-second < doubtMargin)
 		}
 	}
 	var sb strings.Builder

@@ -109,17 +109,18 @@ func mnistInk(set *mnist.Set, i int, s float64) *image.Gray {
 }
 
 // mnistNumber composes MNIST test digits into a row: each scaled by the
-// same factor, the gaps between their inks drawn from -2..8 scaled pixels
-// (negative: overlapping by a pixel or two, often touching), the baseline
-// jittered by up to 3 scaled pixels; white on black, or inverted.
-func mnistNumber(rng *rand.Rand, set *mnist.Set, pool [][]int, n int, dark bool) (*image.Gray, string) {
+// same factor, the gaps between their inks drawn from 0..9 scaled pixels
+// or -2..-1 pixels (overlapping by a pixel or two, often touching), the baseline
+// jittered by up to 3 scaled pixels; white on black, or inverted. alone
+// holds each digit drawn alone the same way.
+func mnistNumber(rng *rand.Rand, set *mnist.Set, n int, dark bool) (img *image.Gray, truth string, alone []*image.Gray) {
 	s := 1 + 1.5*rng.Float64()
-	var truth strings.Builder
+	var sb strings.Builder
 	var glyphs []*image.Gray
 	for range n {
-		d := rng.IntN(10)
-		truth.WriteByte(byte('0' + d))
-		glyphs = append(glyphs, mnistInk(set, pool[d][rng.IntN(len(pool[d]))], s))
+		i := rng.IntN(set.N)
+		sb.WriteByte(byte('0' + set.Labels[i]))
+		glyphs = append(glyphs, mnistInk(set, i, s))
 	}
 	margin := int(8 * s)
 	gaps := make([]int, n)
@@ -127,37 +128,51 @@ func mnistNumber(rng *rand.Rand, set *mnist.Set, pool [][]int, n int, dark bool)
 	for i, g := range glyphs {
 		w += g.Bounds().Dx()
 		if i > 0 {
-			gaps[i] = int(math.Round(float64(rng.IntN(11)-2) * s))
+			// Apart by 0..9 pixels at MNIST's scale, or touching:
+			// overlapping by a pixel or two.
+			if g := rng.IntN(12) - 2; g < 0 {
+				gaps[i] = g
+			} else {
+				gaps[i] = int(math.Round(float64(g) * s))
+			}
 			w += gaps[i]
 		}
 	}
 	jitter := int(3 * s)
 	h := int(20*s) + 2*margin + 2*jitter
-	img := image.NewGray(image.Rect(0, 0, w, h))
+	img = image.NewGray(image.Rect(0, 0, w, h))
+	put := func(dst, g *image.Gray, x, y int) {
+		b := g.Bounds()
+		for yy := range b.Dy() {
+			for xx := range b.Dx() {
+				p := &dst.Pix[(y+yy)*dst.Stride+x+xx]
+				*p = max(*p, g.Pix[yy*g.Stride+xx])
+			}
+		}
+	}
 	x := margin
 	for i, g := range glyphs {
 		x += gaps[i]
 		b := g.Bounds()
-		y := margin + jitter + (int(20*s)-b.Dy())/2 + rng.IntN(2*jitter+1) - jitter
-		for yy := range b.Dy() {
-			for xx := range b.Dx() {
-				p := &img.Pix[(y+yy)*img.Stride+x+xx]
-				*p = max(*p, g.Pix[yy*g.Stride+xx])
-			}
-		}
+		put(img, g, x, margin+jitter+(int(20*s)-b.Dy())/2+rng.IntN(2*jitter+1)-jitter)
+		one := image.NewGray(image.Rect(0, 0, b.Dx()+2*margin, h))
+		put(one, g, margin, margin+jitter+(int(20*s)-b.Dy())/2)
+		alone = append(alone, one)
 		x += b.Dx()
 	}
 	if dark {
-		for i := range img.Pix {
-			img.Pix[i] = 255 - img.Pix[i]
+		for _, m := range append(alone, img) {
+			for i := range m.Pix {
+				m.Pix[i] = 255 - m.Pix[i]
+			}
 		}
 	}
-	return img, truth.String()
+	return img, sb.String(), alone
 }
 
 // fontNumber typesets n random digits in a Go font at 30..90 px, dark on
-// light or light on dark.
-func fontNumber(t *testing.T, rng *rand.Rand, n int, dark bool) (*image.Gray, string) {
+// light or light on dark; alone holds each digit typeset alone.
+func fontNumber(t *testing.T, rng *rand.Rand, n int, dark bool) (img *image.Gray, truth string, alone []*image.Gray) {
 	ttfs := [][]byte{goregular.TTF, gobold.TTF, gomono.TTF}
 	f, err := opentype.Parse(ttfs[rng.IntN(len(ttfs))])
 	if err != nil {
@@ -169,128 +184,124 @@ func fontNumber(t *testing.T, rng *rand.Rand, n int, dark bool) (*image.Gray, st
 		t.Fatal(err)
 	}
 	defer face.Close()
-	var truth strings.Builder
+	var sb strings.Builder
 	for range n {
-		truth.WriteByte(byte('0' + rng.IntN(10)))
+		sb.WriteByte(byte('0' + rng.IntN(10)))
 	}
 	bg, ink := color.Gray{245}, color.Gray{20}
 	if !dark {
 		bg, ink = color.Gray{0}, color.Gray{230}
 	}
-	dr := &font.Drawer{Src: image.NewUniform(ink), Face: face}
-	adv := dr.MeasureString(truth.String()).Ceil()
-	pad := int(size / 3)
-	img := image.NewGray(image.Rect(0, 0, adv+2*pad, int(size*1.2)+2*pad))
-	draw.Draw(img, img.Bounds(), image.NewUniform(bg), image.Point{}, draw.Src)
-	dr.Dst = img
-	dr.Dot = fixed.P(pad, pad+int(size))
-	dr.DrawString(truth.String())
-	return img, truth.String()
+	typeset := func(text string) *image.Gray {
+		dr := &font.Drawer{Src: image.NewUniform(ink), Face: face}
+		adv := dr.MeasureString(text).Ceil()
+		pad := int(size / 3)
+		m := image.NewGray(image.Rect(0, 0, adv+2*pad, int(size*1.2)+2*pad))
+		draw.Draw(m, m.Bounds(), image.NewUniform(bg), image.Point{}, draw.Src)
+		dr.Dst = m
+		dr.Dot = fixed.P(pad, pad+int(size))
+		dr.DrawString(text)
+		return m
+	}
+	for _, c := range sb.String() {
+		alone = append(alone, typeset(string(c)))
+	}
+	return typeset(sb.String()), sb.String(), alone
 }
 
 // TestReadNumbers composes numbers of 2 to 6 digits from MNIST test digits
 // (varied gaps, some touching or overlapping by a pixel or two, varied
 // scale and baseline, white on black and dark on white) and typesets
 // others in Go fonts, and checks that PredictNumber reads at least 95% of
-// them right with a model trained in the test.
+// them right with a model trained in the test (zoo cnn, 1 epoch on 20,000
+// images).
 //
-// The MNIST numbers are composed of test digits the model reads right
-// alone, so that a wrong number is the segmentation's fault: a 1-epoch
-// model gets about one MNIST digit in 50 wrong, which alone would cost a
-// six-digit number 11%. The rate over numbers of any test digits is
-// measured and logged too.
+// The 95% is asked of the numbers whose digits the model reads right when
+// each is drawn alone the same way (PredictImage): then a wrong number is
+// the segmentation's fault. That 1-epoch model misreads about one digit in
+// 40 of these, which alone would cost a four-digit number 10%; the rate
+// over all numbers is logged and must be within 5 points of what reading
+// each digit alone gives.
 func TestReadNumbers(t *testing.T) {
 	model, set := numberCNN(t)
-	// The test digits the model reads right on their own, by label.
-	x := make([]float32, set.N*infer.Pixels)
-	for i, p := range set.Images {
-		x[i] = float32(p) / 255
-	}
-	probs, err := model.PredictBatch(x, set.N)
-	if err != nil {
-		t.Fatal(err)
-	}
-	labels := infer.Labels(probs, set.N, infer.Classes)
-	right, all := make([][]int, 10), make([][]int, 10)
-	nRight := 0
-	for i, l := range labels {
-		d := int(set.Labels[i])
-		all[d] = append(all[d], i)
-		if l == d {
-			right[d] = append(right[d], i)
-			nRight++
-		}
-	}
-	digitAcc := float64(nRight) / float64(set.N)
-
 	rng := rand.New(rand.NewPCG(15, 4))
 	type kind struct {
-		name       string
-		n, correct int
-		unsure     int // numbers flagged unsure
-		wrongSure  int // wrong and not flagged
+		name               string
+		n, correct         int
+		fair, fairCorrect  int // numbers whose digits read right alone
+		unsure, wrongSure  int // flagged unsure; wrong and not flagged
+		wrongCount, length int // wrong number of digits; digits in all
 	}
-	kinds := []*kind{{name: "MNIST digits read right alone"}, {name: "Go fonts"}, {name: "any MNIST test digits"}}
-	const perKind = 150
-	var digitsRead int
+	kinds := []*kind{{name: "MNIST digits"}, {name: "Go fonts"}}
+	const perKind = 200
 	for k, kd := range kinds {
 		for i := range perKind {
 			n := 2 + i%5
 			dark := i%2 == 0
 			var img *image.Gray
 			var truth string
-			switch k {
-			case 0:
-				img, truth = mnistNumber(rng, set, right, n, dark)
-			case 1:
-				img, truth = fontNumber(t, rng, n, dark)
-			case 2:
-				img, truth = mnistNumber(rng, set, all, n, dark)
+			var alone []*image.Gray
+			if k == 0 {
+				img, truth, alone = mnistNumber(rng, set, n, dark)
+			} else {
+				img, truth, alone = fontNumber(t, rng, n, dark)
+			}
+			fair := true
+			for j, a := range alone {
+				p, err := model.PredictImage(a)
+				if err != nil {
+					t.Fatal(err)
+				}
+				fair = fair && p.Label == int(truth[j]-'0')
 			}
 			got, err := model.PredictNumber(img)
 			if err != nil {
 				t.Fatalf("%s, number %d (%s): %v", kd.name, i, truth, err)
 			}
 			kd.n++
-			digitsRead += len(got.Digits)
+			kd.length += n
+			if fair {
+				kd.fair++
+			}
 			if got.Unsure {
 				kd.unsure++
 			}
+			if len(got.Number) != len(truth) {
+				kd.wrongCount++
+			}
 			if got.Number == truth {
 				kd.correct++
+				if fair {
+					kd.fairCorrect++
+				}
 				continue
 			}
 			if !got.Unsure {
 				kd.wrongSure++
 			}
-			if dir := os.Getenv("RAKAM_NUMBER_DUMP"); dir != "" && k < 2 {
+			if !fair {
+				continue
+			}
+			if dir := os.Getenv("RAKAM_NUMBER_DUMP"); dir != "" {
 				dumpNumber(t, dir, fmt.Sprintf("%d-%03d-%s-%s", k, i, truth, got.Number), img, got)
 			}
-			if k < 2 {
-				t.Logf("%s: %s read as %s (unsure %v %v; %dx%d, dark %v)", kd.name, truth, got.Number, got.Unsure, got.Reasons, img.Bounds().Dx(), img.Bounds().Dy(), dark)
-			}
+			t.Logf("%s: %s read as %s (unsure %v %v; %dx%d, dark %v)", kd.name, truth, got.Number, got.Unsure, got.Reasons, img.Bounds().Dx(), img.Bounds().Dy(), dark)
 		}
 	}
-	t.Logf("model: zoo cnn, 1 epoch on 20,000 MNIST images; %.2f%% of the 10,000 MNIST test digits right alone", 100*digitAcc)
+	t.Log("model: zoo cnn, 1 epoch on 20,000 MNIST images")
 	for _, kd := range kinds {
-		rate := float64(kd.correct) / float64(kd.n)
-		t.Logf("%s: %d/%d numbers of 2-6 digits read right (%.1f%%); %d flagged unsure; %d wrong without the flag",
-			kd.name, kd.correct, kd.n, 100*rate, kd.unsure, kd.wrongSure)
-	}
-	// Numbers of MNIST digits the model reads right alone, and typeset
-	// numbers, must be read right 95% of the time.
-	for _, kd := range kinds[:2] {
-		if rate := float64(kd.correct) / float64(kd.n); rate < 0.95 {
-			t.Errorf("%s: %.1f%% of the numbers read right; want at least 95%%", kd.name, 100*rate)
+		t.Logf("%s: %d/%d numbers whose digits are read right alone are read right (%.1f%%); over all %d numbers: %d right (%.1f%%), %d with a wrong digit count, %d flagged unsure, %d wrong without the flag",
+			kd.name, kd.fairCorrect, kd.fair, 100*float64(kd.fairCorrect)/float64(kd.fair),
+			kd.n, kd.correct, 100*float64(kd.correct)/float64(kd.n), kd.wrongCount, kd.unsure, kd.wrongSure)
+		if rate := float64(kd.fairCorrect) / float64(kd.fair); kd.fair < kd.n/2 || rate < 0.95 {
+			t.Errorf("%s: %d of %d numbers whose digits are read right alone read right (%.1f%%); want at least 95%% (of at least half the numbers)", kd.name, kd.fairCorrect, kd.fair, 100*rate)
+		}
+		// Reading the digits alone gets fair/n of the numbers right; the
+		// segmentation may lose at most 5 points of that.
+		if rate, want := float64(kd.correct)/float64(kd.n), float64(kd.fair)/float64(kd.n)-0.05; rate < want {
+			t.Errorf("%s: %.1f%% of all numbers read right; want at least %.1f%% (the numbers whose digits are read right alone, less 5 points)", kd.name, 100*rate, 100*want)
 		}
 	}
-	// Over any test digits, the number is right when each of its digits
-	// is: the digit accuracy to the power of the mean length (4) is what
-	// a perfect segmentation would give; ask for that less 5 points.
-	if rate, want := float64(kinds[2].correct)/float64(kinds[2].n), math.Pow(digitAcc, 4)-0.05; rate < want {
-		t.Errorf("any MNIST digits: %.1f%% of the numbers read right; want at least %.1f%% (digit accuracy^4 - 5 points)", 100*rate, 100*want)
-	}
-	_ = fmt.Sprint(digitsRead)
 }
 
 // dumpNumber writes a misread number's image, with its parts' 28x28s
