@@ -15,8 +15,9 @@ import (
 type Part struct {
 	// Box is the part's bounding box in the source image's coordinates.
 	Box image.Rectangle
-	// Image holds the part's ink only, white on black (MNIST's polarity),
-	// with a black margin; the other parts' ink is masked out. It is ready
+	// Image is the part with a margin as the source shows it (luminance,
+	// at Segment's working size), the other parts' ink painted over with
+	// the background: the part's ink is the only ink in it. It is ready
 	// for FromImage.
 	Image *image.Gray
 	// Cut reports that the part was cut from ink it touched (a neighbour
@@ -123,11 +124,11 @@ func Segment(img image.Image) (*Segmentation, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w (every pixel is transparent)", ErrBlank)
 	}
-	ink, inverted, ok := segInk(lum, w, h)
+	ink, bg, inverted, ok := segInk(lum, w, h)
 	if !ok {
 		return nil, ErrBlank
 	}
-	s := segmenter{w: w, h: h, ink: ink}
+	s := segmenter{w: w, h: h, ink: ink, lum: lum, bg: float32(bg)}
 	s.label()
 	groups := s.group()
 	if len(groups) == 0 {
@@ -270,7 +271,7 @@ func segRowReader(img image.Image) func(y int, l, a []float32) {
 // segInk returns the ink strength of each pixel in 0..1 (0 background, 1
 // the ink's typical peak) and whether the ink is dark on light. ok is false
 // when no ink stands out from the background.
-func segInk(lum []float32, w, h int) (ink []float32, inverted, ok bool) {
+func segInk(lum []float32, w, h int) (ink []float32, bg float64, inverted, ok bool) {
 	ring := max(1, min(w, h)/25)
 	var border []float64
 	for y := range h {
@@ -280,7 +281,7 @@ func segInk(lum []float32, w, h int) (ink []float32, inverted, ok bool) {
 			}
 		}
 	}
-	bg := segMedian(border)
+	bg = segMedian(border)
 	for i, v := range border {
 		border[i] = math.Abs(v - bg)
 	}
@@ -296,7 +297,7 @@ func segInk(lum []float32, w, h int) (ink []float32, inverted, ok bool) {
 		}
 	}
 	if pos == 0 && neg == 0 {
-		return nil, false, false
+		return nil, 0, false, false
 	}
 	inverted = neg > pos || (neg == pos && bg > 0.5)
 	ink = make([]float32, len(lum))
@@ -314,13 +315,13 @@ func segInk(lum []float32, w, h int) (ink []float32, inverted, ok bool) {
 	slices.Sort(above)
 	peak := above[min(len(above)-1, int(0.95*float64(len(above))))]
 	if peak < 1.6*tau {
-		return nil, false, false
+		return nil, 0, false, false
 	}
 	span := peak - tau
 	for i, d := range ink {
 		ink[i] = min(max((d-tau)/span, 0), 1)
 	}
-	return ink, inverted, true
+	return ink, bg, inverted, true
 }
 
 func segMedian(v []float64) float64 {
@@ -337,7 +338,9 @@ func segMedian(v []float64) float64 {
 type segmenter struct {
 	w, h  int
 	ink   []float32
-	comp  []int32 // component of each pixel, -1 for pixels under segLow
+	lum   []float32 // the luminance ink was found in
+	bg    float32   // the background's luminance
+	comp  []int32   // component of each pixel, -1 for pixels under segLow
 	comps []segComp
 }
 
@@ -823,31 +826,38 @@ func (s *segmenter) strokeWidth() float64 {
 	return max(1, segMedian(runs))
 }
 
-// partImage draws p's ink white on black with a margin of a fifth of its
-// longer side: its components' pixels within its columns, and the weaker
-// fringe pixels next to them.
+// partImage is the image around p (with a margin of a fifth of its longer
+// side) as the source shows it, but with the ink of other parts painted
+// over with the background: p's components within its columns, and the
+// weaker fringe pixels next to them, are all the ink left.
 func (s *segmenter) partImage(p segPiece) *image.Gray {
 	m := max(2, int(0.2*float64(max(p.box.Dx(), p.box.Dy()))))
 	r := p.box.Inset(-m)
 	img := image.NewGray(image.Rect(0, 0, r.Dx(), r.Dy()))
+	bg := uint8(math.Round(float64(255 * s.bg)))
+	for i := range img.Pix {
+		img.Pix[i] = bg
+	}
 	mine := func(x, y int) bool { return s.has(&p, x, y) }
+	inked := func(x, y int) bool { return x >= 0 && x < s.w && y >= 0 && y < s.h && s.comp[y*s.w+x] >= 0 }
 	for y := max(r.Min.Y, 0); y < min(r.Max.Y, s.h); y++ {
 		for x := max(r.Min.X, 0); x < min(r.Max.X, s.w); x++ {
-			v := s.ink[y*s.w+x]
-			if v == 0 {
-				continue
-			}
-			ok := mine(x, y)
-			if !ok && s.comp[y*s.w+x] < 0 {
-				// A fringe pixel belongs to the part its neighbour is in.
-				for dy := -1; dy <= 1 && !ok; dy++ {
-					for dx := -1; dx <= 1 && !ok; dx++ {
-						ok = mine(x+dx, y+dy)
+			i := y*s.w + x
+			keep := s.ink[i] == 0 || mine(x, y)
+			if !keep && s.comp[i] < 0 {
+				// A fringe pixel belongs to the part its neighbour is in;
+				// one next to no component is faint noise, left as is.
+				other := false
+				for dy := -1; dy <= 1 && !keep; dy++ {
+					for dx := -1; dx <= 1 && !keep; dx++ {
+						keep = mine(x+dx, y+dy)
+						other = other || inked(x+dx, y+dy)
 					}
 				}
+				keep = keep || !other
 			}
-			if ok {
-				img.Pix[(y-r.Min.Y)*img.Stride+x-r.Min.X] = uint8(math.Round(float64(255 * v)))
+			if keep {
+				img.Pix[(y-r.Min.Y)*img.Stride+x-r.Min.X] = uint8(math.Round(float64(255 * s.lum[i])))
 			}
 		}
 	}
