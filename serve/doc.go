@@ -8,8 +8,15 @@
 //	GET  /            the drawing page (no external assets; works offline)
 //	POST /v1/predict  an image (raw body image/* or multipart/form-data) or
 //	                  JSON {"pixels": [784 numbers in 0..1]}; answers
-//	                  {"label": 7, "probabilities": [10 numbers]} and, with
-//	                  ?pixels=1, the 784 preprocessed pixels the model saw
+//	                  {"label": 7, "probabilities": [10 numbers],
+//	                  "not_digit": false, "unsure": false} and, with
+//	                  ?pixels=1, the 784 preprocessed pixels the model saw;
+//	                  a blank image is answered {"label": -1,
+//	                  "not_digit": true, "unsure": false}. With ?number=1
+//	                  (images only) the image is read as a number:
+//	                  {"number": "2024", "digits": [{"box": [x0, y0, x1,
+//	                  y1], "label", "probabilities", "not_digit",
+//	                  "unsure"}, ...], "not_digit", "unsure", "reasons"}
 //	GET  /healthz     {"status": "ok", "model": NAME}
 //	GET  /livez       200 {"status": "ok"} while the process answers
 //	GET  /readyz      200 while taking requests; 503 from the moment Serve's
@@ -47,10 +54,17 @@
 //
 // Every failure is a JSON object {"error": "..."} with a 4xx status naming
 // what was wrong with the request (404 an unknown path or model name, 405 a
-// wrong method, 413 too large, 415 wrong content type or not an image, 422
-// a blank image, 429 too much work queued, 400 anything else malformed:
+// wrong method, 413 too large, 415 wrong content type or not an image,
+// 429 too much work queued, 400 anything else malformed:
 // in /v2, a wrong datatype, name or shape, data that does not fill the
 // shape, a value that is not a number in 0..1); 5xx means a bug in rakam.
+//
+// The flags of an answer come from Config.Thresholds (infer.Thresholds:
+// not_digit below one top probability, unsure below another). In number
+// mode, infer.SegmentNumber finds the digits left to right (touching ones
+// cut apart, specks ignored) and the parts go through the workers as one
+// request; the number is unsure when a digit is, when a part is not a
+// digit, or when a cut is doubtful, and reasons says which.
 //
 // Serve stops gracefully: when its context ends, readiness fails at once
 // and the server keeps answering for Config.DrainDelay (so a load balancer

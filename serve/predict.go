@@ -21,16 +21,57 @@ import (
 
 // Response is the answer of POST /v1/predict.
 type Response struct {
-	// Label is the most probable digit.
+	// Label is the most probable digit; -1 (infer.BlankLabel) for an
+	// image with no ink.
 	Label int `json:"label"`
-	// Probabilities holds the ten class probabilities, digit 0 first.
-	Probabilities []float32 `json:"probabilities"`
+	// Probabilities holds the ten class probabilities, digit 0 first
+	// (none for an image with no ink).
+	Probabilities []float32 `json:"probabilities,omitempty"`
+	// NotDigit says the image is probably not a digit at all: blank, or
+	// the top probability is very low (the model's thresholds).
+	NotDigit bool `json:"not_digit"`
+	// Unsure says the label may well be wrong: the top probability is low.
+	Unsure bool `json:"unsure"`
 	// Pixels is the 28x28 input the model saw (row-major, 0..1), sent
 	// only when the request asked with ?pixels=1.
 	Pixels []float32 `json:"pixels,omitempty"`
 	// Inverted reports, for an image, that dark ink on a light background
 	// was inverted to MNIST's white on black.
 	Inverted *bool `json:"inverted,omitempty"`
+}
+
+// NumberResponse is the answer of POST /v1/predict?number=1: the image
+// read as a number written in a row.
+type NumberResponse struct {
+	// Number is the digits read, left to right ("" for a blank image);
+	// marks found not to be digits (a dash) are left out.
+	Number string `json:"number"`
+	// Digits are the parts found, left to right.
+	Digits []NumberDigit `json:"digits"`
+	// NotDigit says the image holds no digit at all (it is blank).
+	NotDigit bool `json:"not_digit"`
+	// Unsure says the number may well be wrong; Reasons say why.
+	Unsure  bool     `json:"unsure"`
+	Reasons []string `json:"reasons,omitempty"`
+	// Inverted reports that dark ink on a light background was inverted.
+	Inverted bool `json:"inverted"`
+}
+
+// NumberDigit is one part of a NumberResponse.
+type NumberDigit struct {
+	// Box is the part's bounding box in the image: [x0, y0, x1, y1],
+	// pixels from the top left, x1 and y1 excluded.
+	Box           [4]int    `json:"box"`
+	Label         int       `json:"label"`
+	Probabilities []float32 `json:"probabilities"`
+	NotDigit      bool      `json:"not_digit"`
+	Unsure        bool      `json:"unsure"`
+	// Cut reports that the part was cut from ink it touched.
+	Cut bool `json:"cut,omitempty"`
+	// Reason says why the segmentation flagged the part, if it did.
+	Reason string `json:"reason,omitempty"`
+	// Pixels is the part's 28x28 (with ?pixels=1).
+	Pixels []float32 `json:"pixels,omitempty"`
 }
 
 // ErrorResponse is the body of every 4xx and 5xx answer.
@@ -88,8 +129,12 @@ func (s *Server) writeRequestError(w http.ResponseWriter, err error) {
 	}
 }
 
-func (s *Server) answer(w http.ResponseWriter, r *http.Request) (*Response, error) {
+func (s *Server) answer(w http.ResponseWriter, r *http.Request) (any, error) {
 	withPixels, err := boolParam(r, "pixels")
+	if err != nil {
+		return nil, err
+	}
+	number, err := boolParam(r, "number")
 	if err != nil {
 		return nil, err
 	}
@@ -119,9 +164,14 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request) (*Response, erro
 	var (
 		x        []float32
 		inverted *bool
+		data     []byte
 	)
 	switch {
 	case mt == "application/json":
+		if number {
+			return nil, badRequest(http.StatusBadRequest,
+				"?number=1 reads a number in an image; send an image/* body or multipart/form-data (JSON pixels are one 28x28 digit)")
+		}
 		data, err := s.readBody(body)
 		if err != nil {
 			return nil, err
@@ -130,37 +180,95 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request) (*Response, erro
 			return nil, err
 		}
 	case strings.HasPrefix(mt, "image/") || mt == "application/octet-stream":
-		data, err := s.readBody(body)
-		if err != nil {
+		if data, err = s.readBody(body); err != nil {
 			return nil, err
 		}
-		d, err := s.prepareImage(r.Context(), data)
-		if err != nil {
-			return nil, err
-		}
-		x, inverted = d.Pixels, &d.Inverted
 	case mt == "multipart/form-data":
-		data, err := s.readMultipart(body, params["boundary"])
-		if err != nil {
+		if data, err = s.readMultipart(body, params["boundary"]); err != nil {
 			return nil, err
 		}
-		d, err := s.prepareImage(r.Context(), data)
-		if err != nil {
-			return nil, err
-		}
-		x, inverted = d.Pixels, &d.Inverted
 	default:
 		return nil, badRequest(http.StatusUnsupportedMediaType,
 			"unsupported Content-Type %q; send application/json, image/* (png, jpeg, gif, bmp, tiff, webp) or multipart/form-data", mt)
 	}
-
+	if number {
+		return s.answerNumber(r.Context(), data, withPixels)
+	}
+	if x == nil {
+		d, err := s.prepareImage(r.Context(), data)
+		if errors.Is(err, imageprep.ErrBlank) {
+			return blankResponse(), nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		x, inverted = d.Pixels, &d.Inverted
+	}
+	if allZero(x) {
+		// No ink: nothing to read (as infer.Model.Predict answers).
+		return blankResponse(), nil
+	}
 	probs, err := s.predictBatch(r.Context(), x, 1)
 	if err != nil {
 		return nil, err
 	}
-	resp := &Response{Label: infer.Argmax(probs), Probabilities: probs, Inverted: inverted}
+	a := s.thresh.Answer(probs)
+	resp := &Response{Label: a.Label, Probabilities: a.Probabilities, NotDigit: a.NotDigit, Unsure: a.Unsure, Inverted: inverted}
 	if withPixels {
 		resp.Pixels = x
+	}
+	return resp, nil
+}
+
+// blankResponse is the answer for an image with no ink.
+func blankResponse() *Response {
+	return &Response{Label: infer.BlankLabel, NotDigit: true}
+}
+
+func allZero(x []float32) bool {
+	for _, v := range x {
+		if v != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// answerNumber reads an uploaded image as a number: segmented and prepared
+// (infer.SegmentNumber) within the image work limit, its parts predicted
+// together through the workers.
+func (s *Server) answerNumber(ctx context.Context, data []byte, withPixels bool) (*NumberResponse, error) {
+	var np *infer.NumberParts
+	err := s.imageWork(ctx, func() error {
+		img, _, err := s.cfg.Image.Decode(data)
+		if err != nil {
+			return err
+		}
+		np, err = infer.SegmentNumber(img)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	var probs []float32
+	if n := len(np.Digits); n > 0 {
+		if probs, err = s.predictBatch(ctx, np.Pixels, n); err != nil {
+			return nil, err
+		}
+	}
+	a, err := np.Answer(probs, s.thresh)
+	if err != nil {
+		return nil, err
+	}
+	resp := &NumberResponse{Number: a.Number, Digits: make([]NumberDigit, len(a.Digits)), NotDigit: a.NotDigit,
+		Unsure: a.Unsure, Reasons: a.Reasons, Inverted: a.Inverted}
+	for i, d := range a.Digits {
+		b := d.Box
+		resp.Digits[i] = NumberDigit{Box: [4]int{b.Min.X, b.Min.Y, b.Max.X, b.Max.Y}, Label: d.Label, Probabilities: d.Probabilities,
+			NotDigit: d.NotDigit, Unsure: d.Unsure, Cut: d.Cut, Reason: d.Reason}
+		if withPixels {
+			resp.Digits[i].Pixels = d.Digit.Pixels
+		}
 	}
 	return resp, nil
 }
@@ -251,30 +359,42 @@ func (s *Server) readMultipart(body io.Reader, boundary string) ([]byte, error) 
 }
 
 // prepareImage decodes and preprocesses an uploaded image, with at most
-// MaxImageWork images in progress at once.
+// MaxImageWork images in progress at once. A blank image is
+// imageprep.ErrBlank, for the caller to answer.
 func (s *Server) prepareImage(ctx context.Context, data []byte) (*imageprep.Digit, error) {
+	var d *imageprep.Digit
+	err := s.imageWork(ctx, func() error {
+		var err error
+		d, err = s.cfg.Image.Prepare(data)
+		return err
+	})
+	return d, err
+}
+
+// imageWork runs fn, the decoding and preparing of an uploaded image, once
+// fewer than MaxImageWork are in progress, and turns imageprep's errors
+// into request errors (ErrBlank is returned as it is).
+func (s *Server) imageWork(ctx context.Context, fn func() error) error {
 	t := time.NewTimer(s.cfg.ImageWait)
 	defer t.Stop()
 	select {
 	case s.imageSem <- struct{}{}:
 	case <-t.C:
-		return nil, badRequest(http.StatusTooManyRequests, "server busy: too many images being processed; retry shortly")
+		return badRequest(http.StatusTooManyRequests, "server busy: too many images being processed; retry shortly")
 	case <-ctx.Done():
-		return nil, badRequest(http.StatusRequestTimeout, "request cancelled while waiting to process the image")
+		return badRequest(http.StatusRequestTimeout, "request cancelled while waiting to process the image")
 	}
 	defer func() { <-s.imageSem }()
-	d, err := s.cfg.Image.Prepare(data)
+	err := fn()
 	switch {
-	case err == nil:
-		return d, nil
+	case err == nil, errors.Is(err, imageprep.ErrBlank):
+		return err
 	case errors.Is(err, imageprep.ErrTooLarge):
-		return nil, badRequest(http.StatusRequestEntityTooLarge, "%v", err)
+		return badRequest(http.StatusRequestEntityTooLarge, "%v", err)
 	case errors.Is(err, imageprep.ErrFormat):
-		return nil, badRequest(http.StatusUnsupportedMediaType, "%v", err)
-	case errors.Is(err, imageprep.ErrBlank):
-		return nil, badRequest(http.StatusUnprocessableEntity, "%v", err)
+		return badRequest(http.StatusUnsupportedMediaType, "%v", err)
 	default: // ErrEmpty, ErrCorrupt
-		return nil, badRequest(http.StatusBadRequest, "%v", err)
+		return badRequest(http.StatusBadRequest, "%v", err)
 	}
 }
 

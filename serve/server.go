@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/rakam-ml/rakam/imageprep"
+	"github.com/rakam-ml/rakam/infer"
 )
 
 // Config holds the server's limits. Zero fields take the defaults in
@@ -70,6 +71,10 @@ type Config struct {
 	// ModelName is reported by /healthz and names the model in the /v2
 	// API (default "model").
 	ModelName string
+	// Thresholds set the not_digit and unsure flags of /v1/predict's
+	// answers (default infer.DefaultThresholds; rakam serve passes the
+	// model's own, from its metadata, when it has them).
+	Thresholds *infer.Thresholds
 }
 
 // Upper bounds of Config fields that size allocations up front.
@@ -142,6 +147,7 @@ func (c Config) withDefaults() Config {
 // Server answers prediction requests with a set of classifiers.
 type Server struct {
 	cfg       Config
+	thresh    infer.Thresholds // the answers' flags
 	log       *slog.Logger
 	batch     *batcher
 	imageSem  chan struct{}
@@ -180,6 +186,13 @@ func New(cs []Classifier, cfg Config) (*Server, error) {
 	if err := checkOrigin(cfg.CORSOrigin); err != nil {
 		return nil, err
 	}
+	thresh := infer.DefaultThresholds
+	if cfg.Thresholds != nil {
+		if err := cfg.Thresholds.Validate(); err != nil {
+			return nil, fmt.Errorf("serve: %w", err)
+		}
+		thresh = *cfg.Thresholds
+	}
 	cfg = cfg.withDefaults()
 	// A model may ask for smaller batches (see Model.MaxExamples).
 	for _, c := range cs {
@@ -189,6 +202,7 @@ func New(cs []Classifier, cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		cfg:      cfg,
+		thresh:   thresh,
 		log:      cfg.Logger,
 		imageSem: make(chan struct{}, cfg.MaxImageWork),
 		registry: prometheus.NewRegistry(),
