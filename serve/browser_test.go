@@ -165,6 +165,7 @@ func TestDrawingPageInChromium(t *testing.T) {
 		Canvas string    `json:"canvas"`
 		Seen   float64   `json:"seen"`
 		Status string    `json:"status"`
+		Flags  string    `json:"flags"`
 	}
 	if err := evalJSON(ctx, `JSON.stringify({
 		label: document.getElementById("label").textContent,
@@ -173,6 +174,7 @@ func TestDrawingPageInChromium(t *testing.T) {
 		canvas: document.getElementById("pad").toDataURL("image/png"),
 		seen: Array.from(document.getElementById("seen").getContext("2d").getImageData(0, 0, 28, 28).data).reduce((a, b) => a + b, 0),
 		status: document.getElementById("status").textContent,
+		flags: document.getElementById("label").dataset.notDigit + " " + document.getElementById("label").dataset.unsure,
 	})`, &page); err != nil {
 		t.Fatal(err)
 	}
@@ -189,6 +191,9 @@ func TestDrawingPageInChromium(t *testing.T) {
 	api := decodeResponse(t, body)
 	if page.Label != fmt.Sprint(api.Label) {
 		t.Errorf("page shows label %q; the API says %d for the same canvas", page.Label, api.Label)
+	}
+	if want := fmt.Sprint(api.NotDigit, " ", api.Unsure); page.Flags != want {
+		t.Errorf("page shows not_digit, unsure = %q; the API says %q", page.Flags, want)
 	}
 	if len(page.Bars) != Classes {
 		t.Fatalf("page has %d bars; want %d", len(page.Bars), Classes)
@@ -243,6 +248,13 @@ func TestDrawingPageInChromium(t *testing.T) {
 		t.Errorf("after Clear: label %q, bars %v; want empty", cleared.Label, cleared.Bars)
 	}
 
+	checkNumberMode(t, ctx, url)
+
+	// Back to one digit for the touch check.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("number"))); err != nil {
+		t.Fatal(err)
+	}
+
 	// Touch: the same page draws with a finger (Pointer Events of type
 	// touch). Touch emulation can change the layout, so measure again.
 	if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
@@ -268,6 +280,96 @@ func TestDrawingPageInChromium(t *testing.T) {
 	}
 	if touched != page.Label {
 		t.Errorf("the same 1 drawn by touch reads %q; by mouse it read %q", touched, page.Label)
+	}
+}
+
+// checkNumberMode ticks "a number" on the page, writes a 1 and a 7 apart
+// and checks that the page shows what POST /v1/predict?number=1 answers
+// for the same canvas: the number, one box over the drawing and one
+// 28x28 per digit, at the API's boxes.
+func checkNumberMode(t *testing.T, ctx context.Context, url string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("number"))); err != nil {
+		t.Fatal(err)
+	}
+	var rect struct{ X, Y, Width, Height float64 }
+	if err := evalJSON(ctx, `JSON.stringify(document.getElementById("pad").getBoundingClientRect())`, &rect); err != nil {
+		t.Fatal(err)
+	}
+	if rect.Width < 2*rect.Height {
+		t.Errorf("in number mode the pad is %.0fx%.0f; want it wide", rect.Width, rect.Height)
+	}
+	at := func(u, v float64) (float64, float64) { return rect.X + u*rect.Width, rect.Y + v*rect.Height }
+	var one, seven [][2]float64
+	for v := 0.15; v <= 0.86; v += 0.04 {
+		one = append(one, [2]float64{0.25, v})
+	}
+	seven = [][2]float64{{0.55, 0.18}, {0.62, 0.18}, {0.7, 0.18}}
+	for v := 0.2; v <= 0.86; v += 0.04 {
+		seven = append(seven, [2]float64{0.7 - 0.12*(v-0.18), v})
+	}
+	for _, stroke := range [][][2]float64{one, seven} {
+		if err := chromedp.Do(ctx, drag(at, stroke)); err != nil {
+			t.Fatalf("drawing: %v", err)
+		}
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](
+		`(() => { const l = document.getElementById("label"); return l.dataset.digits !== "" && l.dataset.version === document.getElementById("pad").dataset.version; })()`,
+		chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		t.Fatalf("the page never showed a number for the drawing: %v", err)
+	}
+	var page struct {
+		Number, Canvas, Unsure string
+		Boxes                  []string
+		Overlay                float64
+	}
+	if err := evalJSON(ctx, `JSON.stringify({
+		Number: document.getElementById("label").textContent,
+		Unsure: document.getElementById("label").dataset.unsure,
+		Boxes: [...document.querySelectorAll("#digits .dig")].map(d => d.dataset.box),
+		Canvas: document.getElementById("pad").toDataURL("image/png"),
+		Overlay: Array.from(document.getElementById("boxes").getContext("2d").getImageData(0, 0, 560, 200).data).reduce((a, b) => a + b, 0),
+	})`, &page); err != nil {
+		t.Fatal(err)
+	}
+	png, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(page.Canvas, "data:image/png;base64,"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, body := post(t, url+"v1/predict?number=1", "image/png", png)
+	if code != 200 {
+		t.Fatalf("POST the page's canvas with ?number=1: %d %s", code, body)
+	}
+	var api NumberResponse
+	if err := json.Unmarshal(body, &api); err != nil {
+		t.Fatal(err)
+	}
+	if len(api.Digits) != 2 {
+		t.Errorf("the API finds %d digits in a 1 and a 7 drawn apart; want 2", len(api.Digits))
+	}
+	if page.Number != api.Number || page.Unsure != fmt.Sprint(api.Unsure) || len(page.Boxes) != len(api.Digits) {
+		t.Errorf("page shows number %q (unsure %s, %d digits); the API says %q (unsure %v, %d digits)", page.Number, page.Unsure, len(page.Boxes), api.Number, api.Unsure, len(api.Digits))
+	}
+	for i, b := range page.Boxes {
+		if i < len(api.Digits) {
+			d := api.Digits[i].Box
+			if want := fmt.Sprintf("%d,%d,%d,%d", d[0], d[1], d[2], d[3]); b != want {
+				t.Errorf("page's digit %d at %s; the API says %s", i, b, want)
+			}
+		}
+	}
+	if page.Overlay == 0 {
+		t.Errorf("no boxes drawn over the canvas")
+	}
+	t.Logf("number mode: drew a 1 and a 7, page and API read %q (unsure %v, %v)", api.Number, api.Unsure, api.Reasons)
+	if path := os.Getenv("RAKAM_SCREENSHOT_NUMBER"); path != "" {
+		shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := atomicfile.WriteFile(path, shot, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
