@@ -13,7 +13,9 @@ import (
 
 // FuzzPredictHandler sends arbitrary content types, query strings and
 // bodies to POST /v1/predict: every answer must be 200 with ten
-// probabilities summing to 1, or a 4xx JSON error; never a 5xx or a panic.
+// probabilities summing to 1 (or the blank answer: label -1, not a digit,
+// none), in number mode a number whose digits each have that, or a 4xx
+// JSON error; never a 5xx or a panic.
 func FuzzPredictHandler(f *testing.F) {
 	f.Add("application/json", "", pixelsJSON(randomPixels(1)))
 	f.Add("application/json", "pixels=1", []byte(`{"pixels":[0.5,1,0]}`))
@@ -25,6 +27,9 @@ func FuzzPredictHandler(f *testing.F) {
 	f.Add("multipart/form-data; boundary=X", "", []byte("--X\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.png\"\r\n\r\nxx\r\n--X--\r\n"))
 	f.Add("text/plain", "", []byte("hi"))
 	f.Add("", "pixels=%zz", []byte{})
+	f.Add("image/png", "number=1", digitPNG(f))
+	f.Add("image/png", "number=1&pixels=1", blankPNG(f))
+	f.Add("application/json", "number=1", pixelsJSON(randomPixels(2)))
 
 	s, err := New(mustReplicas(f), Config{MaxBodyBytes: 1 << 20, Image: imageLimitsForFuzz})
 	if err != nil {
@@ -44,18 +49,23 @@ func FuzzPredictHandler(f *testing.F) {
 			t.Fatalf("Content-Type %q; want application/json", w.Header().Get("Content-Type"))
 		}
 		switch {
-		case w.Code == http.StatusOK:
-			var r Response
-			if err := json.Unmarshal(w.Body.Bytes(), &r); err != nil || len(r.Probabilities) != Classes {
+		case w.Code == http.StatusOK && strings.Contains(w.Body.String(), `"number"`):
+			var r NumberResponse
+			if err := json.Unmarshal(w.Body.Bytes(), &r); err != nil || len(r.Number) > len(r.Digits) || r.NotDigit != (len(r.Digits) == 0) {
 				t.Fatalf("200 with body %q", w.Body.Bytes())
 			}
-			var sum float64
-			for _, p := range r.Probabilities {
-				sum += float64(p)
+			for _, d := range r.Digits {
+				checkAnswer(t, d.Label, d.Probabilities)
 			}
-			if sum < 0.999 || sum > 1.001 || r.Label < 0 || r.Label >= Classes {
-				t.Fatalf("200 with label %d and probabilities summing to %v", r.Label, sum)
+		case w.Code == http.StatusOK:
+			var r Response
+			if err := json.Unmarshal(w.Body.Bytes(), &r); err != nil {
+				t.Fatalf("200 with body %q", w.Body.Bytes())
 			}
+			if r.Label == -1 && r.NotDigit && r.Probabilities == nil {
+				return // nothing drawn
+			}
+			checkAnswer(t, r.Label, r.Probabilities)
 		case w.Code >= 400 && w.Code < 500:
 			var e ErrorResponse
 			if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil || e.Error == "" {
@@ -65,6 +75,19 @@ func FuzzPredictHandler(f *testing.F) {
 			t.Fatalf("status %d: %s", w.Code, w.Body.Bytes())
 		}
 	})
+}
+
+// checkAnswer fails unless probs are ten probabilities summing to 1 and
+// label the digit of one of them.
+func checkAnswer(t *testing.T, label int, probs []float32) {
+	t.Helper()
+	var sum float64
+	for _, p := range probs {
+		sum += float64(p)
+	}
+	if len(probs) != Classes || sum < 0.999 || sum > 1.001 || label < 0 || label >= Classes {
+		t.Fatalf("200 with label %d and %d probabilities summing to %v", label, len(probs), sum)
+	}
 }
 
 // FuzzParsePixels checks that the fast scanner and encoding/json agree:
