@@ -20,7 +20,7 @@ func ExampleZoo() {
 	// advanced       adam  lr 0.001  batch 128 epochs 10 seed reported "97+ %"
 	// cnn            adam  lr 0.002  batch 64  epochs 3  seed reported ""
 	// cnn-fast       adam  lr 0.01   batch 128 epochs 1  seed reported ""
-	// cnn-real       adam  lr 0.0002 batch 64  epochs 2  seed reported ""
+	// cnn-real       adam  lr 0.0005 batch 64  epochs 4  seed reported ""
 }
 
 // Three members' probabilities for two images of three classes. On the

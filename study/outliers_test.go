@@ -47,7 +47,7 @@ func TestOutliers(t *testing.T) {
 }
 
 // TestTrainOutliersThresholds: a recipe with outliers gets thresholds at
-// the validation answers' 1st and 5th percentile of top probability; they
+// the validation answers' 1.5th and 5th percentile of top probability; they
 // are saved with the model and read back, and loading it again with other
 // starting weights retrains it.
 func TestTrainOutliersThresholds(t *testing.T) {
@@ -76,7 +76,7 @@ func TestTrainOutliersThresholds(t *testing.T) {
 		tops = append(tops, p[infer.Argmax(p)])
 	}
 	slices.Sort(tops)
-	want := infer.Thresholds{NotDigitBelow: tops[d.Val.N/100], UnsureBelow: tops[d.Val.N*5/100]}
+	want := infer.Thresholds{NotDigitBelow: tops[d.Val.N*15/1000], UnsureBelow: tops[d.Val.N*5/100]}
 	if *tr.Thresholds != want {
 		t.Errorf("thresholds %+v; want the validation percentiles %+v", *tr.Thresholds, want)
 	}
@@ -144,4 +144,57 @@ func normalized(b []uint8) []float32 {
 		out[i] = float32(v) / 255
 	}
 	return out
+}
+
+// TestMixTrunk: the layers before the Flatten become the mix of the two
+// models, parameters and batch norm statistics alike; the head stays.
+func TestMixTrunk(t *testing.T) {
+	z, _ := ZooByName("cnn")
+	a, _ := nn.Build(z.Spec, 1)
+	b, _ := nn.Build(z.Spec, 2)
+	for i, p := range b.State() { // give the statistics values to mix
+		for j := range p.Value.Data {
+			p.Value.Data[j] = float32(i + j%7)
+		}
+	}
+	var before [][]float32
+	for _, p := range a.Tensors() {
+		before = append(before, slices.Clone(p.Value.Data))
+	}
+	mixTrunk(a, b, 0.25)
+	flat := slices.IndexFunc(z.Spec.Layers, func(l nn.LayerSpec) bool { return l.Kind == "Flatten" })
+	mixed, kept := 0, 0
+	for i, l := range a.Layers {
+		for pi, p := range append(l.Params(), l.State()...) {
+			src := append(b.Layers[i].Params(), b.Layers[i].State()...)[pi]
+			for j, v := range p.Value.Data {
+				orig := origValue(a, before, p, j)
+				want := orig
+				if i < flat {
+					want = 0.25*orig + 0.75*src.Value.Data[j]
+				}
+				if v != want {
+					t.Fatalf("layer %d %s[%d] = %v; want %v", i, p.Name, j, v, want)
+				}
+			}
+			if i < flat {
+				mixed++
+			} else {
+				kept++
+			}
+		}
+	}
+	if mixed == 0 || kept == 0 {
+		t.Errorf("%d trunk and %d head tensors; want some of each", mixed, kept)
+	}
+}
+
+// origValue finds p's value j before the mix (before is in Tensors order).
+func origValue(m *nn.Sequential, before [][]float32, p *nn.Param, j int) float32 {
+	for i, q := range m.Tensors() {
+		if q == p {
+			return before[i][j]
+		}
+	}
+	panic("tensor not found")
 }

@@ -95,6 +95,16 @@ type Recipe struct {
 	// low on letters and scrawls. Its flag thresholds are then chosen on
 	// the validation split (Trained.Thresholds).
 	Outliers int `json:",omitempty"`
+	// TrunkMix, when > 0, ends a fine-tuning run (Init) by moving the
+	// layers before the Flatten (the convolution trunk, with its batch
+	// norm statistics) back towards the weights it started from:
+	// TrunkMix·fine-tuned + (1−TrunkMix)·initial, the dense head kept as
+	// trained. Interpolating fine-tuned and initial weights keeps what
+	// the fine-tuning learnt and much of what it cost on the original
+	// task (WiSE-FT: Wortsman et al., "Robust fine-tuning of zero-shot
+	// models", CVPR 2022); applied to the trunk only, the head keeps the
+	// outlier training that the thresholds rely on.
+	TrunkMix float64 `json:",omitempty"`
 	// Regularization describes the model's regularisation for tables.
 	Regularization string
 }
@@ -103,7 +113,7 @@ type Recipe struct {
 func FromZoo(e ZooEntry, seed uint64) Recipe {
 	r := Recipe{Name: e.Name, Base: e.Name, Spec: e.Spec, Optimizer: e.Optimizer, LR: e.LR,
 		Batch: e.Batch, Epochs: e.Epochs, Schedule: e.Schedule, Seed: seed, Regularization: e.Regularization,
-		Init: e.Init, Outliers: e.Outliers}
+		Init: e.Init, Outliers: e.Outliers, TrunkMix: e.TrunkMix}
 	if e.Augment != nil {
 		a := *e.Augment
 		r.Augment = &a
@@ -131,6 +141,9 @@ func (r Recipe) Validate() error {
 		if err := r.Augment.Validate(); err != nil {
 			return fmt.Errorf("study: %s: %w", r.Name, err)
 		}
+	}
+	if !(r.TrunkMix >= 0 && r.TrunkMix <= 1) || (r.TrunkMix > 0 && r.Init == "") {
+		return fmt.Errorf("study: %s: trunk mix %v; want 0 (none) or in (0, 1] for a recipe that fine-tunes (Init)", r.Name, r.TrunkMix)
 	}
 	if r.Outliers < 0 || r.Outliers > maxOutliers {
 		return fmt.Errorf("study: %s: %d outlier images; want 0..%d", r.Name, r.Outliers, maxOutliers)
@@ -306,6 +319,9 @@ func Train(ctx context.Context, r Recipe, d *Data, opts RunOptions) (*Trained, e
 			t.BestValLoss = hist.Epochs[t.BestEpoch-1].ValLoss
 		}
 	}
+	if r.TrunkMix > 0 {
+		mixTrunk(model, opts.Init, float32(r.TrunkMix))
+	}
 	if r.Outliers > 0 && val != nil {
 		th, err := chooseThresholds(model, val)
 		if err != nil {
@@ -329,6 +345,9 @@ func Train(ctx context.Context, r Recipe, d *Data, opts RunOptions) (*Trained, e
 	}
 	if r.Outliers > 0 {
 		row.Config["outliers"] = r.Outliers
+	}
+	if r.TrunkMix > 0 {
+		row.Config["trunk_mix"] = r.TrunkMix
 	}
 	if r.Augment != nil && r.Augment.Degrade != nil {
 		row.Config["degrade"] = true
@@ -371,6 +390,27 @@ func initFrom(model *nn.Sequential, r Recipe, from *nn.Sequential) error {
 		copy(p.Value.Data, src[i].Value.Data)
 	}
 	return nil
+}
+
+// mixTrunk sets the weights and state of m's layers before its first
+// Flatten to mix·m + (1−mix)·from (same architecture, checked by initFrom).
+func mixTrunk(m, from *nn.Sequential, mix float32) {
+	flat := len(m.Layers)
+	for i, l := range m.Spec.Layers {
+		if l.Kind == "Flatten" {
+			flat = i
+			break
+		}
+	}
+	for i := 0; i < flat; i++ {
+		dst := append(m.Layers[i].Params(), m.Layers[i].State()...)
+		src := append(from.Layers[i].Params(), from.Layers[i].State()...)
+		for k, p := range dst {
+			for j, v := range p.Value.Data {
+				p.Value.Data[j] = mix*v + (1-mix)*src[k].Value.Data[j]
+			}
+		}
+	}
 }
 
 func optimizerLabel(r Recipe) string {

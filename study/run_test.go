@@ -21,7 +21,7 @@ func TestRecipeJSONUnchanged(t *testing.T) {
 		}
 		keys := []string{"WeightDecay", "ClipNorm"}
 		if z.Init == "" {
-			keys = append(keys, "Init", "Outliers", "Degrade")
+			keys = append(keys, "Init", "Outliers", "Degrade", "TrunkMix")
 		}
 		for _, key := range keys {
 			if strings.Contains(string(b), key) {

@@ -28,11 +28,13 @@ type ZooEntry struct {
 	// SeedReported is the accuracy the seed document reports ("" when the
 	// model is not from it).
 	SeedReported string
-	// Augment, Init and Outliers are the recipe's (see Recipe): an entry
-	// that fine-tunes another (Init) on distorted images and outliers.
+	// Augment, Init, Outliers and TrunkMix are the recipe's (see Recipe):
+	// an entry that fine-tunes another (Init) on distorted images and
+	// outliers.
 	Augment  *data.Augment
 	Init     string
 	Outliers int
+	TrunkMix float64
 }
 
 func dense(units int) nn.LayerSpec { return nn.LayerSpec{Kind: "Dense", Units: units} }
@@ -175,11 +177,12 @@ func realInput(cnn ZooEntry) ZooEntry {
 	return ZooEntry{
 		Name: rowCNNReal,
 		Description: "the cnn-augment-seed2 model fine-tuned for users' images: degraded digits (resolution, blur, " +
-			"stroke width, ink) seen through imageprep, and letters and scrawls trained towards no answer; Adam, cosine, 2 epochs",
+			"stroke width, ink) seen through imageprep, and letters and scrawls trained towards no answer; Adam, cosine, 4 epochs, " +
+			"then its convolutions moved half way back (WiSE-FT)",
 		Spec:      nn.Spec{Input: slices.Clone(cnn.Spec.Input), Layers: slices.Clone(cnn.Spec.Layers)},
-		Optimizer: "adam", LR: 2e-4, Batch: 64, Epochs: 2, Schedule: "cosine",
+		Optimizer: "adam", LR: 5e-4, Batch: 64, Epochs: 4, Schedule: "cosine",
 		Regularization: cnn.Regularization + " + augmentation + outlier exposure",
-		Augment:        a, Init: rowCNNAugment2, Outliers: 6000,
+		Augment:        a, Init: rowCNNAugment2, Outliers: 4000, TrunkMix: 0.5,
 	}
 }
 
