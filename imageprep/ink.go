@@ -15,6 +15,7 @@ func findInk(pl plane) (plane, image.Rectangle, bool, error) {
 	if err != nil {
 		return plane{}, image.Rectangle{}, false, err
 	}
+	removeRuling(ink)
 	box, ok := keepDigit(ink)
 	if !ok {
 		return plane{}, image.Rectangle{}, false, ErrBlank
@@ -83,13 +84,36 @@ func extractInk(pl plane) (ink plane, inverted bool, err error) {
 			}
 		}
 	}
-	if pos == 0 && neg == 0 {
-		return plane{}, false, ErrBlank
-	}
 	// The ink is on the side of the background with the larger deviations.
 	// A tie is settled by the border: light paper means dark ink.
 	inverted = neg > pos || (neg == pos && bg.border > 0.5)
+	// A shadow across the page: when a cubic surface through the paper
+	// level explains the image better, it replaces the border's surface.
+	// Better means less of the image on the wrong side of the background,
+	// which for the right surface is only noise: with the border's surface
+	// under a shadow, the lit paper stands out as much as the ink.
+	inkA, antiA := pos, neg
 	if inverted {
+		inkA, antiA = neg, pos
+	}
+	// Only paper that is light where the border is measured, or dark ink,
+	// can be in a shadow: not a chalkboard or a screen.
+	var surface []float32
+	if inverted || bg.border >= 0.3 {
+		if s, stau, ok := shadowBackground(pl, bg, true); ok && betterShadow(pl, s, stau, inkA, antiA) {
+			surface, tau, inverted = s, stau, true
+		}
+	}
+	if surface == nil && pos == 0 && neg == 0 {
+		return plane{}, false, ErrBlank
+	}
+	switch {
+	case surface != nil:
+		ref := float32(max(bg.border, 0.05))
+		for i, s := range surface {
+			res[i] = (s - pl.p[i]) * ref / max(s, 0.05)
+		}
+	case inverted:
 		// Paper reflects light: what the camera sees is reflectance times
 		// illumination, so dark ink is measured relative to the local paper
 		// level (scaled to the median border level, which tau refers to).
@@ -139,6 +163,28 @@ func extractInk(pl plane) (ink plane, inverted bool, err error) {
 		}
 	}
 	return plane{pl.w, pl.h, res}, inverted, nil
+}
+
+// betterShadow reports whether dark ink measured from the shadow surface
+// leaves a smaller share of the image on the wrong (bright) side than the
+// border's surface does (ink and anti, beyond its threshold, on each side).
+func betterShadow(pl plane, surface []float32, tau float32, ink, anti float64) bool {
+	var sInk, sAnti float64
+	for i, s := range surface {
+		switch r := s - pl.p[i]; {
+		case r > tau:
+			sInk += float64(r - tau)
+		case r < -tau:
+			sAnti += float64(-r - tau)
+		}
+	}
+	switch {
+	case sInk == 0:
+		return false
+	case ink == 0:
+		return true // the border's surface found nothing
+	}
+	return sAnti/sInk < anti/ink
 }
 
 // minInkMass is the least ink, in full-strength pixels, that makes a digit:

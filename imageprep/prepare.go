@@ -74,6 +74,7 @@ func fromImage(img image.Image, orientation int) (*Digit, error) {
 		}
 	}
 	crop := cropPlane(ink, box)
+	crop = sharpen(crop)
 	crop = thickenStrokes(crop)
 	small := resampleToBox(crop)
 	d := place(small)

@@ -1,0 +1,140 @@
+package imageprep
+
+import (
+	"image"
+	"image/color"
+	"math"
+	"testing"
+
+	xdraw "golang.org/x/image/draw"
+)
+
+// paperImage returns w x h paper of colour bg with lines every spacing
+// pixels (horizontal, and vertical too when squared), 2 px wide, in colour
+// line, and a red margin line at x = margin when margin > 0.
+func paperImage(w, h int, bg color.NRGBA, spacing int, squared bool, line color.NRGBA, margin int) *image.NRGBA {
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			c := bg
+			if spacing > 0 && (y%spacing < 2 || (squared && x%spacing < 2)) {
+				c = line
+			}
+			if margin > 0 && x >= margin && x < margin+2 {
+				c = color.NRGBA{220, 80, 90, 255}
+			}
+			img.SetNRGBA(x, y, c)
+		}
+	}
+	return img
+}
+
+// inkOver writes strokes in ink over img with the given opacity.
+func inkOver(img *image.NRGBA, strokes [][]pt, box image.Rectangle, pen float64, ink color.NRGBA, opacity float64) *image.NRGBA {
+	b := img.Bounds()
+	cov := coverage(b.Dx(), b.Dy(), strokes, box, pen)
+	for i, c := range cov {
+		a := c * opacity
+		for k, v := range [3]uint8{ink.R, ink.G, ink.B} {
+			p := &img.Pix[4*i+k]
+			*p = uint8(math.Round(float64(*p)*(1-a) + float64(v)*a))
+		}
+	}
+	return img
+}
+
+// shade darkens img by up to depth across a soft diagonal edge.
+func shade(img *image.NRGBA, depth float64) *image.NRGBA {
+	b := img.Bounds()
+	for y := range b.Dy() {
+		for x := range b.Dx() {
+			t := (float64(x)/float64(b.Dx()) + float64(y)/float64(b.Dy())) / 2
+			s := math.Max(0, math.Min(1, (t-0.35)/0.3))
+			f := 1 - depth*s*s*(3-2*s)
+			for k := range 3 {
+				p := &img.Pix[img.PixOffset(x, y)+k]
+				*p = uint8(math.Round(float64(*p) * f))
+			}
+		}
+	}
+	return img
+}
+
+// TestFromImagePaper prepares digits written on ruled and squared paper
+// and in pencil under a shadow: the lines must not be read as ink, nor the
+// pencil as blank, and each must come out close to the reference.
+func TestFromImagePaper(t *testing.T) {
+	cream := color.NRGBA{245, 242, 232, 255}
+	blueLine := color.NRGBA{150, 180, 230, 255}
+	greyLine := color.NRGBA{170, 170, 170, 255}
+	blue := color.NRGBA{20, 40, 150, 255}
+	pencil := color.NRGBA{100, 100, 100, 255}
+	for _, dg := range []struct {
+		name    string
+		strokes [][]pt
+	}{{"one", one}, {"seven", seven}, {"zero", zero}} {
+		ref := mustPrepare(t, dg.name+"/reference", reference(dg.strokes))
+		s := dg.strokes
+		cases := []struct {
+			name string
+			img  image.Image
+			tol  float64
+		}{
+			{"squared paper", inkOver(paperImage(480, 400, cream, 24, true, blueLine, 0), s, image.Rect(180, 90, 300, 290), 22, blue, 1), 0.04},
+			{"lined paper", inkOver(paperImage(400, 480, cream, 30, false, greyLine, 40), s, image.Rect(150, 110, 246, 270), 17.6, blue, 1), 0.04},
+			{"squared paper in pencil", inkOver(paperImage(480, 480, cream, 20, true, greyLine, 0), s, image.Rect(190, 110, 292, 280), 18.7, pencil, 0.8), 0.05},
+			{"pencil in a shadow", shade(inkOver(paperImage(500, 400, cream, 0, false, cream, 0), s, image.Rect(200, 70, 320, 270), 22, pencil, 0.6), 0.6), 0.05},
+		}
+		for _, c := range cases {
+			name := dg.name + "/" + c.name
+			t.Run(name, func(t *testing.T) {
+				d := mustPrepare(t, name, c.img)
+				if testing.Verbose() {
+					t.Logf("\n%s", ascii(d))
+				}
+				if !d.Inverted {
+					t.Errorf("FromImage(%s).Inverted = false; want true (dark ink on paper)", name)
+				}
+				if diff := shapeDiff(d.Pixels, ref.Pixels); diff > c.tol {
+					t.Errorf("FromImage(%s): mean |difference| to the reference %.4f; want <= %.4f", name, diff, c.tol)
+				}
+			})
+		}
+	}
+}
+
+// TestBlankRuledPaper: ruled or squared paper with nothing written on it
+// is blank, not a digit made of its lines.
+func TestBlankRuledPaper(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		img  image.Image
+	}{
+		{"squared", paperImage(400, 300, color.NRGBA{250, 250, 250, 255}, 22, true, color.NRGBA{150, 180, 230, 255}, 0)},
+		{"lined with a margin", paperImage(300, 400, color.NRGBA{250, 250, 250, 255}, 28, false, color.NRGBA{150, 150, 150, 255}, 50)},
+	} {
+		if d, err := FromImage(c.img); err == nil {
+			t.Errorf("FromImage(blank %s paper) = a digit with ink at %v; want ErrBlank", c.name, d.Ink)
+		}
+	}
+}
+
+// TestFromImageSmallScan prepares digits scanned at 12x12 and enlarged
+// with bilinear smoothing to 96x96: their soft edges must not leave the
+// strokes thin and faint (a zero is left out: at 12 pixels it loses its
+// shape).
+func TestFromImageSmallScan(t *testing.T) {
+	for _, dg := range []struct {
+		name    string
+		strokes [][]pt
+	}{{"one", one}, {"seven", seven}} {
+		ref := mustPrepare(t, dg.name+"/reference", reference(dg.strokes))
+		small := drawGray(12, 12, dg.strokes, image.Rect(3, 1, 9, 11), 1.3, 255, 0)
+		scan := image.NewGray(image.Rect(0, 0, 96, 96))
+		xdraw.BiLinear.Scale(scan, scan.Bounds(), small, small.Bounds(), xdraw.Src, nil)
+		d := mustPrepare(t, dg.name+"/scan", scan)
+		if diff := shapeDiff(d.Pixels, ref.Pixels); diff > 0.022 {
+			t.Errorf("FromImage(%s scanned small): mean |difference| to the reference %.4f; want <= 0.022\n%s", dg.name, diff, ascii(d))
+		}
+	}
+}

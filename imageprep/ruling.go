@@ -1,0 +1,344 @@
+package imageprep
+
+// Ruled and squared paper: a digit written in a school exercise book sits
+// on long, thin, straight, evenly spaced lines that stand out from the
+// paper as much as pencil does. Left in, they make the digit a small blob
+// inside a grey box. They are found as lines that cross at least half the
+// image with ink along most of their length, and removed before the digit
+// is looked for.
+
+import (
+	"math"
+	"slices"
+)
+
+// Ruling detection parameters.
+const (
+	rulingSide     = 256  // the ink is max-pooled to at most this many pixels on a side to find lines
+	rulingMaxTilt  = 20.0 // degrees: the steepest a ruled line may be from the horizontal (or vertical)
+	rulingSpan     = 0.5  // a line crosses at least this fraction of the image
+	rulingCoverage = 0.6  // and has ink along at least this fraction of its length
+	rulingMinLines = 3    // parallel lines that make paper ruled
+	// A lone line across the other direction of ruled paper (a margin) is
+	// removed only when it crosses nearly all of the image.
+	marginSpan     = 0.8
+	marginCoverage = 0.8
+	// Smaller images are taken to hold a digit alone: in a thumbnail, a
+	// digit's own strokes are as thin as ruled lines.
+	rulingMinSide = 64
+)
+
+// rule is a straight line in the reduced plane: across = c + along*t,
+// where along is x and across is y for a near-horizontal line (vertical
+// false), the other way round for a near-vertical one.
+type rule struct {
+	vertical bool
+	c, t     float64
+	coverage float64
+	span     float64 // fraction of the image the line crosses
+}
+
+// removeRuling finds the lines of ruled or squared paper in the ink and
+// zeroes them, keeping the ink of strokes that cross them. It reports
+// whether it found ruled paper.
+func removeRuling(ink plane) bool {
+	if min(ink.w, ink.h) < rulingMinSide {
+		return false
+	}
+	f := (max(ink.w, ink.h) + rulingSide - 1) / rulingSide
+	red := maxPool(ink, f)
+	var lines [2][]fitted
+	ruled := false
+	for k, vertical := range []bool{false, true} {
+		for _, r := range findRules(red, vertical) {
+			if fr, ok := fitRule(ink, r, f); ok {
+				lines[k] = append(lines[k], fr)
+			}
+		}
+		ruled = ruled || len(lines[k]) >= rulingMinLines
+	}
+	if !ruled {
+		return false
+	}
+	for k := range lines {
+		for _, r := range lines[k] {
+			if len(lines[k]) < rulingMinLines && (r.span < marginSpan || r.coverage < marginCoverage) {
+				continue
+			}
+			eraseRule(ink, r)
+		}
+	}
+	return true
+}
+
+// maxPool reduces pl by f in each direction, each cell the maximum of the
+// pixels it covers, so a line one pixel wide stays at full strength.
+func maxPool(pl plane, f int) plane {
+	if f <= 1 {
+		return pl
+	}
+	w, h := (pl.w+f-1)/f, (pl.h+f-1)/f
+	out := plane{w: w, h: h, p: make([]float32, w*h)}
+	for y := range pl.h {
+		row := out.p[(y/f)*w : (y/f+1)*w]
+		for x, v := range pl.p[y*pl.w : (y+1)*pl.w] {
+			if v > row[x/f] {
+				row[x/f] = v
+			}
+		}
+	}
+	return out
+}
+
+// findRules returns the lines crossing at least rulingSpan of the plane
+// with ink along rulingCoverage of their length, near-horizontal ones or
+// near-vertical ones, strongest first, none meeting or within two pixels of
+// another inside the image.
+func findRules(red plane, vertical bool) []rule {
+	// along/across sizes and the ink points, ordered by along.
+	na, nc := red.w, red.h
+	if vertical {
+		na, nc = red.h, red.w
+	}
+	if na < 16 || nc < 4 {
+		return nil
+	}
+	type point struct{ a, c int32 }
+	var pts []point
+	lo, hi := na, -1 // extent of the ink along the lines
+	for a := range na {
+		for c := range nc {
+			i := c*red.w + a
+			if vertical {
+				i = a*red.w + c
+			}
+			if red.p[i] > 0 {
+				pts = append(pts, point{int32(a), int32(c)})
+				lo, hi = min(lo, a), max(hi, a)
+			}
+		}
+	}
+	// A line crossing half the image needs that many points at least, and
+	// ink reaching across half of it.
+	if float64(len(pts)) < rulingSpan*rulingCoverage*float64(na) || float64(hi-lo+1) < rulingSpan*float64(na) {
+		return nil
+	}
+	maxT := math.Tan(rulingMaxTilt * math.Pi / 180)
+	pad := int(math.Ceil(maxT*float64(na))) + 2
+	nb := nc + 2*pad
+	count := make([]int32, nb)
+	last := make([]int32, nb)
+	step := 0.5 / float64(na) // the line drifts at most half a pixel between neighbouring angles
+	type cand struct {
+		rule
+		n int32
+	}
+	var cands []cand
+	for t := -maxT; t <= maxT; t += step {
+		clear(count)
+		for i := range last {
+			last[i] = -1
+		}
+		for _, p := range pts {
+			// Bin of the point, then the two windows [b-1, b] and [b, b+1]
+			// it belongs to; each counts a column once.
+			b := int(math.Floor(float64(p.c)-float64(p.a)*t)) + pad
+			for _, wdx := range [2]int{b - 1, b} {
+				if wdx >= 0 && wdx < nb && last[wdx] != p.a {
+					last[wdx] = p.a
+					count[wdx]++
+				}
+			}
+		}
+		for wdx, n := range count {
+			if float64(n) < rulingSpan*rulingCoverage*float64(na) {
+				continue
+			}
+			// The window's centre line: across = c + along*t.
+			c := float64(wdx-pad) + 1
+			span := spanInside(c, t, na, nc)
+			if span < rulingSpan*float64(na) {
+				continue
+			}
+			if cov := float64(n) / span; cov >= rulingCoverage {
+				cands = append(cands, cand{rule{vertical, c, t, min(cov, 1), span / float64(na)}, n})
+			}
+		}
+	}
+	slices.SortFunc(cands, func(x, y cand) int {
+		if x.n != y.n {
+			return int(y.n - x.n)
+		}
+		return 0
+	})
+	var out []rule
+	for _, k := range cands {
+		near := false
+		for _, r := range out {
+			// Lines of ruled paper never meet inside the image: a
+			// candidate that comes within two pixels of a line already
+			// taken (at either end, or by crossing it) is the same ink
+			// seen at another angle.
+			d0, d1 := k.c-r.c, k.c+k.t*float64(na)-r.c-r.t*float64(na)
+			if math.Abs(d0) <= 2 || math.Abs(d1) <= 2 || (d0 < 0) != (d1 < 0) {
+				near = true
+				break
+			}
+		}
+		if !near {
+			out = append(out, k.rule)
+		}
+	}
+	return out
+}
+
+// spanInside returns how many of the na positions along the line
+// across = c + along*t fall inside 0..nc.
+func spanInside(c, t float64, na, nc int) float64 {
+	a0, a1 := 0.0, float64(na)
+	if t != 0 {
+		// 0 <= c + a t < nc.
+		l, h := (0-c)/t, (float64(nc)-c)/t
+		if l > h {
+			l, h = h, l
+		}
+		a0, a1 = max(a0, l), min(a1, h)
+	} else if c < 0 || c >= float64(nc) {
+		return 0
+	}
+	return max(0, a1-a0)
+}
+
+// fitted is a line placed at full resolution: its centre across the
+// lines at position a along them is c + a*t, and its ink is width wide.
+type fitted struct {
+	rule
+	width float64
+}
+
+// lineAxes returns the sizes along and across a line and the index of a
+// pixel from its position along and across.
+func lineAxes(ink plane, vertical bool) (na, nc int, at func(a, c int) int) {
+	if vertical {
+		return ink.h, ink.w, func(a, c int) int { return a*ink.w + c }
+	}
+	return ink.w, ink.h, func(a, c int) int { return c*ink.w + a }
+}
+
+// inkRun returns the run of ink across the line through position c at a
+// (exclusive end), or ok false when there is no ink there.
+func inkRun(ink plane, at func(a, c int) int, nc, a, c int) (s, e int, ok bool) {
+	if c < 0 || c >= nc || ink.p[at(a, c)] == 0 {
+		return 0, 0, false
+	}
+	s, e = c, c+1
+	for s > 0 && ink.p[at(a, s-1)] > 0 {
+		s--
+	}
+	for e < nc && ink.p[at(a, e)] > 0 {
+		e++
+	}
+	return s, e, true
+}
+
+// maxRuleWidth is the widest ink a ruled line may have, in pixels of the
+// working plane whose side across the lines is nc: the lines of paper
+// are thin; a stroke of a large digit holds parallel "lines" too, but wide.
+func maxRuleWidth(nc int) float64 { return max(4, float64(nc)/100) }
+
+// fitRule places a line found in a plane reduced by f at full resolution:
+// in each position along it, the run of ink nearest the predicted centre;
+// the median of their lengths is the line's width, and a straight fit
+// through the median offsets of the two halves corrects the centre. It
+// fails for a line too wide to be a ruled one, or with ink in too few
+// places.
+func fitRule(ink plane, r rule, f int) (fitted, bool) {
+	na, nc, at := lineAxes(ink, r.vertical)
+	// Centre of the line at full resolution, and how far it may be off.
+	centre := func(a int) float64 {
+		ar := (float64(a)+0.5)/float64(f) - 0.5
+		return (r.c+ar*r.t+0.5)*float64(f) - 0.5
+	}
+	band := float64(f) + 2
+	type hit struct {
+		a   int
+		off float64
+	}
+	var hits []hit
+	var lengths []int
+	for a := range na {
+		y := centre(a)
+		best, bestD, bestLen := hit{}, math.Inf(1), 0
+		for c := int(math.Floor(y - band)); c <= int(math.Ceil(y+band)); c++ {
+			s, e, ok := inkRun(ink, at, nc, a, c)
+			if !ok {
+				continue
+			}
+			mid := float64(s+e-1) / 2
+			if d := math.Abs(mid - y); d < bestD {
+				best, bestD, bestLen = hit{a, mid - y}, d, e-s
+			}
+			c = e // the next run
+		}
+		if bestLen > 0 {
+			hits = append(hits, best)
+			lengths = append(lengths, bestLen)
+		}
+	}
+	if float64(len(hits)) < rulingSpan*rulingCoverage*float64(na) {
+		return fitted{}, false
+	}
+	slices.Sort(lengths)
+	width := float64(lengths[len(lengths)/2])
+	if width > maxRuleWidth(nc) {
+		return fitted{}, false
+	}
+	half := len(hits) / 2
+	medOff := func(h []hit) (float64, float64) {
+		offs := make([]float64, len(h))
+		var am float64
+		for i, x := range h {
+			offs[i] = x.off
+			am += float64(x.a)
+		}
+		slices.Sort(offs)
+		return am / float64(len(h)), offs[len(offs)/2]
+	}
+	a0, o0 := medOff(hits[:half])
+	a1, o1 := medOff(hits[half:])
+	slope := 0.0
+	if a1 > a0 {
+		slope = (o1 - o0) / (a1 - a0)
+	}
+	// centre(a) is linear in a: c0 + a*tf.
+	c0 := centre(0)
+	tf := centre(1) - c0
+	out := fitted{rule: r, width: width}
+	out.c = c0 + o0 - a0*slope
+	out.t = tf + slope
+	return out, true
+}
+
+// eraseRule zeroes, along the line, the runs of ink across it that are
+// no longer than 1.5 times its width plus a pixel: where a stroke crosses
+// the line the run is longer, and kept.
+func eraseRule(ink plane, r fitted) {
+	na, nc, at := lineAxes(ink, r.vertical)
+	maxRun := int(math.Ceil(1.5*r.width)) + 1
+	reach := r.width/2 + 1.5
+	for a := range na {
+		y := r.c + float64(a)*r.t
+		for c := int(math.Floor(y - reach)); c <= int(math.Ceil(y+reach)); c++ {
+			s, e, ok := inkRun(ink, at, nc, a, c)
+			if !ok {
+				continue
+			}
+			if e-s <= maxRun {
+				for k := s; k < e; k++ {
+					ink.p[at(a, k)] = 0
+				}
+			}
+			c = e
+		}
+	}
+}

@@ -1,0 +1,244 @@
+package imageprep
+
+// Shadows: a phone held over a page casts a shadow whose soft edge crosses
+// the paper. The quadratic surface fitted to the border cannot follow it,
+// so the shadowed paper reads as ink, and faint pencil inside the shadow
+// drowns in the spread it leaves. When the paper level measured across
+// the whole image departs from that surface, a smooth cubic surface fitted
+// to it replaces it.
+
+import (
+	"math"
+	"slices"
+)
+
+// Shadow model parameters.
+const (
+	shadowCells    = 10   // cells across the shorter side where the paper level is measured
+	shadowPaperQ   = 0.65 // quantile of a cell's luminance taken as its paper (0.35 for light ink)
+	shadowMinShift = 2.0  // the cubic must depart from the border's surface by this many tau somewhere
+	shadowTrim     = 2.5  // cells further than this many spreads on the ink side are left out of the fit
+	shadowMinCells = 16   // cells needed for a fit
+	shadowRidge    = 1e-6 // keeps the normal equations well posed
+)
+
+// cubicBasis are the ten monomials of degree at most 3 in u, v.
+func cubicBasis(u, v float64) [10]float64 {
+	return [10]float64{1, u, v, u * u, u * v, v * v, u * u * u, u * u * v, u * v * v, v * v * v}
+}
+
+// shadowBackground measures the paper level in cells across pl, fits a
+// cubic surface to it (leaving out, in three refits, cells where ink
+// covers the paper) and returns the surface at every pixel and the noise
+// threshold around it (from the noise between neighbouring pixels, which
+// a shadow's gradient hardly changes), or ok false when the border's
+// surface bg already follows the paper to within shadowMinShift times
+// that threshold.
+func shadowBackground(pl plane, bg *background, inverted bool) (surface []float32, newTau float32, ok bool) {
+	// Sensor noise from differences between neighbouring pixels; ink
+	// edges are a minority the median absolute deviation ignores.
+	stride := max(1, pl.h*pl.w/16384)
+	var dev []float64
+	for i := 0; i+1 < len(pl.p); i += stride {
+		if (i+1)%pl.w != 0 {
+			dev = append(dev, float64(pl.p[i+1]-pl.p[i]))
+		}
+	}
+	sigma := max(1.4826*mad(dev, 0)/math.Sqrt2, 1.0/255)
+	newTau = float32(max(4*sigma, 0.06))
+	cs := max(8, min(pl.w, pl.h)/shadowCells)
+	gx, gy := (pl.w+cs-1)/cs, (pl.h+cs-1)/cs
+	if gx*gy < shadowMinCells {
+		return nil, 0, false
+	}
+	q := shadowPaperQ
+	if !inverted {
+		q = 1 - q
+	}
+	// inkSide is how far a level lies towards the ink from the surface.
+	inkSide := func(level, surf float64) float64 {
+		if inverted {
+			return surf - level
+		}
+		return level - surf
+	}
+	type cell struct {
+		u, v, level float64
+		covered     bool // ink covers most of it: no paper to measure
+	}
+	cells := make([]cell, gx*gy)
+	levels := make([]float64, len(cells))
+	step := max(1, cs/16)
+	var vals []float64
+	// Two passes: the first measures each cell's paper as a quantile of
+	// all its pixels; the second as the median of the pixels the first
+	// surface calls paper, which neither ink nor the shadow's gradient
+	// across the cell biases.
+	for pass := range 2 {
+		for cy := range gy {
+			for cx := range gx {
+				vals = vals[:0]
+				x0, y0 := cx*cs, cy*cs
+				x1, y1 := min(x0+cs, pl.w), min(y0+cs, pl.h)
+				total := 0
+				for y := y0; y < y1; y += step {
+					for x := x0; x < x1; x += step {
+						v := float64(pl.p[y*pl.w+x])
+						total++
+						if pass == 1 && inkSide(v, float64(surface[y*pl.w+x])) > float64(newTau) {
+							continue
+						}
+						vals = append(vals, v)
+					}
+				}
+				k := &cells[cy*gx+cx]
+				k.u, k.v = (float64(x0+x1)/2)/float64(pl.w), (float64(y0+y1)/2)/float64(pl.h)
+				k.covered = 4*len(vals) < total
+				if k.covered {
+					continue
+				}
+				slices.Sort(vals)
+				qq := q
+				if pass == 1 {
+					qq = 0.5
+				}
+				k.level = vals[min(len(vals)-1, int(qq*float64(len(vals))))]
+			}
+		}
+		keep := make([]bool, len(cells))
+		for i := range keep {
+			keep[i] = !cells[i].covered
+		}
+		var c [10]float64
+		for iter := 0; iter < 4; iter++ {
+			var ata [10][10]float64
+			var atb [10]float64
+			n := 0
+			for i, k := range cells {
+				if !keep[i] {
+					continue
+				}
+				n++
+				b := cubicBasis(k.u, k.v)
+				for r := range 10 {
+					for s := range 10 {
+						ata[r][s] += b[r] * b[s]
+					}
+					atb[r] += b[r] * k.level
+				}
+			}
+			if n < shadowMinCells {
+				return nil, 0, false
+			}
+			for r := range 10 {
+				ata[r][r] += shadowRidge * float64(n)
+			}
+			sol, solved := solveN(ata, atb)
+			if !solved {
+				return nil, 0, false
+			}
+			c = sol
+			res := make([]float64, 0, n)
+			for i, k := range cells {
+				if keep[i] {
+					res = append(res, inkSide(k.level, dot10(c, cubicBasis(k.u, k.v))))
+				}
+			}
+			spread := max(1.4826*mad(res, 0), float64(newTau)/4)
+			for i, k := range cells {
+				keep[i] = !k.covered && inkSide(k.level, dot10(c, cubicBasis(k.u, k.v))) <= shadowTrim*spread
+			}
+		}
+		// The paper level of each cell, or the cubic's where ink covers
+		// the cell; the surface interpolates them bilinearly, so it
+		// follows a shadow's edge more closely than any low-order surface.
+		for i, k := range cells {
+			levels[i] = k.level
+			if !keep[i] {
+				levels[i] = dot10(c, cubicBasis(k.u, k.v))
+			}
+		}
+		surface = interpolate(levels, gx, gy, cs, pl.w, pl.h, surface)
+	}
+	shift := 0.0
+	for i, k := range cells {
+		quad := float64(bg.at(int(k.u*float64(pl.w)), int(k.v*float64(pl.h))))
+		shift = max(shift, math.Abs(levels[i]-quad))
+	}
+	if shift < shadowMinShift*float64(newTau) {
+		return nil, 0, false
+	}
+	return surface, newTau, true
+}
+
+// interpolate fills dst (w x h, allocated when nil) bilinearly from the
+// levels at the centres of gx x gy cells of side cs.
+func interpolate(levels []float64, gx, gy, cs, w, h int, dst []float32) []float32 {
+	if dst == nil {
+		dst = make([]float32, w*h)
+	}
+	half := float64(cs) / 2
+	for y := range h {
+		fy := min(max((float64(y)+0.5-half)/float64(cs), 0), float64(gy-1))
+		y0 := max(0, min(int(fy), gy-2))
+		ty := fy - float64(y0)
+		y1 := min(y0+1, gy-1)
+		for x := range w {
+			fx := min(max((float64(x)+0.5-half)/float64(cs), 0), float64(gx-1))
+			x0 := max(0, min(int(fx), gx-2))
+			tx := fx - float64(x0)
+			x1 := min(x0+1, gx-1)
+			l := (levels[y0*gx+x0]*(1-tx)+levels[y0*gx+x1]*tx)*(1-ty) + (levels[y1*gx+x0]*(1-tx)+levels[y1*gx+x1]*tx)*ty
+			dst[y*w+x] = float32(l)
+		}
+	}
+	return dst
+}
+
+func dot10(c, b [10]float64) float64 {
+	var s float64
+	for i := range c {
+		s += c[i] * b[i]
+	}
+	return s
+}
+
+// solveN solves a 10x10 linear system by Gaussian elimination with
+// partial pivoting.
+func solveN(a [10][10]float64, b [10]float64) ([10]float64, bool) {
+	const n = 10
+	for col := range n {
+		p := col
+		for r := col + 1; r < n; r++ {
+			if math.Abs(a[r][col]) > math.Abs(a[p][col]) {
+				p = r
+			}
+		}
+		if math.Abs(a[p][col]) < 1e-12 {
+			return [10]float64{}, false
+		}
+		a[col], a[p] = a[p], a[col]
+		b[col], b[p] = b[p], b[col]
+		for r := col + 1; r < n; r++ {
+			f := a[r][col] / a[col][col]
+			for c := col; c < n; c++ {
+				a[r][c] -= f * a[col][c]
+			}
+			b[r] -= f * b[col]
+		}
+	}
+	var x [10]float64
+	for r := n - 1; r >= 0; r-- {
+		s := b[r]
+		for c := r + 1; c < n; c++ {
+			s -= a[r][c] * x[c]
+		}
+		x[r] = s / a[r][r]
+	}
+	for _, v := range x {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return [10]float64{}, false
+		}
+	}
+	return x, true
+}
