@@ -87,11 +87,12 @@ func TestDegradeBlurAndResolution(t *testing.T) {
 
 // TestDegradeDeterministic: the same example under the same seed degrades
 // to the same bits on any augmenter; Prob 0 without Reprepare draws nothing
-// and changes nothing; Reprepare centres the digit by mass.
+// and changes nothing; Reprepare centres a degraded digit by mass.
 func TestDegradeDeterministic(t *testing.T) {
 	src := blob(28, 28, 4, 5)
 	a := DefaultAugment()
 	a.Degrade = RealInputDegrade()
+	a.Degrade.Prob = 1
 	g1, err := NewAugmenter(*a, 28, 28)
 	if err != nil {
 		t.Fatal(err)
