@@ -317,6 +317,11 @@ func completeOptions(o *trainOptions) (study.ZooEntry, error) {
 		if z, err = study.ZooByName(o.Model); err != nil {
 			return z, usagef("--model %q is not in the zoo (one of: %s)", o.Model, strings.Join(study.ZooNames(), ", "))
 		}
+		if z.Init != "" {
+			// Its recipe starts from another trained model and trains on
+			// outliers and degraded digits: the study's, not these flags.
+			return z, usagef("--model %s fine-tunes the study's %s with its own recipe: train it with 'rakam compare --only %s' (or fine-tune a model file of yours with --init FILE)", o.Model, z.Init, o.Model)
+		}
 	}
 	if o.Epochs == 0 {
 		o.Epochs = z.Epochs

@@ -29,6 +29,7 @@ func TestTrainFlagErrors(t *testing.T) {
 	tests := [][]string{
 		{"train"},
 		{"train", "--model", "resnet"},
+		{"train", "--model", "cnn-real"},
 		{"train", "--model", "cnn", "--epochs", "0"},
 		{"train", "--model", "cnn", "--batch", "0"},
 		{"train", "--model", "cnn", "--lr", "0"},
