@@ -79,7 +79,7 @@ const (
 	// segLow is the ink strength (0..1 of the ink's peak) a pixel needs to
 	// join a connected component; weaker antialiased fringes follow the
 	// component they touch.
-	segLow = 0.2
+	segLow = 0.35
 	// segMergeOverlap: two pieces whose x-ranges overlap by at least this
 	// share of the narrower one are one digit (a 5's detached top bar, a
 	// stroke broken by the pen).
