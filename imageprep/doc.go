@@ -32,10 +32,11 @@
 //     photographed on a darker desk), the search is repeated inside it;
 //  5. ink whose edges fade over more than a pixel at the output scale (a
 //     small scan enlarged smoothly, a blurred photo) is sharpened around
-//     half strength and cropped again, strokes thinner than MNIST's (about
-//     2.8 px at 28x28) are thickened, the crop is resampled so that its
-//     longer side is 20 px (area averaging when shrinking, bilinear when
-//     enlarging) and placed by centre of mass.
+//     half strength and cropped again; crisp strokes wider than 4 px at the
+//     output scale are eroded towards 3 and strokes thinner than MNIST's
+//     (about 2.8 px at 28x28) are thickened; the crop is resampled so that
+//     its longer side is 20 px (area averaging when shrinking, bilinear
+//     when enlarging) and placed by centre of mass.
 //
 // The result holds 784 float32 values in 0..1 (pixel/255, the normalisation
 // of the data package) and the same pixels as a 28x28 *image.Gray.

@@ -138,3 +138,17 @@ func TestFromImageSmallScan(t *testing.T) {
 		}
 	}
 }
+
+// TestFromImageThinsThickStrokes: a marker's strokes, a quarter of the
+// digit's height wide, come out no wider than maxStroke.
+func TestFromImageThinsThickStrokes(t *testing.T) {
+	for _, dg := range []struct {
+		name    string
+		strokes [][]pt
+	}{{"one", one}, {"seven", seven}, {"zero", zero}} {
+		d := mustPrepare(t, dg.name, drawGray(400, 400, dg.strokes, image.Rect(110, 60, 290, 340), 75, 255, 0))
+		if w := strokeWidth(plane{Size, Size, d.Pixels}); w > maxStroke+0.3 {
+			t.Errorf("FromImage(%s with a marker): stroke width %.2f; want <= %.1f\n%s", dg.name, w, maxStroke+0.3, ascii(d))
+		}
+	}
+}

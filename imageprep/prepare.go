@@ -74,7 +74,10 @@ func fromImage(img image.Image, orientation int) (*Digit, error) {
 		}
 	}
 	crop := cropPlane(ink, box)
-	crop = sharpen(crop)
+	crop, soft := sharpen(crop)
+	if !soft {
+		crop = thinStrokes(crop)
+	}
 	crop = thickenStrokes(crop)
 	small := resampleToBox(crop)
 	d := place(small)
