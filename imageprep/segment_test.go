@@ -1,9 +1,11 @@
 package imageprep_test
 
 import (
+	"bytes"
 	"errors"
 	"image"
 	"image/color"
+	"image/png"
 	"math"
 	"testing"
 
@@ -288,4 +290,33 @@ func TestSegmentErrors(t *testing.T) {
 	if _, err := (imageprep.Limits{}).Segment([]byte("not an image")); !errors.Is(err, imageprep.ErrFormat) {
 		t.Errorf("Limits.Segment(text) = %v; want ErrFormat", err)
 	}
+}
+
+// FuzzSegment decodes arbitrary bytes and segments them: never a panic,
+// and every part's box inside the image, with an image.
+func FuzzSegment(f *testing.F) {
+	gs, w := segRow("12-4", []int{30, 38, 26, 38}, []int{12, -2, 12})
+	var b bytes.Buffer
+	png.Encode(&b, segPaint(w, 100, 235, 25, gs...))
+	f.Add(b.Bytes())
+	b.Reset()
+	png.Encode(&b, segPaint(60, 30, 0, 0))
+	f.Add(b.Bytes())
+	f.Add([]byte("not an image"))
+	limits := imageprep.Limits{MaxPixels: 1 << 18, MaxSide: 2048}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		seg, err := limits.Segment(data)
+		if err != nil {
+			return
+		}
+		img, _, err := limits.Decode(data)
+		if err != nil {
+			t.Fatalf("Segment succeeded where Decode fails: %v", err)
+		}
+		for i, p := range seg.Parts {
+			if !p.Box.In(img.Bounds()) || p.Box.Empty() || p.Image == nil {
+				t.Fatalf("part %d box %v in an image %v (image %v)", i, p.Box, img.Bounds(), p.Image != nil)
+			}
+		}
+	})
 }
