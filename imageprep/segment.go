@@ -99,6 +99,12 @@ const (
 	// segSplitMin: a piece narrower than this times its height is not
 	// cut in two, even as an alternative.
 	segSplitMin = 0.7
+	// segMaxComps is the most pieces of ink Segment considers: the
+	// heaviest ones, the rest counted as specks.
+	segMaxComps = 200
+	// segMaxErode bounds the erosion that separates touching digits, in
+	// working pixels.
+	segMaxErode = 6
 	// segDigitWidth is the typical digit width when the row has no lone
 	// digit to measure it on.
 	segDigitWidth = 0.7
@@ -135,6 +141,7 @@ func Segment(img image.Image) (*Segmentation, error) {
 		return nil, ErrBlank
 	}
 	groups, specks := s.dropSpecks(groups)
+	specks += s.dust
 	if len(groups) == 0 {
 		return nil, ErrBlank
 	}
@@ -342,6 +349,7 @@ type segmenter struct {
 	bg    float32   // the background's luminance
 	comp  []int32   // component of each pixel, -1 for pixels under segLow
 	comps []segComp
+	dust  int // components dropped before grouping
 }
 
 // segComp is a connected component of ink.
@@ -447,9 +455,26 @@ func (s *segmenter) label() {
 // group merges the components whose x-ranges overlap by at least
 // segMergeOverlap of the narrower into pieces, sorted left to right.
 func (s *segmenter) group() []segPiece {
+	// Dust first: components lighter than a hundredth of the heaviest
+	// could only ever be specks, and only the segMaxComps heaviest are
+	// kept (a number has a few dozen pieces, not thousands; this bounds
+	// the work on noise).
+	var heaviest float32
+	for _, c := range s.comps {
+		heaviest = max(heaviest, c.mass)
+	}
 	var ps []segPiece
 	for i, c := range s.comps {
+		if c.mass < heaviest/100 {
+			s.dust++
+			continue
+		}
 		ps = append(ps, segPiece{comps: []int32{int32(i)}, box: c.box, mass: c.mass, x0: c.box.Min.X, x1: c.box.Max.X})
+	}
+	if len(ps) > segMaxComps {
+		sort.SliceStable(ps, func(i, j int) bool { return ps[i].mass > ps[j].mass })
+		s.dust += len(ps) - segMaxComps
+		ps = ps[:segMaxComps]
 	}
 	for merged := true; merged; {
 		merged = false
@@ -594,63 +619,54 @@ func (s *segmenter) split(ps []segPiece) [][][]segPiece {
 // column, this separates digits whose x-ranges overlap (a 2's tail under a
 // 4). It returns nil when no erosion separates the piece.
 func (s *segmenter) erodeSplit(p segPiece, ref, stroke float64) []segPiece {
-	var pix []int
-	s.each(p, func(i, x, y int) { pix = append(pix, i) })
-	in := make(map[int]bool, len(pix))
-	for _, i := range pix {
-		in[i] = true
-	}
-	cur := in
-	neighbours := func(i int) []int {
-		x, y := i%s.w, i/s.w
-		var n []int
-		for dy := -1; dy <= 1; dy++ {
-			for dx := -1; dx <= 1; dx++ {
-				if (dx != 0 || dy != 0) && x+dx >= 0 && x+dx < s.w && y+dy >= 0 && y+dy < s.h {
-					n = append(n, (y+dy)*s.w+x+dx)
-				}
+	// The piece on a grid of its box, one cell of margin: in marks its
+	// pixels, cur the eroded ones.
+	bw, bh := p.box.Dx()+2, p.box.Dy()+2
+	in := make([]bool, bw*bh)
+	cell := func(x, y int) int { return (y-p.box.Min.Y+1)*bw + x - p.box.Min.X + 1 }
+	s.each(p, func(i, x, y int) { in[cell(x, y)] = true })
+	cur := slices.Clone(in)
+	next := make([]bool, len(in))
+	label := make([]int32, len(in))
+	nbr := [8]int{-bw - 1, -bw, -bw + 1, -1, 1, bw - 1, bw, bw + 1}
+	for r := 1; float64(r) <= min(max(1, stroke/2), segMaxErode); r++ {
+		for c := range cur {
+			next[c] = false
+			if !cur[c] {
+				continue
 			}
-		}
-		return n
-	}
-	for r := 1; float64(r) <= max(1, stroke/2); r++ {
-		next := map[int]bool{}
-		for i := range cur {
 			keep := true
-			for _, j := range neighbours(i) {
-				if !cur[j] {
+			for _, d := range nbr {
+				if !cur[c+d] {
 					keep = false
 					break
 				}
 			}
-			if keep {
-				next[i] = true
-			}
+			next[c] = keep
 		}
-		cur = next
+		cur, next = next, cur
 		// The eroded ink's components: seeds when they span enough rows.
-		seen := map[int]int{}
+		for c := range label {
+			label[c] = -1
+		}
 		var seeds [][]int
-		for _, i := range pix {
-			if !cur[i] {
+		for c := range cur {
+			if !cur[c] || label[c] >= 0 {
 				continue
 			}
-			if _, ok := seen[i]; ok {
-				continue
-			}
-			comp := []int{i}
-			seen[i] = len(seeds)
+			comp := []int{c}
+			label[c] = -2
 			for q := 0; q < len(comp); q++ {
-				for _, j := range neighbours(comp[q]) {
-					if _, ok := seen[j]; cur[j] && !ok {
-						seen[j] = len(seeds)
+				for _, d := range nbr {
+					if j := comp[q] + d; cur[j] && label[j] == -1 {
+						label[j] = -2
 						comp = append(comp, j)
 					}
 				}
 			}
-			y0, y1 := s.h, 0
+			y0, y1 := bh, 0
 			for _, j := range comp {
-				y0, y1 = min(y0, j/s.w), max(y1, j/s.w)
+				y0, y1 = min(y0, j/bw), max(y1, j/bw)
 			}
 			if float64(y1-y0+1) >= segShort*ref {
 				seeds = append(seeds, comp)
@@ -660,18 +676,20 @@ func (s *segmenter) erodeSplit(p segPiece, ref, stroke float64) []segPiece {
 			continue
 		}
 		// Grow the seeds back over the piece's ink, breadth first.
-		owner := map[int]int{}
+		for c := range label {
+			label[c] = -1
+		}
 		var queue []int
 		for k, sd := range seeds {
-			for _, i := range sd {
-				owner[i] = k
-				queue = append(queue, i)
+			for _, c := range sd {
+				label[c] = int32(k)
+				queue = append(queue, c)
 			}
 		}
 		for q := 0; q < len(queue); q++ {
-			for _, j := range neighbours(queue[q]) {
-				if _, ok := owner[j]; in[j] && !ok {
-					owner[j] = owner[queue[q]]
+			for _, d := range nbr {
+				if j := queue[q] + d; in[j] && label[j] == -1 {
+					label[j] = label[queue[q]]
 					queue = append(queue, j)
 				}
 			}
@@ -680,10 +698,15 @@ func (s *segmenter) erodeSplit(p segPiece, ref, stroke float64) []segPiece {
 		for k := range out {
 			out[k] = segPiece{comps: p.comps, own: map[int]struct{}{}, cut: true}
 		}
-		for i, k := range owner {
+		for c, k := range label {
+			if k < 0 {
+				continue
+			}
+			x, y := c%bw+p.box.Min.X-1, c/bw+p.box.Min.Y-1
+			i := y*s.w + x
 			out[k].own[i] = struct{}{}
 			out[k].mass += s.ink[i]
-			out[k].box = out[k].box.Union(image.Rect(i%s.w, i/s.w, i%s.w+1, i/s.w+1))
+			out[k].box = out[k].box.Union(image.Rect(x, y, x+1, y+1))
 		}
 		for k := range out {
 			out[k].x0, out[k].x1 = out[k].box.Min.X, out[k].box.Max.X

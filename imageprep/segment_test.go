@@ -320,3 +320,41 @@ func FuzzSegment(f *testing.F) {
 		}
 	})
 }
+
+// TestSegmentBoundedWork gives Segment what no number looks like: 25,600
+// dots (components by the thousand) and one solid block (erosion that
+// would run for hundreds of steps). Each must come back with a bounded
+// number of parts: the heaviest 200 pieces are considered, the rest
+// counted as specks.
+func TestSegmentBoundedWork(t *testing.T) {
+	dots := image.NewGray(image.Rect(0, 0, 1000, 1000))
+	for i := range dots.Pix {
+		dots.Pix[i] = 230
+	}
+	n := 0
+	for y := 20; y < 980; y += 6 {
+		for x := 20; x < 980; x += 6 {
+			dots.Pix[y*1000+x], dots.Pix[y*1000+x+1] = 10, 10
+			n++
+		}
+	}
+	seg, err := imageprep.Segment(dots)
+	if err != nil {
+		t.Fatalf("Segment(%d dots) = %v", n, err)
+	}
+	if len(seg.Parts) > 200 || len(seg.Parts)+seg.Specks < n-200 {
+		t.Errorf("Segment(%d dots) = %d parts, %d specks; want at most 200 parts, the rest specks", n, len(seg.Parts), seg.Specks)
+	}
+	block := image.NewGray(image.Rect(0, 0, 1000, 1000))
+	for y := range 1000 {
+		for x := range 1000 {
+			block.Pix[y*1000+x] = 230
+			if x > 100 && x < 900 && y > 300 && y < 700 {
+				block.Pix[y*1000+x] = 20
+			}
+		}
+	}
+	if seg, err := imageprep.Segment(block); err != nil || len(seg.Parts) == 0 || len(seg.Parts) > 10 {
+		t.Errorf("Segment(a solid block) = %v, %v; want a few parts", seg, err)
+	}
+}
