@@ -117,11 +117,17 @@ const (
 //
 // The ink is separated from the background (the median of the border;
 // the ink is the side of it with the larger deviations) and split into
-// 8-connected components. Components whose x-ranges overlap are one digit;
+// 8-connected components. When the ink is one solid block covering much of
+// the image (a sheet of paper photographed on a desk), the number is
+// looked for on the sheet. Components whose x-ranges overlap are one digit;
 // specks are dropped; a component wider than any digit is cut where its
 // column profile has least ink, near the places the row's digit width
 // suggests. Each part's Image is then ready for FromImage.
-func Segment(img image.Image) (*Segmentation, error) {
+func Segment(img image.Image) (*Segmentation, error) { return segment(img, true) }
+
+// segment is Segment; it looks inside a sheet only when sheets is set (a
+// sheet on the sheet is not looked into).
+func segment(img image.Image, sheets bool) (*Segmentation, error) {
 	b := img.Bounds()
 	if b.Dx() <= 0 || b.Dy() <= 0 {
 		return nil, fmt.Errorf("%w: it is %dx%d", ErrEmpty, b.Dx(), b.Dy())
@@ -136,6 +142,18 @@ func Segment(img image.Image) (*Segmentation, error) {
 	}
 	s := segmenter{w: w, h: h, ink: ink, lum: lum, bg: float32(bg)}
 	s.label()
+	// A sheet of paper photographed on a darker desk stands out from the
+	// border as one solid block: read the number on the sheet.
+	if r, ok := s.sheet(); ok && sheets {
+		if sub, can := img.(interface {
+			SubImage(image.Rectangle) image.Image
+		}); can {
+			inner := image.Rect(r.Min.X*f, r.Min.Y*f, min(r.Max.X*f, b.Dx()), min(r.Max.Y*f, b.Dy())).Add(b.Min)
+			if seg, err := segment(sub.SubImage(inner), false); err == nil {
+				return seg, nil
+			}
+		}
+	}
 	groups := s.group()
 	if len(groups) == 0 {
 		return nil, ErrBlank
@@ -386,6 +404,40 @@ func (s *segmenter) has(p *segPiece, x, y int) bool {
 	}
 	c := s.comp[i]
 	return c >= 0 && slices.Contains(p.comps, c)
+}
+
+// sheet reports whether the heaviest component is a solid block covering
+// a fifth of the image or more (no digit fills 70% of its box, as a sheet
+// of paper on a desk does) and returns the block shrunk by 4% on each
+// side, to leave out the sheet's edges.
+func (s *segmenter) sheet() (image.Rectangle, bool) {
+	heaviest := -1
+	for i, c := range s.comps {
+		if heaviest < 0 || c.mass > s.comps[heaviest].mass {
+			heaviest = i
+		}
+	}
+	if heaviest < 0 {
+		return image.Rectangle{}, false
+	}
+	box := s.comps[heaviest].box
+	area := box.Dx() * box.Dy()
+	if area*5 < s.w*s.h {
+		return image.Rectangle{}, false
+	}
+	filled := 0
+	for y := box.Min.Y; y < box.Max.Y; y++ {
+		for x := box.Min.X; x < box.Max.X; x++ {
+			if s.comp[y*s.w+x] == int32(heaviest) {
+				filled++
+			}
+		}
+	}
+	if filled*10 < area*7 {
+		return image.Rectangle{}, false
+	}
+	inner := box.Inset(max(1, min(box.Dx(), box.Dy())/25))
+	return inner, inner.Dx() >= 8 && inner.Dy() >= 8
 }
 
 // label finds the 8-connected components of the pixels with ink of at

@@ -358,3 +358,37 @@ func TestSegmentBoundedWork(t *testing.T) {
 		t.Errorf("Segment(a solid block) = %v, %v; want a few parts", seg, err)
 	}
 }
+
+// TestSegmentSheetOnDesk: a light sheet photographed on a dark desk stands
+// out from the border as one solid block; the number is read on it.
+func TestSegmentSheetOnDesk(t *testing.T) {
+	gs, w := segRow("170", []int{30, 36, 40}, []int{14, 10})
+	row := segPaint(w, 100, 235, 25, gs...)
+	img := image.NewGray(image.Rect(0, 0, w+120, 260))
+	for i := range img.Pix {
+		img.Pix[i] = 50 // the desk
+	}
+	for y := 50; y < 220; y++ {
+		for x := 40; x < w+80; x++ {
+			img.SetGray(x, y, color.Gray{235}) // the sheet
+		}
+	}
+	for y := range 100 {
+		for x := range w {
+			img.SetGray(60+x, 80+y, row.GrayAt(x, y))
+		}
+	}
+	seg, err := imageprep.Segment(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seg.Parts) != 3 || !seg.Inverted {
+		t.Fatalf("Segment(a sheet with 170 on a desk) = %d parts, inverted %v; want 3, inverted", len(seg.Parts), seg.Inverted)
+	}
+	for i, p := range seg.Parts {
+		want := segInkBox(gs[i]).Add(image.Pt(60, 80))
+		if d := segBoxDistance(p.Box, want); d > 4 {
+			t.Errorf("part %d box %v; want about %v", i, p.Box, want)
+		}
+	}
+}
