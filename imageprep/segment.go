@@ -115,8 +115,9 @@ const (
 // and returns them left to right. It fails with ErrEmpty for an image with
 // no pixels and ErrBlank when no ink stands out from the background.
 //
-// The ink is separated from the background (the median of the border;
-// the ink is the side of it with the larger deviations) and split into
+// The ink is separated from the background (a plane fitted to the border,
+// so light falling unevenly on paper is not ink; the ink is the side of it
+// with the larger deviations) and split into
 // 8-connected components. When the ink is one solid block covering much of
 // the image (a sheet of paper photographed on a desk), the number is
 // looked for on the sheet. Components whose x-ranges overlap are one digit;
@@ -298,27 +299,36 @@ func segRowReader(img image.Image) func(y int, l, a []float32) {
 // when no ink stands out from the background.
 func segInk(lum []float32, w, h int) (ink []float32, bg float64, inverted, ok bool) {
 	ring := max(1, min(w, h)/25)
-	var border []float64
+	var border []segPoint
 	for y := range h {
 		for x := range w {
 			if x < ring || x >= w-ring || y < ring || y >= h-ring {
-				border = append(border, float64(lum[y*w+x]))
+				border = append(border, segPoint{(float64(x) + 0.5) / float64(w), (float64(y) + 0.5) / float64(h), float64(lum[y*w+x])})
 			}
 		}
 	}
-	bg = segMedian(border)
-	for i, v := range border {
-		border[i] = math.Abs(v - bg)
+	vals := make([]float64, len(border))
+	for i, p := range border {
+		vals[i] = p.l
 	}
-	sigma := max(1.4826*segMedian(border), 1.0/255)
+	bg = segMedian(vals)
+	plane, sigma := segFitPlane(border, bg)
+	level := func(x, y int) float32 {
+		return float32(plane[0] + plane[1]*(float64(x)+0.5)/float64(w) + plane[2]*(float64(y)+0.5)/float64(h))
+	}
 	tau := float32(max(4*sigma, 0.06))
+	res := make([]float32, len(lum))
 	var pos, neg float64
-	for _, v := range lum {
-		switch r := v - float32(bg); {
-		case r > tau:
-			pos += float64(r - tau)
-		case r < -tau:
-			neg += float64(-r - tau)
+	for y := range h {
+		for x := range w {
+			r := lum[y*w+x] - level(x, y)
+			res[y*w+x] = r
+			switch {
+			case r > tau:
+				pos += float64(r - tau)
+			case r < -tau:
+				neg += float64(-r - tau)
+			}
 		}
 	}
 	if pos == 0 && neg == 0 {
@@ -327,8 +337,7 @@ func segInk(lum []float32, w, h int) (ink []float32, bg float64, inverted, ok bo
 	inverted = neg > pos || (neg == pos && bg > 0.5)
 	ink = make([]float32, len(lum))
 	var above []float32
-	for i, v := range lum {
-		d := v - float32(bg)
+	for i, d := range res {
 		if inverted {
 			d = -d
 		}
@@ -347,6 +356,75 @@ func segInk(lum []float32, w, h int) (ink []float32, bg float64, inverted, ok bo
 		ink[i] = min(max((d-tau)/span, 0), 1)
 	}
 	return ink, bg, inverted, true
+}
+
+// segPoint is a border pixel: its position in 0..1 and its luminance.
+type segPoint struct{ u, v, l float64 }
+
+// segFitPlane fits the background a + b u + c v to the border pixels by
+// least squares, twice leaving out the pixels far from the last fit (ink
+// touching the border must not pull the background towards itself), and
+// returns it with the robust spread of the pixels around it. Uneven light
+// across a photo is a gradient a single level would turn into ink.
+func segFitPlane(pts []segPoint, level float64) (plane [3]float64, sigma float64) {
+	plane = [3]float64{level, 0, 0}
+	res := make([]float64, len(pts))
+	spread := func() float64 {
+		for i, p := range pts {
+			res[i] = math.Abs(p.l - (plane[0] + plane[1]*p.u + plane[2]*p.v))
+		}
+		return max(1.4826*segMedian(res), 1.0/255)
+	}
+	sigma = spread()
+	for range 2 {
+		var a [3][3]float64
+		var b [3]float64
+		for i, p := range pts {
+			if res[i] > max(3*sigma, 0.05) {
+				continue
+			}
+			f := [3]float64{1, p.u, p.v}
+			for r := range 3 {
+				for c := range 3 {
+					a[r][c] += f[r] * f[c]
+				}
+				b[r] += f[r] * p.l
+			}
+		}
+		next, ok := segSolve3(a, b)
+		if !ok {
+			break
+		}
+		plane = next
+		sigma = spread()
+	}
+	return plane, sigma
+}
+
+// segSolve3 solves a 3x3 linear system by Cramer's rule; ok is false when
+// it is (nearly) singular.
+func segSolve3(a [3][3]float64, b [3]float64) ([3]float64, bool) {
+	det := func(m [3][3]float64) float64 {
+		return m[0][0]*(m[1][1]*m[2][2]-m[1][2]*m[2][1]) - m[0][1]*(m[1][0]*m[2][2]-m[1][2]*m[2][0]) + m[0][2]*(m[1][0]*m[2][1]-m[1][1]*m[2][0])
+	}
+	d := det(a)
+	if math.Abs(d) < 1e-12 {
+		return [3]float64{}, false
+	}
+	var x [3]float64
+	for c := range 3 {
+		m := a
+		for r := range 3 {
+			m[r][c] = b[r]
+		}
+		x[c] = det(m) / d
+	}
+	for _, v := range x {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return [3]float64{}, false
+		}
+	}
+	return x, true
 }
 
 func segMedian(v []float64) float64 {

@@ -392,3 +392,31 @@ func TestSegmentSheetOnDesk(t *testing.T) {
 		}
 	}
 }
+
+// TestSegmentUnevenLight: paper lit from one side, from grey 110 on the
+// left to 250 on the right; the background is a plane fitted to the
+// border, so the dim side is not taken for ink.
+func TestSegmentUnevenLight(t *testing.T) {
+	gs, w := segRow("170", []int{30, 36, 40}, []int{14, 10})
+	cov := segPaint(w, 100, 0, 255, gs...) // coverage: 255 = ink
+	img := image.NewGray(cov.Bounds())
+	for y := range 100 {
+		for x := range w {
+			paper := 110 + 140*float64(x)/float64(w-1)
+			c := float64(cov.GrayAt(x, y).Y) / 255
+			img.SetGray(x, y, color.Gray{uint8(math.Round(paper*(1-c) + 0.25*paper*c))})
+		}
+	}
+	seg, err := imageprep.Segment(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seg.Parts) != 3 || !seg.Inverted {
+		t.Fatalf("Segment(170 in uneven light) = %d parts, inverted %v; want 3, inverted", len(seg.Parts), seg.Inverted)
+	}
+	for i, p := range seg.Parts {
+		if d := segBoxDistance(p.Box, segInkBox(gs[i])); d > 4 {
+			t.Errorf("part %d box %v; want about %v", i, p.Box, segInkBox(gs[i]))
+		}
+	}
+}
