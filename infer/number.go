@@ -136,16 +136,17 @@ func SegmentNumber(img image.Image) (*NumberParts, error) {
 	return np, nil
 }
 
-// countPrior weighs how far a reading's number of digits is from what the
-// piece's width suggests: a reading of k digits of a piece W wide, the
-// row's digits being about w wide, loses countPrior*(W/w-k)² in log
-// probability. A sliver read as a confident 1 must not beat the whole
-// digit it was cut from.
-const countPrior = 0.5
-
-// digitWidth is a digit's typical width over its height (MNIST's digits
-// other than 1 are 0.6 to 0.8; typeset digits about 0.55).
-const digitWidth = 0.65
+// A reading of k digits of a piece of ink W wide, in a row of digits h
+// high, is plausible while W/h is between minWidth+minStep*(k-1) (a 1 is
+// narrow, a second digit adds at least minStep) and maxWidth*k (a wide 0);
+// beyond, it loses countPrior*(d/0.1)² in log probability, d the distance
+// to the range. Within it the model's answers alone choose.
+const (
+	countPrior = 0.5
+	minWidth   = 0.15
+	minStep    = 0.4
+	maxWidth   = 1.3
+)
 
 // doubtMargin: readings of a piece whose scores are closer than this make
 // the cut doubtful.
@@ -156,15 +157,15 @@ const doubtMargin = 0.2
 const (
 	narrowDigit   = 0.35
 	narrowPenalty = 1.0
-	cutOnePenalty = 0.4
+	cutOnePenalty = 0.2
 )
 
 // Answer reads the number from the parts' probabilities (len(Digits) rows
 // of Classes, as PredictBatch returns them for Pixels), each part's flags
 // set by t. Where the segmentation proposed several ways to cut a piece
 // of ink, the one read is the one whose parts the model is surest of (the
-// highest sum of log top probabilities), weighed by how well its number
-// of digits fits the piece's width (countPrior).
+// highest sum of log top probabilities), less a cost when its number of
+// digits does not fit the piece's width (countPrior) and for slivers.
 func (np *NumberParts) Answer(probs []float32, t Thresholds) (NumberPrediction, error) {
 	if len(probs) != len(np.Digits)*Classes {
 		return NumberPrediction{}, fmt.Errorf("%w: %d probabilities for %d parts; want %d per part", ErrInput, len(probs), len(np.Digits), Classes)
@@ -182,10 +183,6 @@ func (np *NumberParts) Answer(probs []float32, t Thresholds) (NumberPrediction, 
 	}
 	slices.Sort(hs)
 	ref := float64(hs[len(hs)/2])
-	// A digit is about digitWidth times as wide as the row is high (the
-	// widths the row's own pieces show are no guide: touching digits left
-	// whole make them wider, digits cut in two narrower).
-	width := digitWidth * ref
 	var chosen []int
 	var doubtful []bool
 	for _, rs := range np.readings {
@@ -212,8 +209,9 @@ func (np *NumberParts) Answer(probs []float32, t Thresholds) (NumberPrediction, 
 			for _, i := range idx {
 				span = span.Union(np.Parts[i].Box)
 			}
-			dev := float64(span.Dx())/width - float64(len(idx))
-			score -= countPrior * dev * dev
+			k, a := float64(len(idx)), float64(span.Dx())/ref
+			d := max(0, minWidth+minStep*(k-1)-a, a-maxWidth*k) / 0.1
+			score -= countPrior * d * d
 			if score > bestScore {
 				best, bestScore, second = r, score, bestScore
 			} else if score > second {

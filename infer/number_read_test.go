@@ -221,9 +221,9 @@ func fontNumber(t *testing.T, rng *rand.Rand, n int, dark bool) (img *image.Gray
 // 1-epoch model misreads about one digit in 40 of these, which alone would
 // cost a four-digit number 10%. The goal is 95%. Measured on 2026-12-06
 // (300 numbers of each kind, this seed): typeset numbers 97.7%, MNIST
-// compositions 90.6% since imageprep's 495708c (stroke erosion; 93.5%
-// before it, 95.3% with another seed): touching digits are what is missed,
-// cut in the wrong place or left whole. The test asks 95% and 88% of them,
+// compositions 93.5% (95.3% and 93.3% with two other seeds): touching
+// digits are what is missed, cut in the wrong place or left whole. The
+// test asks 95% and 88% of them,
 // the rate over all numbers within 10 points of what reading each digit
 // alone gives, and that at least 4 in 5 of the numbers read wrong are
 // flagged unsure.
