@@ -41,9 +41,18 @@ func edgeWidth(crop plane) float64 {
 	return float64(edge) / float64(boundary) * float64(Box) / float64(max(crop.w, crop.h))
 }
 
-// sharpen maps soft ink to a steep ramp around half strength and crops to
-// what is left, and reports whether it did; crisp ink is returned
-// unchanged.
+// The ramp soft ink is mapped through: from sharpMid-sharpRamp/2 (0) to
+// sharpMid+sharpRamp/2 (1) of the ink's strength. Chosen on the tuning
+// sets with two quick cnns: a middle of 0.4 reads "lowres" 1.5 to 2
+// points better than 0.5 (0.3 and 0.6 worse, a ramp of 0.5 worse).
+const (
+	sharpMid  = 0.4
+	sharpRamp = 0.2
+)
+
+// sharpen maps soft ink to a steep ramp a little under half strength and
+// crops to what is left, and reports whether it did; crisp ink is
+// returned unchanged.
 func sharpen(crop plane) (plane, bool) {
 	if edgeWidth(crop) <= softEdge {
 		return crop, false
@@ -53,7 +62,7 @@ func sharpen(crop plane) (plane, bool) {
 	for y := range crop.h {
 		for x := range crop.w {
 			v := crop.p[y*crop.w+x]
-			v = min(max((v-0.5)/0.2+0.5, 0), 1)
+			v = min(max((v-sharpMid)/sharpRamp+0.5, 0), 1)
 			out.p[y*crop.w+x] = v
 			if v > 0 {
 				x0, y0, x1, y1 = min(x0, x), min(y0, y), max(x1, x), max(y1, y)
