@@ -220,10 +220,10 @@ func fontNumber(t *testing.T, rng *rand.Rand, n int, dark bool) (img *image.Gray
 // (PredictImage): then a wrong number is the segmentation's fault. That
 // 1-epoch model misreads about one digit in 40 of these, which alone would
 // cost a four-digit number 10%. The goal is 95%. Measured on 2026-12-06
-// (300 numbers of each kind, this seed): typeset numbers 97.7%, MNIST
-// compositions 93.5% (95.3% and 93.3% with two other seeds): touching
-// digits are what is missed, cut in the wrong place or left whole. The
-// test asks 95% and 88% of them,
+// (300 numbers of each kind, this seed, at 4bac166): typeset numbers
+// 97.7%, MNIST compositions 92.7% (93.5%, 95.3% and 93.3% on three seeds
+// at c9c8470): touching digits are what is missed, cut in the wrong place
+// or left whole. The test asks 95% and 88% of them,
 // the rate over all numbers within 10 points of what reading each digit
 // alone gives, and that at least 4 in 5 of the numbers read wrong are
 // flagged unsure.
