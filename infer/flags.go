@@ -50,6 +50,13 @@ func (t Thresholds) Meta() map[string]string {
 	}
 }
 
+// ThresholdsOf returns the thresholds a model's metadata holds (nn.Load's
+// second result), DefaultThresholds when it has none, and an error naming
+// the key when they are unreadable or out of range: what Load and New use.
+func ThresholdsOf(meta map[string]string) (Thresholds, error) {
+	return thresholdsFromMeta(meta, DefaultThresholds)
+}
+
 // thresholdsFromMeta reads a model's thresholds: def when it has none, an
 // error when they are present but unreadable or out of range.
 func thresholdsFromMeta(meta map[string]string, def Thresholds) (Thresholds, error) {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rakam-ml/rakam/infer"
 	"github.com/rakam-ml/rakam/nn"
 	"github.com/rakam-ml/rakam/serve"
 	"github.com/rakam-ml/rakam/tensor"
@@ -48,7 +49,10 @@ stops accepting, finishes the requests in flight and exits 0.
   GET  /            a page to draw a digit on, with the prediction as you draw
   POST /v1/predict  an image (image/* body or multipart/form-data) or JSON
                     {"pixels": [784 numbers in 0..1]}; answers
-                    {"label": 7, "probabilities": [...]}
+                    {"label": 7, "probabilities": [...], "not_digit": false,
+                    "unsure": false} (a blank image: label -1, not_digit);
+                    ?number=1 reads the image as a number: {"number":
+                    "2024", "digits": [...], "unsure": ...}
   GET  /healthz     {"status": "ok"}
   GET  /livez       200 while the process answers (liveness probe)
   GET  /readyz      200 while taking requests, 503 once shutting down
@@ -59,6 +63,9 @@ stops accepting, finishes the requests in flight and exits 0.
                     input "input" (FP32, [N,784] or [N,1,28,28]); outputs
                     "probabilities" (FP32 [N,10]) and "label" (INT64 [N])
 
+Without --model, the study's real-input model is served (cnn-real in
+$RAKAM_MODELS, else out/models). The not_digit and unsure flags use the
+model's own thresholds (its metadata), else 0.5 and 0.9 (top probability).
 NAME is the model's name: its rakam.name metadata, else the file name without
 extension. The address defaults to :$PORT when the PORT environment variable
 is set (as container platforms do). Bad requests get a 4xx JSON
@@ -133,6 +140,12 @@ structured (log/slog) on standard error.`)
 	if err != nil {
 		return err
 	}
+	// The answers' not_digit and unsure flags: the model's own thresholds
+	// (chosen for the study's cnn-real), as rakam predict uses them.
+	thresh, err := infer.ThresholdsOf(meta)
+	if err != nil {
+		return fmt.Errorf("%s: %w", o.model, err)
+	}
 	if o.threads > 0 {
 		tensor.SetThreads(o.threads)
 		defer tensor.SetThreads(0)
@@ -153,6 +166,7 @@ structured (log/slog) on standard error.`)
 		ModelName:    name,
 		DrainDelay:   o.drain,
 		CORSOrigin:   o.cors,
+		Thresholds:   &thresh,
 	})
 	if err != nil {
 		return usagef("%v", err) // the flags were checked above but for --cors

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -14,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rakam-ml/rakam/infer"
+	"github.com/rakam-ml/rakam/nn"
 	"github.com/rakam-ml/rakam/serve"
 )
 
@@ -221,5 +224,37 @@ func TestServeFlagErrors(t *testing.T) {
 		if code != c.code || !strings.Contains(errs, c.msg) {
 			t.Errorf("PORT=http rakam %s = %d, %q; want %d and %q", strings.Join(c.args, " "), code, errs, c.code, c.msg)
 		}
+	}
+}
+
+// TestServeModelThresholds: rakam serve flags answers with the thresholds
+// saved in the model, as rakam predict does: a model whose thresholds never
+// flag gets unflagged answers where the defaults would flag its low top
+// probability.
+func TestServeModelThresholds(t *testing.T) {
+	dir := t.TempDir()
+	_, m := servingModel(t, dir)
+	meta := infer.Thresholds{}.Meta() // 0 and 0: never flag
+	meta["rakam.name"] = "tiny"
+	path := filepath.Join(dir, "never-flags.safetensors")
+	if err := nn.Save(path, m, meta); err != nil {
+		t.Fatal(err)
+	}
+	img := barPNG(t, 40)
+	_, probs, _ := modelAnswer(t, m, img)
+	if a := infer.DefaultThresholds.Answer(probs); !a.NotDigit {
+		t.Fatalf("the tiny model's top probability %v is not flagged by the defaults; the test needs one that is", probs[a.Label])
+	}
+	base, stop := startServe(t, "--model", path, "--addr", "127.0.0.1:0")
+	defer stop()
+	resp, err := http.Post(base+"/v1/predict", "image/png", bytes.NewReader(img))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r serve.Response
+	json.NewDecoder(resp.Body).Decode(&r)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || r.NotDigit || r.Unsure {
+		t.Errorf("POST /v1/predict = %d, not_digit %v, unsure %v; want 200 and neither flag (the model's thresholds are 0)", resp.StatusCode, r.NotDigit, r.Unsure)
 	}
 }
