@@ -15,8 +15,13 @@ func findInk(pl plane) (plane, image.Rectangle, bool, error) {
 	if err != nil {
 		return plane{}, image.Rectangle{}, false, err
 	}
-	removeRuling(ink)
-	box, ok := keepDigit(ink)
+	share := float32(specksShare)
+	if removeRuling(ink) {
+		// What is left of a ruled line the erasing missed is a long thin
+		// fragment, heavier than dust.
+		share = ruledSpecksShare
+	}
+	box, ok := keepDigit(ink, share)
 	if !ok {
 		return plane{}, image.Rectangle{}, false, ErrBlank
 	}
@@ -191,10 +196,20 @@ func betterShadow(pl plane, surface []float32, tau float32, ink, anti float64) b
 // less is a speck of dust.
 const minInkMass = 3
 
+// Components lighter than this share of the largest are specks of dust or
+// noise; on ruled paper, fragments of lines the erasing missed. Chosen on
+// the tuning sets: 0.10, 0.15 and 0.20 read photo 0.910, 0.913 and 0.920
+// (0.903, 0.907, 0.910 with a second quick cnn) against 0.880 at 0.03;
+// 0.15 leaves a digit's separate bar (a 7's, a 5's) more room.
+const (
+	specksShare      = 0.03
+	ruledSpecksShare = 0.15
+)
+
 // keepDigit finds the 8-connected components of the ink, zeroes those whose
-// ink mass is under 3% of the largest (specks of dust or noise), and returns
-// the bounding box of the rest.
-func keepDigit(ink plane) (image.Rectangle, bool) {
+// ink mass is under share of the largest (specks of dust or noise), and
+// returns the bounding box of the rest.
+func keepDigit(ink plane, share float32) (image.Rectangle, bool) {
 	w, h := ink.w, ink.h
 	parent := make([]int32, w*h)
 	for i := range parent {
@@ -257,7 +272,7 @@ func keepDigit(ink plane) (image.Rectangle, bool) {
 			if ink.p[i] == 0 {
 				continue
 			}
-			if mass[find(int32(i))] < 0.03*largest {
+			if mass[find(int32(i))] < share*largest {
 				ink.p[i] = 0
 				continue
 			}

@@ -23,6 +23,9 @@ const (
 	// removed only when it crosses nearly all of the image.
 	marginSpan     = 0.8
 	marginCoverage = 0.8
+	// Once paper is ruled, a line parallel to the others and where their
+	// spacing puts one needs ink along only this fraction of its length.
+	faintCoverage = 0.25
 	// Smaller images are taken to hold a digit alone: in a thumbnail, a
 	// digit's own strokes are as thin as ruled lines.
 	rulingMinSide = 64
@@ -50,8 +53,8 @@ func removeRuling(ink plane) bool {
 	var lines [2][]fitted
 	ruled := false
 	for k, vertical := range []bool{false, true} {
-		for _, r := range findRules(red, vertical) {
-			if fr, ok := fitRule(ink, r, f); ok {
+		for _, r := range findRules(red, vertical, rulingCoverage) {
+			if fr, ok := fitRule(ink, r, f, rulingCoverage); ok {
 				lines[k] = append(lines[k], fr)
 			}
 		}
@@ -59,6 +62,20 @@ func removeRuling(ink plane) bool {
 	}
 	if !ruled {
 		return false
+	}
+	// On ruled paper, fainter lines (broken by noise, a shadow or JPEG) are
+	// found too where the lines found so far say a line should be.
+	for k, vertical := range []bool{false, true} {
+		if len(lines[k]) < rulingMinLines {
+			continue
+		}
+		grid := newGrid(ink, lines[k])
+		for _, r := range findRules(red, vertical, faintCoverage) {
+			if fr, ok := fitRule(ink, r, f, faintCoverage); ok && grid.admits(fr) {
+				lines[k] = append(lines[k], fr)
+				grid.taken = append(grid.taken, grid.position(fr))
+			}
+		}
 	}
 	for k := range lines {
 		for _, r := range lines[k] {
@@ -91,10 +108,10 @@ func maxPool(pl plane, f int) plane {
 }
 
 // findRules returns the lines crossing at least rulingSpan of the plane
-// with ink along rulingCoverage of their length, near-horizontal ones or
+// with ink along the given fraction (coverage) of their length, near-horizontal ones or
 // near-vertical ones, strongest first, none meeting or within two pixels of
 // another inside the image.
-func findRules(red plane, vertical bool) []rule {
+func findRules(red plane, vertical bool, coverage float64) []rule {
 	// along/across sizes and the ink points, ordered by along.
 	na, nc := red.w, red.h
 	if vertical {
@@ -120,7 +137,7 @@ func findRules(red plane, vertical bool) []rule {
 	}
 	// A line crossing half the image needs that many points at least, and
 	// ink reaching across half of it.
-	if float64(len(pts)) < rulingSpan*rulingCoverage*float64(na) || float64(hi-lo+1) < rulingSpan*float64(na) {
+	if float64(len(pts)) < rulingSpan*coverage*float64(na) || float64(hi-lo+1) < rulingSpan*float64(na) {
 		return nil
 	}
 	maxT := math.Tan(rulingMaxTilt * math.Pi / 180)
@@ -151,7 +168,7 @@ func findRules(red plane, vertical bool) []rule {
 			}
 		}
 		for wdx, n := range count {
-			if float64(n) < rulingSpan*rulingCoverage*float64(na) {
+			if float64(n) < rulingSpan*coverage*float64(na) {
 				continue
 			}
 			// The window's centre line: across = c + along*t.
@@ -160,7 +177,7 @@ func findRules(red plane, vertical bool) []rule {
 			if span < rulingSpan*float64(na) {
 				continue
 			}
-			if cov := float64(n) / span; cov >= rulingCoverage {
+			if cov := float64(n) / span; cov >= coverage {
 				cands = append(cands, cand{rule{vertical, c, t, min(cov, 1), span / float64(na)}, n})
 			}
 		}
@@ -252,7 +269,7 @@ func maxRuleWidth(nc int) float64 { return max(4, float64(nc)/100) }
 // through the median offsets of the two halves corrects the centre. It
 // fails for a line too wide to be a ruled one, or with ink in too few
 // places.
-func fitRule(ink plane, r rule, f int) (fitted, bool) {
+func fitRule(ink plane, r rule, f int, coverage float64) (fitted, bool) {
 	na, nc, at := lineAxes(ink, r.vertical)
 	// Centre of the line at full resolution, and how far it may be off.
 	centre := func(a int) float64 {
@@ -285,7 +302,7 @@ func fitRule(ink plane, r rule, f int) (fitted, bool) {
 			lengths = append(lengths, bestLen)
 		}
 	}
-	if float64(len(hits)) < rulingSpan*rulingCoverage*float64(na) {
+	if float64(len(hits)) < rulingSpan*coverage*float64(na) {
 		return fitted{}, false
 	}
 	slices.Sort(lengths)
@@ -341,4 +358,60 @@ func eraseRule(ink plane, r fitted) {
 			c = e
 		}
 	}
+}
+
+// grid is the set of parallel lines found on ruled paper: their tilt and
+// positions across them (at the middle of the image), and their spacing.
+type grid struct {
+	na      int
+	tilt    float64
+	taken   []float64
+	spacing float64
+	origin  float64
+}
+
+func newGrid(ink plane, lines []fitted) *grid {
+	g := &grid{na: ink.w}
+	if lines[0].vertical {
+		g.na = ink.h
+	}
+	tilts := make([]float64, len(lines))
+	for i, l := range lines {
+		tilts[i] = l.t
+		g.taken = append(g.taken, g.position(l))
+	}
+	slices.Sort(tilts)
+	g.tilt = tilts[len(tilts)/2]
+	pos := slices.Clone(g.taken)
+	slices.Sort(pos)
+	// The spacing is the smallest gap between neighbouring lines (some
+	// lines may be missing between others, never extra ones).
+	g.spacing = math.Inf(1)
+	for i := 1; i < len(pos); i++ {
+		if d := pos[i] - pos[i-1]; d >= 3 {
+			g.spacing = min(g.spacing, d)
+		}
+	}
+	g.origin = pos[0]
+	return g
+}
+
+// position is where the line crosses the middle of the image.
+func (g *grid) position(l fitted) float64 { return l.c + l.t*float64(g.na)/2 }
+
+// admits reports whether a line is parallel to the grid's (within about
+// two degrees), lies where the spacing puts a line (within a tenth of it,
+// at least two pixels), and is not one already taken.
+func (g *grid) admits(l fitted) bool {
+	if math.IsInf(g.spacing, 0) || math.Abs(l.t-g.tilt) > 0.035 {
+		return false
+	}
+	p := g.position(l)
+	for _, q := range g.taken {
+		if math.Abs(p-q) < g.spacing/2 {
+			return false
+		}
+	}
+	j := math.Round((p - g.origin) / g.spacing)
+	return math.Abs(p-g.origin-j*g.spacing) <= max(2, g.spacing/10)
 }
