@@ -97,15 +97,11 @@ func extractInk(pl plane) (ink plane, inverted bool, err error) {
 	// Better means less of the image on the wrong side of the background,
 	// which for the right surface is only noise: with the border's surface
 	// under a shadow, the lit paper stands out as much as the ink.
-	inkA, antiA := pos, neg
-	if inverted {
-		inkA, antiA = neg, pos
-	}
 	// Only paper that is light where the border is measured, or dark ink,
 	// can be in a shadow: not a chalkboard or a screen.
 	var surface []float32
 	if inverted || bg.border >= 0.3 {
-		if s, stau, ok := shadowBackground(pl, bg, true); ok && betterShadow(pl, s, stau, inkA, antiA) {
+		if s, stau, ok := shadowBackground(pl, bg, true); ok && betterShadow(pl, bg, s, stau, inverted) {
 			surface, tau, inverted = s, stau, true
 		}
 	}
@@ -172,24 +168,40 @@ func extractInk(pl plane) (ink plane, inverted bool, err error) {
 
 // betterShadow reports whether dark ink measured from the shadow surface
 // leaves a smaller share of the image on the wrong (bright) side than the
-// border's surface does (ink and anti, beyond its threshold, on each side).
-func betterShadow(pl plane, surface []float32, tau float32, ink, anti float64) bool {
-	var sInk, sAnti float64
-	for i, s := range surface {
-		switch r := s - pl.p[i]; {
-		case r > tau:
-			sInk += float64(r - tau)
-		case r < -tau:
-			sAnti += float64(-r - tau)
+// border's surface bg does (with its polarity, inverted), both measured
+// beyond the same threshold tau: the border's own threshold grows with
+// whatever it fails to follow, and would hide its failure.
+func betterShadow(pl plane, bg *background, surface []float32, tau float32, inverted bool) bool {
+	var sInk, sAnti, qInk, qAnti float64
+	for y := range pl.h {
+		row := bg.row(y)
+		for x := range pl.w {
+			i := y*pl.w + x
+			switch r := surface[i] - pl.p[i]; {
+			case r > tau:
+				sInk += float64(r - tau)
+			case r < -tau:
+				sAnti += float64(-r - tau)
+			}
+			r := pl.p[i] - row.at(x)
+			if inverted {
+				r = -r
+			}
+			switch {
+			case r > tau:
+				qInk += float64(r - tau)
+			case r < -tau:
+				qAnti += float64(-r - tau)
+			}
 		}
 	}
 	switch {
 	case sInk == 0:
 		return false
-	case ink == 0:
-		return true // the border's surface found nothing
+	case qInk == 0:
+		return true // the border's surface finds nothing
 	}
-	return sAnti/sInk < anti/ink
+	return sAnti/sInk < qAnti/qInk
 }
 
 // minInkMass is the least ink, in full-strength pixels, that makes a digit:
