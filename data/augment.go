@@ -151,14 +151,24 @@ func (g *Augmenter) applyRand(dst []float32, src []uint8) {
 }
 
 // elasticField fills f with uniform(-1, 1) noise smoothed by the Gaussian
-// (separably, with zeros outside the image) and scaled by alpha. Both passes
-// are written as sums of shifted rows, whose iterations are independent,
-// rather than as dot products, whose additions form one long chain.
+// (smoothSeparable) and scaled by alpha.
 func (g *Augmenter) elasticField(f []float64) {
-	rows, cols, k, tmp := g.rows, g.cols, g.kernel, g.tmp
 	for i := range f {
 		f[i] = 2*g.r.Float64() - 1
 	}
+	smoothSeparable(f, g.tmp, g.rows, g.cols, g.kernel)
+	alpha := g.a.ElasticAlpha
+	for i := range f {
+		f[i] *= alpha
+	}
+}
+
+// smoothSeparable convolves the rows x cols image f with the kernel k
+// along x, then along y, zeros outside, in place (tmp is scratch of f's
+// size). Both passes are written as sums of shifted rows, whose iterations
+// are independent, rather than as dot products, whose additions form one
+// long chain; each output sums the kernel's taps in order.
+func smoothSeparable(f, tmp []float64, rows, cols int, k []float64) {
 	rad := len(k) / 2
 	// Along x: tmp[y][x] = Σ_j k[j] f[y][x+j-rad].
 	clear(tmp)
@@ -177,8 +187,7 @@ func (g *Augmenter) elasticField(f []float64) {
 			}
 		}
 	}
-	// Along y: f[y] = alpha Σ_j k[j] tmp[y+j-rad].
-	alpha := g.a.ElasticAlpha
+	// Along y: f[y] = Σ_j k[j] tmp[y+j-rad].
 	for y := 0; y < rows; y++ {
 		out := f[y*cols : (y+1)*cols]
 		clear(out)
@@ -189,9 +198,6 @@ func (g *Augmenter) elasticField(f []float64) {
 			for x := range out {
 				out[x] += float64(w * in[x])
 			}
-		}
-		for x := range out {
-			out[x] *= alpha
 		}
 	}
 }

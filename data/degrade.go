@@ -147,31 +147,7 @@ func (g *degrader) resolution(x []float64, r int) {
 
 // blur convolves x with a Gaussian of sigma, separably, zeros outside.
 func (g *degrader) blur(x []float64, sigma float64) {
-	k := gaussian(sigma)
-	rad := len(k) / 2
-	rows, cols, t := g.rows, g.cols, g.b
-	for y := 0; y < rows; y++ {
-		for xx := 0; xx < cols; xx++ {
-			var sum float64
-			for j, w := range k {
-				if c := xx + j - rad; c >= 0 && c < cols {
-					sum += w * x[y*cols+c]
-				}
-			}
-			t[y*cols+xx] = sum
-		}
-	}
-	for y := 0; y < rows; y++ {
-		for xx := 0; xx < cols; xx++ {
-			var sum float64
-			for j, w := range k {
-				if c := y + j - rad; c >= 0 && c < rows {
-					sum += w * t[c*cols+xx]
-				}
-			}
-			x[y*cols+xx] = sum
-		}
-	}
+	smoothSeparable(x, g.b, g.rows, g.cols, gaussian(sigma))
 }
 
 // stroke dilates (s > 0) or erodes (s < 0) x by |s| pixels: whole steps of
