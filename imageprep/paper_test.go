@@ -112,6 +112,7 @@ func TestBlankRuledPaper(t *testing.T) {
 	}{
 		{"squared", paperImage(400, 300, color.NRGBA{250, 250, 250, 255}, 22, true, color.NRGBA{150, 180, 230, 255}, 0)},
 		{"lined with a margin", paperImage(300, 400, color.NRGBA{250, 250, 250, 255}, 28, false, color.NRGBA{150, 150, 150, 255}, 50)},
+		{"lined with worn lines", wornLines(paperImage(400, 300, color.NRGBA{250, 250, 250, 255}, 25, false, color.NRGBA{150, 150, 150, 255}, 0))},
 	} {
 		if d, err := FromImage(c.img); err == nil {
 			t.Errorf("FromImage(blank %s paper) = a digit with ink at %v; want ErrBlank", c.name, d.Ink)
@@ -156,4 +157,22 @@ func TestFromImageThinsThickStrokes(t *testing.T) {
 			t.Errorf("FromImage(%s with a marker): stroke width %.2f; want <= %.1f\n%s", dg.name, w, maxStroke+0.3, ascii(d))
 		}
 	}
+}
+
+// wornLines leaves every third line of lined paper (spacing 25) only in
+// dashes a tenth of its length: too little of it to be found as a line.
+func wornLines(img *image.NRGBA) *image.NRGBA {
+	b := img.Bounds()
+	paper := img.NRGBAAt(0, 3)
+	for y := range b.Dy() {
+		if y%75 >= 2 {
+			continue
+		}
+		for x := range b.Dx() {
+			if x%60 >= 6 {
+				img.SetNRGBA(x, y, paper)
+			}
+		}
+	}
+	return img
 }

@@ -85,6 +85,11 @@ func removeRuling(ink plane) bool {
 			eraseRule(ink, r)
 		}
 	}
+	for k := range lines {
+		if len(lines[k]) >= rulingMinLines {
+			dropFragments(ink, lines[k])
+		}
+	}
 	return true
 }
 
@@ -414,4 +419,64 @@ func (g *grid) admits(l fitted) bool {
 	}
 	j := math.Round((p - g.origin) / g.spacing)
 	return math.Abs(p-g.origin-j*g.spacing) <= max(2, g.spacing/10)
+}
+
+// dropFragments zeroes the pieces of ink that are pieces of ruled lines the
+// erasing left (where a line was too faint to be found whole): components
+// no wider across the lines than twice their width plus two pixels and at
+// least three times as long along them. A digit's strokes along a line
+// are joined to the rest of the digit.
+func dropFragments(ink plane, lines []fitted) {
+	vertical := lines[0].vertical
+	tilts := make([]float64, len(lines))
+	width := 0.0
+	for i, l := range lines {
+		tilts[i] = l.t
+		width = max(width, l.width)
+	}
+	slices.Sort(tilts)
+	t := tilts[len(tilts)/2]
+	thin := 2*width + 2
+	seen := make([]bool, len(ink.p))
+	var stack, comp []int
+	for start, v := range ink.p {
+		if v == 0 || seen[start] {
+			continue
+		}
+		comp = comp[:0]
+		stack = append(stack[:0], start)
+		seen[start] = true
+		aLo, aHi, cLo, cHi := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
+		for len(stack) > 0 {
+			i := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			comp = append(comp, i)
+			x, y := i%ink.w, i/ink.w
+			a, c := float64(x), float64(y)
+			if vertical {
+				a, c = c, a
+			}
+			c -= a * t
+			aLo, aHi, cLo, cHi = min(aLo, a), max(aHi, a), min(cLo, c), max(cHi, c)
+			for dy := -1; dy <= 1; dy++ {
+				for dx := -1; dx <= 1; dx++ {
+					xx, yy := x+dx, y+dy
+					if xx < 0 || yy < 0 || xx >= ink.w || yy >= ink.h {
+						continue
+					}
+					if j := yy*ink.w + xx; ink.p[j] > 0 && !seen[j] {
+						seen[j] = true
+						stack = append(stack, j)
+					}
+				}
+			}
+		}
+		// Across is measured along the tilt, in fractions of a pixel.
+		across, along := math.Round(cHi-cLo)+1, aHi-aLo+1
+		if across <= thin && along >= 3*across {
+			for _, i := range comp {
+				ink.p[i] = 0
+			}
+		}
+	}
 }
