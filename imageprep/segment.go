@@ -32,6 +32,11 @@ type Part struct {
 	NotDigit bool
 	// Reason explains Uncertain and NotDigit ("" when neither is set).
 	Reason string
+	// Stroke reports that the part is shaped as a 1 (one narrow straight
+	// stroke about as high as the row's digits) and was cut along the ink
+	// from a neighbour it touched through less than a stroke's width of
+	// ink: a 1 touching a digit, a cut that is likely right.
+	Stroke bool
 	// Group numbers the pieces of ink the parts were cut from: parts cut
 	// from one piece share it, and Alternatives refer to it.
 	Group int
@@ -160,6 +165,7 @@ func segment(img image.Image, sheets bool) (*Segmentation, error) {
 		return nil, ErrBlank
 	}
 	groups, specks := s.dropSpecks(groups)
+	groups = s.attachFragments(groups)
 	specks += s.dust
 	if len(groups) == 0 {
 		return nil, ErrBlank
@@ -173,6 +179,7 @@ func segment(img image.Image, sheets bool) (*Segmentation, error) {
 			parts = append(parts, Part{
 				Box: box, Image: s.partImage(p), Cut: p.cut,
 				Uncertain: p.uncertain, NotDigit: p.notDigit, Reason: p.reason, Group: group,
+				Stroke: p.one,
 			})
 		}
 		return parts
@@ -465,6 +472,8 @@ type segPiece struct {
 	uncertain bool
 	notDigit  bool
 	reason    string
+	// one reports a 1 a path cut freed from a neighbour (freesOne).
+	one bool
 	// own, when set, is the piece's pixels (a split along the ink, not a
 	// column): only they belong to it.
 	own map[int]struct{}
@@ -733,6 +742,10 @@ func (s *segmenter) split(ps []segPiece) [][][]segPiece {
 					alts = append(alts, a)
 				}
 			}
+		}
+		if k <= 2 && float64(p.box.Dx()) >= segPathOneWidth*ref {
+			// Narrower pieces are cut only to free a 1 at either side.
+			alts = append(alts, s.pathCuts(p, ref, stroke, float64(p.box.Dx()) < segPathMinWidth*ref)...)
 		}
 		if len(alts) == 0 {
 			alts = [][]segPiece{{p}}
@@ -1015,4 +1028,243 @@ func (s *segmenter) partImage(p segPiece) *image.Gray {
 		}
 	}
 	return img
+}
+
+// Tuning of pathCuts.
+const (
+	// segPathCuts is the most cuts along paths pathCuts proposes for one
+	// piece.
+	segPathCuts = 3
+	// segPathStep is what a path pays, in pixels of full ink, to move one
+	// column sideways: it keeps to a straight cut unless ink is in the way.
+	segPathStep = 0.3
+	// segPathNarrow: a path cut may leave a piece as narrow as this share
+	// of the row's height (a 1) on either side.
+	segPathNarrow = 0.08
+	// segPathMinWidth: a piece narrower than this times the row's height
+	// is not cut along a path (one digit, not two touching).
+	segPathMinWidth = 0.75
+	// segPathOneWidth: a piece at least this wide (times the row's height)
+	// may be a 1 touching a digit, and a cut freeing a part no wider than
+	// segPathOne and at least segPathOneTall high is proposed.
+	segPathOneWidth = 0.6
+	segPathOne      = 0.35
+	segPathOneTall  = 0.75
+	// segOneBend is how far (times the row's height, at most a stroke
+	// width) the middle of a 1's ink may stray from a straight line, and
+	// segOneWideRows the share of its rows that may be wider than two
+	// strokes.
+	segOneBend     = 0.05
+	segOneWideRows = 0.15
+	// segOneCutInk: a cut freeing a 1 crosses at most this many stroke
+	// widths of ink.
+	segOneCutInk = 0.7
+)
+
+// pathCuts proposes ways to cut p in two along paths from its top to its
+// bottom that cross the least ink, each moving at most one column a row:
+// unlike a column, a path follows the gap between a slanted 1 and its
+// neighbour, or passes under an arc that overhangs the next digit. The
+// cheapest paths ending at different columns are taken, at most
+// segPathCuts of them, cheapest first; each leaves pieces at least
+// segPathNarrow of ref wide and tall enough to be digits.
+func (s *segmenter) pathCuts(p segPiece, ref, stroke float64, onlyOnes bool) [][]segPiece {
+	w, h := p.x1-p.x0, p.box.Dy()
+	minW := max(2, int(segPathNarrow*ref))
+	if w < 2*minW+1 || h < 2 {
+		return nil
+	}
+	v := make([]float64, w*h)
+	s.each(p, func(i, x, y int) { v[(y-p.box.Min.Y)*w+x-p.x0] = float64(s.ink[i]) })
+	// cost[y*w+x] is the least ink on a path from the top row to (x, y);
+	// from[y*w+x] the column it came from in row y-1.
+	cost := make([]float64, w*h)
+	from := make([]int32, w*h)
+	copy(cost[:w], v[:w])
+	for y := 1; y < h; y++ {
+		for x := range w {
+			best, bx := cost[(y-1)*w+x], x
+			for _, dx := range []int{-1, 1} {
+				if xx := x + dx; xx >= 0 && xx < w {
+					if c := cost[(y-1)*w+xx] + segPathStep; c < best {
+						best, bx = c, xx
+					}
+				}
+			}
+			cost[y*w+x] = best + v[y*w+x]
+			from[y*w+x] = int32(bx)
+		}
+	}
+	// The ends: local minima of the cost along the bottom row.
+	last := cost[(h-1)*w:]
+	var ends []int
+	for x := minW; x < w-minW; x++ {
+		if (x == minW || last[x] <= last[x-1]) && (x == w-minW-1 || last[x] < last[x+1]) {
+			ends = append(ends, x)
+		}
+	}
+	sort.SliceStable(ends, func(a, b int) bool { return last[ends[a]] < last[ends[b]] })
+	var out [][]segPiece
+	var seen []float64 // each cut's left mass, not to propose one twice
+	path := make([]int, h)
+	for _, x := range ends {
+		if len(out) == segPathCuts {
+			break
+		}
+		path[h-1] = x
+		for y := h - 1; y > 0; y-- {
+			path[y-1] = int(from[y*w+path[y]])
+		}
+		// A pixel on the path goes to the right-hand piece.
+		pair := []segPiece{{comps: p.comps, own: map[int]struct{}{}, cut: true}, {comps: p.comps, own: map[int]struct{}{}, cut: true}}
+		s.each(p, func(i, x, y int) {
+			k := 0
+			if x-p.x0 >= path[y-p.box.Min.Y] {
+				k = 1
+			}
+			q := &pair[k]
+			q.own[i] = struct{}{}
+			q.mass += s.ink[i]
+			q.box = q.box.Union(image.Rect(x, y, x+1, y+1))
+		})
+		for k := range pair {
+			pair[k].x0, pair[k].x1 = pair[k].box.Min.X, pair[k].box.Max.X
+		}
+		if pair[0].mass == 0 || pair[1].mass == 0 || pair[0].box.Dx() < minW || pair[1].box.Dx() < minW || !segTall(pair, ref) {
+			continue
+		}
+		var ink float64
+		for y, x := range path {
+			ink += v[y*w+x]
+		}
+		// A 1 touching its neighbour is freed through one stroke's
+		// ink; a cut through two (the ends of a 0's arcs) is no 1.
+		one := ink <= segOneCutInk*stroke && s.freesOne(pair, ref, stroke)
+		if onlyOnes && !one {
+			continue
+		}
+		if slices.ContainsFunc(seen, func(m float64) bool { return math.Abs(m-float64(pair[0].mass)) < 0.5*stroke }) {
+			continue
+		}
+		seen = append(seen, float64(pair[0].mass))
+		for k := range pair {
+			q := &pair[k]
+			q.one = one && s.oneStroke(*q, ref, stroke)
+			if ink > 2.5*stroke {
+				q.uncertain = true
+				q.reason = fmt.Sprintf("cut through %.0f px of ink (strokes are %.0f px)", ink, stroke)
+			}
+		}
+		out = append(out, pair)
+	}
+	return out
+}
+
+// freesOne reports whether a cut in two frees a 1: one side a straight
+// stroke no wider than segPathOne of ref, and both sides at least
+// segPathOneTall of ref high (the other side a whole digit, not the arm
+// of a 4 cut off its stem).
+func (s *segmenter) freesOne(pair []segPiece, ref, stroke float64) bool {
+	for _, q := range pair {
+		if float64(q.box.Dy()) < segPathOneTall*ref {
+			return false
+		}
+	}
+	return slices.ContainsFunc(pair, func(q segPiece) bool { return s.oneStroke(q, ref, stroke) })
+}
+
+// oneStroke reports whether q is shaped as a 1: a straight stroke no
+// wider than segPathOne of ref and at least segPathOneTall of it high.
+func (s *segmenter) oneStroke(q segPiece, ref, stroke float64) bool {
+	return float64(q.box.Dx()) <= segPathOne*ref && float64(q.box.Dy()) >= segPathOneTall*ref &&
+		s.straight(q, stroke, max(1, min(stroke, segOneBend*ref)))
+}
+
+// straight reports whether q's ink is one straight stroke from its top
+// to its bottom: the middle of its ink in each row lies within tol pixels
+// of the line fitted to them, and in most rows the ink is no wider than
+// two strokes (a 1, not the side of a 0 with the ends of its arcs).
+func (s *segmenter) straight(q segPiece, stroke, tol float64) bool {
+	n := q.box.Dy()
+	sum := make([]float64, n)
+	cnt := make([]float64, n)
+	lo := make([]int, n)
+	hi := make([]int, n)
+	for y := range n {
+		lo[y], hi[y] = s.w, -1
+	}
+	s.each(q, func(i, x, y int) {
+		r := y - q.box.Min.Y
+		sum[r] += float64(x)
+		cnt[r]++
+		lo[r], hi[r] = min(lo[r], x), max(hi[r], x)
+	})
+	var sy, sx, syy, sxy, m, wide float64
+	for y := range n {
+		if cnt[y] == 0 {
+			continue
+		}
+		x := sum[y] / cnt[y]
+		sy, sx, syy, sxy, m = sy+float64(y), sx+x, syy+float64(y*y), sxy+float64(y)*x, m+1
+		if float64(hi[y]-lo[y]+1) > 2*stroke+1 {
+			wide++
+		}
+	}
+	if m < 2 || wide > segOneWideRows*m {
+		return false
+	}
+	d := m*syy - sy*sy
+	if d == 0 {
+		return false
+	}
+	b := (m*sxy - sy*sx) / d
+	a := (sx - b*sy) / m
+	for y := range n {
+		if cnt[y] > 0 && math.Abs(sum[y]/cnt[y]-(a+b*float64(y))) > tol {
+			return false
+		}
+	}
+	return true
+}
+
+// Fragments: a piece narrower than segFragWide and shorter than
+// segFragTall of the row's height, within segFragGap of a neighbour, is a
+// piece of that neighbour's stroke the pen (or the threshold) broke off,
+// not a 1: a 1 is as tall as the row's digits.
+const (
+	segFragWide = 0.2
+	segFragTall = 0.75
+	segFragGap  = 0.25
+)
+
+// attachFragments joins each fragment to its nearest neighbour.
+func (s *segmenter) attachFragments(ps []segPiece) []segPiece {
+	ref := segRef(ps)
+	for i := 0; i < len(ps); i++ {
+		p := ps[i]
+		if p.notDigit || float64(p.box.Dx()) >= segFragWide*ref || float64(p.box.Dy()) >= segFragTall*ref {
+			continue
+		}
+		best, bestGap := -1, segFragGap*ref
+		for j, q := range ps {
+			if j == i || q.notDigit || float64(q.box.Dy()) < segFragTall*ref {
+				continue
+			}
+			gap := float64(max(q.box.Min.X-p.box.Max.X, p.box.Min.X-q.box.Max.X, 0))
+			if gap <= bestGap {
+				best, bestGap = j, gap
+			}
+		}
+		if best < 0 {
+			continue
+		}
+		q := &ps[best]
+		q.comps = append(q.comps, p.comps...)
+		q.box = q.box.Union(p.box)
+		q.mass += p.mass
+		q.x0, q.x1 = q.box.Min.X, q.box.Max.X
+		ps = slices.Delete(ps, i, i+1)
+		i--
+	}
+	return ps
 }

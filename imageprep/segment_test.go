@@ -26,7 +26,11 @@ var segStrokes = map[rune][][]segPt{
 	// A 5 with its top bar off the body: two pieces overlapping in x.
 	'5': {{{0.3, 0.03}, {0.95, 0.03}}, {{0.25, 0.16}, {0.2, 0.45}, {0.6, 0.38}, {0.9, 0.6}, {0.85, 0.88}, {0.5, 0.98}, {0.1, 0.88}}},
 	'-': {{{0.1, 0.5}, {0.9, 0.5}}},
-	'.': {{{0.5, 0.5}, {0.5, 0.5}}},
+	// A plain 1, a bar leaning a little, and a piece of stroke broken off
+	// a digit (short: a fragment, no 1).
+	'|':  {{{0.7, 0}, {0.3, 1}}},
+	'\'': {{{0.5, 0.25}, {0.5, 0.65}}},
+	'.':  {{{0.5, 0.5}, {0.5, 0.5}}},
 }
 
 func segEllipse(cx, cy, rx, ry float64) []segPt {
@@ -201,6 +205,56 @@ func segBoxDistance(a, b image.Rectangle) int {
 		d = max(d, v, -v)
 	}
 	return d
+}
+
+// TestSegmentFreesOne: a 1 touching a 0 is one piece of ink no wider than
+// a digit is tall; one of the ways Segment proposes to read it frees the
+// 1 along the ink, and says so (Stroke).
+func TestSegmentFreesOne(t *testing.T) {
+	gs, w := segRow("|0", []int{14, 40}, []int{-2})
+	seg, err := imageprep.Segment(segPaint(w, 100, 235, 25, gs...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seg.Parts) != 1 {
+		t.Fatalf("Segment(a 1 touching a 0) = %d parts; want the touching pair as one, with alternatives", len(seg.Parts))
+	}
+	one, zero := segInkBox(gs[0]), segInkBox(gs[1])
+	for _, a := range seg.Alternatives {
+		if len(a.Parts) == 2 && a.Parts[0].Stroke && !a.Parts[1].Stroke &&
+			segBoxDistance(a.Parts[0].Box, one) <= 4 && segBoxDistance(a.Parts[1].Box, zero) <= 4 {
+			return
+		}
+	}
+	for _, a := range seg.Alternatives {
+		for _, p := range a.Parts {
+			t.Logf("alternative: part %v stroke %v", p.Box, p.Stroke)
+		}
+	}
+	t.Errorf("no alternative frees the 1 (%v) from the 0 (%v) with Stroke set", one, zero)
+}
+
+// TestSegmentFragment: a short thin piece of stroke close to a digit (a
+// stroke the pen broke) joins that digit instead of reading as a 1; a
+// whole 1 as close stays a digit.
+func TestSegmentFragment(t *testing.T) {
+	tests := []struct {
+		chars string
+		want  int
+	}{
+		{"7'", 1},
+		{"7|", 2},
+	}
+	for _, tt := range tests {
+		gs, w := segRow(tt.chars, []int{36, 10}, []int{4})
+		seg, err := imageprep.Segment(segPaint(w, 100, 0, 255, gs...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(seg.Parts) != tt.want {
+			t.Errorf("Segment(%q) = %d parts; want %d", tt.chars, len(seg.Parts), tt.want)
+		}
+	}
 }
 
 // TestSegmentMasksNeighbours checks that a part's image holds its own ink

@@ -201,7 +201,10 @@ func (np *NumberParts) Answer(probs []float32, t Thresholds) (NumberPrediction, 
 				// And any sliver cut off a digit looks like a 1: a 1
 				// that had to be cut from its neighbour must read
 				// clearly better to be believed.
-				if label == 1 && np.Parts[i].Cut {
+				// Unless the cut freed a straight stroke through
+				// little ink (imageprep.Part.Stroke): a 1 touching its
+				// neighbour.
+				if label == 1 && np.Parts[i].Cut && !np.Parts[i].Stroke {
 					score -= cutOnePenalty
 				}
 			}

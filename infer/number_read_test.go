@@ -1,7 +1,6 @@
 package infer_test
 
 import (
-	"context"
 	"fmt"
 	"image"
 	"image/color"
@@ -11,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -21,19 +21,16 @@ import (
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/math/fixed"
 
-	"github.com/rakam-ml/rakam/data"
 	"github.com/rakam-ml/rakam/infer"
+	"github.com/rakam-ml/rakam/internal/outside/outsidetest"
 	"github.com/rakam-ml/rakam/mnist"
-	"github.com/rakam-ml/rakam/nn"
-	"github.com/rakam-ml/rakam/optim"
-	"github.com/rakam-ml/rakam/study"
-	"github.com/rakam-ml/rakam/train"
 )
 
-// numberCNN trains the zoo's cnn for one epoch on 20,000 MNIST training
-// images (about fifteen seconds), as cmd/rakam's quickCNN does, and
-// returns it with the MNIST test set.
-func numberCNN(t *testing.T) (*infer.Model, *mnist.Set) {
+// numberCNN returns the model the number tests read with: the zoo's cnn
+// trained for one epoch on the first 20,000 MNIST training images
+// (outsidetest.Model; $RAKAM_CNN_MODEL names a saved one instead), and
+// the MNIST training and test sets.
+func numberCNN(t *testing.T) (*infer.Model, *mnist.Set, *mnist.Set) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("skipping training in -short mode")
@@ -50,30 +47,12 @@ func numberCNN(t *testing.T) (*infer.Model, *mnist.Set) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	entry, err := study.ZooByName("cnn")
+	path, _ := outsidetest.Model(t)
+	model, err := infer.Load(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := nn.Build(entry.Spec, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	idx := make([]int, 20000)
-	for i := range idx {
-		idx[i] = i
-	}
-	loader, err := data.NewLoader(trainSet.Subset(idx), 64, data.Options{Shuffle: true, Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := train.Fit(context.Background(), m, loader, nil, train.Config{Epochs: 1, Optimizer: optim.NewAdam(0.002)}); err != nil {
-		t.Fatal(err)
-	}
-	model, err := infer.New(m, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return model, testSet
+	return model, trainSet, testSet
 }
 
 // mnistInk crops MNIST test image i to its ink and scales it by s
@@ -209,36 +188,25 @@ func fontNumber(t *testing.T, rng *rand.Rand, n int, dark bool) (img *image.Gray
 	return typeset(sb.String()), sb.String(), alone
 }
 
-// TestReadNumbers composes numbers of 2 to 6 digits from MNIST test digits
-// (varied gaps, some touching or overlapping by a pixel or two, varied
-// scale and baseline, white on black and dark on white) and typesets
-// others in Go fonts, and reads them with PredictNumber and a model
-// trained in the test (zoo cnn, 1 epoch on 20,000 images).
-//
-// The rate that measures the number reading is over the numbers whose
-// digits the model reads right when each is drawn alone the same way
-// (PredictImage): then a wrong number is the segmentation's fault. That
-// 1-epoch model misreads about one digit in 40 of these, which alone would
-// cost a four-digit number 10%. The goal is 95%. Measured on 2026-12-06
-// (300 numbers of each kind, this seed, at 4bac166): typeset numbers
-// 97.7%, MNIST compositions 92.7% (93.5%, 95.3% and 93.3% on three seeds
-// at c9c8470): touching digits are what is missed, cut in the wrong place
-// or left whole. The test asks 95% and 88% of them,
-// the rate over all numbers within 10 points of what reading each digit
-// alone gives, and that at least 4 in 5 of the numbers read wrong are
-// flagged unsure.
-func TestReadNumbers(t *testing.T) {
-	model, set := numberCNN(t)
-	rng := rand.New(rand.NewPCG(15, 4))
-	type kind struct {
-		name               string
-		n, correct         int
-		fair, fairCorrect  int // numbers whose digits read right alone
-		unsure, wrongSure  int // flagged unsure; wrong and not flagged
-		wrongCount, length int // wrong number of digits; digits in all
-	}
-	kinds := []*kind{{name: "MNIST digits"}, {name: "Go fonts"}}
-	const perKind = 300
+// numberKind counts how one kind of generated number was read.
+type numberKind struct {
+	name               string
+	n, correct         int
+	fair, fairCorrect  int // numbers whose digits read right alone
+	unsure, wrongSure  int // flagged unsure; wrong and not flagged
+	wrongCount, length int // wrong number of digits; digits in all
+}
+
+// rate is the share of the fair numbers read right.
+func (kd *numberKind) rate() float64 { return float64(kd.fairCorrect) / float64(max(1, kd.fair)) }
+
+// readNumbers generates perKind numbers of 2 to 6 digits of each kind
+// (MNIST digits from set composed, Go fonts typeset) with rng seeded by
+// seed, reads them with model, and counts. A misread number whose digits
+// read right alone is logged (and written to $RAKAM_NUMBER_DUMP).
+func readNumbers(t *testing.T, model *infer.Model, set *mnist.Set, seed uint64, perKind int) []*numberKind {
+	rng := rand.New(rand.NewPCG(seed, 4))
+	kinds := []*numberKind{{name: "MNIST digits"}, {name: "Go fonts"}}
 	for k, kd := range kinds {
 		for i := range perKind {
 			n := 2 + i%5
@@ -288,18 +256,49 @@ func TestReadNumbers(t *testing.T) {
 				continue
 			}
 			if dir := os.Getenv("RAKAM_NUMBER_DUMP"); dir != "" {
-				dumpNumber(t, dir, fmt.Sprintf("%d-%03d-%s-%s", k, i, truth, got.Number), img, got)
+				dumpNumber(t, dir, fmt.Sprintf("s%d-%d-%03d-%s-%s", seed, k, i, truth, got.Number), img, got)
 			}
-			t.Logf("%s: %s read as %s (unsure %v %v; %dx%d, dark %v)", kd.name, truth, got.Number, got.Unsure, got.Reasons, img.Bounds().Dx(), img.Bounds().Dy(), dark)
+			t.Logf("seed %d, %s %d: %s read as %s (unsure %v %v; %dx%d, dark %v)", seed, kd.name, i, truth, got.Number, got.Unsure, got.Reasons, img.Bounds().Dx(), img.Bounds().Dy(), dark)
 		}
 	}
+	for _, kd := range kinds {
+		t.Logf("seed %d, %s: %d/%d numbers whose digits are read right alone are read right (%.1f%%); over all %d numbers: %d right (%.1f%%), %d with a wrong digit count, %d flagged unsure, %d wrong without the flag",
+			seed, kd.name, kd.fairCorrect, kd.fair, 100*kd.rate(),
+			kd.n, kd.correct, 100*float64(kd.correct)/float64(kd.n), kd.wrongCount, kd.unsure, kd.wrongSure)
+	}
+	return kinds
+}
+
+// TestReadNumbers composes numbers of 2 to 6 digits from MNIST test digits
+// (varied gaps, some touching or overlapping by a pixel or two, varied
+// scale and baseline, white on black and dark on white) and typesets
+// others in Go fonts, and reads them with PredictNumber and a model
+// trained in the test (zoo cnn, 1 epoch on 20,000 images; see numberCNN).
+//
+// The rate that measures the number reading is over the numbers whose
+// digits the model reads right when each is drawn alone the same way
+// (PredictImage): then a wrong number is the segmentation's fault. That
+// 1-epoch model misreads about one digit in 40 of these, which alone would
+// cost a four-digit number 10%. The goal is 95%.
+//
+// These are the graded numbers: MNIST test digits, seed 15. The segmentation
+// was tuned on other numbers (TestTuneNumbers: MNIST training digits the
+// model never trained on, seeds 101 to 103), never on these. Measured on
+// 2026-12-06 at 1 epoch, 300 numbers of each kind a seed: MNIST
+// compositions 94.2% (258 of 274) with seed 15, and 93.9% and 93.1% with
+// seeds 16 and 17 (92.7% with seed 15 before cuts along the ink freed
+// touching 1s and broken-off fragments joined their digit); typeset 97.7%
+// (96.5%, 97.3%). The test asks 95% (typeset) and 92% (MNIST) of them,
+// the rate over all numbers within 10 points of what reading each digit
+// alone gives, and that at least 4 in 5 of the numbers read wrong are
+// flagged unsure.
+func TestReadNumbers(t *testing.T) {
+	model, _, set := numberCNN(t)
+	kinds := readNumbers(t, model, set, 15, 300)
 	t.Log("model: zoo cnn, 1 epoch on 20,000 MNIST images")
 	for k, kd := range kinds {
-		t.Logf("%s: %d/%d numbers whose digits are read right alone are read right (%.1f%%); over all %d numbers: %d right (%.1f%%), %d with a wrong digit count, %d flagged unsure, %d wrong without the flag",
-			kd.name, kd.fairCorrect, kd.fair, 100*float64(kd.fairCorrect)/float64(kd.fair),
-			kd.n, kd.correct, 100*float64(kd.correct)/float64(kd.n), kd.wrongCount, kd.unsure, kd.wrongSure)
-		want := []float64{0.88, 0.95}[k]
-		if rate := float64(kd.fairCorrect) / float64(kd.fair); kd.fair < kd.n/2 || rate < want {
+		want := []float64{0.92, 0.95}[k]
+		if rate := kd.rate(); kd.fair < kd.n/2 || rate < want {
 			t.Errorf("%s: %d of %d numbers whose digits are read right alone read right (%.1f%%); want at least %.0f%% (of at least half the numbers)", kd.name, kd.fairCorrect, kd.fair, 100*rate, 100*want)
 		}
 		// Reading the digits alone gets fair/n of the numbers right; the
@@ -313,8 +312,39 @@ func TestReadNumbers(t *testing.T) {
 	}
 }
 
-// dumpNumber writes a misread number's image, with its parts' 28x28s
-// below it, for a person to look at (RAKAM_NUMBER_DUMP=DIR).
+// TestTuneNumbers reads numbers that are not graded, to choose the
+// segmentation's cuts on: MNIST training digits 20,000 on (which the quick
+// model never trained on) composed as TestReadNumbers composes test digits,
+// with the seeds in $RAKAM_NUMBER_TUNE ("101 102 103"), 300 of each kind
+// per seed. It is skipped without that variable.
+func TestTuneNumbers(t *testing.T) {
+	seeds := strings.Fields(os.Getenv("RAKAM_NUMBER_TUNE"))
+	if len(seeds) == 0 {
+		t.Skip("set RAKAM_NUMBER_TUNE to seeds to read the tuning numbers")
+	}
+	model, trainSet, _ := numberCNN(t)
+	idx := make([]int, trainSet.N-20000)
+	for i := range idx {
+		idx[i] = 20000 + i
+	}
+	set := trainSet.Subset(idx)
+	var sums [2][2]int
+	for _, s := range seeds {
+		seed, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			t.Fatalf("RAKAM_NUMBER_TUNE: %v", err)
+		}
+		for k, kd := range readNumbers(t, model, set, seed, 300) {
+			sums[k][0] += kd.fairCorrect
+			sums[k][1] += kd.fair
+		}
+	}
+	t.Logf("all seeds: MNIST digits %d/%d (%.1f%%), Go fonts %d/%d (%.1f%%)", sums[0][0], sums[0][1], 100*float64(sums[0][0])/float64(sums[0][1]), sums[1][0], sums[1][1], 100*float64(sums[1][0])/float64(sums[1][1]))
+}
+
+// dumpNumber writes a misread number's image, with its parts' boxes and
+// 28x28s, and the image as it was read (-source.png), for a person to
+// look at (RAKAM_NUMBER_DUMP=DIR).
 func dumpNumber(t *testing.T, dir, name string, img *image.Gray, got infer.NumberPrediction) {
 	b := img.Bounds()
 	out := image.NewGray(image.Rect(0, 0, max(b.Dx(), 30*len(got.Digits)), b.Dy()+30))
@@ -333,10 +363,14 @@ func dumpNumber(t *testing.T, dir, name string, img *image.Gray, got infer.Numbe
 			out.SetGray(r.Max.X-1, y, color.Gray{128})
 		}
 	}
-	f, err := os.Create(filepath.Join(dir, name+".png"))
-	if err != nil {
-		t.Fatal(err)
+	for suffix, m := range map[string]*image.Gray{".png": out, "-source.png": img} {
+		f, err := os.Create(filepath.Join(dir, name+suffix))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := png.Encode(f, m); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
 	}
-	defer f.Close()
-	png.Encode(f, out)
 }
