@@ -1,17 +1,22 @@
 // Command outside reads the grading sets of internal/outside with every
-// model in a directory and prints, as a Markdown table, each model's
+// model in a directory and prints, as Markdown tables, each model's
 // accuracy on each digit set and how often it flags the images of each
-// non-digit set as not a digit. Images go through infer.Load and
-// Model.PredictBytes, the path rakam predict takes.
+// non-digit set as not a digit; then how often each answer flag is raised
+// on every set and on the MNIST test set (a digit flagged not_digit is a
+// false alarm), and how many of the wrong answers are flagged unsure.
+// Images go through infer.Load and Model.PredictBytes, the path rakam
+// predict takes; the MNIST test images go straight to the model.
 //
 // Usage:
 //
-//	go run ./bench/outside --models out/models [--n 300] [--mnist DIR]
+//	go run ./bench/outside --models out/models [--n 300] [--mnist DIR] [--tune]
 //
 // The sets are drawn with outside.GradeSeed (the kinds made from MNIST
-// digits take them from the MNIST test set), n images each. On a digit
-// set a model scores the share of labels right (a blank answer is wrong);
-// on a non-digit set, the share it answers blank or flags not a digit.
+// digits take them from the MNIST test set), n images each; --tune draws
+// the tuning sets instead (outside.TuneSeed, digits from the study's
+// validation split), the ones to make choices on. On a digit set a model
+// scores the share of labels right (a blank answer is wrong); on a
+// non-digit set, the share it answers blank or flags not a digit.
 // Exit status: 0 when the table was printed, 1 when a model or the data
 // could not be read, 2 for a usage error.
 package main
@@ -31,6 +36,7 @@ import (
 	"github.com/rakam-ml/rakam/infer"
 	"github.com/rakam-ml/rakam/internal/outside"
 	"github.com/rakam-ml/rakam/mnist"
+	"github.com/rakam-ml/rakam/study"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -41,8 +47,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	models := fs.String("models", "", "directory of .safetensors models to read the sets with (required)")
 	n := fs.Int("n", 300, "images per set")
 	mnistDir := fs.String("mnist", "", "MNIST directory (default: found in the Go module cache)")
+	tune := fs.Bool("tune", false, "the tuning sets (TuneSeed, the study's validation digits) instead of the grading sets")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: go run ./bench/outside --models DIR [--n 300] [--mnist DIR]")
+		fmt.Fprintln(stderr, "usage: go run ./bench/outside --models DIR [--n 300] [--mnist DIR] [--tune]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -71,22 +78,30 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "outside: %v\n", err)
 		return 1
 	}
-	test, err := mnist.LoadTest(dir)
+	d, err := study.LoadData(dir, 5000, 1)
 	if err != nil {
 		fmt.Fprintf(stderr, "outside: %v\n", err)
 		return 1
 	}
+	seed, src, which := outside.GradeSeed, d.Test, "Grading sets of internal/outside (GradeSeed)"
+	if *tune {
+		seed, src, which = outside.TuneSeed, d.Val, "Tuning sets of internal/outside (TuneSeed)"
+	}
 	kinds := append(outside.Digits(), outside.NonDigits()...)
 	sets := make(map[outside.Kind][]outside.Sample)
 	for _, k := range kinds {
-		var src *mnist.Set
+		var from *mnist.Set
 		if outside.FromMNIST(k) {
-			src = test
+			from = src
 		}
-		if sets[k], err = outside.Set(k, *n, outside.GradeSeed, src); err != nil {
+		if sets[k], err = outside.Set(k, *n, seed, from); err != nil {
 			fmt.Fprintf(stderr, "outside: %v\n", err)
 			return 1
 		}
+	}
+	testX := make([]float32, len(d.Test.Images))
+	for i, v := range d.Test.Images {
+		testX[i] = float32(v) / 255
 	}
 	head := []string{"model"}
 	for _, k := range outside.Digits() {
@@ -96,37 +111,109 @@ func run(args []string, stdout, stderr io.Writer) int {
 	for _, k := range outside.NonDigits() {
 		head = append(head, string(k)+" flagged")
 	}
-	fmt.Fprintf(stdout, "Grading sets of internal/outside, %d images each (GradeSeed); digit sets: accuracy; others: share flagged not a digit.\n\n", *n)
+	fmt.Fprintf(stdout, "%s, %d images each; digit sets: accuracy; others: share flagged not a digit.\n\n", which, *n)
 	fmt.Fprintf(stdout, "| %s |\n|%s\n", strings.Join(head, " | "), strings.Repeat(" ---: |", len(head)))
+	var flagRows []string
 	for _, f := range files {
 		m, err := infer.Load(f, nil)
 		if err != nil {
 			fmt.Fprintf(stderr, "outside: %v\n", err)
 			return 1
 		}
-		row := []string{strings.TrimSuffix(filepath.Base(f), ".safetensors")}
+		name := strings.TrimSuffix(filepath.Base(f), ".safetensors")
+		row := []string{name}
 		var sum float64
+		var all tally
+		notDigit := []string{name}
 		for _, k := range outside.Digits() {
-			acc := score(m, sets[k], true)
-			sum += acc
-			row = append(row, fmt.Sprintf("%.3f", acc))
+			t := score(m, sets[k])
+			all.add(t)
+			sum += t.share(t.right)
+			row = append(row, fmt.Sprintf("%.3f", t.share(t.right)))
+			notDigit = append(notDigit, fmt.Sprintf("%.3f", t.share(t.notDigit)))
 		}
 		row = append(row, fmt.Sprintf("%.3f", sum/float64(len(outside.Digits()))))
 		for _, k := range outside.NonDigits() {
-			row = append(row, fmt.Sprintf("%.3f", score(m, sets[k], false)))
+			t := score(m, sets[k])
+			row = append(row, fmt.Sprintf("%.3f", t.share(t.notDigit)))
+			notDigit = append(notDigit, fmt.Sprintf("%.3f", t.share(t.notDigit)))
 		}
 		fmt.Fprintf(stdout, "| %s |\n", strings.Join(row, " | "))
+		probs, err := m.PredictBatch(testX, d.Test.N)
+		if err != nil {
+			fmt.Fprintf(stderr, "outside: %s: %v\n", f, err)
+			return 1
+		}
+		var mt tally
+		for i := 0; i < d.Test.N; i++ {
+			mt.count(m.Answer(probs[i*10:i*10+10]), int(d.Test.Labels[i]))
+		}
+		th := m.Thresholds()
+		notDigit = append(notDigit, fmt.Sprintf("%.4f", mt.share(mt.notDigit)))
+		flagRows = append(flagRows, fmt.Sprintf("| %s | %.3g / %.3g | %.3f | %d of %d | %.4f | %d of %d |",
+			strings.Join(notDigit, " | "), th.NotDigitBelow, th.UnsureBelow,
+			all.share(all.unsure), all.wrongUnsure, all.wrong, mt.share(mt.unsure), mt.wrongUnsure, mt.wrong))
+	}
+	fmt.Fprintf(stdout, "\nThe flags (each model's thresholds, from its metadata or infer.DefaultThresholds): the share of answers flagged not_digit on every set (on a digit set and on the MNIST test set, false alarms); the share flagged unsure on the digit sets and on MNIST test, and how many of the wrong answers it flags.\n\n")
+	fhead := []string{"model"}
+	for _, k := range kinds {
+		fhead = append(fhead, string(k))
+	}
+	fhead = append(fhead, "MNIST test", "thresholds", "unsure (digit sets)", "wrong flagged unsure", "unsure (MNIST test)", "wrong flagged unsure")
+	fmt.Fprintf(stdout, "| %s |\n|%s\n", strings.Join(fhead, " | "), strings.Repeat(" ---: |", len(fhead)))
+	for _, r := range flagRows {
+		fmt.Fprintln(stdout, r)
 	}
 	return 0
 }
 
-// score returns, for a digit set, the share whose label is right (as
-// rakam predict's label: flags aside); for a non-digit set, the share
-// answered blank or flagged not a digit (the model's thresholds, from its
-// metadata or infer.DefaultThresholds). An image the model
-// cannot read at all counts against the model.
-func score(m *infer.Model, set []outside.Sample, digits bool) float64 {
-	good := make([]bool, len(set))
+// tally counts a model's answers on one set.
+type tally struct {
+	n, right, notDigit, unsure, wrong, wrongUnsure int
+}
+
+// count adds one answer; label is the truth (-1 for an image that is no
+// digit).
+func (t *tally) count(p infer.Prediction, label int) {
+	t.n++
+	if label >= 0 {
+		if p.Label == label {
+			t.right++
+		} else {
+			t.wrong++
+			if p.Unsure || p.NotDigit {
+				t.wrongUnsure++
+			}
+		}
+	} else if p.Label < 0 || p.NotDigit {
+		t.right++
+	}
+	if p.Label < 0 || p.NotDigit {
+		t.notDigit++
+	}
+	if p.Unsure {
+		t.unsure++
+	}
+}
+
+func (t *tally) add(u tally) {
+	t.n += u.n
+	t.right += u.right
+	t.notDigit += u.notDigit
+	t.unsure += u.unsure
+	t.wrong += u.wrong
+	t.wrongUnsure += u.wrongUnsure
+}
+
+func (t tally) share(k int) float64 { return float64(k) / float64(max(t.n, 1)) }
+
+// score reads a set with the model. On a digit set an answer is right when
+// its label is (as rakam predict's label: flags aside); on a non-digit set,
+// when it is answered blank or flagged not a digit (the model's
+// thresholds, from its metadata or infer.DefaultThresholds). An image the
+// model cannot read at all counts against the model.
+func score(m *infer.Model, set []outside.Sample) tally {
+	answers := make([]*infer.Prediction, len(set))
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for range runtime.GOMAXPROCS(0) {
@@ -134,13 +221,8 @@ func score(m *infer.Model, set []outside.Sample, digits bool) float64 {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				p, err := m.PredictBytes(set[i].Data)
-				switch {
-				case err != nil:
-				case digits:
-					good[i] = p.Label == set[i].Label
-				default:
-					good[i] = p.Label < 0 || p.NotDigit
+				if p, err := m.PredictBytes(set[i].Data); err == nil {
+					answers[i] = &p.Prediction
 				}
 			}
 		}()
@@ -150,11 +232,16 @@ func score(m *infer.Model, set []outside.Sample, digits bool) float64 {
 	}
 	close(next)
 	wg.Wait()
-	k := 0
-	for _, g := range good {
-		if g {
-			k++
+	var t tally
+	for i, p := range answers {
+		if p == nil { // unreadable: wrong, whatever the set
+			t.n++
+			if set[i].Label >= 0 {
+				t.wrong++
+			}
+			continue
 		}
+		t.count(*p, set[i].Label)
 	}
-	return float64(k) / float64(len(set))
+	return t
 }
