@@ -1048,7 +1048,7 @@ const (
 	// may be a 1 touching a digit, and a cut freeing a part no wider than
 	// segPathOne and at least segPathOneTall high is proposed.
 	segPathOneWidth = 0.6
-	segPathOne      = 0.35
+	segPathOne      = 0.4
 	segPathOneTall  = 0.75
 	// segOneBend is how far (times the row's height, at most a stroke
 	// width) the middle of a 1's ink may stray from a straight line, and

@@ -138,7 +138,10 @@ func SegmentNumber(img image.Image) (*NumberParts, error) {
 
 // A reading of k digits of a piece of ink W wide, in a row of digits h
 // high, is plausible while W/h is between minWidth+minStep*(k-1) (a 1 is
-// narrow, a second digit adds at least minStep) and maxWidth*k (a wide 0);
+// narrow, a second digit adds at least minStep), or for k > 1 the sum of
+// minWidth for each part read as 1 and minOther for each other part if
+// that is more (two digits but 1 in the width of one are its halves), and
+// maxWidth*k (a wide 0);
 // beyond, it loses countPrior*(d/0.1)² in log probability, d the distance
 // to the range. Within it the model's answers alone choose.
 const (
@@ -146,6 +149,7 @@ const (
 	minWidth   = 0.15
 	minStep    = 0.4
 	maxWidth   = 1.3
+	minOther   = 0.55
 )
 
 // doubtMargin: readings of a piece whose scores are closer than this make
@@ -213,7 +217,21 @@ func (np *NumberParts) Answer(probs []float32, t Thresholds) (NumberPrediction, 
 				span = span.Union(np.Parts[i].Box)
 			}
 			k, a := float64(len(idx)), float64(span.Dx())/ref
-			d := max(0, minWidth+minStep*(k-1)-a, a-maxWidth*k) / 0.1
+			least := minWidth + minStep*(k-1)
+			if len(idx) > 1 {
+				// Digits other than 1 are wider: two of them read in
+				// a piece one digit wide are halves of one.
+				var sum float64
+				for _, i := range idx {
+					if Argmax(probs[i*Classes:(i+1)*Classes]) == 1 {
+						sum += minWidth
+					} else {
+						sum += minOther
+					}
+				}
+				least = max(least, sum)
+			}
+			d := max(0, least-a, a-maxWidth*k) / 0.1
 			score -= countPrior * d * d
 			if score > bestScore {
 				best, bestScore, second = r, score, bestScore
