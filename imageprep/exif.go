@@ -2,6 +2,13 @@ package imageprep
 
 import "encoding/binary"
 
+// Orientation returns the EXIF orientation (1..8) recorded in an encoded
+// image: how its stored pixels must be turned to show the scene upright
+// (6: a quarter turn clockwise, 8: anticlockwise, 3: half a turn; 2, 4, 5
+// and 7 mirror as well). It is 1 for a file that records none, or that is
+// no JPEG.
+func Orientation(data []byte) int { return exifOrientation(data) }
+
 // exifOrientation returns the EXIF orientation (1..8) of a JPEG file, or 1
 // when there is none. Cameras and phones store pixels as the sensor read
 // them and record in this tag how to turn them for display; a phone photo

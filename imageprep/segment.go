@@ -193,14 +193,78 @@ func segment(img image.Image, sheets bool) (*Segmentation, error) {
 	return out, nil
 }
 
-// Segment decodes an encoded image within l and segments it. Unlike
-// Prepare, it does not apply a JPEG's EXIF orientation.
+// Segment decodes an encoded image within l, turned upright as its EXIF
+// orientation says (DecodeUpright), and segments it. The parts' boxes are
+// in the upright image's coordinates.
 func (l Limits) Segment(data []byte) (*Segmentation, error) {
-	img, _, err := l.Decode(data)
+	img, err := l.DecodeUpright(data)
 	if err != nil {
 		return nil, err
 	}
 	return Segment(img)
+}
+
+// DecodeUpright decodes an encoded image within l, as Decode does, and
+// turns it as its EXIF orientation says (Orientation): a phone photo of a
+// number stored on its side comes out with the digits in a row, left to
+// right. An image with no orientation to apply is returned as decoded.
+func (l Limits) DecodeUpright(data []byte) (image.Image, error) {
+	img, _, err := l.Decode(data)
+	if err != nil {
+		return nil, err
+	}
+	return upright(img, Orientation(data)), nil
+}
+
+// upright turns img as EXIF orientation o says (see orient): a gray image
+// stays gray, any other becomes NRGBA.
+func upright(img image.Image, o int) image.Image {
+	if o <= 1 || o > 8 {
+		return img
+	}
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	r := image.Rect(0, 0, w, h)
+	if o >= 5 { // the four orientations that swap width and height
+		r = image.Rect(0, 0, h, w)
+	}
+	// src maps a pixel of the upright image to the stored one.
+	src := func(x, y int) (int, int) {
+		switch o {
+		case 2: // mirrored left-right
+			return w - 1 - x, y
+		case 3: // turned 180°
+			return w - 1 - x, h - 1 - y
+		case 4: // mirrored top-bottom
+			return x, h - 1 - y
+		case 5: // transposed
+			return y, x
+		case 6: // needs a quarter turn clockwise
+			return y, h - 1 - x
+		case 7: // transversed
+			return w - 1 - y, h - 1 - x
+		default: // 8: needs a quarter turn anticlockwise
+			return w - 1 - y, x
+		}
+	}
+	if g, ok := img.(*image.Gray); ok {
+		out := image.NewGray(r)
+		for y := range r.Dy() {
+			for x := range r.Dx() {
+				sx, sy := src(x, y)
+				out.Pix[y*out.Stride+x] = g.Pix[g.PixOffset(b.Min.X+sx, b.Min.Y+sy)]
+			}
+		}
+		return out
+	}
+	out := image.NewNRGBA(r)
+	for y := range r.Dy() {
+		for x := range r.Dx() {
+			sx, sy := src(x, y)
+			out.Set(x, y, img.At(b.Min.X+sx, b.Min.Y+sy))
+		}
+	}
+	return out
 }
 
 // segLuminance converts img to luminance in 0..1, transparent pixels

@@ -363,9 +363,9 @@ func FuzzSegment(f *testing.F) {
 		if err != nil {
 			return
 		}
-		img, _, err := limits.Decode(data)
+		img, err := limits.DecodeUpright(data)
 		if err != nil {
-			t.Fatalf("Segment succeeded where Decode fails: %v", err)
+			t.Fatalf("Segment succeeded where DecodeUpright fails: %v", err)
 		}
 		for i, p := range seg.Parts {
 			if !p.Box.In(img.Bounds()) || p.Box.Empty() || p.Image == nil {

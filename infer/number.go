@@ -293,10 +293,12 @@ func (m *Model) PredictNumber(img image.Image) (NumberPrediction, error) {
 }
 
 // PredictNumberBytes decodes an encoded image (as PredictBytes does,
-// within Options.Limits, but without applying a JPEG's EXIF orientation)
-// and reads the number in it as PredictNumber does.
+// within Options.Limits, turned upright as a JPEG's EXIF orientation says:
+// imageprep.Limits.DecodeUpright) and reads the number in it as
+// PredictNumber does; the digits' boxes are in the upright image's
+// coordinates.
 func (m *Model) PredictNumberBytes(data []byte) (NumberPrediction, error) {
-	img, _, err := m.limits.Decode(data)
+	img, err := m.limits.DecodeUpright(data)
 	if err != nil {
 		return NumberPrediction{}, fmt.Errorf("infer: %w", err)
 	}
