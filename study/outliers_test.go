@@ -6,10 +6,12 @@ import (
 	"math"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/rakam-ml/rakam/infer"
 	"github.com/rakam-ml/rakam/nn"
+	"github.com/rakam-ml/rakam/train"
 )
 
 // TestOutliers: the outlier images are reproducible from their seed, all
@@ -221,4 +223,36 @@ func origValue(m *nn.Sequential, before [][]float32, p *nn.Param, j int) float32
 		}
 	}
 	panic("tensor not found")
+}
+
+// TestTrainTrunkMixScores: a recipe with a trunk mix records the saved
+// (mixed) model's validation accuracy, which the history, from before the
+// mix, does not give.
+func TestTrainTrunkMixScores(t *testing.T) {
+	d := smallData(t)
+	z, _ := ZooByName("baseline-adam")
+	base := FromZoo(z, 1)
+	base.Epochs = 1
+	from, err := Train(context.Background(), base, d, RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := FromZoo(z, 2)
+	r.Name, r.Init, r.TrunkMix, r.Epochs, r.LR = "mixed", "baseline-adam", 0.5, 1, 0.01
+	tr, err := Train(context.Background(), r, d, RunOptions{Init: from.Model})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := train.Evaluate(tr.Model, d.Val, evalBatch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tr.Result.Extra["val_accuracy_after_mix"]; got != ev.Summary.Accuracy {
+		t.Errorf("val_accuracy_after_mix = %v; want the saved model's %v", got, ev.Summary.Accuracy)
+	}
+	bad := r
+	bad.Init = ""
+	if _, err := Train(context.Background(), bad, d, RunOptions{}); err == nil || !strings.Contains(err.Error(), "trunk mix") {
+		t.Errorf("TrunkMix without Init: %v; want an error naming the trunk mix", err)
+	}
 }

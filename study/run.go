@@ -319,8 +319,14 @@ func Train(ctx context.Context, r Recipe, d *Data, opts RunOptions) (*Trained, e
 			t.BestValLoss = hist.Epochs[t.BestEpoch-1].ValLoss
 		}
 	}
+	var mixedVal *train.Result // the validation scores after the mix
 	if r.TrunkMix > 0 {
 		mixTrunk(model, opts.Init, float32(r.TrunkMix))
+		if val != nil {
+			if mixedVal, err = train.Evaluate(model, val, evalBatch); err != nil {
+				return fail(err)
+			}
+		}
 	}
 	if r.Outliers > 0 && val != nil {
 		th, err := chooseThresholds(model, val)
@@ -354,6 +360,15 @@ func Train(ctx context.Context, r Recipe, d *Data, opts RunOptions) (*Trained, e
 	}
 	if t.Thresholds != nil {
 		row.Extra = map[string]any{"not_digit_below": t.Thresholds.NotDigitBelow, "unsure_below": t.Thresholds.UnsureBelow}
+	}
+	if mixedVal != nil {
+		// The history's validation scores are the fine-tuned model's,
+		// before the mix; these are the saved model's.
+		if row.Extra == nil {
+			row.Extra = map[string]any{}
+		}
+		row.Extra["val_accuracy_after_mix"] = mixedVal.Summary.Accuracy
+		row.Extra["val_loss_after_mix"] = mixedVal.LogLoss
 	}
 	if opts.Test {
 		ev, err := train.Evaluate(model, d.Test, evalBatch)
