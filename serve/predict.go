@@ -240,7 +240,7 @@ func allZero(x []float32) bool {
 func (s *Server) answerNumber(ctx context.Context, data []byte, withPixels bool) (*NumberResponse, error) {
 	var np *infer.NumberParts
 	err := s.imageWork(ctx, func() error {
-		img, _, err := s.cfg.Image.Decode(data)
+		img, err := s.cfg.Image.DecodeUpright(data) // EXIF orientation applied, as for one digit
 		if err != nil {
 			return err
 		}

@@ -371,7 +371,7 @@ func prepareNumber(name string, stdin io.Reader) (*infer.NumberParts, error) {
 	if err != nil {
 		return nil, err
 	}
-	img, _, err := imageprep.DefaultLimits.Decode(data)
+	img, err := imageprep.DefaultLimits.DecodeUpright(data) // a phone photo stored on its side, turned as displayed
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", inputName(name), err)
 	}
