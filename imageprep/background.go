@@ -139,10 +139,23 @@ func fitBackground(pl plane) *background {
 	return bg
 }
 
-// solve6 solves a 6x6 linear system by Gaussian elimination with partial
-// pivoting.
-func solve6(a [6][6]float64, b [6]float64) ([6]float64, bool) {
-	const n = 6
+// solve6 solves a 6x6 linear system (solveLinear).
+func solve6(a [6][6]float64, b [6]float64) (x [6]float64, ok bool) {
+	rows := make([][]float64, len(a))
+	for i := range a {
+		rows[i] = a[i][:] // a is this call's copy
+	}
+	ok = solveLinear(rows, b[:], x[:])
+	return x, ok
+}
+
+// solveLinear solves the square system a·x = b by Gaussian elimination with
+// partial pivoting, overwriting a and b. Every product is rounded before
+// it is added (float64(...)), so no fused multiply-add changes the result
+// on any CPU. It reports false for a singular system or a result that is
+// not finite.
+func solveLinear(a [][]float64, b, x []float64) bool {
+	n := len(b)
 	for col := range n {
 		p := col
 		for r := col + 1; r < n; r++ {
@@ -151,7 +164,8 @@ func solve6(a [6][6]float64, b [6]float64) ([6]float64, bool) {
 			}
 		}
 		if math.Abs(a[p][col]) < 1e-12 {
-			return [6]float64{}, false
+			clear(x)
+			return false
 		}
 		a[col], a[p] = a[p], a[col]
 		b[col], b[p] = b[p], b[col]
@@ -163,7 +177,6 @@ func solve6(a [6][6]float64, b [6]float64) ([6]float64, bool) {
 			b[r] -= float64(f * b[col])
 		}
 	}
-	var x [6]float64
 	for r := n - 1; r >= 0; r-- {
 		s := b[r]
 		for c := r + 1; c < n; c++ {
@@ -173,10 +186,11 @@ func solve6(a [6][6]float64, b [6]float64) ([6]float64, bool) {
 	}
 	for _, v := range x {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return [6]float64{}, false
+			clear(x)
+			return false
 		}
 	}
-	return x, true
+	return true
 }
 
 func median(v []float64) float64 {

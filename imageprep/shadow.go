@@ -203,42 +203,12 @@ func dot10(c, b [10]float64) float64 {
 	return s
 }
 
-// solveN solves a 10x10 linear system by Gaussian elimination with
-// partial pivoting.
-func solveN(a [10][10]float64, b [10]float64) ([10]float64, bool) {
-	const n = 10
-	for col := range n {
-		p := col
-		for r := col + 1; r < n; r++ {
-			if math.Abs(a[r][col]) > math.Abs(a[p][col]) {
-				p = r
-			}
-		}
-		if math.Abs(a[p][col]) < 1e-12 {
-			return [10]float64{}, false
-		}
-		a[col], a[p] = a[p], a[col]
-		b[col], b[p] = b[p], b[col]
-		for r := col + 1; r < n; r++ {
-			f := a[r][col] / a[col][col]
-			for c := col; c < n; c++ {
-				a[r][c] -= f * a[col][c]
-			}
-			b[r] -= f * b[col]
-		}
+// solveN solves a 10x10 linear system (solveLinear).
+func solveN(a [10][10]float64, b [10]float64) (x [10]float64, ok bool) {
+	rows := make([][]float64, len(a))
+	for i := range a {
+		rows[i] = a[i][:] // a is this call's copy
 	}
-	var x [10]float64
-	for r := n - 1; r >= 0; r-- {
-		s := b[r]
-		for c := r + 1; c < n; c++ {
-			s -= a[r][c] * x[c]
-		}
-		x[r] = s / a[r][r]
-	}
-	for _, v := range x {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return [10]float64{}, false
-		}
-	}
-	return x, true
+	ok = solveLinear(rows, b[:], x[:])
+	return x, ok
 }
