@@ -39,6 +39,21 @@ const splitKMin = 4
 // product once more).
 const splitKGain = 1.15
 
+// splitKLong is the fewest k blocks at which split-K is used even when it
+// balances the threads only about as well as the row or column split
+// (splitKEven): with k that
+// long, a split by columns packs all of A on every thread (by rows, all of
+// B), while split-K packs each panel once. The conv weight gradients of the
+// zoo cnn at batch 64 on the AVX2 kernels, 2 threads, where 6 column tiles
+// share evenly: 32×12544×144:NT 166.6 → 188.0 GFLOP/s and 64×3136×288:NT
+// 200.6 → 212.2 (bench/gemm/run.sh, 2026-12-06, AMD EPYC Zen 5).
+const splitKLong = 8
+
+// splitKEven is how close to the row or column split's balance split-K
+// must come to be used for a long k (49 blocks over 2 threads balance at
+// 49/50 where 6 column tiles balance exactly).
+const splitKEven = 0.95
+
 // useSplitK reports whether j, split by rows or columns as j.partition set
 // it, would run better split by k blocks on threads threads.
 func useSplitK(j *job, threads int) bool {
@@ -59,7 +74,7 @@ func useSplitK(j *job, threads int) bool {
 	// thread's tiles times the threads; the same for blocks.
 	mn := float64(tiles) / float64(((tiles+threads-1)/threads)*threads)
 	kb := float64(nkb) / float64(((nkb+threads-1)/threads)*threads)
-	return kb > mn*splitKGain
+	return kb > mn*splitKGain || (nkb >= splitKLong && kb >= mn*splitKEven)
 }
 
 // splitK is a product split by k blocks: its job and the buffer of the
