@@ -223,51 +223,11 @@ const (
 // returns the bounding box of the rest.
 func keepDigit(ink plane, share float32) (image.Rectangle, bool) {
 	w, h := ink.w, ink.h
-	parent := make([]int32, w*h)
-	for i := range parent {
-		parent[i] = -1 // -1: background
-	}
-	find := func(i int32) int32 {
-		for parent[i] != i {
-			parent[i] = parent[parent[i]]
-			i = parent[i]
-		}
-		return i
-	}
-	union := func(a, b int32) {
-		ra, rb := find(a), find(b)
-		if ra != rb {
-			if ra < rb {
-				parent[rb] = ra
-			} else {
-				parent[ra] = rb
-			}
-		}
-	}
-	for y := range h {
-		for x := range w {
-			i := y*w + x
-			if ink.p[i] == 0 {
-				continue
-			}
-			parent[i] = int32(i)
-			// Neighbours already visited: W, NW, N, NE.
-			if x > 0 && parent[i-1] >= 0 {
-				union(int32(i), int32(i-1))
-			}
-			if y > 0 {
-				for dx := -1; dx <= 1; dx++ {
-					if xx := x + dx; xx >= 0 && xx < w && parent[i-w+dx] >= 0 {
-						union(int32(i), int32(i-w+dx))
-					}
-				}
-			}
-		}
-	}
+	root := components8(w, h, ink.p, 0)
 	mass := make([]float32, w*h) // indexed by a component's root pixel
 	for i, v := range ink.p {
-		if v > 0 {
-			mass[find(int32(i))] += v
+		if r := root[i]; r >= 0 {
+			mass[r] += v
 		}
 	}
 	var largest float32
@@ -281,10 +241,10 @@ func keepDigit(ink plane, share float32) (image.Rectangle, bool) {
 	for y := range h {
 		for x := range w {
 			i := y*w + x
-			if ink.p[i] == 0 {
+			if root[i] < 0 {
 				continue
 			}
-			if mass[find(int32(i))] < share*largest {
+			if mass[root[i]] < share*largest {
 				ink.p[i] = 0
 				continue
 			}
@@ -300,4 +260,56 @@ func cropPlane(pl plane, r image.Rectangle) plane {
 		copy(out.p[y*out.w:(y+1)*out.w], pl.p[(r.Min.Y+y)*pl.w+r.Min.X:])
 	}
 	return out
+}
+
+// components8 labels the 8-connected components of the pixels of a w×h
+// plane whose value is above the threshold: each such pixel gets the index
+// of its component's first pixel (row-major), every other pixel -1. It is
+// a union-find in one raster pass, each pixel joined to its W, NW, N and
+// NE neighbours.
+func components8(w, h int, v []float32, above float32) []int32 {
+	parent := make([]int32, w*h)
+	for i := range parent {
+		parent[i] = -1 // background
+	}
+	find := func(i int32) int32 {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	union := func(a, b int32) {
+		ra, rb := find(a), find(b)
+		if ra < rb {
+			parent[rb] = ra
+		} else if rb < ra {
+			parent[ra] = rb
+		}
+	}
+	for y := range h {
+		for x := range w {
+			i := y*w + x
+			if !(v[i] > above) {
+				continue
+			}
+			parent[i] = int32(i)
+			if x > 0 && parent[i-1] >= 0 {
+				union(int32(i), int32(i-1))
+			}
+			if y > 0 {
+				for dx := -1; dx <= 1; dx++ {
+					if xx := x + dx; xx >= 0 && xx < w && parent[i-w+dx] >= 0 {
+						union(int32(i), int32(i-w+dx))
+					}
+				}
+			}
+		}
+	}
+	for i := range parent {
+		if parent[i] >= 0 {
+			parent[i] = find(int32(i))
+		}
+	}
+	return parent
 }

@@ -595,52 +595,15 @@ func (s *segmenter) sheet() (image.Rectangle, bool) {
 // least segLow.
 func (s *segmenter) label() {
 	w, h := s.w, s.h
-	parent := make([]int32, w*h)
-	for i := range parent {
-		parent[i] = -1
-	}
-	find := func(i int32) int32 {
-		for parent[i] != i {
-			parent[i] = parent[parent[i]]
-			i = parent[i]
-		}
-		return i
-	}
-	union := func(a, b int32) {
-		ra, rb := find(a), find(b)
-		if ra < rb {
-			parent[rb] = ra
-		} else if rb < ra {
-			parent[ra] = rb
-		}
-	}
-	for y := range h {
-		for x := range w {
-			i := y*w + x
-			if s.ink[i] < segLow {
-				continue
-			}
-			parent[i] = int32(i)
-			if x > 0 && parent[i-1] >= 0 {
-				union(int32(i), int32(i-1))
-			}
-			if y > 0 {
-				for dx := -1; dx <= 1; dx++ {
-					if xx := x + dx; xx >= 0 && xx < w && parent[i-w+dx] >= 0 {
-						union(int32(i), int32(i-w+dx))
-					}
-				}
-			}
-		}
-	}
+	// s.ink >= segLow: above the float just below it.
+	root := components8(w, h, s.ink, math.Nextafter32(segLow, float32(math.Inf(-1))))
 	s.comp = make([]int32, w*h)
 	id := map[int32]int32{}
-	for i := range parent {
-		if parent[i] < 0 {
+	for i, r := range root {
+		if r < 0 {
 			s.comp[i] = -1
 			continue
 		}
-		r := find(int32(i))
 		c, ok := id[r]
 		if !ok {
 			c = int32(len(s.comps))
