@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/rakam-ml/rakam/tensor"
@@ -513,5 +514,64 @@ func TestReplicasConcurrent(t *testing.T) {
 		if e := <-errs; e != "" {
 			t.Error(e)
 		}
+	}
+}
+
+// TestConv2DPathsSameBits: the stored-patch path (a training batch in one
+// chunk) and the path that packs patches from the images (inference, and
+// training batches cut into chunks) give the same bits: outputs and the
+// input gradient (the weight and bias gradients of a batch in chunks
+// are summed chunk by chunk: close, not the same bits).
+func TestConv2DPathsSameBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 9))
+	for _, tc := range []struct{ c, h, w, o, k, s, p int }{
+		{1, 28, 28, 16, 3, 1, 1}, {16, 14, 14, 32, 3, 1, 1}, {32, 7, 7, 64, 3, 1, 1},
+		{1, 28, 28, 24, 5, 1, 0}, {3, 9, 7, 5, 3, 2, 1}, {2, 8, 8, 3, 5, 1, 2},
+	} {
+		c := NewConv2D([]int{tc.c, tc.h, tc.w}, tc.o, tc.k, tc.s, tc.p, "he", rng)
+		for i := range c.B.Value.Data {
+			c.B.Value.Data[i] = rng.Float32()
+		}
+		x := randTensor(rng, 12, tc.c, tc.h, tc.w)
+		y := c.Forward(x, true)
+		if !c.colHeld {
+			t.Fatalf("Conv2D%+v: a training batch of 12 did not store its patches", tc)
+		}
+		dy := randTensor(rng, y.Shape...)
+		wantY := slices.Clone(y.Data)
+		wantDx := slices.Clone(c.Backward(dy, true).Data)
+		wantDW, wantDB := slices.Clone(c.W.Grad.Data), slices.Clone(c.B.Grad.Data)
+		same := func(what string, got, want []float32) {
+			t.Helper()
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("Conv2D%+v: %s[%d] = %v; the stored-patch path gives %v", tc, what, i, got[i], want[i])
+				}
+			}
+		}
+		same("inference y", c.Forward(x, false).Data, wantY)
+		func() {
+			defer func(b int) { colBudget = b }(colBudget)
+			colBudget = 5 * c.kdim() * c.OutH * c.OutW // chunks of 5, 5 and 2
+			same("chunked y", c.Forward(x, true).Data, wantY)
+			if c.colHeld {
+				t.Fatalf("Conv2D%+v: a batch in three chunks stored its patches", tc)
+			}
+			same("chunked dx", c.Backward(dy, true).Data, wantDx)
+			// The weight and bias gradients sum over the batch chunk by
+			// chunk, so they round differently (tensor's
+			// TestGemmPatchesSameBits holds each chunk's product to the
+			// bits of the stored path); close is all that can be asked.
+			near := func(what string, got, want []float32) {
+				t.Helper()
+				for i := range want {
+					if d := math.Abs(float64(got[i] - want[i])); d > 1e-4*(1+math.Abs(float64(want[i]))) {
+						t.Fatalf("Conv2D%+v: %s[%d] = %v; the stored-patch path gives %v", tc, what, i, got[i], want[i])
+					}
+				}
+			}
+			near("chunked dW", c.W.Grad.Data, wantDW)
+			near("chunked db", c.B.Grad.Data, wantDB)
+		}()
 	}
 }

@@ -35,9 +35,7 @@ func GemmThreads(threads int, tA, tB Transpose, m, n, k int, alpha float32, a []
 }
 
 func checkGemm(tA, tB Transpose, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
-	if m < 0 || n < 0 || k < 0 {
-		panic(fmt.Sprintf("tensor: Gemm: negative size m=%d n=%d k=%d", m, n, k))
-	}
+	checkSizes("Gemm", m, n, k)
 	ar, ac := m, k
 	if tA {
 		ar, ac = k, m
@@ -46,20 +44,35 @@ func checkGemm(tA, tB Transpose, m, n, k int, a []float32, lda int, b []float32,
 	if tB {
 		br, bc = n, k
 	}
-	need := func(name string, s []float32, rows, cols, ld int) {
-		if rows == 0 || cols == 0 {
-			return
-		}
-		if ld < cols {
-			panic(fmt.Sprintf("tensor: Gemm: ld%s=%d < %d columns", name, ld, cols))
-		}
-		if len(s) < (rows-1)*ld+cols {
-			panic(fmt.Sprintf("tensor: Gemm: %s has %d values; a %dx%d matrix with stride %d needs %d", name, len(s), rows, cols, ld, (rows-1)*ld+cols))
-		}
+	checkMatrix("Gemm", "a", a, ar, ac, lda)
+	checkMatrix("Gemm", "b", b, br, bc, ldb)
+	checkMatrix("Gemm", "c", c, m, n, ldc)
+}
+
+// checkAC checks A (m×k) and C (m×n) of a product whose B is not stored.
+func checkAC(fn string, m, n, k int, a []float32, lda int, c []float32, ldc int) {
+	checkSizes(fn, m, n, k)
+	checkMatrix(fn, "a", a, m, k, lda)
+	checkMatrix(fn, "c", c, m, n, ldc)
+}
+
+func checkSizes(fn string, m, n, k int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("tensor: %s: negative size m=%d n=%d k=%d", fn, m, n, k))
 	}
-	need("a", a, ar, ac, lda)
-	need("b", b, br, bc, ldb)
-	need("c", c, m, n, ldc)
+}
+
+// checkMatrix panics unless s holds a rows×cols matrix with row stride ld.
+func checkMatrix(fn, name string, s []float32, rows, cols, ld int) {
+	if rows == 0 || cols == 0 {
+		return
+	}
+	if ld < cols {
+		panic(fmt.Sprintf("tensor: %s: ld%s=%d < %d columns", fn, name, ld, cols))
+	}
+	if len(s) < (rows-1)*ld+cols {
+		panic(fmt.Sprintf("tensor: %s: %s has %d values; a %dx%d matrix with stride %d needs %d", fn, name, len(s), rows, cols, ld, (rows-1)*ld+cols))
+	}
 }
 
 // MatMul sets dst = op(a)·op(b) for 2-D tensors (or tensors viewed as

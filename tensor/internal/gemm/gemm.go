@@ -22,6 +22,13 @@ func SgemmThreads(threads int, transA, transB bool, m, n, k int, alpha float32, 
 // for a small C that tiles better transposed (see swapBetter), which is
 // neither swapped again nor run with zero skipping.
 func sgemm(threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, swapped bool) {
+	sgemmFrom(threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, nil, beta, c, ldc, swapped)
+}
+
+// sgemmFrom is sgemm with op(B) packed by src when src is not nil (b and
+// ldb are then unused; transB tells the partition how costly B's packing
+// is). Such a product is never transposed: its B cannot be packed as an A.
+func sgemmFrom(threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, src Source, beta float32, c []float32, ldc int, swapped bool) {
 	if m == 0 || n == 0 {
 		return
 	}
@@ -35,7 +42,7 @@ func sgemm(threads int, transA, transB bool, m, n, k int, alpha float32, a []flo
 		kern, _ = bestKernel(active, m, n)
 	} else {
 		kern, skip = plan(active, transA, m, n, k, a, lda)
-		if !skip && swapBetter(m, n, k, beta) {
+		if !skip && src == nil && swapBetter(m, n, k, beta) {
 			swapProduct(threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 			return
 		}
@@ -48,7 +55,7 @@ func sgemm(threads int, transA, transB bool, m, n, k int, alpha float32, a []flo
 		m: m, n: n, k: k, kc: kern.kcFor(k),
 		alpha: alpha, beta: beta,
 		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
-		skip: skip,
+		bsrc: src, skip: skip,
 	}
 	threads = threadsFor(threads, m, n, k)
 	if threads > 1 {
@@ -230,6 +237,10 @@ type job struct {
 	ldb            int
 	c              []float32
 	ldc            int
+	// bsrc, when not nil, packs op(B) in place of b (Source); bk0 is the
+	// depth of op(B) where this job's k starts (split-K narrows it).
+	bsrc Source
+	bk0  int
 
 	// Partition for the worker pool: task t covers rows
 	// [t·mStep, (t+1)·mStep) ∩ [0, m) when splitM, else that range of
@@ -275,7 +286,9 @@ func (j *job) block(s *scratch, m0, m1, n0, n1 int) {
 		for pc := 0; pc < j.k; pc += kcMax {
 			kc := min(kcMax, j.k-pc)
 			bp := s.b[:((nc+nr-1)/nr)*nr*kc]
-			if j.transB {
+			if j.bsrc != nil {
+				j.bsrc.PackB(bp, s.tmpFor(j.bsrc.TmpSize(ncMax, kcMax, nr)), jc, nc, j.bk0+pc, kc, nr)
+			} else if j.transB {
 				packGather(bp, j.b, j.ldb, jc, nc, pc, kc, nr)
 			} else {
 				packCopy(bp, j.b, j.ldb, jc, nc, pc, kc, nr)
@@ -346,6 +359,7 @@ func (j *job) block(s *scratch, m0, m1, n0, n1 int) {
 // blocks seen and are then reused, so a warm Sgemm does not allocate.
 type scratch struct {
 	a, b, tile []float32
+	tmp        []float32 // a Source's working space
 	swap       []float32 // Cᵀ of a transposed product
 	// Zero skipping: the listed steps of each micro-panel of the packed
 	// A block (kcMax apart) and their counts.
@@ -364,6 +378,14 @@ func (s *scratch) ensureSteps(panels, kcMax int) {
 		s.nsteps = make([]int, panels)
 	}
 	s.steps, s.nsteps = s.steps[:cap(s.steps)], s.nsteps[:cap(s.nsteps)]
+}
+
+// tmpFor returns s.tmp with at least n values.
+func (s *scratch) tmpFor(n int) []float32 {
+	if cap(s.tmp) < n {
+		s.tmp = make([]float32, n)
+	}
+	return s.tmp[:cap(s.tmp)]
 }
 
 func (s *scratch) ensure(na, nb, nt int) {

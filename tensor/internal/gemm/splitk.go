@@ -130,9 +130,12 @@ func (sk *splitKBlocks) Part(b int) {
 	} else {
 		j.a = j.a[pc:]
 	}
-	if j.transB {
+	switch {
+	case j.bsrc != nil:
+		j.bk0 += pc
+	case j.transB:
 		j.b = j.b[pc:]
-	} else {
+	default:
 		j.b = j.b[pc*j.ldb:]
 	}
 	j.k, j.kc = kc, kc

@@ -1,0 +1,187 @@
+package tensor
+
+import (
+	"fmt"
+
+	blocked "github.com/rakam-ml/rakam/tensor/internal/gemm"
+)
+
+// Patches is the patch matrix of a batch of images — the matrix Im2Col
+// lowers them to, side by side — as an operand that is never stored:
+// GemmPatches and GemmPatchesT pack it straight from the images, one
+// cache-sized block at a time, where Im2Col followed by Gemm writes the
+// whole matrix out and reads it back (for a 16-channel 3×3 convolution over
+// a batch of 64 14×14 maps, 7 MiB). The products have the bits of Gemm on
+// the stored matrix: the same packed panels reach the same kernels in the
+// same order (TestGemmPatchesSameBits).
+//
+// The matrix has C·KH·KW rows and N·OH·OW columns (OH = ConvOut(H, KH,
+// Stride, Pad), OW likewise): column e·OH·OW + q holds example e's output
+// position q, and row (c·KH+i)·KW+j the input pixel each position's window
+// puts there, as in Im2Col.
+type Patches struct {
+	X                      []float32 // N images (C, H, W), one after another
+	N, C, H, W             int
+	KH, KW, Stride, Pad    int
+	oh, ow, hw, size, rows int // set by check
+}
+
+// check validates the geometry and fills the derived sizes; it panics on
+// a programmer error, as Im2Col does.
+func (p *Patches) check(name string) {
+	if p.N < 0 || p.C < 1 || p.H < 1 || p.W < 1 || p.KH < 1 || p.KW < 1 || p.Stride < 1 || p.Pad < 0 {
+		panic(fmt.Sprintf("tensor: %s: bad geometry n=%d c=%d h=%d w=%d kernel %dx%d stride %d pad %d", name, p.N, p.C, p.H, p.W, p.KH, p.KW, p.Stride, p.Pad))
+	}
+	p.oh, p.ow = ConvOut(p.H, p.KH, p.Stride, p.Pad), ConvOut(p.W, p.KW, p.Stride, p.Pad)
+	p.hw, p.size, p.rows = p.oh*p.ow, p.C*p.H*p.W, p.C*p.KH*p.KW
+	if len(p.X) < p.N*p.size {
+		panic(fmt.Sprintf("tensor: %s: %d values for %d images of %dx%dx%d", name, len(p.X), p.N, p.C, p.H, p.W))
+	}
+}
+
+// Rows and Cols return the patch matrix's size.
+func (p *Patches) Rows() int { return p.C * p.KH * p.KW }
+func (p *Patches) Cols() int {
+	return p.N * ConvOut(p.H, p.KH, p.Stride, p.Pad) * ConvOut(p.W, p.KW, p.Stride, p.Pad)
+}
+
+// GemmPatches computes C = alpha·A·P + beta·C on up to threads goroutines,
+// where P is the patch matrix of p (K×n, K = p.Rows(), n = p.Cols()), A is
+// m×K row-major with stride lda and C m×n with stride ldc: a convolution's
+// forward product, the filters times the patches.
+func GemmPatches(threads, m int, alpha float32, a []float32, lda int, p *Patches, beta float32, c []float32, ldc int) {
+	p.check("GemmPatches")
+	k, n := p.rows, p.N*p.hw
+	checkAC("GemmPatches", m, n, k, a, lda, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	blocked.SgemmFrom(threads, false, false, m, n, k, alpha, a, lda, (*patchesN)(p), beta, c, ldc)
+}
+
+// GemmPatchesT computes C = alpha·A·Pᵀ + beta·C, where A is m×n (n =
+// p.Cols()) row-major with stride lda and C is m×K (K = p.Rows()): a
+// convolution's weight gradient, the output gradient times the patches.
+func GemmPatchesT(threads, m int, alpha float32, a []float32, lda int, p *Patches, beta float32, c []float32, ldc int) {
+	p.check("GemmPatchesT")
+	k, n := p.N*p.hw, p.rows
+	checkAC("GemmPatchesT", m, n, k, a, lda, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	blocked.SgemmFrom(threads, false, true, m, n, k, alpha, a, lda, (*patchesT)(p), beta, c, ldc)
+}
+
+// patchesN is P as op(B) (a forward product): its columns are output
+// positions, its depths patch rows.
+type patchesN Patches
+
+func (s *patchesN) TmpSize(nc, kc, w int) int { return nc }
+
+func (s *patchesN) PackB(dst, tmp []float32, j0, nc, p0, kc, w int) {
+	row := tmp[:nc]
+	for p := 0; p < kc; p++ {
+		(*Patches)(s).row(row, p0+p, j0)
+		blocked.PackDepth(dst, row, p, kc, w)
+	}
+}
+
+// patchesT is Pᵀ as op(B) (a weight gradient): its columns are patch rows,
+// its depths output positions.
+type patchesT Patches
+
+func (s *patchesT) TmpSize(nc, kc, w int) int { return w * kc }
+
+func (s *patchesT) PackB(dst, tmp []float32, j0, nc, p0, kc, w int) {
+	for q := 0; q*w < nc; q++ {
+		rows := min(w, nc-q*w)
+		for r := 0; r < rows; r++ {
+			(*Patches)(s).row(tmp[r*kc:(r+1)*kc], j0+q*w+r, p0)
+		}
+		blocked.PackCols(dst[q*kc*w:], tmp, kc, 0, rows, 0, kc, w)
+	}
+}
+
+// row fills dst with patch row r at columns [col0, col0+len(dst)): the
+// values Im2Col writes there.
+func (p *Patches) row(dst []float32, r, col0 int) {
+	ch, ij := r/(p.KH*p.KW), r%(p.KH*p.KW)
+	i, j := ij/p.KW, ij%p.KW
+	lo, hi := validCols(j, p.Stride, p.Pad, p.W, p.ow)
+	for len(dst) > 0 {
+		e, q0 := col0/p.hw, col0%p.hw
+		q1 := min(p.hw, q0+len(dst))
+		img := p.X[e*p.size+ch*p.H*p.W:][:p.H*p.W]
+		p.run(dst[:q1-q0], img, i, j, lo, hi, q0)
+		dst = dst[q1-q0:]
+		col0 += q1 - q0
+	}
+}
+
+// run fills seg with one image's patch row (i, j) at output positions
+// [q0, q0+len(seg)); [lo, hi) are the output columns whose input column is
+// inside the image.
+func (p *Patches) run(seg, img []float32, i, j, lo, hi, q0 int) {
+	h, w, ow := p.H, p.W, p.ow
+	q1 := q0 + len(seg)
+	if p.Stride == 1 && ow == w {
+		// As im2colSame: the image shifted by (di, dj), one run, with the
+		// columns that would wrap to the neighbouring image row zeroed.
+		di, dj := i-p.Pad, j-p.Pad
+		oy0, oy1 := max(0, -di), min(p.oh, h-di)
+		a, b := max(q0, oy0*w+lo), min(q1, (oy1-1)*w+hi)
+		if oy0 >= oy1 || lo >= hi || a >= b {
+			clear(seg)
+			return
+		}
+		clear(seg[:a-q0])
+		clear(seg[b-q0:])
+		d := di*w + dj
+		copy(seg[a-q0:b-q0], img[a+d:b+d])
+		if lo > 0 || hi < w {
+			for oy := a / w; oy*w < b; oy++ {
+				for x := max(a, oy*w); x < min(b, oy*w+lo); x++ {
+					seg[x-q0] = 0
+				}
+				for x := max(a, oy*w+hi); x < min(b, (oy+1)*w); x++ {
+					seg[x-q0] = 0
+				}
+			}
+		}
+		return
+	}
+	// Any other geometry, one output row (or part of one) at a time.
+	for q := q0; q < q1; {
+		oy, ox := q/ow, q%ow
+		end := min(q1, (oy+1)*ow)
+		d := seg[q-q0 : end-q0]
+		iy := oy*p.Stride - p.Pad + i
+		if iy < 0 || iy >= h {
+			clear(d)
+			q = end
+			continue
+		}
+		src := img[iy*w : (iy+1)*w]
+		if p.Stride == 1 {
+			a, b := max(ox, lo), min(ox+len(d), hi)
+			if a >= b {
+				clear(d)
+			} else {
+				clear(d[:a-ox])
+				copy(d[a-ox:b-ox], src[a-p.Pad+j:b-p.Pad+j])
+				clear(d[b-ox:])
+			}
+			q = end
+			continue
+		}
+		for k := range d {
+			x := ox + k
+			if x < lo || x >= hi {
+				d[k] = 0
+				continue
+			}
+			d[k] = src[x*p.Stride-p.Pad+j]
+		}
+		q = end
+	}
+}
