@@ -176,3 +176,86 @@ func wornLines(img *image.NRGBA) *image.NRGBA {
 	}
 	return img
 }
+
+// linedPaper returns w x h paper of colour bg with a horizontal line, 2 px
+// wide, in colour line at each of rows, and a red margin at x = margin
+// when margin > 0: paper whose lines are far apart next to the frame.
+func linedPaper(w, h int, bg color.NRGBA, rows []int, line color.NRGBA, margin int) *image.NRGBA {
+	img := paperImage(w, h, bg, 0, false, bg, margin)
+	for _, y := range rows {
+		for x := range w {
+			if margin <= 0 || x < margin || x >= margin+2 {
+				img.SetNRGBA(x, y, line)
+				img.SetNRGBA(x, y+1, line)
+			}
+		}
+	}
+	return img
+}
+
+// TestFromImageFewRuledLines: lined paper photographed close shows one or
+// two lines (and perhaps a margin) running past the digit; they must be
+// erased and the digit kept as it is.
+func TestFromImageFewRuledLines(t *testing.T) {
+	cream := color.NRGBA{245, 242, 232, 255}
+	greyLine := color.NRGBA{150, 150, 150, 255}
+	blue := color.NRGBA{20, 40, 150, 255}
+	for _, dg := range []struct {
+		name    string
+		strokes [][]pt
+	}{{"one", one}, {"seven", seven}, {"zero", zero}} {
+		ref := mustPrepare(t, dg.name+"/reference", reference(dg.strokes))
+		for _, c := range []struct {
+			name string
+			rows []int
+			marg int
+		}{
+			{"two lines", []int{140, 300}, 0},
+			{"one line and a margin", []int{220}, 60},
+			{"two lines and a margin", []int{100, 320}, 40},
+		} {
+			name := dg.name + "/" + c.name
+			img := inkOver(linedPaper(420, 400, cream, c.rows, greyLine, c.marg), dg.strokes, image.Rect(170, 110, 266, 270), 17.6, blue, 1)
+			d := mustPrepare(t, name, img)
+			if diff := shapeDiff(d.Pixels, ref.Pixels); diff > 0.04 {
+				t.Errorf("FromImage(%s): mean |difference| to the reference %.4f; want <= 0.04\n%s", name, diff, ascii(d))
+			}
+		}
+	}
+}
+
+// TestLoneLinesKeepStrokes: a digit's own long straight strokes, drawn
+// with a fine pen and filling the frame, are not lone lines of paper: a
+// one that is all the ink, a seven whose bar runs from edge to edge. Both
+// must come out as they do drawn with a pen too wide for a ruled line.
+func TestLoneLinesKeepStrokes(t *testing.T) {
+	barSeven := [][]pt{{{0, 0.03}, {1, 0.03}, {0.45, 1}}}
+	for _, dg := range []struct {
+		name    string
+		strokes [][]pt
+	}{{"one", [][]pt{{{0.5, 0}, {0.5, 1}}}}, {"seven", barSeven}} {
+		box := image.Rect(0, 6, 300, 294)
+		ref := mustPrepare(t, dg.name+"/wide pen", drawGray(300, 300, dg.strokes, box, 10, 255, 0))
+		d := mustPrepare(t, dg.name, drawGray(300, 300, dg.strokes, box, 3, 255, 0))
+		if diff := shapeDiff(d.Pixels, ref.Pixels); diff > 0.05 {
+			t.Errorf("FromImage(%s, a fine pen filling the frame): mean |difference| to the wide pen's %.4f; want <= 0.05\n%s\n%s", dg.name, diff, ascii(d), ascii(ref))
+		}
+	}
+	// Without the guard the seven's bar would be erased: check that it is
+	// found as a lone line at all, so the test means something.
+	pl, _, _ := luminancePlane(drawGray(300, 300, barSeven, image.Rect(0, 6, 300, 294), 3, 255, 0))
+	ink, _, err := extractInk(pl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := (max(ink.w, ink.h) + rulingSide - 1) / rulingSide
+	found := false
+	for _, r := range findRules(maxPool(ink, f), false, rulingCoverage) {
+		if fr, ok := fitRule(ink, r, f, rulingCoverage); ok && fr.span >= marginSpan && fr.coverage >= marginCoverage {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the seven's bar is not found as a line; the test of the guard tests nothing")
+	}
+}

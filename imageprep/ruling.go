@@ -61,7 +61,7 @@ func removeRuling(ink plane) bool {
 		ruled = ruled || len(lines[k]) >= rulingMinLines
 	}
 	if !ruled {
-		return false
+		return removeLoneLines(ink, lines)
 	}
 	// On ruled paper, fainter lines (broken by noise, a shadow or JPEG) are
 	// found too where the lines found so far say a line should be.
@@ -479,4 +479,116 @@ func dropFragments(ink plane, lines []fitted) {
 			}
 		}
 	}
+}
+
+// lineExtent returns the first and last positions along a fitted line
+// (exclusive end) where ink lies on it, within its width and a pixel.
+func lineExtent(ink plane, r fitted) (lo, hi int, ok bool) {
+	na, nc, at := lineAxes(ink, r.vertical)
+	reach := r.width/2 + 1
+	lo, hi = na, -1
+	for a := range na {
+		y := r.c + float64(a)*r.t
+		for c := max(0, int(math.Floor(y-reach))); c <= min(nc-1, int(math.Ceil(y+reach))); c++ {
+			if ink.p[at(a, c)] > 0 {
+				lo, hi = min(lo, a), max(hi, a)
+				break
+			}
+		}
+	}
+	return lo, hi + 1, hi >= 0
+}
+
+// Lone lines: fewer than rulingMinLines lines in either direction are
+// paper's only when each crosses nearly the whole image (marginSpan, with
+// ink along marginCoverage of it) and reaches past the ink left once they
+// are erased by loneReach of the image at both ends: lined paper whose
+// spacing is large next to the frame shows one or two lines (and a
+// margin) running past the digit; a digit's own straight stroke ends
+// where the digit does.
+const (
+	loneReach = 0.1
+	loneTail  = 0.02 // the share of the ink's mass left out at each end of its extent
+)
+
+// removeLoneLines erases the lines of lines (found in each direction,
+// fewer than rulingMinLines of them) that are lone lines of paper, and
+// reports whether it erased any.
+func removeLoneLines(ink plane, lines [2][]fitted) bool {
+	var cands []fitted
+	for k := range lines {
+		for _, r := range lines[k] {
+			if r.span >= marginSpan && r.coverage >= marginCoverage {
+				cands = append(cands, r)
+			}
+		}
+	}
+	if len(cands) == 0 {
+		return false
+	}
+	trial := plane{ink.w, ink.h, slices.Clone(ink.p)}
+	for _, r := range cands {
+		eraseRule(trial, r)
+	}
+	// The extent of what is left, along x and along y, leaving out
+	// loneTail of its mass at each end (noise, bits of the lines).
+	px, py := make([]float64, ink.w), make([]float64, ink.h)
+	var mass float64
+	for y := range ink.h {
+		for x, v := range trial.p[y*ink.w : (y+1)*ink.w] {
+			px[x] += float64(v)
+			py[y] += float64(v)
+			mass += float64(v)
+		}
+	}
+	if mass < minInkMass {
+		return false // the lines were all the ink: a digit's strokes
+	}
+	extent := func(p []float64) (lo, hi int) {
+		var s float64
+		lo, hi = 0, len(p)
+		for i, v := range p {
+			s += v
+			if s > loneTail*mass {
+				lo = i
+				break
+			}
+		}
+		s = 0
+		for i := len(p) - 1; i >= 0; i-- {
+			s += p[i]
+			if s > loneTail*mass {
+				hi = i + 1
+				break
+			}
+		}
+		return lo, hi
+	}
+	xlo, xhi := extent(px)
+	ylo, yhi := extent(py)
+	erased := false
+	for _, r := range cands {
+		lo, hi, ok := lineExtent(ink, r)
+		if !ok {
+			continue
+		}
+		na, ilo, ihi := ink.w, xlo, xhi
+		if r.vertical {
+			na, ilo, ihi = ink.h, ylo, yhi
+		}
+		reach := loneReach * float64(na)
+		if float64(ilo-lo) < reach || float64(hi-ihi) < reach {
+			continue
+		}
+		eraseRule(ink, r)
+		erased = true
+	}
+	if erased {
+		for k := range lines {
+			if len(lines[k]) > 0 {
+				dropFragments(ink, lines[k])
+			}
+		}
+	}
+	return erased
 }
