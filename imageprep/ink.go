@@ -101,7 +101,7 @@ func extractInk(pl plane) (ink plane, inverted bool, err error) {
 	// can be in a shadow: not a chalkboard or a screen.
 	var surface []float32
 	if inverted || bg.border >= 0.3 {
-		if s, stau, ok := shadowBackground(pl, bg, true); ok && betterShadow(pl, bg, s, stau, inverted) {
+		if s, stau, ok := shadowBackground(pl, bg, tau, true); ok && betterShadow(pl, bg, s, stau, inverted) {
 			surface, tau, inverted = s, stau, true
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	xdraw "golang.org/x/image/draw"
@@ -67,6 +68,7 @@ func TestFromImagePaper(t *testing.T) {
 	cream := color.NRGBA{245, 242, 232, 255}
 	blueLine := color.NRGBA{150, 180, 230, 255}
 	greyLine := color.NRGBA{170, 170, 170, 255}
+	darkLine := color.NRGBA{150, 150, 150, 255}
 	blue := color.NRGBA{20, 40, 150, 255}
 	pencil := color.NRGBA{100, 100, 100, 255}
 	for _, dg := range []struct {
@@ -84,6 +86,10 @@ func TestFromImagePaper(t *testing.T) {
 			{"lined paper", inkOver(paperImage(400, 480, cream, 30, false, greyLine, 40), s, image.Rect(150, 110, 246, 270), 17.6, blue, 1), 0.04},
 			{"squared paper in pencil", inkOver(paperImage(480, 480, cream, 20, true, greyLine, 0), s, image.Rect(190, 110, 292, 280), 18.7, pencil, 0.8), 0.05},
 			{"pencil in a shadow", shade(inkOver(paperImage(500, 400, cream, 0, false, cream, 0), s, image.Rect(200, 70, 320, 270), 22, pencil, 0.6), 0.6), 0.05},
+			{"squared paper in pencil in a shadow", shade(inkOver(paperImage(480, 480, cream, 20, true, greyLine, 0), s, image.Rect(190, 110, 292, 280), 18.7, pencil, 0.5), 0.6), 0.05},
+			// The shadow along the border, with noise, swells the border's
+			// noise estimate over the pencil's contrast.
+			{"lined paper in pencil, a light shadow and noise", noisy(shade(inkOver(paperImage(480, 480, cream, 40, false, darkLine, 0), s, image.Rect(190, 110, 292, 280), 18.7, pencil, 0.5), 0.2), 4), 0.04},
 		}
 		for _, c := range cases {
 			name := dg.name + "/" + c.name
@@ -258,4 +264,61 @@ func TestLoneLinesKeepStrokes(t *testing.T) {
 	if !found {
 		t.Errorf("the seven's bar is not found as a line; the test of the guard tests nothing")
 	}
+}
+
+// TestLocalDipsShadowNotInk: cells of paper under a shadow whose soft edge
+// crosses the page, and deepest in a corner, are paper; cells where ink
+// covers the paper (darker than the paper around them) are not.
+func TestLocalDipsShadowNotInk(t *testing.T) {
+	const gx, gy = 12, 9
+	cells := make([]cell, gx*gy)
+	inkAt := map[int]bool{3*gx + 4: true, 4*gx + 5: true, 5*gx + 5: true, 6*gx + 8: true}
+	for cy := range gy {
+		for cx := range gx {
+			u, v := (float64(cx)+0.5)/gx, (float64(cy)+0.5)/gy
+			// The shadow takes up to 55% of the light towards the
+			// bottom right corner, over an edge half the page wide.
+			s := math.Max(0, math.Min(1, (u+v-0.9)/0.9))
+			level := 0.85 * (1 - 0.55*s*s*(3-2*s))
+			i := cy*gx + cx
+			if inkAt[i] {
+				level -= 0.25
+			}
+			cells[i] = cell{u: u, v: v, level: level}
+		}
+	}
+	inkSide := func(level, surf float64) float64 { return surf - level }
+	keep := localDips(cells, gx, gy, 0.06, inkSide)
+	for i, k := range keep {
+		if k == inkAt[i] {
+			what := "paper"
+			if inkAt[i] {
+				what = "ink"
+			}
+			t.Errorf("cell (%d, %d), level %.3f, %s: kept as paper %v", i%gx, i/gx, cells[i].level, what, k)
+		}
+	}
+	// A covered cell's paper is predicted from the paper around it, along
+	// the shadow's gradient, to within less than the noise threshold.
+	for i := range inkAt {
+		got, ok := nearPaper(cells, keep, gx, gy, i)
+		u, v := cells[i].u, cells[i].v
+		s := math.Max(0, math.Min(1, (u+v-0.9)/0.9))
+		want := 0.85 * (1 - 0.55*s*s*(3-2*s))
+		if !ok || math.Abs(got-want) > 0.05 {
+			t.Errorf("nearPaper(cell (%d, %d)) = %.3f, %v; want %.3f", i%gx, i/gx, got, ok, want)
+		}
+	}
+}
+
+// noisy adds Gaussian noise of the given spread (in levels) to img's
+// colour channels, the same every time.
+func noisy(img *image.NRGBA, spread float64) *image.NRGBA {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range img.Pix {
+		if i%4 != 3 {
+			img.Pix[i] = uint8(max(0, min(255, math.Round(float64(img.Pix[i])+spread*rng.NormFloat64()))))
+		}
+	}
+	return img
 }

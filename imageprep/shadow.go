@@ -4,8 +4,8 @@ package imageprep
 // the paper. The quadratic surface fitted to the border cannot follow it,
 // so the shadowed paper reads as ink, and faint pencil inside the shadow
 // drowns in the spread it leaves. When the paper level measured across
-// the whole image departs from that surface, a smooth cubic surface fitted
-// to it replaces it.
+// the whole image departs from that surface, a surface through it
+// replaces it.
 
 import (
 	"math"
@@ -16,25 +16,143 @@ import (
 const (
 	shadowCells    = 10   // cells across the shorter side where the paper level is measured
 	shadowPaperQ   = 0.65 // quantile of a cell's luminance taken as its paper (0.35 for light ink)
-	shadowMinShift = 2.0  // the cubic must depart from the border's surface by this many tau somewhere
-	shadowTrim     = 2.5  // cells further than this many spreads on the ink side are left out of the fit
+	shadowMinShift = 2.0  // the paper must depart from the border's surface by this many tau somewhere
+	shadowTrim     = 2.5  // cells further than this many spreads on the ink side of the paper around them are ink
 	shadowMinCells = 16   // cells needed for a fit
 	shadowRidge    = 1e-6 // keeps the normal equations well posed
 )
+
+// cell is where the paper level is measured.
+type cell struct {
+	u, v, level float64
+	covered     bool // ink covers most of it: no paper to measure
+}
+
+// shadowNear is how many cells around a cell (each way) hold the paper it
+// is compared with.
+const shadowNear = 2
+
+// nearPlane predicts the level of cell i from the cells within
+// shadowNear of it (not i itself) that pass ok, by a plane fitted to
+// them: at the image's edge, or across a shadow's gradient, a plane
+// extrapolates where a median would lag. ok is false with fewer than
+// four such cells or when they lie on a line.
+func nearPlane(cells []cell, gx, gy, i int, use func(j int) bool) (float64, bool) {
+	cx, cy := i%gx, i/gx
+	var a [3][3]float64
+	var b [3]float64
+	n := 0
+	for y := max(0, cy-shadowNear); y <= min(gy-1, cy+shadowNear); y++ {
+		for x := max(0, cx-shadowNear); x <= min(gx-1, cx+shadowNear); x++ {
+			j := y*gx + x
+			if j == i || !use(j) {
+				continue
+			}
+			n++
+			f := [3]float64{1, float64(x - cx), float64(y - cy)}
+			for r := range 3 {
+				for c := range 3 {
+					a[r][c] += float64(f[r] * f[c])
+				}
+				b[r] += float64(f[r] * cells[j].level)
+			}
+		}
+	}
+	if n < 4 {
+		return 0, false
+	}
+	rows := [][]float64{a[0][:], a[1][:], a[2][:]}
+	var x [3]float64
+	if !solveLinear(rows, b[:], x[:]) {
+		return 0, false
+	}
+	return x[0], true
+}
+
+// localDips returns which cells hold paper: not covered by ink, and not
+// further towards the ink than shadowTrim spreads from what the paper
+// around them predicts (nearPlane; the spread: of those differences over
+// all cells, at least tau/4). Twice: the second time the prediction
+// leaves out the cells the first took for ink.
+func localDips(cells []cell, gx, gy int, tau float64, inkSide func(level, surf float64) float64) []bool {
+	keep := make([]bool, len(cells))
+	for i, k := range cells {
+		keep[i] = !k.covered
+	}
+	res := make([]float64, len(cells))
+	has := make([]bool, len(cells))
+	for range 2 {
+		prev := slices.Clone(keep)
+		use := func(j int) bool { return prev[j] }
+		var all []float64
+		for i, k := range cells {
+			has[i] = false
+			if k.covered {
+				continue
+			}
+			if p, ok := nearPlane(cells, gx, gy, i, use); ok {
+				res[i], has[i] = inkSide(k.level, p), true
+				all = append(all, res[i])
+			}
+		}
+		spread := max(1.4826*mad(all, 0), tau/4)
+		for i, k := range cells {
+			keep[i] = !k.covered && (!has[i] || res[i] <= shadowTrim*spread)
+		}
+	}
+	return keep
+}
+
+// nearPaper predicts the paper level of cell i from the paper cells
+// (keep) around it (nearPlane).
+func nearPaper(cells []cell, keep []bool, gx, gy, i int) (float64, bool) {
+	return nearPlane(cells, gx, gy, i, func(j int) bool { return keep[j] })
+}
+
+// fitCubic fits a cubic surface to the levels of the cells kept; n is how
+// many there were.
+func fitCubic(cells []cell, keep []bool) (c [10]float64, n int, ok bool) {
+	var ata [10][10]float64
+	var atb [10]float64
+	for i, k := range cells {
+		if !keep[i] {
+			continue
+		}
+		n++
+		b := cubicBasis(k.u, k.v)
+		for r := range 10 {
+			for s := range 10 {
+				ata[r][s] += float64(b[r] * b[s])
+			}
+			atb[r] += float64(b[r] * k.level)
+		}
+	}
+	if n < shadowMinCells {
+		return c, n, false
+	}
+	for r := range 10 {
+		ata[r][r] += shadowRidge * float64(n)
+	}
+	c, ok = solveN(ata, atb)
+	return c, n, ok
+}
 
 // cubicBasis are the ten monomials of degree at most 3 in u, v.
 func cubicBasis(u, v float64) [10]float64 {
 	return [10]float64{1, u, v, u * u, u * v, v * v, u * u * u, u * u * v, u * v * v, v * v * v}
 }
 
-// shadowBackground measures the paper level in cells across pl, fits a
-// cubic surface to it (leaving out, in three refits, cells where ink
-// covers the paper) and returns the surface at every pixel and the noise
-// threshold around it (from the noise between neighbouring pixels, which
-// a shadow's gradient hardly changes), or ok false when the border's
-// surface bg already follows the paper to within shadowMinShift times
-// that threshold.
-func shadowBackground(pl plane, bg *background, inverted bool) (surface []float32, newTau float32, ok bool) {
+// shadowBackground measures the paper level in cells across pl, leaves
+// out the cells where ink covers the paper (dips below the paper around
+// them, localDips), gives them the level the paper around them predicts
+// (or a cubic surface fitted to the paper cells, where there is none
+// around), and returns the surface interpolating the cells at every
+// pixel and the noise threshold around it (from the noise between
+// neighbouring pixels, which a shadow's gradient hardly changes). ok is
+// false when the border's surface bg already follows the paper to within
+// shadowMinShift times that threshold and the border's own threshold
+// borderTau is no larger than that either.
+func shadowBackground(pl plane, bg *background, borderTau float32, inverted bool) (surface []float32, newTau float32, ok bool) {
 	// Sensor noise from differences between neighbouring pixels; ink
 	// edges are a minority the median absolute deviation ignores.
 	stride := max(1, pl.h*pl.w/16384)
@@ -61,10 +179,6 @@ func shadowBackground(pl plane, bg *background, inverted bool) (surface []float3
 			return surf - level
 		}
 		return level - surf
-	}
-	type cell struct {
-		u, v, level float64
-		covered     bool // ink covers most of it: no paper to measure
 	}
 	cells := make([]cell, gx*gy)
 	levels := make([]float64, len(cells))
@@ -105,57 +219,23 @@ func shadowBackground(pl plane, bg *background, inverted bool) (surface []float3
 				k.level = vals[min(len(vals)-1, int(qq*float64(len(vals))))]
 			}
 		}
-		keep := make([]bool, len(cells))
-		for i := range keep {
-			keep[i] = !cells[i].covered
+		// Cells where ink covers the paper are dips below the cells
+		// around them; a shadow is not, its edge being soft over several
+		// cells. They are left out, and take the level of the paper
+		// around them (the cubic's where there is none).
+		keep := localDips(cells, gx, gy, float64(newTau), inkSide)
+		c, n, solved := fitCubic(cells, keep)
+		if n < shadowMinCells || !solved {
+			return nil, 0, false
 		}
-		var c [10]float64
-		for iter := 0; iter < 4; iter++ {
-			var ata [10][10]float64
-			var atb [10]float64
-			n := 0
-			for i, k := range cells {
-				if !keep[i] {
-					continue
-				}
-				n++
-				b := cubicBasis(k.u, k.v)
-				for r := range 10 {
-					for s := range 10 {
-						ata[r][s] += b[r] * b[s]
-					}
-					atb[r] += b[r] * k.level
-				}
-			}
-			if n < shadowMinCells {
-				return nil, 0, false
-			}
-			for r := range 10 {
-				ata[r][r] += shadowRidge * float64(n)
-			}
-			sol, solved := solveN(ata, atb)
-			if !solved {
-				return nil, 0, false
-			}
-			c = sol
-			res := make([]float64, 0, n)
-			for i, k := range cells {
-				if keep[i] {
-					res = append(res, inkSide(k.level, dot10(c, cubicBasis(k.u, k.v))))
-				}
-			}
-			spread := max(1.4826*mad(res, 0), float64(newTau)/4)
-			for i, k := range cells {
-				keep[i] = !k.covered && inkSide(k.level, dot10(c, cubicBasis(k.u, k.v))) <= shadowTrim*spread
-			}
-		}
-		// The paper level of each cell, or the cubic's where ink covers
-		// the cell; the surface interpolates them bilinearly, so it
-		// follows a shadow's edge more closely than any low-order surface.
 		for i, k := range cells {
 			levels[i] = k.level
 			if !keep[i] {
-				levels[i] = dot10(c, cubicBasis(k.u, k.v))
+				if l, ok := nearPaper(cells, keep, gx, gy, i); ok {
+					levels[i] = l
+				} else {
+					levels[i] = dot10(c, cubicBasis(k.u, k.v))
+				}
 			}
 		}
 		surface = interpolate(levels, gx, gy, cs, pl.w, pl.h, surface)
@@ -165,7 +245,11 @@ func shadowBackground(pl plane, bg *background, inverted bool) (surface []float3
 		quad := float64(bg.at(int(k.u*float64(pl.w)), int(k.v*float64(pl.h))))
 		shift = max(shift, math.Abs(levels[i]-quad))
 	}
-	if shift < shadowMinShift*float64(newTau) {
+	// The border's own noise threshold counts too: lines of ruled paper
+	// crossing the border, or a shadow's gradient along it, swell it
+	// until faint ink drowns, while the noise between neighbouring pixels
+	// stays what it is.
+	if shift < shadowMinShift*float64(newTau) && float64(borderTau) < shadowMinShift*float64(newTau) {
 		return nil, 0, false
 	}
 	return surface, newTau, true
