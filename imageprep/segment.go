@@ -40,6 +40,12 @@ type Part struct {
 	// Group numbers the pieces of ink the parts were cut from: parts cut
 	// from one piece share it, and Alternatives refer to it.
 	Group int
+	// CutStrokes is how many strokes the cut between the part and the
+	// next part of its piece crosses (the separate runs of ink along it;
+	// for a split along the ink, the places the two parts meet): one
+	// between two digits that touch, two or more through a digit's middle
+	// (both arcs of a 0). It is 0 for the last part of its piece.
+	CutStrokes int
 }
 
 // Alternative is another plausible reading of one piece of ink: cut into
@@ -179,7 +185,7 @@ func segment(img image.Image, sheets bool) (*Segmentation, error) {
 			parts = append(parts, Part{
 				Box: box, Image: s.partImage(p), Cut: p.cut,
 				Uncertain: p.uncertain, NotDigit: p.notDigit, Reason: p.reason, Group: group,
-				Stroke: p.one,
+				Stroke: p.one, CutStrokes: p.cutN,
 			})
 		}
 		return parts
@@ -538,6 +544,9 @@ type segPiece struct {
 	reason    string
 	// one reports a 1 a path cut freed from a neighbour (freesOne).
 	one bool
+	// cutN is how many strokes the cut at the piece's right side crosses
+	// (Part.CutStrokes).
+	cutN int
 	// own, when set, is the piece's pixels (a split along the ink, not a
 	// column): only they belong to it.
 	own map[int]struct{}
@@ -878,11 +887,22 @@ func (s *segmenter) erodeSplit(p segPiece, ref, stroke float64) []segPiece {
 			out[k].mass += s.ink[i]
 			out[k].box = out[k].box.Union(image.Rect(x, y, x+1, y+1))
 		}
+		// Left to right, each piece counting the places it meets the
+		// next.
+		order := make([]int, len(out))
 		for k := range out {
 			out[k].x0, out[k].x1 = out[k].box.Min.X, out[k].box.Max.X
+			order[k] = k
 		}
-		sort.Slice(out, func(a, b int) bool { return out[a].box.Min.X < out[b].box.Min.X })
-		return out
+		sort.Slice(order, func(a, b int) bool { return out[order[a]].box.Min.X < out[order[b]].box.Min.X })
+		sorted := make([]segPiece, len(out))
+		for k, o := range order {
+			sorted[k] = out[o]
+			if k+1 < len(order) {
+				sorted[k].cutN = segBridges(label, bw, nbr, int32(o), int32(order[k+1]))
+			}
+		}
+		return sorted
 	}
 	return nil
 }
@@ -940,6 +960,7 @@ func (s *segmenter) cut(p segPiece, k int, width, stroke float64) []segPiece {
 	}
 	var out []segPiece
 	out = append(out, s.cut(left, kl, width, stroke)...)
+	out[len(out)-1].cutN = segRuns(p.box.Dy(), func(y int) bool { return s.has(&p, col, p.box.Min.Y+y) })
 	out = append(out, s.cut(right, k-kl, width, stroke)...)
 	for i := range out {
 		q := &out[i]
@@ -1174,6 +1195,7 @@ func (s *segmenter) pathCuts(p segPiece, ref, stroke float64, onlyOnes bool) [][
 			continue
 		}
 		seen = append(seen, float64(pair[0].mass))
+		pair[0].cutN = segRuns(h, func(y int) bool { return s.has(&p, p.x0+path[y], p.box.Min.Y+y) })
 		for k := range pair {
 			q := &pair[k]
 			q.one = one && s.oneStroke(*q, ref, stroke)
@@ -1264,22 +1286,48 @@ const (
 	segFragGap  = 0.25
 )
 
-// attachFragments joins each fragment to its nearest neighbour.
+// Bars: a mark too short to be a digit (notDigit) lying at the top of a
+// digit, its bottom within segBarLow of that digit's height from the
+// digit's top and its x-range reaching the digit's (or within segBarGap
+// of the row's height), is a bar the pen lifted from: a 5's top, a 7's.
+// A dash between digits lies lower, half-way down.
+const (
+	segBarLow = 0.4
+	segBarGap = 0.1
+)
+
+// attachFragments joins each fragment to its nearest neighbour, and each
+// bar to the digit it tops.
 func (s *segmenter) attachFragments(ps []segPiece) []segPiece {
 	ref := segRef(ps)
+	tall := func(q segPiece) bool { return !q.notDigit && float64(q.box.Dy()) >= segFragTall*ref }
 	for i := 0; i < len(ps); i++ {
 		p := ps[i]
-		if p.notDigit || float64(p.box.Dx()) >= segFragWide*ref || float64(p.box.Dy()) >= segFragTall*ref {
-			continue
-		}
-		best, bestGap := -1, segFragGap*ref
-		for j, q := range ps {
-			if j == i || q.notDigit || float64(q.box.Dy()) < segFragTall*ref {
-				continue
+		best := -1
+		switch {
+		case p.notDigit:
+			// A bar: the digit whose top it lies on that it overlaps
+			// most.
+			bestOv := -segBarGap * ref
+			for j, q := range ps {
+				if j == i || q.notDigit || float64(p.box.Max.Y) > float64(q.box.Min.Y)+segBarLow*float64(q.box.Dy()) {
+					continue
+				}
+				ov := float64(min(p.box.Max.X, q.box.Max.X) - max(p.box.Min.X, q.box.Min.X))
+				if ov >= bestOv {
+					best, bestOv = j, ov
+				}
 			}
-			gap := float64(max(q.box.Min.X-p.box.Max.X, p.box.Min.X-q.box.Max.X, 0))
-			if gap <= bestGap {
-				best, bestGap = j, gap
+		case float64(p.box.Dx()) < segFragWide*ref && float64(p.box.Dy()) < segFragTall*ref:
+			bestGap := segFragGap * ref
+			for j, q := range ps {
+				if j == i || !tall(q) {
+					continue
+				}
+				gap := float64(max(q.box.Min.X-p.box.Max.X, p.box.Min.X-q.box.Max.X, 0))
+				if gap <= bestGap {
+					best, bestGap = j, gap
+				}
 			}
 		}
 		if best < 0 {
@@ -1294,4 +1342,57 @@ func (s *segmenter) attachFragments(ps []segPiece) []segPiece {
 		i--
 	}
 	return ps
+}
+
+// segRuns counts the runs of true in in(0) .. in(n-1).
+func segRuns(n int, in func(int) bool) int {
+	runs, was := 0, false
+	for i := range n {
+		now := in(i)
+		if now && !was {
+			runs++
+		}
+		was = now
+	}
+	return runs
+}
+
+// segBridges counts the places where pieces a and b of label (a grid bw
+// wide, its border cells unlabelled; nbr the offsets of a cell's eight
+// neighbours) meet: the 8-connected groups of their cells next to the
+// other's.
+func segBridges(label []int32, bw int, nbr [8]int, a, b int32) int {
+	touch := make([]bool, len(label))
+	for c, k := range label {
+		if k != a && k != b {
+			continue
+		}
+		for _, d := range nbr {
+			if j := label[c+d]; j == a+b-k {
+				touch[c] = true
+				break
+			}
+		}
+	}
+	n := 0
+	var stack []int
+	for c := range touch {
+		if !touch[c] {
+			continue
+		}
+		n++
+		touch[c] = false
+		stack = append(stack[:0], c)
+		for len(stack) > 0 {
+			q := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			for _, d := range nbr {
+				if touch[q+d] {
+					touch[q+d] = false
+					stack = append(stack, q+d)
+				}
+			}
+		}
+	}
+	return n
 }

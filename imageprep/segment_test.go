@@ -26,6 +26,9 @@ var segStrokes = map[rune][][]segPt{
 	// A 5 with its top bar off the body: two pieces overlapping in x.
 	'5': {{{0.3, 0.03}, {0.95, 0.03}}, {{0.25, 0.16}, {0.2, 0.45}, {0.6, 0.38}, {0.9, 0.6}, {0.85, 0.88}, {0.5, 0.98}, {0.1, 0.88}}},
 	'-': {{{0.1, 0.5}, {0.9, 0.5}}},
+	// A 5 whose top bar the pen lifted and drew further right: the bar
+	// overlaps the body's x-range by less than half its width.
+	'S': {{{0.7, 0.03}, {1.5, 0.0}}, {{0.25, 0.16}, {0.2, 0.45}, {0.6, 0.38}, {0.9, 0.6}, {0.85, 0.88}, {0.5, 0.98}, {0.1, 0.88}}},
 	// A plain 1, a bar leaning a little, and a piece of stroke broken off
 	// a digit (short: a fragment, no 1).
 	'|':  {{{0.7, 0}, {0.3, 1}}},
@@ -472,5 +475,67 @@ func TestSegmentUnevenLight(t *testing.T) {
 		if d := segBoxDistance(p.Box, segInkBox(gs[i])); d > 4 {
 			t.Errorf("part %d box %v; want about %v", i, p.Box, segInkBox(gs[i]))
 		}
+	}
+}
+
+// TestSegmentBar: the top bar of a 5 drawn off to the right of its body
+// (overlapping it by less than half its width) is part of that 5, not a
+// dash; a dash half-way down between digits stays a dash.
+func TestSegmentBar(t *testing.T) {
+	gs, w := segRow("S7", []int{38, 36}, []int{36})
+	seg, err := imageprep.Segment(segPaint(w, 100, 235, 25, gs...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seg.Parts) != 2 || seg.Parts[0].NotDigit || seg.Parts[1].NotDigit {
+		for _, p := range seg.Parts {
+			t.Logf("part %v not a digit %v %s", p.Box, p.NotDigit, p.Reason)
+		}
+		t.Fatalf("Segment(a 5 with its bar off to the right, a 7) = %d parts; want 2 digits", len(seg.Parts))
+	}
+	if want := segInkBox(gs[0]); segBoxDistance(seg.Parts[0].Box, want) > 4 {
+		t.Errorf("the 5's box %v; want about %v, its bar included", seg.Parts[0].Box, want)
+	}
+	gs, w = segRow("1-4", []int{30, 26, 38}, []int{2, 2})
+	seg, err = imageprep.Segment(segPaint(w, 100, 235, 25, gs...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seg.Parts) != 3 || !seg.Parts[1].NotDigit {
+		t.Errorf("Segment(1, a dash close by, 4) = %d parts; want 3, the dash not a digit", len(seg.Parts))
+	}
+}
+
+// TestSegmentCutStrokes: the cut between two touching 0s crosses one
+// stroke (where they meet); every cut proposed through one wide 0 crosses
+// both its arcs.
+func TestSegmentCutStrokes(t *testing.T) {
+	gs, w := segRow("00", []int{40, 40}, []int{-1})
+	seg, err := imageprep.Segment(segPaint(w, 100, 235, 25, gs...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seg.Parts) != 2 || seg.Parts[0].CutStrokes != 1 || seg.Parts[1].CutStrokes != 0 {
+		for _, p := range seg.Parts {
+			t.Logf("part %v cut strokes %d", p.Box, p.CutStrokes)
+		}
+		t.Errorf("two touching 0s: %d parts; want 2, the first cut from the second through one stroke", len(seg.Parts))
+	}
+	gs, w = segRow("0", []int{90}, nil)
+	seg, err = imageprep.Segment(segPaint(w, 100, 235, 25, gs...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cuts := 0
+	for _, a := range append(seg.Alternatives, imageprep.Alternative{Parts: seg.Parts}) {
+		for _, p := range a.Parts[:len(a.Parts)-1] {
+			cuts++
+			if p.CutStrokes < 2 {
+				t.Errorf("a cut through a wide 0 at %v crosses %d strokes; want both arcs (2)", p.Box, p.CutStrokes)
+			}
+		}
+	}
+	if cuts == 0 {
+		t.Errorf("a 0 1.5 times as wide as high: no cut proposed; want it cut in two as an alternative at least")
 	}
 }

@@ -164,6 +164,13 @@ const (
 	cutOnePenalty = 0.2
 )
 
+// A cut that crosses n strokes (imageprep.Part.CutStrokes) costs
+// cutStrokeCost*(n-cutStrokesFree): below cutStrokesFree, a gain.
+const (
+	cutStrokesFree = 1.5
+	cutStrokeCost  = 0.3
+)
+
 // Answer reads the number from the parts' probabilities (len(Digits) rows
 // of Classes, as PredictBatch returns them for Pixels), each part's flags
 // set by t. Where the segmentation proposed several ways to cut a piece
@@ -210,6 +217,20 @@ func (np *NumberParts) Answer(probs []float32, t Thresholds) (NumberPrediction, 
 				// neighbour.
 				if label == 1 && np.Parts[i].Cut && !np.Parts[i].Stroke {
 					score -= cutOnePenalty
+				}
+			}
+			// The strokes each cut crosses: two digits that touch meet
+			// in one stroke, a cut through one digit's middle crosses
+			// two or more (both arcs of a 0). A cut through one stroke
+			// between two digits other than 1 earns a little (the model
+			// reads many a touching pair as one digit); one freeing a
+			// sliver read as 1 does not (cutting off the tail of a 5
+			// crosses one stroke too: Stroke and cutOnePenalty judge
+			// those).
+			for j, i := range idx[:len(idx)-1] {
+				d := float64(np.Parts[i].CutStrokes) - cutStrokesFree
+				if d > 0 || Argmax(probs[i*Classes:(i+1)*Classes]) != 1 && Argmax(probs[idx[j+1]*Classes:(idx[j+1]+1)*Classes]) != 1 {
+					score -= cutStrokeCost * d
 				}
 			}
 			var span image.Rectangle

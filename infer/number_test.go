@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -169,5 +170,56 @@ func TestPredictNumberPaths(t *testing.T) {
 	}
 	if _, err := model.PredictNumberBytes([]byte("not an image")); err == nil {
 		t.Errorf("PredictNumberBytes(text) succeeded; want an error")
+	}
+}
+
+// ringsImage draws dark rings on light paper, each w wide and 100 high,
+// the next starting dx to the right, with a pen 8 px wide.
+func ringsImage(n, w, dx int) *image.Gray {
+	img := image.NewGray(image.Rect(0, 0, 40+dx*(n-1)+w, 140))
+	for i := range img.Pix {
+		img.Pix[i] = 235
+	}
+	rx, ry := float64(w)/2-4, 46.0
+	for k := range n {
+		cx, cy := 20+float64(k*dx)+float64(w)/2, 70.0
+		for y := range 140 {
+			for x := range img.Rect.Dx() {
+				u, v := (float64(x)+0.5-cx)/rx, (float64(y)+0.5-cy)/ry
+				// Distance from the ellipse, roughly, in pixels.
+				if d := (math.Sqrt(u*u+v*v) - 1) * min(rx, ry); d > -4 && d < 4 {
+					img.SetGray(x, y, color.Gray{20})
+				}
+			}
+		}
+	}
+	return img
+}
+
+// TestNumberTouchingPair: two 0s that touch, read as surely whole as cut
+// in two, are read as two: the cut between them crosses one stroke, where
+// a cut through one digit crosses two.
+func TestNumberTouchingPair(t *testing.T) {
+	np, err := infer.SegmentNumber(ringsImage(2, 60, 58))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := np.Answer(confident(len(np.Digits), 0, 0.99), infer.DefaultThresholds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Number != "00" {
+		for _, p := range np.Parts {
+			t.Logf("part %v cut %v, crossing %d strokes", p.Box, p.Cut, p.CutStrokes)
+		}
+		t.Errorf("two touching 0s read as %q; want 00", got.Number)
+	}
+	// One 0 as wide is not cut.
+	np, err = infer.SegmentNumber(ringsImage(1, 118, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := np.Answer(confident(len(np.Digits), 0, 0.99), infer.DefaultThresholds); err != nil || got.Number != "0" {
+		t.Errorf("a wide 0 read as %q, %v; want 0", got.Number, err)
 	}
 }
