@@ -305,3 +305,52 @@ func medianNs(d []time.Duration) float64 {
 	slices.Sort(d)
 	return float64(d[len(d)/2])
 }
+
+// BenchmarkConvPatches times cnn training steps with the convolutions'
+// patch matrices stored by the forward pass and read again by the weight
+// gradient (as Build makes them) and packed straight from the images by
+// both products (tensor.GemmPatches), alternating step by step, and
+// reports the median step time of each and their ratio:
+//
+//	go test -run '^$' -bench ConvPatches -benchtime 200x ./nn
+func BenchmarkConvPatches(b *testing.B) {
+	for _, c := range []struct {
+		name  string
+		spec  Spec
+		batch int
+	}{{"cnn", benchSpecs[2].spec, 64}, {"fast", fastSpec, 128}} {
+		b.Run(fmt.Sprintf("%s/batch=%d", c.name, c.batch), func(b *testing.B) {
+			stored, _ := Build(c.spec, 1)
+			packed, _ := Build(c.spec, 1)
+			for _, l := range packed.Layers {
+				if cv, ok := l.(*Conv2D); ok {
+					cv.noStore = true
+				}
+			}
+			x, labels := mnistLikeBatch(c.batch)
+			var loss SoftmaxCrossEntropy
+			step := func(m *Sequential) time.Duration {
+				t0 := time.Now()
+				_, g, _ := loss.Forward(m.Forward(x, true), labels)
+				m.Backward(g)
+				return time.Since(t0)
+			}
+			step(stored)
+			step(packed)
+			var times [2][]time.Duration
+			for i := 0; b.Loop(); i++ {
+				m := stored
+				if i%2 == 1 {
+					m = packed
+				}
+				times[i%2] = append(times[i%2], step(m))
+			}
+			s, p := medianNs(times[0]), medianNs(times[1])
+			b.ReportMetric(s, "stored-ns/step")
+			b.ReportMetric(p, "packed-ns/step")
+			if p > 0 {
+				b.ReportMetric(s/p, "speedup")
+			}
+		})
+	}
+}

@@ -39,6 +39,9 @@ type Conv2D struct {
 	// straight from x (tensor.Patches): patches[p] is partition p's patch
 	// matrix, chunkP the chunk's.
 	colHeld bool
+	// noStore makes training batches pack their patches from x too
+	// (BenchmarkConvPatches compares the two ways).
+	noStore bool
 	patches [maxParts]tensor.Patches
 	chunkP  tensor.Patches
 
@@ -258,7 +261,7 @@ func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	// forward and the weight gradient (packing them from x for each costs
 	// more than storing them: 2026-12-06, Zen 5, 1 thread, conv2+conv3
 	// forward 15 % faster but their backward 12-19 % slower).
-	c.colHeld = train && cs == n
+	c.colHeld = train && cs == n && !c.noStore
 	if c.colHeld {
 		c.col = grow(c.col, k*n*hw)
 	}

@@ -138,14 +138,16 @@ func (p *Patches) run(seg, img []float32, i, j, lo, hi, q0 int) {
 		clear(seg[b-q0:])
 		d := di*w + dj
 		copy(seg[a-q0:b-q0], img[a+d:b+d])
-		if lo > 0 || hi < w {
-			for oy := a / w; oy*w < b; oy++ {
-				for x := max(a, oy*w); x < min(b, oy*w+lo); x++ {
-					seg[x-q0] = 0
-				}
-				for x := max(a, oy*w+hi); x < min(b, (oy+1)*w); x++ {
-					seg[x-q0] = 0
-				}
+		// Each row's columns [0, lo) and [hi, w) inside [a, b): a stride
+		// of w from the first row's, a value or two each.
+		for x := a / w * w; lo > 0 && x < b; x += w {
+			if x+lo > a {
+				zeroFew(seg[max(x, a)-q0 : min(x+lo, b)-q0])
+			}
+		}
+		for x := a/w*w + hi; hi < w && x < b; x += w {
+			if x+w-hi > a {
+				zeroFew(seg[max(x, a)-q0 : min(x+w-hi, b)-q0])
 			}
 		}
 		return
