@@ -164,6 +164,14 @@ const (
 	cutOnePenalty = 0.2
 )
 
+// A reading of a piece as a 1 at least oneBesideTall of the piece's
+// height and the digit the piece reads as whole, cut apart through one
+// stroke, gains oneBesideGain.
+const (
+	oneBesideTall = 0.85
+	oneBesideGain = 0.3
+)
+
 // A cut that crosses n strokes (imageprep.Part.CutStrokes) costs
 // cutStrokeCost*(n-cutStrokesFree): below cutStrokesFree, a gain.
 const (
@@ -198,8 +206,34 @@ func (np *NumberParts) Answer(probs []float32, t Thresholds) (NumberPrediction, 
 	var doubtful []bool
 	for _, rs := range np.readings {
 		best, bestScore, second := 0, math.Inf(-1), math.Inf(-1)
+		// whole is the digit the piece reads as uncut, if it is read so.
+		whole := -1
+		for _, idx := range rs {
+			if len(idx) == 1 {
+				whole = Argmax(probs[idx[0]*Classes : (idx[0]+1)*Classes])
+			}
+		}
 		for r, idx := range rs {
 			var score float64
+			var span image.Rectangle
+			for _, i := range idx {
+				span = span.Union(np.Parts[i].Box)
+			}
+			// A 1 as high as the piece cut off through one stroke,
+			// the rest still read as the digit the whole piece reads
+			// as: the 1 was ink beside that digit, a 1 touching it
+			// (the model reads many a 1 and its neighbour as the
+			// neighbour alone). It earns oneBesideGain. Cutting a
+			// digit's own stem off leaves another digit.
+			if len(idx) == 2 && whole >= 0 && np.Parts[idx[0]].CutStrokes == 1 {
+				for pos := range 2 {
+					one, rest := idx[pos], idx[1-pos]
+					if Argmax(probs[one*Classes:(one+1)*Classes]) == 1 && float64(np.Parts[one].Box.Dy()) >= oneBesideTall*float64(span.Dy()) &&
+						Argmax(probs[rest*Classes:(rest+1)*Classes]) == whole {
+						score += oneBesideGain
+					}
+				}
+			}
 			for _, i := range idx {
 				p := probs[i*Classes : (i+1)*Classes]
 				label := Argmax(p)
@@ -232,10 +266,6 @@ func (np *NumberParts) Answer(probs []float32, t Thresholds) (NumberPrediction, 
 				if d > 0 || Argmax(probs[i*Classes:(i+1)*Classes]) != 1 && Argmax(probs[idx[j+1]*Classes:(idx[j+1]+1)*Classes]) != 1 {
 					score -= cutStrokeCost * d
 				}
-			}
-			var span image.Rectangle
-			for _, i := range idx {
-				span = span.Union(np.Parts[i].Box)
 			}
 			k, a := float64(len(idx)), float64(span.Dx())/ref
 			least := minWidth + minStep*(k-1)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"image"
 	"image/color"
+	"image/draw"
 	"image/png"
 	"math"
 	"os"
@@ -221,5 +222,51 @@ func TestNumberTouchingPair(t *testing.T) {
 	}
 	if got, err := np.Answer(confident(len(np.Digits), 0, 0.99), infer.DefaultThresholds); err != nil || got.Number != "0" {
 		t.Errorf("a wide 0 read as %q, %v; want 0", got.Number, err)
+	}
+}
+
+// TestNumberOneBeside: a 1 touching a 0, which the model reads whole as a
+// 0 more surely than it reads the 1 cut off, is read as 10: the rest of
+// the cut still reads as the 0 the whole did.
+func TestNumberOneBeside(t *testing.T) {
+	// The 0 with room on its right for the 1.
+	img := image.NewGray(image.Rect(0, 0, 120, 140))
+	draw.Draw(img, img.Bounds(), image.NewUniform(color.Gray{235}), image.Point{}, draw.Src)
+	zero := ringsImage(1, 64, 0)
+	draw.Draw(img, zero.Bounds(), zero, image.Point{}, draw.Src)
+	for y := 20; y < 121; y++ {
+		for x := 88; x < 98; x++ {
+			img.SetGray(x, y, color.Gray{20})
+		}
+	}
+	// Joined to the 0 by a short stroke.
+	for y := 68; y < 73; y++ {
+		for x := 80; x < 90; x++ {
+			img.SetGray(x, y, color.Gray{20})
+		}
+	}
+	np, err := infer.SegmentNumber(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The parts narrower than a digit read as 1 at 90%, the others as 0
+	// at 99%.
+	probs := make([]float32, 0, len(np.Parts)*infer.Classes)
+	for _, p := range np.Parts {
+		if p.Box.Dx() < 30 {
+			probs = append(probs, confident(1, 1, 0.9)...)
+		} else {
+			probs = append(probs, confident(1, 0, 0.99)...)
+		}
+	}
+	got, err := np.Answer(probs, infer.DefaultThresholds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Number != "01" {
+		for _, p := range np.Parts {
+			t.Logf("part %v cut %v stroke %v, crossing %d strokes", p.Box, p.Cut, p.Stroke, p.CutStrokes)
+		}
+		t.Errorf("a 0 with a 1 touching it read as %q; want 01", got.Number)
 	}
 }
