@@ -283,15 +283,16 @@ func readNumbers(t *testing.T, model *infer.Model, set *mnist.Set, seed uint64, 
 //
 // These are the graded numbers: MNIST test digits, seed 15. The segmentation
 // and the scoring were tuned on other numbers (TestTuneNumbers: MNIST
-// training digits the model never trained on, seeds 101 to 103: 95.5%,
-// 802 of 840; 95.3% with seeds 104 and 105, used for nothing), and the last
-// choice checked on test digits with seeds 201 to 203 (95.0%, 785 of 826),
-// never on these. Measured on 2026-12-06 at 1 epoch, 300
-// numbers of each kind a seed: MNIST compositions 94.9% (260 of 274) with
-// seed 15, 94.6% and 93.5% with seeds 16 and 17 (before cuts along the ink
-// freed touching 1s, broken-off fragments joined their digit and two
-// digits other than 1 had to be two digits wide: 92.7%); typeset 97.7%
-// (96.5%, 97.3%). The test asks 95% (typeset) and 92% (MNIST) of them,
+// training digits the model never trained on, seeds 101 to 108: 96.9%,
+// 2131 of 2200, up from 95.3%, 2097), and checked on test digits with
+// seeds 201 to 203 (96.6%, 798 of 826; 95.0% before); these were looked
+// at twice while tuning, no choice was made on them.
+// Measured on 2026-12-06 at 1 epoch, 300 numbers of each kind a seed:
+// MNIST compositions 95.3% (261 of 274) with seed 15, 95.3% and 94.6%
+// with seeds 16 and 17 (before cuts were judged by the strokes they cross,
+// a 5's lifted bar joined its body and a 1 cut off a digit it touches
+// counted for the cut: 94.9%, 94.6%, 93.5%); typeset 97.7% (96.5%,
+// 97.3%), unchanged. The test asks 95% (typeset) and 94% (MNIST) of them,
 // the rate over all numbers within 10 points of what reading each digit
 // alone gives, and that at least 4 in 5 of the numbers read wrong are
 // flagged unsure.
@@ -300,7 +301,7 @@ func TestReadNumbers(t *testing.T) {
 	kinds := readNumbers(t, model, set, 15, 300)
 	t.Log("model: zoo cnn, 1 epoch on 20,000 MNIST images")
 	for k, kd := range kinds {
-		want := []float64{0.92, 0.95}[k]
+		want := []float64{0.94, 0.95}[k]
 		if rate := kd.rate(); kd.fair < kd.n/2 || rate < want {
 			t.Errorf("%s: %d of %d numbers whose digits are read right alone read right (%.1f%%); want at least %.0f%% (of at least half the numbers)", kd.name, kd.fairCorrect, kd.fair, 100*rate, 100*want)
 		}
