@@ -201,8 +201,33 @@ func betterShadow(pl plane, bg *background, surface []float32, tau float32, inve
 	case qInk == 0:
 		return true // the border's surface finds nothing
 	}
-	return sAnti/sInk < qAnti/qInk
+	if sAnti/sInk < qAnti/qInk {
+		return true
+	}
+	// Leaving less of the image off the surface is no sign of a shadow
+	// when the surface goes darker than a shadow does: it has followed a
+	// dense tangle of ink.
+	lo, hi := surface[0], surface[0]
+	for _, v := range surface {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	return min(pl.w, pl.h) >= shadowLessSide && lo >= shadowDeepest*hi && sInk+sAnti < shadowLess*(qInk+qAnti)
 }
+
+// shadowLess: a shadow surface that leaves this share or less of the
+// border surface's deviations (ink and the other side together) is
+// better whatever the sides: a shadow inside a lit border reads from the
+// border's surface as ink, with nothing on the other side. It must not
+// go darker than shadowDeepest of its brightest: a shadow takes at most
+// about two thirds of the light.
+// Nor is it one in an image under shadowLessSide pixels a side: there a
+// cell is no wider than a stroke, and a soft digit's strokes (a small
+// scan enlarged) cover whole cells.
+const (
+	shadowLess     = 0.5
+	shadowDeepest  = 0.35
+	shadowLessSide = 128
+)
 
 // minInkMass is the least ink, in full-strength pixels, that makes a digit:
 // less is a speck of dust.

@@ -322,3 +322,86 @@ func noisy(img *image.NRGBA, spread float64) *image.NRGBA {
 	}
 	return img
 }
+
+// TestDropFragmentsAtEdge: a piece of a line leaving the image, turned
+// from the other lines' tilt (perspective), is dropped as paper; the same
+// piece inside the image, where a digit's stroke would be, is kept.
+func TestDropFragmentsAtEdge(t *testing.T) {
+	const w, h = 200, 300
+	draw := func(p plane, x0, y0, y1 int) {
+		for y := y0; y < y1; y++ {
+			x := x0 + int(0.12*float64(y-y0))
+			p.p[y*w+x], p.p[y*w+x+1] = 1, 1
+		}
+	}
+	lines := []fitted{{rule: rule{vertical: true}, width: 2}}
+	edge := plane{w, h, make([]float32, w*h)}
+	draw(edge, 0, 150, 250)
+	dropFragments(edge, lines)
+	for i, v := range edge.p {
+		if v != 0 {
+			t.Fatalf("a turned piece of a line at the edge: ink left at (%d, %d); want it dropped", i%w, i/w)
+		}
+	}
+	inside := plane{w, h, make([]float32, w*h)}
+	draw(inside, 80, 150, 250)
+	dropFragments(inside, lines)
+	var left int
+	for _, v := range inside.p {
+		if v != 0 {
+			left++
+		}
+	}
+	if left != 200 {
+		t.Errorf("the same piece inside the image: %d pixels left; want all 200 kept", left)
+	}
+}
+
+// TestShadowInsideLitBorder: a shadow over the top of a page, its soft
+// edge crossing the middle, whose sides the border's quadratic follows
+// only in part: from the border's surface the shadow reads as ink with
+// nothing on the other side, and the ratio of the two sides cannot tell.
+// The shadow's surface must replace it, and the digit come out without
+// the shadow.
+func TestShadowInsideLitBorder(t *testing.T) {
+	cream := color.NRGBA{245, 242, 232, 255}
+	blue := color.NRGBA{20, 40, 150, 255}
+	for _, dg := range []struct {
+		name    string
+		strokes [][]pt
+	}{{"one", one}, {"seven", seven}, {"zero", zero}} {
+		ref := mustPrepare(t, dg.name+"/reference", reference(dg.strokes))
+		img := inkOver(paperImage(400, 400, cream, 0, false, cream, 0), dg.strokes, image.Rect(150, 150, 246, 310), 17.6, blue, 1)
+		// Half the light taken above y = 80, none below y = 200.
+		for y := range 400 {
+			s := math.Max(0, math.Min(1, float64(200-y)/120))
+			f := 1 - 0.5*s*s*(3-2*s)
+			for x := range 400 {
+				for k := range 3 {
+					p := &img.Pix[img.PixOffset(x, y)+k]
+					*p = uint8(math.Round(float64(*p) * f))
+				}
+			}
+		}
+		d := mustPrepare(t, dg.name, noisy(img, 3))
+		if diff := shapeDiff(d.Pixels, ref.Pixels); diff > 0.04 {
+			t.Errorf("FromImage(%s under a shadow over the top): mean |difference| to the reference %.4f; want <= 0.04\n%s", dg.name, diff, ascii(d))
+		}
+	}
+}
+
+// TestDenseInkIsNoShadow: a tangle drawn with a marker covers whole cells
+// of the paper; a surface that follows it leaves less of the image off it
+// but is no shadow, and the ink must stay: dark on light comes out as the
+// same tangle light on dark does.
+func TestDenseInkIsNoShadow(t *testing.T) {
+	var tangle [][]pt
+	for i := range 6 {
+		tangle = append(tangle, ellipse(0.5+0.04*float64(i%3), 0.5+0.03*float64(i), 0.3+0.03*float64(i), 0.4-0.02*float64(i), 30))
+	}
+	light := mustPrepare(t, "light on dark", drawGray(300, 300, tangle, image.Rect(20, 20, 280, 280), 36, 0, 255))
+	dark := mustPrepare(t, "dark on light", drawGray(300, 300, tangle, image.Rect(20, 20, 280, 280), 36, 235, 50))
+	if diff := shapeDiff(dark.Pixels, light.Pixels); diff > 0.03 {
+		t.Errorf("a dense tangle dark on light differs from it light on dark by %.4f; want <= 0.03\n%s\n%s", diff, ascii(dark), ascii(light))
+	}
+}

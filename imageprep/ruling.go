@@ -90,6 +90,19 @@ func removeRuling(ink plane) bool {
 			dropFragments(ink, lines[k])
 		}
 	}
+	// A line the grid did not admit (bent by perspective, or off the
+	// spacing where the page is seen askew) is left whole across the
+	// image: erased as a lone line when it runs past the ink.
+	red = maxPool(ink, f)
+	var left [2][]fitted
+	for k, vertical := range []bool{false, true} {
+		for _, r := range findRules(red, vertical, rulingCoverage) {
+			if fr, ok := fitRule(ink, r, f, rulingCoverage); ok {
+				left[k] = append(left[k], fr)
+			}
+		}
+	}
+	removeLoneLines(ink, left)
 	return true
 }
 
@@ -473,12 +486,69 @@ func dropFragments(ink plane, lines []fitted) {
 		}
 		// Across is measured along the tilt, in fractions of a pixel.
 		across, along := math.Round(cHi-cLo)+1, aHi-aLo+1
+		if across > thin && touchesEdge(ink, comp) {
+			// A piece of a line leaving the image, whose own line was
+			// too short inside it to be found: perspective turns the
+			// lines near the edge of a photo away from the others' tilt.
+			across = min(across, ownAcross(ink, comp, vertical, t))
+		}
 		if across <= thin && along >= 3*across {
 			for _, i := range comp {
 				ink.p[i] = 0
 			}
 		}
 	}
+}
+
+// touchesEdge reports whether a component (pixel indices) reaches the
+// border of the plane.
+func touchesEdge(ink plane, comp []int) bool {
+	for _, i := range comp {
+		if x, y := i%ink.w, i/ink.w; x == 0 || y == 0 || x == ink.w-1 || y == ink.h-1 {
+			return true
+		}
+	}
+	return false
+}
+
+// fragmentTurn is how far (as a slope) a piece of a line near the edge may
+// turn from the lines' tilt.
+const fragmentTurn = 0.15
+
+// ownAcross measures a component across the straight line fitted to it
+// (across on along, least squares), when that line's slope is within
+// fragmentTurn of the lines' tilt t; otherwise it reports +Inf.
+func ownAcross(ink plane, comp []int, vertical bool, t float64) float64 {
+	var n, sa, sc, saa, sac float64
+	for _, i := range comp {
+		a, c := float64(i%ink.w), float64(i/ink.w)
+		if vertical {
+			a, c = c, a
+		}
+		n++
+		sa += a
+		sc += c
+		saa += float64(a * a)
+		sac += float64(a * c)
+	}
+	d := float64(n*saa) - float64(sa*sa)
+	if d <= 0 {
+		return math.Inf(1)
+	}
+	slope := (float64(n*sac) - float64(sa*sc)) / d
+	if math.Abs(slope-t) > fragmentTurn {
+		return math.Inf(1)
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, i := range comp {
+		a, c := float64(i%ink.w), float64(i/ink.w)
+		if vertical {
+			a, c = c, a
+		}
+		r := c - float64(slope*a)
+		lo, hi = min(lo, r), max(hi, r)
+	}
+	return math.Round(hi-lo) + 1
 }
 
 // lineExtent returns the first and last positions along a fitted line
