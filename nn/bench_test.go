@@ -306,11 +306,12 @@ func medianNs(d []time.Duration) float64 {
 	return float64(d[len(d)/2])
 }
 
-// BenchmarkConvPatches times cnn training steps with the convolutions'
-// patch matrices stored by the forward pass and read again by the weight
-// gradient (as Build makes them) and packed straight from the images by
-// both products (tensor.GemmPatches), alternating step by step, and
-// reports the median step time of each and their ratio:
+// BenchmarkConvPatches times training steps of the cnn and cnn-fast
+// networks with the convolutions' patch matrices stored by the forward
+// pass and read again by the weight gradient, and packed straight from the
+// images by both products (tensor.GemmPatches), alternating step by step,
+// and reports the median step time of each and their ratio (what
+// Conv2D.storePatches decides by):
 //
 //	go test -run '^$' -bench ConvPatches -benchtime 200x ./nn
 func BenchmarkConvPatches(b *testing.B) {
@@ -322,9 +323,14 @@ func BenchmarkConvPatches(b *testing.B) {
 		b.Run(fmt.Sprintf("%s/batch=%d", c.name, c.batch), func(b *testing.B) {
 			stored, _ := Build(c.spec, 1)
 			packed, _ := Build(c.spec, 1)
+			for _, l := range stored.Layers {
+				if cv, ok := l.(*Conv2D); ok {
+					cv.patchMode = patchesStored
+				}
+			}
 			for _, l := range packed.Layers {
 				if cv, ok := l.(*Conv2D); ok {
-					cv.noStore = true
+					cv.patchMode = patchesPacked
 				}
 			}
 			x, labels := mnistLikeBatch(c.batch)

@@ -32,18 +32,17 @@ type Conv2D struct {
 	col   []float32 // im2col of a training batch, (InC·KH·KW, n·OH·OW)
 	dcol  []float32 // the patch matrix's gradient for a chunk, (InC·KH·KW, cn·OH·OW)
 	yc    []float32 // a chunk's output or output gradient, (OutC, cn·OH·OW)
-	// colHeld: col holds the patches of the whole last training batch (it
-	// fitted in one chunk): the forward product read them from there and
-	// the weight gradient reuses them. Otherwise (inference, and training
-	// batches too large for one chunk) both products pack the patches
-	// straight from x (tensor.Patches): patches[p] is partition p's patch
-	// matrix, chunkP the chunk's.
+	// colHeld: col holds the patches of the whole last training batch: the
+	// forward product read them from there and the weight gradient reuses
+	// them. Otherwise both products pack the patches straight from x
+	// (tensor.Patches): patches[p] is partition p's patch matrix, chunkP
+	// the chunk's. See storePatches.
 	colHeld bool
-	// noStore makes training batches pack their patches from x too
-	// (BenchmarkConvPatches compares the two ways).
-	noStore bool
-	patches [maxParts]tensor.Patches
-	chunkP  tensor.Patches
+	// patchMode overrides storePatches' choice (BenchmarkConvPatches
+	// times both ways).
+	patchMode patchMode
+	patches   [maxParts]tensor.Patches
+	chunkP    tensor.Patches
 
 	// the pass runPart does and its chunk: examples [n0, n0+cn), dy
 	op     convOp
@@ -118,6 +117,33 @@ func (c *Conv2D) lower(lo, hi, ld int) {
 		i := c.n0 + e
 		tensor.Im2Col(c.col[e*hw:], ld, c.x.Data[i*inSize:(i+1)*inSize], c.InC, c.InH, c.InW, c.KH, c.KW, c.Stride, c.Pad)
 	}
+}
+
+type patchMode int
+
+const (
+	patchesAuto   patchMode = iota // as storePatches decides
+	patchesStored                  // stored for one-chunk training batches
+	patchesPacked                  // always packed from x
+)
+
+// storePatches reports whether a training batch in one chunk stores its
+// patches for the forward product and the weight gradient to read, rather
+// than each packing them from x. Both give the same bits. Packing reads
+// each patch row of a stride-1 "same" convolution as one run of the image
+// and costs less than writing the matrix out and reading it back twice
+// (zoo cnn step, BenchmarkConvPatches, 2026-12-06, AMD EPYC Zen 5: 3 %
+// faster on one thread, 4 % on two); other geometries cut every patch row
+// into one run per output row, and packing them twice costs more (cnn-fast's
+// 5×5 "valid" first layer: the step 14 % slower on one thread).
+func (c *Conv2D) storePatches() bool {
+	switch c.patchMode {
+	case patchesStored:
+		return true
+	case patchesPacked:
+		return false
+	}
+	return !(c.Stride == 1 && c.OutW == c.InW)
 }
 
 // patchesOf sets p to the patch matrix of the n examples of x from i0.
@@ -257,11 +283,7 @@ func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	k, hw := c.kdim(), c.OutH*c.OutW
 	cs := c.chunk(n)
 	c.yc = grow(c.yc, c.OutC*cs*hw)
-	// Training on one chunk: the patches are stored once and serve the
-	// forward and the weight gradient (packing them from x for each costs
-	// more than storing them: 2026-12-06, Zen 5, 1 thread, conv2+conv3
-	// forward 15 % faster but their backward 12-19 % slower).
-	c.colHeld = train && cs == n && !c.noStore
+	c.colHeld = train && cs == n && c.storePatches()
 	if c.colHeld {
 		c.col = grow(c.col, k*n*hw)
 	}

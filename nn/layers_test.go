@@ -518,8 +518,9 @@ func TestReplicasConcurrent(t *testing.T) {
 }
 
 // TestConv2DPathsSameBits: the stored-patch path (a training batch in one
-// chunk) and the path that packs patches from the images (inference, and
-// training batches cut into chunks) give the same bits: outputs and the
+// chunk) and the path that packs patches from the images (inference,
+// training of "same" convolutions, and training batches cut into chunks)
+// give the same bits: outputs, all gradients of a one-chunk batch, and the
 // input gradient (the weight and bias gradients of a batch in chunks
 // are summed chunk by chunk: close, not the same bits).
 func TestConv2DPathsSameBits(t *testing.T) {
@@ -533,6 +534,7 @@ func TestConv2DPathsSameBits(t *testing.T) {
 			c.B.Value.Data[i] = rng.Float32()
 		}
 		x := randTensor(rng, 12, tc.c, tc.h, tc.w)
+		c.patchMode = patchesStored
 		y := c.Forward(x, true)
 		if !c.colHeld {
 			t.Fatalf("Conv2D%+v: a training batch of 12 did not store its patches", tc)
@@ -550,6 +552,19 @@ func TestConv2DPathsSameBits(t *testing.T) {
 			}
 		}
 		same("inference y", c.Forward(x, false).Data, wantY)
+		c.patchMode = patchesPacked
+		same("packed y", c.Forward(x, true).Data, wantY)
+		if c.colHeld {
+			t.Fatalf("Conv2D%+v: a training batch stored its patches when told to pack them", tc)
+		}
+		same("packed dx", c.Backward(dy, true).Data, wantDx)
+		same("packed dW", c.W.Grad.Data, wantDW)
+		same("packed db", c.B.Grad.Data, wantDB)
+		c.patchMode = patchesAuto
+		c.Forward(x, true)
+		if want := !(tc.s == 1 && c.OutW == c.InW); c.colHeld != want {
+			t.Errorf("Conv2D%+v: a training batch stored its patches: %v, want %v", tc, c.colHeld, want)
+		}
 		func() {
 			defer func(b int) { colBudget = b }(colBudget)
 			colBudget = 5 * c.kdim() * c.OutH * c.OutW // chunks of 5, 5 and 2
