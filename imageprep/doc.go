@@ -20,13 +20,22 @@
 //     fit, so uneven lighting in photos is removed) and the ink is whichever
 //     side of the background the strong deviations are on: a dark digit on
 //     light paper is inverted automatically. When the paper level measured
-//     in cells across the whole image departs from that surface (a shadow
-//     across the page), a surface through those cells replaces it, if it
-//     leaves less of the image on the wrong side of the paper;
+//     in cells across the whole image (cells where ink covers the paper
+//     are found as dips below a quadratic through the cells around them)
+//     departs from that surface (a shadow across the page), a surface
+//     through those cells replaces it if it leaves less of the image on
+//     the wrong side of the paper, or half or less of the border
+//     surface's deviations (a shadow inside a lit border) without going
+//     darker than a shadow does; when ruled lines or a shadow along the
+//     border swell the border's noise threshold, the shadow surface is
+//     tried with the noise between neighbouring pixels (faint pencil);
 //  4. sensor noise below a threshold derived from the noise's spread is
 //     cut; the lines of ruled or squared paper (three or more long, thin,
 //     parallel straight lines, found on a reduced copy at every tilt up to
-//     20 degrees) are erased where no stroke crosses them; specks much
+//     20 degrees; pieces at the image's edge measured along their own
+//     fit) are erased where no stroke crosses them, and so are one or two
+//     lines that cross nearly the whole image and run well past the ink at
+//     both ends (lined paper photographed close, a margin); specks much
 //     smaller than the digit are dropped, and the ink is cropped to its
 //     bounding box; when the "ink" is one solid block (a sheet of paper
 //     photographed on a darker desk), the search is repeated inside it;
