@@ -61,20 +61,26 @@ func shade(img *image.NRGBA, depth float64) *image.NRGBA {
 	return img
 }
 
+// The paper tests' colours and digits.
+var (
+	paperCream  = color.NRGBA{245, 242, 232, 255}
+	inkBlue     = color.NRGBA{20, 40, 150, 255}
+	paperDigits = []struct {
+		name    string
+		strokes [][]pt
+	}{{"one", one}, {"seven", seven}, {"zero", zero}}
+)
+
 // TestFromImagePaper prepares digits written on ruled and squared paper
 // and in pencil under a shadow: the lines must not be read as ink, nor the
 // pencil as blank, and each must come out close to the reference.
 func TestFromImagePaper(t *testing.T) {
-	cream := color.NRGBA{245, 242, 232, 255}
+	cream, blue := paperCream, inkBlue
 	blueLine := color.NRGBA{150, 180, 230, 255}
 	greyLine := color.NRGBA{170, 170, 170, 255}
 	darkLine := color.NRGBA{150, 150, 150, 255}
-	blue := color.NRGBA{20, 40, 150, 255}
 	pencil := color.NRGBA{100, 100, 100, 255}
-	for _, dg := range []struct {
-		name    string
-		strokes [][]pt
-	}{{"one", one}, {"seven", seven}, {"zero", zero}} {
+	for _, dg := range paperDigits {
 		ref := mustPrepare(t, dg.name+"/reference", reference(dg.strokes))
 		s := dg.strokes
 		cases := []struct {
@@ -203,13 +209,9 @@ func linedPaper(w, h int, bg color.NRGBA, rows []int, line color.NRGBA, margin i
 // two lines (and perhaps a margin) running past the digit; they must be
 // erased and the digit kept as it is.
 func TestFromImageFewRuledLines(t *testing.T) {
-	cream := color.NRGBA{245, 242, 232, 255}
+	cream, blue := paperCream, inkBlue
 	greyLine := color.NRGBA{150, 150, 150, 255}
-	blue := color.NRGBA{20, 40, 150, 255}
-	for _, dg := range []struct {
-		name    string
-		strokes [][]pt
-	}{{"one", one}, {"seven", seven}, {"zero", zero}} {
+	for _, dg := range paperDigits {
 		ref := mustPrepare(t, dg.name+"/reference", reference(dg.strokes))
 		for _, c := range []struct {
 			name string
@@ -364,12 +366,8 @@ func TestDropFragmentsAtEdge(t *testing.T) {
 // The shadow's surface must replace it, and the digit come out without
 // the shadow.
 func TestShadowInsideLitBorder(t *testing.T) {
-	cream := color.NRGBA{245, 242, 232, 255}
-	blue := color.NRGBA{20, 40, 150, 255}
-	for _, dg := range []struct {
-		name    string
-		strokes [][]pt
-	}{{"one", one}, {"seven", seven}, {"zero", zero}} {
+	cream, blue := paperCream, inkBlue
+	for _, dg := range paperDigits {
 		ref := mustPrepare(t, dg.name+"/reference", reference(dg.strokes))
 		img := inkOver(paperImage(400, 400, cream, 0, false, cream, 0), dg.strokes, image.Rect(150, 150, 246, 310), 17.6, blue, 1)
 		// Half the light taken above y = 80, none below y = 200.

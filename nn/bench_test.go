@@ -260,15 +260,24 @@ func BenchmarkEngineEfficiency(b *testing.B) {
 //
 //	go test -run '^$' -bench Fusion -benchtime 200x ./nn
 func BenchmarkFusion(b *testing.B) {
+	benchAlternate(b, "fused", "unfused", func(fused, plain *Sequential) { plain.unfuse() })
+}
+
+// benchAlternate builds the cnn and cnn-fast networks twice each, lets
+// setup make the two differ, and times training steps of the two
+// alternately (the first of each is a warm-up), reporting each one's
+// median step time as "NAME-ns/step" and the second's over the first's as
+// the first's speedup.
+func benchAlternate(b *testing.B, nameA, nameB string, setup func(a, bm *Sequential)) {
 	for _, c := range []struct {
 		name  string
 		spec  Spec
 		batch int
 	}{{"cnn", benchSpecs[2].spec, 64}, {"fast", fastSpec, 128}} {
 		b.Run(fmt.Sprintf("%s/batch=%d", c.name, c.batch), func(b *testing.B) {
-			fused, _ := Build(c.spec, 1)
-			plain, _ := Build(c.spec, 1)
-			plain.unfuse()
+			ma, _ := Build(c.spec, 1)
+			mb, _ := Build(c.spec, 1)
+			setup(ma, mb)
 			x, labels := mnistLikeBatch(c.batch)
 			var loss SoftmaxCrossEntropy
 			step := func(m *Sequential) time.Duration {
@@ -277,21 +286,21 @@ func BenchmarkFusion(b *testing.B) {
 				m.Backward(g)
 				return time.Since(t0)
 			}
-			step(fused)
-			step(plain)
+			step(ma)
+			step(mb)
 			var times [2][]time.Duration
 			for i := 0; b.Loop(); i++ {
-				m := fused
+				m := ma
 				if i%2 == 1 {
-					m = plain
+					m = mb
 				}
 				times[i%2] = append(times[i%2], step(m))
 			}
-			f, p := medianNs(times[0]), medianNs(times[1])
-			b.ReportMetric(f, "fused-ns/step")
-			b.ReportMetric(p, "unfused-ns/step")
-			if f > 0 {
-				b.ReportMetric(p/f, "speedup")
+			ta, tb := medianNs(times[0]), medianNs(times[1])
+			b.ReportMetric(ta, nameA+"-ns/step")
+			b.ReportMetric(tb, nameB+"-ns/step")
+			if ta > 0 {
+				b.ReportMetric(tb/ta, "speedup")
 			}
 		})
 	}
@@ -307,56 +316,20 @@ func medianNs(d []time.Duration) float64 {
 }
 
 // BenchmarkConvPatches times training steps of the cnn and cnn-fast
-// networks with the convolutions' patch matrices stored by the forward
-// pass and read again by the weight gradient, and packed straight from the
-// images by both products (tensor.GemmPatches), alternating step by step,
+// networks with the convolutions' patch matrices packed straight from the
+// images by both products (tensor.GemmPatches) and stored by the forward
+// pass and read again by the weight gradient, alternating step by step,
 // and reports the median step time of each and their ratio (what
-// Conv2D.storePatches decides by):
+// Conv2D.storePatches decides by; "speedup" is packing's):
 //
 //	go test -run '^$' -bench ConvPatches -benchtime 200x ./nn
 func BenchmarkConvPatches(b *testing.B) {
-	for _, c := range []struct {
-		name  string
-		spec  Spec
-		batch int
-	}{{"cnn", benchSpecs[2].spec, 64}, {"fast", fastSpec, 128}} {
-		b.Run(fmt.Sprintf("%s/batch=%d", c.name, c.batch), func(b *testing.B) {
-			stored, _ := Build(c.spec, 1)
-			packed, _ := Build(c.spec, 1)
-			for _, l := range stored.Layers {
-				if cv, ok := l.(*Conv2D); ok {
-					cv.patchMode = patchesStored
-				}
+	benchAlternate(b, "packed", "stored", func(packed, stored *Sequential) {
+		for i, l := range packed.Layers {
+			if cv, ok := l.(*Conv2D); ok {
+				cv.patchMode = patchesPacked
+				stored.Layers[i].(*Conv2D).patchMode = patchesStored
 			}
-			for _, l := range packed.Layers {
-				if cv, ok := l.(*Conv2D); ok {
-					cv.patchMode = patchesPacked
-				}
-			}
-			x, labels := mnistLikeBatch(c.batch)
-			var loss SoftmaxCrossEntropy
-			step := func(m *Sequential) time.Duration {
-				t0 := time.Now()
-				_, g, _ := loss.Forward(m.Forward(x, true), labels)
-				m.Backward(g)
-				return time.Since(t0)
-			}
-			step(stored)
-			step(packed)
-			var times [2][]time.Duration
-			for i := 0; b.Loop(); i++ {
-				m := stored
-				if i%2 == 1 {
-					m = packed
-				}
-				times[i%2] = append(times[i%2], step(m))
-			}
-			s, p := medianNs(times[0]), medianNs(times[1])
-			b.ReportMetric(s, "stored-ns/step")
-			b.ReportMetric(p, "packed-ns/step")
-			if p > 0 {
-				b.ReportMetric(s/p, "speedup")
-			}
-		})
-	}
+		}
+	})
 }
