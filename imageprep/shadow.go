@@ -53,8 +53,10 @@ func nearPlane(cells []cell, gx, gy, i int, use func(j int) bool) (float64, bool
 			n++
 			dx, dy := float64(x-cx), float64(y-cy)
 			f := [6]float64{1, dx, dy, dx * dx, dy * dy, dx * dy}
+			// The upper triangle: a is symmetric (f[r]·f[c] = f[c]·f[r]
+			// exactly), mirrored below.
 			for r := range 6 {
-				for c := range 6 {
+				for c := r; c < 6; c++ {
 					a[r][c] += float64(f[r] * f[c])
 				}
 				b[r] += float64(f[r] * cells[j].level)
@@ -64,15 +66,22 @@ func nearPlane(cells []cell, gx, gy, i int, use func(j int) bool) (float64, bool
 	if n < 4 {
 		return 0, false
 	}
+	for r := range 6 {
+		for c := range r {
+			a[r][c] = a[c][r]
+		}
+	}
 	k := 6
 	if n < 12 {
 		k = 3
 	}
-	rows := make([][]float64, k)
+	var rowsArr [6][]float64
+	rows := rowsArr[:k]
 	for r := range k {
 		rows[r] = a[r][:k]
 	}
-	x := make([]float64, k)
+	var xArr [6]float64
+	x := xArr[:k]
 	if !solveLinear(rows, b[:k], x) {
 		return 0, false
 	}
