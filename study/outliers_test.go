@@ -129,18 +129,9 @@ func TestTrainOutliersThresholds(t *testing.T) {
 // when it started from the same weights.
 func TestFineTuneRetrainsOnNewInit(t *testing.T) {
 	d := smallData(t)
+	_, a := oneEpochBaseline(t, d, 1)
+	_, b := oneEpochBaseline(t, d, 2)
 	z, _ := ZooByName("baseline-adam")
-	base := FromZoo(z, 1)
-	base.Epochs = 1
-	a, err := Train(context.Background(), base, d, RunOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	base.Seed = 2
-	b, err := Train(context.Background(), base, d, RunOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	ft := FromZoo(z, 3)
 	ft.Name, ft.Init, ft.Epochs = "ft", "baseline-adam", 1
 	dir := t.TempDir()
@@ -230,13 +221,8 @@ func origValue(m *nn.Sequential, before [][]float32, p *nn.Param, j int) float32
 // mix, does not give.
 func TestTrainTrunkMixScores(t *testing.T) {
 	d := smallData(t)
+	_, from := oneEpochBaseline(t, d, 1)
 	z, _ := ZooByName("baseline-adam")
-	base := FromZoo(z, 1)
-	base.Epochs = 1
-	from, err := Train(context.Background(), base, d, RunOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	r := FromZoo(z, 2)
 	r.Name, r.Init, r.TrunkMix, r.Epochs, r.LR = "mixed", "baseline-adam", 0.5, 1, 0.01
 	tr, err := Train(context.Background(), r, d, RunOptions{Init: from.Model})

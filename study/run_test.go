@@ -57,19 +57,30 @@ func TestTrainThreadBudget(t *testing.T) {
 	}
 }
 
+// oneEpochBaseline trains the zoo's baseline-adam for one epoch on d with
+// seed: the model the fine-tuning tests start from, and its recipe.
+func oneEpochBaseline(t *testing.T, d *Data, seed uint64) (Recipe, *Trained) {
+	t.Helper()
+	z, err := ZooByName("baseline-adam")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := FromZoo(z, seed)
+	r.Epochs = 1
+	tr, err := Train(context.Background(), r, d, RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, tr
+}
+
 // TestTrainInit: a recipe with Init starts from the given weights (a rate
 // too small to move them leaves the trained parameters equal to them, bit
 // for bit), leaves that model alone, and is refused when the weights are
 // missing, unasked for, or of another architecture.
 func TestTrainInit(t *testing.T) {
 	d := smallData(t)
-	z, _ := ZooByName("baseline-adam")
-	r := FromZoo(z, 1)
-	r.Epochs = 1
-	first, err := Train(context.Background(), r, d, RunOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, first := oneEpochBaseline(t, d, 1)
 	var before [][]float32 // a copy of the initial weights (a Replica would share them)
 	for _, p := range first.Model.Tensors() {
 		before = append(before, append([]float32(nil), p.Value.Data...))
