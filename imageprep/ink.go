@@ -207,11 +207,14 @@ func betterShadow(pl plane, bg *background, surface []float32, tau float32, inve
 	// Leaving less of the image off the surface is no sign of a shadow
 	// when the surface goes darker than a shadow does: it has followed a
 	// dense tangle of ink.
+	if min(pl.w, pl.h) < shadowLessSide || sInk+sAnti >= shadowLess*(qInk+qAnti) {
+		return false
+	}
 	lo, hi := surface[0], surface[0]
 	for _, v := range surface {
 		lo, hi = min(lo, v), max(hi, v)
 	}
-	return min(pl.w, pl.h) >= shadowLessSide && lo >= shadowDeepest*hi && sInk+sAnti < shadowLess*(qInk+qAnti)
+	return lo >= shadowDeepest*hi
 }
 
 // shadowLess: a shadow surface that leaves this share or less of the

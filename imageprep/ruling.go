@@ -393,13 +393,10 @@ func newGrid(ink plane, lines []fitted) *grid {
 	if lines[0].vertical {
 		g.na = ink.h
 	}
-	tilts := make([]float64, len(lines))
-	for i, l := range lines {
-		tilts[i] = l.t
+	for _, l := range lines {
 		g.taken = append(g.taken, g.position(l))
 	}
-	slices.Sort(tilts)
-	g.tilt = tilts[len(tilts)/2]
+	g.tilt = medianTilt(lines)
 	pos := slices.Clone(g.taken)
 	slices.Sort(pos)
 	// The spacing is the smallest gap between neighbouring lines (some
@@ -441,48 +438,21 @@ func (g *grid) admits(l fitted) bool {
 // are joined to the rest of the digit.
 func dropFragments(ink plane, lines []fitted) {
 	vertical := lines[0].vertical
-	tilts := make([]float64, len(lines))
 	width := 0.0
-	for i, l := range lines {
-		tilts[i] = l.t
+	for _, l := range lines {
 		width = max(width, l.width)
 	}
-	slices.Sort(tilts)
-	t := tilts[len(tilts)/2]
+	t := medianTilt(lines)
 	thin := 2*width + 2
-	seen := make([]bool, len(ink.p))
-	var stack, comp []int
-	for start, v := range ink.p {
-		if v == 0 || seen[start] {
-			continue
-		}
-		comp = comp[:0]
-		stack = append(stack[:0], start)
-		seen[start] = true
+	for _, comp := range componentPixels(ink) {
 		aLo, aHi, cLo, cHi := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
-		for len(stack) > 0 {
-			i := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			comp = append(comp, i)
-			x, y := i%ink.w, i/ink.w
-			a, c := float64(x), float64(y)
+		for _, i := range comp {
+			a, c := float64(i%ink.w), float64(i/ink.w)
 			if vertical {
 				a, c = c, a
 			}
 			c -= a * t
 			aLo, aHi, cLo, cHi = min(aLo, a), max(aHi, a), min(cLo, c), max(cHi, c)
-			for dy := -1; dy <= 1; dy++ {
-				for dx := -1; dx <= 1; dx++ {
-					xx, yy := x+dx, y+dy
-					if xx < 0 || yy < 0 || xx >= ink.w || yy >= ink.h {
-						continue
-					}
-					if j := yy*ink.w + xx; ink.p[j] > 0 && !seen[j] {
-						seen[j] = true
-						stack = append(stack, j)
-					}
-				}
-			}
 		}
 		// Across is measured along the tilt, in fractions of a pixel.
 		across, along := math.Round(cHi-cLo)+1, aHi-aLo+1
@@ -498,6 +468,37 @@ func dropFragments(ink plane, lines []fitted) {
 			}
 		}
 	}
+}
+
+// medianTilt is the median slope of lines.
+func medianTilt(lines []fitted) float64 {
+	tilts := make([]float64, len(lines))
+	for i, l := range lines {
+		tilts[i] = l.t
+	}
+	return median(tilts)
+}
+
+// componentPixels lists the pixel indices of each 8-connected component of
+// the ink (components8), components in the order of their first pixel,
+// pixels in raster order.
+func componentPixels(ink plane) [][]int {
+	root := components8(ink.w, ink.h, ink.p, 0)
+	slot := make(map[int32]int)
+	var comps [][]int
+	for i, r := range root {
+		if r < 0 {
+			continue
+		}
+		k, ok := slot[r]
+		if !ok {
+			k = len(comps)
+			slot[r] = k
+			comps = append(comps, nil)
+		}
+		comps[k] = append(comps[k], i)
+	}
+	return comps
 }
 
 // touchesEdge reports whether a component (pixel indices) reaches the
