@@ -202,6 +202,11 @@ func (np *NumberParts) Answer(probs []float32, t Thresholds) (NumberPrediction, 
 	}
 	slices.Sort(hs)
 	ref := float64(hs[len(hs)/2])
+	// Each part's label, which the scores below consult again and again.
+	labels := make([]int, len(np.Digits))
+	for i := range labels {
+		labels[i] = Argmax(probs[i*Classes : (i+1)*Classes])
+	}
 	var chosen []int
 	var doubtful []bool
 	for _, rs := range np.readings {
@@ -210,7 +215,7 @@ func (np *NumberParts) Answer(probs []float32, t Thresholds) (NumberPrediction, 
 		whole := -1
 		for _, idx := range rs {
 			if len(idx) == 1 {
-				whole = Argmax(probs[idx[0]*Classes : (idx[0]+1)*Classes])
+				whole = labels[idx[0]]
 			}
 		}
 		for r, idx := range rs {
@@ -228,15 +233,14 @@ func (np *NumberParts) Answer(probs []float32, t Thresholds) (NumberPrediction, 
 			if len(idx) == 2 && whole >= 0 && np.Parts[idx[0]].CutStrokes == 1 {
 				for pos := range 2 {
 					one, rest := idx[pos], idx[1-pos]
-					if Argmax(probs[one*Classes:(one+1)*Classes]) == 1 && float64(np.Parts[one].Box.Dy()) >= oneBesideTall*float64(span.Dy()) &&
-						Argmax(probs[rest*Classes:(rest+1)*Classes]) == whole {
+					if labels[one] == 1 && float64(np.Parts[one].Box.Dy()) >= oneBesideTall*float64(span.Dy()) && labels[rest] == whole {
 						score += oneBesideGain
 					}
 				}
 			}
 			for _, i := range idx {
 				p := probs[i*Classes : (i+1)*Classes]
-				label := Argmax(p)
+				label := labels[i]
 				score += math.Log(max(float64(p[label]), 1e-9))
 				// Only a 1 is that narrow: a sliver read as another
 				// digit is half of one (a 0 cut in two).
@@ -263,7 +267,7 @@ func (np *NumberParts) Answer(probs []float32, t Thresholds) (NumberPrediction, 
 			// those).
 			for j, i := range idx[:len(idx)-1] {
 				d := float64(np.Parts[i].CutStrokes) - cutStrokesFree
-				if d > 0 || Argmax(probs[i*Classes:(i+1)*Classes]) != 1 && Argmax(probs[idx[j+1]*Classes:(idx[j+1]+1)*Classes]) != 1 {
+				if d > 0 || labels[i] != 1 && labels[idx[j+1]] != 1 {
 					score -= cutStrokeCost * d
 				}
 			}
@@ -274,7 +278,7 @@ func (np *NumberParts) Answer(probs []float32, t Thresholds) (NumberPrediction, 
 				// a piece one digit wide are halves of one.
 				var sum float64
 				for _, i := range idx {
-					if Argmax(probs[i*Classes:(i+1)*Classes]) == 1 {
+					if labels[i] == 1 {
 						sum += minWidth
 					} else {
 						sum += minOther
