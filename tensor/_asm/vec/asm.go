@@ -10,9 +10,9 @@
 //
 // This file holds main and the loop and register helpers every kernel
 // uses; each family of kernels has a file of its own: elementwise.go
-// (axpy, scale, add a constant), activation.go (ReLU), optimizer.go (Adam,
-// SGD), convert.go (bytes to float32), batchnorm.go, reduce.go (sums) and
-// pool.go (2×2 max-pool). The order of the kernels in the output is the
+// (axpy, its unfused form mulAdd, scale, add a constant), activation.go
+// (ReLU), optimizer.go (Adam, SGD), convert.go (bytes to float32),
+// batchnorm.go, reduce.go (sums) and pool.go (2×2 max-pool). The order of the kernels in the output is the
 // order of the calls in main.
 package main
 
@@ -108,6 +108,7 @@ func paramAddr(name string) Mem {
 func main() {
 	ConstraintExpr("amd64,!purego")
 	axpy()
+	mulAdd()
 	scale()
 	relu("reluAVX2", false)
 	relu("addReLUAVX2", true)

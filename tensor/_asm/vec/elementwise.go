@@ -30,6 +30,25 @@ func axpy() {
 	})
 }
 
+// mulAdd is axpy with the product rounded before the add (VMULPS then
+// VADDPS, no FMA), as the Go loop computes it: the same bits on every path.
+func mulAdd() {
+	TEXT("mulAddAVX2", NOSPLIT, "func(alpha float32, x, y []float32)")
+	Pragma("noescape")
+	Doc("mulAddAVX2 sets y[i] += alpha·x[i], the product rounded before the add, for i < len(x); len(y) ≥ len(x).")
+	x := Load(Param("x").Base(), GP64())
+	y := Load(Param("y").Base(), GP64())
+	n := Load(Param("x").Len(), GP64())
+	Comment("Y15 = alpha in every lane.")
+	VBROADCASTSS(paramAddr("alpha"), Y15)
+	loop("muladd", n, []Register{x, y}, func(off int, v VecPhysical, scalar bool) {
+		f := formOf(scalar)
+		f.mul(Mem{Base: x, Disp: off}, f.r(Y15), v)
+		f.add(Mem{Base: y, Disp: off}, v, v)
+		f.mov(v, Mem{Base: y, Disp: off})
+	})
+}
+
 func scale() {
 	TEXT("scaleAVX2", NOSPLIT, "func(alpha float32, x []float32)")
 	Pragma("noescape")

@@ -6,11 +6,12 @@ package vec
 // compiler and are never called.
 var useAVX2 = false
 
-func axpyAVX2(alpha float32, x, y []float32) { axpyGo(alpha, x, y) }
-func scaleAVX2(alpha float32, x []float32)   { scaleGo(alpha, x) }
-func reluAVX2(y, x []float32)                { reluGo(y, x) }
-func addReLUAVX2(x, b []float32)             { addReLUGo(x, b) }
-func reluBackwardAVX2(dx, dy, y []float32)   { reluBackwardGo(dx, dy, y) }
+func axpyAVX2(alpha float32, x, y []float32)   { axpyGo(alpha, x, y) }
+func scaleAVX2(alpha float32, x []float32)     { scaleGo(alpha, x) }
+func mulAddAVX2(alpha float32, x, y []float32) { mulAddGo(alpha, x, y) }
+func reluAVX2(y, x []float32)                  { reluGo(y, x) }
+func addReLUAVX2(x, b []float32)               { addReLUGo(x, b) }
+func reluBackwardAVX2(dx, dy, y []float32)     { reluBackwardGo(dx, dy, y) }
 func adamAVX2(p, g, m, v []float32, l2, c1, c2, alpha, eps float32) {
 	adamGo(p, g, m, v, l2, c1, c2, alpha, eps)
 }

@@ -5,9 +5,9 @@
 // tensor/_asm/vec; elsewhere, and under the purego build tag, as plain Go
 // loops. The choice is made once from golang.org/x/sys/cpu.
 //
-// ReLU, its bias form, its backward mask, Scale and Adam give bit-identical
-// results on both paths. Axpy does not: the assembly rounds alpha·x+y once
-// (a fused multiply-add), the Go loop twice.
+// ReLU, its bias form, its backward mask, Scale, MulAdd and Adam give
+// bit-identical results on both paths. Axpy does not: the assembly rounds
+// alpha·x+y once (a fused multiply-add), the Go loop twice.
 //
 // The Go loops write every product that is added or subtracted as
 // float32(x·y). Go may otherwise fuse x·y+z into one multiply-add (the
@@ -25,6 +25,17 @@ func Axpy(alpha float32, x, y []float32) {
 		return
 	}
 	axpyGo(alpha, x, y)
+}
+
+// MulAdd sets y[i] += alpha·x[i] for i < len(x), len(y) ≥ len(x), with the
+// product rounded before the add: Axpy's Go loop, and the same bits on
+// every path (the assembly multiplies and adds in two instructions).
+func MulAdd(alpha float32, x, y []float32) {
+	if useAVX2 {
+		mulAddAVX2(alpha, x, y)
+		return
+	}
+	mulAddGo(alpha, x, y)
 }
 
 // Scale sets x[i] *= alpha.

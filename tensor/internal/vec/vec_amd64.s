@@ -60,6 +60,62 @@ axpy_done:
 	VZEROUPPER
 	RET
 
+// func mulAddAVX2(alpha float32, x []float32, y []float32)
+// Requires: AVX
+TEXT ·mulAddAVX2(SB), NOSPLIT, $0-56
+	MOVQ x_base+8(FP), AX
+	MOVQ y_base+32(FP), CX
+	MOVQ x_len+16(FP), DX
+
+	// Y15 = alpha in every lane.
+	VBROADCASTSS alpha+0(FP), Y15
+
+muladd_32:
+	CMPQ    DX, $0x20
+	JL      muladd_8
+	VMULPS  (AX), Y15, Y0
+	VADDPS  (CX), Y0, Y0
+	VMOVUPS Y0, (CX)
+	VMULPS  32(AX), Y15, Y1
+	VADDPS  32(CX), Y1, Y1
+	VMOVUPS Y1, 32(CX)
+	VMULPS  64(AX), Y15, Y2
+	VADDPS  64(CX), Y2, Y2
+	VMOVUPS Y2, 64(CX)
+	VMULPS  96(AX), Y15, Y3
+	VADDPS  96(CX), Y3, Y3
+	VMOVUPS Y3, 96(CX)
+	ADDQ    $0x80, AX
+	ADDQ    $0x80, CX
+	SUBQ    $0x20, DX
+	JMP     muladd_32
+
+muladd_8:
+	CMPQ    DX, $0x08
+	JL      muladd_1
+	VMULPS  (AX), Y15, Y0
+	VADDPS  (CX), Y0, Y0
+	VMOVUPS Y0, (CX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+	JMP     muladd_8
+
+muladd_1:
+	TESTQ  DX, DX
+	JZ     muladd_done
+	VMULSS (AX), X15, X0
+	VADDSS (CX), X0, X0
+	VMOVSS X0, (CX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	DECQ   DX
+	JMP    muladd_1
+
+muladd_done:
+	VZEROUPPER
+	RET
+
 // func scaleAVX2(alpha float32, x []float32)
 // Requires: AVX
 TEXT ·scaleAVX2(SB), NOSPLIT, $0-32

@@ -9,6 +9,11 @@ package vec
 //go:noescape
 func axpyAVX2(alpha float32, x []float32, y []float32)
 
+// mulAddAVX2 sets y[i] += alpha·x[i], the product rounded before the add, for i < len(x); len(y) ≥ len(x).
+//
+//go:noescape
+func mulAddAVX2(alpha float32, x []float32, y []float32)
+
 // scaleAVX2 sets x[i] *= alpha.
 //
 //go:noescape

@@ -18,6 +18,10 @@ func axpyGo(alpha float32, x, y []float32) {
 	}
 }
 
+// mulAddGo is axpyGo: the product is rounded before the add. It is the
+// reference mulAddAVX2 gives the bits of.
+func mulAddGo(alpha float32, x, y []float32) { axpyGo(alpha, x, y) }
+
 func scaleGo(alpha float32, x []float32) {
 	for i := range x {
 		x[i] *= alpha

@@ -360,3 +360,40 @@ func TestMaxPool2x2(t *testing.T) {
 		}
 	}
 }
+
+// TestMulAdd checks MulAdd on both paths bit for bit against y + alpha·x
+// with the product rounded first, for lengths through the 32-, 8- and
+// one-wide loops, with NaN, ±Inf and ±0 mixed in; values outside [0, n)
+// stay untouched. An alpha with many bits makes a fused multiply-add
+// round differently in some elements: the test also checks that Axpy's
+// assembly (fused) differs somewhere, so it would catch a fused MulAdd.
+func TestMulAdd(t *testing.T) {
+	const alpha = float32(0.7071068)
+	paths(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(5, 11))
+		differs := false
+		for n := 0; n <= 75; n++ {
+			for off := 0; off < 3; off++ {
+				xf, x := padded(r, n, off)
+				yf, y := padded(r, n, off+1)
+				y0 := append([]float32(nil), y...)
+				MulAdd(alpha, x, y)
+				for i := range y {
+					if w := y0[i] + float32(alpha*x[i]); !same(y[i], w) {
+						t.Fatalf("n=%d off=%d: MulAdd y[%d] = %v; want %v", n, off, i, y[i], w)
+					}
+				}
+				checkGuards(t, "MulAdd y", yf, off+1, n)
+				checkGuards(t, "MulAdd x", xf, off, n)
+				fused := append([]float32(nil), y0...)
+				Axpy(alpha, x, fused)
+				for i := range fused {
+					differs = differs || !same(fused[i], y[i])
+				}
+			}
+		}
+		if useAVX2 && !differs {
+			t.Fatal("Axpy's fused assembly gave MulAdd's bits everywhere: the test cannot tell fused from unfused")
+		}
+	})
+}
