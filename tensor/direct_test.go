@@ -1,7 +1,9 @@
 package tensor
 
 import (
+	"encoding/binary"
 	"fmt"
+	"hash/fnv"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -238,5 +240,46 @@ func TestDirect1Checks(t *testing.T) {
 			}()
 			c.f()
 		}()
+	}
+}
+
+// TestDirect1Golden holds Forward, WeightGrad and InputGrad on the zoo's
+// two first layers to recorded bits (an FNV-1a hash of every output), so a
+// kernel path, architecture or build setting that rounded differently
+// (AVX-512, AVX2, -tags purego, arm64) fails here. The inputs come from
+// Float32, which uses no math library function.
+func TestDirect1Golden(t *testing.T) {
+	for i, c := range []struct {
+		d    Direct1
+		want uint64
+	}{
+		{Direct1{H: 28, W: 28, KH: 3, KW: 3, Pad: 1, OutC: 16}, 0x76c896db1288d78a},
+		{Direct1{H: 28, W: 28, KH: 5, KW: 5, Pad: 0, OutC: 24}, 0x5ec0b7fc5fa36088},
+	} {
+		d := c.d
+		r := rand.New(rand.NewPCG(13, uint64(i)))
+		const n = 3
+		oh, ow := d.OutH(), d.OutW()
+		k, hw, ps, out := d.KH*d.KW, d.H*d.W, d.PlaneSize(), d.OutC*d.OutH()*d.OutW()
+		x, w, b := randSlice(r, n*hw), randSlice(r, d.OutC*k), randSlice(r, d.OutC)
+		dy := randSlice(r, n*out)
+		xp, tmp, dxp := make([]float32, ps), make([]float32, d.Span()), make([]float32, ps)
+		y, dx := make([]float32, n*out), make([]float32, n*hw)
+		dw, db := make([]float32, d.OutC*k), make([]float32, d.OutC)
+		for e := 0; e < n; e++ {
+			d.PadImage(xp, x[e*hw:])
+			d.Forward(y[e*out:], xp, w, b, tmp)
+			d.WeightGrad(dw, db, dy[e*out:], xp, tmp, 0, d.OutC)
+			d.InputGrad(dx[e*hw:], dy[e*out:], w, tmp, dxp)
+		}
+		h := fnv.New64a()
+		for _, s := range [][]float32{y, dw, db, dx} {
+			for _, v := range s {
+				h.Write(binary.LittleEndian.AppendUint32(nil, math.Float32bits(v)))
+			}
+		}
+		if got := h.Sum64(); got != c.want {
+			t.Errorf("%+v (%dx%d outputs): hash %#x; recorded %#x", d, oh, ow, got, c.want)
+		}
 	}
 }
