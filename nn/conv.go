@@ -17,7 +17,9 @@ import (
 // y (OutC, cn·OH·OW) = W (OutC, InC·KH·KW) · col. A training batch stores
 // col, which its weight gradient reads again; otherwise the products pack
 // the patches straight from the images (tensor.GemmPatches), and col is
-// never written.
+// never written. A convolution of one input channel at stride 1 (a
+// network's first layer, whose patch matrix is only KH·KW deep) is
+// computed directly instead (tensor.Direct1; see useDirect).
 type Conv2D struct {
 	budget
 	InC, InH, InW int
@@ -44,6 +46,18 @@ type Conv2D struct {
 	patches   [maxParts]tensor.Patches
 	chunkP    tensor.Patches
 
+	// The direct path (useDirect): direct is set by the last Forward,
+	// geo is its geometry. xp holds the zero-padded planes of the last
+	// training batch when xpHeld (the weight gradient reads them again);
+	// otherwise each pass pads the images it needs into its partition's
+	// scratch dscr[p] (the span of tensor.Direct1, then a plane). With no
+	// padding the images are their own planes and nothing is copied.
+	direct bool
+	geo    tensor.Direct1
+	xp     []float32
+	xpHeld bool
+	dscr   [maxParts][]float32
+
 	// the pass runPart does and its chunk: examples [n0, n0+cn), dy
 	op     convOp
 	n0, cn int
@@ -57,6 +71,10 @@ const (
 	convGather                // dy into yc
 	convBias                  // db[o] += Σ yc[o] per output channel
 	convDx                    // the partition's columns of dcol = Wᵀ·dyc, col2im to dx
+
+	directForward // the direct path: the partition's examples' y (padding x into xp first if held)
+	directGrad    // the direct path: dW and db of a range of filters over the whole batch, in example order
+	directDx      // the direct path: the partition's examples' dx
 )
 
 // runPart does partition p of the pass c.op (see parallelFor): a range of
@@ -68,6 +86,10 @@ const (
 // the partition's patches and outputs still in cache. dW stays one Gemm
 // over the chunk: splitting its k (the examples) would change the sums.
 func (c *Conv2D) runPart(p int) {
+	if c.op >= directForward {
+		c.runDirect(p)
+		return
+	}
 	inSize := c.InC * c.InH * c.InW
 	k, hw := c.kdim(), c.OutH*c.OutW
 	ld := c.cn * hw
@@ -122,10 +144,31 @@ func (c *Conv2D) lower(lo, hi, ld int) {
 type patchMode int
 
 const (
-	patchesAuto   patchMode = iota // as storePatches decides
-	patchesStored                  // stored for one-chunk training batches
-	patchesPacked                  // always packed from x
+	patchesAuto   patchMode = iota // as useDirect and storePatches decide
+	patchesStored                  // GEMM, patches stored for one-chunk training batches
+	patchesPacked                  // GEMM, patches always packed from x
+	patchesDirect                  // the direct path (one input channel, stride 1 only)
 )
+
+// useDirect reports whether the convolution runs directly
+// (tensor.Direct1) rather than as GEMM with a patch matrix: for one input
+// channel at stride 1, any kernel and padding. Its product would be only
+// KH·KW deep (9 or 25 for the zoo's first layers), a shape GEMM handles
+// badly: on the zoo cnn's first layer the patch path's backward pass (the
+// weight gradient) ran at about 16 GFLOP/s. The two paths agree to float32
+// rounding, not bit for bit.
+func (c *Conv2D) useDirect() bool {
+	switch c.patchMode {
+	case patchesStored, patchesPacked:
+		return false
+	case patchesDirect:
+		if c.InC != 1 || c.Stride != 1 {
+			panic(fmt.Sprintf("nn: Conv2D: direct path forced on %d input channels at stride %d", c.InC, c.Stride))
+		}
+		return true
+	}
+	return c.InC == 1 && c.Stride == 1
+}
 
 // storePatches reports whether a training batch in one chunk stores its
 // patches for the forward product and the weight gradient to read, rather
@@ -273,13 +316,20 @@ func (c *Conv2D) chunk(n int) int {
 // Forward computes y from x: x is (N, InC, InH, InW); y is (N, OutC, OutH, OutW). For a
 // chunk of cn examples, with col (K, cn·OH·OW) the patch matrix (K =
 // InC·KH·KW), yc (OutC, cn·OH·OW) = W · col; yc is then scattered to NCHW
-// with the bias.
+// with the bias. On the direct path (useDirect) each image is convolved on
+// its own (forwardDirect).
 func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	inSize := c.InC * c.InH * c.InW
 	checkIn("Conv2D", x, inSize)
 	n := x.Rows()
 	c.x = x
 	c.y = reuse(c.y, n, c.OutC, c.OutH, c.OutW)
+	c.direct = c.useDirect()
+	if c.direct {
+		c.colHeld = false
+		c.forwardDirect(n, train)
+		return c.y
+	}
 	k, hw := c.kdim(), c.OutH*c.OutW
 	cs := c.chunk(n)
 	c.yc = grow(c.yc, c.OutC*cs*hw)
@@ -298,11 +348,15 @@ func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 // (OutC, cn·OH·OW) gathered from dy:
 // dW (OutC, K) += dyc · colᵀ; db[o] += Σ dyc[o];
 // dcol (K, cn·OH·OW) = Wᵀ · dyc; dx = col2im(dcol), (N, InC, InH, InW).
+// After a Forward on the direct path, see backwardDirect.
 func (c *Conv2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	n := c.x.Rows()
 	k, hw := c.kdim(), c.OutH*c.OutW
 	outSize := c.OutC * hw
 	checkIn("Conv2D.Backward", dy, outSize)
+	if c.direct {
+		return c.backwardDirect(dy, needDx)
+	}
 	cs := c.chunk(n)
 	c.yc = grow(c.yc, c.OutC*cs*hw)
 	if needDx {
@@ -339,4 +393,88 @@ func grow(s []float32, n int) []float32 {
 		return make([]float32, n)
 	}
 	return s[:n]
+}
+
+// forwardDirect is Forward on the direct path: partitions of examples, each
+// image's outputs from its padded plane (tensor.Direct1.Forward). A
+// training batch keeps its planes for the weight gradient when they fit in
+// colBudget.
+func (c *Conv2D) forwardDirect(n int, train bool) {
+	c.geo = tensor.Direct1{H: c.InH, W: c.InW, KH: c.KH, KW: c.KW, Pad: c.Pad, OutC: c.OutC}
+	ps := c.geo.PlaneSize()
+	c.xpHeld = train && c.Pad > 0 && n*ps <= colBudget
+	if c.xpHeld {
+		c.xp = grow(c.xp, n*ps)
+	}
+	c.runDirectPass(directForward, min(maxParts, n))
+}
+
+// backwardDirect is Backward on the direct path: the weight and bias
+// gradients in partitions of filters, each summing the batch's images in
+// index order (so the bits do not depend on the partitions), then dx in
+// partitions of examples.
+func (c *Conv2D) backwardDirect(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
+	n := c.x.Rows()
+	clear(c.B.Grad.Data)
+	clear(c.W.Grad.Data)
+	c.dy = dy
+	defer func() { c.dy = nil }()
+	c.runDirectPass(directGrad, min(maxParts, c.OutC))
+	if !needDx {
+		return nil
+	}
+	c.dx = reuse(c.dx, n, c.InC, c.InH, c.InW)
+	c.runDirectPass(directDx, min(maxParts, n))
+	return c.dx
+}
+
+func (c *Conv2D) runDirectPass(op convOp, parts int) {
+	c.op, c.n0, c.cn = op, 0, c.x.Rows()
+	if parts > 0 {
+		parallelFor(c.nthreads(), parts, (*convTask)(c))
+	}
+}
+
+// runDirect does partition p of a direct pass (see runPart).
+func (c *Conv2D) runDirect(p int) {
+	g := &c.geo
+	span, ps := g.Span(), g.PlaneSize()
+	c.dscr[p] = grow(c.dscr[p], span+ps)
+	tmp, buf := c.dscr[p][:span], c.dscr[p][span:]
+	inSize, outSize := c.InH*c.InW, c.OutC*c.OutH*c.OutW
+	w, b := c.W.Value.Data, c.B.Value.Data
+	// plane returns example e's padded plane: the image itself without
+	// padding, the held plane (padded here in the forward pass), or buf.
+	plane := func(e int) []float32 {
+		img := c.x.Data[e*inSize : (e+1)*inSize]
+		switch {
+		case c.Pad == 0:
+			return img
+		case c.xpHeld:
+			xp := c.xp[e*ps : (e+1)*ps]
+			if c.op == directForward {
+				g.PadImage(xp, img)
+			}
+			return xp
+		}
+		g.PadImage(buf, img)
+		return buf
+	}
+	switch c.op {
+	case directForward:
+		lo, hi := partRange(p, min(maxParts, c.cn), c.cn)
+		for e := lo; e < hi; e++ {
+			g.Forward(c.y.Data[e*outSize:(e+1)*outSize], plane(e), w, b, tmp)
+		}
+	case directGrad:
+		lo, hi := partRange(p, min(maxParts, c.OutC), c.OutC)
+		for e := 0; e < c.cn; e++ {
+			g.WeightGrad(c.W.Grad.Data, c.B.Grad.Data, c.dy.Data[e*outSize:(e+1)*outSize], plane(e), tmp, lo, hi)
+		}
+	case directDx:
+		lo, hi := partRange(p, min(maxParts, c.cn), c.cn)
+		for e := lo; e < hi; e++ {
+			g.InputGrad(c.dx.Data[e*inSize:(e+1)*inSize], c.dy.Data[e*outSize:(e+1)*outSize], w, tmp, buf)
+		}
+	}
 }

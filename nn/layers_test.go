@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/rakam-ml/rakam/tensor"
@@ -562,8 +563,17 @@ func TestConv2DPathsSameBits(t *testing.T) {
 		same("packed db", c.B.Grad.Data, wantDB)
 		c.patchMode = patchesAuto
 		c.Forward(x, true)
-		if want := !(tc.s == 1 && c.OutW == c.InW); c.colHeld != want {
+		if wantDirect := tc.c == 1 && tc.s == 1; c.direct != wantDirect {
+			t.Errorf("Conv2D%+v: direct path %v, want %v", tc, c.direct, wantDirect)
+		}
+		if want := !c.direct && !(tc.s == 1 && c.OutW == c.InW); c.colHeld != want {
 			t.Errorf("Conv2D%+v: a training batch stored its patches: %v, want %v", tc, c.colHeld, want)
+		}
+		if c.direct {
+			// The direct path has other bits (TestConv2DDirect); the
+			// chunks below are GEMM's, as patchesAuto picks them for more
+			// than one input channel.
+			c.patchMode = patchesStored
 		}
 		func() {
 			defer func(b int) { colBudget = b }(colBudget)
@@ -587,6 +597,133 @@ func TestConv2DPathsSameBits(t *testing.T) {
 			}
 			near("chunked dW", c.W.Grad.Data, wantDW)
 			near("chunked db", c.B.Grad.Data, wantDB)
+		}()
+	}
+}
+
+// TestConv2DDirect covers the direct path of one-channel stride-1
+// convolutions (tensor.Direct1), on the zoo's two first layers and odd
+// geometries:
+//   - patchesAuto picks it (and holds the padded planes of a padded
+//     training batch), and its outputs and gradients (dW, db, dx) agree
+//     with the textbook loops (convNaive, convBackwardRef) to float32
+//     rounding;
+//   - 1, 2 and 3 threads, a training or an inference forward pass, held
+//     or re-padded planes (colBudget too small) and needDx false give the
+//     same bits;
+//   - the GEMM path (stored patches) agrees within 1e-5 of each sum's
+//     magnitude.
+func TestConv2DDirect(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 10))
+	for _, tc := range []struct{ h, w, o, k, p, n int }{
+		{28, 28, 16, 3, 1, 12}, {28, 28, 24, 5, 0, 12}, {12, 12, 5, 3, 0, 3},
+		{7, 9, 3, 3, 1, 3}, {9, 7, 2, 5, 2, 1}, {7, 9, 3, 1, 0, 3}, {3, 3, 2, 4, 2, 2},
+	} {
+		c := NewConv2D([]int{1, tc.h, tc.w}, tc.o, tc.k, 1, tc.p, "he", rng)
+		for i := range c.B.Value.Data {
+			c.B.Value.Data[i] = rng.Float32()
+		}
+		x := randTensor(rng, tc.n, 1, tc.h, tc.w)
+		dy := randTensor(rng, tc.n, c.OutC, c.OutH, c.OutW)
+		type result struct{ y, dw, db, dx []float32 }
+		run := func(threads int, train, needDx bool) result {
+			c.setThreads(threads)
+			defer c.setThreads(0)
+			y := slices.Clone(c.Forward(x, train).Data)
+			if !c.direct {
+				t.Fatalf("Conv2D%+v: patchMode %d did not take the direct path", tc, c.patchMode)
+			}
+			if want := train && tc.p > 0 && tc.n*c.geo.PlaneSize() <= colBudget; c.xpHeld != want {
+				t.Fatalf("Conv2D%+v: planes held %v, want %v", tc, c.xpHeld, want)
+			}
+			dx := c.Backward(dy, needDx)
+			if (dx == nil) == needDx {
+				t.Fatalf("Conv2D%+v: Backward(needDx=%v) returned %v", tc, needDx, dx)
+			}
+			r := result{y, slices.Clone(c.W.Grad.Data), slices.Clone(c.B.Grad.Data), nil}
+			if dx != nil {
+				r.dx = slices.Clone(dx.Data)
+			}
+			return r
+		}
+		want := run(1, true, true)
+		// Against the textbook loops.
+		y := convNaive(c, x.Data, tc.n)
+		dw, db, dx, mdw, mdb, mdx := convBackwardRef(c, x.Data, dy.Data, tc.n)
+		near := func(what string, got []float32, want, mag []float64) {
+			t.Helper()
+			for i := range want {
+				if d := math.Abs(float64(got[i]) - want[i]); d > 1e-5*mag[i]+1e-6 || math.IsNaN(d) {
+					t.Fatalf("Conv2D%+v: %s[%d] = %v; want %v", tc, what, i, got[i], want[i])
+				}
+			}
+		}
+		near("dW", want.dw, dw, mdw)
+		near("db", want.db, db, mdb)
+		near("dx", want.dx, dx, mdx)
+		for i := range y {
+			if d := math.Abs(float64(want.y[i] - y[i])); d > 1e-5*(1+math.Abs(float64(y[i]))) {
+				t.Fatalf("Conv2D%+v: y[%d] = %v; want %v", tc, i, want.y[i], y[i])
+			}
+		}
+		same := func(what string, got, want []float32) {
+			t.Helper()
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("Conv2D%+v: %s[%d] = %v; one thread gives %v", tc, what, i, got[i], want[i])
+				}
+			}
+		}
+		check := func(what string, r result, withDx bool) {
+			t.Helper()
+			same(what+" y", r.y, want.y)
+			same(what+" dW", r.dw, want.dw)
+			same(what+" db", r.db, want.db)
+			if withDx {
+				same(what+" dx", r.dx, want.dx)
+			}
+		}
+		for _, th := range []int{2, 3} {
+			check(fmt.Sprintf("%d threads:", th), run(th, true, true), true)
+		}
+		check("inference forward:", run(2, false, true), true)
+		check("no dx:", run(3, true, false), false)
+		func() {
+			defer func(b int) { colBudget = b }(colBudget)
+			colBudget = 1
+			check("planes not held:", run(2, true, true), true)
+		}()
+		c.patchMode = patchesDirect
+		check("forced direct:", run(1, true, true), true)
+		// The GEMM path: the same sums in other orders.
+		c.patchMode = patchesStored
+		c.setThreads(1)
+		gy := c.Forward(x, true).Data
+		if c.direct {
+			t.Fatalf("Conv2D%+v: patchesStored took the direct path", tc)
+		}
+		gdx := c.Backward(dy, true).Data
+		near("GEMM dW", c.W.Grad.Data, f64(want.dw), mdw)
+		near("GEMM db", c.B.Grad.Data, f64(want.db), mdb)
+		near("GEMM dx", gdx, f64(want.dx), mdx)
+		for i := range gy {
+			if d := math.Abs(float64(gy[i] - want.y[i])); d > 1e-5*(1+math.Abs(float64(y[i]))) {
+				t.Fatalf("Conv2D%+v: GEMM y[%d] = %v; direct %v", tc, i, gy[i], want.y[i])
+			}
+		}
+		c.setThreads(0)
+	}
+	// Forcing the direct path where it does not apply is a programmer error.
+	for _, geo := range [][2]int{{2, 1}, {1, 2}} {
+		c := NewConv2D([]int{geo[0], 8, 8}, 2, 3, geo[1], 1, "he", rng)
+		c.patchMode = patchesDirect
+		func() {
+			defer func() {
+				if msg, _ := recover().(string); !strings.Contains(msg, "direct path forced") {
+					t.Errorf("channels %d stride %d: panic %q; want the forced direct path refused", geo[0], geo[1], msg)
+				}
+			}()
+			c.Forward(randTensor(rng, 1, geo[0], 8, 8), false)
 		}()
 	}
 }
