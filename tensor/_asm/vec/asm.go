@@ -12,7 +12,8 @@
 // uses; each family of kernels has a file of its own: elementwise.go
 // (axpy, its unfused form mulAdd, scale, add a constant), activation.go
 // (ReLU), optimizer.go (Adam, SGD), convert.go (bytes to float32),
-// batchnorm.go, reduce.go (sums) and pool.go (2×2 max-pool). The order of the kernels in the output is the
+// batchnorm.go, reduce.go (sums), pool.go (2×2 max-pool) and taps.go
+// (the direct convolution's multi-tap dot products and multiply-adds). The order of the kernels in the output is the
 // order of the calls in main.
 package main
 
@@ -123,5 +124,11 @@ func main() {
 	addConst()
 	maxPool2x2()
 	sgd()
+	for _, s := range tapShapes() {
+		dotTaps(s[0], s[1])
+		mulAddTaps(s[0], s[1])
+	}
+	rowsCopy(false)
+	rowsCopy(true)
 	Generate()
 }

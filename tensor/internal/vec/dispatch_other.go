@@ -32,3 +32,11 @@ func maxPool2x2AVX2(out []float32, arg []int32, r0, r1 []float32, base, w int32)
 }
 
 func sgdAVX2(p, g []float32, lr, wd float32) { sgdGo(p, g, lr, wd) }
+
+func rowsCopyAVX2(dst, src []float32, rows, width, ds, ss int) {
+	rowsCopyGo(dst, src, rows, width, ds, ss)
+}
+
+func rowsAddConstAVX2(dst, src []float32, rows, width, ds, ss int, c float32) {
+	rowsAddConstGo(dst, src, rows, width, ds, ss, c)
+}

@@ -5,6 +5,10 @@
 // tensor/_asm/vec; elsewhere, and under the purego build tag, as plain Go
 // loops. The choice is made once from golang.org/x/sys/cpu.
 //
+// taps.go holds the direct one-channel convolution's kernels (DotTaps,
+// MulAddTaps, RowsCopy, RowsAddConst), which give the same bits on both
+// paths too.
+//
 // ReLU, its bias form, its backward mask, Scale, MulAdd and Adam give
 // bit-identical results on both paths. Axpy does not: the assembly rounds
 // alpha·x+y once (a fused multiply-add), the Go loop twice.

@@ -982,3 +982,3838 @@ sgd_1:
 sgd_done:
 	VZEROUPPER
 	RET
+
+// func dotTaps1x1AVX2(g []float32, x []float32, rows []int, out []float32)
+// Requires: AVX
+TEXT ·dotTaps1x1AVX2(SB), NOSPLIT, $0-96
+	MOVQ   g_base+0(FP), AX
+	MOVQ   x_base+24(FP), CX
+	MOVQ   g_len+8(FP), DX
+	MOVQ   rows_base+48(FP), BX
+	MOVQ   (BX), BX
+	VXORPS Y0, Y0, Y0
+
+dottaps1x1_8:
+	CMPQ    DX, $0x08
+	JL      dottaps1x1_fold
+	VMOVUPS (AX), Y14
+	VMULPS  (CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y0, Y0
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+	JMP     dottaps1x1_8
+
+dottaps1x1_fold:
+	VEXTRACTF128 $0x01, Y0, X15
+	VADDPS       X15, X0, X0
+	VMOVHLPS     X0, X0, X15
+	VADDPS       X15, X0, X0
+	VMOVSHDUP    X0, X15
+	VADDSS       X15, X0, X0
+
+	// The last len(g) mod 8 products, one at a time, added to the folded sums.
+dottaps1x1_1:
+	TESTQ  DX, DX
+	JZ     dottaps1x1_done
+	VMOVSS (AX), X14
+	VMULSS (CX)(BX*4), X14, X15
+	VADDSS X15, X0, X0
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	DECQ   DX
+	JMP    dottaps1x1_1
+
+dottaps1x1_done:
+	MOVQ   out_base+72(FP), AX
+	VMOVSS X0, (AX)
+	VZEROUPPER
+	RET
+
+// func mulAddTaps1x1AVX2(y []float32, x []float32, rows []int, w []float32)
+// Requires: AVX
+TEXT ·mulAddTaps1x1AVX2(SB), NOSPLIT, $0-96
+	MOVQ         y_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         y_len+8(FP), DX
+	MOVQ         rows_base+48(FP), BX
+	MOVQ         (BX), BX
+	MOVQ         w_base+72(FP), SI
+	VBROADCASTSS (SI), Y0
+
+muladdtaps1x1_16:
+	CMPQ    DX, $0x10
+	JL      muladdtaps1x1_8
+	VMOVUPS (AX), Y12
+	VMOVUPS 32(AX), Y13
+	VMULPS  (CX)(BX*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(BX*4), Y0, Y15
+	VADDPS  Y15, Y13, Y13
+	VMOVUPS Y12, (AX)
+	VMOVUPS Y13, 32(AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	SUBQ    $0x10, DX
+	JMP     muladdtaps1x1_16
+
+muladdtaps1x1_8:
+	CMPQ    DX, $0x08
+	JL      muladdtaps1x1_1
+	VMOVUPS (AX), Y12
+	VMULPS  (CX)(BX*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMOVUPS Y12, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+
+muladdtaps1x1_1:
+	TESTQ  DX, DX
+	JZ     muladdtaps1x1_done
+	VMOVSS (AX), X12
+	VMULSS (CX)(BX*4), X0, X14
+	VADDSS X14, X12, X12
+	VMOVSS X12, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	SUBQ   $0x01, DX
+	JMP    muladdtaps1x1_1
+
+muladdtaps1x1_done:
+	VZEROUPPER
+	RET
+
+// func dotTaps1x2AVX2(g []float32, x []float32, rows []int, out []float32)
+// Requires: AVX
+TEXT ·dotTaps1x2AVX2(SB), NOSPLIT, $0-96
+	MOVQ   g_base+0(FP), AX
+	MOVQ   x_base+24(FP), CX
+	MOVQ   g_len+8(FP), DX
+	MOVQ   rows_base+48(FP), BX
+	MOVQ   (BX), BX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+
+dottaps1x2_8:
+	CMPQ    DX, $0x08
+	JL      dottaps1x2_fold
+	VMOVUPS (AX), Y14
+	VMULPS  (CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y0, Y0
+	VMULPS  4(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y1, Y1
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+	JMP     dottaps1x2_8
+
+dottaps1x2_fold:
+	VEXTRACTF128 $0x01, Y0, X15
+	VADDPS       X15, X0, X0
+	VMOVHLPS     X0, X0, X15
+	VADDPS       X15, X0, X0
+	VMOVSHDUP    X0, X15
+	VADDSS       X15, X0, X0
+	VEXTRACTF128 $0x01, Y1, X15
+	VADDPS       X15, X1, X1
+	VMOVHLPS     X1, X1, X15
+	VADDPS       X15, X1, X1
+	VMOVSHDUP    X1, X15
+	VADDSS       X15, X1, X1
+
+	// The last len(g) mod 8 products, one at a time, added to the folded sums.
+dottaps1x2_1:
+	TESTQ  DX, DX
+	JZ     dottaps1x2_done
+	VMOVSS (AX), X14
+	VMULSS (CX)(BX*4), X14, X15
+	VADDSS X15, X0, X0
+	VMULSS 4(CX)(BX*4), X14, X15
+	VADDSS X15, X1, X1
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	DECQ   DX
+	JMP    dottaps1x2_1
+
+dottaps1x2_done:
+	MOVQ   out_base+72(FP), AX
+	VMOVSS X0, (AX)
+	VMOVSS X1, 4(AX)
+	VZEROUPPER
+	RET
+
+// func mulAddTaps1x2AVX2(y []float32, x []float32, rows []int, w []float32)
+// Requires: AVX
+TEXT ·mulAddTaps1x2AVX2(SB), NOSPLIT, $0-96
+	MOVQ         y_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         y_len+8(FP), DX
+	MOVQ         rows_base+48(FP), BX
+	MOVQ         (BX), BX
+	MOVQ         w_base+72(FP), SI
+	VBROADCASTSS (SI), Y0
+	VBROADCASTSS 4(SI), Y1
+
+muladdtaps1x2_16:
+	CMPQ    DX, $0x10
+	JL      muladdtaps1x2_8
+	VMOVUPS (AX), Y12
+	VMOVUPS 32(AX), Y13
+	VMULPS  (CX)(BX*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(BX*4), Y0, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(BX*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(BX*4), Y1, Y15
+	VADDPS  Y15, Y13, Y13
+	VMOVUPS Y12, (AX)
+	VMOVUPS Y13, 32(AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	SUBQ    $0x10, DX
+	JMP     muladdtaps1x2_16
+
+muladdtaps1x2_8:
+	CMPQ    DX, $0x08
+	JL      muladdtaps1x2_1
+	VMOVUPS (AX), Y12
+	VMULPS  (CX)(BX*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(BX*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMOVUPS Y12, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+
+muladdtaps1x2_1:
+	TESTQ  DX, DX
+	JZ     muladdtaps1x2_done
+	VMOVSS (AX), X12
+	VMULSS (CX)(BX*4), X0, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(BX*4), X1, X14
+	VADDSS X14, X12, X12
+	VMOVSS X12, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	SUBQ   $0x01, DX
+	JMP    muladdtaps1x2_1
+
+muladdtaps1x2_done:
+	VZEROUPPER
+	RET
+
+// func dotTaps1x3AVX2(g []float32, x []float32, rows []int, out []float32)
+// Requires: AVX
+TEXT ·dotTaps1x3AVX2(SB), NOSPLIT, $0-96
+	MOVQ   g_base+0(FP), AX
+	MOVQ   x_base+24(FP), CX
+	MOVQ   g_len+8(FP), DX
+	MOVQ   rows_base+48(FP), BX
+	MOVQ   (BX), BX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+
+dottaps1x3_8:
+	CMPQ    DX, $0x08
+	JL      dottaps1x3_fold
+	VMOVUPS (AX), Y14
+	VMULPS  (CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y0, Y0
+	VMULPS  4(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y1, Y1
+	VMULPS  8(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y2, Y2
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+	JMP     dottaps1x3_8
+
+dottaps1x3_fold:
+	VEXTRACTF128 $0x01, Y0, X15
+	VADDPS       X15, X0, X0
+	VMOVHLPS     X0, X0, X15
+	VADDPS       X15, X0, X0
+	VMOVSHDUP    X0, X15
+	VADDSS       X15, X0, X0
+	VEXTRACTF128 $0x01, Y1, X15
+	VADDPS       X15, X1, X1
+	VMOVHLPS     X1, X1, X15
+	VADDPS       X15, X1, X1
+	VMOVSHDUP    X1, X15
+	VADDSS       X15, X1, X1
+	VEXTRACTF128 $0x01, Y2, X15
+	VADDPS       X15, X2, X2
+	VMOVHLPS     X2, X2, X15
+	VADDPS       X15, X2, X2
+	VMOVSHDUP    X2, X15
+	VADDSS       X15, X2, X2
+
+	// The last len(g) mod 8 products, one at a time, added to the folded sums.
+dottaps1x3_1:
+	TESTQ  DX, DX
+	JZ     dottaps1x3_done
+	VMOVSS (AX), X14
+	VMULSS (CX)(BX*4), X14, X15
+	VADDSS X15, X0, X0
+	VMULSS 4(CX)(BX*4), X14, X15
+	VADDSS X15, X1, X1
+	VMULSS 8(CX)(BX*4), X14, X15
+	VADDSS X15, X2, X2
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	DECQ   DX
+	JMP    dottaps1x3_1
+
+dottaps1x3_done:
+	MOVQ   out_base+72(FP), AX
+	VMOVSS X0, (AX)
+	VMOVSS X1, 4(AX)
+	VMOVSS X2, 8(AX)
+	VZEROUPPER
+	RET
+
+// func mulAddTaps1x3AVX2(y []float32, x []float32, rows []int, w []float32)
+// Requires: AVX
+TEXT ·mulAddTaps1x3AVX2(SB), NOSPLIT, $0-96
+	MOVQ         y_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         y_len+8(FP), DX
+	MOVQ         rows_base+48(FP), BX
+	MOVQ         (BX), BX
+	MOVQ         w_base+72(FP), SI
+	VBROADCASTSS (SI), Y0
+	VBROADCASTSS 4(SI), Y1
+	VBROADCASTSS 8(SI), Y2
+
+muladdtaps1x3_16:
+	CMPQ    DX, $0x10
+	JL      muladdtaps1x3_8
+	VMOVUPS (AX), Y12
+	VMOVUPS 32(AX), Y13
+	VMULPS  (CX)(BX*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(BX*4), Y0, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(BX*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(BX*4), Y1, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  8(CX)(BX*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  40(CX)(BX*4), Y2, Y15
+	VADDPS  Y15, Y13, Y13
+	VMOVUPS Y12, (AX)
+	VMOVUPS Y13, 32(AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	SUBQ    $0x10, DX
+	JMP     muladdtaps1x3_16
+
+muladdtaps1x3_8:
+	CMPQ    DX, $0x08
+	JL      muladdtaps1x3_1
+	VMOVUPS (AX), Y12
+	VMULPS  (CX)(BX*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(BX*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  8(CX)(BX*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMOVUPS Y12, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+
+muladdtaps1x3_1:
+	TESTQ  DX, DX
+	JZ     muladdtaps1x3_done
+	VMOVSS (AX), X12
+	VMULSS (CX)(BX*4), X0, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(BX*4), X1, X14
+	VADDSS X14, X12, X12
+	VMULSS 8(CX)(BX*4), X2, X14
+	VADDSS X14, X12, X12
+	VMOVSS X12, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	SUBQ   $0x01, DX
+	JMP    muladdtaps1x3_1
+
+muladdtaps1x3_done:
+	VZEROUPPER
+	RET
+
+// func dotTaps1x4AVX2(g []float32, x []float32, rows []int, out []float32)
+// Requires: AVX
+TEXT ·dotTaps1x4AVX2(SB), NOSPLIT, $0-96
+	MOVQ   g_base+0(FP), AX
+	MOVQ   x_base+24(FP), CX
+	MOVQ   g_len+8(FP), DX
+	MOVQ   rows_base+48(FP), BX
+	MOVQ   (BX), BX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+dottaps1x4_8:
+	CMPQ    DX, $0x08
+	JL      dottaps1x4_fold
+	VMOVUPS (AX), Y14
+	VMULPS  (CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y0, Y0
+	VMULPS  4(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y1, Y1
+	VMULPS  8(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y2, Y2
+	VMULPS  12(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y3, Y3
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+	JMP     dottaps1x4_8
+
+dottaps1x4_fold:
+	VEXTRACTF128 $0x01, Y0, X15
+	VADDPS       X15, X0, X0
+	VMOVHLPS     X0, X0, X15
+	VADDPS       X15, X0, X0
+	VMOVSHDUP    X0, X15
+	VADDSS       X15, X0, X0
+	VEXTRACTF128 $0x01, Y1, X15
+	VADDPS       X15, X1, X1
+	VMOVHLPS     X1, X1, X15
+	VADDPS       X15, X1, X1
+	VMOVSHDUP    X1, X15
+	VADDSS       X15, X1, X1
+	VEXTRACTF128 $0x01, Y2, X15
+	VADDPS       X15, X2, X2
+	VMOVHLPS     X2, X2, X15
+	VADDPS       X15, X2, X2
+	VMOVSHDUP    X2, X15
+	VADDSS       X15, X2, X2
+	VEXTRACTF128 $0x01, Y3, X15
+	VADDPS       X15, X3, X3
+	VMOVHLPS     X3, X3, X15
+	VADDPS       X15, X3, X3
+	VMOVSHDUP    X3, X15
+	VADDSS       X15, X3, X3
+
+	// The last len(g) mod 8 products, one at a time, added to the folded sums.
+dottaps1x4_1:
+	TESTQ  DX, DX
+	JZ     dottaps1x4_done
+	VMOVSS (AX), X14
+	VMULSS (CX)(BX*4), X14, X15
+	VADDSS X15, X0, X0
+	VMULSS 4(CX)(BX*4), X14, X15
+	VADDSS X15, X1, X1
+	VMULSS 8(CX)(BX*4), X14, X15
+	VADDSS X15, X2, X2
+	VMULSS 12(CX)(BX*4), X14, X15
+	VADDSS X15, X3, X3
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	DECQ   DX
+	JMP    dottaps1x4_1
+
+dottaps1x4_done:
+	MOVQ   out_base+72(FP), AX
+	VMOVSS X0, (AX)
+	VMOVSS X1, 4(AX)
+	VMOVSS X2, 8(AX)
+	VMOVSS X3, 12(AX)
+	VZEROUPPER
+	RET
+
+// func mulAddTaps1x4AVX2(y []float32, x []float32, rows []int, w []float32)
+// Requires: AVX
+TEXT ·mulAddTaps1x4AVX2(SB), NOSPLIT, $0-96
+	MOVQ         y_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         y_len+8(FP), DX
+	MOVQ         rows_base+48(FP), BX
+	MOVQ         (BX), BX
+	MOVQ         w_base+72(FP), SI
+	VBROADCASTSS (SI), Y0
+	VBROADCASTSS 4(SI), Y1
+	VBROADCASTSS 8(SI), Y2
+	VBROADCASTSS 12(SI), Y3
+
+muladdtaps1x4_16:
+	CMPQ    DX, $0x10
+	JL      muladdtaps1x4_8
+	VMOVUPS (AX), Y12
+	VMOVUPS 32(AX), Y13
+	VMULPS  (CX)(BX*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(BX*4), Y0, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(BX*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(BX*4), Y1, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  8(CX)(BX*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  40(CX)(BX*4), Y2, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  12(CX)(BX*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  44(CX)(BX*4), Y3, Y15
+	VADDPS  Y15, Y13, Y13
+	VMOVUPS Y12, (AX)
+	VMOVUPS Y13, 32(AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	SUBQ    $0x10, DX
+	JMP     muladdtaps1x4_16
+
+muladdtaps1x4_8:
+	CMPQ    DX, $0x08
+	JL      muladdtaps1x4_1
+	VMOVUPS (AX), Y12
+	VMULPS  (CX)(BX*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(BX*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  8(CX)(BX*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  12(CX)(BX*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMOVUPS Y12, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+
+muladdtaps1x4_1:
+	TESTQ  DX, DX
+	JZ     muladdtaps1x4_done
+	VMOVSS (AX), X12
+	VMULSS (CX)(BX*4), X0, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(BX*4), X1, X14
+	VADDSS X14, X12, X12
+	VMULSS 8(CX)(BX*4), X2, X14
+	VADDSS X14, X12, X12
+	VMULSS 12(CX)(BX*4), X3, X14
+	VADDSS X14, X12, X12
+	VMOVSS X12, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	SUBQ   $0x01, DX
+	JMP    muladdtaps1x4_1
+
+muladdtaps1x4_done:
+	VZEROUPPER
+	RET
+
+// func dotTaps1x5AVX2(g []float32, x []float32, rows []int, out []float32)
+// Requires: AVX
+TEXT ·dotTaps1x5AVX2(SB), NOSPLIT, $0-96
+	MOVQ   g_base+0(FP), AX
+	MOVQ   x_base+24(FP), CX
+	MOVQ   g_len+8(FP), DX
+	MOVQ   rows_base+48(FP), BX
+	MOVQ   (BX), BX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+
+dottaps1x5_8:
+	CMPQ    DX, $0x08
+	JL      dottaps1x5_fold
+	VMOVUPS (AX), Y14
+	VMULPS  (CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y0, Y0
+	VMULPS  4(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y1, Y1
+	VMULPS  8(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y2, Y2
+	VMULPS  12(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y3, Y3
+	VMULPS  16(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y4, Y4
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+	JMP     dottaps1x5_8
+
+dottaps1x5_fold:
+	VEXTRACTF128 $0x01, Y0, X15
+	VADDPS       X15, X0, X0
+	VMOVHLPS     X0, X0, X15
+	VADDPS       X15, X0, X0
+	VMOVSHDUP    X0, X15
+	VADDSS       X15, X0, X0
+	VEXTRACTF128 $0x01, Y1, X15
+	VADDPS       X15, X1, X1
+	VMOVHLPS     X1, X1, X15
+	VADDPS       X15, X1, X1
+	VMOVSHDUP    X1, X15
+	VADDSS       X15, X1, X1
+	VEXTRACTF128 $0x01, Y2, X15
+	VADDPS       X15, X2, X2
+	VMOVHLPS     X2, X2, X15
+	VADDPS       X15, X2, X2
+	VMOVSHDUP    X2, X15
+	VADDSS       X15, X2, X2
+	VEXTRACTF128 $0x01, Y3, X15
+	VADDPS       X15, X3, X3
+	VMOVHLPS     X3, X3, X15
+	VADDPS       X15, X3, X3
+	VMOVSHDUP    X3, X15
+	VADDSS       X15, X3, X3
+	VEXTRACTF128 $0x01, Y4, X15
+	VADDPS       X15, X4, X4
+	VMOVHLPS     X4, X4, X15
+	VADDPS       X15, X4, X4
+	VMOVSHDUP    X4, X15
+	VADDSS       X15, X4, X4
+
+	// The last len(g) mod 8 products, one at a time, added to the folded sums.
+dottaps1x5_1:
+	TESTQ  DX, DX
+	JZ     dottaps1x5_done
+	VMOVSS (AX), X14
+	VMULSS (CX)(BX*4), X14, X15
+	VADDSS X15, X0, X0
+	VMULSS 4(CX)(BX*4), X14, X15
+	VADDSS X15, X1, X1
+	VMULSS 8(CX)(BX*4), X14, X15
+	VADDSS X15, X2, X2
+	VMULSS 12(CX)(BX*4), X14, X15
+	VADDSS X15, X3, X3
+	VMULSS 16(CX)(BX*4), X14, X15
+	VADDSS X15, X4, X4
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	DECQ   DX
+	JMP    dottaps1x5_1
+
+dottaps1x5_done:
+	MOVQ   out_base+72(FP), AX
+	VMOVSS X0, (AX)
+	VMOVSS X1, 4(AX)
+	VMOVSS X2, 8(AX)
+	VMOVSS X3, 12(AX)
+	VMOVSS X4, 16(AX)
+	VZEROUPPER
+	RET
+
+// func mulAddTaps1x5AVX2(y []float32, x []float32, rows []int, w []float32)
+// Requires: AVX
+TEXT ·mulAddTaps1x5AVX2(SB), NOSPLIT, $0-96
+	MOVQ         y_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         y_len+8(FP), DX
+	MOVQ         rows_base+48(FP), BX
+	MOVQ         (BX), BX
+	MOVQ         w_base+72(FP), SI
+	VBROADCASTSS (SI), Y0
+	VBROADCASTSS 4(SI), Y1
+	VBROADCASTSS 8(SI), Y2
+	VBROADCASTSS 12(SI), Y3
+	VBROADCASTSS 16(SI), Y4
+
+muladdtaps1x5_16:
+	CMPQ    DX, $0x10
+	JL      muladdtaps1x5_8
+	VMOVUPS (AX), Y12
+	VMOVUPS 32(AX), Y13
+	VMULPS  (CX)(BX*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(BX*4), Y0, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(BX*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(BX*4), Y1, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  8(CX)(BX*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  40(CX)(BX*4), Y2, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  12(CX)(BX*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  44(CX)(BX*4), Y3, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  16(CX)(BX*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  48(CX)(BX*4), Y4, Y15
+	VADDPS  Y15, Y13, Y13
+	VMOVUPS Y12, (AX)
+	VMOVUPS Y13, 32(AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	SUBQ    $0x10, DX
+	JMP     muladdtaps1x5_16
+
+muladdtaps1x5_8:
+	CMPQ    DX, $0x08
+	JL      muladdtaps1x5_1
+	VMOVUPS (AX), Y12
+	VMULPS  (CX)(BX*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(BX*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  8(CX)(BX*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  12(CX)(BX*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  16(CX)(BX*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMOVUPS Y12, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+
+muladdtaps1x5_1:
+	TESTQ  DX, DX
+	JZ     muladdtaps1x5_done
+	VMOVSS (AX), X12
+	VMULSS (CX)(BX*4), X0, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(BX*4), X1, X14
+	VADDSS X14, X12, X12
+	VMULSS 8(CX)(BX*4), X2, X14
+	VADDSS X14, X12, X12
+	VMULSS 12(CX)(BX*4), X3, X14
+	VADDSS X14, X12, X12
+	VMULSS 16(CX)(BX*4), X4, X14
+	VADDSS X14, X12, X12
+	VMOVSS X12, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	SUBQ   $0x01, DX
+	JMP    muladdtaps1x5_1
+
+muladdtaps1x5_done:
+	VZEROUPPER
+	RET
+
+// func dotTaps1x6AVX2(g []float32, x []float32, rows []int, out []float32)
+// Requires: AVX
+TEXT ·dotTaps1x6AVX2(SB), NOSPLIT, $0-96
+	MOVQ   g_base+0(FP), AX
+	MOVQ   x_base+24(FP), CX
+	MOVQ   g_len+8(FP), DX
+	MOVQ   rows_base+48(FP), BX
+	MOVQ   (BX), BX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+
+dottaps1x6_8:
+	CMPQ    DX, $0x08
+	JL      dottaps1x6_fold
+	VMOVUPS (AX), Y14
+	VMULPS  (CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y0, Y0
+	VMULPS  4(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y1, Y1
+	VMULPS  8(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y2, Y2
+	VMULPS  12(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y3, Y3
+	VMULPS  16(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y4, Y4
+	VMULPS  20(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y5, Y5
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+	JMP     dottaps1x6_8
+
+dottaps1x6_fold:
+	VEXTRACTF128 $0x01, Y0, X15
+	VADDPS       X15, X0, X0
+	VMOVHLPS     X0, X0, X15
+	VADDPS       X15, X0, X0
+	VMOVSHDUP    X0, X15
+	VADDSS       X15, X0, X0
+	VEXTRACTF128 $0x01, Y1, X15
+	VADDPS       X15, X1, X1
+	VMOVHLPS     X1, X1, X15
+	VADDPS       X15, X1, X1
+	VMOVSHDUP    X1, X15
+	VADDSS       X15, X1, X1
+	VEXTRACTF128 $0x01, Y2, X15
+	VADDPS       X15, X2, X2
+	VMOVHLPS     X2, X2, X15
+	VADDPS       X15, X2, X2
+	VMOVSHDUP    X2, X15
+	VADDSS       X15, X2, X2
+	VEXTRACTF128 $0x01, Y3, X15
+	VADDPS       X15, X3, X3
+	VMOVHLPS     X3, X3, X15
+	VADDPS       X15, X3, X3
+	VMOVSHDUP    X3, X15
+	VADDSS       X15, X3, X3
+	VEXTRACTF128 $0x01, Y4, X15
+	VADDPS       X15, X4, X4
+	VMOVHLPS     X4, X4, X15
+	VADDPS       X15, X4, X4
+	VMOVSHDUP    X4, X15
+	VADDSS       X15, X4, X4
+	VEXTRACTF128 $0x01, Y5, X15
+	VADDPS       X15, X5, X5
+	VMOVHLPS     X5, X5, X15
+	VADDPS       X15, X5, X5
+	VMOVSHDUP    X5, X15
+	VADDSS       X15, X5, X5
+
+	// The last len(g) mod 8 products, one at a time, added to the folded sums.
+dottaps1x6_1:
+	TESTQ  DX, DX
+	JZ     dottaps1x6_done
+	VMOVSS (AX), X14
+	VMULSS (CX)(BX*4), X14, X15
+	VADDSS X15, X0, X0
+	VMULSS 4(CX)(BX*4), X14, X15
+	VADDSS X15, X1, X1
+	VMULSS 8(CX)(BX*4), X14, X15
+	VADDSS X15, X2, X2
+	VMULSS 12(CX)(BX*4), X14, X15
+	VADDSS X15, X3, X3
+	VMULSS 16(CX)(BX*4), X14, X15
+	VADDSS X15, X4, X4
+	VMULSS 20(CX)(BX*4), X14, X15
+	VADDSS X15, X5, X5
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	DECQ   DX
+	JMP    dottaps1x6_1
+
+dottaps1x6_done:
+	MOVQ   out_base+72(FP), AX
+	VMOVSS X0, (AX)
+	VMOVSS X1, 4(AX)
+	VMOVSS X2, 8(AX)
+	VMOVSS X3, 12(AX)
+	VMOVSS X4, 16(AX)
+	VMOVSS X5, 20(AX)
+	VZEROUPPER
+	RET
+
+// func mulAddTaps1x6AVX2(y []float32, x []float32, rows []int, w []float32)
+// Requires: AVX
+TEXT ·mulAddTaps1x6AVX2(SB), NOSPLIT, $0-96
+	MOVQ         y_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         y_len+8(FP), DX
+	MOVQ         rows_base+48(FP), BX
+	MOVQ         (BX), BX
+	MOVQ         w_base+72(FP), SI
+	VBROADCASTSS (SI), Y0
+	VBROADCASTSS 4(SI), Y1
+	VBROADCASTSS 8(SI), Y2
+	VBROADCASTSS 12(SI), Y3
+	VBROADCASTSS 16(SI), Y4
+	VBROADCASTSS 20(SI), Y5
+
+muladdtaps1x6_16:
+	CMPQ    DX, $0x10
+	JL      muladdtaps1x6_8
+	VMOVUPS (AX), Y12
+	VMOVUPS 32(AX), Y13
+	VMULPS  (CX)(BX*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(BX*4), Y0, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(BX*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(BX*4), Y1, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  8(CX)(BX*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  40(CX)(BX*4), Y2, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  12(CX)(BX*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  44(CX)(BX*4), Y3, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  16(CX)(BX*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  48(CX)(BX*4), Y4, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  20(CX)(BX*4), Y5, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  52(CX)(BX*4), Y5, Y15
+	VADDPS  Y15, Y13, Y13
+	VMOVUPS Y12, (AX)
+	VMOVUPS Y13, 32(AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	SUBQ    $0x10, DX
+	JMP     muladdtaps1x6_16
+
+muladdtaps1x6_8:
+	CMPQ    DX, $0x08
+	JL      muladdtaps1x6_1
+	VMOVUPS (AX), Y12
+	VMULPS  (CX)(BX*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(BX*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  8(CX)(BX*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  12(CX)(BX*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  16(CX)(BX*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  20(CX)(BX*4), Y5, Y14
+	VADDPS  Y14, Y12, Y12
+	VMOVUPS Y12, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+
+muladdtaps1x6_1:
+	TESTQ  DX, DX
+	JZ     muladdtaps1x6_done
+	VMOVSS (AX), X12
+	VMULSS (CX)(BX*4), X0, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(BX*4), X1, X14
+	VADDSS X14, X12, X12
+	VMULSS 8(CX)(BX*4), X2, X14
+	VADDSS X14, X12, X12
+	VMULSS 12(CX)(BX*4), X3, X14
+	VADDSS X14, X12, X12
+	VMULSS 16(CX)(BX*4), X4, X14
+	VADDSS X14, X12, X12
+	VMULSS 20(CX)(BX*4), X5, X14
+	VADDSS X14, X12, X12
+	VMOVSS X12, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	SUBQ   $0x01, DX
+	JMP    muladdtaps1x6_1
+
+muladdtaps1x6_done:
+	VZEROUPPER
+	RET
+
+// func dotTaps1x7AVX2(g []float32, x []float32, rows []int, out []float32)
+// Requires: AVX
+TEXT ·dotTaps1x7AVX2(SB), NOSPLIT, $0-96
+	MOVQ   g_base+0(FP), AX
+	MOVQ   x_base+24(FP), CX
+	MOVQ   g_len+8(FP), DX
+	MOVQ   rows_base+48(FP), BX
+	MOVQ   (BX), BX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+
+dottaps1x7_8:
+	CMPQ    DX, $0x08
+	JL      dottaps1x7_fold
+	VMOVUPS (AX), Y14
+	VMULPS  (CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y0, Y0
+	VMULPS  4(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y1, Y1
+	VMULPS  8(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y2, Y2
+	VMULPS  12(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y3, Y3
+	VMULPS  16(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y4, Y4
+	VMULPS  20(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y5, Y5
+	VMULPS  24(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y6, Y6
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+	JMP     dottaps1x7_8
+
+dottaps1x7_fold:
+	VEXTRACTF128 $0x01, Y0, X15
+	VADDPS       X15, X0, X0
+	VMOVHLPS     X0, X0, X15
+	VADDPS       X15, X0, X0
+	VMOVSHDUP    X0, X15
+	VADDSS       X15, X0, X0
+	VEXTRACTF128 $0x01, Y1, X15
+	VADDPS       X15, X1, X1
+	VMOVHLPS     X1, X1, X15
+	VADDPS       X15, X1, X1
+	VMOVSHDUP    X1, X15
+	VADDSS       X15, X1, X1
+	VEXTRACTF128 $0x01, Y2, X15
+	VADDPS       X15, X2, X2
+	VMOVHLPS     X2, X2, X15
+	VADDPS       X15, X2, X2
+	VMOVSHDUP    X2, X15
+	VADDSS       X15, X2, X2
+	VEXTRACTF128 $0x01, Y3, X15
+	VADDPS       X15, X3, X3
+	VMOVHLPS     X3, X3, X15
+	VADDPS       X15, X3, X3
+	VMOVSHDUP    X3, X15
+	VADDSS       X15, X3, X3
+	VEXTRACTF128 $0x01, Y4, X15
+	VADDPS       X15, X4, X4
+	VMOVHLPS     X4, X4, X15
+	VADDPS       X15, X4, X4
+	VMOVSHDUP    X4, X15
+	VADDSS       X15, X4, X4
+	VEXTRACTF128 $0x01, Y5, X15
+	VADDPS       X15, X5, X5
+	VMOVHLPS     X5, X5, X15
+	VADDPS       X15, X5, X5
+	VMOVSHDUP    X5, X15
+	VADDSS       X15, X5, X5
+	VEXTRACTF128 $0x01, Y6, X15
+	VADDPS       X15, X6, X6
+	VMOVHLPS     X6, X6, X15
+	VADDPS       X15, X6, X6
+	VMOVSHDUP    X6, X15
+	VADDSS       X15, X6, X6
+
+	// The last len(g) mod 8 products, one at a time, added to the folded sums.
+dottaps1x7_1:
+	TESTQ  DX, DX
+	JZ     dottaps1x7_done
+	VMOVSS (AX), X14
+	VMULSS (CX)(BX*4), X14, X15
+	VADDSS X15, X0, X0
+	VMULSS 4(CX)(BX*4), X14, X15
+	VADDSS X15, X1, X1
+	VMULSS 8(CX)(BX*4), X14, X15
+	VADDSS X15, X2, X2
+	VMULSS 12(CX)(BX*4), X14, X15
+	VADDSS X15, X3, X3
+	VMULSS 16(CX)(BX*4), X14, X15
+	VADDSS X15, X4, X4
+	VMULSS 20(CX)(BX*4), X14, X15
+	VADDSS X15, X5, X5
+	VMULSS 24(CX)(BX*4), X14, X15
+	VADDSS X15, X6, X6
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	DECQ   DX
+	JMP    dottaps1x7_1
+
+dottaps1x7_done:
+	MOVQ   out_base+72(FP), AX
+	VMOVSS X0, (AX)
+	VMOVSS X1, 4(AX)
+	VMOVSS X2, 8(AX)
+	VMOVSS X3, 12(AX)
+	VMOVSS X4, 16(AX)
+	VMOVSS X5, 20(AX)
+	VMOVSS X6, 24(AX)
+	VZEROUPPER
+	RET
+
+// func mulAddTaps1x7AVX2(y []float32, x []float32, rows []int, w []float32)
+// Requires: AVX
+TEXT ·mulAddTaps1x7AVX2(SB), NOSPLIT, $0-96
+	MOVQ         y_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         y_len+8(FP), DX
+	MOVQ         rows_base+48(FP), BX
+	MOVQ         (BX), BX
+	MOVQ         w_base+72(FP), SI
+	VBROADCASTSS (SI), Y0
+	VBROADCASTSS 4(SI), Y1
+	VBROADCASTSS 8(SI), Y2
+	VBROADCASTSS 12(SI), Y3
+	VBROADCASTSS 16(SI), Y4
+	VBROADCASTSS 20(SI), Y5
+	VBROADCASTSS 24(SI), Y6
+
+muladdtaps1x7_16:
+	CMPQ    DX, $0x10
+	JL      muladdtaps1x7_8
+	VMOVUPS (AX), Y12
+	VMOVUPS 32(AX), Y13
+	VMULPS  (CX)(BX*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(BX*4), Y0, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(BX*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(BX*4), Y1, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  8(CX)(BX*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  40(CX)(BX*4), Y2, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  12(CX)(BX*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  44(CX)(BX*4), Y3, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  16(CX)(BX*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  48(CX)(BX*4), Y4, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  20(CX)(BX*4), Y5, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  52(CX)(BX*4), Y5, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  24(CX)(BX*4), Y6, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  56(CX)(BX*4), Y6, Y15
+	VADDPS  Y15, Y13, Y13
+	VMOVUPS Y12, (AX)
+	VMOVUPS Y13, 32(AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	SUBQ    $0x10, DX
+	JMP     muladdtaps1x7_16
+
+muladdtaps1x7_8:
+	CMPQ    DX, $0x08
+	JL      muladdtaps1x7_1
+	VMOVUPS (AX), Y12
+	VMULPS  (CX)(BX*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(BX*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  8(CX)(BX*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  12(CX)(BX*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  16(CX)(BX*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  20(CX)(BX*4), Y5, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  24(CX)(BX*4), Y6, Y14
+	VADDPS  Y14, Y12, Y12
+	VMOVUPS Y12, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+
+muladdtaps1x7_1:
+	TESTQ  DX, DX
+	JZ     muladdtaps1x7_done
+	VMOVSS (AX), X12
+	VMULSS (CX)(BX*4), X0, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(BX*4), X1, X14
+	VADDSS X14, X12, X12
+	VMULSS 8(CX)(BX*4), X2, X14
+	VADDSS X14, X12, X12
+	VMULSS 12(CX)(BX*4), X3, X14
+	VADDSS X14, X12, X12
+	VMULSS 16(CX)(BX*4), X4, X14
+	VADDSS X14, X12, X12
+	VMULSS 20(CX)(BX*4), X5, X14
+	VADDSS X14, X12, X12
+	VMULSS 24(CX)(BX*4), X6, X14
+	VADDSS X14, X12, X12
+	VMOVSS X12, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	SUBQ   $0x01, DX
+	JMP    muladdtaps1x7_1
+
+muladdtaps1x7_done:
+	VZEROUPPER
+	RET
+
+// func dotTaps1x8AVX2(g []float32, x []float32, rows []int, out []float32)
+// Requires: AVX
+TEXT ·dotTaps1x8AVX2(SB), NOSPLIT, $0-96
+	MOVQ   g_base+0(FP), AX
+	MOVQ   x_base+24(FP), CX
+	MOVQ   g_len+8(FP), DX
+	MOVQ   rows_base+48(FP), BX
+	MOVQ   (BX), BX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+dottaps1x8_8:
+	CMPQ    DX, $0x08
+	JL      dottaps1x8_fold
+	VMOVUPS (AX), Y14
+	VMULPS  (CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y0, Y0
+	VMULPS  4(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y1, Y1
+	VMULPS  8(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y2, Y2
+	VMULPS  12(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y3, Y3
+	VMULPS  16(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y4, Y4
+	VMULPS  20(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y5, Y5
+	VMULPS  24(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y6, Y6
+	VMULPS  28(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y7, Y7
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+	JMP     dottaps1x8_8
+
+dottaps1x8_fold:
+	VEXTRACTF128 $0x01, Y0, X15
+	VADDPS       X15, X0, X0
+	VMOVHLPS     X0, X0, X15
+	VADDPS       X15, X0, X0
+	VMOVSHDUP    X0, X15
+	VADDSS       X15, X0, X0
+	VEXTRACTF128 $0x01, Y1, X15
+	VADDPS       X15, X1, X1
+	VMOVHLPS     X1, X1, X15
+	VADDPS       X15, X1, X1
+	VMOVSHDUP    X1, X15
+	VADDSS       X15, X1, X1
+	VEXTRACTF128 $0x01, Y2, X15
+	VADDPS       X15, X2, X2
+	VMOVHLPS     X2, X2, X15
+	VADDPS       X15, X2, X2
+	VMOVSHDUP    X2, X15
+	VADDSS       X15, X2, X2
+	VEXTRACTF128 $0x01, Y3, X15
+	VADDPS       X15, X3, X3
+	VMOVHLPS     X3, X3, X15
+	VADDPS       X15, X3, X3
+	VMOVSHDUP    X3, X15
+	VADDSS       X15, X3, X3
+	VEXTRACTF128 $0x01, Y4, X15
+	VADDPS       X15, X4, X4
+	VMOVHLPS     X4, X4, X15
+	VADDPS       X15, X4, X4
+	VMOVSHDUP    X4, X15
+	VADDSS       X15, X4, X4
+	VEXTRACTF128 $0x01, Y5, X15
+	VADDPS       X15, X5, X5
+	VMOVHLPS     X5, X5, X15
+	VADDPS       X15, X5, X5
+	VMOVSHDUP    X5, X15
+	VADDSS       X15, X5, X5
+	VEXTRACTF128 $0x01, Y6, X15
+	VADDPS       X15, X6, X6
+	VMOVHLPS     X6, X6, X15
+	VADDPS       X15, X6, X6
+	VMOVSHDUP    X6, X15
+	VADDSS       X15, X6, X6
+	VEXTRACTF128 $0x01, Y7, X15
+	VADDPS       X15, X7, X7
+	VMOVHLPS     X7, X7, X15
+	VADDPS       X15, X7, X7
+	VMOVSHDUP    X7, X15
+	VADDSS       X15, X7, X7
+
+	// The last len(g) mod 8 products, one at a time, added to the folded sums.
+dottaps1x8_1:
+	TESTQ  DX, DX
+	JZ     dottaps1x8_done
+	VMOVSS (AX), X14
+	VMULSS (CX)(BX*4), X14, X15
+	VADDSS X15, X0, X0
+	VMULSS 4(CX)(BX*4), X14, X15
+	VADDSS X15, X1, X1
+	VMULSS 8(CX)(BX*4), X14, X15
+	VADDSS X15, X2, X2
+	VMULSS 12(CX)(BX*4), X14, X15
+	VADDSS X15, X3, X3
+	VMULSS 16(CX)(BX*4), X14, X15
+	VADDSS X15, X4, X4
+	VMULSS 20(CX)(BX*4), X14, X15
+	VADDSS X15, X5, X5
+	VMULSS 24(CX)(BX*4), X14, X15
+	VADDSS X15, X6, X6
+	VMULSS 28(CX)(BX*4), X14, X15
+	VADDSS X15, X7, X7
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	DECQ   DX
+	JMP    dottaps1x8_1
+
+dottaps1x8_done:
+	MOVQ   out_base+72(FP), AX
+	VMOVSS X0, (AX)
+	VMOVSS X1, 4(AX)
+	VMOVSS X2, 8(AX)
+	VMOVSS X3, 12(AX)
+	VMOVSS X4, 16(AX)
+	VMOVSS X5, 20(AX)
+	VMOVSS X6, 24(AX)
+	VMOVSS X7, 28(AX)
+	VZEROUPPER
+	RET
+
+// func mulAddTaps1x8AVX2(y []float32, x []float32, rows []int, w []float32)
+// Requires: AVX
+TEXT ·mulAddTaps1x8AVX2(SB), NOSPLIT, $0-96
+	MOVQ         y_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         y_len+8(FP), DX
+	MOVQ         rows_base+48(FP), BX
+	MOVQ         (BX), BX
+	MOVQ         w_base+72(FP), SI
+	VBROADCASTSS (SI), Y0
+	VBROADCASTSS 4(SI), Y1
+	VBROADCASTSS 8(SI), Y2
+	VBROADCASTSS 12(SI), Y3
+	VBROADCASTSS 16(SI), Y4
+	VBROADCASTSS 20(SI), Y5
+	VBROADCASTSS 24(SI), Y6
+	VBROADCASTSS 28(SI), Y7
+
+muladdtaps1x8_16:
+	CMPQ    DX, $0x10
+	JL      muladdtaps1x8_8
+	VMOVUPS (AX), Y12
+	VMOVUPS 32(AX), Y13
+	VMULPS  (CX)(BX*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(BX*4), Y0, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(BX*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(BX*4), Y1, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  8(CX)(BX*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  40(CX)(BX*4), Y2, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  12(CX)(BX*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  44(CX)(BX*4), Y3, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  16(CX)(BX*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  48(CX)(BX*4), Y4, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  20(CX)(BX*4), Y5, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  52(CX)(BX*4), Y5, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  24(CX)(BX*4), Y6, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  56(CX)(BX*4), Y6, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  28(CX)(BX*4), Y7, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  60(CX)(BX*4), Y7, Y15
+	VADDPS  Y15, Y13, Y13
+	VMOVUPS Y12, (AX)
+	VMOVUPS Y13, 32(AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	SUBQ    $0x10, DX
+	JMP     muladdtaps1x8_16
+
+muladdtaps1x8_8:
+	CMPQ    DX, $0x08
+	JL      muladdtaps1x8_1
+	VMOVUPS (AX), Y12
+	VMULPS  (CX)(BX*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(BX*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  8(CX)(BX*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  12(CX)(BX*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  16(CX)(BX*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  20(CX)(BX*4), Y5, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  24(CX)(BX*4), Y6, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  28(CX)(BX*4), Y7, Y14
+	VADDPS  Y14, Y12, Y12
+	VMOVUPS Y12, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+
+muladdtaps1x8_1:
+	TESTQ  DX, DX
+	JZ     muladdtaps1x8_done
+	VMOVSS (AX), X12
+	VMULSS (CX)(BX*4), X0, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(BX*4), X1, X14
+	VADDSS X14, X12, X12
+	VMULSS 8(CX)(BX*4), X2, X14
+	VADDSS X14, X12, X12
+	VMULSS 12(CX)(BX*4), X3, X14
+	VADDSS X14, X12, X12
+	VMULSS 16(CX)(BX*4), X4, X14
+	VADDSS X14, X12, X12
+	VMULSS 20(CX)(BX*4), X5, X14
+	VADDSS X14, X12, X12
+	VMULSS 24(CX)(BX*4), X6, X14
+	VADDSS X14, X12, X12
+	VMULSS 28(CX)(BX*4), X7, X14
+	VADDSS X14, X12, X12
+	VMOVSS X12, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	SUBQ   $0x01, DX
+	JMP    muladdtaps1x8_1
+
+muladdtaps1x8_done:
+	VZEROUPPER
+	RET
+
+// func dotTaps2x1AVX2(g []float32, x []float32, rows []int, out []float32)
+// Requires: AVX
+TEXT ·dotTaps2x1AVX2(SB), NOSPLIT, $0-96
+	MOVQ   g_base+0(FP), AX
+	MOVQ   x_base+24(FP), CX
+	MOVQ   g_len+8(FP), DX
+	MOVQ   rows_base+48(FP), BX
+	MOVQ   (BX), SI
+	MOVQ   8(BX), BX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+
+dottaps2x1_8:
+	CMPQ    DX, $0x08
+	JL      dottaps2x1_fold
+	VMOVUPS (AX), Y14
+	VMULPS  (CX)(SI*4), Y14, Y15
+	VADDPS  Y15, Y0, Y0
+	VMULPS  (CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y1, Y1
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+	JMP     dottaps2x1_8
+
+dottaps2x1_fold:
+	VEXTRACTF128 $0x01, Y0, X15
+	VADDPS       X15, X0, X0
+	VMOVHLPS     X0, X0, X15
+	VADDPS       X15, X0, X0
+	VMOVSHDUP    X0, X15
+	VADDSS       X15, X0, X0
+	VEXTRACTF128 $0x01, Y1, X15
+	VADDPS       X15, X1, X1
+	VMOVHLPS     X1, X1, X15
+	VADDPS       X15, X1, X1
+	VMOVSHDUP    X1, X15
+	VADDSS       X15, X1, X1
+
+	// The last len(g) mod 8 products, one at a time, added to the folded sums.
+dottaps2x1_1:
+	TESTQ  DX, DX
+	JZ     dottaps2x1_done
+	VMOVSS (AX), X14
+	VMULSS (CX)(SI*4), X14, X15
+	VADDSS X15, X0, X0
+	VMULSS (CX)(BX*4), X14, X15
+	VADDSS X15, X1, X1
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	DECQ   DX
+	JMP    dottaps2x1_1
+
+dottaps2x1_done:
+	MOVQ   out_base+72(FP), AX
+	VMOVSS X0, (AX)
+	VMOVSS X1, 4(AX)
+	VZEROUPPER
+	RET
+
+// func mulAddTaps2x1AVX2(y []float32, x []float32, rows []int, w []float32)
+// Requires: AVX
+TEXT ·mulAddTaps2x1AVX2(SB), NOSPLIT, $0-96
+	MOVQ         y_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         y_len+8(FP), DX
+	MOVQ         rows_base+48(FP), BX
+	MOVQ         (BX), SI
+	MOVQ         8(BX), BX
+	MOVQ         w_base+72(FP), DI
+	VBROADCASTSS (DI), Y0
+	VBROADCASTSS 4(DI), Y1
+
+muladdtaps2x1_16:
+	CMPQ    DX, $0x10
+	JL      muladdtaps2x1_8
+	VMOVUPS (AX), Y12
+	VMOVUPS 32(AX), Y13
+	VMULPS  (CX)(SI*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(SI*4), Y0, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  (CX)(BX*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(BX*4), Y1, Y15
+	VADDPS  Y15, Y13, Y13
+	VMOVUPS Y12, (AX)
+	VMOVUPS Y13, 32(AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	SUBQ    $0x10, DX
+	JMP     muladdtaps2x1_16
+
+muladdtaps2x1_8:
+	CMPQ    DX, $0x08
+	JL      muladdtaps2x1_1
+	VMOVUPS (AX), Y12
+	VMULPS  (CX)(SI*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  (CX)(BX*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMOVUPS Y12, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+
+muladdtaps2x1_1:
+	TESTQ  DX, DX
+	JZ     muladdtaps2x1_done
+	VMOVSS (AX), X12
+	VMULSS (CX)(SI*4), X0, X14
+	VADDSS X14, X12, X12
+	VMULSS (CX)(BX*4), X1, X14
+	VADDSS X14, X12, X12
+	VMOVSS X12, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	SUBQ   $0x01, DX
+	JMP    muladdtaps2x1_1
+
+muladdtaps2x1_done:
+	VZEROUPPER
+	RET
+
+// func dotTaps2x2AVX2(g []float32, x []float32, rows []int, out []float32)
+// Requires: AVX
+TEXT ·dotTaps2x2AVX2(SB), NOSPLIT, $0-96
+	MOVQ   g_base+0(FP), AX
+	MOVQ   x_base+24(FP), CX
+	MOVQ   g_len+8(FP), DX
+	MOVQ   rows_base+48(FP), BX
+	MOVQ   (BX), SI
+	MOVQ   8(BX), BX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+dottaps2x2_8:
+	CMPQ    DX, $0x08
+	JL      dottaps2x2_fold
+	VMOVUPS (AX), Y14
+	VMULPS  (CX)(SI*4), Y14, Y15
+	VADDPS  Y15, Y0, Y0
+	VMULPS  4(CX)(SI*4), Y14, Y15
+	VADDPS  Y15, Y1, Y1
+	VMULPS  (CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y2, Y2
+	VMULPS  4(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y3, Y3
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+	JMP     dottaps2x2_8
+
+dottaps2x2_fold:
+	VEXTRACTF128 $0x01, Y0, X15
+	VADDPS       X15, X0, X0
+	VMOVHLPS     X0, X0, X15
+	VADDPS       X15, X0, X0
+	VMOVSHDUP    X0, X15
+	VADDSS       X15, X0, X0
+	VEXTRACTF128 $0x01, Y1, X15
+	VADDPS       X15, X1, X1
+	VMOVHLPS     X1, X1, X15
+	VADDPS       X15, X1, X1
+	VMOVSHDUP    X1, X15
+	VADDSS       X15, X1, X1
+	VEXTRACTF128 $0x01, Y2, X15
+	VADDPS       X15, X2, X2
+	VMOVHLPS     X2, X2, X15
+	VADDPS       X15, X2, X2
+	VMOVSHDUP    X2, X15
+	VADDSS       X15, X2, X2
+	VEXTRACTF128 $0x01, Y3, X15
+	VADDPS       X15, X3, X3
+	VMOVHLPS     X3, X3, X15
+	VADDPS       X15, X3, X3
+	VMOVSHDUP    X3, X15
+	VADDSS       X15, X3, X3
+
+	// The last len(g) mod 8 products, one at a time, added to the folded sums.
+dottaps2x2_1:
+	TESTQ  DX, DX
+	JZ     dottaps2x2_done
+	VMOVSS (AX), X14
+	VMULSS (CX)(SI*4), X14, X15
+	VADDSS X15, X0, X0
+	VMULSS 4(CX)(SI*4), X14, X15
+	VADDSS X15, X1, X1
+	VMULSS (CX)(BX*4), X14, X15
+	VADDSS X15, X2, X2
+	VMULSS 4(CX)(BX*4), X14, X15
+	VADDSS X15, X3, X3
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	DECQ   DX
+	JMP    dottaps2x2_1
+
+dottaps2x2_done:
+	MOVQ   out_base+72(FP), AX
+	VMOVSS X0, (AX)
+	VMOVSS X1, 4(AX)
+	VMOVSS X2, 8(AX)
+	VMOVSS X3, 12(AX)
+	VZEROUPPER
+	RET
+
+// func mulAddTaps2x2AVX2(y []float32, x []float32, rows []int, w []float32)
+// Requires: AVX
+TEXT ·mulAddTaps2x2AVX2(SB), NOSPLIT, $0-96
+	MOVQ         y_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         y_len+8(FP), DX
+	MOVQ         rows_base+48(FP), BX
+	MOVQ         (BX), SI
+	MOVQ         8(BX), BX
+	MOVQ         w_base+72(FP), DI
+	VBROADCASTSS (DI), Y0
+	VBROADCASTSS 4(DI), Y1
+	VBROADCASTSS 8(DI), Y2
+	VBROADCASTSS 12(DI), Y3
+
+muladdtaps2x2_16:
+	CMPQ    DX, $0x10
+	JL      muladdtaps2x2_8
+	VMOVUPS (AX), Y12
+	VMOVUPS 32(AX), Y13
+	VMULPS  (CX)(SI*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(SI*4), Y0, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(SI*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(SI*4), Y1, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  (CX)(BX*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(BX*4), Y2, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(BX*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(BX*4), Y3, Y15
+	VADDPS  Y15, Y13, Y13
+	VMOVUPS Y12, (AX)
+	VMOVUPS Y13, 32(AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	SUBQ    $0x10, DX
+	JMP     muladdtaps2x2_16
+
+muladdtaps2x2_8:
+	CMPQ    DX, $0x08
+	JL      muladdtaps2x2_1
+	VMOVUPS (AX), Y12
+	VMULPS  (CX)(SI*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(SI*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  (CX)(BX*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(BX*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMOVUPS Y12, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+
+muladdtaps2x2_1:
+	TESTQ  DX, DX
+	JZ     muladdtaps2x2_done
+	VMOVSS (AX), X12
+	VMULSS (CX)(SI*4), X0, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(SI*4), X1, X14
+	VADDSS X14, X12, X12
+	VMULSS (CX)(BX*4), X2, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(BX*4), X3, X14
+	VADDSS X14, X12, X12
+	VMOVSS X12, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	SUBQ   $0x01, DX
+	JMP    muladdtaps2x2_1
+
+muladdtaps2x2_done:
+	VZEROUPPER
+	RET
+
+// func dotTaps2x3AVX2(g []float32, x []float32, rows []int, out []float32)
+// Requires: AVX
+TEXT ·dotTaps2x3AVX2(SB), NOSPLIT, $0-96
+	MOVQ   g_base+0(FP), AX
+	MOVQ   x_base+24(FP), CX
+	MOVQ   g_len+8(FP), DX
+	MOVQ   rows_base+48(FP), BX
+	MOVQ   (BX), SI
+	MOVQ   8(BX), BX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+
+dottaps2x3_8:
+	CMPQ    DX, $0x08
+	JL      dottaps2x3_fold
+	VMOVUPS (AX), Y14
+	VMULPS  (CX)(SI*4), Y14, Y15
+	VADDPS  Y15, Y0, Y0
+	VMULPS  4(CX)(SI*4), Y14, Y15
+	VADDPS  Y15, Y1, Y1
+	VMULPS  8(CX)(SI*4), Y14, Y15
+	VADDPS  Y15, Y2, Y2
+	VMULPS  (CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y3, Y3
+	VMULPS  4(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y4, Y4
+	VMULPS  8(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y5, Y5
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+	JMP     dottaps2x3_8
+
+dottaps2x3_fold:
+	VEXTRACTF128 $0x01, Y0, X15
+	VADDPS       X15, X0, X0
+	VMOVHLPS     X0, X0, X15
+	VADDPS       X15, X0, X0
+	VMOVSHDUP    X0, X15
+	VADDSS       X15, X0, X0
+	VEXTRACTF128 $0x01, Y1, X15
+	VADDPS       X15, X1, X1
+	VMOVHLPS     X1, X1, X15
+	VADDPS       X15, X1, X1
+	VMOVSHDUP    X1, X15
+	VADDSS       X15, X1, X1
+	VEXTRACTF128 $0x01, Y2, X15
+	VADDPS       X15, X2, X2
+	VMOVHLPS     X2, X2, X15
+	VADDPS       X15, X2, X2
+	VMOVSHDUP    X2, X15
+	VADDSS       X15, X2, X2
+	VEXTRACTF128 $0x01, Y3, X15
+	VADDPS       X15, X3, X3
+	VMOVHLPS     X3, X3, X15
+	VADDPS       X15, X3, X3
+	VMOVSHDUP    X3, X15
+	VADDSS       X15, X3, X3
+	VEXTRACTF128 $0x01, Y4, X15
+	VADDPS       X15, X4, X4
+	VMOVHLPS     X4, X4, X15
+	VADDPS       X15, X4, X4
+	VMOVSHDUP    X4, X15
+	VADDSS       X15, X4, X4
+	VEXTRACTF128 $0x01, Y5, X15
+	VADDPS       X15, X5, X5
+	VMOVHLPS     X5, X5, X15
+	VADDPS       X15, X5, X5
+	VMOVSHDUP    X5, X15
+	VADDSS       X15, X5, X5
+
+	// The last len(g) mod 8 products, one at a time, added to the folded sums.
+dottaps2x3_1:
+	TESTQ  DX, DX
+	JZ     dottaps2x3_done
+	VMOVSS (AX), X14
+	VMULSS (CX)(SI*4), X14, X15
+	VADDSS X15, X0, X0
+	VMULSS 4(CX)(SI*4), X14, X15
+	VADDSS X15, X1, X1
+	VMULSS 8(CX)(SI*4), X14, X15
+	VADDSS X15, X2, X2
+	VMULSS (CX)(BX*4), X14, X15
+	VADDSS X15, X3, X3
+	VMULSS 4(CX)(BX*4), X14, X15
+	VADDSS X15, X4, X4
+	VMULSS 8(CX)(BX*4), X14, X15
+	VADDSS X15, X5, X5
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	DECQ   DX
+	JMP    dottaps2x3_1
+
+dottaps2x3_done:
+	MOVQ   out_base+72(FP), AX
+	VMOVSS X0, (AX)
+	VMOVSS X1, 4(AX)
+	VMOVSS X2, 8(AX)
+	VMOVSS X3, 12(AX)
+	VMOVSS X4, 16(AX)
+	VMOVSS X5, 20(AX)
+	VZEROUPPER
+	RET
+
+// func mulAddTaps2x3AVX2(y []float32, x []float32, rows []int, w []float32)
+// Requires: AVX
+TEXT ·mulAddTaps2x3AVX2(SB), NOSPLIT, $0-96
+	MOVQ         y_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         y_len+8(FP), DX
+	MOVQ         rows_base+48(FP), BX
+	MOVQ         (BX), SI
+	MOVQ         8(BX), BX
+	MOVQ         w_base+72(FP), DI
+	VBROADCASTSS (DI), Y0
+	VBROADCASTSS 4(DI), Y1
+	VBROADCASTSS 8(DI), Y2
+	VBROADCASTSS 12(DI), Y3
+	VBROADCASTSS 16(DI), Y4
+	VBROADCASTSS 20(DI), Y5
+
+muladdtaps2x3_16:
+	CMPQ    DX, $0x10
+	JL      muladdtaps2x3_8
+	VMOVUPS (AX), Y12
+	VMOVUPS 32(AX), Y13
+	VMULPS  (CX)(SI*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(SI*4), Y0, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(SI*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(SI*4), Y1, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  8(CX)(SI*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  40(CX)(SI*4), Y2, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  (CX)(BX*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(BX*4), Y3, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(BX*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(BX*4), Y4, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  8(CX)(BX*4), Y5, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  40(CX)(BX*4), Y5, Y15
+	VADDPS  Y15, Y13, Y13
+	VMOVUPS Y12, (AX)
+	VMOVUPS Y13, 32(AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	SUBQ    $0x10, DX
+	JMP     muladdtaps2x3_16
+
+muladdtaps2x3_8:
+	CMPQ    DX, $0x08
+	JL      muladdtaps2x3_1
+	VMOVUPS (AX), Y12
+	VMULPS  (CX)(SI*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(SI*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  8(CX)(SI*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  (CX)(BX*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(BX*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  8(CX)(BX*4), Y5, Y14
+	VADDPS  Y14, Y12, Y12
+	VMOVUPS Y12, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+
+muladdtaps2x3_1:
+	TESTQ  DX, DX
+	JZ     muladdtaps2x3_done
+	VMOVSS (AX), X12
+	VMULSS (CX)(SI*4), X0, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(SI*4), X1, X14
+	VADDSS X14, X12, X12
+	VMULSS 8(CX)(SI*4), X2, X14
+	VADDSS X14, X12, X12
+	VMULSS (CX)(BX*4), X3, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(BX*4), X4, X14
+	VADDSS X14, X12, X12
+	VMULSS 8(CX)(BX*4), X5, X14
+	VADDSS X14, X12, X12
+	VMOVSS X12, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	SUBQ   $0x01, DX
+	JMP    muladdtaps2x3_1
+
+muladdtaps2x3_done:
+	VZEROUPPER
+	RET
+
+// func dotTaps2x4AVX2(g []float32, x []float32, rows []int, out []float32)
+// Requires: AVX
+TEXT ·dotTaps2x4AVX2(SB), NOSPLIT, $0-96
+	MOVQ   g_base+0(FP), AX
+	MOVQ   x_base+24(FP), CX
+	MOVQ   g_len+8(FP), DX
+	MOVQ   rows_base+48(FP), BX
+	MOVQ   (BX), SI
+	MOVQ   8(BX), BX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+dottaps2x4_8:
+	CMPQ    DX, $0x08
+	JL      dottaps2x4_fold
+	VMOVUPS (AX), Y14
+	VMULPS  (CX)(SI*4), Y14, Y15
+	VADDPS  Y15, Y0, Y0
+	VMULPS  4(CX)(SI*4), Y14, Y15
+	VADDPS  Y15, Y1, Y1
+	VMULPS  8(CX)(SI*4), Y14, Y15
+	VADDPS  Y15, Y2, Y2
+	VMULPS  12(CX)(SI*4), Y14, Y15
+	VADDPS  Y15, Y3, Y3
+	VMULPS  (CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y4, Y4
+	VMULPS  4(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y5, Y5
+	VMULPS  8(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y6, Y6
+	VMULPS  12(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y7, Y7
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+	JMP     dottaps2x4_8
+
+dottaps2x4_fold:
+	VEXTRACTF128 $0x01, Y0, X15
+	VADDPS       X15, X0, X0
+	VMOVHLPS     X0, X0, X15
+	VADDPS       X15, X0, X0
+	VMOVSHDUP    X0, X15
+	VADDSS       X15, X0, X0
+	VEXTRACTF128 $0x01, Y1, X15
+	VADDPS       X15, X1, X1
+	VMOVHLPS     X1, X1, X15
+	VADDPS       X15, X1, X1
+	VMOVSHDUP    X1, X15
+	VADDSS       X15, X1, X1
+	VEXTRACTF128 $0x01, Y2, X15
+	VADDPS       X15, X2, X2
+	VMOVHLPS     X2, X2, X15
+	VADDPS       X15, X2, X2
+	VMOVSHDUP    X2, X15
+	VADDSS       X15, X2, X2
+	VEXTRACTF128 $0x01, Y3, X15
+	VADDPS       X15, X3, X3
+	VMOVHLPS     X3, X3, X15
+	VADDPS       X15, X3, X3
+	VMOVSHDUP    X3, X15
+	VADDSS       X15, X3, X3
+	VEXTRACTF128 $0x01, Y4, X15
+	VADDPS       X15, X4, X4
+	VMOVHLPS     X4, X4, X15
+	VADDPS       X15, X4, X4
+	VMOVSHDUP    X4, X15
+	VADDSS       X15, X4, X4
+	VEXTRACTF128 $0x01, Y5, X15
+	VADDPS       X15, X5, X5
+	VMOVHLPS     X5, X5, X15
+	VADDPS       X15, X5, X5
+	VMOVSHDUP    X5, X15
+	VADDSS       X15, X5, X5
+	VEXTRACTF128 $0x01, Y6, X15
+	VADDPS       X15, X6, X6
+	VMOVHLPS     X6, X6, X15
+	VADDPS       X15, X6, X6
+	VMOVSHDUP    X6, X15
+	VADDSS       X15, X6, X6
+	VEXTRACTF128 $0x01, Y7, X15
+	VADDPS       X15, X7, X7
+	VMOVHLPS     X7, X7, X15
+	VADDPS       X15, X7, X7
+	VMOVSHDUP    X7, X15
+	VADDSS       X15, X7, X7
+
+	// The last len(g) mod 8 products, one at a time, added to the folded sums.
+dottaps2x4_1:
+	TESTQ  DX, DX
+	JZ     dottaps2x4_done
+	VMOVSS (AX), X14
+	VMULSS (CX)(SI*4), X14, X15
+	VADDSS X15, X0, X0
+	VMULSS 4(CX)(SI*4), X14, X15
+	VADDSS X15, X1, X1
+	VMULSS 8(CX)(SI*4), X14, X15
+	VADDSS X15, X2, X2
+	VMULSS 12(CX)(SI*4), X14, X15
+	VADDSS X15, X3, X3
+	VMULSS (CX)(BX*4), X14, X15
+	VADDSS X15, X4, X4
+	VMULSS 4(CX)(BX*4), X14, X15
+	VADDSS X15, X5, X5
+	VMULSS 8(CX)(BX*4), X14, X15
+	VADDSS X15, X6, X6
+	VMULSS 12(CX)(BX*4), X14, X15
+	VADDSS X15, X7, X7
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	DECQ   DX
+	JMP    dottaps2x4_1
+
+dottaps2x4_done:
+	MOVQ   out_base+72(FP), AX
+	VMOVSS X0, (AX)
+	VMOVSS X1, 4(AX)
+	VMOVSS X2, 8(AX)
+	VMOVSS X3, 12(AX)
+	VMOVSS X4, 16(AX)
+	VMOVSS X5, 20(AX)
+	VMOVSS X6, 24(AX)
+	VMOVSS X7, 28(AX)
+	VZEROUPPER
+	RET
+
+// func mulAddTaps2x4AVX2(y []float32, x []float32, rows []int, w []float32)
+// Requires: AVX
+TEXT ·mulAddTaps2x4AVX2(SB), NOSPLIT, $0-96
+	MOVQ         y_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         y_len+8(FP), DX
+	MOVQ         rows_base+48(FP), BX
+	MOVQ         (BX), SI
+	MOVQ         8(BX), BX
+	MOVQ         w_base+72(FP), DI
+	VBROADCASTSS (DI), Y0
+	VBROADCASTSS 4(DI), Y1
+	VBROADCASTSS 8(DI), Y2
+	VBROADCASTSS 12(DI), Y3
+	VBROADCASTSS 16(DI), Y4
+	VBROADCASTSS 20(DI), Y5
+	VBROADCASTSS 24(DI), Y6
+	VBROADCASTSS 28(DI), Y7
+
+muladdtaps2x4_16:
+	CMPQ    DX, $0x10
+	JL      muladdtaps2x4_8
+	VMOVUPS (AX), Y12
+	VMOVUPS 32(AX), Y13
+	VMULPS  (CX)(SI*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(SI*4), Y0, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(SI*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(SI*4), Y1, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  8(CX)(SI*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  40(CX)(SI*4), Y2, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  12(CX)(SI*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  44(CX)(SI*4), Y3, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  (CX)(BX*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(BX*4), Y4, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(BX*4), Y5, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(BX*4), Y5, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  8(CX)(BX*4), Y6, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  40(CX)(BX*4), Y6, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  12(CX)(BX*4), Y7, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  44(CX)(BX*4), Y7, Y15
+	VADDPS  Y15, Y13, Y13
+	VMOVUPS Y12, (AX)
+	VMOVUPS Y13, 32(AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	SUBQ    $0x10, DX
+	JMP     muladdtaps2x4_16
+
+muladdtaps2x4_8:
+	CMPQ    DX, $0x08
+	JL      muladdtaps2x4_1
+	VMOVUPS (AX), Y12
+	VMULPS  (CX)(SI*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(SI*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  8(CX)(SI*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  12(CX)(SI*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  (CX)(BX*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(BX*4), Y5, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  8(CX)(BX*4), Y6, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  12(CX)(BX*4), Y7, Y14
+	VADDPS  Y14, Y12, Y12
+	VMOVUPS Y12, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+
+muladdtaps2x4_1:
+	TESTQ  DX, DX
+	JZ     muladdtaps2x4_done
+	VMOVSS (AX), X12
+	VMULSS (CX)(SI*4), X0, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(SI*4), X1, X14
+	VADDSS X14, X12, X12
+	VMULSS 8(CX)(SI*4), X2, X14
+	VADDSS X14, X12, X12
+	VMULSS 12(CX)(SI*4), X3, X14
+	VADDSS X14, X12, X12
+	VMULSS (CX)(BX*4), X4, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(BX*4), X5, X14
+	VADDSS X14, X12, X12
+	VMULSS 8(CX)(BX*4), X6, X14
+	VADDSS X14, X12, X12
+	VMULSS 12(CX)(BX*4), X7, X14
+	VADDSS X14, X12, X12
+	VMOVSS X12, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	SUBQ   $0x01, DX
+	JMP    muladdtaps2x4_1
+
+muladdtaps2x4_done:
+	VZEROUPPER
+	RET
+
+// func dotTaps2x5AVX2(g []float32, x []float32, rows []int, out []float32)
+// Requires: AVX
+TEXT ·dotTaps2x5AVX2(SB), NOSPLIT, $0-96
+	MOVQ   g_base+0(FP), AX
+	MOVQ   x_base+24(FP), CX
+	MOVQ   g_len+8(FP), DX
+	MOVQ   rows_base+48(FP), BX
+	MOVQ   (BX), SI
+	MOVQ   8(BX), BX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+
+dottaps2x5_8:
+	CMPQ    DX, $0x08
+	JL      dottaps2x5_fold
+	VMOVUPS (AX), Y14
+	VMULPS  (CX)(SI*4), Y14, Y15
+	VADDPS  Y15, Y0, Y0
+	VMULPS  4(CX)(SI*4), Y14, Y15
+	VADDPS  Y15, Y1, Y1
+	VMULPS  8(CX)(SI*4), Y14, Y15
+	VADDPS  Y15, Y2, Y2
+	VMULPS  12(CX)(SI*4), Y14, Y15
+	VADDPS  Y15, Y3, Y3
+	VMULPS  16(CX)(SI*4), Y14, Y15
+	VADDPS  Y15, Y4, Y4
+	VMULPS  (CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y5, Y5
+	VMULPS  4(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y6, Y6
+	VMULPS  8(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y7, Y7
+	VMULPS  12(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y8, Y8
+	VMULPS  16(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y9, Y9
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+	JMP     dottaps2x5_8
+
+dottaps2x5_fold:
+	VEXTRACTF128 $0x01, Y0, X15
+	VADDPS       X15, X0, X0
+	VMOVHLPS     X0, X0, X15
+	VADDPS       X15, X0, X0
+	VMOVSHDUP    X0, X15
+	VADDSS       X15, X0, X0
+	VEXTRACTF128 $0x01, Y1, X15
+	VADDPS       X15, X1, X1
+	VMOVHLPS     X1, X1, X15
+	VADDPS       X15, X1, X1
+	VMOVSHDUP    X1, X15
+	VADDSS       X15, X1, X1
+	VEXTRACTF128 $0x01, Y2, X15
+	VADDPS       X15, X2, X2
+	VMOVHLPS     X2, X2, X15
+	VADDPS       X15, X2, X2
+	VMOVSHDUP    X2, X15
+	VADDSS       X15, X2, X2
+	VEXTRACTF128 $0x01, Y3, X15
+	VADDPS       X15, X3, X3
+	VMOVHLPS     X3, X3, X15
+	VADDPS       X15, X3, X3
+	VMOVSHDUP    X3, X15
+	VADDSS       X15, X3, X3
+	VEXTRACTF128 $0x01, Y4, X15
+	VADDPS       X15, X4, X4
+	VMOVHLPS     X4, X4, X15
+	VADDPS       X15, X4, X4
+	VMOVSHDUP    X4, X15
+	VADDSS       X15, X4, X4
+	VEXTRACTF128 $0x01, Y5, X15
+	VADDPS       X15, X5, X5
+	VMOVHLPS     X5, X5, X15
+	VADDPS       X15, X5, X5
+	VMOVSHDUP    X5, X15
+	VADDSS       X15, X5, X5
+	VEXTRACTF128 $0x01, Y6, X15
+	VADDPS       X15, X6, X6
+	VMOVHLPS     X6, X6, X15
+	VADDPS       X15, X6, X6
+	VMOVSHDUP    X6, X15
+	VADDSS       X15, X6, X6
+	VEXTRACTF128 $0x01, Y7, X15
+	VADDPS       X15, X7, X7
+	VMOVHLPS     X7, X7, X15
+	VADDPS       X15, X7, X7
+	VMOVSHDUP    X7, X15
+	VADDSS       X15, X7, X7
+	VEXTRACTF128 $0x01, Y8, X15
+	VADDPS       X15, X8, X8
+	VMOVHLPS     X8, X8, X15
+	VADDPS       X15, X8, X8
+	VMOVSHDUP    X8, X15
+	VADDSS       X15, X8, X8
+	VEXTRACTF128 $0x01, Y9, X15
+	VADDPS       X15, X9, X9
+	VMOVHLPS     X9, X9, X15
+	VADDPS       X15, X9, X9
+	VMOVSHDUP    X9, X15
+	VADDSS       X15, X9, X9
+
+	// The last len(g) mod 8 products, one at a time, added to the folded sums.
+dottaps2x5_1:
+	TESTQ  DX, DX
+	JZ     dottaps2x5_done
+	VMOVSS (AX), X14
+	VMULSS (CX)(SI*4), X14, X15
+	VADDSS X15, X0, X0
+	VMULSS 4(CX)(SI*4), X14, X15
+	VADDSS X15, X1, X1
+	VMULSS 8(CX)(SI*4), X14, X15
+	VADDSS X15, X2, X2
+	VMULSS 12(CX)(SI*4), X14, X15
+	VADDSS X15, X3, X3
+	VMULSS 16(CX)(SI*4), X14, X15
+	VADDSS X15, X4, X4
+	VMULSS (CX)(BX*4), X14, X15
+	VADDSS X15, X5, X5
+	VMULSS 4(CX)(BX*4), X14, X15
+	VADDSS X15, X6, X6
+	VMULSS 8(CX)(BX*4), X14, X15
+	VADDSS X15, X7, X7
+	VMULSS 12(CX)(BX*4), X14, X15
+	VADDSS X15, X8, X8
+	VMULSS 16(CX)(BX*4), X14, X15
+	VADDSS X15, X9, X9
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	DECQ   DX
+	JMP    dottaps2x5_1
+
+dottaps2x5_done:
+	MOVQ   out_base+72(FP), AX
+	VMOVSS X0, (AX)
+	VMOVSS X1, 4(AX)
+	VMOVSS X2, 8(AX)
+	VMOVSS X3, 12(AX)
+	VMOVSS X4, 16(AX)
+	VMOVSS X5, 20(AX)
+	VMOVSS X6, 24(AX)
+	VMOVSS X7, 28(AX)
+	VMOVSS X8, 32(AX)
+	VMOVSS X9, 36(AX)
+	VZEROUPPER
+	RET
+
+// func mulAddTaps2x5AVX2(y []float32, x []float32, rows []int, w []float32)
+// Requires: AVX
+TEXT ·mulAddTaps2x5AVX2(SB), NOSPLIT, $0-96
+	MOVQ         y_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         y_len+8(FP), DX
+	MOVQ         rows_base+48(FP), BX
+	MOVQ         (BX), SI
+	MOVQ         8(BX), BX
+	MOVQ         w_base+72(FP), DI
+	VBROADCASTSS (DI), Y0
+	VBROADCASTSS 4(DI), Y1
+	VBROADCASTSS 8(DI), Y2
+	VBROADCASTSS 12(DI), Y3
+	VBROADCASTSS 16(DI), Y4
+	VBROADCASTSS 20(DI), Y5
+	VBROADCASTSS 24(DI), Y6
+	VBROADCASTSS 28(DI), Y7
+	VBROADCASTSS 32(DI), Y8
+	VBROADCASTSS 36(DI), Y9
+
+muladdtaps2x5_16:
+	CMPQ    DX, $0x10
+	JL      muladdtaps2x5_8
+	VMOVUPS (AX), Y12
+	VMOVUPS 32(AX), Y13
+	VMULPS  (CX)(SI*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(SI*4), Y0, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(SI*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(SI*4), Y1, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  8(CX)(SI*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  40(CX)(SI*4), Y2, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  12(CX)(SI*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  44(CX)(SI*4), Y3, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  16(CX)(SI*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  48(CX)(SI*4), Y4, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  (CX)(BX*4), Y5, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(BX*4), Y5, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(BX*4), Y6, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(BX*4), Y6, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  8(CX)(BX*4), Y7, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  40(CX)(BX*4), Y7, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  12(CX)(BX*4), Y8, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  44(CX)(BX*4), Y8, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  16(CX)(BX*4), Y9, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  48(CX)(BX*4), Y9, Y15
+	VADDPS  Y15, Y13, Y13
+	VMOVUPS Y12, (AX)
+	VMOVUPS Y13, 32(AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	SUBQ    $0x10, DX
+	JMP     muladdtaps2x5_16
+
+muladdtaps2x5_8:
+	CMPQ    DX, $0x08
+	JL      muladdtaps2x5_1
+	VMOVUPS (AX), Y12
+	VMULPS  (CX)(SI*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(SI*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  8(CX)(SI*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  12(CX)(SI*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  16(CX)(SI*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  (CX)(BX*4), Y5, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(BX*4), Y6, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  8(CX)(BX*4), Y7, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  12(CX)(BX*4), Y8, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  16(CX)(BX*4), Y9, Y14
+	VADDPS  Y14, Y12, Y12
+	VMOVUPS Y12, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+
+muladdtaps2x5_1:
+	TESTQ  DX, DX
+	JZ     muladdtaps2x5_done
+	VMOVSS (AX), X12
+	VMULSS (CX)(SI*4), X0, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(SI*4), X1, X14
+	VADDSS X14, X12, X12
+	VMULSS 8(CX)(SI*4), X2, X14
+	VADDSS X14, X12, X12
+	VMULSS 12(CX)(SI*4), X3, X14
+	VADDSS X14, X12, X12
+	VMULSS 16(CX)(SI*4), X4, X14
+	VADDSS X14, X12, X12
+	VMULSS (CX)(BX*4), X5, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(BX*4), X6, X14
+	VADDSS X14, X12, X12
+	VMULSS 8(CX)(BX*4), X7, X14
+	VADDSS X14, X12, X12
+	VMULSS 12(CX)(BX*4), X8, X14
+	VADDSS X14, X12, X12
+	VMULSS 16(CX)(BX*4), X9, X14
+	VADDSS X14, X12, X12
+	VMOVSS X12, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	SUBQ   $0x01, DX
+	JMP    muladdtaps2x5_1
+
+muladdtaps2x5_done:
+	VZEROUPPER
+	RET
+
+// func dotTaps2x6AVX2(g []float32, x []float32, rows []int, out []float32)
+// Requires: AVX
+TEXT ·dotTaps2x6AVX2(SB), NOSPLIT, $0-96
+	MOVQ   g_base+0(FP), AX
+	MOVQ   x_base+24(FP), CX
+	MOVQ   g_len+8(FP), DX
+	MOVQ   rows_base+48(FP), BX
+	MOVQ   (BX), SI
+	MOVQ   8(BX), BX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+
+dottaps2x6_8:
+	CMPQ    DX, $0x08
+	JL      dottaps2x6_fold
+	VMOVUPS (AX), Y14
+	VMULPS  (CX)(SI*4), Y14, Y15
+	VADDPS  Y15, Y0, Y0
+	VMULPS  4(CX)(SI*4), Y14, Y15
+	VADDPS  Y15, Y1, Y1
+	VMULPS  8(CX)(SI*4), Y14, Y15
+	VADDPS  Y15, Y2, Y2
+	VMULPS  12(CX)(SI*4), Y14, Y15
+	VADDPS  Y15, Y3, Y3
+	VMULPS  16(CX)(SI*4), Y14, Y15
+	VADDPS  Y15, Y4, Y4
+	VMULPS  20(CX)(SI*4), Y14, Y15
+	VADDPS  Y15, Y5, Y5
+	VMULPS  (CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y6, Y6
+	VMULPS  4(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y7, Y7
+	VMULPS  8(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y8, Y8
+	VMULPS  12(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y9, Y9
+	VMULPS  16(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y10, Y10
+	VMULPS  20(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y11, Y11
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+	JMP     dottaps2x6_8
+
+dottaps2x6_fold:
+	VEXTRACTF128 $0x01, Y0, X15
+	VADDPS       X15, X0, X0
+	VMOVHLPS     X0, X0, X15
+	VADDPS       X15, X0, X0
+	VMOVSHDUP    X0, X15
+	VADDSS       X15, X0, X0
+	VEXTRACTF128 $0x01, Y1, X15
+	VADDPS       X15, X1, X1
+	VMOVHLPS     X1, X1, X15
+	VADDPS       X15, X1, X1
+	VMOVSHDUP    X1, X15
+	VADDSS       X15, X1, X1
+	VEXTRACTF128 $0x01, Y2, X15
+	VADDPS       X15, X2, X2
+	VMOVHLPS     X2, X2, X15
+	VADDPS       X15, X2, X2
+	VMOVSHDUP    X2, X15
+	VADDSS       X15, X2, X2
+	VEXTRACTF128 $0x01, Y3, X15
+	VADDPS       X15, X3, X3
+	VMOVHLPS     X3, X3, X15
+	VADDPS       X15, X3, X3
+	VMOVSHDUP    X3, X15
+	VADDSS       X15, X3, X3
+	VEXTRACTF128 $0x01, Y4, X15
+	VADDPS       X15, X4, X4
+	VMOVHLPS     X4, X4, X15
+	VADDPS       X15, X4, X4
+	VMOVSHDUP    X4, X15
+	VADDSS       X15, X4, X4
+	VEXTRACTF128 $0x01, Y5, X15
+	VADDPS       X15, X5, X5
+	VMOVHLPS     X5, X5, X15
+	VADDPS       X15, X5, X5
+	VMOVSHDUP    X5, X15
+	VADDSS       X15, X5, X5
+	VEXTRACTF128 $0x01, Y6, X15
+	VADDPS       X15, X6, X6
+	VMOVHLPS     X6, X6, X15
+	VADDPS       X15, X6, X6
+	VMOVSHDUP    X6, X15
+	VADDSS       X15, X6, X6
+	VEXTRACTF128 $0x01, Y7, X15
+	VADDPS       X15, X7, X7
+	VMOVHLPS     X7, X7, X15
+	VADDPS       X15, X7, X7
+	VMOVSHDUP    X7, X15
+	VADDSS       X15, X7, X7
+	VEXTRACTF128 $0x01, Y8, X15
+	VADDPS       X15, X8, X8
+	VMOVHLPS     X8, X8, X15
+	VADDPS       X15, X8, X8
+	VMOVSHDUP    X8, X15
+	VADDSS       X15, X8, X8
+	VEXTRACTF128 $0x01, Y9, X15
+	VADDPS       X15, X9, X9
+	VMOVHLPS     X9, X9, X15
+	VADDPS       X15, X9, X9
+	VMOVSHDUP    X9, X15
+	VADDSS       X15, X9, X9
+	VEXTRACTF128 $0x01, Y10, X15
+	VADDPS       X15, X10, X10
+	VMOVHLPS     X10, X10, X15
+	VADDPS       X15, X10, X10
+	VMOVSHDUP    X10, X15
+	VADDSS       X15, X10, X10
+	VEXTRACTF128 $0x01, Y11, X15
+	VADDPS       X15, X11, X11
+	VMOVHLPS     X11, X11, X15
+	VADDPS       X15, X11, X11
+	VMOVSHDUP    X11, X15
+	VADDSS       X15, X11, X11
+
+	// The last len(g) mod 8 products, one at a time, added to the folded sums.
+dottaps2x6_1:
+	TESTQ  DX, DX
+	JZ     dottaps2x6_done
+	VMOVSS (AX), X14
+	VMULSS (CX)(SI*4), X14, X15
+	VADDSS X15, X0, X0
+	VMULSS 4(CX)(SI*4), X14, X15
+	VADDSS X15, X1, X1
+	VMULSS 8(CX)(SI*4), X14, X15
+	VADDSS X15, X2, X2
+	VMULSS 12(CX)(SI*4), X14, X15
+	VADDSS X15, X3, X3
+	VMULSS 16(CX)(SI*4), X14, X15
+	VADDSS X15, X4, X4
+	VMULSS 20(CX)(SI*4), X14, X15
+	VADDSS X15, X5, X5
+	VMULSS (CX)(BX*4), X14, X15
+	VADDSS X15, X6, X6
+	VMULSS 4(CX)(BX*4), X14, X15
+	VADDSS X15, X7, X7
+	VMULSS 8(CX)(BX*4), X14, X15
+	VADDSS X15, X8, X8
+	VMULSS 12(CX)(BX*4), X14, X15
+	VADDSS X15, X9, X9
+	VMULSS 16(CX)(BX*4), X14, X15
+	VADDSS X15, X10, X10
+	VMULSS 20(CX)(BX*4), X14, X15
+	VADDSS X15, X11, X11
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	DECQ   DX
+	JMP    dottaps2x6_1
+
+dottaps2x6_done:
+	MOVQ   out_base+72(FP), AX
+	VMOVSS X0, (AX)
+	VMOVSS X1, 4(AX)
+	VMOVSS X2, 8(AX)
+	VMOVSS X3, 12(AX)
+	VMOVSS X4, 16(AX)
+	VMOVSS X5, 20(AX)
+	VMOVSS X6, 24(AX)
+	VMOVSS X7, 28(AX)
+	VMOVSS X8, 32(AX)
+	VMOVSS X9, 36(AX)
+	VMOVSS X10, 40(AX)
+	VMOVSS X11, 44(AX)
+	VZEROUPPER
+	RET
+
+// func mulAddTaps2x6AVX2(y []float32, x []float32, rows []int, w []float32)
+// Requires: AVX
+TEXT ·mulAddTaps2x6AVX2(SB), NOSPLIT, $0-96
+	MOVQ         y_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         y_len+8(FP), DX
+	MOVQ         rows_base+48(FP), BX
+	MOVQ         (BX), SI
+	MOVQ         8(BX), BX
+	MOVQ         w_base+72(FP), DI
+	VBROADCASTSS (DI), Y0
+	VBROADCASTSS 4(DI), Y1
+	VBROADCASTSS 8(DI), Y2
+	VBROADCASTSS 12(DI), Y3
+	VBROADCASTSS 16(DI), Y4
+	VBROADCASTSS 20(DI), Y5
+	VBROADCASTSS 24(DI), Y6
+	VBROADCASTSS 28(DI), Y7
+	VBROADCASTSS 32(DI), Y8
+	VBROADCASTSS 36(DI), Y9
+	VBROADCASTSS 40(DI), Y10
+	VBROADCASTSS 44(DI), Y11
+
+muladdtaps2x6_16:
+	CMPQ    DX, $0x10
+	JL      muladdtaps2x6_8
+	VMOVUPS (AX), Y12
+	VMOVUPS 32(AX), Y13
+	VMULPS  (CX)(SI*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(SI*4), Y0, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(SI*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(SI*4), Y1, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  8(CX)(SI*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  40(CX)(SI*4), Y2, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  12(CX)(SI*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  44(CX)(SI*4), Y3, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  16(CX)(SI*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  48(CX)(SI*4), Y4, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  20(CX)(SI*4), Y5, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  52(CX)(SI*4), Y5, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  (CX)(BX*4), Y6, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(BX*4), Y6, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(BX*4), Y7, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(BX*4), Y7, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  8(CX)(BX*4), Y8, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  40(CX)(BX*4), Y8, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  12(CX)(BX*4), Y9, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  44(CX)(BX*4), Y9, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  16(CX)(BX*4), Y10, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  48(CX)(BX*4), Y10, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  20(CX)(BX*4), Y11, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  52(CX)(BX*4), Y11, Y15
+	VADDPS  Y15, Y13, Y13
+	VMOVUPS Y12, (AX)
+	VMOVUPS Y13, 32(AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	SUBQ    $0x10, DX
+	JMP     muladdtaps2x6_16
+
+muladdtaps2x6_8:
+	CMPQ    DX, $0x08
+	JL      muladdtaps2x6_1
+	VMOVUPS (AX), Y12
+	VMULPS  (CX)(SI*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(SI*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  8(CX)(SI*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  12(CX)(SI*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  16(CX)(SI*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  20(CX)(SI*4), Y5, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  (CX)(BX*4), Y6, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(BX*4), Y7, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  8(CX)(BX*4), Y8, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  12(CX)(BX*4), Y9, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  16(CX)(BX*4), Y10, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  20(CX)(BX*4), Y11, Y14
+	VADDPS  Y14, Y12, Y12
+	VMOVUPS Y12, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+
+muladdtaps2x6_1:
+	TESTQ  DX, DX
+	JZ     muladdtaps2x6_done
+	VMOVSS (AX), X12
+	VMULSS (CX)(SI*4), X0, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(SI*4), X1, X14
+	VADDSS X14, X12, X12
+	VMULSS 8(CX)(SI*4), X2, X14
+	VADDSS X14, X12, X12
+	VMULSS 12(CX)(SI*4), X3, X14
+	VADDSS X14, X12, X12
+	VMULSS 16(CX)(SI*4), X4, X14
+	VADDSS X14, X12, X12
+	VMULSS 20(CX)(SI*4), X5, X14
+	VADDSS X14, X12, X12
+	VMULSS (CX)(BX*4), X6, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(BX*4), X7, X14
+	VADDSS X14, X12, X12
+	VMULSS 8(CX)(BX*4), X8, X14
+	VADDSS X14, X12, X12
+	VMULSS 12(CX)(BX*4), X9, X14
+	VADDSS X14, X12, X12
+	VMULSS 16(CX)(BX*4), X10, X14
+	VADDSS X14, X12, X12
+	VMULSS 20(CX)(BX*4), X11, X14
+	VADDSS X14, X12, X12
+	VMOVSS X12, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	SUBQ   $0x01, DX
+	JMP    muladdtaps2x6_1
+
+muladdtaps2x6_done:
+	VZEROUPPER
+	RET
+
+// func dotTaps3x1AVX2(g []float32, x []float32, rows []int, out []float32)
+// Requires: AVX
+TEXT ·dotTaps3x1AVX2(SB), NOSPLIT, $0-96
+	MOVQ   g_base+0(FP), AX
+	MOVQ   x_base+24(FP), CX
+	MOVQ   g_len+8(FP), DX
+	MOVQ   rows_base+48(FP), BX
+	MOVQ   (BX), SI
+	MOVQ   8(BX), DI
+	MOVQ   16(BX), BX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+
+dottaps3x1_8:
+	CMPQ    DX, $0x08
+	JL      dottaps3x1_fold
+	VMOVUPS (AX), Y14
+	VMULPS  (CX)(SI*4), Y14, Y15
+	VADDPS  Y15, Y0, Y0
+	VMULPS  (CX)(DI*4), Y14, Y15
+	VADDPS  Y15, Y1, Y1
+	VMULPS  (CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y2, Y2
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+	JMP     dottaps3x1_8
+
+dottaps3x1_fold:
+	VEXTRACTF128 $0x01, Y0, X15
+	VADDPS       X15, X0, X0
+	VMOVHLPS     X0, X0, X15
+	VADDPS       X15, X0, X0
+	VMOVSHDUP    X0, X15
+	VADDSS       X15, X0, X0
+	VEXTRACTF128 $0x01, Y1, X15
+	VADDPS       X15, X1, X1
+	VMOVHLPS     X1, X1, X15
+	VADDPS       X15, X1, X1
+	VMOVSHDUP    X1, X15
+	VADDSS       X15, X1, X1
+	VEXTRACTF128 $0x01, Y2, X15
+	VADDPS       X15, X2, X2
+	VMOVHLPS     X2, X2, X15
+	VADDPS       X15, X2, X2
+	VMOVSHDUP    X2, X15
+	VADDSS       X15, X2, X2
+
+	// The last len(g) mod 8 products, one at a time, added to the folded sums.
+dottaps3x1_1:
+	TESTQ  DX, DX
+	JZ     dottaps3x1_done
+	VMOVSS (AX), X14
+	VMULSS (CX)(SI*4), X14, X15
+	VADDSS X15, X0, X0
+	VMULSS (CX)(DI*4), X14, X15
+	VADDSS X15, X1, X1
+	VMULSS (CX)(BX*4), X14, X15
+	VADDSS X15, X2, X2
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	DECQ   DX
+	JMP    dottaps3x1_1
+
+dottaps3x1_done:
+	MOVQ   out_base+72(FP), AX
+	VMOVSS X0, (AX)
+	VMOVSS X1, 4(AX)
+	VMOVSS X2, 8(AX)
+	VZEROUPPER
+	RET
+
+// func mulAddTaps3x1AVX2(y []float32, x []float32, rows []int, w []float32)
+// Requires: AVX
+TEXT ·mulAddTaps3x1AVX2(SB), NOSPLIT, $0-96
+	MOVQ         y_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         y_len+8(FP), DX
+	MOVQ         rows_base+48(FP), BX
+	MOVQ         (BX), SI
+	MOVQ         8(BX), DI
+	MOVQ         16(BX), BX
+	MOVQ         w_base+72(FP), R8
+	VBROADCASTSS (R8), Y0
+	VBROADCASTSS 4(R8), Y1
+	VBROADCASTSS 8(R8), Y2
+
+muladdtaps3x1_16:
+	CMPQ    DX, $0x10
+	JL      muladdtaps3x1_8
+	VMOVUPS (AX), Y12
+	VMOVUPS 32(AX), Y13
+	VMULPS  (CX)(SI*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(SI*4), Y0, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  (CX)(DI*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(DI*4), Y1, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  (CX)(BX*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(BX*4), Y2, Y15
+	VADDPS  Y15, Y13, Y13
+	VMOVUPS Y12, (AX)
+	VMOVUPS Y13, 32(AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	SUBQ    $0x10, DX
+	JMP     muladdtaps3x1_16
+
+muladdtaps3x1_8:
+	CMPQ    DX, $0x08
+	JL      muladdtaps3x1_1
+	VMOVUPS (AX), Y12
+	VMULPS  (CX)(SI*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  (CX)(DI*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  (CX)(BX*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMOVUPS Y12, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+
+muladdtaps3x1_1:
+	TESTQ  DX, DX
+	JZ     muladdtaps3x1_done
+	VMOVSS (AX), X12
+	VMULSS (CX)(SI*4), X0, X14
+	VADDSS X14, X12, X12
+	VMULSS (CX)(DI*4), X1, X14
+	VADDSS X14, X12, X12
+	VMULSS (CX)(BX*4), X2, X14
+	VADDSS X14, X12, X12
+	VMOVSS X12, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	SUBQ   $0x01, DX
+	JMP    muladdtaps3x1_1
+
+muladdtaps3x1_done:
+	VZEROUPPER
+	RET
+
+// func dotTaps3x2AVX2(g []float32, x []float32, rows []int, out []float32)
+// Requires: AVX
+TEXT ·dotTaps3x2AVX2(SB), NOSPLIT, $0-96
+	MOVQ   g_base+0(FP), AX
+	MOVQ   x_base+24(FP), CX
+	MOVQ   g_len+8(FP), DX
+	MOVQ   rows_base+48(FP), BX
+	MOVQ   (BX), SI
+	MOVQ   8(BX), DI
+	MOVQ   16(BX), BX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+
+dottaps3x2_8:
+	CMPQ    DX, $0x08
+	JL      dottaps3x2_fold
+	VMOVUPS (AX), Y14
+	VMULPS  (CX)(SI*4), Y14, Y15
+	VADDPS  Y15, Y0, Y0
+	VMULPS  4(CX)(SI*4), Y14, Y15
+	VADDPS  Y15, Y1, Y1
+	VMULPS  (CX)(DI*4), Y14, Y15
+	VADDPS  Y15, Y2, Y2
+	VMULPS  4(CX)(DI*4), Y14, Y15
+	VADDPS  Y15, Y3, Y3
+	VMULPS  (CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y4, Y4
+	VMULPS  4(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y5, Y5
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+	JMP     dottaps3x2_8
+
+dottaps3x2_fold:
+	VEXTRACTF128 $0x01, Y0, X15
+	VADDPS       X15, X0, X0
+	VMOVHLPS     X0, X0, X15
+	VADDPS       X15, X0, X0
+	VMOVSHDUP    X0, X15
+	VADDSS       X15, X0, X0
+	VEXTRACTF128 $0x01, Y1, X15
+	VADDPS       X15, X1, X1
+	VMOVHLPS     X1, X1, X15
+	VADDPS       X15, X1, X1
+	VMOVSHDUP    X1, X15
+	VADDSS       X15, X1, X1
+	VEXTRACTF128 $0x01, Y2, X15
+	VADDPS       X15, X2, X2
+	VMOVHLPS     X2, X2, X15
+	VADDPS       X15, X2, X2
+	VMOVSHDUP    X2, X15
+	VADDSS       X15, X2, X2
+	VEXTRACTF128 $0x01, Y3, X15
+	VADDPS       X15, X3, X3
+	VMOVHLPS     X3, X3, X15
+	VADDPS       X15, X3, X3
+	VMOVSHDUP    X3, X15
+	VADDSS       X15, X3, X3
+	VEXTRACTF128 $0x01, Y4, X15
+	VADDPS       X15, X4, X4
+	VMOVHLPS     X4, X4, X15
+	VADDPS       X15, X4, X4
+	VMOVSHDUP    X4, X15
+	VADDSS       X15, X4, X4
+	VEXTRACTF128 $0x01, Y5, X15
+	VADDPS       X15, X5, X5
+	VMOVHLPS     X5, X5, X15
+	VADDPS       X15, X5, X5
+	VMOVSHDUP    X5, X15
+	VADDSS       X15, X5, X5
+
+	// The last len(g) mod 8 products, one at a time, added to the folded sums.
+dottaps3x2_1:
+	TESTQ  DX, DX
+	JZ     dottaps3x2_done
+	VMOVSS (AX), X14
+	VMULSS (CX)(SI*4), X14, X15
+	VADDSS X15, X0, X0
+	VMULSS 4(CX)(SI*4), X14, X15
+	VADDSS X15, X1, X1
+	VMULSS (CX)(DI*4), X14, X15
+	VADDSS X15, X2, X2
+	VMULSS 4(CX)(DI*4), X14, X15
+	VADDSS X15, X3, X3
+	VMULSS (CX)(BX*4), X14, X15
+	VADDSS X15, X4, X4
+	VMULSS 4(CX)(BX*4), X14, X15
+	VADDSS X15, X5, X5
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	DECQ   DX
+	JMP    dottaps3x2_1
+
+dottaps3x2_done:
+	MOVQ   out_base+72(FP), AX
+	VMOVSS X0, (AX)
+	VMOVSS X1, 4(AX)
+	VMOVSS X2, 8(AX)
+	VMOVSS X3, 12(AX)
+	VMOVSS X4, 16(AX)
+	VMOVSS X5, 20(AX)
+	VZEROUPPER
+	RET
+
+// func mulAddTaps3x2AVX2(y []float32, x []float32, rows []int, w []float32)
+// Requires: AVX
+TEXT ·mulAddTaps3x2AVX2(SB), NOSPLIT, $0-96
+	MOVQ         y_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         y_len+8(FP), DX
+	MOVQ         rows_base+48(FP), BX
+	MOVQ         (BX), SI
+	MOVQ         8(BX), DI
+	MOVQ         16(BX), BX
+	MOVQ         w_base+72(FP), R8
+	VBROADCASTSS (R8), Y0
+	VBROADCASTSS 4(R8), Y1
+	VBROADCASTSS 8(R8), Y2
+	VBROADCASTSS 12(R8), Y3
+	VBROADCASTSS 16(R8), Y4
+	VBROADCASTSS 20(R8), Y5
+
+muladdtaps3x2_16:
+	CMPQ    DX, $0x10
+	JL      muladdtaps3x2_8
+	VMOVUPS (AX), Y12
+	VMOVUPS 32(AX), Y13
+	VMULPS  (CX)(SI*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(SI*4), Y0, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(SI*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(SI*4), Y1, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  (CX)(DI*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(DI*4), Y2, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(DI*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(DI*4), Y3, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  (CX)(BX*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(BX*4), Y4, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(BX*4), Y5, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(BX*4), Y5, Y15
+	VADDPS  Y15, Y13, Y13
+	VMOVUPS Y12, (AX)
+	VMOVUPS Y13, 32(AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	SUBQ    $0x10, DX
+	JMP     muladdtaps3x2_16
+
+muladdtaps3x2_8:
+	CMPQ    DX, $0x08
+	JL      muladdtaps3x2_1
+	VMOVUPS (AX), Y12
+	VMULPS  (CX)(SI*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(SI*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  (CX)(DI*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(DI*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  (CX)(BX*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(BX*4), Y5, Y14
+	VADDPS  Y14, Y12, Y12
+	VMOVUPS Y12, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+
+muladdtaps3x2_1:
+	TESTQ  DX, DX
+	JZ     muladdtaps3x2_done
+	VMOVSS (AX), X12
+	VMULSS (CX)(SI*4), X0, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(SI*4), X1, X14
+	VADDSS X14, X12, X12
+	VMULSS (CX)(DI*4), X2, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(DI*4), X3, X14
+	VADDSS X14, X12, X12
+	VMULSS (CX)(BX*4), X4, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(BX*4), X5, X14
+	VADDSS X14, X12, X12
+	VMOVSS X12, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	SUBQ   $0x01, DX
+	JMP    muladdtaps3x2_1
+
+muladdtaps3x2_done:
+	VZEROUPPER
+	RET
+
+// func dotTaps3x3AVX2(g []float32, x []float32, rows []int, out []float32)
+// Requires: AVX
+TEXT ·dotTaps3x3AVX2(SB), NOSPLIT, $0-96
+	MOVQ   g_base+0(FP), AX
+	MOVQ   x_base+24(FP), CX
+	MOVQ   g_len+8(FP), DX
+	MOVQ   rows_base+48(FP), BX
+	MOVQ   (BX), SI
+	MOVQ   8(BX), DI
+	MOVQ   16(BX), BX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+
+dottaps3x3_8:
+	CMPQ    DX, $0x08
+	JL      dottaps3x3_fold
+	VMOVUPS (AX), Y14
+	VMULPS  (CX)(SI*4), Y14, Y15
+	VADDPS  Y15, Y0, Y0
+	VMULPS  4(CX)(SI*4), Y14, Y15
+	VADDPS  Y15, Y1, Y1
+	VMULPS  8(CX)(SI*4), Y14, Y15
+	VADDPS  Y15, Y2, Y2
+	VMULPS  (CX)(DI*4), Y14, Y15
+	VADDPS  Y15, Y3, Y3
+	VMULPS  4(CX)(DI*4), Y14, Y15
+	VADDPS  Y15, Y4, Y4
+	VMULPS  8(CX)(DI*4), Y14, Y15
+	VADDPS  Y15, Y5, Y5
+	VMULPS  (CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y6, Y6
+	VMULPS  4(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y7, Y7
+	VMULPS  8(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y8, Y8
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+	JMP     dottaps3x3_8
+
+dottaps3x3_fold:
+	VEXTRACTF128 $0x01, Y0, X15
+	VADDPS       X15, X0, X0
+	VMOVHLPS     X0, X0, X15
+	VADDPS       X15, X0, X0
+	VMOVSHDUP    X0, X15
+	VADDSS       X15, X0, X0
+	VEXTRACTF128 $0x01, Y1, X15
+	VADDPS       X15, X1, X1
+	VMOVHLPS     X1, X1, X15
+	VADDPS       X15, X1, X1
+	VMOVSHDUP    X1, X15
+	VADDSS       X15, X1, X1
+	VEXTRACTF128 $0x01, Y2, X15
+	VADDPS       X15, X2, X2
+	VMOVHLPS     X2, X2, X15
+	VADDPS       X15, X2, X2
+	VMOVSHDUP    X2, X15
+	VADDSS       X15, X2, X2
+	VEXTRACTF128 $0x01, Y3, X15
+	VADDPS       X15, X3, X3
+	VMOVHLPS     X3, X3, X15
+	VADDPS       X15, X3, X3
+	VMOVSHDUP    X3, X15
+	VADDSS       X15, X3, X3
+	VEXTRACTF128 $0x01, Y4, X15
+	VADDPS       X15, X4, X4
+	VMOVHLPS     X4, X4, X15
+	VADDPS       X15, X4, X4
+	VMOVSHDUP    X4, X15
+	VADDSS       X15, X4, X4
+	VEXTRACTF128 $0x01, Y5, X15
+	VADDPS       X15, X5, X5
+	VMOVHLPS     X5, X5, X15
+	VADDPS       X15, X5, X5
+	VMOVSHDUP    X5, X15
+	VADDSS       X15, X5, X5
+	VEXTRACTF128 $0x01, Y6, X15
+	VADDPS       X15, X6, X6
+	VMOVHLPS     X6, X6, X15
+	VADDPS       X15, X6, X6
+	VMOVSHDUP    X6, X15
+	VADDSS       X15, X6, X6
+	VEXTRACTF128 $0x01, Y7, X15
+	VADDPS       X15, X7, X7
+	VMOVHLPS     X7, X7, X15
+	VADDPS       X15, X7, X7
+	VMOVSHDUP    X7, X15
+	VADDSS       X15, X7, X7
+	VEXTRACTF128 $0x01, Y8, X15
+	VADDPS       X15, X8, X8
+	VMOVHLPS     X8, X8, X15
+	VADDPS       X15, X8, X8
+	VMOVSHDUP    X8, X15
+	VADDSS       X15, X8, X8
+
+	// The last len(g) mod 8 products, one at a time, added to the folded sums.
+dottaps3x3_1:
+	TESTQ  DX, DX
+	JZ     dottaps3x3_done
+	VMOVSS (AX), X14
+	VMULSS (CX)(SI*4), X14, X15
+	VADDSS X15, X0, X0
+	VMULSS 4(CX)(SI*4), X14, X15
+	VADDSS X15, X1, X1
+	VMULSS 8(CX)(SI*4), X14, X15
+	VADDSS X15, X2, X2
+	VMULSS (CX)(DI*4), X14, X15
+	VADDSS X15, X3, X3
+	VMULSS 4(CX)(DI*4), X14, X15
+	VADDSS X15, X4, X4
+	VMULSS 8(CX)(DI*4), X14, X15
+	VADDSS X15, X5, X5
+	VMULSS (CX)(BX*4), X14, X15
+	VADDSS X15, X6, X6
+	VMULSS 4(CX)(BX*4), X14, X15
+	VADDSS X15, X7, X7
+	VMULSS 8(CX)(BX*4), X14, X15
+	VADDSS X15, X8, X8
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	DECQ   DX
+	JMP    dottaps3x3_1
+
+dottaps3x3_done:
+	MOVQ   out_base+72(FP), AX
+	VMOVSS X0, (AX)
+	VMOVSS X1, 4(AX)
+	VMOVSS X2, 8(AX)
+	VMOVSS X3, 12(AX)
+	VMOVSS X4, 16(AX)
+	VMOVSS X5, 20(AX)
+	VMOVSS X6, 24(AX)
+	VMOVSS X7, 28(AX)
+	VMOVSS X8, 32(AX)
+	VZEROUPPER
+	RET
+
+// func mulAddTaps3x3AVX2(y []float32, x []float32, rows []int, w []float32)
+// Requires: AVX
+TEXT ·mulAddTaps3x3AVX2(SB), NOSPLIT, $0-96
+	MOVQ         y_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         y_len+8(FP), DX
+	MOVQ         rows_base+48(FP), BX
+	MOVQ         (BX), SI
+	MOVQ         8(BX), DI
+	MOVQ         16(BX), BX
+	MOVQ         w_base+72(FP), R8
+	VBROADCASTSS (R8), Y0
+	VBROADCASTSS 4(R8), Y1
+	VBROADCASTSS 8(R8), Y2
+	VBROADCASTSS 12(R8), Y3
+	VBROADCASTSS 16(R8), Y4
+	VBROADCASTSS 20(R8), Y5
+	VBROADCASTSS 24(R8), Y6
+	VBROADCASTSS 28(R8), Y7
+	VBROADCASTSS 32(R8), Y8
+
+muladdtaps3x3_16:
+	CMPQ    DX, $0x10
+	JL      muladdtaps3x3_8
+	VMOVUPS (AX), Y12
+	VMOVUPS 32(AX), Y13
+	VMULPS  (CX)(SI*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(SI*4), Y0, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(SI*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(SI*4), Y1, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  8(CX)(SI*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  40(CX)(SI*4), Y2, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  (CX)(DI*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(DI*4), Y3, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(DI*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(DI*4), Y4, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  8(CX)(DI*4), Y5, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  40(CX)(DI*4), Y5, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  (CX)(BX*4), Y6, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(BX*4), Y6, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(BX*4), Y7, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(BX*4), Y7, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  8(CX)(BX*4), Y8, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  40(CX)(BX*4), Y8, Y15
+	VADDPS  Y15, Y13, Y13
+	VMOVUPS Y12, (AX)
+	VMOVUPS Y13, 32(AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	SUBQ    $0x10, DX
+	JMP     muladdtaps3x3_16
+
+muladdtaps3x3_8:
+	CMPQ    DX, $0x08
+	JL      muladdtaps3x3_1
+	VMOVUPS (AX), Y12
+	VMULPS  (CX)(SI*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(SI*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  8(CX)(SI*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  (CX)(DI*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(DI*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  8(CX)(DI*4), Y5, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  (CX)(BX*4), Y6, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(BX*4), Y7, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  8(CX)(BX*4), Y8, Y14
+	VADDPS  Y14, Y12, Y12
+	VMOVUPS Y12, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+
+muladdtaps3x3_1:
+	TESTQ  DX, DX
+	JZ     muladdtaps3x3_done
+	VMOVSS (AX), X12
+	VMULSS (CX)(SI*4), X0, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(SI*4), X1, X14
+	VADDSS X14, X12, X12
+	VMULSS 8(CX)(SI*4), X2, X14
+	VADDSS X14, X12, X12
+	VMULSS (CX)(DI*4), X3, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(DI*4), X4, X14
+	VADDSS X14, X12, X12
+	VMULSS 8(CX)(DI*4), X5, X14
+	VADDSS X14, X12, X12
+	VMULSS (CX)(BX*4), X6, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(BX*4), X7, X14
+	VADDSS X14, X12, X12
+	VMULSS 8(CX)(BX*4), X8, X14
+	VADDSS X14, X12, X12
+	VMOVSS X12, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	SUBQ   $0x01, DX
+	JMP    muladdtaps3x3_1
+
+muladdtaps3x3_done:
+	VZEROUPPER
+	RET
+
+// func dotTaps3x4AVX2(g []float32, x []float32, rows []int, out []float32)
+// Requires: AVX
+TEXT ·dotTaps3x4AVX2(SB), NOSPLIT, $0-96
+	MOVQ   g_base+0(FP), AX
+	MOVQ   x_base+24(FP), CX
+	MOVQ   g_len+8(FP), DX
+	MOVQ   rows_base+48(FP), BX
+	MOVQ   (BX), SI
+	MOVQ   8(BX), DI
+	MOVQ   16(BX), BX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+
+dottaps3x4_8:
+	CMPQ    DX, $0x08
+	JL      dottaps3x4_fold
+	VMOVUPS (AX), Y14
+	VMULPS  (CX)(SI*4), Y14, Y15
+	VADDPS  Y15, Y0, Y0
+	VMULPS  4(CX)(SI*4), Y14, Y15
+	VADDPS  Y15, Y1, Y1
+	VMULPS  8(CX)(SI*4), Y14, Y15
+	VADDPS  Y15, Y2, Y2
+	VMULPS  12(CX)(SI*4), Y14, Y15
+	VADDPS  Y15, Y3, Y3
+	VMULPS  (CX)(DI*4), Y14, Y15
+	VADDPS  Y15, Y4, Y4
+	VMULPS  4(CX)(DI*4), Y14, Y15
+	VADDPS  Y15, Y5, Y5
+	VMULPS  8(CX)(DI*4), Y14, Y15
+	VADDPS  Y15, Y6, Y6
+	VMULPS  12(CX)(DI*4), Y14, Y15
+	VADDPS  Y15, Y7, Y7
+	VMULPS  (CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y8, Y8
+	VMULPS  4(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y9, Y9
+	VMULPS  8(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y10, Y10
+	VMULPS  12(CX)(BX*4), Y14, Y15
+	VADDPS  Y15, Y11, Y11
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+	JMP     dottaps3x4_8
+
+dottaps3x4_fold:
+	VEXTRACTF128 $0x01, Y0, X15
+	VADDPS       X15, X0, X0
+	VMOVHLPS     X0, X0, X15
+	VADDPS       X15, X0, X0
+	VMOVSHDUP    X0, X15
+	VADDSS       X15, X0, X0
+	VEXTRACTF128 $0x01, Y1, X15
+	VADDPS       X15, X1, X1
+	VMOVHLPS     X1, X1, X15
+	VADDPS       X15, X1, X1
+	VMOVSHDUP    X1, X15
+	VADDSS       X15, X1, X1
+	VEXTRACTF128 $0x01, Y2, X15
+	VADDPS       X15, X2, X2
+	VMOVHLPS     X2, X2, X15
+	VADDPS       X15, X2, X2
+	VMOVSHDUP    X2, X15
+	VADDSS       X15, X2, X2
+	VEXTRACTF128 $0x01, Y3, X15
+	VADDPS       X15, X3, X3
+	VMOVHLPS     X3, X3, X15
+	VADDPS       X15, X3, X3
+	VMOVSHDUP    X3, X15
+	VADDSS       X15, X3, X3
+	VEXTRACTF128 $0x01, Y4, X15
+	VADDPS       X15, X4, X4
+	VMOVHLPS     X4, X4, X15
+	VADDPS       X15, X4, X4
+	VMOVSHDUP    X4, X15
+	VADDSS       X15, X4, X4
+	VEXTRACTF128 $0x01, Y5, X15
+	VADDPS       X15, X5, X5
+	VMOVHLPS     X5, X5, X15
+	VADDPS       X15, X5, X5
+	VMOVSHDUP    X5, X15
+	VADDSS       X15, X5, X5
+	VEXTRACTF128 $0x01, Y6, X15
+	VADDPS       X15, X6, X6
+	VMOVHLPS     X6, X6, X15
+	VADDPS       X15, X6, X6
+	VMOVSHDUP    X6, X15
+	VADDSS       X15, X6, X6
+	VEXTRACTF128 $0x01, Y7, X15
+	VADDPS       X15, X7, X7
+	VMOVHLPS     X7, X7, X15
+	VADDPS       X15, X7, X7
+	VMOVSHDUP    X7, X15
+	VADDSS       X15, X7, X7
+	VEXTRACTF128 $0x01, Y8, X15
+	VADDPS       X15, X8, X8
+	VMOVHLPS     X8, X8, X15
+	VADDPS       X15, X8, X8
+	VMOVSHDUP    X8, X15
+	VADDSS       X15, X8, X8
+	VEXTRACTF128 $0x01, Y9, X15
+	VADDPS       X15, X9, X9
+	VMOVHLPS     X9, X9, X15
+	VADDPS       X15, X9, X9
+	VMOVSHDUP    X9, X15
+	VADDSS       X15, X9, X9
+	VEXTRACTF128 $0x01, Y10, X15
+	VADDPS       X15, X10, X10
+	VMOVHLPS     X10, X10, X15
+	VADDPS       X15, X10, X10
+	VMOVSHDUP    X10, X15
+	VADDSS       X15, X10, X10
+	VEXTRACTF128 $0x01, Y11, X15
+	VADDPS       X15, X11, X11
+	VMOVHLPS     X11, X11, X15
+	VADDPS       X15, X11, X11
+	VMOVSHDUP    X11, X15
+	VADDSS       X15, X11, X11
+
+	// The last len(g) mod 8 products, one at a time, added to the folded sums.
+dottaps3x4_1:
+	TESTQ  DX, DX
+	JZ     dottaps3x4_done
+	VMOVSS (AX), X14
+	VMULSS (CX)(SI*4), X14, X15
+	VADDSS X15, X0, X0
+	VMULSS 4(CX)(SI*4), X14, X15
+	VADDSS X15, X1, X1
+	VMULSS 8(CX)(SI*4), X14, X15
+	VADDSS X15, X2, X2
+	VMULSS 12(CX)(SI*4), X14, X15
+	VADDSS X15, X3, X3
+	VMULSS (CX)(DI*4), X14, X15
+	VADDSS X15, X4, X4
+	VMULSS 4(CX)(DI*4), X14, X15
+	VADDSS X15, X5, X5
+	VMULSS 8(CX)(DI*4), X14, X15
+	VADDSS X15, X6, X6
+	VMULSS 12(CX)(DI*4), X14, X15
+	VADDSS X15, X7, X7
+	VMULSS (CX)(BX*4), X14, X15
+	VADDSS X15, X8, X8
+	VMULSS 4(CX)(BX*4), X14, X15
+	VADDSS X15, X9, X9
+	VMULSS 8(CX)(BX*4), X14, X15
+	VADDSS X15, X10, X10
+	VMULSS 12(CX)(BX*4), X14, X15
+	VADDSS X15, X11, X11
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	DECQ   DX
+	JMP    dottaps3x4_1
+
+dottaps3x4_done:
+	MOVQ   out_base+72(FP), AX
+	VMOVSS X0, (AX)
+	VMOVSS X1, 4(AX)
+	VMOVSS X2, 8(AX)
+	VMOVSS X3, 12(AX)
+	VMOVSS X4, 16(AX)
+	VMOVSS X5, 20(AX)
+	VMOVSS X6, 24(AX)
+	VMOVSS X7, 28(AX)
+	VMOVSS X8, 32(AX)
+	VMOVSS X9, 36(AX)
+	VMOVSS X10, 40(AX)
+	VMOVSS X11, 44(AX)
+	VZEROUPPER
+	RET
+
+// func mulAddTaps3x4AVX2(y []float32, x []float32, rows []int, w []float32)
+// Requires: AVX
+TEXT ·mulAddTaps3x4AVX2(SB), NOSPLIT, $0-96
+	MOVQ         y_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         y_len+8(FP), DX
+	MOVQ         rows_base+48(FP), BX
+	MOVQ         (BX), SI
+	MOVQ         8(BX), DI
+	MOVQ         16(BX), BX
+	MOVQ         w_base+72(FP), R8
+	VBROADCASTSS (R8), Y0
+	VBROADCASTSS 4(R8), Y1
+	VBROADCASTSS 8(R8), Y2
+	VBROADCASTSS 12(R8), Y3
+	VBROADCASTSS 16(R8), Y4
+	VBROADCASTSS 20(R8), Y5
+	VBROADCASTSS 24(R8), Y6
+	VBROADCASTSS 28(R8), Y7
+	VBROADCASTSS 32(R8), Y8
+	VBROADCASTSS 36(R8), Y9
+	VBROADCASTSS 40(R8), Y10
+	VBROADCASTSS 44(R8), Y11
+
+muladdtaps3x4_16:
+	CMPQ    DX, $0x10
+	JL      muladdtaps3x4_8
+	VMOVUPS (AX), Y12
+	VMOVUPS 32(AX), Y13
+	VMULPS  (CX)(SI*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(SI*4), Y0, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(SI*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(SI*4), Y1, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  8(CX)(SI*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  40(CX)(SI*4), Y2, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  12(CX)(SI*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  44(CX)(SI*4), Y3, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  (CX)(DI*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(DI*4), Y4, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(DI*4), Y5, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(DI*4), Y5, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  8(CX)(DI*4), Y6, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  40(CX)(DI*4), Y6, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  12(CX)(DI*4), Y7, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  44(CX)(DI*4), Y7, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  (CX)(BX*4), Y8, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(BX*4), Y8, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(BX*4), Y9, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(BX*4), Y9, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  8(CX)(BX*4), Y10, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  40(CX)(BX*4), Y10, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  12(CX)(BX*4), Y11, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  44(CX)(BX*4), Y11, Y15
+	VADDPS  Y15, Y13, Y13
+	VMOVUPS Y12, (AX)
+	VMOVUPS Y13, 32(AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	SUBQ    $0x10, DX
+	JMP     muladdtaps3x4_16
+
+muladdtaps3x4_8:
+	CMPQ    DX, $0x08
+	JL      muladdtaps3x4_1
+	VMOVUPS (AX), Y12
+	VMULPS  (CX)(SI*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(SI*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  8(CX)(SI*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  12(CX)(SI*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  (CX)(DI*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(DI*4), Y5, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  8(CX)(DI*4), Y6, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  12(CX)(DI*4), Y7, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  (CX)(BX*4), Y8, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(BX*4), Y9, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  8(CX)(BX*4), Y10, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  12(CX)(BX*4), Y11, Y14
+	VADDPS  Y14, Y12, Y12
+	VMOVUPS Y12, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+
+muladdtaps3x4_1:
+	TESTQ  DX, DX
+	JZ     muladdtaps3x4_done
+	VMOVSS (AX), X12
+	VMULSS (CX)(SI*4), X0, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(SI*4), X1, X14
+	VADDSS X14, X12, X12
+	VMULSS 8(CX)(SI*4), X2, X14
+	VADDSS X14, X12, X12
+	VMULSS 12(CX)(SI*4), X3, X14
+	VADDSS X14, X12, X12
+	VMULSS (CX)(DI*4), X4, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(DI*4), X5, X14
+	VADDSS X14, X12, X12
+	VMULSS 8(CX)(DI*4), X6, X14
+	VADDSS X14, X12, X12
+	VMULSS 12(CX)(DI*4), X7, X14
+	VADDSS X14, X12, X12
+	VMULSS (CX)(BX*4), X8, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(BX*4), X9, X14
+	VADDSS X14, X12, X12
+	VMULSS 8(CX)(BX*4), X10, X14
+	VADDSS X14, X12, X12
+	VMULSS 12(CX)(BX*4), X11, X14
+	VADDSS X14, X12, X12
+	VMOVSS X12, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	SUBQ   $0x01, DX
+	JMP    muladdtaps3x4_1
+
+muladdtaps3x4_done:
+	VZEROUPPER
+	RET
+
+// func rowsCopyAVX2(dst []float32, src []float32, rows int, width int, ds int, ss int)
+// Requires: AVX
+TEXT ·rowsCopyAVX2(SB), NOSPLIT, $0-80
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), CX
+	MOVQ rows+48(FP), DX
+	MOVQ width+56(FP), BX
+	MOVQ ds+64(FP), SI
+	MOVQ ss+72(FP), DI
+	SHLQ $0x02, SI
+	SHLQ $0x02, DI
+
+rows_row:
+	TESTQ DX, DX
+	JZ    rows_done
+	MOVQ  AX, R8
+	MOVQ  CX, R9
+	MOVQ  BX, R10
+
+rows_8:
+	CMPQ    R10, $0x08
+	JL      rows_tail
+	VMOVUPS (R9), Y0
+	VMOVUPS Y0, (R8)
+	ADDQ    $0x20, R8
+	ADDQ    $0x20, R9
+	SUBQ    $0x08, R10
+	JMP     rows_8
+
+rows_tail:
+	TESTQ R10, R10
+	JZ    rows_next
+
+	// The row's last eight values, back from its end.
+	LEAQ    -32(R8)(R10*4), R8
+	LEAQ    -32(R9)(R10*4), R9
+	VMOVUPS (R9), Y0
+	VMOVUPS Y0, (R8)
+
+rows_next:
+	ADDQ SI, AX
+	ADDQ DI, CX
+	DECQ DX
+	JMP  rows_row
+
+rows_done:
+	VZEROUPPER
+	RET
+
+// func rowsAddConstAVX2(dst []float32, src []float32, rows int, width int, ds int, ss int, c float32)
+// Requires: AVX
+TEXT ·rowsAddConstAVX2(SB), NOSPLIT, $0-84
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         rows+48(FP), DX
+	MOVQ         width+56(FP), BX
+	MOVQ         ds+64(FP), SI
+	MOVQ         ss+72(FP), DI
+	SHLQ         $0x02, SI
+	SHLQ         $0x02, DI
+	VBROADCASTSS c+80(FP), Y15
+
+rowsc_row:
+	TESTQ DX, DX
+	JZ    rowsc_done
+	MOVQ  AX, R8
+	MOVQ  CX, R9
+	MOVQ  BX, R10
+
+rowsc_8:
+	CMPQ    R10, $0x08
+	JL      rowsc_tail
+	VADDPS  (R9), Y15, Y0
+	VMOVUPS Y0, (R8)
+	ADDQ    $0x20, R8
+	ADDQ    $0x20, R9
+	SUBQ    $0x08, R10
+	JMP     rowsc_8
+
+rowsc_tail:
+	TESTQ R10, R10
+	JZ    rowsc_next
+
+	// The row's last eight values, back from its end.
+	LEAQ    -32(R8)(R10*4), R8
+	LEAQ    -32(R9)(R10*4), R9
+	VADDPS  (R9), Y15, Y0
+	VMOVUPS Y0, (R8)
+
+rowsc_next:
+	ADDQ SI, AX
+	ADDQ DI, CX
+	DECQ DX
+	JMP  rowsc_row
+
+rowsc_done:
+	VZEROUPPER
+	RET

@@ -397,3 +397,94 @@ func TestMulAdd(t *testing.T) {
 		}
 	})
 }
+
+// TestTaps checks DotTaps against dotsumGo's dot per tap and MulAddTaps
+// against one mulAddGo per tap in row-major order, bit for bit, on both
+// paths: every shape with a kernel and some without (4 rows, 9 taps),
+// lengths through the 16-, 8- and scalar parts, rows in any order, and
+// NaN, ±Inf and ±0 mixed in; y's values outside [0, n) stay untouched.
+func TestTaps(t *testing.T) {
+	paths(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(17, 3))
+		for nr := 1; nr <= 4; nr++ {
+			for nt := 1; nt <= 9; nt++ {
+				for _, n := range []int{0, 1, 7, 8, 9, 15, 16, 17, 31, 40, 838} {
+					rows := make([]int, nr)
+					for i := range rows {
+						rows[i] = r.IntN(40)
+					}
+					_, x := padded(r, rows[0]+n+nt+40, 0)
+					_, g := padded(r, n, 1)
+					w := make([]float32, nr*nt)
+					for i := range w {
+						w[i] = r.Float32()*2 - 1
+					}
+					out := make([]float32, nr*nt)
+					DotTaps(g, x, rows, nt, out)
+					for i, ro := range rows {
+						for j := 0; j < nt; j++ {
+							want, _ := dotsumGo(g, x[ro+j:ro+j+n])
+							if !same(out[i*nt+j], want) {
+								t.Fatalf("DotTaps %dx%d n=%d: tap (%d,%d) = %v; want %v", nr, nt, n, i, j, out[i*nt+j], want)
+							}
+						}
+					}
+					yf, y := padded(r, n, 2)
+					want := append([]float32(nil), y...)
+					MulAddTaps(y, x, rows, nt, w)
+					for i, ro := range rows {
+						for j := 0; j < nt; j++ {
+							mulAddGo(w[i*nt+j], x[ro+j:ro+j+n], want)
+						}
+					}
+					for p := range y {
+						if !same(y[p], want[p]) {
+							t.Fatalf("MulAddTaps %dx%d n=%d: y[%d] = %v; want %v", nr, nt, n, p, y[p], want[p])
+						}
+					}
+					checkGuards(t, "MulAddTaps y", yf, 2, n)
+				}
+			}
+		}
+	})
+}
+
+// TestRows checks RowsCopy and RowsAddConst on both paths against plain
+// loops, bit for bit, for widths below, at and above 8 (the assembly's
+// last block overlaps the one before), and that nothing outside the rows
+// is written: the gaps between rows and past the last one keep guard.
+func TestRows(t *testing.T) {
+	paths(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(19, 4))
+		for _, width := range []int{1, 5, 7, 8, 9, 15, 16, 17, 28, 30} {
+			for _, rows := range []int{0, 1, 3} {
+				for _, add := range []bool{false, true} {
+					ds, ss := width+r.IntN(3), width+r.IntN(4)
+					_, src := padded(r, rows*ss+1, 0)
+					dst := make([]float32, rows*ds+2)
+					for i := range dst {
+						dst[i] = guard
+					}
+					if add {
+						RowsAddConst(dst, src, rows, width, ds, ss, 0.625)
+					} else {
+						RowsCopy(dst, src, rows, width, ds, ss)
+					}
+					for i, v := range dst {
+						row, q := i/ds, i%ds
+						want := guard
+						if row < rows && q < width {
+							want = src[row*ss+q]
+							if add {
+								want += 0.625
+							}
+						}
+						if !same(v, want) {
+							t.Fatalf("width %d rows %d add %v: dst[%d] = %v; want %v", width, rows, add, i, v, want)
+						}
+					}
+				}
+			}
+		}
+	})
+}

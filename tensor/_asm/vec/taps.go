@@ -1,0 +1,241 @@
+package main
+
+// The tap kernels of the direct one-channel convolution (tensor.Direct1):
+// r rows of t consecutive taps of a kernel at once, the weights or the
+// accumulators of all r·t taps held in registers, so each pass over a
+// plane reads it once for all of them instead of once per tap.
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// tapShapes are the (rows, taps per row) the kernels are emitted for:
+// r·t ≤ 12 accumulators or weights, up to 3 rows of up to 8 taps.
+// tensor/internal/vec's tables (taps_amd64.go) list the same shapes.
+func tapShapes() [][2]int {
+	var s [][2]int
+	for r := 1; r <= 3; r++ {
+		for t := 1; t <= 8 && r*t <= 12; t++ {
+			s = append(s, [2]int{r, t})
+		}
+	}
+	return s
+}
+
+var ymm = []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y13, Y14, Y15}
+
+// rowRegs loads rows[0..r) (offsets in elements) into registers.
+func rowRegs(r int) []Register {
+	base := Load(Param("rows").Base(), GP64())
+	regs := make([]Register, r)
+	for i := range regs {
+		regs[i] = GP64()
+		MOVQ(Mem{Base: base, Disp: 8 * i}, regs[i])
+	}
+	return regs
+}
+
+// dotTaps emits dotTaps{r}x{t}AVX2: out[i·t+j] is Σ_p g[p]·x[p+rows[i]+j]
+// over p < len(g) in dotsumGo's order: eight lanes over the
+// multiple-of-8 prefix (lane l takes p ≡ l mod 8, each product rounded
+// before its add), folded as hsum does, then the rest one by one.
+func dotTaps(r, t int) {
+	name := fmt.Sprintf("dotTaps%dx%dAVX2", r, t)
+	TEXT(name, NOSPLIT, "func(g, x []float32, rows []int, out []float32)")
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s sets out[i·%d+j] = Σ g[p]·x[p+rows[i]+j] for i < %d, j < %d over p < len(g), in the order of dotsumGo's dot.", name, t, r, t))
+	g := Load(Param("g").Base(), GP64())
+	x := Load(Param("x").Base(), GP64())
+	n := Load(Param("g").Len(), GP64())
+	rows := rowRegs(r)
+	acc := ymm[:r*t]
+	gv, tmp := Y14, Y15
+	for _, a := range acc {
+		VXORPS(a, a, a)
+	}
+	lbl := fmt.Sprintf("dottaps%dx%d", r, t)
+	Label(lbl + "_8")
+	CMPQ(n, Imm(8))
+	JL(LabelRef(lbl + "_fold"))
+	VMOVUPS(Mem{Base: g}, gv)
+	for i := 0; i < r; i++ {
+		for j := 0; j < t; j++ {
+			VMULPS(Mem{Base: x, Index: rows[i], Scale: 4, Disp: 4 * j}, gv, tmp)
+			VADDPS(tmp, acc[i*t+j], acc[i*t+j])
+		}
+	}
+	ADDQ(Imm(32), g)
+	ADDQ(Imm(32), x)
+	SUBQ(Imm(8), n)
+	JMP(LabelRef(lbl + "_8"))
+
+	Label(lbl + "_fold")
+	for _, a := range acc {
+		hsum(a, a.AsX().(VecPhysical), tmp.AsX().(VecPhysical))
+	}
+	Comment("The last len(g) mod 8 products, one at a time, added to the folded sums.")
+	Label(lbl + "_1")
+	TESTQ(n, n)
+	JZ(LabelRef(lbl + "_done"))
+	VMOVSS(Mem{Base: g}, gv.AsX())
+	for i := 0; i < r; i++ {
+		for j := 0; j < t; j++ {
+			VMULSS(Mem{Base: x, Index: rows[i], Scale: 4, Disp: 4 * j}, gv.AsX(), tmp.AsX())
+			VADDSS(tmp.AsX(), acc[i*t+j].AsX(), acc[i*t+j].AsX())
+		}
+	}
+	ADDQ(Imm(4), g)
+	ADDQ(Imm(4), x)
+	DECQ(n)
+	JMP(LabelRef(lbl + "_1"))
+
+	Label(lbl + "_done")
+	out := Load(Param("out").Base(), GP64())
+	for k, a := range acc {
+		VMOVSS(a.AsX(), Mem{Base: out, Disp: 4 * k})
+	}
+	VZEROUPPER()
+	RET()
+}
+
+// mulAddTaps emits mulAddTaps{r}x{t}AVX2: for p < len(y),
+// y[p] += w[i·t+j]·x[p+rows[i]+j] for each tap (i, j) in row-major order,
+// each product rounded before its add: the bits of one mulAddGo per tap.
+// Sixteen outputs at a time (two independent chains of adds), then eight,
+// then one.
+func mulAddTaps(r, t int) {
+	name := fmt.Sprintf("mulAddTaps%dx%dAVX2", r, t)
+	TEXT(name, NOSPLIT, "func(y, x []float32, rows []int, w []float32)")
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s sets y[p] += w[i·%d+j]·x[p+rows[i]+j] for p < len(y) and taps i < %d, j < %d in row-major order, each product rounded before its add.", name, t, r, t))
+	y := Load(Param("y").Base(), GP64())
+	x := Load(Param("x").Base(), GP64())
+	n := Load(Param("y").Len(), GP64())
+	rows := rowRegs(r)
+	wb := Load(Param("w").Base(), GP64())
+	wv := ymm[:r*t]
+	for k, v := range wv {
+		VBROADCASTSS(Mem{Base: wb, Disp: 4 * k}, v)
+	}
+	a0, a1, t0, t1 := Y12, Y13, Y14, Y15
+	lbl := fmt.Sprintf("muladdtaps%dx%d", r, t)
+	// body handles blocks (1 or 2) of 8 outputs, or with scalar one.
+	body := func(blocks int, scalar bool) {
+		f := formOf(scalar)
+		accs, tmps := []VecPhysical{a0, a1}[:blocks], []VecPhysical{t0, t1}[:blocks]
+		for b, a := range accs {
+			f.mov(Mem{Base: y, Disp: 32 * b}, f.r(a))
+		}
+		for i := 0; i < r; i++ {
+			for j := 0; j < t; j++ {
+				for b, a := range accs {
+					f.mul(Mem{Base: x, Index: rows[i], Scale: 4, Disp: 4*j + 32*b}, f.r(wv[i*t+j]), f.r(tmps[b]))
+					f.add(f.r(tmps[b]), f.r(a), f.r(a))
+				}
+			}
+		}
+		for b, a := range accs {
+			f.mov(f.r(a), Mem{Base: y, Disp: 32 * b})
+		}
+		step := 8 * blocks
+		if scalar {
+			step = 1
+		}
+		ADDQ(Imm(uint64(4*step)), y)
+		ADDQ(Imm(uint64(4*step)), x)
+		SUBQ(Imm(uint64(step)), n)
+	}
+	Label(lbl + "_16")
+	CMPQ(n, Imm(16))
+	JL(LabelRef(lbl + "_8"))
+	body(2, false)
+	JMP(LabelRef(lbl + "_16"))
+	Label(lbl + "_8")
+	CMPQ(n, Imm(8))
+	JL(LabelRef(lbl + "_1"))
+	body(1, false)
+	Label(lbl + "_1")
+	TESTQ(n, n)
+	JZ(LabelRef(lbl + "_done"))
+	body(1, true)
+	JMP(LabelRef(lbl + "_1"))
+	Label(lbl + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// rowsCopy emits rowsCopyAVX2 or, with add, rowsAddConstAVX2: for
+// r < rows and q < width (width ≥ 8), dst[r·ds+q] = src[r·ss+q] (+ c):
+// the rows of a plane moved to another row stride (the direct
+// convolution's output rows out of its padded-width span, and its output
+// gradient's into one). Each row is copied eight values at a time, the
+// last eight ending at the row's end (overlapping the previous ones when
+// width is not a multiple of 8: they get the same values again).
+func rowsCopy(add bool) {
+	name, sig := "rowsCopyAVX2", "func(dst, src []float32, rows, width, ds, ss int)"
+	doc := "rowsCopyAVX2 sets dst[r·ds+q] = src[r·ss+q] for r < rows, q < width; width ≥ 8."
+	if add {
+		name, sig = "rowsAddConstAVX2", "func(dst, src []float32, rows, width, ds, ss int, c float32)"
+		doc = "rowsAddConstAVX2 sets dst[r·ds+q] = src[r·ss+q] + c for r < rows, q < width; width ≥ 8."
+	}
+	TEXT(name, NOSPLIT, sig)
+	Pragma("noescape")
+	Doc(doc)
+	dst := Load(Param("dst").Base(), GP64())
+	src := Load(Param("src").Base(), GP64())
+	rows := Load(Param("rows"), GP64())
+	width := Load(Param("width"), GP64())
+	ds := Load(Param("ds"), GP64())
+	ss := Load(Param("ss"), GP64())
+	SHLQ(Imm(2), ds)
+	SHLQ(Imm(2), ss)
+	if add {
+		VBROADCASTSS(paramAddr("c"), Y15)
+	}
+	d, s, n := GP64(), GP64(), GP64()
+	lbl := "rows"
+	if add {
+		lbl = "rowsc"
+	}
+	move := func() {
+		if add {
+			VADDPS(Mem{Base: s}, Y15, Y0)
+		} else {
+			VMOVUPS(Mem{Base: s}, Y0)
+		}
+		VMOVUPS(Y0, Mem{Base: d})
+	}
+	Label(lbl + "_row")
+	TESTQ(rows, rows)
+	JZ(LabelRef(lbl + "_done"))
+	MOVQ(dst, d)
+	MOVQ(src, s)
+	MOVQ(width, n)
+	Label(lbl + "_8")
+	CMPQ(n, Imm(8))
+	JL(LabelRef(lbl + "_tail"))
+	move()
+	ADDQ(Imm(32), d)
+	ADDQ(Imm(32), s)
+	SUBQ(Imm(8), n)
+	JMP(LabelRef(lbl + "_8"))
+	Label(lbl + "_tail")
+	TESTQ(n, n)
+	JZ(LabelRef(lbl + "_next"))
+	Comment("The row's last eight values, back from its end.")
+	LEAQ(Mem{Base: d, Index: n, Scale: 4, Disp: -32}, d)
+	LEAQ(Mem{Base: s, Index: n, Scale: 4, Disp: -32}, s)
+	move()
+	Label(lbl + "_next")
+	ADDQ(ds, dst)
+	ADDQ(ss, src)
+	DECQ(rows)
+	JMP(LabelRef(lbl + "_row"))
+	Label(lbl + "_done")
+	VZEROUPPER()
+	RET()
+}

@@ -1,0 +1,99 @@
+package vec
+
+// The direct one-channel convolution's kernels (tensor.Direct1): r rows of
+// t consecutive taps of a filter at once. Rows start rows[i] values into
+// x; tap (i, j) reads x from rows[i]+j. The assembly (tensor/_asm/vec,
+// taps.go) keeps the r·t weights or accumulators in registers, for r ≤ 3
+// rows of t ≤ 8 taps with r·t ≤ 12 (taps_amd64.go); the Go loops do
+// every other shape, with the same bits.
+
+// DotTaps sets out[i·t+j] = Σ_p g[p]·x[p+rows[i]+j] over p < len(g) for
+// i < len(rows), j < t: per tap, DotSum's dot product, bit for bit. x
+// must hold rows[i]+t−1+len(g) values for every i; out r·t.
+func DotTaps(g, x []float32, rows []int, t int, out []float32) {
+	n := len(g)
+	out = out[:len(rows)*t]
+	for _, r := range rows {
+		_ = x[r : r+t-1+n] // the kernels read exactly this much
+	}
+	if useAVX2 && dotTapsAVX2(len(rows), t, g, x, rows, out) {
+		return
+	}
+	for i, r := range rows {
+		for j := 0; j < t; j++ {
+			out[i*t+j], _ = dotsumGo(g, x[r+j:r+j+n])
+		}
+	}
+}
+
+// MulAddTaps sets y[p] += w[i·t+j]·x[p+rows[i]+j] for p < len(y), tap by
+// tap in row-major order (i, then j < t), each product rounded before its
+// add: the bits of one MulAdd per tap in that order. x must hold
+// rows[i]+t−1+len(y) values for every i; w r·t.
+func MulAddTaps(y, x []float32, rows []int, t int, w []float32) {
+	n := len(y)
+	w = w[:len(rows)*t]
+	for _, r := range rows {
+		_ = x[r : r+t-1+n]
+	}
+	if useAVX2 && mulAddTapsAVX2(len(rows), t, y, x, rows, w) {
+		return
+	}
+	for i, r := range rows {
+		for j := 0; j < t; j++ {
+			mulAddGo(w[i*t+j], x[r+j:r+j+n], y)
+		}
+	}
+}
+
+// RowsCopy sets dst[r·ds+q] = src[r·ss+q] for r < rows, q < width: rows
+// moved to another row stride. dst and src must not overlap.
+func RowsCopy(dst, src []float32, rows, width, ds, ss int) {
+	if !rowsFit(dst, src, rows, width, ds, ss) {
+		return
+	}
+	if useAVX2 && width >= 8 {
+		rowsCopyAVX2(dst, src, rows, width, ds, ss)
+		return
+	}
+	rowsCopyGo(dst, src, rows, width, ds, ss)
+}
+
+// RowsAddConst sets dst[r·ds+q] = src[r·ss+q] + c for r < rows, q < width.
+// dst and src must not overlap.
+func RowsAddConst(dst, src []float32, rows, width, ds, ss int, c float32) {
+	if !rowsFit(dst, src, rows, width, ds, ss) {
+		return
+	}
+	if useAVX2 && width >= 8 {
+		rowsAddConstAVX2(dst, src, rows, width, ds, ss, c)
+		return
+	}
+	rowsAddConstGo(dst, src, rows, width, ds, ss, c)
+}
+
+// rowsFit reports whether there is anything to move, and panics (with an
+// index out of range) if the rows do not fit in dst and src.
+func rowsFit(dst, src []float32, rows, width, ds, ss int) bool {
+	if rows <= 0 || width <= 0 {
+		return false
+	}
+	if ds < 0 || ss < 0 {
+		panic("vec: negative row stride")
+	}
+	_ = dst[(rows-1)*ds+width-1]
+	_ = src[(rows-1)*ss+width-1]
+	return true
+}
+
+func rowsCopyGo(dst, src []float32, rows, width, ds, ss int) {
+	for r := 0; r < rows; r++ {
+		copy(dst[r*ds:r*ds+width], src[r*ss:r*ss+width])
+	}
+}
+
+func rowsAddConstGo(dst, src []float32, rows, width, ds, ss int, c float32) {
+	for r := 0; r < rows; r++ {
+		addConstGo(dst[r*ds:r*ds+width], src[r*ss:r*ss+width], c)
+	}
+}

@@ -1,0 +1,8 @@
+//go:build !amd64 || purego
+
+package vec
+
+// No tap kernels here: DotTaps and MulAddTaps run their Go loops.
+
+func dotTapsAVX2(r, t int, g, x []float32, rows []int, out []float32) bool  { return false }
+func mulAddTapsAVX2(r, t int, y, x []float32, rows []int, w []float32) bool { return false }
