@@ -23,10 +23,12 @@ import (
 // the output gradient to zero there so they contribute nothing.
 //
 // Every product is rounded before it is added (tensor/internal/vec's
-// MulAdd and DotSum), so the results have the same bits on every
-// architecture and kernel path, and each output and each weight-gradient
-// element is summed in an order fixed by the geometry alone. They differ
-// in the last bits from the patch-matrix products (Gemm, GemmPatches).
+// MulAddTaps, DotTaps and MulAdd, whose kernels take up to three kernel
+// rows of up to eight taps at once), so the results have the same bits on
+// every architecture and kernel path, and each output and each
+// weight-gradient element is summed in an order fixed by the geometry
+// alone. They differ in the last bits from the patch-matrix products
+// (Gemm, GemmPatches).
 //
 // Weights are (OutC, KH, KW) row-major, the layout of a (OutC, 1, KH, KW)
 // convolution weight; outputs and output gradients of one image are
@@ -88,9 +90,9 @@ func (d *Direct1) PadImage(xp, x []float32) {
 
 // Forward sets y (OutC·OH·OW) to the convolution of one image, given as its
 // padded plane xp, with the filters w (OutC·KH·KW) plus the biases b
-// (OutC): y[o][r][c] = b[o] + Σ_(i,j) w[o][i][j]·xp[(r+i)·Wp + c+j], added
-// in that order (taps in row-major order, each product rounded).
-// tmp is scratch of Span() values.
+// (OutC): y[o][r][c] = (Σ_(i,j) w[o][i][j]·xp[(r+i)·Wp + c+j]) + b[o],
+// the taps added in row-major order from zero, each product rounded, the
+// bias last. tmp is scratch of Span() values.
 func (d *Direct1) Forward(y, xp, w, b, tmp []float32) {
 	wp, oh, ow, span := d.dims("Forward")
 	k := d.KH * d.KW
@@ -99,43 +101,74 @@ func (d *Direct1) Forward(y, xp, w, b, tmp []float32) {
 	d.need("Forward", "w", w, d.OutC*k)
 	d.need("Forward", "b", b, d.OutC)
 	d.need("Forward", "tmp", tmp, span)
-	t := tmp[:span]
+	t, ng := tmp[:span], d.groups()
 	for o := 0; o < d.OutC; o++ {
-		for i := range t {
-			t[i] = b[o]
+		clear(t)
+		wo := w[o*k : (o+1)*k]
+		for gi := 0; gi < ng; gi++ {
+			g := d.group(gi, wp)
+			vec.MulAddTaps(t, xp, g.rows[:g.r], g.t, wo[g.w0:g.w0+g.r*g.t])
 		}
-		for i := 0; i < d.KH; i++ {
-			for j := 0; j < d.KW; j++ {
-				off := i*wp + j
-				vec.MulAdd(w[o*k+i*d.KW+j], xp[off:off+span], t)
-			}
-		}
-		yo := y[o*oh*ow:]
-		for r := 0; r < oh; r++ {
-			copy(yo[r*ow:(r+1)*ow], t[r*wp:r*wp+ow])
-		}
+		vec.RowsAddConst(y[o*oh*ow:(o+1)*oh*ow], t, oh, ow, ow, wp, b[o])
 	}
 }
 
-// spread copies one channel's output gradient g (OH·OW) into the span t in
-// padded-width coordinates, with zeros in the columns that are not outputs.
-func spread(t, g []float32, wp, oh, ow int) {
-	for r := 0; r < oh; r++ {
-		copy(t[r*wp:r*wp+ow], g[r*ow:(r+1)*ow])
-		if r < oh-1 {
-			clear(t[r*wp+ow : (r+1)*wp])
-		}
+// tapGroup is a group of taps the vec kernels take in one pass: r kernel
+// rows of t consecutive taps, the first one tap w0 (i·KW + j in
+// row-major order), row ii starting at plane offset rows[ii]. Either the
+// rows are whole (t = KW) or the group is part of one row, so a group's
+// taps are consecutive in row-major order, and the groups in index order
+// cover all taps in that order.
+type tapGroup struct {
+	rows     [3]int
+	r, t, w0 int
+}
+
+// groups returns the number of tap groups: whole rows, up to three and
+// up to twelve taps at a time, for kernels up to eight wide; rows cut
+// into pieces of up to eight taps for wider ones.
+func (d *Direct1) groups() int {
+	if d.KW <= 8 {
+		per := min(3, 12/d.KW)
+		return (d.KH + per - 1) / per
 	}
+	return d.KH * ((d.KW + 7) / 8)
+}
+
+// group returns tap group g (0 ≤ g < groups()) for planes wp wide.
+func (d *Direct1) group(g, wp int) tapGroup {
+	var tg tapGroup
+	if d.KW <= 8 {
+		per := min(3, 12/d.KW)
+		i0 := g * per
+		tg.r, tg.t, tg.w0 = min(per, d.KH-i0), d.KW, i0*d.KW
+		for ii := 0; ii < tg.r; ii++ {
+			tg.rows[ii] = (i0 + ii) * wp
+		}
+		return tg
+	}
+	pieces := (d.KW + 7) / 8
+	i, j0 := g/pieces, 8*(g%pieces)
+	tg.r, tg.t, tg.w0 = 1, min(8, d.KW-j0), i*d.KW+j0
+	tg.rows[0] = i*wp + j0
+	return tg
+}
+
+// spread copies one channel's output gradient g (OH·OW) into the span t in
+// padded-width coordinates. It leaves the columns that are not outputs as
+// they were: callers clear t once, and those columns stay zero.
+func spread(t, g []float32, wp, oh, ow int) {
+	vec.RowsCopy(t, g, oh, ow, wp, ow)
 }
 
 // WeightGrad adds one image's contribution to the gradients of filters
 // [o0, o1): dw[o][i][j] += Σ_(r,c) dy[o][r][c]·xp[(r+i)·Wp + c+j] and,
 // unless db is nil, db[o] += Σ_(r,c) dy[o][r][c]. dy (OutC·OH·OW) is the
-// image's output gradient and xp its padded plane. Each sum is one DotSum
-// over the span (eight lanes, each product rounded), so calling
-// WeightGrad for the images of a batch in a fixed order gives the same
-// bits whatever range of filters each call covers. tmp is scratch of
-// Span() values.
+// image's output gradient and xp its padded plane. Each sum is
+// DotSum's over the span (eight lanes, each product rounded; db the plain
+// sum of the same order), so calling WeightGrad for the images of a batch
+// in a fixed order gives the same bits whatever range of filters each call
+// covers. tmp is scratch of Span() values.
 func (d *Direct1) WeightGrad(dw, db, dy, xp, tmp []float32, o0, o1 int) {
 	wp, oh, ow, span := d.dims("WeightGrad")
 	k := d.KH * d.KW
@@ -149,18 +182,22 @@ func (d *Direct1) WeightGrad(dw, db, dy, xp, tmp []float32, o0, o1 int) {
 	d.need("WeightGrad", "dy", dy, d.OutC*oh*ow)
 	d.need("WeightGrad", "xp", xp, d.PlaneSize())
 	d.need("WeightGrad", "tmp", tmp, span)
-	t := tmp[:span]
+	t, ng := tmp[:span], d.groups()
+	clear(t)
 	for o := o0; o < o1; o++ {
 		spread(t, dy[o*oh*ow:(o+1)*oh*ow], wp, oh, ow)
-		for i := 0; i < d.KH; i++ {
-			for j := 0; j < d.KW; j++ {
-				off := i*wp + j
-				dot, sum := vec.DotSum(t, xp[off:off+span])
-				dw[o*k+i*d.KW+j] += dot
-				if i == 0 && j == 0 && db != nil {
-					db[o] += sum
-				}
+		for gi := 0; gi < ng; gi++ {
+			g := d.group(gi, wp)
+			var out [12]float32
+			n := g.r * g.t
+			vec.DotTaps(t, xp, g.rows[:g.r], g.t, out[:n])
+			dwo := dw[o*k+g.w0 : o*k+g.w0+n]
+			for q, v := range out[:n] {
+				dwo[q] += v
 			}
+		}
+		if db != nil {
+			db[o] += vec.Sum(t)
 		}
 	}
 }
@@ -180,6 +217,7 @@ func (d *Direct1) InputGrad(dx, dy, w, tmp, dxp []float32) {
 	d.need("InputGrad", "tmp", tmp, span)
 	d.need("InputGrad", "dxp", dxp, d.PlaneSize())
 	t, plane := tmp[:span], dxp[:d.PlaneSize()]
+	clear(t)
 	clear(plane)
 	for o := 0; o < d.OutC; o++ {
 		spread(t, dy[o*oh*ow:(o+1)*oh*ow], wp, oh, ow)

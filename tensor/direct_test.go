@@ -23,6 +23,12 @@ var direct1Cases = []Direct1{
 	{H: 7, W: 9, KH: 1, KW: 1, Pad: 0, OutC: 3},
 	{H: 5, W: 6, KH: 1, KW: 1, Pad: 1, OutC: 2},
 	{H: 3, W: 4, KH: 5, KW: 6, Pad: 1, OutC: 2},
+	// the vec kernels' groups: 4 rows of 3 (3 + 1), 7 rows of 7 (one at a
+	// time), rows of 9 and 10 taps (cut into 8 + 1 and 8 + 2)
+	{H: 9, W: 8, KH: 4, KW: 3, Pad: 1, OutC: 3},
+	{H: 10, W: 10, KH: 7, KW: 7, Pad: 3, OutC: 2},
+	{H: 4, W: 11, KH: 3, KW: 9, Pad: 0, OutC: 2},
+	{H: 5, W: 14, KH: 2, KW: 10, Pad: 1, OutC: 2},
 }
 
 func nanSlice(n int) []float32 {
@@ -136,8 +142,9 @@ func TestDirect1(t *testing.T) {
 
 // TestDirect1Order checks the documented order bit for bit: Forward and
 // InputGrad against scalar float32 loops that round every product and add
-// taps in row-major order, and WeightGrad called per filter range (as
-// partitions over filters call it) against one call for all filters.
+// taps in row-major order (Forward's bias last), and WeightGrad called per
+// filter range (as partitions over filters call it) against one call for
+// all filters.
 // Under purego and on arm64 the kernels are the Go loops, on amd64 the
 // assembly: the same expected bits for both.
 func TestDirect1Order(t *testing.T) {
@@ -155,12 +162,13 @@ func TestDirect1Order(t *testing.T) {
 		for o := 0; o < d.OutC; o++ {
 			for rr := 0; rr < oh; rr++ {
 				for c := 0; c < ow; c++ {
-					s := b[o]
+					var s float32
 					for i := 0; i < d.KH; i++ {
 						for j := 0; j < d.KW; j++ {
 							s += float32(w[o*k+i*d.KW+j] * xp[(rr+i)*wp+c+j])
 						}
 					}
+					s += b[o]
 					if got := y[(o*oh+rr)*ow+c]; math.Float32bits(got) != math.Float32bits(s) {
 						t.Fatalf("%+v: y[%d][%d][%d] = %v; want %v", d, o, rr, c, got, s)
 					}
@@ -253,8 +261,8 @@ func TestDirect1Golden(t *testing.T) {
 		d    Direct1
 		want uint64
 	}{
-		{Direct1{H: 28, W: 28, KH: 3, KW: 3, Pad: 1, OutC: 16}, 0x76c896db1288d78a},
-		{Direct1{H: 28, W: 28, KH: 5, KW: 5, Pad: 0, OutC: 24}, 0x5ec0b7fc5fa36088},
+		{Direct1{H: 28, W: 28, KH: 3, KW: 3, Pad: 1, OutC: 16}, 0x11c2e6a43e402474},
+		{Direct1{H: 28, W: 28, KH: 5, KW: 5, Pad: 0, OutC: 24}, 0x193a89e1b8c8462e},
 	} {
 		d := c.d
 		r := rand.New(rand.NewPCG(13, uint64(i)))
