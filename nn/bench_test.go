@@ -333,3 +333,43 @@ func BenchmarkConvPatches(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkConvFirst times one training step (forward, then the weight and
+// bias gradients without dx, as for a network's first layer) of the zoo
+// cnn's and cnn-fast's first convolutions on a batch of 64 MNIST-like
+// images, on one thread, by the direct path (tensor.Direct1, forced for
+// cnn-fast's 5×5, which useDirect leaves on GEMM) and by GEMM with the
+// patches as storePatches chooses them (packed for cnn's "same" 3×3,
+// stored for cnn-fast's "valid" 5×5). On a shared machine compare
+// instruction counts rather than times:
+//
+//	go test -c -o /tmp/nn.test ./nn && GODEBUG=asyncpreemptoff=1 valgrind --tool=callgrind \
+//		/tmp/nn.test -test.run '^$' -test.bench 'ConvFirst/cnn/direct' -test.benchtime 3x
+func BenchmarkConvFirst(b *testing.B) {
+	for _, c := range []struct {
+		name    string
+		filters int
+		k, pad  int
+		gemm    patchMode
+	}{{"cnn", 16, 3, 1, patchesPacked}, {"fast", 24, 5, 0, patchesStored}} {
+		for _, path := range []struct {
+			name string
+			mode patchMode
+		}{{"direct", patchesDirect}, {"gemm", c.gemm}} {
+			b.Run(c.name+"/"+path.name, func(b *testing.B) {
+				rng := rand.New(rand.NewPCG(1, 2))
+				cv := NewConv2D([]int{1, 28, 28}, c.filters, c.k, 1, c.pad, "he", rng)
+				cv.patchMode = path.mode
+				cv.setThreads(1)
+				x, _ := mnistLikeBatch(64)
+				dy := randTensor(rng, cv.Forward(x, true).Shape...)
+				cv.Backward(dy, false)
+				b.ReportAllocs()
+				for b.Loop() {
+					cv.Forward(x, true)
+					cv.Backward(dy, false)
+				}
+			})
+		}
+	}
+}

@@ -18,8 +18,9 @@ import (
 // col, which its weight gradient reads again; otherwise the products pack
 // the patches straight from the images (tensor.GemmPatches), and col is
 // never written. A convolution of one input channel at stride 1 (a
-// network's first layer, whose patch matrix is only KH·KW deep) is
-// computed directly instead (tensor.Direct1; see useDirect).
+// network's first layer, whose patch matrix is only KH·KW deep) with a
+// small kernel is computed directly instead (tensor.Direct1; see
+// useDirect).
 type Conv2D struct {
 	budget
 	InC, InH, InW int
@@ -152,11 +153,15 @@ const (
 
 // useDirect reports whether the convolution runs directly
 // (tensor.Direct1) rather than as GEMM with a patch matrix: for one input
-// channel at stride 1, any kernel and padding. Its product would be only
-// KH·KW deep (9 or 25 for the zoo's first layers), a shape GEMM handles
-// badly: on the zoo cnn's first layer the patch path's backward pass (the
-// weight gradient) ran at about 16 GFLOP/s. The two paths agree to float32
-// rounding, not bit for bit.
+// channel at stride 1 with a kernel of at most 3×3 (any padding). The
+// product would be only KH·KW deep, a shape GEMM handles badly: on the zoo
+// cnn's first layer (3×3) the patch path's backward pass (the weight
+// gradient) ran at about 16 GFLOP/s, and the direct path takes 0.62× the
+// instructions of a training step (BenchmarkConvFirst under callgrind,
+// AVX2). For cnn-fast's 5×5 "valid" layer it takes as many as GEMM
+// (0.98×), and it has no AVX-512 kernels where GEMM has, so 5×5 and larger
+// kernels stay on GEMM; patchesDirect forces the direct path for any kernel.
+// The two paths agree to float32 rounding, not bit for bit.
 func (c *Conv2D) useDirect() bool {
 	switch c.patchMode {
 	case patchesStored, patchesPacked:
@@ -167,7 +172,7 @@ func (c *Conv2D) useDirect() bool {
 		}
 		return true
 	}
-	return c.InC == 1 && c.Stride == 1
+	return c.InC == 1 && c.Stride == 1 && c.KH*c.KW <= 9
 }
 
 // storePatches reports whether a training batch in one chunk stores its

@@ -155,12 +155,18 @@ func TestGradients(t *testing.T) {
 		{"Conv2D/stride2", func() Layer { return NewConv2D([]int{2, 7, 6}, 3, 3, 2, 1, "he", rng) }, func() *tensor.Tensor { return randTensor(rng, 2, 2, 7, 6) }, true},
 		{"Conv2D/stride2-nopad-k2", func() Layer { return NewConv2D([]int{1, 5, 5}, 2, 2, 2, 0, "glorot", rng) }, func() *tensor.Tensor { return randTensor(rng, 3, 1, 5, 5) }, true},
 		// One input channel at stride 1: the direct path (tensor.Direct1),
-		// "same", "valid", a 1×1 kernel, and the GEMM path forced.
+		// "same", "valid", a 1×1 kernel, a 4×4 one forced direct, and the
+		// GEMM path forced.
 		{"Conv2D/direct-same", func() Layer { return NewConv2D([]int{1, 5, 6}, 3, 3, 1, 1, "he", rng) }, func() *tensor.Tensor { return randTensor(rng, 2, 1, 5, 6) }, true},
 		{"Conv2D/direct-valid", func() Layer { return NewConv2D([]int{1, 7, 6}, 2, 3, 1, 0, "he", rng) }, func() *tensor.Tensor { return randTensor(rng, 3, 1, 7, 6) }, true},
 		{"Conv2D/direct-pad2", func() Layer { return NewConv2D([]int{1, 4, 5}, 2, 3, 1, 2, "he", rng) }, func() *tensor.Tensor { return randTensor(rng, 2, 1, 4, 5) }, true},
 		{"Conv2D/direct-1x1", func() Layer { return NewConv2D([]int{1, 3, 5}, 2, 1, 1, 0, "he", rng) }, func() *tensor.Tensor { return randTensor(rng, 2, 1, 3, 5) }, true},
 		{"Conv2D/direct-eval", func() Layer { return NewConv2D([]int{1, 5, 6}, 3, 3, 1, 1, "he", rng) }, func() *tensor.Tensor { return randTensor(rng, 2, 1, 5, 6) }, false},
+		{"Conv2D/direct-forced-k4", func() Layer {
+			c := NewConv2D([]int{1, 6, 5}, 2, 4, 1, 1, "he", rng)
+			c.patchMode = patchesDirect
+			return c
+		}, func() *tensor.Tensor { return randTensor(rng, 2, 1, 6, 5) }, true},
 		{"Conv2D/1ch-gemm", func() Layer {
 			c := NewConv2D([]int{1, 5, 6}, 3, 3, 1, 1, "he", rng)
 			c.patchMode = patchesStored
