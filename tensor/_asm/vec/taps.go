@@ -42,19 +42,21 @@ func rowRegs(r int) []Register {
 // dotTaps emits dotTaps{r}x{t}AVX2: out[i·t+j] is Σ_p g[p]·x[p+rows[i]+j]
 // over p < len(g) in dotsumGo's order: eight lanes over the
 // multiple-of-8 prefix (lane l takes p ≡ l mod 8, each product rounded
-// before its add), folded as hsum does, then the rest one by one.
+// before its add), folded as hsum does, then the rest one by one. It
+// returns Σ g[p] in the same order (dotsumGo's sum), one add per eight
+// values more.
 func dotTaps(r, t int) {
 	name := fmt.Sprintf("dotTaps%dx%dAVX2", r, t)
-	TEXT(name, NOSPLIT, "func(g, x []float32, rows []int, out []float32)")
+	TEXT(name, NOSPLIT, "func(g, x []float32, rows []int, out []float32) (sum float32)")
 	Pragma("noescape")
-	Doc(fmt.Sprintf("%s sets out[i·%d+j] = Σ g[p]·x[p+rows[i]+j] for i < %d, j < %d over p < len(g), in the order of dotsumGo's dot.", name, t, r, t))
+	Doc(fmt.Sprintf("%s sets out[i·%d+j] = Σ g[p]·x[p+rows[i]+j] for i < %d, j < %d over p < len(g), in the order of dotsumGo's dot, and returns Σ g[p] in the order of its sum.", name, t, r, t))
 	g := Load(Param("g").Base(), GP64())
 	x := Load(Param("x").Base(), GP64())
 	n := Load(Param("g").Len(), GP64())
 	rows := rowRegs(r)
-	acc := ymm[:r*t]
-	gv, tmp := Y14, Y15
-	for _, a := range acc {
+	acc := ymm[: r*t : r*t] // capped: append(acc, sv) below must not write ymm
+	sv, gv, tmp := Y13, Y14, Y15
+	for _, a := range append(acc, sv) {
 		VXORPS(a, a, a)
 	}
 	lbl := fmt.Sprintf("dottaps%dx%d", r, t)
@@ -62,6 +64,7 @@ func dotTaps(r, t int) {
 	CMPQ(n, Imm(8))
 	JL(LabelRef(lbl + "_fold"))
 	VMOVUPS(Mem{Base: g}, gv)
+	VADDPS(gv, sv, sv)
 	for i := 0; i < r; i++ {
 		for j := 0; j < t; j++ {
 			VMULPS(Mem{Base: x, Index: rows[i], Scale: 4, Disp: 4 * j}, gv, tmp)
@@ -74,7 +77,7 @@ func dotTaps(r, t int) {
 	JMP(LabelRef(lbl + "_8"))
 
 	Label(lbl + "_fold")
-	for _, a := range acc {
+	for _, a := range append(acc, sv) {
 		hsum(a, a.AsX().(VecPhysical), tmp.AsX().(VecPhysical))
 	}
 	Comment("The last len(g) mod 8 products, one at a time, added to the folded sums.")
@@ -82,6 +85,7 @@ func dotTaps(r, t int) {
 	TESTQ(n, n)
 	JZ(LabelRef(lbl + "_done"))
 	VMOVSS(Mem{Base: g}, gv.AsX())
+	VADDSS(gv.AsX(), sv.AsX(), sv.AsX())
 	for i := 0; i < r; i++ {
 		for j := 0; j < t; j++ {
 			VMULSS(Mem{Base: x, Index: rows[i], Scale: 4, Disp: 4 * j}, gv.AsX(), tmp.AsX())
@@ -98,6 +102,7 @@ func dotTaps(r, t int) {
 	for k, a := range acc {
 		VMOVSS(a.AsX(), Mem{Base: out, Disp: 4 * k})
 	}
+	Store(sv.AsX(), ReturnIndex(0))
 	VZEROUPPER()
 	RET()
 }
@@ -109,26 +114,32 @@ func dotTaps(r, t int) {
 // then one.
 func mulAddTaps(r, t int) {
 	name := fmt.Sprintf("mulAddTaps%dx%dAVX2", r, t)
-	TEXT(name, NOSPLIT, "func(y, x []float32, rows []int, w []float32)")
+	TEXT(name, NOSPLIT, "func(y, x []float32, rows []int, w []float32, set bool)")
 	Pragma("noescape")
-	Doc(fmt.Sprintf("%s sets y[p] += w[i·%d+j]·x[p+rows[i]+j] for p < len(y) and taps i < %d, j < %d in row-major order, each product rounded before its add.", name, t, r, t))
+	Doc(fmt.Sprintf("%s sets y[p] += w[i·%d+j]·x[p+rows[i]+j] for p < len(y) and taps i < %d, j < %d in row-major order, each product rounded before its add; with set, y[p] starts from +0 instead of its value.", name, t, r, t))
 	y := Load(Param("y").Base(), GP64())
 	x := Load(Param("x").Base(), GP64())
 	n := Load(Param("y").Len(), GP64())
 	rows := rowRegs(r)
 	wb := Load(Param("w").Base(), GP64())
-	wv := ymm[:r*t]
+	wv := ymm[: r*t : r*t]
 	for k, v := range wv {
 		VBROADCASTSS(Mem{Base: wb, Disp: 4 * k}, v)
 	}
 	a0, a1, t0, t1 := Y12, Y13, Y14, Y15
 	lbl := fmt.Sprintf("muladdtaps%dx%d", r, t)
-	// body handles blocks (1 or 2) of 8 outputs, or with scalar one.
-	body := func(blocks int, scalar bool) {
+	set := Load(Param("set"), GP8())
+	// body handles blocks (1 or 2) of 8 outputs, or with scalar one,
+	// starting from y or (set) from +0.
+	body := func(blocks int, scalar, set bool) {
 		f := formOf(scalar)
 		accs, tmps := []VecPhysical{a0, a1}[:blocks], []VecPhysical{t0, t1}[:blocks]
 		for b, a := range accs {
-			f.mov(Mem{Base: y, Disp: 32 * b}, f.r(a))
+			if set {
+				VXORPS(a, a, a)
+			} else {
+				f.mov(Mem{Base: y, Disp: 32 * b}, f.r(a))
+			}
 		}
 		for i := 0; i < r; i++ {
 			for j := 0; j < t; j++ {
@@ -149,20 +160,28 @@ func mulAddTaps(r, t int) {
 		ADDQ(Imm(uint64(4*step)), x)
 		SUBQ(Imm(uint64(step)), n)
 	}
-	Label(lbl + "_16")
-	CMPQ(n, Imm(16))
-	JL(LabelRef(lbl + "_8"))
-	body(2, false)
-	JMP(LabelRef(lbl + "_16"))
-	Label(lbl + "_8")
-	CMPQ(n, Imm(8))
-	JL(LabelRef(lbl + "_1"))
-	body(1, false)
-	Label(lbl + "_1")
-	TESTQ(n, n)
-	JZ(LabelRef(lbl + "_done"))
-	body(1, true)
-	JMP(LabelRef(lbl + "_1"))
+	TESTB(set, set)
+	JNZ(LabelRef(lbl + "s_16"))
+	for _, mode := range []struct {
+		set bool
+		l   string
+	}{{false, lbl}, {true, lbl + "s"}} {
+		l := mode.l
+		Label(l + "_16")
+		CMPQ(n, Imm(16))
+		JL(LabelRef(l + "_8"))
+		body(2, false, mode.set)
+		JMP(LabelRef(l + "_16"))
+		Label(l + "_8")
+		CMPQ(n, Imm(8))
+		JL(LabelRef(l + "_1"))
+		body(1, false, mode.set)
+		Label(l + "_1")
+		TESTQ(n, n)
+		JZ(LabelRef(lbl + "_done"))
+		body(1, true, mode.set)
+		JMP(LabelRef(l + "_1"))
+	}
 	Label(lbl + "_done")
 	VZEROUPPER()
 	RET()
@@ -174,7 +193,8 @@ func mulAddTaps(r, t int) {
 // convolution's output rows out of its padded-width span, and its output
 // gradient's into one). Each row is copied eight values at a time, the
 // last eight ending at the row's end (overlapping the previous ones when
-// width is not a multiple of 8: they get the same values again).
+// width is not a multiple of 8: they get the same values again); rows of
+// up to 32 values without a loop per row.
 func rowsCopy(add bool) {
 	name, sig := "rowsCopyAVX2", "func(dst, src []float32, rows, width, ds, ss int)"
 	doc := "rowsCopyAVX2 sets dst[r·ds+q] = src[r·ss+q] for r < rows, q < width; width ≥ 8."
@@ -201,14 +221,40 @@ func rowsCopy(add bool) {
 	if add {
 		lbl = "rowsc"
 	}
-	move := func() {
+	move := func(src, dst Mem) {
 		if add {
-			VADDPS(Mem{Base: s}, Y15, Y0)
+			VADDPS(src, Y15, Y0)
 		} else {
-			VMOVUPS(Mem{Base: s}, Y0)
+			VMOVUPS(src, Y0)
 		}
-		VMOVUPS(Y0, Mem{Base: d})
+		VMOVUPS(Y0, dst)
 	}
+	Comment("Rows of up to 32 values: blocks at 0, 8, 16 and width−8 (as many as",
+		"needed), straight-line code per row; wider rows loop over blocks.")
+	last := GP64()
+	MOVQ(width, last) // the last block's byte offset, 4·width − 32
+	SHLQ(Imm(2), last)
+	SUBQ(Imm(32), last)
+	for nb := 1; nb <= 4; nb++ {
+		CMPQ(width, Imm(uint64(8*nb)))
+		JLE(LabelRef(fmt.Sprintf("%s_w%d", lbl, nb)))
+	}
+	JMP(LabelRef(lbl + "_row"))
+	for nb := 1; nb <= 4; nb++ {
+		l := fmt.Sprintf("%s_w%d", lbl, nb)
+		Label(l)
+		TESTQ(rows, rows)
+		JZ(LabelRef(lbl + "_done"))
+		for b := 0; b < nb-1; b++ {
+			move(Mem{Base: src, Disp: 32 * b}, Mem{Base: dst, Disp: 32 * b})
+		}
+		move(Mem{Base: src, Index: last, Scale: 1}, Mem{Base: dst, Index: last, Scale: 1})
+		ADDQ(ds, dst)
+		ADDQ(ss, src)
+		DECQ(rows)
+		JMP(LabelRef(l))
+	}
+
 	Label(lbl + "_row")
 	TESTQ(rows, rows)
 	JZ(LabelRef(lbl + "_done"))
@@ -218,7 +264,7 @@ func rowsCopy(add bool) {
 	Label(lbl + "_8")
 	CMPQ(n, Imm(8))
 	JL(LabelRef(lbl + "_tail"))
-	move()
+	move(Mem{Base: s}, Mem{Base: d})
 	ADDQ(Imm(32), d)
 	ADDQ(Imm(32), s)
 	SUBQ(Imm(8), n)
@@ -229,7 +275,7 @@ func rowsCopy(add bool) {
 	Comment("The row's last eight values, back from its end.")
 	LEAQ(Mem{Base: d, Index: n, Scale: 4, Disp: -32}, d)
 	LEAQ(Mem{Base: s, Index: n, Scale: 4, Disp: -32}, s)
-	move()
+	move(Mem{Base: s}, Mem{Base: d})
 	Label(lbl + "_next")
 	ADDQ(ds, dst)
 	ADDQ(ss, src)

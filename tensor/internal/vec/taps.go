@@ -8,36 +8,47 @@ package vec
 // every other shape, with the same bits.
 
 // DotTaps sets out[i·t+j] = Σ_p g[p]·x[p+rows[i]+j] over p < len(g) for
-// i < len(rows), j < t: per tap, DotSum's dot product, bit for bit. x
-// must hold rows[i]+t−1+len(g) values for every i; out r·t.
-func DotTaps(g, x []float32, rows []int, t int, out []float32) {
+// i < len(rows), j < t: per tap, DotSum's dot product, bit for bit. It
+// returns Σ g[p], DotSum's sum (and Sum's), bit for bit. x must hold
+// rows[i]+t−1+len(g) values for every i; out r·t.
+func DotTaps(g, x []float32, rows []int, t int, out []float32) (sum float32) {
 	n := len(g)
 	out = out[:len(rows)*t]
 	for _, r := range rows {
 		_ = x[r : r+t-1+n] // the kernels read exactly this much
 	}
-	if useAVX2 && dotTapsAVX2(len(rows), t, g, x, rows, out) {
-		return
+	if useAVX2 {
+		if s, ok := dotTapsAVX2(len(rows), t, g, x, rows, out); ok {
+			return s
+		}
+	}
+	if len(out) == 0 {
+		return sumGo(g)
 	}
 	for i, r := range rows {
 		for j := 0; j < t; j++ {
-			out[i*t+j], _ = dotsumGo(g, x[r+j:r+j+n])
+			out[i*t+j], sum = dotsumGo(g, x[r+j:r+j+n])
 		}
 	}
+	return sum
 }
 
 // MulAddTaps sets y[p] += w[i·t+j]·x[p+rows[i]+j] for p < len(y), tap by
 // tap in row-major order (i, then j < t), each product rounded before its
-// add: the bits of one MulAdd per tap in that order. x must hold
+// add: the bits of one MulAdd per tap in that order. With set, y[p] starts
+// from +0 (as if cleared first) instead of its value. x must hold
 // rows[i]+t−1+len(y) values for every i; w r·t.
-func MulAddTaps(y, x []float32, rows []int, t int, w []float32) {
+func MulAddTaps(y, x []float32, rows []int, t int, w []float32, set bool) {
 	n := len(y)
 	w = w[:len(rows)*t]
 	for _, r := range rows {
 		_ = x[r : r+t-1+n]
 	}
-	if useAVX2 && mulAddTapsAVX2(len(rows), t, y, x, rows, w) {
+	if useAVX2 && mulAddTapsAVX2(len(rows), t, y, x, rows, w, set) {
 		return
+	}
+	if set {
+		clear(y)
 	}
 	for i, r := range rows {
 		for j := 0; j < t; j++ {

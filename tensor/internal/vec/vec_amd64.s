@@ -983,20 +983,22 @@ sgd_done:
 	VZEROUPPER
 	RET
 
-// func dotTaps1x1AVX2(g []float32, x []float32, rows []int, out []float32)
-// Requires: AVX
-TEXT ·dotTaps1x1AVX2(SB), NOSPLIT, $0-96
+// func dotTaps1x1AVX2(g []float32, x []float32, rows []int, out []float32) (sum float32)
+// Requires: AVX, SSE
+TEXT ·dotTaps1x1AVX2(SB), NOSPLIT, $0-100
 	MOVQ   g_base+0(FP), AX
 	MOVQ   x_base+24(FP), CX
 	MOVQ   g_len+8(FP), DX
 	MOVQ   rows_base+48(FP), BX
 	MOVQ   (BX), BX
 	VXORPS Y0, Y0, Y0
+	VXORPS Y13, Y13, Y13
 
 dottaps1x1_8:
 	CMPQ    DX, $0x08
 	JL      dottaps1x1_fold
 	VMOVUPS (AX), Y14
+	VADDPS  Y14, Y13, Y13
 	VMULPS  (CX)(BX*4), Y14, Y15
 	VADDPS  Y15, Y0, Y0
 	ADDQ    $0x20, AX
@@ -1011,12 +1013,19 @@ dottaps1x1_fold:
 	VADDPS       X15, X0, X0
 	VMOVSHDUP    X0, X15
 	VADDSS       X15, X0, X0
+	VEXTRACTF128 $0x01, Y13, X15
+	VADDPS       X15, X13, X13
+	VMOVHLPS     X13, X13, X15
+	VADDPS       X15, X13, X13
+	VMOVSHDUP    X13, X15
+	VADDSS       X15, X13, X13
 
 	// The last len(g) mod 8 products, one at a time, added to the folded sums.
 dottaps1x1_1:
 	TESTQ  DX, DX
 	JZ     dottaps1x1_done
 	VMOVSS (AX), X14
+	VADDSS X14, X13, X13
 	VMULSS (CX)(BX*4), X14, X15
 	VADDSS X15, X0, X0
 	ADDQ   $0x04, AX
@@ -1027,12 +1036,13 @@ dottaps1x1_1:
 dottaps1x1_done:
 	MOVQ   out_base+72(FP), AX
 	VMOVSS X0, (AX)
+	MOVSS  X13, sum+96(FP)
 	VZEROUPPER
 	RET
 
-// func mulAddTaps1x1AVX2(y []float32, x []float32, rows []int, w []float32)
+// func mulAddTaps1x1AVX2(y []float32, x []float32, rows []int, w []float32, set bool)
 // Requires: AVX
-TEXT ·mulAddTaps1x1AVX2(SB), NOSPLIT, $0-96
+TEXT ·mulAddTaps1x1AVX2(SB), NOSPLIT, $0-97
 	MOVQ         y_base+0(FP), AX
 	MOVQ         x_base+24(FP), CX
 	MOVQ         y_len+8(FP), DX
@@ -1040,6 +1050,9 @@ TEXT ·mulAddTaps1x1AVX2(SB), NOSPLIT, $0-96
 	MOVQ         (BX), BX
 	MOVQ         w_base+72(FP), SI
 	VBROADCASTSS (SI), Y0
+	MOVB         set+96(FP), SI
+	TESTB        SI, SI
+	JNZ          muladdtaps1x1s_16
 
 muladdtaps1x1_16:
 	CMPQ    DX, $0x10
@@ -1080,13 +1093,52 @@ muladdtaps1x1_1:
 	SUBQ   $0x01, DX
 	JMP    muladdtaps1x1_1
 
+muladdtaps1x1s_16:
+	CMPQ    DX, $0x10
+	JL      muladdtaps1x1s_8
+	VXORPS  Y12, Y12, Y12
+	VXORPS  Y13, Y13, Y13
+	VMULPS  (CX)(BX*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(BX*4), Y0, Y15
+	VADDPS  Y15, Y13, Y13
+	VMOVUPS Y12, (AX)
+	VMOVUPS Y13, 32(AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	SUBQ    $0x10, DX
+	JMP     muladdtaps1x1s_16
+
+muladdtaps1x1s_8:
+	CMPQ    DX, $0x08
+	JL      muladdtaps1x1s_1
+	VXORPS  Y12, Y12, Y12
+	VMULPS  (CX)(BX*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMOVUPS Y12, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+
+muladdtaps1x1s_1:
+	TESTQ  DX, DX
+	JZ     muladdtaps1x1_done
+	VXORPS Y12, Y12, Y12
+	VMULSS (CX)(BX*4), X0, X14
+	VADDSS X14, X12, X12
+	VMOVSS X12, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	SUBQ   $0x01, DX
+	JMP    muladdtaps1x1s_1
+
 muladdtaps1x1_done:
 	VZEROUPPER
 	RET
 
-// func dotTaps1x2AVX2(g []float32, x []float32, rows []int, out []float32)
-// Requires: AVX
-TEXT ·dotTaps1x2AVX2(SB), NOSPLIT, $0-96
+// func dotTaps1x2AVX2(g []float32, x []float32, rows []int, out []float32) (sum float32)
+// Requires: AVX, SSE
+TEXT ·dotTaps1x2AVX2(SB), NOSPLIT, $0-100
 	MOVQ   g_base+0(FP), AX
 	MOVQ   x_base+24(FP), CX
 	MOVQ   g_len+8(FP), DX
@@ -1094,11 +1146,13 @@ TEXT ·dotTaps1x2AVX2(SB), NOSPLIT, $0-96
 	MOVQ   (BX), BX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
+	VXORPS Y13, Y13, Y13
 
 dottaps1x2_8:
 	CMPQ    DX, $0x08
 	JL      dottaps1x2_fold
 	VMOVUPS (AX), Y14
+	VADDPS  Y14, Y13, Y13
 	VMULPS  (CX)(BX*4), Y14, Y15
 	VADDPS  Y15, Y0, Y0
 	VMULPS  4(CX)(BX*4), Y14, Y15
@@ -1121,12 +1175,19 @@ dottaps1x2_fold:
 	VADDPS       X15, X1, X1
 	VMOVSHDUP    X1, X15
 	VADDSS       X15, X1, X1
+	VEXTRACTF128 $0x01, Y13, X15
+	VADDPS       X15, X13, X13
+	VMOVHLPS     X13, X13, X15
+	VADDPS       X15, X13, X13
+	VMOVSHDUP    X13, X15
+	VADDSS       X15, X13, X13
 
 	// The last len(g) mod 8 products, one at a time, added to the folded sums.
 dottaps1x2_1:
 	TESTQ  DX, DX
 	JZ     dottaps1x2_done
 	VMOVSS (AX), X14
+	VADDSS X14, X13, X13
 	VMULSS (CX)(BX*4), X14, X15
 	VADDSS X15, X0, X0
 	VMULSS 4(CX)(BX*4), X14, X15
@@ -1140,12 +1201,13 @@ dottaps1x2_done:
 	MOVQ   out_base+72(FP), AX
 	VMOVSS X0, (AX)
 	VMOVSS X1, 4(AX)
+	MOVSS  X13, sum+96(FP)
 	VZEROUPPER
 	RET
 
-// func mulAddTaps1x2AVX2(y []float32, x []float32, rows []int, w []float32)
+// func mulAddTaps1x2AVX2(y []float32, x []float32, rows []int, w []float32, set bool)
 // Requires: AVX
-TEXT ·mulAddTaps1x2AVX2(SB), NOSPLIT, $0-96
+TEXT ·mulAddTaps1x2AVX2(SB), NOSPLIT, $0-97
 	MOVQ         y_base+0(FP), AX
 	MOVQ         x_base+24(FP), CX
 	MOVQ         y_len+8(FP), DX
@@ -1154,6 +1216,9 @@ TEXT ·mulAddTaps1x2AVX2(SB), NOSPLIT, $0-96
 	MOVQ         w_base+72(FP), SI
 	VBROADCASTSS (SI), Y0
 	VBROADCASTSS 4(SI), Y1
+	MOVB         set+96(FP), SI
+	TESTB        SI, SI
+	JNZ          muladdtaps1x2s_16
 
 muladdtaps1x2_16:
 	CMPQ    DX, $0x10
@@ -1202,13 +1267,60 @@ muladdtaps1x2_1:
 	SUBQ   $0x01, DX
 	JMP    muladdtaps1x2_1
 
+muladdtaps1x2s_16:
+	CMPQ    DX, $0x10
+	JL      muladdtaps1x2s_8
+	VXORPS  Y12, Y12, Y12
+	VXORPS  Y13, Y13, Y13
+	VMULPS  (CX)(BX*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(BX*4), Y0, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(BX*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(BX*4), Y1, Y15
+	VADDPS  Y15, Y13, Y13
+	VMOVUPS Y12, (AX)
+	VMOVUPS Y13, 32(AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	SUBQ    $0x10, DX
+	JMP     muladdtaps1x2s_16
+
+muladdtaps1x2s_8:
+	CMPQ    DX, $0x08
+	JL      muladdtaps1x2s_1
+	VXORPS  Y12, Y12, Y12
+	VMULPS  (CX)(BX*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(BX*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMOVUPS Y12, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+
+muladdtaps1x2s_1:
+	TESTQ  DX, DX
+	JZ     muladdtaps1x2_done
+	VXORPS Y12, Y12, Y12
+	VMULSS (CX)(BX*4), X0, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(BX*4), X1, X14
+	VADDSS X14, X12, X12
+	VMOVSS X12, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	SUBQ   $0x01, DX
+	JMP    muladdtaps1x2s_1
+
 muladdtaps1x2_done:
 	VZEROUPPER
 	RET
 
-// func dotTaps1x3AVX2(g []float32, x []float32, rows []int, out []float32)
-// Requires: AVX
-TEXT ·dotTaps1x3AVX2(SB), NOSPLIT, $0-96
+// func dotTaps1x3AVX2(g []float32, x []float32, rows []int, out []float32) (sum float32)
+// Requires: AVX, SSE
+TEXT ·dotTaps1x3AVX2(SB), NOSPLIT, $0-100
 	MOVQ   g_base+0(FP), AX
 	MOVQ   x_base+24(FP), CX
 	MOVQ   g_len+8(FP), DX
@@ -1217,11 +1329,13 @@ TEXT ·dotTaps1x3AVX2(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
+	VXORPS Y13, Y13, Y13
 
 dottaps1x3_8:
 	CMPQ    DX, $0x08
 	JL      dottaps1x3_fold
 	VMOVUPS (AX), Y14
+	VADDPS  Y14, Y13, Y13
 	VMULPS  (CX)(BX*4), Y14, Y15
 	VADDPS  Y15, Y0, Y0
 	VMULPS  4(CX)(BX*4), Y14, Y15
@@ -1252,12 +1366,19 @@ dottaps1x3_fold:
 	VADDPS       X15, X2, X2
 	VMOVSHDUP    X2, X15
 	VADDSS       X15, X2, X2
+	VEXTRACTF128 $0x01, Y13, X15
+	VADDPS       X15, X13, X13
+	VMOVHLPS     X13, X13, X15
+	VADDPS       X15, X13, X13
+	VMOVSHDUP    X13, X15
+	VADDSS       X15, X13, X13
 
 	// The last len(g) mod 8 products, one at a time, added to the folded sums.
 dottaps1x3_1:
 	TESTQ  DX, DX
 	JZ     dottaps1x3_done
 	VMOVSS (AX), X14
+	VADDSS X14, X13, X13
 	VMULSS (CX)(BX*4), X14, X15
 	VADDSS X15, X0, X0
 	VMULSS 4(CX)(BX*4), X14, X15
@@ -1274,12 +1395,13 @@ dottaps1x3_done:
 	VMOVSS X0, (AX)
 	VMOVSS X1, 4(AX)
 	VMOVSS X2, 8(AX)
+	MOVSS  X13, sum+96(FP)
 	VZEROUPPER
 	RET
 
-// func mulAddTaps1x3AVX2(y []float32, x []float32, rows []int, w []float32)
+// func mulAddTaps1x3AVX2(y []float32, x []float32, rows []int, w []float32, set bool)
 // Requires: AVX
-TEXT ·mulAddTaps1x3AVX2(SB), NOSPLIT, $0-96
+TEXT ·mulAddTaps1x3AVX2(SB), NOSPLIT, $0-97
 	MOVQ         y_base+0(FP), AX
 	MOVQ         x_base+24(FP), CX
 	MOVQ         y_len+8(FP), DX
@@ -1289,6 +1411,9 @@ TEXT ·mulAddTaps1x3AVX2(SB), NOSPLIT, $0-96
 	VBROADCASTSS (SI), Y0
 	VBROADCASTSS 4(SI), Y1
 	VBROADCASTSS 8(SI), Y2
+	MOVB         set+96(FP), SI
+	TESTB        SI, SI
+	JNZ          muladdtaps1x3s_16
 
 muladdtaps1x3_16:
 	CMPQ    DX, $0x10
@@ -1345,13 +1470,68 @@ muladdtaps1x3_1:
 	SUBQ   $0x01, DX
 	JMP    muladdtaps1x3_1
 
+muladdtaps1x3s_16:
+	CMPQ    DX, $0x10
+	JL      muladdtaps1x3s_8
+	VXORPS  Y12, Y12, Y12
+	VXORPS  Y13, Y13, Y13
+	VMULPS  (CX)(BX*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(BX*4), Y0, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(BX*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(BX*4), Y1, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  8(CX)(BX*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  40(CX)(BX*4), Y2, Y15
+	VADDPS  Y15, Y13, Y13
+	VMOVUPS Y12, (AX)
+	VMOVUPS Y13, 32(AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	SUBQ    $0x10, DX
+	JMP     muladdtaps1x3s_16
+
+muladdtaps1x3s_8:
+	CMPQ    DX, $0x08
+	JL      muladdtaps1x3s_1
+	VXORPS  Y12, Y12, Y12
+	VMULPS  (CX)(BX*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(BX*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  8(CX)(BX*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMOVUPS Y12, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+
+muladdtaps1x3s_1:
+	TESTQ  DX, DX
+	JZ     muladdtaps1x3_done
+	VXORPS Y12, Y12, Y12
+	VMULSS (CX)(BX*4), X0, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(BX*4), X1, X14
+	VADDSS X14, X12, X12
+	VMULSS 8(CX)(BX*4), X2, X14
+	VADDSS X14, X12, X12
+	VMOVSS X12, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	SUBQ   $0x01, DX
+	JMP    muladdtaps1x3s_1
+
 muladdtaps1x3_done:
 	VZEROUPPER
 	RET
 
-// func dotTaps1x4AVX2(g []float32, x []float32, rows []int, out []float32)
-// Requires: AVX
-TEXT ·dotTaps1x4AVX2(SB), NOSPLIT, $0-96
+// func dotTaps1x4AVX2(g []float32, x []float32, rows []int, out []float32) (sum float32)
+// Requires: AVX, SSE
+TEXT ·dotTaps1x4AVX2(SB), NOSPLIT, $0-100
 	MOVQ   g_base+0(FP), AX
 	MOVQ   x_base+24(FP), CX
 	MOVQ   g_len+8(FP), DX
@@ -1361,11 +1541,13 @@ TEXT ·dotTaps1x4AVX2(SB), NOSPLIT, $0-96
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
+	VXORPS Y13, Y13, Y13
 
 dottaps1x4_8:
 	CMPQ    DX, $0x08
 	JL      dottaps1x4_fold
 	VMOVUPS (AX), Y14
+	VADDPS  Y14, Y13, Y13
 	VMULPS  (CX)(BX*4), Y14, Y15
 	VADDPS  Y15, Y0, Y0
 	VMULPS  4(CX)(BX*4), Y14, Y15
@@ -1404,12 +1586,19 @@ dottaps1x4_fold:
 	VADDPS       X15, X3, X3
 	VMOVSHDUP    X3, X15
 	VADDSS       X15, X3, X3
+	VEXTRACTF128 $0x01, Y13, X15
+	VADDPS       X15, X13, X13
+	VMOVHLPS     X13, X13, X15
+	VADDPS       X15, X13, X13
+	VMOVSHDUP    X13, X15
+	VADDSS       X15, X13, X13
 
 	// The last len(g) mod 8 products, one at a time, added to the folded sums.
 dottaps1x4_1:
 	TESTQ  DX, DX
 	JZ     dottaps1x4_done
 	VMOVSS (AX), X14
+	VADDSS X14, X13, X13
 	VMULSS (CX)(BX*4), X14, X15
 	VADDSS X15, X0, X0
 	VMULSS 4(CX)(BX*4), X14, X15
@@ -1429,12 +1618,13 @@ dottaps1x4_done:
 	VMOVSS X1, 4(AX)
 	VMOVSS X2, 8(AX)
 	VMOVSS X3, 12(AX)
+	MOVSS  X13, sum+96(FP)
 	VZEROUPPER
 	RET
 
-// func mulAddTaps1x4AVX2(y []float32, x []float32, rows []int, w []float32)
+// func mulAddTaps1x4AVX2(y []float32, x []float32, rows []int, w []float32, set bool)
 // Requires: AVX
-TEXT ·mulAddTaps1x4AVX2(SB), NOSPLIT, $0-96
+TEXT ·mulAddTaps1x4AVX2(SB), NOSPLIT, $0-97
 	MOVQ         y_base+0(FP), AX
 	MOVQ         x_base+24(FP), CX
 	MOVQ         y_len+8(FP), DX
@@ -1445,6 +1635,9 @@ TEXT ·mulAddTaps1x4AVX2(SB), NOSPLIT, $0-96
 	VBROADCASTSS 4(SI), Y1
 	VBROADCASTSS 8(SI), Y2
 	VBROADCASTSS 12(SI), Y3
+	MOVB         set+96(FP), SI
+	TESTB        SI, SI
+	JNZ          muladdtaps1x4s_16
 
 muladdtaps1x4_16:
 	CMPQ    DX, $0x10
@@ -1509,13 +1702,76 @@ muladdtaps1x4_1:
 	SUBQ   $0x01, DX
 	JMP    muladdtaps1x4_1
 
+muladdtaps1x4s_16:
+	CMPQ    DX, $0x10
+	JL      muladdtaps1x4s_8
+	VXORPS  Y12, Y12, Y12
+	VXORPS  Y13, Y13, Y13
+	VMULPS  (CX)(BX*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(BX*4), Y0, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(BX*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(BX*4), Y1, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  8(CX)(BX*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  40(CX)(BX*4), Y2, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  12(CX)(BX*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  44(CX)(BX*4), Y3, Y15
+	VADDPS  Y15, Y13, Y13
+	VMOVUPS Y12, (AX)
+	VMOVUPS Y13, 32(AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	SUBQ    $0x10, DX
+	JMP     muladdtaps1x4s_16
+
+muladdtaps1x4s_8:
+	CMPQ    DX, $0x08
+	JL      muladdtaps1x4s_1
+	VXORPS  Y12, Y12, Y12
+	VMULPS  (CX)(BX*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(BX*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  8(CX)(BX*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  12(CX)(BX*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMOVUPS Y12, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+
+muladdtaps1x4s_1:
+	TESTQ  DX, DX
+	JZ     muladdtaps1x4_done
+	VXORPS Y12, Y12, Y12
+	VMULSS (CX)(BX*4), X0, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(BX*4), X1, X14
+	VADDSS X14, X12, X12
+	VMULSS 8(CX)(BX*4), X2, X14
+	VADDSS X14, X12, X12
+	VMULSS 12(CX)(BX*4), X3, X14
+	VADDSS X14, X12, X12
+	VMOVSS X12, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	SUBQ   $0x01, DX
+	JMP    muladdtaps1x4s_1
+
 muladdtaps1x4_done:
 	VZEROUPPER
 	RET
 
-// func dotTaps1x5AVX2(g []float32, x []float32, rows []int, out []float32)
-// Requires: AVX
-TEXT ·dotTaps1x5AVX2(SB), NOSPLIT, $0-96
+// func dotTaps1x5AVX2(g []float32, x []float32, rows []int, out []float32) (sum float32)
+// Requires: AVX, SSE
+TEXT ·dotTaps1x5AVX2(SB), NOSPLIT, $0-100
 	MOVQ   g_base+0(FP), AX
 	MOVQ   x_base+24(FP), CX
 	MOVQ   g_len+8(FP), DX
@@ -1526,11 +1782,13 @@ TEXT ·dotTaps1x5AVX2(SB), NOSPLIT, $0-96
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
+	VXORPS Y13, Y13, Y13
 
 dottaps1x5_8:
 	CMPQ    DX, $0x08
 	JL      dottaps1x5_fold
 	VMOVUPS (AX), Y14
+	VADDPS  Y14, Y13, Y13
 	VMULPS  (CX)(BX*4), Y14, Y15
 	VADDPS  Y15, Y0, Y0
 	VMULPS  4(CX)(BX*4), Y14, Y15
@@ -1577,12 +1835,19 @@ dottaps1x5_fold:
 	VADDPS       X15, X4, X4
 	VMOVSHDUP    X4, X15
 	VADDSS       X15, X4, X4
+	VEXTRACTF128 $0x01, Y13, X15
+	VADDPS       X15, X13, X13
+	VMOVHLPS     X13, X13, X15
+	VADDPS       X15, X13, X13
+	VMOVSHDUP    X13, X15
+	VADDSS       X15, X13, X13
 
 	// The last len(g) mod 8 products, one at a time, added to the folded sums.
 dottaps1x5_1:
 	TESTQ  DX, DX
 	JZ     dottaps1x5_done
 	VMOVSS (AX), X14
+	VADDSS X14, X13, X13
 	VMULSS (CX)(BX*4), X14, X15
 	VADDSS X15, X0, X0
 	VMULSS 4(CX)(BX*4), X14, X15
@@ -1605,12 +1870,13 @@ dottaps1x5_done:
 	VMOVSS X2, 8(AX)
 	VMOVSS X3, 12(AX)
 	VMOVSS X4, 16(AX)
+	MOVSS  X13, sum+96(FP)
 	VZEROUPPER
 	RET
 
-// func mulAddTaps1x5AVX2(y []float32, x []float32, rows []int, w []float32)
+// func mulAddTaps1x5AVX2(y []float32, x []float32, rows []int, w []float32, set bool)
 // Requires: AVX
-TEXT ·mulAddTaps1x5AVX2(SB), NOSPLIT, $0-96
+TEXT ·mulAddTaps1x5AVX2(SB), NOSPLIT, $0-97
 	MOVQ         y_base+0(FP), AX
 	MOVQ         x_base+24(FP), CX
 	MOVQ         y_len+8(FP), DX
@@ -1622,6 +1888,9 @@ TEXT ·mulAddTaps1x5AVX2(SB), NOSPLIT, $0-96
 	VBROADCASTSS 8(SI), Y2
 	VBROADCASTSS 12(SI), Y3
 	VBROADCASTSS 16(SI), Y4
+	MOVB         set+96(FP), SI
+	TESTB        SI, SI
+	JNZ          muladdtaps1x5s_16
 
 muladdtaps1x5_16:
 	CMPQ    DX, $0x10
@@ -1694,13 +1963,84 @@ muladdtaps1x5_1:
 	SUBQ   $0x01, DX
 	JMP    muladdtaps1x5_1
 
+muladdtaps1x5s_16:
+	CMPQ    DX, $0x10
+	JL      muladdtaps1x5s_8
+	VXORPS  Y12, Y12, Y12
+	VXORPS  Y13, Y13, Y13
+	VMULPS  (CX)(BX*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(BX*4), Y0, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(BX*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(BX*4), Y1, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  8(CX)(BX*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  40(CX)(BX*4), Y2, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  12(CX)(BX*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  44(CX)(BX*4), Y3, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  16(CX)(BX*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  48(CX)(BX*4), Y4, Y15
+	VADDPS  Y15, Y13, Y13
+	VMOVUPS Y12, (AX)
+	VMOVUPS Y13, 32(AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	SUBQ    $0x10, DX
+	JMP     muladdtaps1x5s_16
+
+muladdtaps1x5s_8:
+	CMPQ    DX, $0x08
+	JL      muladdtaps1x5s_1
+	VXORPS  Y12, Y12, Y12
+	VMULPS  (CX)(BX*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(BX*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  8(CX)(BX*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  12(CX)(BX*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  16(CX)(BX*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMOVUPS Y12, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+
+muladdtaps1x5s_1:
+	TESTQ  DX, DX
+	JZ     muladdtaps1x5_done
+	VXORPS Y12, Y12, Y12
+	VMULSS (CX)(BX*4), X0, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(BX*4), X1, X14
+	VADDSS X14, X12, X12
+	VMULSS 8(CX)(BX*4), X2, X14
+	VADDSS X14, X12, X12
+	VMULSS 12(CX)(BX*4), X3, X14
+	VADDSS X14, X12, X12
+	VMULSS 16(CX)(BX*4), X4, X14
+	VADDSS X14, X12, X12
+	VMOVSS X12, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	SUBQ   $0x01, DX
+	JMP    muladdtaps1x5s_1
+
 muladdtaps1x5_done:
 	VZEROUPPER
 	RET
 
-// func dotTaps1x6AVX2(g []float32, x []float32, rows []int, out []float32)
-// Requires: AVX
-TEXT ·dotTaps1x6AVX2(SB), NOSPLIT, $0-96
+// func dotTaps1x6AVX2(g []float32, x []float32, rows []int, out []float32) (sum float32)
+// Requires: AVX, SSE
+TEXT ·dotTaps1x6AVX2(SB), NOSPLIT, $0-100
 	MOVQ   g_base+0(FP), AX
 	MOVQ   x_base+24(FP), CX
 	MOVQ   g_len+8(FP), DX
@@ -1712,11 +2052,13 @@ TEXT ·dotTaps1x6AVX2(SB), NOSPLIT, $0-96
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
+	VXORPS Y13, Y13, Y13
 
 dottaps1x6_8:
 	CMPQ    DX, $0x08
 	JL      dottaps1x6_fold
 	VMOVUPS (AX), Y14
+	VADDPS  Y14, Y13, Y13
 	VMULPS  (CX)(BX*4), Y14, Y15
 	VADDPS  Y15, Y0, Y0
 	VMULPS  4(CX)(BX*4), Y14, Y15
@@ -1771,12 +2113,19 @@ dottaps1x6_fold:
 	VADDPS       X15, X5, X5
 	VMOVSHDUP    X5, X15
 	VADDSS       X15, X5, X5
+	VEXTRACTF128 $0x01, Y13, X15
+	VADDPS       X15, X13, X13
+	VMOVHLPS     X13, X13, X15
+	VADDPS       X15, X13, X13
+	VMOVSHDUP    X13, X15
+	VADDSS       X15, X13, X13
 
 	// The last len(g) mod 8 products, one at a time, added to the folded sums.
 dottaps1x6_1:
 	TESTQ  DX, DX
 	JZ     dottaps1x6_done
 	VMOVSS (AX), X14
+	VADDSS X14, X13, X13
 	VMULSS (CX)(BX*4), X14, X15
 	VADDSS X15, X0, X0
 	VMULSS 4(CX)(BX*4), X14, X15
@@ -1802,12 +2151,13 @@ dottaps1x6_done:
 	VMOVSS X3, 12(AX)
 	VMOVSS X4, 16(AX)
 	VMOVSS X5, 20(AX)
+	MOVSS  X13, sum+96(FP)
 	VZEROUPPER
 	RET
 
-// func mulAddTaps1x6AVX2(y []float32, x []float32, rows []int, w []float32)
+// func mulAddTaps1x6AVX2(y []float32, x []float32, rows []int, w []float32, set bool)
 // Requires: AVX
-TEXT ·mulAddTaps1x6AVX2(SB), NOSPLIT, $0-96
+TEXT ·mulAddTaps1x6AVX2(SB), NOSPLIT, $0-97
 	MOVQ         y_base+0(FP), AX
 	MOVQ         x_base+24(FP), CX
 	MOVQ         y_len+8(FP), DX
@@ -1820,6 +2170,9 @@ TEXT ·mulAddTaps1x6AVX2(SB), NOSPLIT, $0-96
 	VBROADCASTSS 12(SI), Y3
 	VBROADCASTSS 16(SI), Y4
 	VBROADCASTSS 20(SI), Y5
+	MOVB         set+96(FP), SI
+	TESTB        SI, SI
+	JNZ          muladdtaps1x6s_16
 
 muladdtaps1x6_16:
 	CMPQ    DX, $0x10
@@ -1900,13 +2253,92 @@ muladdtaps1x6_1:
 	SUBQ   $0x01, DX
 	JMP    muladdtaps1x6_1
 
+muladdtaps1x6s_16:
+	CMPQ    DX, $0x10
+	JL      muladdtaps1x6s_8
+	VXORPS  Y12, Y12, Y12
+	VXORPS  Y13, Y13, Y13
+	VMULPS  (CX)(BX*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(BX*4), Y0, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(BX*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(BX*4), Y1, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  8(CX)(BX*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  40(CX)(BX*4), Y2, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  12(CX)(BX*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  44(CX)(BX*4), Y3, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  16(CX)(BX*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  48(CX)(BX*4), Y4, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  20(CX)(BX*4), Y5, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  52(CX)(BX*4), Y5, Y15
+	VADDPS  Y15, Y13, Y13
+	VMOVUPS Y12, (AX)
+	VMOVUPS Y13, 32(AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	SUBQ    $0x10, DX
+	JMP     muladdtaps1x6s_16
+
+muladdtaps1x6s_8:
+	CMPQ    DX, $0x08
+	JL      muladdtaps1x6s_1
+	VXORPS  Y12, Y12, Y12
+	VMULPS  (CX)(BX*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(BX*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  8(CX)(BX*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  12(CX)(BX*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  16(CX)(BX*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  20(CX)(BX*4), Y5, Y14
+	VADDPS  Y14, Y12, Y12
+	VMOVUPS Y12, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+
+muladdtaps1x6s_1:
+	TESTQ  DX, DX
+	JZ     muladdtaps1x6_done
+	VXORPS Y12, Y12, Y12
+	VMULSS (CX)(BX*4), X0, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(BX*4), X1, X14
+	VADDSS X14, X12, X12
+	VMULSS 8(CX)(BX*4), X2, X14
+	VADDSS X14, X12, X12
+	VMULSS 12(CX)(BX*4), X3, X14
+	VADDSS X14, X12, X12
+	VMULSS 16(CX)(BX*4), X4, X14
+	VADDSS X14, X12, X12
+	VMULSS 20(CX)(BX*4), X5, X14
+	VADDSS X14, X12, X12
+	VMOVSS X12, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	SUBQ   $0x01, DX
+	JMP    muladdtaps1x6s_1
+
 muladdtaps1x6_done:
 	VZEROUPPER
 	RET
 
-// func dotTaps1x7AVX2(g []float32, x []float32, rows []int, out []float32)
-// Requires: AVX
-TEXT ·dotTaps1x7AVX2(SB), NOSPLIT, $0-96
+// func dotTaps1x7AVX2(g []float32, x []float32, rows []int, out []float32) (sum float32)
+// Requires: AVX, SSE
+TEXT ·dotTaps1x7AVX2(SB), NOSPLIT, $0-100
 	MOVQ   g_base+0(FP), AX
 	MOVQ   x_base+24(FP), CX
 	MOVQ   g_len+8(FP), DX
@@ -1919,11 +2351,13 @@ TEXT ·dotTaps1x7AVX2(SB), NOSPLIT, $0-96
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
+	VXORPS Y13, Y13, Y13
 
 dottaps1x7_8:
 	CMPQ    DX, $0x08
 	JL      dottaps1x7_fold
 	VMOVUPS (AX), Y14
+	VADDPS  Y14, Y13, Y13
 	VMULPS  (CX)(BX*4), Y14, Y15
 	VADDPS  Y15, Y0, Y0
 	VMULPS  4(CX)(BX*4), Y14, Y15
@@ -1986,12 +2420,19 @@ dottaps1x7_fold:
 	VADDPS       X15, X6, X6
 	VMOVSHDUP    X6, X15
 	VADDSS       X15, X6, X6
+	VEXTRACTF128 $0x01, Y13, X15
+	VADDPS       X15, X13, X13
+	VMOVHLPS     X13, X13, X15
+	VADDPS       X15, X13, X13
+	VMOVSHDUP    X13, X15
+	VADDSS       X15, X13, X13
 
 	// The last len(g) mod 8 products, one at a time, added to the folded sums.
 dottaps1x7_1:
 	TESTQ  DX, DX
 	JZ     dottaps1x7_done
 	VMOVSS (AX), X14
+	VADDSS X14, X13, X13
 	VMULSS (CX)(BX*4), X14, X15
 	VADDSS X15, X0, X0
 	VMULSS 4(CX)(BX*4), X14, X15
@@ -2020,12 +2461,13 @@ dottaps1x7_done:
 	VMOVSS X4, 16(AX)
 	VMOVSS X5, 20(AX)
 	VMOVSS X6, 24(AX)
+	MOVSS  X13, sum+96(FP)
 	VZEROUPPER
 	RET
 
-// func mulAddTaps1x7AVX2(y []float32, x []float32, rows []int, w []float32)
+// func mulAddTaps1x7AVX2(y []float32, x []float32, rows []int, w []float32, set bool)
 // Requires: AVX
-TEXT ·mulAddTaps1x7AVX2(SB), NOSPLIT, $0-96
+TEXT ·mulAddTaps1x7AVX2(SB), NOSPLIT, $0-97
 	MOVQ         y_base+0(FP), AX
 	MOVQ         x_base+24(FP), CX
 	MOVQ         y_len+8(FP), DX
@@ -2039,6 +2481,9 @@ TEXT ·mulAddTaps1x7AVX2(SB), NOSPLIT, $0-96
 	VBROADCASTSS 16(SI), Y4
 	VBROADCASTSS 20(SI), Y5
 	VBROADCASTSS 24(SI), Y6
+	MOVB         set+96(FP), SI
+	TESTB        SI, SI
+	JNZ          muladdtaps1x7s_16
 
 muladdtaps1x7_16:
 	CMPQ    DX, $0x10
@@ -2127,13 +2572,100 @@ muladdtaps1x7_1:
 	SUBQ   $0x01, DX
 	JMP    muladdtaps1x7_1
 
+muladdtaps1x7s_16:
+	CMPQ    DX, $0x10
+	JL      muladdtaps1x7s_8
+	VXORPS  Y12, Y12, Y12
+	VXORPS  Y13, Y13, Y13
+	VMULPS  (CX)(BX*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(BX*4), Y0, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(BX*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(BX*4), Y1, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  8(CX)(BX*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  40(CX)(BX*4), Y2, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  12(CX)(BX*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  44(CX)(BX*4), Y3, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  16(CX)(BX*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  48(CX)(BX*4), Y4, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  20(CX)(BX*4), Y5, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  52(CX)(BX*4), Y5, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  24(CX)(BX*4), Y6, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  56(CX)(BX*4), Y6, Y15
+	VADDPS  Y15, Y13, Y13
+	VMOVUPS Y12, (AX)
+	VMOVUPS Y13, 32(AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	SUBQ    $0x10, DX
+	JMP     muladdtaps1x7s_16
+
+muladdtaps1x7s_8:
+	CMPQ    DX, $0x08
+	JL      muladdtaps1x7s_1
+	VXORPS  Y12, Y12, Y12
+	VMULPS  (CX)(BX*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(BX*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  8(CX)(BX*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  12(CX)(BX*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  16(CX)(BX*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  20(CX)(BX*4), Y5, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  24(CX)(BX*4), Y6, Y14
+	VADDPS  Y14, Y12, Y12
+	VMOVUPS Y12, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+
+muladdtaps1x7s_1:
+	TESTQ  DX, DX
+	JZ     muladdtaps1x7_done
+	VXORPS Y12, Y12, Y12
+	VMULSS (CX)(BX*4), X0, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(BX*4), X1, X14
+	VADDSS X14, X12, X12
+	VMULSS 8(CX)(BX*4), X2, X14
+	VADDSS X14, X12, X12
+	VMULSS 12(CX)(BX*4), X3, X14
+	VADDSS X14, X12, X12
+	VMULSS 16(CX)(BX*4), X4, X14
+	VADDSS X14, X12, X12
+	VMULSS 20(CX)(BX*4), X5, X14
+	VADDSS X14, X12, X12
+	VMULSS 24(CX)(BX*4), X6, X14
+	VADDSS X14, X12, X12
+	VMOVSS X12, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	SUBQ   $0x01, DX
+	JMP    muladdtaps1x7s_1
+
 muladdtaps1x7_done:
 	VZEROUPPER
 	RET
 
-// func dotTaps1x8AVX2(g []float32, x []float32, rows []int, out []float32)
-// Requires: AVX
-TEXT ·dotTaps1x8AVX2(SB), NOSPLIT, $0-96
+// func dotTaps1x8AVX2(g []float32, x []float32, rows []int, out []float32) (sum float32)
+// Requires: AVX, SSE
+TEXT ·dotTaps1x8AVX2(SB), NOSPLIT, $0-100
 	MOVQ   g_base+0(FP), AX
 	MOVQ   x_base+24(FP), CX
 	MOVQ   g_len+8(FP), DX
@@ -2147,11 +2679,13 @@ TEXT ·dotTaps1x8AVX2(SB), NOSPLIT, $0-96
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
+	VXORPS Y13, Y13, Y13
 
 dottaps1x8_8:
 	CMPQ    DX, $0x08
 	JL      dottaps1x8_fold
 	VMOVUPS (AX), Y14
+	VADDPS  Y14, Y13, Y13
 	VMULPS  (CX)(BX*4), Y14, Y15
 	VADDPS  Y15, Y0, Y0
 	VMULPS  4(CX)(BX*4), Y14, Y15
@@ -2222,12 +2756,19 @@ dottaps1x8_fold:
 	VADDPS       X15, X7, X7
 	VMOVSHDUP    X7, X15
 	VADDSS       X15, X7, X7
+	VEXTRACTF128 $0x01, Y13, X15
+	VADDPS       X15, X13, X13
+	VMOVHLPS     X13, X13, X15
+	VADDPS       X15, X13, X13
+	VMOVSHDUP    X13, X15
+	VADDSS       X15, X13, X13
 
 	// The last len(g) mod 8 products, one at a time, added to the folded sums.
 dottaps1x8_1:
 	TESTQ  DX, DX
 	JZ     dottaps1x8_done
 	VMOVSS (AX), X14
+	VADDSS X14, X13, X13
 	VMULSS (CX)(BX*4), X14, X15
 	VADDSS X15, X0, X0
 	VMULSS 4(CX)(BX*4), X14, X15
@@ -2259,12 +2800,13 @@ dottaps1x8_done:
 	VMOVSS X5, 20(AX)
 	VMOVSS X6, 24(AX)
 	VMOVSS X7, 28(AX)
+	MOVSS  X13, sum+96(FP)
 	VZEROUPPER
 	RET
 
-// func mulAddTaps1x8AVX2(y []float32, x []float32, rows []int, w []float32)
+// func mulAddTaps1x8AVX2(y []float32, x []float32, rows []int, w []float32, set bool)
 // Requires: AVX
-TEXT ·mulAddTaps1x8AVX2(SB), NOSPLIT, $0-96
+TEXT ·mulAddTaps1x8AVX2(SB), NOSPLIT, $0-97
 	MOVQ         y_base+0(FP), AX
 	MOVQ         x_base+24(FP), CX
 	MOVQ         y_len+8(FP), DX
@@ -2279,6 +2821,9 @@ TEXT ·mulAddTaps1x8AVX2(SB), NOSPLIT, $0-96
 	VBROADCASTSS 20(SI), Y5
 	VBROADCASTSS 24(SI), Y6
 	VBROADCASTSS 28(SI), Y7
+	MOVB         set+96(FP), SI
+	TESTB        SI, SI
+	JNZ          muladdtaps1x8s_16
 
 muladdtaps1x8_16:
 	CMPQ    DX, $0x10
@@ -2375,13 +2920,108 @@ muladdtaps1x8_1:
 	SUBQ   $0x01, DX
 	JMP    muladdtaps1x8_1
 
+muladdtaps1x8s_16:
+	CMPQ    DX, $0x10
+	JL      muladdtaps1x8s_8
+	VXORPS  Y12, Y12, Y12
+	VXORPS  Y13, Y13, Y13
+	VMULPS  (CX)(BX*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(BX*4), Y0, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(BX*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(BX*4), Y1, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  8(CX)(BX*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  40(CX)(BX*4), Y2, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  12(CX)(BX*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  44(CX)(BX*4), Y3, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  16(CX)(BX*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  48(CX)(BX*4), Y4, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  20(CX)(BX*4), Y5, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  52(CX)(BX*4), Y5, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  24(CX)(BX*4), Y6, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  56(CX)(BX*4), Y6, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  28(CX)(BX*4), Y7, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  60(CX)(BX*4), Y7, Y15
+	VADDPS  Y15, Y13, Y13
+	VMOVUPS Y12, (AX)
+	VMOVUPS Y13, 32(AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	SUBQ    $0x10, DX
+	JMP     muladdtaps1x8s_16
+
+muladdtaps1x8s_8:
+	CMPQ    DX, $0x08
+	JL      muladdtaps1x8s_1
+	VXORPS  Y12, Y12, Y12
+	VMULPS  (CX)(BX*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(BX*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  8(CX)(BX*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  12(CX)(BX*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  16(CX)(BX*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  20(CX)(BX*4), Y5, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  24(CX)(BX*4), Y6, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  28(CX)(BX*4), Y7, Y14
+	VADDPS  Y14, Y12, Y12
+	VMOVUPS Y12, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+
+muladdtaps1x8s_1:
+	TESTQ  DX, DX
+	JZ     muladdtaps1x8_done
+	VXORPS Y12, Y12, Y12
+	VMULSS (CX)(BX*4), X0, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(BX*4), X1, X14
+	VADDSS X14, X12, X12
+	VMULSS 8(CX)(BX*4), X2, X14
+	VADDSS X14, X12, X12
+	VMULSS 12(CX)(BX*4), X3, X14
+	VADDSS X14, X12, X12
+	VMULSS 16(CX)(BX*4), X4, X14
+	VADDSS X14, X12, X12
+	VMULSS 20(CX)(BX*4), X5, X14
+	VADDSS X14, X12, X12
+	VMULSS 24(CX)(BX*4), X6, X14
+	VADDSS X14, X12, X12
+	VMULSS 28(CX)(BX*4), X7, X14
+	VADDSS X14, X12, X12
+	VMOVSS X12, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	SUBQ   $0x01, DX
+	JMP    muladdtaps1x8s_1
+
 muladdtaps1x8_done:
 	VZEROUPPER
 	RET
 
-// func dotTaps2x1AVX2(g []float32, x []float32, rows []int, out []float32)
-// Requires: AVX
-TEXT ·dotTaps2x1AVX2(SB), NOSPLIT, $0-96
+// func dotTaps2x1AVX2(g []float32, x []float32, rows []int, out []float32) (sum float32)
+// Requires: AVX, SSE
+TEXT ·dotTaps2x1AVX2(SB), NOSPLIT, $0-100
 	MOVQ   g_base+0(FP), AX
 	MOVQ   x_base+24(FP), CX
 	MOVQ   g_len+8(FP), DX
@@ -2390,11 +3030,13 @@ TEXT ·dotTaps2x1AVX2(SB), NOSPLIT, $0-96
 	MOVQ   8(BX), BX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
+	VXORPS Y13, Y13, Y13
 
 dottaps2x1_8:
 	CMPQ    DX, $0x08
 	JL      dottaps2x1_fold
 	VMOVUPS (AX), Y14
+	VADDPS  Y14, Y13, Y13
 	VMULPS  (CX)(SI*4), Y14, Y15
 	VADDPS  Y15, Y0, Y0
 	VMULPS  (CX)(BX*4), Y14, Y15
@@ -2417,12 +3059,19 @@ dottaps2x1_fold:
 	VADDPS       X15, X1, X1
 	VMOVSHDUP    X1, X15
 	VADDSS       X15, X1, X1
+	VEXTRACTF128 $0x01, Y13, X15
+	VADDPS       X15, X13, X13
+	VMOVHLPS     X13, X13, X15
+	VADDPS       X15, X13, X13
+	VMOVSHDUP    X13, X15
+	VADDSS       X15, X13, X13
 
 	// The last len(g) mod 8 products, one at a time, added to the folded sums.
 dottaps2x1_1:
 	TESTQ  DX, DX
 	JZ     dottaps2x1_done
 	VMOVSS (AX), X14
+	VADDSS X14, X13, X13
 	VMULSS (CX)(SI*4), X14, X15
 	VADDSS X15, X0, X0
 	VMULSS (CX)(BX*4), X14, X15
@@ -2436,12 +3085,13 @@ dottaps2x1_done:
 	MOVQ   out_base+72(FP), AX
 	VMOVSS X0, (AX)
 	VMOVSS X1, 4(AX)
+	MOVSS  X13, sum+96(FP)
 	VZEROUPPER
 	RET
 
-// func mulAddTaps2x1AVX2(y []float32, x []float32, rows []int, w []float32)
+// func mulAddTaps2x1AVX2(y []float32, x []float32, rows []int, w []float32, set bool)
 // Requires: AVX
-TEXT ·mulAddTaps2x1AVX2(SB), NOSPLIT, $0-96
+TEXT ·mulAddTaps2x1AVX2(SB), NOSPLIT, $0-97
 	MOVQ         y_base+0(FP), AX
 	MOVQ         x_base+24(FP), CX
 	MOVQ         y_len+8(FP), DX
@@ -2451,6 +3101,9 @@ TEXT ·mulAddTaps2x1AVX2(SB), NOSPLIT, $0-96
 	MOVQ         w_base+72(FP), DI
 	VBROADCASTSS (DI), Y0
 	VBROADCASTSS 4(DI), Y1
+	MOVB         set+96(FP), DI
+	TESTB        DI, DI
+	JNZ          muladdtaps2x1s_16
 
 muladdtaps2x1_16:
 	CMPQ    DX, $0x10
@@ -2499,13 +3152,60 @@ muladdtaps2x1_1:
 	SUBQ   $0x01, DX
 	JMP    muladdtaps2x1_1
 
+muladdtaps2x1s_16:
+	CMPQ    DX, $0x10
+	JL      muladdtaps2x1s_8
+	VXORPS  Y12, Y12, Y12
+	VXORPS  Y13, Y13, Y13
+	VMULPS  (CX)(SI*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(SI*4), Y0, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  (CX)(BX*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(BX*4), Y1, Y15
+	VADDPS  Y15, Y13, Y13
+	VMOVUPS Y12, (AX)
+	VMOVUPS Y13, 32(AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	SUBQ    $0x10, DX
+	JMP     muladdtaps2x1s_16
+
+muladdtaps2x1s_8:
+	CMPQ    DX, $0x08
+	JL      muladdtaps2x1s_1
+	VXORPS  Y12, Y12, Y12
+	VMULPS  (CX)(SI*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  (CX)(BX*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMOVUPS Y12, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+
+muladdtaps2x1s_1:
+	TESTQ  DX, DX
+	JZ     muladdtaps2x1_done
+	VXORPS Y12, Y12, Y12
+	VMULSS (CX)(SI*4), X0, X14
+	VADDSS X14, X12, X12
+	VMULSS (CX)(BX*4), X1, X14
+	VADDSS X14, X12, X12
+	VMOVSS X12, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	SUBQ   $0x01, DX
+	JMP    muladdtaps2x1s_1
+
 muladdtaps2x1_done:
 	VZEROUPPER
 	RET
 
-// func dotTaps2x2AVX2(g []float32, x []float32, rows []int, out []float32)
-// Requires: AVX
-TEXT ·dotTaps2x2AVX2(SB), NOSPLIT, $0-96
+// func dotTaps2x2AVX2(g []float32, x []float32, rows []int, out []float32) (sum float32)
+// Requires: AVX, SSE
+TEXT ·dotTaps2x2AVX2(SB), NOSPLIT, $0-100
 	MOVQ   g_base+0(FP), AX
 	MOVQ   x_base+24(FP), CX
 	MOVQ   g_len+8(FP), DX
@@ -2516,11 +3216,13 @@ TEXT ·dotTaps2x2AVX2(SB), NOSPLIT, $0-96
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
+	VXORPS Y13, Y13, Y13
 
 dottaps2x2_8:
 	CMPQ    DX, $0x08
 	JL      dottaps2x2_fold
 	VMOVUPS (AX), Y14
+	VADDPS  Y14, Y13, Y13
 	VMULPS  (CX)(SI*4), Y14, Y15
 	VADDPS  Y15, Y0, Y0
 	VMULPS  4(CX)(SI*4), Y14, Y15
@@ -2559,12 +3261,19 @@ dottaps2x2_fold:
 	VADDPS       X15, X3, X3
 	VMOVSHDUP    X3, X15
 	VADDSS       X15, X3, X3
+	VEXTRACTF128 $0x01, Y13, X15
+	VADDPS       X15, X13, X13
+	VMOVHLPS     X13, X13, X15
+	VADDPS       X15, X13, X13
+	VMOVSHDUP    X13, X15
+	VADDSS       X15, X13, X13
 
 	// The last len(g) mod 8 products, one at a time, added to the folded sums.
 dottaps2x2_1:
 	TESTQ  DX, DX
 	JZ     dottaps2x2_done
 	VMOVSS (AX), X14
+	VADDSS X14, X13, X13
 	VMULSS (CX)(SI*4), X14, X15
 	VADDSS X15, X0, X0
 	VMULSS 4(CX)(SI*4), X14, X15
@@ -2584,12 +3293,13 @@ dottaps2x2_done:
 	VMOVSS X1, 4(AX)
 	VMOVSS X2, 8(AX)
 	VMOVSS X3, 12(AX)
+	MOVSS  X13, sum+96(FP)
 	VZEROUPPER
 	RET
 
-// func mulAddTaps2x2AVX2(y []float32, x []float32, rows []int, w []float32)
+// func mulAddTaps2x2AVX2(y []float32, x []float32, rows []int, w []float32, set bool)
 // Requires: AVX
-TEXT ·mulAddTaps2x2AVX2(SB), NOSPLIT, $0-96
+TEXT ·mulAddTaps2x2AVX2(SB), NOSPLIT, $0-97
 	MOVQ         y_base+0(FP), AX
 	MOVQ         x_base+24(FP), CX
 	MOVQ         y_len+8(FP), DX
@@ -2601,6 +3311,9 @@ TEXT ·mulAddTaps2x2AVX2(SB), NOSPLIT, $0-96
 	VBROADCASTSS 4(DI), Y1
 	VBROADCASTSS 8(DI), Y2
 	VBROADCASTSS 12(DI), Y3
+	MOVB         set+96(FP), DI
+	TESTB        DI, DI
+	JNZ          muladdtaps2x2s_16
 
 muladdtaps2x2_16:
 	CMPQ    DX, $0x10
@@ -2665,13 +3378,76 @@ muladdtaps2x2_1:
 	SUBQ   $0x01, DX
 	JMP    muladdtaps2x2_1
 
+muladdtaps2x2s_16:
+	CMPQ    DX, $0x10
+	JL      muladdtaps2x2s_8
+	VXORPS  Y12, Y12, Y12
+	VXORPS  Y13, Y13, Y13
+	VMULPS  (CX)(SI*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(SI*4), Y0, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(SI*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(SI*4), Y1, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  (CX)(BX*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(BX*4), Y2, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(BX*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(BX*4), Y3, Y15
+	VADDPS  Y15, Y13, Y13
+	VMOVUPS Y12, (AX)
+	VMOVUPS Y13, 32(AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	SUBQ    $0x10, DX
+	JMP     muladdtaps2x2s_16
+
+muladdtaps2x2s_8:
+	CMPQ    DX, $0x08
+	JL      muladdtaps2x2s_1
+	VXORPS  Y12, Y12, Y12
+	VMULPS  (CX)(SI*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(SI*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  (CX)(BX*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(BX*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMOVUPS Y12, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+
+muladdtaps2x2s_1:
+	TESTQ  DX, DX
+	JZ     muladdtaps2x2_done
+	VXORPS Y12, Y12, Y12
+	VMULSS (CX)(SI*4), X0, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(SI*4), X1, X14
+	VADDSS X14, X12, X12
+	VMULSS (CX)(BX*4), X2, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(BX*4), X3, X14
+	VADDSS X14, X12, X12
+	VMOVSS X12, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	SUBQ   $0x01, DX
+	JMP    muladdtaps2x2s_1
+
 muladdtaps2x2_done:
 	VZEROUPPER
 	RET
 
-// func dotTaps2x3AVX2(g []float32, x []float32, rows []int, out []float32)
-// Requires: AVX
-TEXT ·dotTaps2x3AVX2(SB), NOSPLIT, $0-96
+// func dotTaps2x3AVX2(g []float32, x []float32, rows []int, out []float32) (sum float32)
+// Requires: AVX, SSE
+TEXT ·dotTaps2x3AVX2(SB), NOSPLIT, $0-100
 	MOVQ   g_base+0(FP), AX
 	MOVQ   x_base+24(FP), CX
 	MOVQ   g_len+8(FP), DX
@@ -2684,11 +3460,13 @@ TEXT ·dotTaps2x3AVX2(SB), NOSPLIT, $0-96
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
+	VXORPS Y13, Y13, Y13
 
 dottaps2x3_8:
 	CMPQ    DX, $0x08
 	JL      dottaps2x3_fold
 	VMOVUPS (AX), Y14
+	VADDPS  Y14, Y13, Y13
 	VMULPS  (CX)(SI*4), Y14, Y15
 	VADDPS  Y15, Y0, Y0
 	VMULPS  4(CX)(SI*4), Y14, Y15
@@ -2743,12 +3521,19 @@ dottaps2x3_fold:
 	VADDPS       X15, X5, X5
 	VMOVSHDUP    X5, X15
 	VADDSS       X15, X5, X5
+	VEXTRACTF128 $0x01, Y13, X15
+	VADDPS       X15, X13, X13
+	VMOVHLPS     X13, X13, X15
+	VADDPS       X15, X13, X13
+	VMOVSHDUP    X13, X15
+	VADDSS       X15, X13, X13
 
 	// The last len(g) mod 8 products, one at a time, added to the folded sums.
 dottaps2x3_1:
 	TESTQ  DX, DX
 	JZ     dottaps2x3_done
 	VMOVSS (AX), X14
+	VADDSS X14, X13, X13
 	VMULSS (CX)(SI*4), X14, X15
 	VADDSS X15, X0, X0
 	VMULSS 4(CX)(SI*4), X14, X15
@@ -2774,12 +3559,13 @@ dottaps2x3_done:
 	VMOVSS X3, 12(AX)
 	VMOVSS X4, 16(AX)
 	VMOVSS X5, 20(AX)
+	MOVSS  X13, sum+96(FP)
 	VZEROUPPER
 	RET
 
-// func mulAddTaps2x3AVX2(y []float32, x []float32, rows []int, w []float32)
+// func mulAddTaps2x3AVX2(y []float32, x []float32, rows []int, w []float32, set bool)
 // Requires: AVX
-TEXT ·mulAddTaps2x3AVX2(SB), NOSPLIT, $0-96
+TEXT ·mulAddTaps2x3AVX2(SB), NOSPLIT, $0-97
 	MOVQ         y_base+0(FP), AX
 	MOVQ         x_base+24(FP), CX
 	MOVQ         y_len+8(FP), DX
@@ -2793,6 +3579,9 @@ TEXT ·mulAddTaps2x3AVX2(SB), NOSPLIT, $0-96
 	VBROADCASTSS 12(DI), Y3
 	VBROADCASTSS 16(DI), Y4
 	VBROADCASTSS 20(DI), Y5
+	MOVB         set+96(FP), DI
+	TESTB        DI, DI
+	JNZ          muladdtaps2x3s_16
 
 muladdtaps2x3_16:
 	CMPQ    DX, $0x10
@@ -2873,13 +3662,92 @@ muladdtaps2x3_1:
 	SUBQ   $0x01, DX
 	JMP    muladdtaps2x3_1
 
+muladdtaps2x3s_16:
+	CMPQ    DX, $0x10
+	JL      muladdtaps2x3s_8
+	VXORPS  Y12, Y12, Y12
+	VXORPS  Y13, Y13, Y13
+	VMULPS  (CX)(SI*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(SI*4), Y0, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(SI*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(SI*4), Y1, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  8(CX)(SI*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  40(CX)(SI*4), Y2, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  (CX)(BX*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(BX*4), Y3, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(BX*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(BX*4), Y4, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  8(CX)(BX*4), Y5, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  40(CX)(BX*4), Y5, Y15
+	VADDPS  Y15, Y13, Y13
+	VMOVUPS Y12, (AX)
+	VMOVUPS Y13, 32(AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	SUBQ    $0x10, DX
+	JMP     muladdtaps2x3s_16
+
+muladdtaps2x3s_8:
+	CMPQ    DX, $0x08
+	JL      muladdtaps2x3s_1
+	VXORPS  Y12, Y12, Y12
+	VMULPS  (CX)(SI*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(SI*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  8(CX)(SI*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  (CX)(BX*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(BX*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  8(CX)(BX*4), Y5, Y14
+	VADDPS  Y14, Y12, Y12
+	VMOVUPS Y12, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+
+muladdtaps2x3s_1:
+	TESTQ  DX, DX
+	JZ     muladdtaps2x3_done
+	VXORPS Y12, Y12, Y12
+	VMULSS (CX)(SI*4), X0, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(SI*4), X1, X14
+	VADDSS X14, X12, X12
+	VMULSS 8(CX)(SI*4), X2, X14
+	VADDSS X14, X12, X12
+	VMULSS (CX)(BX*4), X3, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(BX*4), X4, X14
+	VADDSS X14, X12, X12
+	VMULSS 8(CX)(BX*4), X5, X14
+	VADDSS X14, X12, X12
+	VMOVSS X12, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	SUBQ   $0x01, DX
+	JMP    muladdtaps2x3s_1
+
 muladdtaps2x3_done:
 	VZEROUPPER
 	RET
 
-// func dotTaps2x4AVX2(g []float32, x []float32, rows []int, out []float32)
-// Requires: AVX
-TEXT ·dotTaps2x4AVX2(SB), NOSPLIT, $0-96
+// func dotTaps2x4AVX2(g []float32, x []float32, rows []int, out []float32) (sum float32)
+// Requires: AVX, SSE
+TEXT ·dotTaps2x4AVX2(SB), NOSPLIT, $0-100
 	MOVQ   g_base+0(FP), AX
 	MOVQ   x_base+24(FP), CX
 	MOVQ   g_len+8(FP), DX
@@ -2894,11 +3762,13 @@ TEXT ·dotTaps2x4AVX2(SB), NOSPLIT, $0-96
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
+	VXORPS Y13, Y13, Y13
 
 dottaps2x4_8:
 	CMPQ    DX, $0x08
 	JL      dottaps2x4_fold
 	VMOVUPS (AX), Y14
+	VADDPS  Y14, Y13, Y13
 	VMULPS  (CX)(SI*4), Y14, Y15
 	VADDPS  Y15, Y0, Y0
 	VMULPS  4(CX)(SI*4), Y14, Y15
@@ -2969,12 +3839,19 @@ dottaps2x4_fold:
 	VADDPS       X15, X7, X7
 	VMOVSHDUP    X7, X15
 	VADDSS       X15, X7, X7
+	VEXTRACTF128 $0x01, Y13, X15
+	VADDPS       X15, X13, X13
+	VMOVHLPS     X13, X13, X15
+	VADDPS       X15, X13, X13
+	VMOVSHDUP    X13, X15
+	VADDSS       X15, X13, X13
 
 	// The last len(g) mod 8 products, one at a time, added to the folded sums.
 dottaps2x4_1:
 	TESTQ  DX, DX
 	JZ     dottaps2x4_done
 	VMOVSS (AX), X14
+	VADDSS X14, X13, X13
 	VMULSS (CX)(SI*4), X14, X15
 	VADDSS X15, X0, X0
 	VMULSS 4(CX)(SI*4), X14, X15
@@ -3006,12 +3883,13 @@ dottaps2x4_done:
 	VMOVSS X5, 20(AX)
 	VMOVSS X6, 24(AX)
 	VMOVSS X7, 28(AX)
+	MOVSS  X13, sum+96(FP)
 	VZEROUPPER
 	RET
 
-// func mulAddTaps2x4AVX2(y []float32, x []float32, rows []int, w []float32)
+// func mulAddTaps2x4AVX2(y []float32, x []float32, rows []int, w []float32, set bool)
 // Requires: AVX
-TEXT ·mulAddTaps2x4AVX2(SB), NOSPLIT, $0-96
+TEXT ·mulAddTaps2x4AVX2(SB), NOSPLIT, $0-97
 	MOVQ         y_base+0(FP), AX
 	MOVQ         x_base+24(FP), CX
 	MOVQ         y_len+8(FP), DX
@@ -3027,6 +3905,9 @@ TEXT ·mulAddTaps2x4AVX2(SB), NOSPLIT, $0-96
 	VBROADCASTSS 20(DI), Y5
 	VBROADCASTSS 24(DI), Y6
 	VBROADCASTSS 28(DI), Y7
+	MOVB         set+96(FP), DI
+	TESTB        DI, DI
+	JNZ          muladdtaps2x4s_16
 
 muladdtaps2x4_16:
 	CMPQ    DX, $0x10
@@ -3123,13 +4004,108 @@ muladdtaps2x4_1:
 	SUBQ   $0x01, DX
 	JMP    muladdtaps2x4_1
 
+muladdtaps2x4s_16:
+	CMPQ    DX, $0x10
+	JL      muladdtaps2x4s_8
+	VXORPS  Y12, Y12, Y12
+	VXORPS  Y13, Y13, Y13
+	VMULPS  (CX)(SI*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(SI*4), Y0, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(SI*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(SI*4), Y1, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  8(CX)(SI*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  40(CX)(SI*4), Y2, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  12(CX)(SI*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  44(CX)(SI*4), Y3, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  (CX)(BX*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(BX*4), Y4, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(BX*4), Y5, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(BX*4), Y5, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  8(CX)(BX*4), Y6, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  40(CX)(BX*4), Y6, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  12(CX)(BX*4), Y7, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  44(CX)(BX*4), Y7, Y15
+	VADDPS  Y15, Y13, Y13
+	VMOVUPS Y12, (AX)
+	VMOVUPS Y13, 32(AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	SUBQ    $0x10, DX
+	JMP     muladdtaps2x4s_16
+
+muladdtaps2x4s_8:
+	CMPQ    DX, $0x08
+	JL      muladdtaps2x4s_1
+	VXORPS  Y12, Y12, Y12
+	VMULPS  (CX)(SI*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(SI*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  8(CX)(SI*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  12(CX)(SI*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  (CX)(BX*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(BX*4), Y5, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  8(CX)(BX*4), Y6, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  12(CX)(BX*4), Y7, Y14
+	VADDPS  Y14, Y12, Y12
+	VMOVUPS Y12, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+
+muladdtaps2x4s_1:
+	TESTQ  DX, DX
+	JZ     muladdtaps2x4_done
+	VXORPS Y12, Y12, Y12
+	VMULSS (CX)(SI*4), X0, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(SI*4), X1, X14
+	VADDSS X14, X12, X12
+	VMULSS 8(CX)(SI*4), X2, X14
+	VADDSS X14, X12, X12
+	VMULSS 12(CX)(SI*4), X3, X14
+	VADDSS X14, X12, X12
+	VMULSS (CX)(BX*4), X4, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(BX*4), X5, X14
+	VADDSS X14, X12, X12
+	VMULSS 8(CX)(BX*4), X6, X14
+	VADDSS X14, X12, X12
+	VMULSS 12(CX)(BX*4), X7, X14
+	VADDSS X14, X12, X12
+	VMOVSS X12, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	SUBQ   $0x01, DX
+	JMP    muladdtaps2x4s_1
+
 muladdtaps2x4_done:
 	VZEROUPPER
 	RET
 
-// func dotTaps2x5AVX2(g []float32, x []float32, rows []int, out []float32)
-// Requires: AVX
-TEXT ·dotTaps2x5AVX2(SB), NOSPLIT, $0-96
+// func dotTaps2x5AVX2(g []float32, x []float32, rows []int, out []float32) (sum float32)
+// Requires: AVX, SSE
+TEXT ·dotTaps2x5AVX2(SB), NOSPLIT, $0-100
 	MOVQ   g_base+0(FP), AX
 	MOVQ   x_base+24(FP), CX
 	MOVQ   g_len+8(FP), DX
@@ -3146,11 +4122,13 @@ TEXT ·dotTaps2x5AVX2(SB), NOSPLIT, $0-96
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 	VXORPS Y9, Y9, Y9
+	VXORPS Y13, Y13, Y13
 
 dottaps2x5_8:
 	CMPQ    DX, $0x08
 	JL      dottaps2x5_fold
 	VMOVUPS (AX), Y14
+	VADDPS  Y14, Y13, Y13
 	VMULPS  (CX)(SI*4), Y14, Y15
 	VADDPS  Y15, Y0, Y0
 	VMULPS  4(CX)(SI*4), Y14, Y15
@@ -3237,12 +4215,19 @@ dottaps2x5_fold:
 	VADDPS       X15, X9, X9
 	VMOVSHDUP    X9, X15
 	VADDSS       X15, X9, X9
+	VEXTRACTF128 $0x01, Y13, X15
+	VADDPS       X15, X13, X13
+	VMOVHLPS     X13, X13, X15
+	VADDPS       X15, X13, X13
+	VMOVSHDUP    X13, X15
+	VADDSS       X15, X13, X13
 
 	// The last len(g) mod 8 products, one at a time, added to the folded sums.
 dottaps2x5_1:
 	TESTQ  DX, DX
 	JZ     dottaps2x5_done
 	VMOVSS (AX), X14
+	VADDSS X14, X13, X13
 	VMULSS (CX)(SI*4), X14, X15
 	VADDSS X15, X0, X0
 	VMULSS 4(CX)(SI*4), X14, X15
@@ -3280,12 +4265,13 @@ dottaps2x5_done:
 	VMOVSS X7, 28(AX)
 	VMOVSS X8, 32(AX)
 	VMOVSS X9, 36(AX)
+	MOVSS  X13, sum+96(FP)
 	VZEROUPPER
 	RET
 
-// func mulAddTaps2x5AVX2(y []float32, x []float32, rows []int, w []float32)
+// func mulAddTaps2x5AVX2(y []float32, x []float32, rows []int, w []float32, set bool)
 // Requires: AVX
-TEXT ·mulAddTaps2x5AVX2(SB), NOSPLIT, $0-96
+TEXT ·mulAddTaps2x5AVX2(SB), NOSPLIT, $0-97
 	MOVQ         y_base+0(FP), AX
 	MOVQ         x_base+24(FP), CX
 	MOVQ         y_len+8(FP), DX
@@ -3303,6 +4289,9 @@ TEXT ·mulAddTaps2x5AVX2(SB), NOSPLIT, $0-96
 	VBROADCASTSS 28(DI), Y7
 	VBROADCASTSS 32(DI), Y8
 	VBROADCASTSS 36(DI), Y9
+	MOVB         set+96(FP), DI
+	TESTB        DI, DI
+	JNZ          muladdtaps2x5s_16
 
 muladdtaps2x5_16:
 	CMPQ    DX, $0x10
@@ -3415,13 +4404,124 @@ muladdtaps2x5_1:
 	SUBQ   $0x01, DX
 	JMP    muladdtaps2x5_1
 
+muladdtaps2x5s_16:
+	CMPQ    DX, $0x10
+	JL      muladdtaps2x5s_8
+	VXORPS  Y12, Y12, Y12
+	VXORPS  Y13, Y13, Y13
+	VMULPS  (CX)(SI*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(SI*4), Y0, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(SI*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(SI*4), Y1, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  8(CX)(SI*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  40(CX)(SI*4), Y2, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  12(CX)(SI*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  44(CX)(SI*4), Y3, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  16(CX)(SI*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  48(CX)(SI*4), Y4, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  (CX)(BX*4), Y5, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(BX*4), Y5, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(BX*4), Y6, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(BX*4), Y6, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  8(CX)(BX*4), Y7, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  40(CX)(BX*4), Y7, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  12(CX)(BX*4), Y8, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  44(CX)(BX*4), Y8, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  16(CX)(BX*4), Y9, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  48(CX)(BX*4), Y9, Y15
+	VADDPS  Y15, Y13, Y13
+	VMOVUPS Y12, (AX)
+	VMOVUPS Y13, 32(AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	SUBQ    $0x10, DX
+	JMP     muladdtaps2x5s_16
+
+muladdtaps2x5s_8:
+	CMPQ    DX, $0x08
+	JL      muladdtaps2x5s_1
+	VXORPS  Y12, Y12, Y12
+	VMULPS  (CX)(SI*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(SI*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  8(CX)(SI*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  12(CX)(SI*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  16(CX)(SI*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  (CX)(BX*4), Y5, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(BX*4), Y6, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  8(CX)(BX*4), Y7, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  12(CX)(BX*4), Y8, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  16(CX)(BX*4), Y9, Y14
+	VADDPS  Y14, Y12, Y12
+	VMOVUPS Y12, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+
+muladdtaps2x5s_1:
+	TESTQ  DX, DX
+	JZ     muladdtaps2x5_done
+	VXORPS Y12, Y12, Y12
+	VMULSS (CX)(SI*4), X0, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(SI*4), X1, X14
+	VADDSS X14, X12, X12
+	VMULSS 8(CX)(SI*4), X2, X14
+	VADDSS X14, X12, X12
+	VMULSS 12(CX)(SI*4), X3, X14
+	VADDSS X14, X12, X12
+	VMULSS 16(CX)(SI*4), X4, X14
+	VADDSS X14, X12, X12
+	VMULSS (CX)(BX*4), X5, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(BX*4), X6, X14
+	VADDSS X14, X12, X12
+	VMULSS 8(CX)(BX*4), X7, X14
+	VADDSS X14, X12, X12
+	VMULSS 12(CX)(BX*4), X8, X14
+	VADDSS X14, X12, X12
+	VMULSS 16(CX)(BX*4), X9, X14
+	VADDSS X14, X12, X12
+	VMOVSS X12, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	SUBQ   $0x01, DX
+	JMP    muladdtaps2x5s_1
+
 muladdtaps2x5_done:
 	VZEROUPPER
 	RET
 
-// func dotTaps2x6AVX2(g []float32, x []float32, rows []int, out []float32)
-// Requires: AVX
-TEXT ·dotTaps2x6AVX2(SB), NOSPLIT, $0-96
+// func dotTaps2x6AVX2(g []float32, x []float32, rows []int, out []float32) (sum float32)
+// Requires: AVX, SSE
+TEXT ·dotTaps2x6AVX2(SB), NOSPLIT, $0-100
 	MOVQ   g_base+0(FP), AX
 	MOVQ   x_base+24(FP), CX
 	MOVQ   g_len+8(FP), DX
@@ -3440,11 +4540,13 @@ TEXT ·dotTaps2x6AVX2(SB), NOSPLIT, $0-96
 	VXORPS Y9, Y9, Y9
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
+	VXORPS Y13, Y13, Y13
 
 dottaps2x6_8:
 	CMPQ    DX, $0x08
 	JL      dottaps2x6_fold
 	VMOVUPS (AX), Y14
+	VADDPS  Y14, Y13, Y13
 	VMULPS  (CX)(SI*4), Y14, Y15
 	VADDPS  Y15, Y0, Y0
 	VMULPS  4(CX)(SI*4), Y14, Y15
@@ -3547,12 +4649,19 @@ dottaps2x6_fold:
 	VADDPS       X15, X11, X11
 	VMOVSHDUP    X11, X15
 	VADDSS       X15, X11, X11
+	VEXTRACTF128 $0x01, Y13, X15
+	VADDPS       X15, X13, X13
+	VMOVHLPS     X13, X13, X15
+	VADDPS       X15, X13, X13
+	VMOVSHDUP    X13, X15
+	VADDSS       X15, X13, X13
 
 	// The last len(g) mod 8 products, one at a time, added to the folded sums.
 dottaps2x6_1:
 	TESTQ  DX, DX
 	JZ     dottaps2x6_done
 	VMOVSS (AX), X14
+	VADDSS X14, X13, X13
 	VMULSS (CX)(SI*4), X14, X15
 	VADDSS X15, X0, X0
 	VMULSS 4(CX)(SI*4), X14, X15
@@ -3596,12 +4705,13 @@ dottaps2x6_done:
 	VMOVSS X9, 36(AX)
 	VMOVSS X10, 40(AX)
 	VMOVSS X11, 44(AX)
+	MOVSS  X13, sum+96(FP)
 	VZEROUPPER
 	RET
 
-// func mulAddTaps2x6AVX2(y []float32, x []float32, rows []int, w []float32)
+// func mulAddTaps2x6AVX2(y []float32, x []float32, rows []int, w []float32, set bool)
 // Requires: AVX
-TEXT ·mulAddTaps2x6AVX2(SB), NOSPLIT, $0-96
+TEXT ·mulAddTaps2x6AVX2(SB), NOSPLIT, $0-97
 	MOVQ         y_base+0(FP), AX
 	MOVQ         x_base+24(FP), CX
 	MOVQ         y_len+8(FP), DX
@@ -3621,6 +4731,9 @@ TEXT ·mulAddTaps2x6AVX2(SB), NOSPLIT, $0-96
 	VBROADCASTSS 36(DI), Y9
 	VBROADCASTSS 40(DI), Y10
 	VBROADCASTSS 44(DI), Y11
+	MOVB         set+96(FP), DI
+	TESTB        DI, DI
+	JNZ          muladdtaps2x6s_16
 
 muladdtaps2x6_16:
 	CMPQ    DX, $0x10
@@ -3749,13 +4862,140 @@ muladdtaps2x6_1:
 	SUBQ   $0x01, DX
 	JMP    muladdtaps2x6_1
 
+muladdtaps2x6s_16:
+	CMPQ    DX, $0x10
+	JL      muladdtaps2x6s_8
+	VXORPS  Y12, Y12, Y12
+	VXORPS  Y13, Y13, Y13
+	VMULPS  (CX)(SI*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(SI*4), Y0, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(SI*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(SI*4), Y1, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  8(CX)(SI*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  40(CX)(SI*4), Y2, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  12(CX)(SI*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  44(CX)(SI*4), Y3, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  16(CX)(SI*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  48(CX)(SI*4), Y4, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  20(CX)(SI*4), Y5, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  52(CX)(SI*4), Y5, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  (CX)(BX*4), Y6, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(BX*4), Y6, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(BX*4), Y7, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(BX*4), Y7, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  8(CX)(BX*4), Y8, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  40(CX)(BX*4), Y8, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  12(CX)(BX*4), Y9, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  44(CX)(BX*4), Y9, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  16(CX)(BX*4), Y10, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  48(CX)(BX*4), Y10, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  20(CX)(BX*4), Y11, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  52(CX)(BX*4), Y11, Y15
+	VADDPS  Y15, Y13, Y13
+	VMOVUPS Y12, (AX)
+	VMOVUPS Y13, 32(AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	SUBQ    $0x10, DX
+	JMP     muladdtaps2x6s_16
+
+muladdtaps2x6s_8:
+	CMPQ    DX, $0x08
+	JL      muladdtaps2x6s_1
+	VXORPS  Y12, Y12, Y12
+	VMULPS  (CX)(SI*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(SI*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  8(CX)(SI*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  12(CX)(SI*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  16(CX)(SI*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  20(CX)(SI*4), Y5, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  (CX)(BX*4), Y6, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(BX*4), Y7, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  8(CX)(BX*4), Y8, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  12(CX)(BX*4), Y9, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  16(CX)(BX*4), Y10, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  20(CX)(BX*4), Y11, Y14
+	VADDPS  Y14, Y12, Y12
+	VMOVUPS Y12, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+
+muladdtaps2x6s_1:
+	TESTQ  DX, DX
+	JZ     muladdtaps2x6_done
+	VXORPS Y12, Y12, Y12
+	VMULSS (CX)(SI*4), X0, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(SI*4), X1, X14
+	VADDSS X14, X12, X12
+	VMULSS 8(CX)(SI*4), X2, X14
+	VADDSS X14, X12, X12
+	VMULSS 12(CX)(SI*4), X3, X14
+	VADDSS X14, X12, X12
+	VMULSS 16(CX)(SI*4), X4, X14
+	VADDSS X14, X12, X12
+	VMULSS 20(CX)(SI*4), X5, X14
+	VADDSS X14, X12, X12
+	VMULSS (CX)(BX*4), X6, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(BX*4), X7, X14
+	VADDSS X14, X12, X12
+	VMULSS 8(CX)(BX*4), X8, X14
+	VADDSS X14, X12, X12
+	VMULSS 12(CX)(BX*4), X9, X14
+	VADDSS X14, X12, X12
+	VMULSS 16(CX)(BX*4), X10, X14
+	VADDSS X14, X12, X12
+	VMULSS 20(CX)(BX*4), X11, X14
+	VADDSS X14, X12, X12
+	VMOVSS X12, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	SUBQ   $0x01, DX
+	JMP    muladdtaps2x6s_1
+
 muladdtaps2x6_done:
 	VZEROUPPER
 	RET
 
-// func dotTaps3x1AVX2(g []float32, x []float32, rows []int, out []float32)
-// Requires: AVX
-TEXT ·dotTaps3x1AVX2(SB), NOSPLIT, $0-96
+// func dotTaps3x1AVX2(g []float32, x []float32, rows []int, out []float32) (sum float32)
+// Requires: AVX, SSE
+TEXT ·dotTaps3x1AVX2(SB), NOSPLIT, $0-100
 	MOVQ   g_base+0(FP), AX
 	MOVQ   x_base+24(FP), CX
 	MOVQ   g_len+8(FP), DX
@@ -3766,11 +5006,13 @@ TEXT ·dotTaps3x1AVX2(SB), NOSPLIT, $0-96
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
+	VXORPS Y13, Y13, Y13
 
 dottaps3x1_8:
 	CMPQ    DX, $0x08
 	JL      dottaps3x1_fold
 	VMOVUPS (AX), Y14
+	VADDPS  Y14, Y13, Y13
 	VMULPS  (CX)(SI*4), Y14, Y15
 	VADDPS  Y15, Y0, Y0
 	VMULPS  (CX)(DI*4), Y14, Y15
@@ -3801,12 +5043,19 @@ dottaps3x1_fold:
 	VADDPS       X15, X2, X2
 	VMOVSHDUP    X2, X15
 	VADDSS       X15, X2, X2
+	VEXTRACTF128 $0x01, Y13, X15
+	VADDPS       X15, X13, X13
+	VMOVHLPS     X13, X13, X15
+	VADDPS       X15, X13, X13
+	VMOVSHDUP    X13, X15
+	VADDSS       X15, X13, X13
 
 	// The last len(g) mod 8 products, one at a time, added to the folded sums.
 dottaps3x1_1:
 	TESTQ  DX, DX
 	JZ     dottaps3x1_done
 	VMOVSS (AX), X14
+	VADDSS X14, X13, X13
 	VMULSS (CX)(SI*4), X14, X15
 	VADDSS X15, X0, X0
 	VMULSS (CX)(DI*4), X14, X15
@@ -3823,12 +5072,13 @@ dottaps3x1_done:
 	VMOVSS X0, (AX)
 	VMOVSS X1, 4(AX)
 	VMOVSS X2, 8(AX)
+	MOVSS  X13, sum+96(FP)
 	VZEROUPPER
 	RET
 
-// func mulAddTaps3x1AVX2(y []float32, x []float32, rows []int, w []float32)
+// func mulAddTaps3x1AVX2(y []float32, x []float32, rows []int, w []float32, set bool)
 // Requires: AVX
-TEXT ·mulAddTaps3x1AVX2(SB), NOSPLIT, $0-96
+TEXT ·mulAddTaps3x1AVX2(SB), NOSPLIT, $0-97
 	MOVQ         y_base+0(FP), AX
 	MOVQ         x_base+24(FP), CX
 	MOVQ         y_len+8(FP), DX
@@ -3840,6 +5090,9 @@ TEXT ·mulAddTaps3x1AVX2(SB), NOSPLIT, $0-96
 	VBROADCASTSS (R8), Y0
 	VBROADCASTSS 4(R8), Y1
 	VBROADCASTSS 8(R8), Y2
+	MOVB         set+96(FP), R8
+	TESTB        R8, R8
+	JNZ          muladdtaps3x1s_16
 
 muladdtaps3x1_16:
 	CMPQ    DX, $0x10
@@ -3896,13 +5149,68 @@ muladdtaps3x1_1:
 	SUBQ   $0x01, DX
 	JMP    muladdtaps3x1_1
 
+muladdtaps3x1s_16:
+	CMPQ    DX, $0x10
+	JL      muladdtaps3x1s_8
+	VXORPS  Y12, Y12, Y12
+	VXORPS  Y13, Y13, Y13
+	VMULPS  (CX)(SI*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(SI*4), Y0, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  (CX)(DI*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(DI*4), Y1, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  (CX)(BX*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(BX*4), Y2, Y15
+	VADDPS  Y15, Y13, Y13
+	VMOVUPS Y12, (AX)
+	VMOVUPS Y13, 32(AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	SUBQ    $0x10, DX
+	JMP     muladdtaps3x1s_16
+
+muladdtaps3x1s_8:
+	CMPQ    DX, $0x08
+	JL      muladdtaps3x1s_1
+	VXORPS  Y12, Y12, Y12
+	VMULPS  (CX)(SI*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  (CX)(DI*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  (CX)(BX*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMOVUPS Y12, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+
+muladdtaps3x1s_1:
+	TESTQ  DX, DX
+	JZ     muladdtaps3x1_done
+	VXORPS Y12, Y12, Y12
+	VMULSS (CX)(SI*4), X0, X14
+	VADDSS X14, X12, X12
+	VMULSS (CX)(DI*4), X1, X14
+	VADDSS X14, X12, X12
+	VMULSS (CX)(BX*4), X2, X14
+	VADDSS X14, X12, X12
+	VMOVSS X12, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	SUBQ   $0x01, DX
+	JMP    muladdtaps3x1s_1
+
 muladdtaps3x1_done:
 	VZEROUPPER
 	RET
 
-// func dotTaps3x2AVX2(g []float32, x []float32, rows []int, out []float32)
-// Requires: AVX
-TEXT ·dotTaps3x2AVX2(SB), NOSPLIT, $0-96
+// func dotTaps3x2AVX2(g []float32, x []float32, rows []int, out []float32) (sum float32)
+// Requires: AVX, SSE
+TEXT ·dotTaps3x2AVX2(SB), NOSPLIT, $0-100
 	MOVQ   g_base+0(FP), AX
 	MOVQ   x_base+24(FP), CX
 	MOVQ   g_len+8(FP), DX
@@ -3916,11 +5224,13 @@ TEXT ·dotTaps3x2AVX2(SB), NOSPLIT, $0-96
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
+	VXORPS Y13, Y13, Y13
 
 dottaps3x2_8:
 	CMPQ    DX, $0x08
 	JL      dottaps3x2_fold
 	VMOVUPS (AX), Y14
+	VADDPS  Y14, Y13, Y13
 	VMULPS  (CX)(SI*4), Y14, Y15
 	VADDPS  Y15, Y0, Y0
 	VMULPS  4(CX)(SI*4), Y14, Y15
@@ -3975,12 +5285,19 @@ dottaps3x2_fold:
 	VADDPS       X15, X5, X5
 	VMOVSHDUP    X5, X15
 	VADDSS       X15, X5, X5
+	VEXTRACTF128 $0x01, Y13, X15
+	VADDPS       X15, X13, X13
+	VMOVHLPS     X13, X13, X15
+	VADDPS       X15, X13, X13
+	VMOVSHDUP    X13, X15
+	VADDSS       X15, X13, X13
 
 	// The last len(g) mod 8 products, one at a time, added to the folded sums.
 dottaps3x2_1:
 	TESTQ  DX, DX
 	JZ     dottaps3x2_done
 	VMOVSS (AX), X14
+	VADDSS X14, X13, X13
 	VMULSS (CX)(SI*4), X14, X15
 	VADDSS X15, X0, X0
 	VMULSS 4(CX)(SI*4), X14, X15
@@ -4006,12 +5323,13 @@ dottaps3x2_done:
 	VMOVSS X3, 12(AX)
 	VMOVSS X4, 16(AX)
 	VMOVSS X5, 20(AX)
+	MOVSS  X13, sum+96(FP)
 	VZEROUPPER
 	RET
 
-// func mulAddTaps3x2AVX2(y []float32, x []float32, rows []int, w []float32)
+// func mulAddTaps3x2AVX2(y []float32, x []float32, rows []int, w []float32, set bool)
 // Requires: AVX
-TEXT ·mulAddTaps3x2AVX2(SB), NOSPLIT, $0-96
+TEXT ·mulAddTaps3x2AVX2(SB), NOSPLIT, $0-97
 	MOVQ         y_base+0(FP), AX
 	MOVQ         x_base+24(FP), CX
 	MOVQ         y_len+8(FP), DX
@@ -4026,6 +5344,9 @@ TEXT ·mulAddTaps3x2AVX2(SB), NOSPLIT, $0-96
 	VBROADCASTSS 12(R8), Y3
 	VBROADCASTSS 16(R8), Y4
 	VBROADCASTSS 20(R8), Y5
+	MOVB         set+96(FP), R8
+	TESTB        R8, R8
+	JNZ          muladdtaps3x2s_16
 
 muladdtaps3x2_16:
 	CMPQ    DX, $0x10
@@ -4106,13 +5427,92 @@ muladdtaps3x2_1:
 	SUBQ   $0x01, DX
 	JMP    muladdtaps3x2_1
 
+muladdtaps3x2s_16:
+	CMPQ    DX, $0x10
+	JL      muladdtaps3x2s_8
+	VXORPS  Y12, Y12, Y12
+	VXORPS  Y13, Y13, Y13
+	VMULPS  (CX)(SI*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(SI*4), Y0, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(SI*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(SI*4), Y1, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  (CX)(DI*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(DI*4), Y2, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(DI*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(DI*4), Y3, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  (CX)(BX*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(BX*4), Y4, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(BX*4), Y5, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(BX*4), Y5, Y15
+	VADDPS  Y15, Y13, Y13
+	VMOVUPS Y12, (AX)
+	VMOVUPS Y13, 32(AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	SUBQ    $0x10, DX
+	JMP     muladdtaps3x2s_16
+
+muladdtaps3x2s_8:
+	CMPQ    DX, $0x08
+	JL      muladdtaps3x2s_1
+	VXORPS  Y12, Y12, Y12
+	VMULPS  (CX)(SI*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(SI*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  (CX)(DI*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(DI*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  (CX)(BX*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(BX*4), Y5, Y14
+	VADDPS  Y14, Y12, Y12
+	VMOVUPS Y12, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+
+muladdtaps3x2s_1:
+	TESTQ  DX, DX
+	JZ     muladdtaps3x2_done
+	VXORPS Y12, Y12, Y12
+	VMULSS (CX)(SI*4), X0, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(SI*4), X1, X14
+	VADDSS X14, X12, X12
+	VMULSS (CX)(DI*4), X2, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(DI*4), X3, X14
+	VADDSS X14, X12, X12
+	VMULSS (CX)(BX*4), X4, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(BX*4), X5, X14
+	VADDSS X14, X12, X12
+	VMOVSS X12, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	SUBQ   $0x01, DX
+	JMP    muladdtaps3x2s_1
+
 muladdtaps3x2_done:
 	VZEROUPPER
 	RET
 
-// func dotTaps3x3AVX2(g []float32, x []float32, rows []int, out []float32)
-// Requires: AVX
-TEXT ·dotTaps3x3AVX2(SB), NOSPLIT, $0-96
+// func dotTaps3x3AVX2(g []float32, x []float32, rows []int, out []float32) (sum float32)
+// Requires: AVX, SSE
+TEXT ·dotTaps3x3AVX2(SB), NOSPLIT, $0-100
 	MOVQ   g_base+0(FP), AX
 	MOVQ   x_base+24(FP), CX
 	MOVQ   g_len+8(FP), DX
@@ -4129,11 +5529,13 @@ TEXT ·dotTaps3x3AVX2(SB), NOSPLIT, $0-96
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
+	VXORPS Y13, Y13, Y13
 
 dottaps3x3_8:
 	CMPQ    DX, $0x08
 	JL      dottaps3x3_fold
 	VMOVUPS (AX), Y14
+	VADDPS  Y14, Y13, Y13
 	VMULPS  (CX)(SI*4), Y14, Y15
 	VADDPS  Y15, Y0, Y0
 	VMULPS  4(CX)(SI*4), Y14, Y15
@@ -4212,12 +5614,19 @@ dottaps3x3_fold:
 	VADDPS       X15, X8, X8
 	VMOVSHDUP    X8, X15
 	VADDSS       X15, X8, X8
+	VEXTRACTF128 $0x01, Y13, X15
+	VADDPS       X15, X13, X13
+	VMOVHLPS     X13, X13, X15
+	VADDPS       X15, X13, X13
+	VMOVSHDUP    X13, X15
+	VADDSS       X15, X13, X13
 
 	// The last len(g) mod 8 products, one at a time, added to the folded sums.
 dottaps3x3_1:
 	TESTQ  DX, DX
 	JZ     dottaps3x3_done
 	VMOVSS (AX), X14
+	VADDSS X14, X13, X13
 	VMULSS (CX)(SI*4), X14, X15
 	VADDSS X15, X0, X0
 	VMULSS 4(CX)(SI*4), X14, X15
@@ -4252,12 +5661,13 @@ dottaps3x3_done:
 	VMOVSS X6, 24(AX)
 	VMOVSS X7, 28(AX)
 	VMOVSS X8, 32(AX)
+	MOVSS  X13, sum+96(FP)
 	VZEROUPPER
 	RET
 
-// func mulAddTaps3x3AVX2(y []float32, x []float32, rows []int, w []float32)
+// func mulAddTaps3x3AVX2(y []float32, x []float32, rows []int, w []float32, set bool)
 // Requires: AVX
-TEXT ·mulAddTaps3x3AVX2(SB), NOSPLIT, $0-96
+TEXT ·mulAddTaps3x3AVX2(SB), NOSPLIT, $0-97
 	MOVQ         y_base+0(FP), AX
 	MOVQ         x_base+24(FP), CX
 	MOVQ         y_len+8(FP), DX
@@ -4275,6 +5685,9 @@ TEXT ·mulAddTaps3x3AVX2(SB), NOSPLIT, $0-96
 	VBROADCASTSS 24(R8), Y6
 	VBROADCASTSS 28(R8), Y7
 	VBROADCASTSS 32(R8), Y8
+	MOVB         set+96(FP), R8
+	TESTB        R8, R8
+	JNZ          muladdtaps3x3s_16
 
 muladdtaps3x3_16:
 	CMPQ    DX, $0x10
@@ -4379,13 +5792,116 @@ muladdtaps3x3_1:
 	SUBQ   $0x01, DX
 	JMP    muladdtaps3x3_1
 
+muladdtaps3x3s_16:
+	CMPQ    DX, $0x10
+	JL      muladdtaps3x3s_8
+	VXORPS  Y12, Y12, Y12
+	VXORPS  Y13, Y13, Y13
+	VMULPS  (CX)(SI*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(SI*4), Y0, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(SI*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(SI*4), Y1, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  8(CX)(SI*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  40(CX)(SI*4), Y2, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  (CX)(DI*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(DI*4), Y3, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(DI*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(DI*4), Y4, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  8(CX)(DI*4), Y5, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  40(CX)(DI*4), Y5, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  (CX)(BX*4), Y6, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(BX*4), Y6, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(BX*4), Y7, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(BX*4), Y7, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  8(CX)(BX*4), Y8, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  40(CX)(BX*4), Y8, Y15
+	VADDPS  Y15, Y13, Y13
+	VMOVUPS Y12, (AX)
+	VMOVUPS Y13, 32(AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	SUBQ    $0x10, DX
+	JMP     muladdtaps3x3s_16
+
+muladdtaps3x3s_8:
+	CMPQ    DX, $0x08
+	JL      muladdtaps3x3s_1
+	VXORPS  Y12, Y12, Y12
+	VMULPS  (CX)(SI*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(SI*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  8(CX)(SI*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  (CX)(DI*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(DI*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  8(CX)(DI*4), Y5, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  (CX)(BX*4), Y6, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(BX*4), Y7, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  8(CX)(BX*4), Y8, Y14
+	VADDPS  Y14, Y12, Y12
+	VMOVUPS Y12, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+
+muladdtaps3x3s_1:
+	TESTQ  DX, DX
+	JZ     muladdtaps3x3_done
+	VXORPS Y12, Y12, Y12
+	VMULSS (CX)(SI*4), X0, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(SI*4), X1, X14
+	VADDSS X14, X12, X12
+	VMULSS 8(CX)(SI*4), X2, X14
+	VADDSS X14, X12, X12
+	VMULSS (CX)(DI*4), X3, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(DI*4), X4, X14
+	VADDSS X14, X12, X12
+	VMULSS 8(CX)(DI*4), X5, X14
+	VADDSS X14, X12, X12
+	VMULSS (CX)(BX*4), X6, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(BX*4), X7, X14
+	VADDSS X14, X12, X12
+	VMULSS 8(CX)(BX*4), X8, X14
+	VADDSS X14, X12, X12
+	VMOVSS X12, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	SUBQ   $0x01, DX
+	JMP    muladdtaps3x3s_1
+
 muladdtaps3x3_done:
 	VZEROUPPER
 	RET
 
-// func dotTaps3x4AVX2(g []float32, x []float32, rows []int, out []float32)
-// Requires: AVX
-TEXT ·dotTaps3x4AVX2(SB), NOSPLIT, $0-96
+// func dotTaps3x4AVX2(g []float32, x []float32, rows []int, out []float32) (sum float32)
+// Requires: AVX, SSE
+TEXT ·dotTaps3x4AVX2(SB), NOSPLIT, $0-100
 	MOVQ   g_base+0(FP), AX
 	MOVQ   x_base+24(FP), CX
 	MOVQ   g_len+8(FP), DX
@@ -4405,11 +5921,13 @@ TEXT ·dotTaps3x4AVX2(SB), NOSPLIT, $0-96
 	VXORPS Y9, Y9, Y9
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
+	VXORPS Y13, Y13, Y13
 
 dottaps3x4_8:
 	CMPQ    DX, $0x08
 	JL      dottaps3x4_fold
 	VMOVUPS (AX), Y14
+	VADDPS  Y14, Y13, Y13
 	VMULPS  (CX)(SI*4), Y14, Y15
 	VADDPS  Y15, Y0, Y0
 	VMULPS  4(CX)(SI*4), Y14, Y15
@@ -4512,12 +6030,19 @@ dottaps3x4_fold:
 	VADDPS       X15, X11, X11
 	VMOVSHDUP    X11, X15
 	VADDSS       X15, X11, X11
+	VEXTRACTF128 $0x01, Y13, X15
+	VADDPS       X15, X13, X13
+	VMOVHLPS     X13, X13, X15
+	VADDPS       X15, X13, X13
+	VMOVSHDUP    X13, X15
+	VADDSS       X15, X13, X13
 
 	// The last len(g) mod 8 products, one at a time, added to the folded sums.
 dottaps3x4_1:
 	TESTQ  DX, DX
 	JZ     dottaps3x4_done
 	VMOVSS (AX), X14
+	VADDSS X14, X13, X13
 	VMULSS (CX)(SI*4), X14, X15
 	VADDSS X15, X0, X0
 	VMULSS 4(CX)(SI*4), X14, X15
@@ -4561,12 +6086,13 @@ dottaps3x4_done:
 	VMOVSS X9, 36(AX)
 	VMOVSS X10, 40(AX)
 	VMOVSS X11, 44(AX)
+	MOVSS  X13, sum+96(FP)
 	VZEROUPPER
 	RET
 
-// func mulAddTaps3x4AVX2(y []float32, x []float32, rows []int, w []float32)
+// func mulAddTaps3x4AVX2(y []float32, x []float32, rows []int, w []float32, set bool)
 // Requires: AVX
-TEXT ·mulAddTaps3x4AVX2(SB), NOSPLIT, $0-96
+TEXT ·mulAddTaps3x4AVX2(SB), NOSPLIT, $0-97
 	MOVQ         y_base+0(FP), AX
 	MOVQ         x_base+24(FP), CX
 	MOVQ         y_len+8(FP), DX
@@ -4587,6 +6113,9 @@ TEXT ·mulAddTaps3x4AVX2(SB), NOSPLIT, $0-96
 	VBROADCASTSS 36(R8), Y9
 	VBROADCASTSS 40(R8), Y10
 	VBROADCASTSS 44(R8), Y11
+	MOVB         set+96(FP), R8
+	TESTB        R8, R8
+	JNZ          muladdtaps3x4s_16
 
 muladdtaps3x4_16:
 	CMPQ    DX, $0x10
@@ -4715,6 +6244,133 @@ muladdtaps3x4_1:
 	SUBQ   $0x01, DX
 	JMP    muladdtaps3x4_1
 
+muladdtaps3x4s_16:
+	CMPQ    DX, $0x10
+	JL      muladdtaps3x4s_8
+	VXORPS  Y12, Y12, Y12
+	VXORPS  Y13, Y13, Y13
+	VMULPS  (CX)(SI*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(SI*4), Y0, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(SI*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(SI*4), Y1, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  8(CX)(SI*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  40(CX)(SI*4), Y2, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  12(CX)(SI*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  44(CX)(SI*4), Y3, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  (CX)(DI*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(DI*4), Y4, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(DI*4), Y5, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(DI*4), Y5, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  8(CX)(DI*4), Y6, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  40(CX)(DI*4), Y6, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  12(CX)(DI*4), Y7, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  44(CX)(DI*4), Y7, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  (CX)(BX*4), Y8, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  32(CX)(BX*4), Y8, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  4(CX)(BX*4), Y9, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  36(CX)(BX*4), Y9, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  8(CX)(BX*4), Y10, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  40(CX)(BX*4), Y10, Y15
+	VADDPS  Y15, Y13, Y13
+	VMULPS  12(CX)(BX*4), Y11, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  44(CX)(BX*4), Y11, Y15
+	VADDPS  Y15, Y13, Y13
+	VMOVUPS Y12, (AX)
+	VMOVUPS Y13, 32(AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	SUBQ    $0x10, DX
+	JMP     muladdtaps3x4s_16
+
+muladdtaps3x4s_8:
+	CMPQ    DX, $0x08
+	JL      muladdtaps3x4s_1
+	VXORPS  Y12, Y12, Y12
+	VMULPS  (CX)(SI*4), Y0, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(SI*4), Y1, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  8(CX)(SI*4), Y2, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  12(CX)(SI*4), Y3, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  (CX)(DI*4), Y4, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(DI*4), Y5, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  8(CX)(DI*4), Y6, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  12(CX)(DI*4), Y7, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  (CX)(BX*4), Y8, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  4(CX)(BX*4), Y9, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  8(CX)(BX*4), Y10, Y14
+	VADDPS  Y14, Y12, Y12
+	VMULPS  12(CX)(BX*4), Y11, Y14
+	VADDPS  Y14, Y12, Y12
+	VMOVUPS Y12, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+
+muladdtaps3x4s_1:
+	TESTQ  DX, DX
+	JZ     muladdtaps3x4_done
+	VXORPS Y12, Y12, Y12
+	VMULSS (CX)(SI*4), X0, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(SI*4), X1, X14
+	VADDSS X14, X12, X12
+	VMULSS 8(CX)(SI*4), X2, X14
+	VADDSS X14, X12, X12
+	VMULSS 12(CX)(SI*4), X3, X14
+	VADDSS X14, X12, X12
+	VMULSS (CX)(DI*4), X4, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(DI*4), X5, X14
+	VADDSS X14, X12, X12
+	VMULSS 8(CX)(DI*4), X6, X14
+	VADDSS X14, X12, X12
+	VMULSS 12(CX)(DI*4), X7, X14
+	VADDSS X14, X12, X12
+	VMULSS (CX)(BX*4), X8, X14
+	VADDSS X14, X12, X12
+	VMULSS 4(CX)(BX*4), X9, X14
+	VADDSS X14, X12, X12
+	VMULSS 8(CX)(BX*4), X10, X14
+	VADDSS X14, X12, X12
+	VMULSS 12(CX)(BX*4), X11, X14
+	VADDSS X14, X12, X12
+	VMOVSS X12, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	SUBQ   $0x01, DX
+	JMP    muladdtaps3x4s_1
+
 muladdtaps3x4_done:
 	VZEROUPPER
 	RET
@@ -4730,6 +6386,73 @@ TEXT ·rowsCopyAVX2(SB), NOSPLIT, $0-80
 	MOVQ ss+72(FP), DI
 	SHLQ $0x02, SI
 	SHLQ $0x02, DI
+
+	// Rows of up to 32 values: blocks at 0, 8, 16 and width−8 (as many as
+	// needed), straight-line code per row; wider rows loop over blocks.
+	MOVQ BX, R8
+	SHLQ $0x02, R8
+	SUBQ $0x20, R8
+	CMPQ BX, $0x08
+	JLE  rows_w1
+	CMPQ BX, $0x10
+	JLE  rows_w2
+	CMPQ BX, $0x18
+	JLE  rows_w3
+	CMPQ BX, $0x20
+	JLE  rows_w4
+	JMP  rows_row
+
+rows_w1:
+	TESTQ   DX, DX
+	JZ      rows_done
+	VMOVUPS (CX)(R8*1), Y0
+	VMOVUPS Y0, (AX)(R8*1)
+	ADDQ    SI, AX
+	ADDQ    DI, CX
+	DECQ    DX
+	JMP     rows_w1
+
+rows_w2:
+	TESTQ   DX, DX
+	JZ      rows_done
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, (AX)
+	VMOVUPS (CX)(R8*1), Y0
+	VMOVUPS Y0, (AX)(R8*1)
+	ADDQ    SI, AX
+	ADDQ    DI, CX
+	DECQ    DX
+	JMP     rows_w2
+
+rows_w3:
+	TESTQ   DX, DX
+	JZ      rows_done
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, (AX)
+	VMOVUPS 32(CX), Y0
+	VMOVUPS Y0, 32(AX)
+	VMOVUPS (CX)(R8*1), Y0
+	VMOVUPS Y0, (AX)(R8*1)
+	ADDQ    SI, AX
+	ADDQ    DI, CX
+	DECQ    DX
+	JMP     rows_w3
+
+rows_w4:
+	TESTQ   DX, DX
+	JZ      rows_done
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, (AX)
+	VMOVUPS 32(CX), Y0
+	VMOVUPS Y0, 32(AX)
+	VMOVUPS 64(CX), Y0
+	VMOVUPS Y0, 64(AX)
+	VMOVUPS (CX)(R8*1), Y0
+	VMOVUPS Y0, (AX)(R8*1)
+	ADDQ    SI, AX
+	ADDQ    DI, CX
+	DECQ    DX
+	JMP     rows_w4
 
 rows_row:
 	TESTQ DX, DX
@@ -4780,6 +6503,73 @@ TEXT ·rowsAddConstAVX2(SB), NOSPLIT, $0-84
 	SHLQ         $0x02, SI
 	SHLQ         $0x02, DI
 	VBROADCASTSS c+80(FP), Y15
+
+	// Rows of up to 32 values: blocks at 0, 8, 16 and width−8 (as many as
+	// needed), straight-line code per row; wider rows loop over blocks.
+	MOVQ BX, R8
+	SHLQ $0x02, R8
+	SUBQ $0x20, R8
+	CMPQ BX, $0x08
+	JLE  rowsc_w1
+	CMPQ BX, $0x10
+	JLE  rowsc_w2
+	CMPQ BX, $0x18
+	JLE  rowsc_w3
+	CMPQ BX, $0x20
+	JLE  rowsc_w4
+	JMP  rowsc_row
+
+rowsc_w1:
+	TESTQ   DX, DX
+	JZ      rowsc_done
+	VADDPS  (CX)(R8*1), Y15, Y0
+	VMOVUPS Y0, (AX)(R8*1)
+	ADDQ    SI, AX
+	ADDQ    DI, CX
+	DECQ    DX
+	JMP     rowsc_w1
+
+rowsc_w2:
+	TESTQ   DX, DX
+	JZ      rowsc_done
+	VADDPS  (CX), Y15, Y0
+	VMOVUPS Y0, (AX)
+	VADDPS  (CX)(R8*1), Y15, Y0
+	VMOVUPS Y0, (AX)(R8*1)
+	ADDQ    SI, AX
+	ADDQ    DI, CX
+	DECQ    DX
+	JMP     rowsc_w2
+
+rowsc_w3:
+	TESTQ   DX, DX
+	JZ      rowsc_done
+	VADDPS  (CX), Y15, Y0
+	VMOVUPS Y0, (AX)
+	VADDPS  32(CX), Y15, Y0
+	VMOVUPS Y0, 32(AX)
+	VADDPS  (CX)(R8*1), Y15, Y0
+	VMOVUPS Y0, (AX)(R8*1)
+	ADDQ    SI, AX
+	ADDQ    DI, CX
+	DECQ    DX
+	JMP     rowsc_w3
+
+rowsc_w4:
+	TESTQ   DX, DX
+	JZ      rowsc_done
+	VADDPS  (CX), Y15, Y0
+	VMOVUPS Y0, (AX)
+	VADDPS  32(CX), Y15, Y0
+	VMOVUPS Y0, 32(AX)
+	VADDPS  64(CX), Y15, Y0
+	VMOVUPS Y0, 64(AX)
+	VADDPS  (CX)(R8*1), Y15, Y0
+	VMOVUPS Y0, (AX)(R8*1)
+	ADDQ    SI, AX
+	ADDQ    DI, CX
+	DECQ    DX
+	JMP     rowsc_w4
 
 rowsc_row:
 	TESTQ DX, DX

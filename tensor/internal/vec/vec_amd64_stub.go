@@ -84,185 +84,185 @@ func maxPool2x2AVX2(out []float32, arg []int32, r0 []float32, r1 []float32, base
 //go:noescape
 func sgdAVX2(p []float32, g []float32, lr float32, wd float32)
 
-// dotTaps1x1AVX2 sets out[i·1+j] = Σ g[p]·x[p+rows[i]+j] for i < 1, j < 1 over p < len(g), in the order of dotsumGo's dot.
+// dotTaps1x1AVX2 sets out[i·1+j] = Σ g[p]·x[p+rows[i]+j] for i < 1, j < 1 over p < len(g), in the order of dotsumGo's dot, and returns Σ g[p] in the order of its sum.
 //
 //go:noescape
-func dotTaps1x1AVX2(g []float32, x []float32, rows []int, out []float32)
+func dotTaps1x1AVX2(g []float32, x []float32, rows []int, out []float32) (sum float32)
 
-// mulAddTaps1x1AVX2 sets y[p] += w[i·1+j]·x[p+rows[i]+j] for p < len(y) and taps i < 1, j < 1 in row-major order, each product rounded before its add.
+// mulAddTaps1x1AVX2 sets y[p] += w[i·1+j]·x[p+rows[i]+j] for p < len(y) and taps i < 1, j < 1 in row-major order, each product rounded before its add; with set, y[p] starts from +0 instead of its value.
 //
 //go:noescape
-func mulAddTaps1x1AVX2(y []float32, x []float32, rows []int, w []float32)
+func mulAddTaps1x1AVX2(y []float32, x []float32, rows []int, w []float32, set bool)
 
-// dotTaps1x2AVX2 sets out[i·2+j] = Σ g[p]·x[p+rows[i]+j] for i < 1, j < 2 over p < len(g), in the order of dotsumGo's dot.
+// dotTaps1x2AVX2 sets out[i·2+j] = Σ g[p]·x[p+rows[i]+j] for i < 1, j < 2 over p < len(g), in the order of dotsumGo's dot, and returns Σ g[p] in the order of its sum.
 //
 //go:noescape
-func dotTaps1x2AVX2(g []float32, x []float32, rows []int, out []float32)
+func dotTaps1x2AVX2(g []float32, x []float32, rows []int, out []float32) (sum float32)
 
-// mulAddTaps1x2AVX2 sets y[p] += w[i·2+j]·x[p+rows[i]+j] for p < len(y) and taps i < 1, j < 2 in row-major order, each product rounded before its add.
+// mulAddTaps1x2AVX2 sets y[p] += w[i·2+j]·x[p+rows[i]+j] for p < len(y) and taps i < 1, j < 2 in row-major order, each product rounded before its add; with set, y[p] starts from +0 instead of its value.
 //
 //go:noescape
-func mulAddTaps1x2AVX2(y []float32, x []float32, rows []int, w []float32)
+func mulAddTaps1x2AVX2(y []float32, x []float32, rows []int, w []float32, set bool)
 
-// dotTaps1x3AVX2 sets out[i·3+j] = Σ g[p]·x[p+rows[i]+j] for i < 1, j < 3 over p < len(g), in the order of dotsumGo's dot.
+// dotTaps1x3AVX2 sets out[i·3+j] = Σ g[p]·x[p+rows[i]+j] for i < 1, j < 3 over p < len(g), in the order of dotsumGo's dot, and returns Σ g[p] in the order of its sum.
 //
 //go:noescape
-func dotTaps1x3AVX2(g []float32, x []float32, rows []int, out []float32)
+func dotTaps1x3AVX2(g []float32, x []float32, rows []int, out []float32) (sum float32)
 
-// mulAddTaps1x3AVX2 sets y[p] += w[i·3+j]·x[p+rows[i]+j] for p < len(y) and taps i < 1, j < 3 in row-major order, each product rounded before its add.
+// mulAddTaps1x3AVX2 sets y[p] += w[i·3+j]·x[p+rows[i]+j] for p < len(y) and taps i < 1, j < 3 in row-major order, each product rounded before its add; with set, y[p] starts from +0 instead of its value.
 //
 //go:noescape
-func mulAddTaps1x3AVX2(y []float32, x []float32, rows []int, w []float32)
+func mulAddTaps1x3AVX2(y []float32, x []float32, rows []int, w []float32, set bool)
 
-// dotTaps1x4AVX2 sets out[i·4+j] = Σ g[p]·x[p+rows[i]+j] for i < 1, j < 4 over p < len(g), in the order of dotsumGo's dot.
+// dotTaps1x4AVX2 sets out[i·4+j] = Σ g[p]·x[p+rows[i]+j] for i < 1, j < 4 over p < len(g), in the order of dotsumGo's dot, and returns Σ g[p] in the order of its sum.
 //
 //go:noescape
-func dotTaps1x4AVX2(g []float32, x []float32, rows []int, out []float32)
+func dotTaps1x4AVX2(g []float32, x []float32, rows []int, out []float32) (sum float32)
 
-// mulAddTaps1x4AVX2 sets y[p] += w[i·4+j]·x[p+rows[i]+j] for p < len(y) and taps i < 1, j < 4 in row-major order, each product rounded before its add.
+// mulAddTaps1x4AVX2 sets y[p] += w[i·4+j]·x[p+rows[i]+j] for p < len(y) and taps i < 1, j < 4 in row-major order, each product rounded before its add; with set, y[p] starts from +0 instead of its value.
 //
 //go:noescape
-func mulAddTaps1x4AVX2(y []float32, x []float32, rows []int, w []float32)
+func mulAddTaps1x4AVX2(y []float32, x []float32, rows []int, w []float32, set bool)
 
-// dotTaps1x5AVX2 sets out[i·5+j] = Σ g[p]·x[p+rows[i]+j] for i < 1, j < 5 over p < len(g), in the order of dotsumGo's dot.
+// dotTaps1x5AVX2 sets out[i·5+j] = Σ g[p]·x[p+rows[i]+j] for i < 1, j < 5 over p < len(g), in the order of dotsumGo's dot, and returns Σ g[p] in the order of its sum.
 //
 //go:noescape
-func dotTaps1x5AVX2(g []float32, x []float32, rows []int, out []float32)
+func dotTaps1x5AVX2(g []float32, x []float32, rows []int, out []float32) (sum float32)
 
-// mulAddTaps1x5AVX2 sets y[p] += w[i·5+j]·x[p+rows[i]+j] for p < len(y) and taps i < 1, j < 5 in row-major order, each product rounded before its add.
+// mulAddTaps1x5AVX2 sets y[p] += w[i·5+j]·x[p+rows[i]+j] for p < len(y) and taps i < 1, j < 5 in row-major order, each product rounded before its add; with set, y[p] starts from +0 instead of its value.
 //
 //go:noescape
-func mulAddTaps1x5AVX2(y []float32, x []float32, rows []int, w []float32)
+func mulAddTaps1x5AVX2(y []float32, x []float32, rows []int, w []float32, set bool)
 
-// dotTaps1x6AVX2 sets out[i·6+j] = Σ g[p]·x[p+rows[i]+j] for i < 1, j < 6 over p < len(g), in the order of dotsumGo's dot.
+// dotTaps1x6AVX2 sets out[i·6+j] = Σ g[p]·x[p+rows[i]+j] for i < 1, j < 6 over p < len(g), in the order of dotsumGo's dot, and returns Σ g[p] in the order of its sum.
 //
 //go:noescape
-func dotTaps1x6AVX2(g []float32, x []float32, rows []int, out []float32)
+func dotTaps1x6AVX2(g []float32, x []float32, rows []int, out []float32) (sum float32)
 
-// mulAddTaps1x6AVX2 sets y[p] += w[i·6+j]·x[p+rows[i]+j] for p < len(y) and taps i < 1, j < 6 in row-major order, each product rounded before its add.
+// mulAddTaps1x6AVX2 sets y[p] += w[i·6+j]·x[p+rows[i]+j] for p < len(y) and taps i < 1, j < 6 in row-major order, each product rounded before its add; with set, y[p] starts from +0 instead of its value.
 //
 //go:noescape
-func mulAddTaps1x6AVX2(y []float32, x []float32, rows []int, w []float32)
+func mulAddTaps1x6AVX2(y []float32, x []float32, rows []int, w []float32, set bool)
 
-// dotTaps1x7AVX2 sets out[i·7+j] = Σ g[p]·x[p+rows[i]+j] for i < 1, j < 7 over p < len(g), in the order of dotsumGo's dot.
+// dotTaps1x7AVX2 sets out[i·7+j] = Σ g[p]·x[p+rows[i]+j] for i < 1, j < 7 over p < len(g), in the order of dotsumGo's dot, and returns Σ g[p] in the order of its sum.
 //
 //go:noescape
-func dotTaps1x7AVX2(g []float32, x []float32, rows []int, out []float32)
+func dotTaps1x7AVX2(g []float32, x []float32, rows []int, out []float32) (sum float32)
 
-// mulAddTaps1x7AVX2 sets y[p] += w[i·7+j]·x[p+rows[i]+j] for p < len(y) and taps i < 1, j < 7 in row-major order, each product rounded before its add.
+// mulAddTaps1x7AVX2 sets y[p] += w[i·7+j]·x[p+rows[i]+j] for p < len(y) and taps i < 1, j < 7 in row-major order, each product rounded before its add; with set, y[p] starts from +0 instead of its value.
 //
 //go:noescape
-func mulAddTaps1x7AVX2(y []float32, x []float32, rows []int, w []float32)
+func mulAddTaps1x7AVX2(y []float32, x []float32, rows []int, w []float32, set bool)
 
-// dotTaps1x8AVX2 sets out[i·8+j] = Σ g[p]·x[p+rows[i]+j] for i < 1, j < 8 over p < len(g), in the order of dotsumGo's dot.
+// dotTaps1x8AVX2 sets out[i·8+j] = Σ g[p]·x[p+rows[i]+j] for i < 1, j < 8 over p < len(g), in the order of dotsumGo's dot, and returns Σ g[p] in the order of its sum.
 //
 //go:noescape
-func dotTaps1x8AVX2(g []float32, x []float32, rows []int, out []float32)
+func dotTaps1x8AVX2(g []float32, x []float32, rows []int, out []float32) (sum float32)
 
-// mulAddTaps1x8AVX2 sets y[p] += w[i·8+j]·x[p+rows[i]+j] for p < len(y) and taps i < 1, j < 8 in row-major order, each product rounded before its add.
+// mulAddTaps1x8AVX2 sets y[p] += w[i·8+j]·x[p+rows[i]+j] for p < len(y) and taps i < 1, j < 8 in row-major order, each product rounded before its add; with set, y[p] starts from +0 instead of its value.
 //
 //go:noescape
-func mulAddTaps1x8AVX2(y []float32, x []float32, rows []int, w []float32)
+func mulAddTaps1x8AVX2(y []float32, x []float32, rows []int, w []float32, set bool)
 
-// dotTaps2x1AVX2 sets out[i·1+j] = Σ g[p]·x[p+rows[i]+j] for i < 2, j < 1 over p < len(g), in the order of dotsumGo's dot.
+// dotTaps2x1AVX2 sets out[i·1+j] = Σ g[p]·x[p+rows[i]+j] for i < 2, j < 1 over p < len(g), in the order of dotsumGo's dot, and returns Σ g[p] in the order of its sum.
 //
 //go:noescape
-func dotTaps2x1AVX2(g []float32, x []float32, rows []int, out []float32)
+func dotTaps2x1AVX2(g []float32, x []float32, rows []int, out []float32) (sum float32)
 
-// mulAddTaps2x1AVX2 sets y[p] += w[i·1+j]·x[p+rows[i]+j] for p < len(y) and taps i < 2, j < 1 in row-major order, each product rounded before its add.
+// mulAddTaps2x1AVX2 sets y[p] += w[i·1+j]·x[p+rows[i]+j] for p < len(y) and taps i < 2, j < 1 in row-major order, each product rounded before its add; with set, y[p] starts from +0 instead of its value.
 //
 //go:noescape
-func mulAddTaps2x1AVX2(y []float32, x []float32, rows []int, w []float32)
+func mulAddTaps2x1AVX2(y []float32, x []float32, rows []int, w []float32, set bool)
 
-// dotTaps2x2AVX2 sets out[i·2+j] = Σ g[p]·x[p+rows[i]+j] for i < 2, j < 2 over p < len(g), in the order of dotsumGo's dot.
+// dotTaps2x2AVX2 sets out[i·2+j] = Σ g[p]·x[p+rows[i]+j] for i < 2, j < 2 over p < len(g), in the order of dotsumGo's dot, and returns Σ g[p] in the order of its sum.
 //
 //go:noescape
-func dotTaps2x2AVX2(g []float32, x []float32, rows []int, out []float32)
+func dotTaps2x2AVX2(g []float32, x []float32, rows []int, out []float32) (sum float32)
 
-// mulAddTaps2x2AVX2 sets y[p] += w[i·2+j]·x[p+rows[i]+j] for p < len(y) and taps i < 2, j < 2 in row-major order, each product rounded before its add.
+// mulAddTaps2x2AVX2 sets y[p] += w[i·2+j]·x[p+rows[i]+j] for p < len(y) and taps i < 2, j < 2 in row-major order, each product rounded before its add; with set, y[p] starts from +0 instead of its value.
 //
 //go:noescape
-func mulAddTaps2x2AVX2(y []float32, x []float32, rows []int, w []float32)
+func mulAddTaps2x2AVX2(y []float32, x []float32, rows []int, w []float32, set bool)
 
-// dotTaps2x3AVX2 sets out[i·3+j] = Σ g[p]·x[p+rows[i]+j] for i < 2, j < 3 over p < len(g), in the order of dotsumGo's dot.
+// dotTaps2x3AVX2 sets out[i·3+j] = Σ g[p]·x[p+rows[i]+j] for i < 2, j < 3 over p < len(g), in the order of dotsumGo's dot, and returns Σ g[p] in the order of its sum.
 //
 //go:noescape
-func dotTaps2x3AVX2(g []float32, x []float32, rows []int, out []float32)
+func dotTaps2x3AVX2(g []float32, x []float32, rows []int, out []float32) (sum float32)
 
-// mulAddTaps2x3AVX2 sets y[p] += w[i·3+j]·x[p+rows[i]+j] for p < len(y) and taps i < 2, j < 3 in row-major order, each product rounded before its add.
+// mulAddTaps2x3AVX2 sets y[p] += w[i·3+j]·x[p+rows[i]+j] for p < len(y) and taps i < 2, j < 3 in row-major order, each product rounded before its add; with set, y[p] starts from +0 instead of its value.
 //
 //go:noescape
-func mulAddTaps2x3AVX2(y []float32, x []float32, rows []int, w []float32)
+func mulAddTaps2x3AVX2(y []float32, x []float32, rows []int, w []float32, set bool)
 
-// dotTaps2x4AVX2 sets out[i·4+j] = Σ g[p]·x[p+rows[i]+j] for i < 2, j < 4 over p < len(g), in the order of dotsumGo's dot.
+// dotTaps2x4AVX2 sets out[i·4+j] = Σ g[p]·x[p+rows[i]+j] for i < 2, j < 4 over p < len(g), in the order of dotsumGo's dot, and returns Σ g[p] in the order of its sum.
 //
 //go:noescape
-func dotTaps2x4AVX2(g []float32, x []float32, rows []int, out []float32)
+func dotTaps2x4AVX2(g []float32, x []float32, rows []int, out []float32) (sum float32)
 
-// mulAddTaps2x4AVX2 sets y[p] += w[i·4+j]·x[p+rows[i]+j] for p < len(y) and taps i < 2, j < 4 in row-major order, each product rounded before its add.
+// mulAddTaps2x4AVX2 sets y[p] += w[i·4+j]·x[p+rows[i]+j] for p < len(y) and taps i < 2, j < 4 in row-major order, each product rounded before its add; with set, y[p] starts from +0 instead of its value.
 //
 //go:noescape
-func mulAddTaps2x4AVX2(y []float32, x []float32, rows []int, w []float32)
+func mulAddTaps2x4AVX2(y []float32, x []float32, rows []int, w []float32, set bool)
 
-// dotTaps2x5AVX2 sets out[i·5+j] = Σ g[p]·x[p+rows[i]+j] for i < 2, j < 5 over p < len(g), in the order of dotsumGo's dot.
+// dotTaps2x5AVX2 sets out[i·5+j] = Σ g[p]·x[p+rows[i]+j] for i < 2, j < 5 over p < len(g), in the order of dotsumGo's dot, and returns Σ g[p] in the order of its sum.
 //
 //go:noescape
-func dotTaps2x5AVX2(g []float32, x []float32, rows []int, out []float32)
+func dotTaps2x5AVX2(g []float32, x []float32, rows []int, out []float32) (sum float32)
 
-// mulAddTaps2x5AVX2 sets y[p] += w[i·5+j]·x[p+rows[i]+j] for p < len(y) and taps i < 2, j < 5 in row-major order, each product rounded before its add.
+// mulAddTaps2x5AVX2 sets y[p] += w[i·5+j]·x[p+rows[i]+j] for p < len(y) and taps i < 2, j < 5 in row-major order, each product rounded before its add; with set, y[p] starts from +0 instead of its value.
 //
 //go:noescape
-func mulAddTaps2x5AVX2(y []float32, x []float32, rows []int, w []float32)
+func mulAddTaps2x5AVX2(y []float32, x []float32, rows []int, w []float32, set bool)
 
-// dotTaps2x6AVX2 sets out[i·6+j] = Σ g[p]·x[p+rows[i]+j] for i < 2, j < 6 over p < len(g), in the order of dotsumGo's dot.
+// dotTaps2x6AVX2 sets out[i·6+j] = Σ g[p]·x[p+rows[i]+j] for i < 2, j < 6 over p < len(g), in the order of dotsumGo's dot, and returns Σ g[p] in the order of its sum.
 //
 //go:noescape
-func dotTaps2x6AVX2(g []float32, x []float32, rows []int, out []float32)
+func dotTaps2x6AVX2(g []float32, x []float32, rows []int, out []float32) (sum float32)
 
-// mulAddTaps2x6AVX2 sets y[p] += w[i·6+j]·x[p+rows[i]+j] for p < len(y) and taps i < 2, j < 6 in row-major order, each product rounded before its add.
+// mulAddTaps2x6AVX2 sets y[p] += w[i·6+j]·x[p+rows[i]+j] for p < len(y) and taps i < 2, j < 6 in row-major order, each product rounded before its add; with set, y[p] starts from +0 instead of its value.
 //
 //go:noescape
-func mulAddTaps2x6AVX2(y []float32, x []float32, rows []int, w []float32)
+func mulAddTaps2x6AVX2(y []float32, x []float32, rows []int, w []float32, set bool)
 
-// dotTaps3x1AVX2 sets out[i·1+j] = Σ g[p]·x[p+rows[i]+j] for i < 3, j < 1 over p < len(g), in the order of dotsumGo's dot.
+// dotTaps3x1AVX2 sets out[i·1+j] = Σ g[p]·x[p+rows[i]+j] for i < 3, j < 1 over p < len(g), in the order of dotsumGo's dot, and returns Σ g[p] in the order of its sum.
 //
 //go:noescape
-func dotTaps3x1AVX2(g []float32, x []float32, rows []int, out []float32)
+func dotTaps3x1AVX2(g []float32, x []float32, rows []int, out []float32) (sum float32)
 
-// mulAddTaps3x1AVX2 sets y[p] += w[i·1+j]·x[p+rows[i]+j] for p < len(y) and taps i < 3, j < 1 in row-major order, each product rounded before its add.
+// mulAddTaps3x1AVX2 sets y[p] += w[i·1+j]·x[p+rows[i]+j] for p < len(y) and taps i < 3, j < 1 in row-major order, each product rounded before its add; with set, y[p] starts from +0 instead of its value.
 //
 //go:noescape
-func mulAddTaps3x1AVX2(y []float32, x []float32, rows []int, w []float32)
+func mulAddTaps3x1AVX2(y []float32, x []float32, rows []int, w []float32, set bool)
 
-// dotTaps3x2AVX2 sets out[i·2+j] = Σ g[p]·x[p+rows[i]+j] for i < 3, j < 2 over p < len(g), in the order of dotsumGo's dot.
+// dotTaps3x2AVX2 sets out[i·2+j] = Σ g[p]·x[p+rows[i]+j] for i < 3, j < 2 over p < len(g), in the order of dotsumGo's dot, and returns Σ g[p] in the order of its sum.
 //
 //go:noescape
-func dotTaps3x2AVX2(g []float32, x []float32, rows []int, out []float32)
+func dotTaps3x2AVX2(g []float32, x []float32, rows []int, out []float32) (sum float32)
 
-// mulAddTaps3x2AVX2 sets y[p] += w[i·2+j]·x[p+rows[i]+j] for p < len(y) and taps i < 3, j < 2 in row-major order, each product rounded before its add.
+// mulAddTaps3x2AVX2 sets y[p] += w[i·2+j]·x[p+rows[i]+j] for p < len(y) and taps i < 3, j < 2 in row-major order, each product rounded before its add; with set, y[p] starts from +0 instead of its value.
 //
 //go:noescape
-func mulAddTaps3x2AVX2(y []float32, x []float32, rows []int, w []float32)
+func mulAddTaps3x2AVX2(y []float32, x []float32, rows []int, w []float32, set bool)
 
-// dotTaps3x3AVX2 sets out[i·3+j] = Σ g[p]·x[p+rows[i]+j] for i < 3, j < 3 over p < len(g), in the order of dotsumGo's dot.
+// dotTaps3x3AVX2 sets out[i·3+j] = Σ g[p]·x[p+rows[i]+j] for i < 3, j < 3 over p < len(g), in the order of dotsumGo's dot, and returns Σ g[p] in the order of its sum.
 //
 //go:noescape
-func dotTaps3x3AVX2(g []float32, x []float32, rows []int, out []float32)
+func dotTaps3x3AVX2(g []float32, x []float32, rows []int, out []float32) (sum float32)
 
-// mulAddTaps3x3AVX2 sets y[p] += w[i·3+j]·x[p+rows[i]+j] for p < len(y) and taps i < 3, j < 3 in row-major order, each product rounded before its add.
+// mulAddTaps3x3AVX2 sets y[p] += w[i·3+j]·x[p+rows[i]+j] for p < len(y) and taps i < 3, j < 3 in row-major order, each product rounded before its add; with set, y[p] starts from +0 instead of its value.
 //
 //go:noescape
-func mulAddTaps3x3AVX2(y []float32, x []float32, rows []int, w []float32)
+func mulAddTaps3x3AVX2(y []float32, x []float32, rows []int, w []float32, set bool)
 
-// dotTaps3x4AVX2 sets out[i·4+j] = Σ g[p]·x[p+rows[i]+j] for i < 3, j < 4 over p < len(g), in the order of dotsumGo's dot.
+// dotTaps3x4AVX2 sets out[i·4+j] = Σ g[p]·x[p+rows[i]+j] for i < 3, j < 4 over p < len(g), in the order of dotsumGo's dot, and returns Σ g[p] in the order of its sum.
 //
 //go:noescape
-func dotTaps3x4AVX2(g []float32, x []float32, rows []int, out []float32)
+func dotTaps3x4AVX2(g []float32, x []float32, rows []int, out []float32) (sum float32)
 
-// mulAddTaps3x4AVX2 sets y[p] += w[i·4+j]·x[p+rows[i]+j] for p < len(y) and taps i < 3, j < 4 in row-major order, each product rounded before its add.
+// mulAddTaps3x4AVX2 sets y[p] += w[i·4+j]·x[p+rows[i]+j] for p < len(y) and taps i < 3, j < 4 in row-major order, each product rounded before its add; with set, y[p] starts from +0 instead of its value.
 //
 //go:noescape
-func mulAddTaps3x4AVX2(y []float32, x []float32, rows []int, w []float32)
+func mulAddTaps3x4AVX2(y []float32, x []float32, rows []int, w []float32, set bool)
 
 // rowsCopyAVX2 sets dst[r·ds+q] = src[r·ss+q] for r < rows, q < width; width ≥ 8.
 //

@@ -398,9 +398,9 @@ func TestMulAdd(t *testing.T) {
 	})
 }
 
-// TestTaps checks DotTaps against dotsumGo's dot per tap and MulAddTaps
-// against one mulAddGo per tap in row-major order, bit for bit, on both
-// paths: every shape with a kernel and some without (4 rows, 9 taps),
+// TestTaps checks DotTaps against dotsumGo's dot per tap (and its sum),
+// and MulAddTaps against one mulAddGo per tap in row-major order (from a
+// cleared y with set), bit for bit, on both paths: every shape with a kernel and some without (4 rows, 9 taps),
 // lengths through the 16-, 8- and scalar parts, rows in any order, and
 // NaN, ±Inf and ±0 mixed in; y's values outside [0, n) stay untouched.
 func TestTaps(t *testing.T) {
@@ -420,7 +420,10 @@ func TestTaps(t *testing.T) {
 						w[i] = r.Float32()*2 - 1
 					}
 					out := make([]float32, nr*nt)
-					DotTaps(g, x, rows, nt, out)
+					sum := DotTaps(g, x, rows, nt, out)
+					if _, want := dotsumGo(g, g); !same(sum, want) {
+						t.Fatalf("DotTaps %dx%d n=%d: sum %v; want %v", nr, nt, n, sum, want)
+					}
 					for i, ro := range rows {
 						for j := 0; j < nt; j++ {
 							want, _ := dotsumGo(g, x[ro+j:ro+j+n])
@@ -429,9 +432,13 @@ func TestTaps(t *testing.T) {
 							}
 						}
 					}
+					set := r.IntN(2) == 0
 					yf, y := padded(r, n, 2)
 					want := append([]float32(nil), y...)
-					MulAddTaps(y, x, rows, nt, w)
+					MulAddTaps(y, x, rows, nt, w, set)
+					if set {
+						clear(want)
+					}
 					for i, ro := range rows {
 						for j := 0; j < nt; j++ {
 							mulAddGo(w[i*nt+j], x[ro+j:ro+j+n], want)
@@ -450,13 +457,13 @@ func TestTaps(t *testing.T) {
 }
 
 // TestRows checks RowsCopy and RowsAddConst on both paths against plain
-// loops, bit for bit, for widths below, at and above 8 (the assembly's
-// last block overlaps the one before), and that nothing outside the rows
-// is written: the gaps between rows and past the last one keep guard.
+// loops, bit for bit, for widths below 8 (Go only), up to 32 (the
+// assembly's straight-line rows, whose last block overlaps the one before)
+// and above (its loop), and that nothing outside the rows is written: the gaps between rows and past the last one keep guard.
 func TestRows(t *testing.T) {
 	paths(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(19, 4))
-		for _, width := range []int{1, 5, 7, 8, 9, 15, 16, 17, 28, 30} {
+		for _, width := range []int{1, 5, 7, 8, 9, 15, 16, 17, 24, 25, 28, 30, 32, 33, 40, 45} {
 			for _, rows := range []int{0, 1, 3} {
 				for _, add := range []bool{false, true} {
 					ds, ss := width+r.IntN(3), width+r.IntN(4)
