@@ -103,11 +103,11 @@ func (d *Direct1) Forward(y, xp, w, b, tmp []float32) {
 	d.need("Forward", "tmp", tmp, span)
 	t, ng := tmp[:span], d.groups()
 	for o := 0; o < d.OutC; o++ {
-		clear(t)
 		wo := w[o*k : (o+1)*k]
 		for gi := 0; gi < ng; gi++ {
 			g := d.group(gi, wp)
-			vec.MulAddTaps(t, xp, g.rows[:g.r], g.t, wo[g.w0:g.w0+g.r*g.t])
+			// The first group starts t from +0.
+			vec.MulAddTaps(t, xp, g.rows[:g.r], g.t, wo[g.w0:g.w0+g.r*g.t], gi == 0)
 		}
 		vec.RowsAddConst(y[o*oh*ow:(o+1)*oh*ow], t, oh, ow, ow, wp, b[o])
 	}
@@ -190,14 +190,14 @@ func (d *Direct1) WeightGrad(dw, db, dy, xp, tmp []float32, o0, o1 int) {
 			g := d.group(gi, wp)
 			var out [12]float32
 			n := g.r * g.t
-			vec.DotTaps(t, xp, g.rows[:g.r], g.t, out[:n])
+			sum := vec.DotTaps(t, xp, g.rows[:g.r], g.t, out[:n])
 			dwo := dw[o*k+g.w0 : o*k+g.w0+n]
 			for q, v := range out[:n] {
 				dwo[q] += v
 			}
-		}
-		if db != nil {
-			db[o] += vec.Sum(t)
+			if gi == 0 && db != nil {
+				db[o] += sum
+			}
 		}
 	}
 }
