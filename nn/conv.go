@@ -156,11 +156,11 @@ const (
 // channel at stride 1 with a kernel of at most 3×3 (any padding). The
 // product would be only KH·KW deep, a shape GEMM handles badly: on the zoo
 // cnn's first layer (3×3) the patch path's backward pass (the weight
-// gradient) ran at about 16 GFLOP/s, and the direct path takes 0.62× the
+// gradient) ran at about 16 GFLOP/s, and the direct path takes 0.47× the
 // instructions of a training step (BenchmarkConvFirst under callgrind,
-// AVX2). For cnn-fast's 5×5 "valid" layer it takes as many as GEMM
-// (0.98×), and it has no AVX-512 kernels where GEMM has, so 5×5 and larger
-// kernels stay on GEMM; patchesDirect forces the direct path for any kernel.
+// AVX2). For cnn-fast's 5×5 "valid" layer it takes 0.88× GEMM's, but it
+// has no AVX-512 kernels where GEMM has, so 5×5 and larger kernels stay
+// on GEMM; patchesDirect forces the direct path for any kernel.
 // The two paths agree to float32 rounding, not bit for bit.
 func (c *Conv2D) useDirect() bool {
 	switch c.patchMode {
