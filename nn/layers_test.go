@@ -563,7 +563,7 @@ func TestConv2DPathsSameBits(t *testing.T) {
 		same("packed db", c.B.Grad.Data, wantDB)
 		c.patchMode = patchesAuto
 		c.Forward(x, true)
-		if wantDirect := tc.c == 1 && tc.s == 1 && tc.k <= 3; c.direct != wantDirect {
+		if wantDirect := directDefault && tc.c == 1 && tc.s == 1 && tc.k <= 3; c.direct != wantDirect {
 			t.Errorf("Conv2D%+v: direct path %v, want %v", tc, c.direct, wantDirect)
 		}
 		if want := !c.direct && !(tc.s == 1 && c.OutW == c.InW); c.colHeld != want {
@@ -604,8 +604,9 @@ func TestConv2DPathsSameBits(t *testing.T) {
 // TestConv2DDirect covers the direct path of one-channel stride-1
 // convolutions (tensor.Direct1), on the zoo's two first layers and odd
 // geometries:
-//   - patchesAuto picks it for kernels up to 3×3 (patchesDirect forces it
-//     for the others); a padded training batch holds its padded planes;
+//   - patchesAuto leaves it off (directDefault) and, when it is on, picks
+//     it for kernels up to 3×3 (patchesDirect forces it for the
+//     others); a padded training batch holds its padded planes;
 //     outputs and gradients (dW, db, dx) agree with the textbook loops
 //     (convNaive, convBackwardRef) to float32 rounding;
 //   - 1, 2 and 3 threads, a training or an inference forward pass, held
@@ -624,9 +625,17 @@ func TestConv2DDirect(t *testing.T) {
 			c.B.Value.Data[i] = rng.Float32()
 		}
 		c.Forward(randTensor(rng, 1, 1, tc.h, tc.w), false)
-		if c.direct != (tc.k <= 3) {
-			t.Errorf("Conv2D%+v: patchesAuto took the direct path: %v, want %v (kernels up to 3×3)", tc, c.direct, tc.k <= 3)
+		if c.direct {
+			t.Errorf("Conv2D%+v: patchesAuto took the direct path while directDefault is off", tc)
 		}
+		func() {
+			defer func(d bool) { directDefault = d }(directDefault)
+			directDefault = true
+			c.Forward(randTensor(rng, 1, 1, tc.h, tc.w), false)
+			if c.direct != (tc.k <= 3) {
+				t.Errorf("Conv2D%+v: patchesAuto with directDefault took the direct path: %v, want %v (kernels up to 3×3)", tc, c.direct, tc.k <= 3)
+			}
+		}()
 		c.patchMode = patchesDirect
 		x := randTensor(rng, tc.n, 1, tc.h, tc.w)
 		dy := randTensor(rng, tc.n, c.OutC, c.OutH, c.OutW)
@@ -700,7 +709,11 @@ func TestConv2DDirect(t *testing.T) {
 		}()
 		c.patchMode = patchesAuto
 		if tc.k <= 3 {
-			check("auto:", run(1, true, true), true)
+			func() {
+				defer func(d bool) { directDefault = d }(directDefault)
+				directDefault = true
+				check("auto:", run(1, true, true), true)
+			}()
 		}
 		// The GEMM path: the same sums in other orders.
 		c.patchMode = patchesStored
