@@ -82,14 +82,22 @@ def main():
     real = rows["cnn-real"]["test_accuracy"]
     bar("cnn-real, MNIST test", real, ">= 0.995", real >= 0.995)
 
-    row = outside_rows(os.path.join(out, "outside.md"), "cnn-real")
+    outside = os.path.join(out, "outside.md")
+    cells = outside_rows(outside, "cnn-real")
+
+    def cell(column):
+        try:
+            return float(cells[column])
+        except (KeyError, ValueError):
+            fail(f"{outside}: cnn-real has no number in column {column!r}")
+
     for kind in ("pen", "font", "lowres", "blur", "thick", "thin", "photo"):
-        v = float(row[kind])
+        v = cell(kind)
         bar(f"cnn-real, outside {kind} (grading, 300)", v, ">= 0.97", v >= 0.97, "{:.3f}")
     for kind in ("letter", "scribble", "blank"):
-        v = float(row[kind + " flagged"])
+        v = cell(kind + " flagged")
         bar(f"cnn-real, {kind}s flagged not-a-digit", v, ">= 0.90", v >= 0.90, "{:.3f}")
-    v = float(row["MNIST test"])
+    v = cell("MNIST test")
     bar("cnn-real, MNIST test digits flagged not-a-digit", v, "<= 0.02", v <= 0.02)
 
     try:
