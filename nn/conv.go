@@ -96,14 +96,8 @@ func (c *Conv2D) runPart(p int) {
 	ld := c.cn * hw
 	if c.op == convBias {
 		db := c.B.Grad.Data
-		lo, hi := partRange(p, min(maxParts, len(db)), len(db))
-		for o := lo; o < hi; o++ {
-			var s float32
-			for _, v := range c.yc[o*ld : (o+1)*ld] {
-				s += v
-			}
-			db[o] += s
-		}
+		lo, hi := partRange(p, biasParts(len(db)), len(db))
+		sumRows(db[lo:hi], c.yc[lo*ld:], ld)
 		return
 	}
 	lo, hi := partRange(p, min(maxParts, c.cn), c.cn)
@@ -231,7 +225,7 @@ func (c *Conv2D) pass(op convOp, n0, cn int) {
 	c.op, c.n0, c.cn = op, n0, cn
 	parts := min(maxParts, cn)
 	if op == convBias {
-		parts = min(maxParts, c.OutC)
+		parts = biasParts(c.OutC)
 	}
 	parallelFor(c.nthreads(), parts, (*convTask)(c))
 }
@@ -492,5 +486,46 @@ func (c *Conv2D) runDirect(p int) {
 		for e := lo; e < hi; e++ {
 			g.InputGrad(c.dx.Data[e*inSize:(e+1)*inSize], c.dy.Data[e*outSize:(e+1)*outSize], w, tmp, buf)
 		}
+	}
+}
+
+// biasParts is how many partitions the bias gradient's n channels are cut
+// into: at least four channels each where there are enough, so sumRows
+// runs its four chains side by side.
+func biasParts(n int) int { return max(min(maxParts, n/sumRowsWays), 1) }
+
+// sumRowsWays is how many rows sumRows sums side by side.
+const sumRowsWays = 4
+
+// sumRows adds to db[o] the sum of row o of y (rows of ld values, row o
+// at o*ld), each row summed from left to right in float32: the bits of one
+// plain loop per row. A plain loop waits on each addition before the
+// next; four rows summed side by side are four independent chains that
+// overlap, about three times faster where a channel's gradient is long.
+func sumRows(db, y []float32, ld int) {
+	o := 0
+	for ; o+sumRowsWays <= len(db); o += sumRowsWays {
+		r0 := y[o*ld : (o+1)*ld]
+		r1 := y[(o+1)*ld : (o+2)*ld]
+		r2 := y[(o+2)*ld : (o+3)*ld]
+		r3 := y[(o+3)*ld : (o+4)*ld]
+		var s0, s1, s2, s3 float32
+		for i, v := range r0 {
+			s0 += v
+			s1 += r1[i]
+			s2 += r2[i]
+			s3 += r3[i]
+		}
+		db[o] += s0
+		db[o+1] += s1
+		db[o+2] += s2
+		db[o+3] += s3
+	}
+	for ; o < len(db); o++ {
+		var s float32
+		for _, v := range y[o*ld : (o+1)*ld] {
+			s += v
+		}
+		db[o] += s
 	}
 }

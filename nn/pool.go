@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/rakam-ml/rakam/tensor"
 )
@@ -229,12 +230,12 @@ func (m *MaxPool2D) unpool(dx []float32, p int, g []float32) {
 		// ReLU's backward mask, then the pool's: as the two layers
 		// would, add 0 (not nothing) where the output is not positive.
 		y := m.y.Data[p*oplane : (p+1)*oplane]
+		y = y[:len(arg)]
 		for j, a := range arg {
-			v := g[j]
-			if !(y[j] > 0) {
-				v = 0
-			}
-			dx[a] += v
+			// v, or +0 where y is not positive, without a branch: the
+			// mask is random, so a branch would be mispredicted often.
+			keep := -uint32(b2i(y[j] > 0))
+			dx[a] += math.Float32frombits(math.Float32bits(g[j]) & keep)
 		}
 		return
 	}
