@@ -44,49 +44,41 @@ type BatchNorm struct {
 	op      bnOp
 	n       int
 	px, pdy []float32
+	// per-plane partial sums of the reductions, (N, C)
+	pp, pp2 []float32
 }
 
 type bnOp int
 
 const (
-	bnStats     bnOp = iota // per channel: mean into sum, centred second moment into sum2
+	bnPlaneSums bnOp = iota // per plane: its sum into pp
+	bnPlaneDevs             // per plane: its squared deviation from its channel's mean (sum) into pp
 	bnNormalize             // per plane: xhat and y
-	bnGrads                 // per channel: Σ dy·x̂ into sum, Σ dy into sum2
+	bnPlaneDots             // per plane: Σ dy·x̂ into pp, Σ dy into pp2
 	bnDx                    // per plane: dx
 )
 
-// runPart does partition p of the pass b.op: the reductions are split by
-// channel (each channel summed over the batch in the serial order), the
-// elementwise passes by (example, channel) plane.
+// runPart does partition p of the pass b.op, a range of (example, channel)
+// planes. The reductions leave one float32 per plane; combine adds them
+// per channel in example order, in float64, after the pass: the sums of a
+// loop over the batch channel by channel, with the planes read where the
+// layer before wrote them (a channel's planes lie one example apart, and
+// with two threads the other core holds half of them).
 func (b *BatchNorm) runPart(p int) {
 	f, s, n := b.Features, b.Spatial, b.n
 	switch b.op {
-	case bnStats:
-		lo, hi := partRange(p, min(maxParts, f), f)
-		m := float64(n * s)
-		for c := lo; c < hi; c++ {
-			var sum float64
-			for i := 0; i < n; i++ {
-				sum += float64(tensor.SumLanes(b.px[(i*f+c)*s : (i*f+c+1)*s]))
+	case bnPlaneSums, bnPlaneDevs, bnPlaneDots:
+		lo, hi := partRange(p, min(maxParts, n*f), n*f)
+		for pl := lo; pl < hi; pl++ {
+			off := pl * s
+			switch b.op {
+			case bnPlaneSums:
+				b.pp[pl] = tensor.SumLanes(b.px[off : off+s])
+			case bnPlaneDevs:
+				b.pp[pl] = tensor.SquaredDeviation(b.px[off:off+s], float32(b.sum[pl%f]))
+			default:
+				b.pp[pl], b.pp2[pl] = tensor.DotSum(b.pdy[off:off+s], b.xhat[off:off+s])
 			}
-			mean := sum / m
-			var sum2 float64
-			for i := 0; i < n; i++ {
-				sum2 += float64(tensor.SquaredDeviation(b.px[(i*f+c)*s:(i*f+c+1)*s], float32(mean)))
-			}
-			b.sum[c], b.sum2[c] = mean, sum2
-		}
-	case bnGrads:
-		lo, hi := partRange(p, min(maxParts, f), f)
-		for c := lo; c < hi; c++ {
-			var dg, dbt float64
-			for i := 0; i < n; i++ {
-				off := (i*f + c) * s
-				ag, ab := tensor.DotSum(b.pdy[off:off+s], b.xhat[off:off+s])
-				dg += float64(ag)
-				dbt += float64(ab)
-			}
-			b.sum[c], b.sum2[c] = dg, dbt
 		}
 	case bnNormalize:
 		lo, hi := partRange(p, min(maxParts, n*f), n*f)
@@ -109,11 +101,18 @@ func (b *BatchNorm) runPart(p int) {
 // pass runs op over the batch of n examples, split as runPart says.
 func (b *BatchNorm) pass(op bnOp, n int) {
 	b.op, b.n = op, n
-	parts := b.Features
-	if op == bnNormalize || op == bnDx {
-		parts = n * b.Features
+	parallelFor(b.nthreads(), min(maxParts, n*b.Features), (*bnTask)(b))
+}
+
+// combine adds to sum[c] the per-plane values pp[i·F+c] of channel c, in
+// example order, in float64.
+func (b *BatchNorm) combine(sum []float64, pp []float32, n int) {
+	f := b.Features
+	for i := 0; i < n; i++ {
+		for c, v := range pp[i*f : (i+1)*f] {
+			sum[c] += float64(v)
+		}
 	}
-	parallelFor(b.nthreads(), min(maxParts, parts), (*bnTask)(b))
 }
 
 // NewBatchNorm returns a BatchNorm for per-example input shape (F) or
@@ -214,7 +213,14 @@ func (b *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 			}
 		} else {
 			b.px = x.Data
-			b.pass(bnStats, n)
+			b.pp = grow(b.pp, n*f)
+			b.pass(bnPlaneSums, n)
+			b.combine(b.sum, b.pp, n)
+			for c := range b.sum {
+				b.sum[c] /= m
+			}
+			b.pass(bnPlaneDevs, n)
+			b.combine(b.sum2, b.pp, n)
 			b.px = nil
 		}
 		if s == 1 {
@@ -293,7 +299,10 @@ func (b *BatchNorm) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 		}
 	} else {
 		b.pdy = dy.Data
-		b.pass(bnGrads, n)
+		b.pp, b.pp2 = grow(b.pp, n*f), grow(b.pp2, n*f)
+		b.pass(bnPlaneDots, n)
+		b.combine(dg, b.pp, n)
+		b.combine(dbt, b.pp2, n)
 	}
 	b.pdy = nil
 	for c := 0; c < f; c++ {
