@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -26,7 +27,21 @@ func main() {
 	threads := flag.Int("threads", 2, "threads for matrix products")
 	seed := flag.Uint64("seed", 1, "seed of the weights, shuffling and dropout (the split stays seed 1's, as PyTorch's scripts use)")
 	showBatch := flag.Bool("show-batch", false, "print the model's default batch size and exit (run.sh gives PyTorch the same)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run (data loading, training, evaluation) to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fail(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fail(err)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
+	}
 	if *showBatch {
 		b := scratch.DefaultConfig().Batch
 		if *model != "scratch" {
