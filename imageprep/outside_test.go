@@ -1,6 +1,7 @@
 package imageprep_test
 
 import (
+	"os"
 	"testing"
 
 	"github.com/rakam-ml/rakam/infer"
@@ -13,7 +14,8 @@ import (
 // internal/outside (300 images each, GradeSeed, the MNIST test set as
 // source) with one model, once prepared by imageprep and once by the
 // textbook pipeline (outside.Textbook), and fails when imageprep reads any
-// set worse. The model is $RAKAM_CNN_MODEL, or the zoo's cnn trained for
+// set worse; then the same on optdigits, real low-resolution handwriting
+// (when python3-sklearn's copy is installed). The model is $RAKAM_CNN_MODEL, or the zoo's cnn trained for
 // one epoch on 20,000 MNIST images. Images a pipeline refuses count as
 // wrong.
 func TestOutsideAgainstTextbook(t *testing.T) {
@@ -42,19 +44,39 @@ func TestOutsideAgainstTextbook(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ip, err := outsidetest.Score(m, set, outsidetest.Imageprep)
-			if err != nil {
-				t.Fatal(err)
-			}
-			tb, err := outsidetest.Score(m, set, outside.Textbook)
-			if err != nil {
-				t.Fatal(err)
-			}
-			a, b := outsidetest.Accuracy(set, ip), outsidetest.Accuracy(set, tb)
-			t.Logf("%-7s imageprep %.3f  textbook %.3f", kind, a, b)
-			if a < b {
-				t.Errorf("imageprep reads %.3f of the %s grading set, the textbook pipeline %.3f; want imageprep at least as good", a, kind, b)
-			}
+			againstTextbook(t, m, set, string(kind)+" grading set")
 		})
+	}
+	// Real low-resolution handwriting, by writers who are not MNIST's.
+	t.Run(string(outside.Optdigits), func(t *testing.T) {
+		f, err := os.Open(outside.OptdigitsFile)
+		if err != nil {
+			t.Skipf("%v (install python3-sklearn)", err)
+		}
+		defer f.Close()
+		set, err := outside.ReadOptdigits(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		againstTextbook(t, m, set, "optdigits set")
+	})
+}
+
+// againstTextbook reads set with m through imageprep and through the
+// textbook pipeline and fails when imageprep reads fewer right.
+func againstTextbook(t *testing.T, m *infer.Model, set []outside.Sample, what string) {
+	t.Helper()
+	ip, err := outsidetest.Score(m, set, outsidetest.Imageprep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb, err := outsidetest.Score(m, set, outside.Textbook)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := outsidetest.Accuracy(set, ip), outsidetest.Accuracy(set, tb)
+	t.Logf("%s: imageprep %.3f  textbook %.3f", what, a, b)
+	if a < b {
+		t.Errorf("imageprep reads %.3f of the %s, the textbook pipeline %.3f; want imageprep at least as good", a, what, b)
 	}
 }
