@@ -12,9 +12,11 @@ import (
 // from the batch's shape alone — and runPart(p) handles partition p.
 // parallelFor runs them through par.Do, the primitive GEMM runs on too, on
 // up to the layer's thread budget. No partition reads what another writes,
-// and every reduction (a BatchNorm channel's sums, a convolution's bias
-// gradient) stays inside one partition in the serial order, so the bits do
-// not depend on the thread count or on which goroutine ran which
+// and every reduction either stays inside one partition in the serial
+// order (a convolution's bias gradient) or is added up after the pass, in
+// that order, from pieces that do not depend on the partitioning (a
+// BatchNorm channel's sums, from one partial sum per plane), so the bits
+// do not depend on the thread count or on which goroutine ran which
 // partition: they equal the serial code's. A second goroutine calling while
 // the workers are busy (replicas serving concurrently) runs its partitions
 // itself.
