@@ -5,6 +5,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -14,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/rakam-ml/rakam/internal/atomicfile"
 	"github.com/rakam-ml/rakam/scratch"
 	"github.com/rakam-ml/rakam/study"
 	"github.com/rakam-ml/rakam/tensor"
@@ -30,16 +32,20 @@ func main() {
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run (data loading, training, evaluation) to this file")
 	flag.Parse()
 	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
+		// Collected in memory and written at the end in one atomic step,
+		// as every file rakam writes.
+		if err := atomicfile.CheckTarget(*cpuprofile); err != nil {
 			fail(err)
 		}
-		if err := pprof.StartCPUProfile(f); err != nil {
+		var prof bytes.Buffer
+		if err := pprof.StartCPUProfile(&prof); err != nil {
 			fail(err)
 		}
 		defer func() {
 			pprof.StopCPUProfile()
-			f.Close()
+			if err := atomicfile.WriteFile(*cpuprofile, prof.Bytes(), 0o644); err != nil {
+				fail(err)
+			}
 		}()
 	}
 	if *showBatch {
