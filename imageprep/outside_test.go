@@ -1,7 +1,6 @@
 package imageprep_test
 
 import (
-	"os"
 	"testing"
 
 	"github.com/rakam-ml/rakam/infer"
@@ -49,16 +48,7 @@ func TestOutsideAgainstTextbook(t *testing.T) {
 	}
 	// Real low-resolution handwriting, by writers who are not MNIST's.
 	t.Run(string(outside.Optdigits), func(t *testing.T) {
-		f, err := os.Open(outside.OptdigitsFile)
-		if err != nil {
-			t.Skipf("%v (install python3-sklearn)", err)
-		}
-		defer f.Close()
-		set, err := outside.ReadOptdigits(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		againstTextbook(t, m, set, "optdigits set")
+		againstTextbook(t, m, outsidetest.Optdigits(t), "optdigits set")
 	})
 }
 

@@ -6,12 +6,12 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/rakam-ml/rakam/internal/outside"
+	"github.com/rakam-ml/rakam/internal/outside/outsidetest"
 )
 
 // gz compresses text.
@@ -113,15 +113,7 @@ func TestReadOptdigitsErrors(t *testing.T) {
 // TestReadOptdigitsFile reads the file Debian's python3-sklearn installs
 // (.ci/run installs it): 1,797 digits, each label 174 to 183 times.
 func TestReadOptdigitsFile(t *testing.T) {
-	f, err := os.Open(outside.OptdigitsFile)
-	if err != nil {
-		t.Skipf("%v (install python3-sklearn)", err)
-	}
-	defer f.Close()
-	set, err := outside.ReadOptdigits(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	set := outsidetest.Optdigits(t)
 	var n [10]int
 	for _, s := range set {
 		n[s.Label]++

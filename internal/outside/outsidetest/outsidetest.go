@@ -153,3 +153,21 @@ func Accuracy(set []outside.Sample, pred []int) float64 {
 	}
 	return float64(right) / float64(len(set))
 }
+
+// Optdigits returns the real low-resolution handwriting set
+// (outside.ReadOptdigits of outside.OptdigitsFile), skipping the test when
+// the file is not installed (Debian's python3-sklearn, which .ci/run
+// installs) and failing it when the file cannot be read.
+func Optdigits(t testing.TB) []outside.Sample {
+	t.Helper()
+	f, err := os.Open(outside.OptdigitsFile)
+	if err != nil {
+		t.Skipf("%v (install python3-sklearn)", err)
+	}
+	defer f.Close()
+	set, err := outside.ReadOptdigits(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
+}
