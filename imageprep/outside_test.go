@@ -14,9 +14,9 @@ import (
 // source) with one model, once prepared by imageprep and once by the
 // textbook pipeline (outside.Textbook), and fails when imageprep reads any
 // set worse; then the same on optdigits, real low-resolution handwriting
-// (when python3-sklearn's copy is installed). The model is $RAKAM_CNN_MODEL, or the zoo's cnn trained for
-// one epoch on 20,000 MNIST images. Images a pipeline refuses count as
-// wrong.
+// (when python3-sklearn's copy is installed). The model is
+// $RAKAM_CNN_MODEL, or the zoo's cnn trained for one epoch on 20,000 MNIST
+// images. Images a pipeline refuses count as wrong.
 func TestOutsideAgainstTextbook(t *testing.T) {
 	path, quick := outsidetest.Model(t) // skips in -short mode without RAKAM_CNN_MODEL
 	m, err := infer.Load(path, nil)

@@ -167,7 +167,7 @@ func Optdigits(t testing.TB) []outside.Sample {
 	defer f.Close()
 	set, err := outside.ReadOptdigits(f)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s: %v", outside.OptdigitsFile, err)
 	}
 	return set
 }
