@@ -275,6 +275,9 @@ func TestFusedKernelsMatchContract(t *testing.T) {
 var (
 	emulateKernel = func(kern *kernel, t testing.TB) *kernel { return nil }
 	canEmulate    = func(kern *kernel) bool { return false }
+	// canEmulateSkip reports whether kern's zero-skipping variant runs in
+	// the interpreter (emulateKernel's copy then carries it).
+	canEmulateSkip = func(kern *kernel) bool { return false }
 )
 
 // TestPlanAlts checks that a kernel with alternative kernels hands each

@@ -343,6 +343,27 @@ func (m *emuMachine) step(in emuInsn, pc *int) error {
 			v = uint64(uint32(v))
 		}
 		return setGP(a[1], v)
+	case "MOVLQSX":
+		// A 32-bit load (a listed step), sign-extended.
+		if err := want(2); err != nil {
+			return err
+		}
+		if a[0].kind != 'm' {
+			return fmt.Errorf("MOVLQSX from a non-memory operand")
+		}
+		v, err := m.load(a[0], 1)
+		if err != nil {
+			return err
+		}
+		return setGP(a[1], uint64(int64(int32(v[0]))))
+	case "LEAQ":
+		if err := want(2); err != nil {
+			return err
+		}
+		if a[0].kind != 'm' {
+			return fmt.Errorf("LEAQ from a non-memory operand")
+		}
+		return setGP(a[1], m.addr(a[0]))
 	case "ADDQ", "ANDQ", "SHLQ", "SHRQ", "SHLL", "DECQ":
 		var src uint64
 		dst := a[len(a)-1]
@@ -448,6 +469,36 @@ func (m *emuMachine) step(in emuInsn, pc *int) error {
 // emuKernelCall runs a micro-kernel with the kernelFunc signature in the
 // interpreter and reports which words of a, b and c it loaded and stored.
 func emuKernelCall(name string, kc int, a, b, c []float32, ldc int, alpha, beta float32) (loads, stores map[string]map[int]bool, err error) {
+	return emuCall(name, []int64{int64(kc)}, []emuArg{{"a", f32words(a)}, {"b", f32words(b)}, {"c", f32words(c)}}, ldc, alpha, beta)
+}
+
+// emuSkipCall runs a zero-skipping micro-kernel (the skipFunc signature)
+// in the interpreter and reports which words of steps, a, b and c it loaded
+// and stored.
+func emuSkipCall(name string, steps []int32, a, b, c []float32, ldc int, alpha, beta float32) (loads, stores map[string]map[int]bool, err error) {
+	var words []uint32
+	if len(steps) > 0 {
+		words = unsafe.Slice((*uint32)(unsafe.Pointer(&steps[0])), len(steps))
+	}
+	return emuCall(name, nil, []emuArg{{"steps", words}, {"a", f32words(a)}, {"b", f32words(b)}, {"c", f32words(c)}}, ldc, alpha, beta)
+}
+
+func f32words(s []float32) []uint32 {
+	if len(s) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*uint32)(unsafe.Pointer(&s[0])), len(s))
+}
+
+// emuArg is a slice argument of a kernel: a region it may read and write.
+type emuArg struct {
+	name  string
+	words []uint32
+}
+
+// emuCall runs the TEXT function name with the given leading integer
+// arguments, slices, ldc, alpha and beta (the kernels' frames).
+func emuCall(name string, ints []int64, slices []emuArg, ldc int, alpha, beta float32) (loads, stores map[string]map[int]bool, err error) {
 	progs, err := loadEmuPrograms()
 	if err != nil {
 		return nil, nil, err
@@ -458,45 +509,45 @@ func emuKernelCall(name string, kc int, a, b, c []float32, ldc int, alpha, beta 
 	}
 	var fr bytes.Buffer
 	put := func(v any) { binary.Write(&fr, binary.LittleEndian, v) }
-	ptr := func(s []float32) uint64 {
-		if len(s) == 0 {
-			return 0
-		}
-		return uint64(uintptr(unsafe.Pointer(&s[0])))
+	for _, v := range ints {
+		put(v)
 	}
-	put(int64(kc))
-	for _, s := range [][]float32{a, b, c} {
-		put(ptr(s))
-		put(int64(len(s)))
-		put(int64(cap(s)))
+	m := &emuMachine{prog: p, loads: map[string]map[int]bool{}, stores: map[string]map[int]bool{}}
+	for _, s := range slices {
+		var ptr uint64
+		if len(s.words) > 0 {
+			ptr = uint64(uintptr(unsafe.Pointer(&s.words[0])))
+			m.regions = append(m.regions, emuRegion{s.name, uintptr(ptr), s.words})
+		}
+		put(ptr)
+		put(int64(len(s.words)))
+		put(int64(cap(s.words)))
 	}
 	put(int64(ldc))
 	put(alpha)
 	put(beta)
-	m := &emuMachine{prog: p, frame: fr.Bytes(), loads: map[string]map[int]bool{}, stores: map[string]map[int]bool{}}
-	for _, r := range []struct {
-		name string
-		s    []float32
-	}{{"a", a}, {"b", b}, {"c", c}} {
-		if len(r.s) > 0 {
-			words := unsafe.Slice((*uint32)(unsafe.Pointer(&r.s[0])), len(r.s))
-			m.regions = append(m.regions, emuRegion{r.name, uintptr(unsafe.Pointer(&r.s[0])), words})
-		}
-	}
+	m.frame = fr.Bytes()
 	err = m.run()
 	return m.loads, m.stores, err
 }
 
-// emulated returns a copy of kern whose micro-kernel runs in the
-// interpreter from the TEXT function name; an error fails the test through
-// report.
-func emulated(kern *kernel, name string, report func(error)) *kernel {
+// emulated returns a copy of kern whose micro-kernel (and zero-skipping
+// variant, skipText, when not "") runs in the interpreter from the TEXT
+// functions named; an error fails the test through report.
+func emulated(kern *kernel, name, skipText string, report func(error)) *kernel {
 	k := *kern
 	k.name += "-emulated"
-	k.skip = nil // the interpreter runs dense kernels only; a CPU without AVX2 cannot run skipKernelAVX2
 	k.fn = func(kc int, a, b, c []float32, ldc int, alpha, beta float32) {
 		if _, _, err := emuKernelCall(name, kc, a, b, c, ldc, alpha, beta); err != nil {
 			report(err)
+		}
+	}
+	k.skip = nil
+	if skipText != "" {
+		k.skip = func(steps []int32, a, b, c []float32, ldc int, alpha, beta float32) {
+			if _, _, err := emuSkipCall(skipText, steps, a, b, c, ldc, alpha, beta); err != nil {
+				report(err)
+			}
 		}
 	}
 	return &k

@@ -4,6 +4,7 @@ package gemm
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"sync"
 	"testing"
@@ -35,14 +36,18 @@ func sameWords(got, want map[int]bool) bool {
 // asmKernels names the TEXT function of each amd64 kernel.
 var asmKernels = map[*kernel]string{&avx2Kernel: "kernelAVX2", &avx2x4Kernel: "kernelAVX2_4x24", &avx512Kernel: "kernelAVX512", &avx512x8Kernel: "kernelAVX512_8x48", &avx512x16Kernel: "kernelAVX512_16x16"}
 
+// asmSkipKernels names the TEXT function of each amd64 zero-skipping kernel.
+var asmSkipKernels = map[*kernel]string{&avx2Kernel: "skipKernelAVX2"}
+
 func init() {
 	canEmulate = func(kern *kernel) bool { _, ok := asmKernels[kern]; return ok }
+	canEmulateSkip = func(kern *kernel) bool { _, ok := asmSkipKernels[kern]; return ok }
 	emulateKernel = func(kern *kernel, t testing.TB) *kernel {
 		text, ok := asmKernels[kern]
 		if !ok {
 			return nil
 		}
-		k := emulated(kern, text, func(err error) { t.Error(err) })
+		k := emulated(kern, text, asmSkipKernels[kern], func(err error) { t.Error(err) })
 		// Alternatives the CPU lacks run in the interpreter too, so that
 		// plan can hand products to them.
 		alts := k.alts
@@ -190,7 +195,8 @@ func testEmulatedKernel(t *testing.T, name string, mr, nr int) {
 // both without AVX2), in the interpreter, with its tiles, packing and edge
 // tiles in Go, and requires the contract's bits (TestFusedKernelsMatchContract
 // holds the kernels the CPU has to the same). A mostly-zero A takes the
-// hand-over to the AVX2 zero-skipping kernel when the CPU has it.
+// zero-skipping path: the kernel's own variant, in the interpreter too, or
+// the hand-over to the AVX2 one.
 func TestEmulatedSgemm(t *testing.T) {
 	n := 0
 	for kern, text := range asmKernels {
@@ -200,7 +206,7 @@ func TestEmulatedSgemm(t *testing.T) {
 		n++
 		var mu sync.Mutex
 		var failed error
-		emu := emulated(kern, text, func(err error) {
+		emu := emulated(kern, text, asmSkipKernels[kern], func(err error) {
 			mu.Lock()
 			if failed == nil {
 				failed = err
@@ -216,8 +222,8 @@ func TestEmulatedSgemm(t *testing.T) {
 			if j := sameBits(got, want); j >= 0 {
 				t.Fatalf("%s: %s: c[%d] = %v in the interpreter; the contract gives %v", kern.name, c.name, j, got[j], want[j])
 			}
-			if run, skip := plan(emu, c.tA, c.m, c.n, c.k, c.a, c.lda); c.sparse && emu.skipWith != nil && emu.skipWith.native && (!skip || run != emu.skipWith) {
-				t.Errorf("%s: %s: the mostly-zero A did not take the zero-skipping hand-over", kern.name, c.name)
+			if _, skip := plan(emu, c.tA, c.m, c.n, c.k, c.a, c.lda); c.sparse && skipper(emu) != nil && !skip {
+				t.Errorf("%s: %s: the mostly-zero A did not take a zero-skipping path", kern.name, c.name)
 			}
 		}
 	}
@@ -254,5 +260,99 @@ func TestSwapBetter(t *testing.T) {
 		if got := swapBetter(c.m, c.n, c.k, c.beta); got != c.want {
 			t.Errorf("%s %dx%dx%d beta %v: swapBetter = %v; want %v", c.kern.name, c.m, c.n, c.k, c.beta, got, c.want)
 		}
+	}
+}
+
+// skipCases returns kernelCases with a list of steps each: every depth of
+// the case's A that is not listed is set to ±0, so the skipping kernel must
+// give the dense contract's bits. Depths 0 and 1 (where kernelCases puts
+// ±Inf in B) are always listed; the rest one time in two, and one case
+// lists no depth at all.
+func skipCases(mr, nr int) []struct {
+	kernelCase
+	steps []int32
+} {
+	r := rand.New(rand.NewPCG(7, 8))
+	var out []struct {
+		kernelCase
+		steps []int32
+	}
+	for i, tc := range kernelCases(mr, nr) {
+		tc.a = append([]float32(nil), tc.a...)
+		var steps []int32
+		for p := range tc.kc {
+			if (p < 2 && i != 0) || r.IntN(2) == 0 && i != 0 {
+				steps = append(steps, int32(p))
+				continue
+			}
+			for j := range mr {
+				tc.a[p*mr+j] = float32(math.Copysign(0, float64(r.IntN(2))-0.5))
+			}
+		}
+		out = append(out, struct {
+			kernelCase
+			steps []int32
+		}{tc, steps})
+	}
+	return out
+}
+
+// TestEmulatedSkipKernels runs every zero-skipping assembly kernel in the
+// interpreter, on any CPU: each call must give the dense contract's bits,
+// store exactly its tile, read C only when beta ≠ 0, and read exactly the
+// listed depths of the panels. Where the CPU has the kernel, the hardware
+// must give the interpreter's bits.
+func TestEmulatedSkipKernels(t *testing.T) {
+	for kern, text := range asmSkipKernels {
+		t.Run(kern.name, func(t *testing.T) {
+			mr, nr := kern.mr, kern.nr
+			for _, tc := range skipCases(mr, nr) {
+				label := fmt.Sprintf("%s kc=%d steps=%d ldc=%d alpha=%v beta=%v", text, tc.kc, len(tc.steps), tc.ldc, tc.alpha, tc.beta)
+				want := append([]float32(nil), tc.c...)
+				kernelContract(mr, nr, tc.kc, tc.a, tc.b, want, tc.ldc, tc.alpha, tc.beta)
+				got := append([]float32(nil), tc.c...)
+				loads, stores, err := emuSkipCall(text, tc.steps, tc.a, tc.b, got, tc.ldc, tc.alpha, tc.beta)
+				if err != nil {
+					t.Fatalf("%s: %v", label, err)
+				}
+				if i := sameBits(got, want); i >= 0 {
+					t.Fatalf("%s: c[%d] = %v; the dense contract gives %v", label, i, got[i], want[i])
+				}
+				tile := tileWords(mr, nr, tc.ldc)
+				if !sameWords(stores["c"], tile) {
+					t.Errorf("%s: stored %d words of C; want exactly the %d of the tile", label, len(stores["c"]), len(tile))
+				}
+				if len(stores["a"])+len(stores["b"])+len(stores["steps"]) > 0 {
+					t.Errorf("%s: wrote to a panel or the steps", label)
+				}
+				wantLoads := tile
+				if tc.beta == 0 {
+					wantLoads = map[int]bool{}
+				}
+				if !sameWords(loads["c"], wantLoads) {
+					t.Errorf("%s: read %d words of C; want %d", label, len(loads["c"]), len(wantLoads))
+				}
+				wantA, wantB := map[int]bool{}, map[int]bool{}
+				for _, p := range tc.steps {
+					for j := range mr {
+						wantA[int(p)*mr+j] = true
+					}
+					for j := range nr {
+						wantB[int(p)*nr+j] = true
+					}
+				}
+				if !sameWords(loads["a"], wantA) || !sameWords(loads["b"], wantB) || len(loads["steps"]) != len(tc.steps) {
+					t.Errorf("%s: read %d, %d and %d words of A, B and the steps; want the listed depths' %d, %d and %d",
+						label, len(loads["a"]), len(loads["b"]), len(loads["steps"]), len(wantA), len(wantB), len(tc.steps))
+				}
+				if kern.native {
+					hw := append([]float32(nil), tc.c...)
+					kern.skip(tc.steps, tc.a, tc.b, hw, tc.ldc, tc.alpha, tc.beta)
+					if i := sameBits(hw, got); i >= 0 {
+						t.Fatalf("%s: c[%d] = %v on the CPU, %v in the interpreter", label, i, hw[i], got[i])
+					}
+				}
+			}
+		})
 	}
 }

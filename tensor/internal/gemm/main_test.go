@@ -92,7 +92,7 @@ func requiredPaths() (required, unreachable []string) {
 		runs := k.native || canEmulate(k)
 		list(runs, k.name)
 		if k.skip != nil {
-			list(k.native, k.name+"/skip") // skipping variants run natively only
+			list(k.native || canEmulateSkip(k), k.name+"/skip")
 		}
 		if w := k.skipWith; w != nil {
 			list(runs && w.native, k.name+"→"+w.name+"/skip")

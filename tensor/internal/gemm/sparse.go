@@ -25,13 +25,20 @@ import "math"
 // panel from the list's length; neither depends on threads or timing.
 //
 // The AVX-512 kernel has no skipping variant; on such a CPU a product with
-// a mostly-zero A runs on the AVX2 kernels instead (kernel.skipWith). That
-// changes no bit either: both kernels compute each element as the same
-// chain of fused multiply-adds over the same k blocks (blockKC for both)
-// and store it with the same alpha/beta update; only the tile shape
+// a mostly-zero A can run on the AVX2 kernels instead (kernel.skipWith).
+// That changes no bit either: both kernels compute each element as the
+// same chain of fused multiply-adds over the same k blocks (blockKC for
+// both) and store it with the same alpha/beta update; only the tile shape
 // differs (TestFusedKernelsMatchContract; on a CPU without AVX-512,
 // TestEmulatedSgemm runs the AVX-512 kernels in an interpreter of their
-// assembly).
+// assembly). But the AVX2 kernel runs at about half the AVX-512 rate, so
+// the hand-over pays only where more than half of its panels' depths are
+// all zero (handOverPays): MNIST images (58 % of the depths of six images
+// side by side, 67 % for six neighbouring pixels across a batch) yes; the
+// activations after a ReLU, each zero about half the time on its own, no
+// (six of them are all zero at 2 % of the depths), and there the hand-over
+// ran the product dense at AVX2's rate (docs/performance.md has the
+// measurements).
 
 // skipSample is how many leading values of the stored A (whole rows) the
 // density test reads, and skipMaxDensity the share of them that may be
@@ -70,6 +77,61 @@ func useSkip(kern *kernel, transA bool, m, k int, a []float32, lda int) bool {
 		}
 	}
 	return float64(nz) <= skipMaxDensity*float64(take*cols)
+}
+
+// handOverSlack lowers the share of zero depths a hand-over to a slower
+// skipping kernel needs, below the break-even of the rates: the sample
+// reads 0.49-0.61 on MNIST batches whose whole panels are 58 % (images ·
+// W) and 67 % (imagesᵀ · dY) zero, and the break-even measured on Zen 5
+// (BenchmarkSkip/mnist, AVX2 skipping against AVX-512 dense, 2026-12-06)
+// is about 0.52 against the rates' 0.5. Products whose A comes from a
+// ReLU (cnn-fast's) sample at 0-0.4.
+const handOverSlack = 0.05
+
+// handOverPays reports whether a product with A as given runs faster on w,
+// skipping the depths at which its w.mr-row panels are all zero, than dense
+// on the best of kern and its alternatives. With r the ratio of their rates
+// (tileRate on m×n), skipping a share z of the depths pays when 1-z < r;
+// z is estimated by zeroDepthShare.
+func handOverPays(kern, w *kernel, transA bool, m, n, k int, a []float32, lda int) bool {
+	r := 1.0 // kernels without a stated rate (lanes 0) count as equal
+	if _, best := bestKernel(kern, m, n); best > 0 && w.lanes > 0 {
+		r = tileRate(w, m, n) / best
+	}
+	need := 1 - r - handOverSlack
+	return need <= 0 || zeroDepthShare(transA, m, k, a, lda, w.mr) > need
+}
+
+// zeroDepthShare estimates the share of depths at which an mr-row panel
+// of op(A) (m×k) has every value ±0: over up to four panels spread across
+// the rows, at depths spread evenly across k, about skipSample values in
+// all. NaN counts as non-zero.
+func zeroDepthShare(transA bool, m, k int, a []float32, lda, mr int) float64 {
+	rows := min(mr, m)
+	panels := min(4, max(1, m/rows))
+	depths := min(k, max(1, skipSample/(rows*panels)))
+	at := func(i, p int) float32 { // op(A)[i][p]
+		if transA {
+			return a[p*lda+i]
+		}
+		return a[i*lda+p]
+	}
+	zero, n := 0, 0
+	for q := range panels {
+		i0 := q * (m - rows) / max(1, panels-1)
+		for t := range depths {
+			p := t * k / depths
+			var or uint32
+			for i := i0; i < i0+rows; i++ {
+				or |= math.Float32bits(at(i, p))
+			}
+			if or<<1 == 0 {
+				zero++
+			}
+			n++
+		}
+	}
+	return float64(zero) / float64(n)
 }
 
 // worthSkipping reports whether a panel with n of kc steps listed should

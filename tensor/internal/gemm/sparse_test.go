@@ -77,6 +77,18 @@ func TestSkipMatchesDense(t *testing.T) {
 								}
 								lda := cols + 3
 								a := sparseSlice(r, rows*lda, 0.15)
+								// Every odd depth zero in every row, as image borders
+								// are, so that a hand-over to a slower skipping
+								// kernel pays too (TestHandOverPays).
+								for i := range m {
+									for p := 1; p < k; p += 2 {
+										if tA {
+											a[p*lda+i] = 0
+										} else {
+											a[i*lda+p] = 0
+										}
+									}
+								}
 								if rows > 2 && cols > 2 {
 									a[lda+1] = float32(math.NaN())
 									a[2*lda] = float32(math.Inf(-1))
@@ -106,8 +118,10 @@ func TestSkipMatchesDense(t *testing.T) {
 								if sgemmSkip(false, tA, tB, m, n, k, ab[0], a, lda, b, ldb, ab[1], want, ldc) {
 									t.Fatalf("%s: skipping switched off but chosen", name)
 								}
-								// (A sample of a few values may be over half non-zero.)
-								if !sgemmSkip(true, tA, tB, m, n, k, ab[0], a, lda, b, ldb, ab[1], got, ldc) && m*k >= 256 {
+								// (A sample of a few values may be over half non-zero; a
+								// hand-over to a slower kernel may not pay.)
+								pays := kern.skip != nil || handOverPays(kern, skipper(kern), tA, m, n, k, a, lda)
+								if !sgemmSkip(true, tA, tB, m, n, k, ab[0], a, lda, b, ldb, ab[1], got, ldc) && m*k >= 256 && pays {
 									t.Fatalf("%s: an A 15 %% non-zero did not choose zero skipping", name)
 								}
 								for i := range got {
@@ -197,13 +211,20 @@ func TestUseSkip(t *testing.T) {
 			if got := useSkip(skipper, c.tA, c.m, c.k, c.a, c.lda); got != c.want {
 				t.Errorf("%s: %s: useSkip = %v; want %v", skipper.name, c.name, got, c.want)
 			}
+			// A hand-over to a slower kernel only where it pays
+			// (TestHandOverPays pins when).
 			run, skip := plan(kern, c.tA, c.m, 128, c.k, c.a, c.lda)
-			wantRun := kern
-			if c.want {
+			wantRun, wantSkip := kern, c.want
+			if c.want && skipper != kern && !handOverPays(kern, skipper, c.tA, c.m, 128, c.k, c.a, c.lda) {
+				wantRun, wantSkip = nil, false // dense, on kern's best tile
+			} else if c.want {
 				wantRun = skipper
 			}
-			if skip != c.want || run != wantRun {
-				t.Errorf("%s: %s: plan = %s, skip %v; want %s, skip %v", kern.name, c.name, run.name, skip, wantRun.name, c.want)
+			if wantRun == nil {
+				wantRun, _ = bestKernel(kern, c.m, 128)
+			}
+			if skip != wantSkip || run != wantRun {
+				t.Errorf("%s: %s: plan = %s, skip %v; want %s, skip %v", kern.name, c.name, run.name, skip, wantRun.name, wantSkip)
 			}
 		}
 	}
@@ -212,6 +233,90 @@ func TestUseSkip(t *testing.T) {
 	if run, skip := plan(&lone, false, 128, 128, 784, sparse, 784); run != &lone || skip {
 		t.Errorf("hand-over to a kernel the CPU lacks: plan = %s, skip %v; want lone, dense", run.name, skip)
 	}
+}
+
+// imageLike returns n 28×28 images whose ink (values in (0, 1]) falls
+// only inside a central 16×16 square, at the given density there: like
+// MNIST, every image is zero at the same border pixels.
+func imageLike(r *rand.Rand, n int, density float64) []float32 {
+	x := make([]float32, n*784)
+	for e := range n {
+		for y := 6; y < 22; y++ {
+			for c := 6; c < 22; c++ {
+				if r.Float64() < density {
+					x[e*784+y*28+c] = 1 - r.Float32()
+				}
+			}
+		}
+	}
+	return x
+}
+
+// TestHandOverPays pins the hand-over from a kernel to a skipping one at
+// half its rate (AVX-512 to AVX2): images whose borders are zero in every
+// one of them (MNIST-like: most depths of a panel all zero) go over, as
+// images · W and as imagesᵀ · dY; activations after a ReLU (each value
+// zero half the time, independently) and random 19 %-dense A stay dense;
+// to a kernel as fast as the asking one, any mostly-zero A goes over.
+func TestHandOverPays(t *testing.T) {
+	r := rand.New(rand.NewPCG(41, 42))
+	fast := kernel{name: "fast", mr: 8, nr: 32, lanes: 16, native: true}
+	slow := kernel{name: "slow", mr: 6, nr: 16, lanes: 8, native: true}
+	same := kernel{name: "same", mr: 6, nr: 32, lanes: 16, native: true}
+	images := imageLike(r, 128, 0.5)
+	relu := sparseSlice(r, 128*784, 0.5)
+	sparse := sparseSlice(r, 128*784, 0.19)
+	for _, c := range []struct {
+		name     string
+		w        *kernel
+		a        []float32
+		tA       bool
+		m, k     int
+		want     bool
+		minShare float64
+		maxShare float64
+	}{
+		{"images·W", &slow, images, false, 128, 784, true, 0.6, 0.75},
+		{"imagesᵀ·dY", &slow, images, true, 784, 128, true, 0.45, 0.75},
+		{"ReLU activations", &slow, relu, false, 128, 784, false, 0, 0.05},
+		{"19 % dense", &slow, sparse, false, 128, 784, false, 0.2, 0.4},
+		{"19 % dense, same rate", &same, sparse, false, 128, 784, true, 0.2, 0.4},
+	} {
+		share := zeroDepthShare(c.tA, c.m, c.k, c.a, 784, c.w.mr)
+		if share < c.minShare || share > c.maxShare {
+			t.Errorf("%s: zeroDepthShare = %.3f; want it in [%v, %v]", c.name, share, c.minShare, c.maxShare)
+		}
+		if got := handOverPays(&fast, c.w, c.tA, c.m, 128, c.k, c.a, 784); got != c.want {
+			t.Errorf("%s: handOverPays = %v (share %.3f); want %v", c.name, got, share, c.want)
+		}
+	}
+	// A hand count: 6 rows, 8 depths, zero at depths 1, 2 and 7 only.
+	a := make([]float32, 6*8)
+	for i := range 6 {
+		for _, p := range []int{0, 3, 4, 5, 6} {
+			if (i+p)%2 == 0 || i == 5 {
+				a[i*8+p] = 1
+			}
+		}
+	}
+	a[2*8+7] = float32(math.Copysign(0, -1))
+	if got := zeroDepthShare(false, 6, 8, a, 8, 6); got != 3.0/8 {
+		t.Errorf("hand count: zeroDepthShare = %v; want 3/8", got)
+	}
+	if got := zeroDepthShare(true, 6, 8, transpose(a, 6, 8), 6, 6); got != 3.0/8 {
+		t.Errorf("hand count, transposed: zeroDepthShare = %v; want 3/8", got)
+	}
+}
+
+// transpose returns the r×c row-major matrix a as c×r.
+func transpose(a []float32, r, c int) []float32 {
+	t := make([]float32, len(a))
+	for i := range r {
+		for j := range c {
+			t[j*r+i] = a[i*c+j]
+		}
+	}
+	return t
 }
 
 // TestPanelSteps checks the step lists against a hand count for both the
