@@ -16,7 +16,7 @@ func TestDescribe(t *testing.T) {
 	}{
 		{"advanced", false, "784-128-BN-drop0.2-64-BN-drop0.2-10"},
 		{"cnn", true, "784-conv3x3x16-BN-pool-conv3x3x32-BN-pool-conv3x3x64-BN-pool-128-BN-drop0.25-10 +augment"},
-		{"cnn-fast", false, "784-conv5x5x24-pool-BN-conv3x3x32-pool-BN-256-10"},
+		{"cnn-fast", false, "784-conv5x5x20-pool-BN-conv3x3x32-pool-BN-256-10"},
 	}
 	for _, tc := range tests {
 		z, err := ZooByName(tc.zoo)

@@ -145,18 +145,19 @@ func Zoo() []ZooEntry {
 		},
 		{
 			Name: "cnn-fast",
-			Description: "the shortest training to 99 %: a 5x5 convolution (24 filters) and a 3x3 one (32), " +
+			Description: "the shortest training to 99 %: a 5x5 convolution (20 filters) and a 3x3 one (32), " +
 				"each max-pooled 2x2 then batch-normalised, 256 dense units; Adam with a one-cycle schedule, batch 128, 1 epoch",
 			Spec: nn.Spec{Input: []int{1, 28, 28}, Layers: []nn.LayerSpec{
-				{Kind: "Conv2D", Filters: 24, Kernel: 5}, pool2, batchNorm, relu,
+				{Kind: "Conv2D", Filters: 20, Kernel: 5}, pool2, batchNorm, relu,
 				{Kind: "Conv2D", Filters: 32, Kernel: 3}, pool2, batchNorm, relu,
 				flatten, dense(256), relu,
 				dense(10),
 			}},
 			// The published fast MNIST recipe's network (issue 9), pooled
 			// before batch norm (max-pooling commutes with the ReLU, and
-			// normalising the pooled maps costs a quarter). Chosen on the
-			// validation split: see docs/nn.md.
+			// normalising the pooled maps costs a quarter), with 20 filters
+			// in the first convolution instead of 24 (faster, and no worse
+			// on validation). Chosen on the validation split: see docs/nn.md.
 			Optimizer: "adam", LR: 1e-2, Batch: 128, Epochs: 1, Schedule: "one-cycle",
 			Regularization: "batch norm",
 		},
