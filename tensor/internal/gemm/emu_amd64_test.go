@@ -8,7 +8,8 @@ package gemm
 // instruction from the text of kernel_amd64.s, on real Go memory, with
 // every load and store checked against the slices the kernel was given.
 // The interpreter is itself checked against the CPU: it runs the AVX2
-// kernel too, and must give the CPU's bits (TestEmulatorMatchesCPU).
+// kernel too, and must give the CPU's bits (TestEmulatorMatchesCPU; for
+// the zero-skipping kernel, TestEmulatedSkipKernels).
 //
 // What it cannot check is the assembler's encoding of the text; that is the
 // Go assembler's (and avo's) job, and the AVX2 kernel, encoded by the same

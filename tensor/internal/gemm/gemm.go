@@ -77,10 +77,11 @@ func sgemmFrom(threads int, transA, transB bool, m, n, k int, alpha float32, a [
 
 // plan returns the kernel that runs an m×n product through kern and
 // whether it lists A's non-zero steps: kern itself; or, when A is mostly
-// zeros and kern has no skipping variant, the kernel it hands such products
-// to, where that pays (handOverPays); or, when one of kern's alternative kernels fits m×n better, that one. Every choice
-// gives the same bits (the kernels are fused, with the same k blocking) and
-// depends only on the operands, never on threads or timing.
+// zeros and kern has no skipping variant, the kernel it hands such
+// products to, where that pays (handOverPays); or, when one of kern's
+// alternative kernels fits m×n better, that one. Every choice gives the
+// same bits (the kernels are fused, with the same k blocking) and depends
+// only on the operands, never on threads or timing.
 func plan(kern *kernel, transA bool, m, n, k int, a []float32, lda int) (*kernel, bool) {
 	run, skip := kern, useSkip(kern, transA, m, k, a, lda)
 	if w := kern.skipWith; !skip && w != nil && w.native && useSkip(w, transA, m, k, a, lda) && handOverPays(kern, w, transA, m, n, k, a, lda) {

@@ -74,9 +74,9 @@ func paths() map[string]int {
 
 // requiredPaths lists the paths a whole run must reach on this machine:
 // each built kernel's dense path, its skipping variant and its hand-over.
-// A skipping variant runs only natively (the interpreter runs dense
-// kernels), so a CPU without it cannot reach it, nor a hand-over to it:
-// those are listed in unreachable instead.
+// A skipping variant runs natively or in the interpreter (amd64's); a
+// hand-over runs only to a native kernel, so a CPU without it cannot reach
+// it: those are listed in unreachable instead.
 func requiredPaths() (required, unreachable []string) {
 	list := func(ok bool, path string) {
 		if ok {

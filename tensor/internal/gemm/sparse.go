@@ -107,6 +107,9 @@ func handOverPays(kern, w *kernel, transA bool, m, n, k int, a []float32, lda in
 // the rows, at depths spread evenly across k, about skipSample values in
 // all. NaN counts as non-zero.
 func zeroDepthShare(transA bool, m, k int, a []float32, lda, mr int) float64 {
+	if m < 1 || k < 1 || mr < 1 {
+		return 0
+	}
 	rows := min(mr, m)
 	panels := min(4, max(1, m/rows))
 	depths := min(k, max(1, skipSample/(rows*panels)))
