@@ -170,20 +170,7 @@ func testEmulatedKernel(t *testing.T, name string, mr, nr int) {
 		if i := sameBits(got, want); i >= 0 {
 			t.Fatalf("%s: c[%d] = %v; the contract gives %v", label, i, got[i], want[i])
 		}
-		tile := tileWords(mr, nr, tc.ldc)
-		if !sameWords(stores["c"], tile) {
-			t.Errorf("%s: stored %d words of C; want exactly the %d of the tile", label, len(stores["c"]), len(tile))
-		}
-		if len(stores["a"])+len(stores["b"]) > 0 {
-			t.Errorf("%s: wrote to a packed panel", label)
-		}
-		wantLoads := tile
-		if tc.beta == 0 {
-			wantLoads = map[int]bool{}
-		}
-		if !sameWords(loads["c"], wantLoads) {
-			t.Errorf("%s: read %d words of C; want %d", label, len(loads["c"]), len(wantLoads))
-		}
+		checkTileAccess(t, label, loads, stores, mr, nr, tc.ldc, tc.beta)
 		if len(loads["a"]) != tc.kc*mr || len(loads["b"]) != tc.kc*nr {
 			t.Errorf("%s: read %d and %d words of the panels; want %d and %d", label, len(loads["a"]), len(loads["b"]), tc.kc*mr, tc.kc*nr)
 		}
@@ -299,6 +286,29 @@ func skipCases(mr, nr int) []struct {
 	return out
 }
 
+// checkTileAccess fails t unless a kernel call stored exactly its mr×nr
+// tile of C, read C only when beta ≠ 0 (and then only the tile), and wrote
+// nothing else it was given (the panels, the steps).
+func checkTileAccess(t *testing.T, label string, loads, stores map[string]map[int]bool, mr, nr, ldc int, beta float32) {
+	t.Helper()
+	tile := tileWords(mr, nr, ldc)
+	if !sameWords(stores["c"], tile) {
+		t.Errorf("%s: stored %d words of C; want exactly the %d of the tile", label, len(stores["c"]), len(tile))
+	}
+	for region, words := range stores {
+		if region != "c" && len(words) > 0 {
+			t.Errorf("%s: wrote %d words of %s", label, len(words), region)
+		}
+	}
+	wantLoads := tile
+	if beta == 0 {
+		wantLoads = map[int]bool{}
+	}
+	if !sameWords(loads["c"], wantLoads) {
+		t.Errorf("%s: read %d words of C; want %d", label, len(loads["c"]), len(wantLoads))
+	}
+}
+
 // TestEmulatedSkipKernels runs every zero-skipping assembly kernel in the
 // interpreter, on any CPU: each call must give the dense contract's bits,
 // store exactly its tile, read C only when beta ≠ 0, and read exactly the
@@ -320,20 +330,7 @@ func TestEmulatedSkipKernels(t *testing.T) {
 				if i := sameBits(got, want); i >= 0 {
 					t.Fatalf("%s: c[%d] = %v; the dense contract gives %v", label, i, got[i], want[i])
 				}
-				tile := tileWords(mr, nr, tc.ldc)
-				if !sameWords(stores["c"], tile) {
-					t.Errorf("%s: stored %d words of C; want exactly the %d of the tile", label, len(stores["c"]), len(tile))
-				}
-				if len(stores["a"])+len(stores["b"])+len(stores["steps"]) > 0 {
-					t.Errorf("%s: wrote to a panel or the steps", label)
-				}
-				wantLoads := tile
-				if tc.beta == 0 {
-					wantLoads = map[int]bool{}
-				}
-				if !sameWords(loads["c"], wantLoads) {
-					t.Errorf("%s: read %d words of C; want %d", label, len(loads["c"]), len(wantLoads))
-				}
+				checkTileAccess(t, label, loads, stores, mr, nr, tc.ldc, tc.beta)
 				wantA, wantB := map[int]bool{}, map[int]bool{}
 				for _, p := range tc.steps {
 					for j := range mr {
