@@ -32,6 +32,12 @@ var benchSpecs = []struct {
 		{Kind: "Flatten"}, {Kind: "Dense", Units: 128}, {Kind: "BatchNorm"}, {Kind: "ReLU"}, {Kind: "Dropout", Rate: 0.25},
 		{Kind: "Dense", Units: 10},
 	}}},
+	// The zoo's cnn-fast.
+	{"cnn-fast", Spec{Input: []int{1, 28, 28}, Layers: []LayerSpec{
+		{Kind: "Conv2D", Filters: 20, Kernel: 5}, {Kind: "MaxPool2D"}, {Kind: "BatchNorm"}, {Kind: "ReLU"},
+		{Kind: "Conv2D", Filters: 32, Kernel: 3}, {Kind: "MaxPool2D"}, {Kind: "BatchNorm"}, {Kind: "ReLU"},
+		{Kind: "Flatten"}, {Kind: "Dense", Units: 256}, {Kind: "ReLU"}, {Kind: "Dense", Units: 10},
+	}}},
 }
 
 // mnistLikeBatch returns n images and labels for the benchmarks: the first
@@ -226,7 +232,9 @@ var fastSpec = Spec{Input: []int{1, 28, 28}, Layers: []LayerSpec{
 //	efficiency = 3 · FLOPs per image · images/s ÷ (GEMM GFLOP/s on 1024³)
 //
 // with the GEMM rate measured in the same run, at the same thread count
-// (tensor.Threads(), all cores by default). Run it on a quiet machine:
+// (tensor.Threads(), all cores by default), for the zoo's cnn (batches 64
+// and 128), its cnn-fast (batch 128) and the published fast recipe's
+// network (batch 256). Run it on a quiet machine:
 //
 //	go test -run '^$' -bench EngineEfficiency -benchtime 3s ./nn
 func BenchmarkEngineEfficiency(b *testing.B) {
@@ -253,7 +261,7 @@ func BenchmarkEngineEfficiency(b *testing.B) {
 		name  string
 		spec  Spec
 		batch int
-	}{{"cnn", benchSpecs[2].spec, 64}, {"cnn", benchSpecs[2].spec, 128}, {"fast", fastSpec, 256}}
+	}{{"cnn", benchSpecs[2].spec, 64}, {"cnn", benchSpecs[2].spec, 128}, {"cnn-fast", benchSpecs[3].spec, 128}, {"fast", fastSpec, 256}}
 	for _, s := range specs {
 		b.Run(fmt.Sprintf("%s/batch=%d", s.name, s.batch), func(b *testing.B) {
 			m, err := Build(s.spec, 1)
