@@ -160,17 +160,9 @@ func TestEmulatedKernels(t *testing.T) {
 func testEmulatedKernel(t *testing.T, name string, mr, nr int) {
 	for _, tc := range kernelCases(mr, nr) {
 		label := fmt.Sprintf("%s kc=%d ldc=%d alpha=%v beta=%v", name, tc.kc, tc.ldc, tc.alpha, tc.beta)
-		want := append([]float32(nil), tc.c...)
-		kernelContract(mr, nr, tc.kc, tc.a, tc.b, want, tc.ldc, tc.alpha, tc.beta)
-		got := append([]float32(nil), tc.c...)
-		loads, stores, err := emuKernelCall(name, tc.kc, tc.a, tc.b, got, tc.ldc, tc.alpha, tc.beta)
-		if err != nil {
-			t.Fatalf("%s: %v", label, err)
-		}
-		if i := sameBits(got, want); i >= 0 {
-			t.Fatalf("%s: c[%d] = %v; the contract gives %v", label, i, got[i], want[i])
-		}
-		checkTileAccess(t, label, loads, stores, mr, nr, tc.ldc, tc.beta)
+		_, loads := runEmulated(t, label, mr, nr, tc, func(c []float32) (map[string]map[int]bool, map[string]map[int]bool, error) {
+			return emuKernelCall(name, tc.kc, tc.a, tc.b, c, tc.ldc, tc.alpha, tc.beta)
+		})
 		if len(loads["a"]) != tc.kc*mr || len(loads["b"]) != tc.kc*nr {
 			t.Errorf("%s: read %d and %d words of the panels; want %d and %d", label, len(loads["a"]), len(loads["b"]), tc.kc*mr, tc.kc*nr)
 		}
@@ -286,6 +278,26 @@ func skipCases(mr, nr int) []struct {
 	return out
 }
 
+// runEmulated runs one kernel call in the interpreter (call, on a copy of
+// tc's C) and requires the contract's bits on tc (with its A as given: ±0
+// at the depths a skipping kernel is not given) and checkTileAccess's
+// accesses of C; it returns C and the words loaded.
+func runEmulated(t *testing.T, label string, mr, nr int, tc kernelCase, call func(c []float32) (loads, stores map[string]map[int]bool, err error)) ([]float32, map[string]map[int]bool) {
+	t.Helper()
+	want := append([]float32(nil), tc.c...)
+	kernelContract(mr, nr, tc.kc, tc.a, tc.b, want, tc.ldc, tc.alpha, tc.beta)
+	got := append([]float32(nil), tc.c...)
+	loads, stores, err := call(got)
+	if err != nil {
+		t.Fatalf("%s: %v", label, err)
+	}
+	if i := sameBits(got, want); i >= 0 {
+		t.Fatalf("%s: c[%d] = %v; the contract gives %v", label, i, got[i], want[i])
+	}
+	checkTileAccess(t, label, loads, stores, mr, nr, tc.ldc, tc.beta)
+	return got, loads
+}
+
 // checkTileAccess fails t unless a kernel call stored exactly its mr×nr
 // tile of C, read C only when beta ≠ 0 (and then only the tile), and wrote
 // nothing else it was given (the panels, the steps).
@@ -320,17 +332,9 @@ func TestEmulatedSkipKernels(t *testing.T) {
 			mr, nr := kern.mr, kern.nr
 			for _, tc := range skipCases(mr, nr) {
 				label := fmt.Sprintf("%s kc=%d steps=%d ldc=%d alpha=%v beta=%v", text, tc.kc, len(tc.steps), tc.ldc, tc.alpha, tc.beta)
-				want := append([]float32(nil), tc.c...)
-				kernelContract(mr, nr, tc.kc, tc.a, tc.b, want, tc.ldc, tc.alpha, tc.beta)
-				got := append([]float32(nil), tc.c...)
-				loads, stores, err := emuSkipCall(text, tc.steps, tc.a, tc.b, got, tc.ldc, tc.alpha, tc.beta)
-				if err != nil {
-					t.Fatalf("%s: %v", label, err)
-				}
-				if i := sameBits(got, want); i >= 0 {
-					t.Fatalf("%s: c[%d] = %v; the dense contract gives %v", label, i, got[i], want[i])
-				}
-				checkTileAccess(t, label, loads, stores, mr, nr, tc.ldc, tc.beta)
+				got, loads := runEmulated(t, label, mr, nr, tc.kernelCase, func(c []float32) (map[string]map[int]bool, map[string]map[int]bool, error) {
+					return emuSkipCall(text, tc.steps, tc.a, tc.b, c, tc.ldc, tc.alpha, tc.beta)
+				})
 				wantA, wantB := map[int]bool{}, map[int]bool{}
 				for _, p := range tc.steps {
 					for j := range mr {
