@@ -106,19 +106,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var optSet []outside.Sample
 	optNote := "left out (--optdigits \"\")"
 	if *optPath != "" {
-		f, err := os.Open(*optPath)
-		if err == nil {
-			optSet, err = outside.ReadOptdigits(f)
-			f.Close()
-			if err != nil {
-				fmt.Fprintf(stderr, "outside: %s: %v\n", *optPath, err)
-				return 1
-			}
-		} else if *optPath != outside.OptdigitsFile || !errors.Is(err, os.ErrNotExist) {
+		var err error
+		optSet, err = outside.ReadOptdigitsFile(*optPath)
+		switch {
+		case err == nil:
+		case *optPath == outside.OptdigitsFile && errors.Is(err, os.ErrNotExist):
+			optNote = fmt.Sprintf("left out: %s is missing (Debian's python3-sklearn installs it)", *optPath)
+		default:
 			fmt.Fprintf(stderr, "outside: %v\n", err)
 			return 1
-		} else {
-			optNote = fmt.Sprintf("left out: %s is missing (Debian's python3-sklearn installs it)", *optPath)
 		}
 	}
 	var optRows []string

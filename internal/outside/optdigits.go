@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 
@@ -32,6 +33,21 @@ const (
 	optdigitsMargin = 2
 	optdigitsScale  = 8
 )
+
+// ReadOptdigitsFile reads the set from the file at path (ReadOptdigits);
+// its errors name the file, and one that is missing is an os.ErrNotExist.
+func ReadOptdigitsFile(path string) ([]Sample, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	set, err := ReadOptdigits(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return set, nil
+}
 
 // ReadOptdigits reads the set from r (gzip-compressed CSV, one digit per
 // line: its 64 cell counts row by row, then its label) and returns it as

@@ -3,9 +3,12 @@ package outside_test
 import (
 	"bytes"
 	"compress/gzip"
+	"errors"
 	"image"
 	"image/color"
 	"image/png"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -107,6 +110,23 @@ func TestReadOptdigitsErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v; want one containing %q", c.name, err, c.want)
 		}
+	}
+}
+
+// TestReadOptdigitsFileErrors checks that a missing file is an
+// os.ErrNotExist and that a corrupt one's error names the file.
+func TestReadOptdigitsFileErrors(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := outside.ReadOptdigitsFile(filepath.Join(dir, "absent.csv.gz")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing file: error %v; want os.ErrNotExist", err)
+	}
+	bad := filepath.Join(dir, "digits.csv.gz")
+	if err := os.WriteFile(bad, []byte("0,0,0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := outside.ReadOptdigitsFile(bad)
+	if err == nil || !strings.Contains(err.Error(), bad) || !strings.Contains(err.Error(), "not a gzip") {
+		t.Errorf("corrupt file: error %v; want one naming %s and what is wrong", err, bad)
 	}
 }
 

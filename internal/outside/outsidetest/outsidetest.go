@@ -8,6 +8,7 @@ package outsidetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -160,14 +161,12 @@ func Accuracy(set []outside.Sample, pred []int) float64 {
 // installs) and failing it when the file cannot be read.
 func Optdigits(t testing.TB) []outside.Sample {
 	t.Helper()
-	f, err := os.Open(outside.OptdigitsFile)
-	if err != nil {
+	set, err := outside.ReadOptdigitsFile(outside.OptdigitsFile)
+	if errors.Is(err, os.ErrNotExist) {
 		t.Skipf("%v (install python3-sklearn)", err)
 	}
-	defer f.Close()
-	set, err := outside.ReadOptdigits(f)
 	if err != nil {
-		t.Fatalf("%s: %v", outside.OptdigitsFile, err)
+		t.Fatal(err)
 	}
 	return set
 }
