@@ -184,44 +184,22 @@ func col2imSame(img, row []float32, h, w, oh, di, dj, lo, hi int) {
 
 // The fast paths below are for stride 1 without padding ("valid"): patch
 // row (i, j) is, for each output row oy, the ow pixels of image row oy+i
-// from column j, always inside the image. Rows of a 3×3 kernel over 12-pixel
-// maps are 10 values: a runtime copy per row (the general loop's) costs more
-// than the values, so short rows move in arrays of eight (long ones by copy).
+// from column j, always inside the image: oh rows of ow values moved
+// between row strides w and ow, one call per patch row (vec.RowsCopy,
+// vec.RowsAdd). Rows of a 3×3 kernel over 12-pixel maps are 10 values, and
+// a runtime copy or add per row (the general loop's) cost more than the
+// values.
 
 // im2colValid fills one patch row (oh rows of ow) from the (·, w) image img.
 func im2colValid(row, img []float32, w, oh, ow, i, j int) {
-	for oy := 0; oy < oh; oy++ {
-		d := row[oy*ow : oy*ow+ow]
-		s := img[(oy+i)*w+j:][:len(d)]
-		if len(d) >= 16 {
-			copy(d, s)
-			continue
-		}
-		k := 0
-		for ; k+8 <= len(d); k += 8 {
-			*(*[8]float32)(d[k:]) = *(*[8]float32)(s[k:])
-		}
-		for ; k < len(d); k++ {
-			d[k] = s[k]
-		}
-	}
+	vec.RowsCopy(row, img[i*w+j:], oh, ow, ow, w)
 }
 
-// col2imValid adds one patch row back to the image, row by row in the
-// general loop's order (each pixel gets at most one value per patch row),
-// so the bits are the general loop's.
+// col2imValid adds one patch row back to the image. Each pixel gets at
+// most one value per patch row, so the sums run in the general loop's
+// order and give its bits.
 func col2imValid(img, row []float32, w, oh, ow, i, j int) {
-	for oy := 0; oy < oh; oy++ {
-		s := row[oy*ow : oy*ow+ow]
-		d := img[(oy+i)*w+j:][:len(s)]
-		if len(s) >= 8 {
-			vec.Axpy(1, s, d) // y + 1·x rounds once, as y + x does
-			continue
-		}
-		for k, v := range s {
-			d[k] += v
-		}
-	}
+	vec.RowsAdd(img[i*w+j:], row, oh, ow, w, ow)
 }
 
 // validCols returns the range [lo, hi) of output columns ox whose input

@@ -130,5 +130,6 @@ func main() {
 	}
 	rowsCopy(false)
 	rowsCopy(true)
+	rowsAdd()
 	Generate()
 }

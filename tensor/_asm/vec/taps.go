@@ -285,3 +285,86 @@ func rowsCopy(add bool) {
 	VZEROUPPER()
 	RET()
 }
+
+// rowsAdd emits rowsAddAVX2: for r < rows and q < width (width ≥ 8),
+// dst[r·ds+q] += src[r·ss+q], one rounding per sum as the scalar loop's:
+// the rows of a patch row added back to an image (col2im of a "valid"
+// convolution). Blocks of eight as in rowsCopy, the last ending at the
+// row's end; a value covered by two blocks must not be added twice, so
+// the last block's sums are taken from dst before any block of the row
+// is stored: where the blocks overlap they store the same sums.
+func rowsAdd() {
+	TEXT("rowsAddAVX2", NOSPLIT, "func(dst, src []float32, rows, width, ds, ss int)")
+	Pragma("noescape")
+	Doc("rowsAddAVX2 sets dst[r·ds+q] += src[r·ss+q] for r < rows, q < width; width ≥ 8.")
+	dst := Load(Param("dst").Base(), GP64())
+	src := Load(Param("src").Base(), GP64())
+	rows := Load(Param("rows"), GP64())
+	width := Load(Param("width"), GP64())
+	ds := Load(Param("ds"), GP64())
+	ss := Load(Param("ss"), GP64())
+	SHLQ(Imm(2), ds)
+	SHLQ(Imm(2), ss)
+	d, s, n := GP64(), GP64(), GP64()
+	last := GP64()
+	MOVQ(width, last) // the last block's byte offset, 4·width − 32
+	SHLQ(Imm(2), last)
+	SUBQ(Imm(32), last)
+	Comment("Rows of up to 32 values: every block of the row summed into",
+		"registers first, then stored; wider rows loop over blocks.")
+	for nb := 1; nb <= 4; nb++ {
+		CMPQ(width, Imm(uint64(8*nb)))
+		JLE(LabelRef(fmt.Sprintf("rowsa_w%d", nb)))
+	}
+	JMP(LabelRef("rowsa_row"))
+	regs := []VecPhysical{Y0, Y1, Y2, Y3}
+	for nb := 1; nb <= 4; nb++ {
+		l := fmt.Sprintf("rowsa_w%d", nb)
+		Label(l)
+		TESTQ(rows, rows)
+		JZ(LabelRef("rowsa_done"))
+		for b := 0; b < nb-1; b++ {
+			VMOVUPS(Mem{Base: src, Disp: 32 * b}, regs[b])
+			VADDPS(Mem{Base: dst, Disp: 32 * b}, regs[b], regs[b])
+		}
+		VMOVUPS(Mem{Base: src, Index: last, Scale: 1}, regs[nb-1])
+		VADDPS(Mem{Base: dst, Index: last, Scale: 1}, regs[nb-1], regs[nb-1])
+		for b := 0; b < nb-1; b++ {
+			VMOVUPS(regs[b], Mem{Base: dst, Disp: 32 * b})
+		}
+		VMOVUPS(regs[nb-1], Mem{Base: dst, Index: last, Scale: 1})
+		ADDQ(ds, dst)
+		ADDQ(ss, src)
+		DECQ(rows)
+		JMP(LabelRef(l))
+	}
+
+	Label("rowsa_row")
+	TESTQ(rows, rows)
+	JZ(LabelRef("rowsa_done"))
+	Comment("The row's last eight sums, from dst as it was.")
+	VMOVUPS(Mem{Base: src, Index: last, Scale: 1}, Y1)
+	VADDPS(Mem{Base: dst, Index: last, Scale: 1}, Y1, Y1)
+	MOVQ(dst, d)
+	MOVQ(src, s)
+	MOVQ(width, n)
+	Label("rowsa_8")
+	CMPQ(n, Imm(8))
+	JL(LabelRef("rowsa_next"))
+	VMOVUPS(Mem{Base: s}, Y0)
+	VADDPS(Mem{Base: d}, Y0, Y0)
+	VMOVUPS(Y0, Mem{Base: d})
+	ADDQ(Imm(32), d)
+	ADDQ(Imm(32), s)
+	SUBQ(Imm(8), n)
+	JMP(LabelRef("rowsa_8"))
+	Label("rowsa_next")
+	VMOVUPS(Y1, Mem{Base: dst, Index: last, Scale: 1})
+	ADDQ(ds, dst)
+	ADDQ(ss, src)
+	DECQ(rows)
+	JMP(LabelRef("rowsa_row"))
+	Label("rowsa_done")
+	VZEROUPPER()
+	RET()
+}

@@ -40,3 +40,7 @@ func rowsCopyAVX2(dst, src []float32, rows, width, ds, ss int) {
 func rowsAddConstAVX2(dst, src []float32, rows, width, ds, ss int, c float32) {
 	rowsAddConstGo(dst, src, rows, width, ds, ss, c)
 }
+
+func rowsAddAVX2(dst, src []float32, rows, width, ds, ss int) {
+	rowsAddGo(dst, src, rows, width, ds, ss)
+}

@@ -83,6 +83,20 @@ func RowsAddConst(dst, src []float32, rows, width, ds, ss int, c float32) {
 	rowsAddConstGo(dst, src, rows, width, ds, ss, c)
 }
 
+// RowsAdd sets dst[r·ds+q] += src[r·ss+q] for r < rows, q < width: rows
+// added to another row stride, each sum rounded once as the plain loop's,
+// so every path gives the same bits. dst and src must not overlap.
+func RowsAdd(dst, src []float32, rows, width, ds, ss int) {
+	if !rowsFit(dst, src, rows, width, ds, ss) {
+		return
+	}
+	if useAVX2 && width >= 8 {
+		rowsAddAVX2(dst, src, rows, width, ds, ss)
+		return
+	}
+	rowsAddGo(dst, src, rows, width, ds, ss)
+}
+
 // rowsFit reports whether there is anything to move, and panics (with an
 // index out of range) if the rows do not fit in dst and src.
 func rowsFit(dst, src []float32, rows, width, ds, ss int) bool {
@@ -100,6 +114,15 @@ func rowsFit(dst, src []float32, rows, width, ds, ss int) bool {
 func rowsCopyGo(dst, src []float32, rows, width, ds, ss int) {
 	for r := 0; r < rows; r++ {
 		copy(dst[r*ds:r*ds+width], src[r*ss:r*ss+width])
+	}
+}
+
+func rowsAddGo(dst, src []float32, rows, width, ds, ss int) {
+	for r := 0; r < rows; r++ {
+		d, s := dst[r*ds:r*ds+width], src[r*ss:r*ss+width]
+		for q, v := range s {
+			d[q] += v
+		}
 	}
 }
 

@@ -6607,3 +6607,125 @@ rowsc_next:
 rowsc_done:
 	VZEROUPPER
 	RET
+
+// func rowsAddAVX2(dst []float32, src []float32, rows int, width int, ds int, ss int)
+// Requires: AVX
+TEXT ·rowsAddAVX2(SB), NOSPLIT, $0-80
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), CX
+	MOVQ rows+48(FP), DX
+	MOVQ width+56(FP), BX
+	MOVQ ds+64(FP), SI
+	MOVQ ss+72(FP), DI
+	SHLQ $0x02, SI
+	SHLQ $0x02, DI
+	MOVQ BX, R11
+	SHLQ $0x02, R11
+	SUBQ $0x20, R11
+
+	// Rows of up to 32 values: every block of the row summed into
+	// registers first, then stored; wider rows loop over blocks.
+	CMPQ BX, $0x08
+	JLE  rowsa_w1
+	CMPQ BX, $0x10
+	JLE  rowsa_w2
+	CMPQ BX, $0x18
+	JLE  rowsa_w3
+	CMPQ BX, $0x20
+	JLE  rowsa_w4
+	JMP  rowsa_row
+
+rowsa_w1:
+	TESTQ   DX, DX
+	JZ      rowsa_done
+	VMOVUPS (CX)(R11*1), Y0
+	VADDPS  (AX)(R11*1), Y0, Y0
+	VMOVUPS Y0, (AX)(R11*1)
+	ADDQ    SI, AX
+	ADDQ    DI, CX
+	DECQ    DX
+	JMP     rowsa_w1
+
+rowsa_w2:
+	TESTQ   DX, DX
+	JZ      rowsa_done
+	VMOVUPS (CX), Y0
+	VADDPS  (AX), Y0, Y0
+	VMOVUPS (CX)(R11*1), Y1
+	VADDPS  (AX)(R11*1), Y1, Y1
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, (AX)(R11*1)
+	ADDQ    SI, AX
+	ADDQ    DI, CX
+	DECQ    DX
+	JMP     rowsa_w2
+
+rowsa_w3:
+	TESTQ   DX, DX
+	JZ      rowsa_done
+	VMOVUPS (CX), Y0
+	VADDPS  (AX), Y0, Y0
+	VMOVUPS 32(CX), Y1
+	VADDPS  32(AX), Y1, Y1
+	VMOVUPS (CX)(R11*1), Y2
+	VADDPS  (AX)(R11*1), Y2, Y2
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	VMOVUPS Y2, (AX)(R11*1)
+	ADDQ    SI, AX
+	ADDQ    DI, CX
+	DECQ    DX
+	JMP     rowsa_w3
+
+rowsa_w4:
+	TESTQ   DX, DX
+	JZ      rowsa_done
+	VMOVUPS (CX), Y0
+	VADDPS  (AX), Y0, Y0
+	VMOVUPS 32(CX), Y1
+	VADDPS  32(AX), Y1, Y1
+	VMOVUPS 64(CX), Y2
+	VADDPS  64(AX), Y2, Y2
+	VMOVUPS (CX)(R11*1), Y3
+	VADDPS  (AX)(R11*1), Y3, Y3
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	VMOVUPS Y2, 64(AX)
+	VMOVUPS Y3, (AX)(R11*1)
+	ADDQ    SI, AX
+	ADDQ    DI, CX
+	DECQ    DX
+	JMP     rowsa_w4
+
+rowsa_row:
+	TESTQ DX, DX
+	JZ    rowsa_done
+
+	// The row's last eight sums, from dst as it was.
+	VMOVUPS (CX)(R11*1), Y1
+	VADDPS  (AX)(R11*1), Y1, Y1
+	MOVQ    AX, R8
+	MOVQ    CX, R9
+	MOVQ    BX, R10
+
+rowsa_8:
+	CMPQ    R10, $0x08
+	JL      rowsa_next
+	VMOVUPS (R9), Y0
+	VADDPS  (R8), Y0, Y0
+	VMOVUPS Y0, (R8)
+	ADDQ    $0x20, R8
+	ADDQ    $0x20, R9
+	SUBQ    $0x08, R10
+	JMP     rowsa_8
+
+rowsa_next:
+	VMOVUPS Y1, (AX)(R11*1)
+	ADDQ    SI, AX
+	ADDQ    DI, CX
+	DECQ    DX
+	JMP     rowsa_row
+
+rowsa_done:
+	VZEROUPPER
+	RET

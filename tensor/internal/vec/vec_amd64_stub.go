@@ -273,3 +273,8 @@ func rowsCopyAVX2(dst []float32, src []float32, rows int, width int, ds int, ss 
 //
 //go:noescape
 func rowsAddConstAVX2(dst []float32, src []float32, rows int, width int, ds int, ss int, c float32)
+
+// rowsAddAVX2 sets dst[r·ds+q] += src[r·ss+q] for r < rows, q < width; width ≥ 8.
+//
+//go:noescape
+func rowsAddAVX2(dst []float32, src []float32, rows int, width int, ds int, ss int)
