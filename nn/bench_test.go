@@ -375,8 +375,8 @@ func BenchmarkConvPatches(b *testing.B) {
 // cnn's and cnn-fast's first convolutions on a batch of 64 MNIST-like
 // images, on one thread, by the direct path (tensor.Direct1, forced for
 // cnn-fast's 5×5, which useDirect leaves on GEMM) and by GEMM with the
-// patches as storePatches chooses them (packed for cnn's "same" 3×3,
-// stored for cnn-fast's "valid" 5×5). On a shared machine compare
+// patches as storePatches chooses them (packed, for cnn's "same" 3×3 and
+// cnn-fast's "valid" 5×5). On a shared machine compare
 // instruction counts rather than times:
 //
 //	go test -c -o /tmp/nn.test ./nn && GODEBUG=asyncpreemptoff=1 valgrind --tool=callgrind \
@@ -387,7 +387,7 @@ func BenchmarkConvFirst(b *testing.B) {
 		filters int
 		k, pad  int
 		gemm    patchMode
-	}{{"cnn", 16, 3, 1, patchesPacked}, {"fast", 24, 5, 0, patchesStored}} {
+	}{{"cnn", 16, 3, 1, patchesPacked}, {"fast", 24, 5, 0, patchesPacked}} {
 		for _, path := range []struct {
 			name string
 			mode patchMode

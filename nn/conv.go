@@ -14,10 +14,11 @@ import (
 // W is stored as (OutC, InC, KH, KW), the layout of PyTorch and of ONNX's
 // Conv; B is (OutC). The convolution of a chunk of cn examples is one
 // GEMM with their patch matrix (im2col, (InC·KH·KW, cn·OH·OW)):
-// y (OutC, cn·OH·OW) = W (OutC, InC·KH·KW) · col. A training batch stores
-// col, which its weight gradient reads again; otherwise the products pack
-// the patches straight from the images (tensor.GemmPatches), and col is
-// never written. A convolution of one input channel at stride 1 (a
+// y (OutC, cn·OH·OW) = W (OutC, InC·KH·KW) · col. The products pack the
+// patches straight from the images (tensor.GemmPatches), and col is never
+// written, except in a training batch of a geometry whose patch rows are
+// costly to cut (storePatches), which stores col for the weight gradient
+// to read again. A convolution of one input channel at stride 1 (a
 // network's first layer, whose patch matrix is only KH·KW deep) with a
 // small kernel is computed directly instead (tensor.Direct1; see
 // useDirect).
@@ -183,12 +184,15 @@ var directDefault = false
 // storePatches reports whether a training batch in one chunk stores its
 // patches for the forward product and the weight gradient to read, rather
 // than each packing them from x. Both give the same bits. Packing reads
-// each patch row of a stride-1 "same" convolution as one run of the image
-// and costs less than writing the matrix out and reading it back twice
-// (zoo cnn step, BenchmarkConvPatches, 2026-12-06, AMD EPYC Zen 5: 3 %
-// faster on one thread, 4 % on two); other geometries cut every patch row
-// into one run per output row, and packing them twice costs more (cnn-fast's
-// 5×5 "valid" first layer: the step 14 % slower on one thread).
+// each patch row of a stride-1 "same" convolution as one run of the image,
+// and of a stride-1 "valid" one as whole rows moved to another stride
+// (vec.RowsCopy), and costs less than writing the matrix out and reading it
+// back twice (AMD EPYC Zen 5, 2026-12-06, BenchmarkConvPatches: the zoo
+// cnn's step 3 % faster on one thread, 4 % on two; the published fast
+// network's, whose convolutions are "valid", 6 % on one and 9–10 % on
+// two); other geometries (strided, or padded less than "same") cut every
+// patch row into one run per output row, and packing them twice costs
+// more (the "valid" first layer before the row moves: 14 % slower).
 func (c *Conv2D) storePatches() bool {
 	switch c.patchMode {
 	case patchesStored:
@@ -196,7 +200,7 @@ func (c *Conv2D) storePatches() bool {
 	case patchesPacked:
 		return false
 	}
-	return !(c.Stride == 1 && c.OutW == c.InW)
+	return !(c.Stride == 1 && (c.OutW == c.InW || c.Pad == 0))
 }
 
 // patchesOf sets p to the patch matrix of the n examples of x from i0.

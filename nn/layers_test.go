@@ -520,7 +520,8 @@ func TestReplicasConcurrent(t *testing.T) {
 
 // TestConv2DPathsSameBits: the stored-patch path (a training batch in one
 // chunk) and the path that packs patches from the images (inference,
-// training of "same" convolutions, and training batches cut into chunks)
+// training of stride-1 "same" and "valid" convolutions, and training
+// batches cut into chunks)
 // give the same bits: outputs, all gradients of a one-chunk batch, and the
 // input gradient (the weight and bias gradients of a batch in chunks
 // are summed chunk by chunk: close, not the same bits).
@@ -528,7 +529,7 @@ func TestConv2DPathsSameBits(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 9))
 	for _, tc := range []struct{ c, h, w, o, k, s, p int }{
 		{1, 28, 28, 16, 3, 1, 1}, {16, 14, 14, 32, 3, 1, 1}, {32, 7, 7, 64, 3, 1, 1},
-		{1, 28, 28, 24, 5, 1, 0}, {3, 9, 7, 5, 3, 2, 1}, {2, 8, 8, 3, 5, 1, 2},
+		{1, 28, 28, 24, 5, 1, 0}, {20, 12, 12, 32, 3, 1, 0}, {3, 9, 7, 5, 3, 2, 1}, {2, 8, 8, 3, 5, 1, 2},
 	} {
 		c := NewConv2D([]int{tc.c, tc.h, tc.w}, tc.o, tc.k, tc.s, tc.p, "he", rng)
 		for i := range c.B.Value.Data {
@@ -566,7 +567,7 @@ func TestConv2DPathsSameBits(t *testing.T) {
 		if wantDirect := directDefault && tc.c == 1 && tc.s == 1 && tc.k <= 3; c.direct != wantDirect {
 			t.Errorf("Conv2D%+v: direct path %v, want %v", tc, c.direct, wantDirect)
 		}
-		if want := !c.direct && !(tc.s == 1 && c.OutW == c.InW); c.colHeld != want {
+		if want := !c.direct && !(tc.s == 1 && (c.OutW == c.InW || tc.p == 0)); c.colHeld != want {
 			t.Errorf("Conv2D%+v: a training batch stored its patches: %v, want %v", tc, c.colHeld, want)
 		}
 		if c.direct {

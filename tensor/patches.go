@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	blocked "github.com/rakam-ml/rakam/tensor/internal/gemm"
+	"github.com/rakam-ml/rakam/tensor/internal/vec"
 )
 
 // Patches is the patch matrix of a batch of images — the matrix Im2Col
@@ -149,6 +150,23 @@ func (p *Patches) run(seg, img []float32, i, j, lo, hi, q0 int) {
 			if x+w-hi > a {
 				zeroFew(seg[max(x, a)-q0 : min(x+w-hi, b)-q0])
 			}
+		}
+		return
+	}
+	if p.Stride == 1 && p.Pad == 0 {
+		// As im2colValid: output row oy is image row oy+i from column j;
+		// whole output rows move in one vec.RowsCopy, a partial first or
+		// last one by copy.
+		for q := q0; q < q1; {
+			oy, ox := q/ow, q%ow
+			if n := (q1 - q) / ow; ox == 0 && n > 0 {
+				vec.RowsCopy(seg[q-q0:], img[(oy+i)*w+j:], n, ow, ow, w)
+				q += n * ow
+				continue
+			}
+			end := min(q1, (oy+1)*ow)
+			copy(seg[q-q0:end-q0], img[(oy+i)*w+j+ox:])
+			q = end
 		}
 		return
 	}
