@@ -184,3 +184,18 @@ func MaxPool2x2(out []float32, arg []int32, r0, r1 []float32, base, w int) {
 	}
 	vec.MaxPool2x2(out, arg, r0, r1, int32(base), int32(w))
 }
+
+// MaxPool2x2Plane max-pools the first rows output rows of a plane with 2×2
+// windows at stride 2: output row oy (ow windows) comes from input rows
+// 2·oy and 2·oy+1 of x, whose rows are w ≥ 2·ow values apart, and
+// out[oy·ow+j], arg[oy·ow+j] are what MaxPool2x2 gives for that row pair
+// with base 2·oy·w, so arg indexes x. One call does a whole plane (one
+// assembly call when a row holds eight windows or more), where MaxPool2x2
+// takes a call or two per output row.
+func MaxPool2x2Plane(out []float32, arg []int32, x []float32, rows, ow, w int) {
+	if rows < 0 || ow < 0 || w < 2*ow || len(out) < rows*ow || len(arg) < rows*ow || (rows > 0 && len(x) < (2*rows-1)*w+2*ow) {
+		panic(fmt.Sprintf("tensor: MaxPool2x2Plane: %d rows of %d windows at row width %d need %d outputs and indices and %d values, have %d, %d, %d",
+			rows, ow, w, rows*ow, (2*rows-1)*w+2*ow, len(out), len(arg), len(x)))
+	}
+	vec.MaxPool2x2Rows(out, arg, x, rows, ow, w)
+}

@@ -123,6 +123,7 @@ func main() {
 	reduce("dotsum")
 	addConst()
 	maxPool2x2()
+	maxPool2x2Rows()
 	sgd()
 	for _, s := range tapShapes() {
 		dotTaps(s[0], s[1])

@@ -29,6 +29,7 @@ func maxPool2x2() {
 	for i := 0; i < 8; i++ {
 		DATA(4*i, U32(2*i))
 	}
+	maxpoolCols = idx
 	bcast := func(src Op, dst VecPhysical, x VecPhysical) {
 		r := GP32()
 		MOVL(src, r)
@@ -73,6 +74,90 @@ func maxPool2x2() {
 	DECQ(n)
 	JMP(LabelRef("mp_loop"))
 	Label("mp_done")
+	VZEROUPPER()
+	RET()
+}
+
+// maxpoolCols is maxPool2x2's table of window columns (0, 2, …, 14), which
+// maxPool2x2Rows reads too.
+var maxpoolCols Mem
+
+// maxPool2x2Rows emits the 2×2, stride-2 max-pool of a whole plane whose
+// rows hold at least eight windows: the same compares and blends as
+// maxPool2x2, in blocks of eight windows, the last block of each row
+// ending at the row's end (overlapping the one before when the row's
+// windows are not a multiple of eight: those windows are computed twice,
+// the same way). One call pools a plane that maxPool2x2 would pool in
+// two calls per output row.
+func maxPool2x2Rows() {
+	TEXT("maxPool2x2RowsAVX2", NOSPLIT, "func(out []float32, arg []int32, x []float32, rows, ow, w int)")
+	Pragma("noescape")
+	Doc("maxPool2x2RowsAVX2 pools rows output rows of ow ≥ 8 windows from the plane x (row stride w): output row oy from input rows 2oy and 2oy+1; arg gets each window's chosen index in the plane.")
+	out := Load(Param("out").Base(), GP64())
+	arg := Load(Param("arg").Base(), GP64())
+	xrow := Load(Param("x").Base(), GP64())
+	rows := Load(Param("rows"), GP64())
+	ow := Load(Param("ow"), GP64())
+	w := GP64()
+	Load(Param("w"), w)
+	wb := GP64() // w in bytes: r1 is r0 + wb
+	MOVQ(w, wb)
+	SHLQ(Imm(2), wb)
+	VMOVD(w.As32(), X15)
+	VPBROADCASTD(X15, Y15) // Y15: w, from a window's r0 index to its r1 index
+	last := GP64()         // ow − 8, the last block's first window
+	MOVQ(ow, last)
+	SUBQ(Imm(8), last)
+	base := GP64() // 2·oy·w, the index of row r0's first value
+	XORQ(base, base)
+	j, jj, r0, t := GP64(), GP64(), GP64(), GP64()
+
+	Label("mpr_row")
+	TESTQ(rows, rows)
+	JZ(LabelRef("mpr_done"))
+	XORQ(j, j)
+	Label("mpr_block")
+	MOVQ(j, jj)
+	CMPQ(jj, last)
+	CMOVQGT(last, jj)                              // jj = min(j, ow − 8)
+	LEAQ(Mem{Base: xrow, Index: jj, Scale: 8}, r0) // r0 + 2·jj values
+	LEAQ(Mem{Base: base, Index: jj, Scale: 2}, t)  // the block's first index
+	VMOVD(t.As32(), X12)
+	VPBROADCASTD(X12, Y12)
+	VPADDD(maxpoolCols, Y12, Y12) // Y12: each window's even column in r0
+	VPADDD(Y12, Y15, Y13)         // Y13: the same in r1
+	split := func(m0, m1 Mem, even, odd VecPhysical) {
+		VMOVUPS(m0, Y8)
+		VMOVUPS(m1, Y9)
+		VSHUFPS(Imm(0x88), Y9, Y8, even)
+		VSHUFPS(Imm(0xdd), Y9, Y8, odd)
+		VPERMPD(Imm(0xd8), even, even)
+		VPERMPD(Imm(0xd8), odd, odd)
+	}
+	split(Mem{Base: r0}, Mem{Base: r0, Disp: 32}, Y0, Y1)
+	split(Mem{Base: r0, Index: wb, Scale: 1}, Mem{Base: r0, Index: wb, Scale: 1, Disp: 32}, Y2, Y3)
+	VCMPPS(Imm(0x1e), Y0, Y1, Y4) // Y4: v1 > v0
+	VBLENDVPS(Y4, Y1, Y0, Y0)     // Y0: top
+	VPSUBD(Y4, Y12, Y4)           // Y4: top's index (−1 per true lane: +1)
+	VCMPPS(Imm(0x1e), Y2, Y3, Y5) // Y5: v3 > v2
+	VBLENDVPS(Y5, Y3, Y2, Y2)     // Y2: bottom
+	VPSUBD(Y5, Y13, Y5)           // Y5: bottom's index
+	VCMPPS(Imm(0x1e), Y0, Y2, Y6) // Y6: bottom > top
+	VBLENDVPS(Y6, Y2, Y0, Y0)
+	VBLENDVPS(Y6, Y5, Y4, Y4)
+	VMOVUPS(Y0, Mem{Base: out, Index: jj, Scale: 4})
+	VMOVDQU(Y4, Mem{Base: arg, Index: jj, Scale: 4})
+	ADDQ(Imm(8), j)
+	CMPQ(j, ow)
+	JL(LabelRef("mpr_block"))
+
+	LEAQ(Mem{Base: out, Index: ow, Scale: 4}, out)
+	LEAQ(Mem{Base: arg, Index: ow, Scale: 4}, arg)
+	LEAQ(Mem{Base: xrow, Index: wb, Scale: 2}, xrow) // two input rows on
+	LEAQ(Mem{Base: base, Index: w, Scale: 2}, base)
+	DECQ(rows)
+	JMP(LabelRef("mpr_row"))
+	Label("mpr_done")
 	VZEROUPPER()
 	RET()
 }

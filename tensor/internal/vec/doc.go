@@ -160,6 +160,30 @@ func AddConst(dst, src []float32, c float32) {
 	addConstGo(dst, src, c)
 }
 
+// MaxPool2x2Rows pools rows output rows of ow 2×2 windows at stride 2 from
+// the plane x, whose rows are w ≥ 2·ow values apart: output row oy comes
+// from input rows 2·oy and 2·oy+1, and out[oy·ow+j], arg[oy·ow+j] are what
+// MaxPool2x2 gives for that row pair with base 2·oy·w (the index in x).
+// Rows of eight windows or more go through one assembly call per plane.
+func MaxPool2x2Rows(out []float32, arg []int32, x []float32, rows, ow, w int) {
+	if rows <= 0 || ow <= 0 {
+		return
+	}
+	if w < 2*ow {
+		panic("vec: MaxPool2x2Rows: rows shorter than their windows")
+	}
+	_, _ = out[rows*ow-1], arg[rows*ow-1]
+	_ = x[(2*rows-1)*w+2*ow-1]
+	if useAVX2 && ow >= 8 {
+		maxPool2x2RowsAVX2(out, arg, x, rows, ow, w)
+		return
+	}
+	for oy := 0; oy < rows; oy++ {
+		o := out[oy*ow : (oy+1)*ow]
+		MaxPool2x2(o, arg[oy*ow:(oy+1)*ow], x[2*oy*w:], x[(2*oy+1)*w:], int32(2*oy*w), int32(w))
+	}
+}
+
 // MaxPool2x2 pools the 2×2 windows j < len(out) whose columns are 2j and
 // 2j+1 of rows r0 and r1: out[j] is the largest value, arg[j] its index
 // (base + column in r0, base + w + column in r1). Comparisons are ordered

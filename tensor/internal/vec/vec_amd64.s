@@ -910,6 +910,75 @@ DATA maxpool_cols<>+24(SB)/4, $0x0000000c
 DATA maxpool_cols<>+28(SB)/4, $0x0000000e
 GLOBL maxpool_cols<>(SB), RODATA|NOPTR, $32
 
+// func maxPool2x2RowsAVX2(out []float32, arg []int32, x []float32, rows int, ow int, w int)
+// Requires: AVX, AVX2, CMOV
+TEXT ·maxPool2x2RowsAVX2(SB), NOSPLIT, $0-96
+	MOVQ         out_base+0(FP), AX
+	MOVQ         arg_base+24(FP), CX
+	MOVQ         x_base+48(FP), DX
+	MOVQ         rows+72(FP), BX
+	MOVQ         ow+80(FP), SI
+	MOVQ         w+88(FP), DI
+	MOVQ         DI, R8
+	SHLQ         $0x02, R8
+	VMOVD        DI, X15
+	VPBROADCASTD X15, Y15
+	MOVQ         SI, R9
+	SUBQ         $0x08, R9
+	XORQ         R10, R10
+
+mpr_row:
+	TESTQ BX, BX
+	JZ    mpr_done
+	XORQ  R11, R11
+
+mpr_block:
+	MOVQ         R11, R12
+	CMPQ         R12, R9
+	CMOVQGT      R9, R12
+	LEAQ         (DX)(R12*8), R13
+	LEAQ         (R10)(R12*2), R14
+	VMOVD        R14, X12
+	VPBROADCASTD X12, Y12
+	VPADDD       maxpool_cols<>+0(SB), Y12, Y12
+	VPADDD       Y12, Y15, Y13
+	VMOVUPS      (R13), Y8
+	VMOVUPS      32(R13), Y9
+	VSHUFPS      $0x88, Y9, Y8, Y0
+	VSHUFPS      $0xdd, Y9, Y8, Y1
+	VPERMPD      $0xd8, Y0, Y0
+	VPERMPD      $0xd8, Y1, Y1
+	VMOVUPS      (R13)(R8*1), Y8
+	VMOVUPS      32(R13)(R8*1), Y9
+	VSHUFPS      $0x88, Y9, Y8, Y2
+	VSHUFPS      $0xdd, Y9, Y8, Y3
+	VPERMPD      $0xd8, Y2, Y2
+	VPERMPD      $0xd8, Y3, Y3
+	VCMPPS       $0x1e, Y0, Y1, Y4
+	VBLENDVPS    Y4, Y1, Y0, Y0
+	VPSUBD       Y4, Y12, Y4
+	VCMPPS       $0x1e, Y2, Y3, Y5
+	VBLENDVPS    Y5, Y3, Y2, Y2
+	VPSUBD       Y5, Y13, Y5
+	VCMPPS       $0x1e, Y0, Y2, Y6
+	VBLENDVPS    Y6, Y2, Y0, Y0
+	VBLENDVPS    Y6, Y5, Y4, Y4
+	VMOVUPS      Y0, (AX)(R12*4)
+	VMOVDQU      Y4, (CX)(R12*4)
+	ADDQ         $0x08, R11
+	CMPQ         R11, SI
+	JL           mpr_block
+	LEAQ         (AX)(SI*4), AX
+	LEAQ         (CX)(SI*4), CX
+	LEAQ         (DX)(R8*2), DX
+	LEAQ         (R10)(DI*2), R10
+	DECQ         BX
+	JMP          mpr_row
+
+mpr_done:
+	VZEROUPPER
+	RET
+
 // func sgdAVX2(p []float32, g []float32, lr float32, wd float32)
 // Requires: AVX
 TEXT ·sgdAVX2(SB), NOSPLIT, $0-56

@@ -79,6 +79,11 @@ func addConstAVX2(dst []float32, src []float32, c float32)
 //go:noescape
 func maxPool2x2AVX2(out []float32, arg []int32, r0 []float32, r1 []float32, base int32, w int32)
 
+// maxPool2x2RowsAVX2 pools rows output rows of ow ≥ 8 windows from the plane x (row stride w): output row oy from input rows 2oy and 2oy+1; arg gets each window's chosen index in the plane.
+//
+//go:noescape
+func maxPool2x2RowsAVX2(out []float32, arg []int32, x []float32, rows int, ow int, w int)
+
 // sgdAVX2 sets p[i] −= lr·(g[i] + wd·p[i]) for i < len(p); len(g) ≥ len(p).
 //
 //go:noescape
