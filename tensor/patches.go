@@ -103,6 +103,13 @@ func (s *patchesT) PackB(dst, tmp []float32, j0, nc, p0, kc, w int) {
 	}
 }
 
+// zeroStrided zeroes s[i], s[i+step], … up to the end of s.
+func zeroStrided(s []float32, i, step int) {
+	for ; i < len(s); i += step {
+		s[i] = 0
+	}
+}
+
 // row fills dst with patch row r at columns [col0, col0+len(dst)): the
 // values Im2Col writes there.
 func (p *Patches) row(dst []float32, r, col0 int) {
@@ -139,17 +146,21 @@ func (p *Patches) run(seg, img []float32, i, j, lo, hi, q0 int) {
 		clear(seg[b-q0:])
 		d := di*w + dj
 		copy(seg[a-q0:b-q0], img[a+d:b+d])
-		// Each row's columns [0, lo) and [hi, w) inside [a, b): a stride
-		// of w from the first row's, a value or two each.
-		for x := a / w * w; lo > 0 && x < b; x += w {
-			if x+lo > a {
-				zeroFew(seg[max(x, a)-q0 : min(x+lo, b)-q0])
+		// Each row's columns [0, lo) and [hi, w) inside [a, b): one
+		// strided pass per column (a value or two per row; one column for
+		// a 3×3 kernel).
+		for c := 0; c < w; c++ {
+			if c == lo {
+				c = hi
+				if c >= w {
+					break
+				}
 			}
-		}
-		for x := a/w*w + hi; hi < w && x < b; x += w {
-			if x+w-hi > a {
-				zeroFew(seg[max(x, a)-q0 : min(x+w-hi, b)-q0])
+			x := a/w*w + c // column c of a's row, then of every row after it
+			if x < a {
+				x += w
 			}
+			zeroStrided(seg[:b-q0], x-q0, w)
 		}
 		return
 	}
