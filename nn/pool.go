@@ -227,9 +227,24 @@ func (m *MaxPool2D) backwardPlanes(lo, hi int) {
 // gradient (added: overlapping windows can share a maximum).
 func (m *MaxPool2D) unpool(dx []float32, p int, g []float32) {
 	oplane := m.OutH * m.OutW
-	clear(dx)
 	arg := m.arg[p*oplane : (p+1)*oplane]
 	g = g[:len(arg)]
+	if m.K == 2 && m.Stride == 2 && m.OutW >= 8 {
+		// The windows tile the plane (apart from an odd last row or
+		// column, cleared here) and do not overlap: each position is
+		// set once, eight windows at a time, with the bits of the loop
+		// below.
+		if m.InH > 2*m.OutH || m.InW > 2*m.OutW {
+			clear(dx)
+		}
+		var y []float32
+		if m.relu {
+			y = m.y.Data[p*oplane : (p+1)*oplane]
+		}
+		tensor.MaxUnpool2x2Plane(dx, g, arg, y, m.OutH, m.OutW, m.InW)
+		return
+	}
+	clear(dx)
 	if m.relu {
 		// ReLU's backward mask, then the pool's: as the two layers
 		// would, add 0 (not nothing) where the output is not positive.

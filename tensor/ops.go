@@ -199,3 +199,19 @@ func MaxPool2x2Plane(out []float32, arg []int32, x []float32, rows, ow, w int) {
 	}
 	vec.MaxPool2x2Rows(out, arg, x, rows, ow, w)
 }
+
+// MaxUnpool2x2Plane is MaxPool2x2Plane's backward pass: for oy < rows it
+// sets columns [0, 2·ow) of rows 2·oy and 2·oy+1 of the plane dx (rows w
+// apart): each window's position arg[oy·ow+j] gets 0 + g[oy·ow+j] and its
+// other positions +0 — what adding the gradients to a cleared plane gives.
+// With y non-nil (a ReLU fused after the pool), g counts only where
+// y[oy·ow+j], the pooled value, is positive. arg must be what
+// MaxPool2x2Plane gave (not checked, for speed: an index outside its
+// window is undefined). The rest of dx is left as it was.
+func MaxUnpool2x2Plane(dx, g []float32, arg []int32, y []float32, rows, ow, w int) {
+	if rows < 0 || ow < 0 || w < 2*ow || len(g) < rows*ow || len(arg) < rows*ow || (y != nil && len(y) < rows*ow) || (rows > 0 && len(dx) < (2*rows-1)*w+2*ow) {
+		panic(fmt.Sprintf("tensor: MaxUnpool2x2Plane: %d rows of %d windows at row width %d need %d gradients, indices and outputs and %d values, have %d, %d, %d, %d",
+			rows, ow, w, rows*ow, (2*rows-1)*w+2*ow, len(g), len(arg), len(y), len(dx)))
+	}
+	vec.MaxUnpool2x2Rows(dx, g, arg, y, rows, ow, w)
+}

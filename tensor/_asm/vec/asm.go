@@ -124,6 +124,7 @@ func main() {
 	addConst()
 	maxPool2x2()
 	maxPool2x2Rows()
+	maxUnpool2x2Rows()
 	sgd()
 	for _, s := range tapShapes() {
 		dotTaps(s[0], s[1])

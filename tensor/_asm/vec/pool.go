@@ -161,3 +161,98 @@ func maxPool2x2Rows() {
 	VZEROUPPER()
 	RET()
 }
+
+// maxUnpool2x2Rows emits the backward pass of maxPool2x2Rows over a whole
+// plane: each window's gradient g goes to the input position its arg
+// names, as 0 + g (the sum the scalar loop makes on a cleared plane, so
+// −0 becomes +0), and every other position of the window gets +0. With
+// relu set, g is first masked to +0 where the pooled output y is not
+// positive (a fused ReLU's mask; NaN is not positive). Windows do not
+// overlap, so each position is stored once, not added: a block that
+// overlaps the one before it stores the same values again.
+func maxUnpool2x2Rows() {
+	TEXT("maxUnpool2x2RowsAVX2", NOSPLIT, "func(dx, g []float32, arg []int32, y []float32, rows, ow, w int, relu bool)")
+	Pragma("noescape")
+	Doc("maxUnpool2x2RowsAVX2 sets input rows 2oy and 2oy+1, columns [0, 2·ow), of the plane dx (row stride w) from the rows output rows of ow ≥ 8 windows: g at each window's arg, +0 elsewhere; with relu, g only where y > 0.")
+	dx := Load(Param("dx").Base(), GP64())
+	g := Load(Param("g").Base(), GP64())
+	arg := Load(Param("arg").Base(), GP64())
+	y := Load(Param("y").Base(), GP64())
+	rows := Load(Param("rows"), GP64())
+	ow := Load(Param("ow"), GP64())
+	w := GP64()
+	Load(Param("w"), w)
+	relu := GP64()
+	MOVBQZX(paramAddr("relu"), relu)
+	wb := GP64()
+	MOVQ(w, wb)
+	SHLQ(Imm(2), wb)
+	VMOVD(w.As32(), X15)
+	VPBROADCASTD(X15, Y15) // Y15: w
+	one := GP32()
+	MOVL(U32(1), one)
+	VMOVD(one, X14)
+	VPBROADCASTD(X14, Y14) // Y14: 1, from a window's even column to its odd one
+	VXORPS(Y11, Y11, Y11)  // Y11: +0
+	last := GP64()
+	MOVQ(ow, last)
+	SUBQ(Imm(8), last)
+	base := GP64()
+	XORQ(base, base)
+	j, jj, r0, t := GP64(), GP64(), GP64(), GP64()
+	xrow := GP64()
+	MOVQ(dx, xrow)
+
+	Label("mur_row")
+	TESTQ(rows, rows)
+	JZ(LabelRef("mur_done"))
+	XORQ(j, j)
+	Label("mur_block")
+	MOVQ(j, jj)
+	CMPQ(jj, last)
+	CMOVQGT(last, jj)
+	LEAQ(Mem{Base: xrow, Index: jj, Scale: 8}, r0)
+	LEAQ(Mem{Base: base, Index: jj, Scale: 2}, t)
+	VMOVD(t.As32(), X12)
+	VPBROADCASTD(X12, Y12)
+	VPADDD(maxpoolCols, Y12, Y12) // Y12: each window's even column in r0
+	VPADDD(Y12, Y15, Y13)         // Y13: the same in r1
+	VMOVUPS(Mem{Base: g, Index: jj, Scale: 4}, Y0)
+	TESTQ(relu, relu)
+	JZ(LabelRef("mur_nomask"))
+	VCMPPS(Imm(0x11), Mem{Base: y, Index: jj, Scale: 4}, Y11, Y1) // 0 < y, ordered: NaN is not
+	VANDPS(Y1, Y0, Y0)
+	Label("mur_nomask")
+	VADDPS(Y11, Y0, Y0) // 0 + g
+	VMOVDQU(Mem{Base: arg, Index: jj, Scale: 4}, Y1)
+	// One input row: the even and odd columns' values, back in column order.
+	row := func(even VecPhysical, m Mem) {
+		VPCMPEQD(Y1, even, Y2)
+		VPADDD(Y14, even, Y3)
+		VPCMPEQD(Y1, Y3, Y3)
+		VANDPS(Y0, Y2, Y2) // the even columns
+		VANDPS(Y0, Y3, Y3) // the odd columns
+		VPERMPD(Imm(0xd8), Y2, Y2)
+		VPERMPD(Imm(0xd8), Y3, Y3)
+		VUNPCKLPS(Y3, Y2, Y4)
+		VUNPCKHPS(Y3, Y2, Y5)
+		VMOVUPS(Y4, m)
+		VMOVUPS(Y5, Mem{Base: m.Base, Index: m.Index, Scale: m.Scale, Disp: m.Disp + 32})
+	}
+	row(Y12, Mem{Base: r0})
+	row(Y13, Mem{Base: r0, Index: wb, Scale: 1})
+	ADDQ(Imm(8), j)
+	CMPQ(j, ow)
+	JL(LabelRef("mur_block"))
+
+	LEAQ(Mem{Base: g, Index: ow, Scale: 4}, g)
+	LEAQ(Mem{Base: arg, Index: ow, Scale: 4}, arg)
+	LEAQ(Mem{Base: y, Index: ow, Scale: 4}, y)
+	LEAQ(Mem{Base: xrow, Index: wb, Scale: 2}, xrow)
+	LEAQ(Mem{Base: base, Index: w, Scale: 2}, base)
+	DECQ(rows)
+	JMP(LabelRef("mur_row"))
+	Label("mur_done")
+	VZEROUPPER()
+	RET()
+}

@@ -48,3 +48,7 @@ func rowsAddAVX2(dst, src []float32, rows, width, ds, ss int) {
 func maxPool2x2RowsAVX2(out []float32, arg []int32, x []float32, rows, ow, w int) {
 	panic("vec: no assembly on this platform")
 }
+
+func maxUnpool2x2RowsAVX2(dx, g []float32, arg []int32, y []float32, rows, ow, w int, relu bool) {
+	panic("vec: no assembly on this platform")
+}

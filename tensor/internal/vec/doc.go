@@ -184,6 +184,33 @@ func MaxPool2x2Rows(out []float32, arg []int32, x []float32, rows, ow, w int) {
 	}
 }
 
+// MaxUnpool2x2Rows is MaxPool2x2Rows' backward pass: it sets columns
+// [0, 2·ow) of input rows 2·oy and 2·oy+1 of the plane dx (rows w apart)
+// for oy < rows, each window's positions to +0 except the one arg[oy·ow+j]
+// names, which gets 0 + g[oy·ow+j] (what adding g to a cleared plane
+// gives: −0 becomes +0). With y non-nil (a ReLU fused into the pool), g is
+// first replaced by +0 where y[oy·ow+j] is not positive (NaN is not).
+// Every arg must name a position of its own window, as MaxPool2x2Rows'
+// do. Rows of eight windows or more go through one assembly call.
+func MaxUnpool2x2Rows(dx, g []float32, arg []int32, y []float32, rows, ow, w int) {
+	if rows <= 0 || ow <= 0 {
+		return
+	}
+	if w < 2*ow {
+		panic("vec: MaxUnpool2x2Rows: rows shorter than their windows")
+	}
+	_, _ = g[rows*ow-1], arg[rows*ow-1]
+	if y != nil {
+		_ = y[rows*ow-1]
+	}
+	_ = dx[(2*rows-1)*w+2*ow-1]
+	if useAVX2 && ow >= 8 {
+		maxUnpool2x2RowsAVX2(dx, g, arg, y, rows, ow, w, y != nil)
+		return
+	}
+	maxUnpool2x2RowsGo(dx, g, arg, y, rows, ow, w)
+}
+
 // MaxPool2x2 pools the 2×2 windows j < len(out) whose columns are 2j and
 // 2j+1 of rows r0 and r1: out[j] is the largest value, arg[j] its index
 // (base + column in r0, base + w + column in r1). Comparisons are ordered

@@ -979,6 +979,91 @@ mpr_done:
 	VZEROUPPER
 	RET
 
+// func maxUnpool2x2RowsAVX2(dx []float32, g []float32, arg []int32, y []float32, rows int, ow int, w int, relu bool)
+// Requires: AVX, AVX2, CMOV
+TEXT ·maxUnpool2x2RowsAVX2(SB), NOSPLIT, $8-121
+	MOVQ         dx_base+0(FP), AX
+	MOVQ         g_base+24(FP), CX
+	MOVQ         arg_base+48(FP), DX
+	MOVQ         y_base+72(FP), BX
+	MOVQ         rows+96(FP), SI
+	MOVQ         ow+104(FP), DI
+	MOVQ         w+112(FP), R8
+	MOVBQZX      relu+120(FP), R9
+	MOVQ         R8, R10
+	SHLQ         $0x02, R10
+	VMOVD        R8, X15
+	VPBROADCASTD X15, Y15
+	MOVL         $0x00000001, R11
+	VMOVD        R11, X14
+	VPBROADCASTD X14, Y14
+	VXORPS       Y11, Y11, Y11
+	MOVQ         DI, R11
+	SUBQ         $0x08, R11
+	XORQ         R12, R12
+	MOVQ         AX, BP
+
+mur_row:
+	TESTQ SI, SI
+	JZ    mur_done
+	XORQ  AX, AX
+
+mur_block:
+	MOVQ         AX, R13
+	CMPQ         R13, R11
+	CMOVQGT      R11, R13
+	LEAQ         (BP)(R13*8), R14
+	LEAQ         (R12)(R13*2), R15
+	VMOVD        R15, X12
+	VPBROADCASTD X12, Y12
+	VPADDD       maxpool_cols<>+0(SB), Y12, Y12
+	VPADDD       Y12, Y15, Y13
+	VMOVUPS      (CX)(R13*4), Y0
+	TESTQ        R9, R9
+	JZ           mur_nomask
+	VCMPPS       $0x11, (BX)(R13*4), Y11, Y1
+	VANDPS       Y1, Y0, Y0
+
+mur_nomask:
+	VADDPS    Y11, Y0, Y0
+	VMOVDQU   (DX)(R13*4), Y1
+	VPCMPEQD  Y1, Y12, Y2
+	VPADDD    Y14, Y12, Y3
+	VPCMPEQD  Y1, Y3, Y3
+	VANDPS    Y0, Y2, Y2
+	VANDPS    Y0, Y3, Y3
+	VPERMPD   $0xd8, Y2, Y2
+	VPERMPD   $0xd8, Y3, Y3
+	VUNPCKLPS Y3, Y2, Y4
+	VUNPCKHPS Y3, Y2, Y5
+	VMOVUPS   Y4, (R14)
+	VMOVUPS   Y5, 32(R14)
+	VPCMPEQD  Y1, Y13, Y2
+	VPADDD    Y14, Y13, Y3
+	VPCMPEQD  Y1, Y3, Y3
+	VANDPS    Y0, Y2, Y2
+	VANDPS    Y0, Y3, Y3
+	VPERMPD   $0xd8, Y2, Y2
+	VPERMPD   $0xd8, Y3, Y3
+	VUNPCKLPS Y3, Y2, Y4
+	VUNPCKHPS Y3, Y2, Y5
+	VMOVUPS   Y4, (R14)(R10*1)
+	VMOVUPS   Y5, 32(R14)(R10*1)
+	ADDQ      $0x08, AX
+	CMPQ      AX, DI
+	JL        mur_block
+	LEAQ      (CX)(DI*4), CX
+	LEAQ      (DX)(DI*4), DX
+	LEAQ      (BX)(DI*4), BX
+	LEAQ      (BP)(R10*2), BP
+	LEAQ      (R12)(R8*2), R12
+	DECQ      SI
+	JMP       mur_row
+
+mur_done:
+	VZEROUPPER
+	RET
+
 // func sgdAVX2(p []float32, g []float32, lr float32, wd float32)
 // Requires: AVX
 TEXT ·sgdAVX2(SB), NOSPLIT, $0-56

@@ -84,6 +84,11 @@ func maxPool2x2AVX2(out []float32, arg []int32, r0 []float32, r1 []float32, base
 //go:noescape
 func maxPool2x2RowsAVX2(out []float32, arg []int32, x []float32, rows int, ow int, w int)
 
+// maxUnpool2x2RowsAVX2 sets input rows 2oy and 2oy+1, columns [0, 2·ow), of the plane dx (row stride w) from the rows output rows of ow ≥ 8 windows: g at each window's arg, +0 elsewhere; with relu, g only where y > 0.
+//
+//go:noescape
+func maxUnpool2x2RowsAVX2(dx []float32, g []float32, arg []int32, y []float32, rows int, ow int, w int, relu bool)
+
 // sgdAVX2 sets p[i] −= lr·(g[i] + wd·p[i]) for i < len(p); len(g) ≥ len(p).
 //
 //go:noescape

@@ -199,3 +199,17 @@ func sgdGo(p, g []float32, lr, wd float32) {
 		p[i] -= float32(lr * d)
 	}
 }
+
+func maxUnpool2x2RowsGo(dx, g []float32, arg []int32, y []float32, rows, ow, w int) {
+	for oy := 0; oy < rows; oy++ {
+		clear(dx[2*oy*w : 2*oy*w+2*ow])
+		clear(dx[(2*oy+1)*w : (2*oy+1)*w+2*ow])
+		for j := oy * ow; j < (oy+1)*ow; j++ {
+			v := g[j]
+			if y != nil && !(y[j] > 0) {
+				v = 0
+			}
+			dx[arg[j]] += v
+		}
+	}
+}

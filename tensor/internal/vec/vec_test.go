@@ -402,6 +402,65 @@ func TestMaxPool2x2Rows(t *testing.T) {
 	})
 }
 
+// TestMaxUnpool2x2Rows checks MaxUnpool2x2Rows on both paths, bit for bit,
+// against what the max-pool layer did before it: clear the plane, then add
+// each window's gradient (masked to +0 where the pooled value is not
+// positive, with a ReLU fused) at its argmax. Gradients and pooled values
+// include ±0, NaN and ±Inf; rows of 1 to 24 windows; the columns past
+// 2·ow of an odd-width plane, and the rows past the last, keep guard.
+func TestMaxUnpool2x2Rows(t *testing.T) {
+	paths(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(11, 14))
+		vals := []float32{1, 2, 2, -1, 0, float32(math.Copysign(0, -1)), float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 0.5}
+		for ow := 1; ow <= 24; ow++ {
+			for _, rows := range []int{1, 3, 12} {
+				for _, relu := range []bool{false, true} {
+					w := 2*ow + r.IntN(2)
+					x := make([]float32, 2*rows*w)
+					for i := range x {
+						x[i] = vals[r.IntN(len(vals))]
+					}
+					pooled, arg := make([]float32, rows*ow), make([]int32, rows*ow)
+					for oy := 0; oy < rows; oy++ {
+						maxPool2x2Go(pooled[oy*ow:(oy+1)*ow], arg[oy*ow:(oy+1)*ow], x[2*oy*w:], x[(2*oy+1)*w:], int32(2*oy*w), int32(w))
+					}
+					g := make([]float32, rows*ow)
+					for i := range g {
+						g[i] = vals[r.IntN(len(vals))]
+					}
+					var y []float32
+					if relu {
+						y = pooled
+					}
+					want := make([]float32, len(x)+5)
+					got := make([]float32, len(x)+5)
+					for i := range got {
+						got[i], want[i] = guard, guard
+					}
+					for oy := 0; oy < rows; oy++ {
+						for _, row := range []int{2 * oy, 2*oy + 1} {
+							clear(want[row*w : row*w+2*ow])
+						}
+					}
+					for j, a := range arg {
+						v := g[j]
+						if relu && !(pooled[j] > 0) {
+							v = 0
+						}
+						want[a] += v
+					}
+					MaxUnpool2x2Rows(got, g, arg, y, rows, ow, w)
+					for i := range want {
+						if !same(got[i], want[i]) {
+							t.Fatalf("ow %d rows %d w %d relu %v: dx[%d] = %v (%#x); want %v (%#x)", ow, rows, w, relu, i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
 // TestMulAdd checks MulAdd on both paths bit for bit against y + alpha·x
 // with the product rounded first, for lengths through the 32-, 8- and
 // one-wide loops, with NaN, ±Inf and ±0 mixed in; values outside [0, n)
