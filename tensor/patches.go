@@ -116,13 +116,13 @@ func (p *Patches) row(dst []float32, r, col0 int) {
 	ch, ij := r/(p.KH*p.KW), r%(p.KH*p.KW)
 	i, j := ij/p.KW, ij%p.KW
 	lo, hi := validCols(j, p.Stride, p.Pad, p.W, p.ow)
+	plane := p.H * p.W
+	off, q0 := col0/p.hw*p.size+ch*plane, col0%p.hw // the first example's plane, and where in it
 	for len(dst) > 0 {
-		e, q0 := col0/p.hw, col0%p.hw
 		q1 := min(p.hw, q0+len(dst))
-		img := p.X[e*p.size+ch*p.H*p.W:][:p.H*p.W]
-		p.run(dst[:q1-q0], img, i, j, lo, hi, q0)
+		p.run(dst[:q1-q0], p.X[off:off+plane], i, j, lo, hi, q0)
 		dst = dst[q1-q0:]
-		col0 += q1 - q0
+		off, q0 = off+p.size, 0
 	}
 }
 
@@ -142,21 +142,30 @@ func (p *Patches) run(seg, img []float32, i, j, lo, hi, q0 int) {
 			clear(seg)
 			return
 		}
-		clear(seg[:a-q0])
-		clear(seg[b-q0:])
+		if a > q0 {
+			clear(seg[:a-q0])
+		}
+		if b < q1 {
+			clear(seg[b-q0:])
+		}
 		d := di*w + dj
 		copy(seg[a-q0:b-q0], img[a+d:b+d])
 		// Each row's columns [0, lo) and [hi, w) inside [a, b): one
 		// strided pass per column (a value or two per row; one column for
 		// a 3×3 kernel).
-		for c := 0; c < w; c++ {
-			if c == lo {
-				c = hi
-				if c >= w {
-					break
-				}
+		if lo == 0 && hi == w {
+			return
+		}
+		r := a / w * w // the row of a
+		for c := 0; c < lo; c++ {
+			x := r + c
+			if x < a {
+				x += w
 			}
-			x := a/w*w + c // column c of a's row, then of every row after it
+			zeroStrided(seg[:b-q0], x-q0, w)
+		}
+		for c := hi; c < w; c++ {
+			x := r + c
 			if x < a {
 				x += w
 			}
