@@ -147,18 +147,11 @@ func im2colSame(row, img []float32, h, w, oh, di, dj, lo, hi int) {
 	a, b := oy0*w+lo, (oy1-1)*w+hi // the run, in output positions
 	d := di*w + dj
 	copy(row[a:b], img[a+d:b+d])
-	for oy := oy0; oy < oy1; oy++ {
-		zeroFew(row[oy*w : oy*w+lo])
-		zeroFew(row[oy*w+hi : (oy+1)*w])
+	for c := 0; c < lo; c++ {
+		zeroStrided(row[:oy1*w], oy0*w+c, w)
 	}
-}
-
-// zeroFew zeroes s, which holds a kernel's padding width of values (one
-// for a 3×3 kernel): a plain loop, cheaper at that length than a call to
-// the runtime's clear, which this loop runs once per image row.
-func zeroFew(s []float32) {
-	for i := 0; i < len(s); i++ {
-		s[i] = 0
+	for c := hi; c < w; c++ {
+		zeroStrided(row[:oy1*w], oy0*w+c, w)
 	}
 }
 
@@ -172,11 +165,13 @@ func col2imSame(img, row []float32, h, w, oh, di, dj, lo, hi int) {
 		return
 	}
 	a, b := oy0*w+lo, (oy1-1)*w+hi
-	if lo > 0 || hi < w {
-		for oy := oy0; oy < oy1; oy++ {
-			zeroFew(row[max(a, oy*w) : oy*w+lo])
-			zeroFew(row[oy*w+hi : min(b, (oy+1)*w)])
-		}
+	// The columns [0, lo) and [hi, w) of every row inside [a, b), one
+	// strided pass per column (one column for a 3×3 kernel).
+	for c := 0; c < lo; c++ {
+		zeroStrided(row[:b], (oy0+1)*w+c, w) // row oy0's [0, lo) is before a
+	}
+	for c := hi; c < w; c++ {
+		zeroStrided(row[:b], oy0*w+c, w)
 	}
 	d := di*w + dj
 	vec.Axpy(1, row[a:b], img[a+d:b+d])
