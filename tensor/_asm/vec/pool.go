@@ -44,9 +44,29 @@ func maxPool2x2() {
 	Label("mp_loop")
 	TESTQ(n, n)
 	JZ(LabelRef("mp_done"))
-	split := func(r Register, even, odd VecPhysical) {
-		VMOVUPS(Mem{Base: r}, Y8)
-		VMOVUPS(Mem{Base: r, Disp: 32}, Y9)
+	poolBlock(Mem{Base: r0}, Mem{Base: r1})
+	VMOVUPS(Y0, Mem{Base: out})
+	VMOVDQU(Y4, Mem{Base: arg})
+	VPADDD(Y14, Y12, Y12)
+	VPADDD(Y14, Y13, Y13)
+	ADDQ(Imm(32), out)
+	ADDQ(Imm(32), arg)
+	ADDQ(Imm(64), r0)
+	ADDQ(Imm(64), r1)
+	DECQ(n)
+	JMP(LabelRef("mp_loop"))
+	Label("mp_done")
+	VZEROUPPER()
+	RET()
+}
+
+// poolBlock pools eight windows whose rows start at r0 and r1 (16 values
+// each), with Y12 and Y13 each window's index of its even column in r0 and
+// r1: Y0 gets the maxima, Y4 their indices (Y1–Y9 are overwritten).
+func poolBlock(r0, r1 Mem) {
+	split := func(m Mem, even, odd VecPhysical) {
+		VMOVUPS(m, Y8)
+		VMOVUPS(Mem{Base: m.Base, Index: m.Index, Scale: m.Scale, Disp: m.Disp + 32}, Y9)
 		VSHUFPS(Imm(0x88), Y9, Y8, even)
 		VSHUFPS(Imm(0xdd), Y9, Y8, odd)
 		VPERMPD(Imm(0xd8), even, even)
@@ -63,19 +83,6 @@ func maxPool2x2() {
 	VCMPPS(Imm(0x1e), Y0, Y2, Y6) // Y6: bottom > top
 	VBLENDVPS(Y6, Y2, Y0, Y0)
 	VBLENDVPS(Y6, Y5, Y4, Y4)
-	VMOVUPS(Y0, Mem{Base: out})
-	VMOVDQU(Y4, Mem{Base: arg})
-	VPADDD(Y14, Y12, Y12)
-	VPADDD(Y14, Y13, Y13)
-	ADDQ(Imm(32), out)
-	ADDQ(Imm(32), arg)
-	ADDQ(Imm(64), r0)
-	ADDQ(Imm(64), r1)
-	DECQ(n)
-	JMP(LabelRef("mp_loop"))
-	Label("mp_done")
-	VZEROUPPER()
-	RET()
 }
 
 // maxpoolCols is maxPool2x2's table of window columns (0, 2, …, 14), which
@@ -126,25 +133,7 @@ func maxPool2x2Rows() {
 	VPBROADCASTD(X12, Y12)
 	VPADDD(maxpoolCols, Y12, Y12) // Y12: each window's even column in r0
 	VPADDD(Y12, Y15, Y13)         // Y13: the same in r1
-	split := func(m0, m1 Mem, even, odd VecPhysical) {
-		VMOVUPS(m0, Y8)
-		VMOVUPS(m1, Y9)
-		VSHUFPS(Imm(0x88), Y9, Y8, even)
-		VSHUFPS(Imm(0xdd), Y9, Y8, odd)
-		VPERMPD(Imm(0xd8), even, even)
-		VPERMPD(Imm(0xd8), odd, odd)
-	}
-	split(Mem{Base: r0}, Mem{Base: r0, Disp: 32}, Y0, Y1)
-	split(Mem{Base: r0, Index: wb, Scale: 1}, Mem{Base: r0, Index: wb, Scale: 1, Disp: 32}, Y2, Y3)
-	VCMPPS(Imm(0x1e), Y0, Y1, Y4) // Y4: v1 > v0
-	VBLENDVPS(Y4, Y1, Y0, Y0)     // Y0: top
-	VPSUBD(Y4, Y12, Y4)           // Y4: top's index (−1 per true lane: +1)
-	VCMPPS(Imm(0x1e), Y2, Y3, Y5) // Y5: v3 > v2
-	VBLENDVPS(Y5, Y3, Y2, Y2)     // Y2: bottom
-	VPSUBD(Y5, Y13, Y5)           // Y5: bottom's index
-	VCMPPS(Imm(0x1e), Y0, Y2, Y6) // Y6: bottom > top
-	VBLENDVPS(Y6, Y2, Y0, Y0)
-	VBLENDVPS(Y6, Y5, Y4, Y4)
+	poolBlock(Mem{Base: r0}, Mem{Base: r0, Index: wb, Scale: 1})
 	VMOVUPS(Y0, Mem{Base: out, Index: jj, Scale: 4})
 	VMOVDQU(Y4, Mem{Base: arg, Index: jj, Scale: 4})
 	ADDQ(Imm(8), j)

@@ -205,14 +205,7 @@ func rowsCopy(add bool) {
 	TEXT(name, NOSPLIT, sig)
 	Pragma("noescape")
 	Doc(doc)
-	dst := Load(Param("dst").Base(), GP64())
-	src := Load(Param("src").Base(), GP64())
-	rows := Load(Param("rows"), GP64())
-	width := Load(Param("width"), GP64())
-	ds := Load(Param("ds"), GP64())
-	ss := Load(Param("ss"), GP64())
-	SHLQ(Imm(2), ds)
-	SHLQ(Imm(2), ss)
+	dst, src, rows, width, ds, ss := rowsParams()
 	if add {
 		VBROADCASTSS(paramAddr("c"), Y15)
 	}
@@ -286,6 +279,20 @@ func rowsCopy(add bool) {
 	RET()
 }
 
+// rowsParams loads the row kernels' common arguments: the two base
+// pointers, rows and width, and the row strides in bytes.
+func rowsParams() (dst, src, rows, width, ds, ss Register) {
+	dst = Load(Param("dst").Base(), GP64())
+	src = Load(Param("src").Base(), GP64())
+	rows = Load(Param("rows"), GP64())
+	width = Load(Param("width"), GP64())
+	ds = Load(Param("ds"), GP64())
+	ss = Load(Param("ss"), GP64())
+	SHLQ(Imm(2), ds)
+	SHLQ(Imm(2), ss)
+	return
+}
+
 // rowsAdd emits rowsAddAVX2: for r < rows and q < width (width ≥ 8),
 // dst[r·ds+q] += src[r·ss+q], one rounding per sum as the scalar loop's:
 // the rows of a patch row added back to an image (col2im of a "valid"
@@ -297,14 +304,7 @@ func rowsAdd() {
 	TEXT("rowsAddAVX2", NOSPLIT, "func(dst, src []float32, rows, width, ds, ss int)")
 	Pragma("noescape")
 	Doc("rowsAddAVX2 sets dst[r·ds+q] += src[r·ss+q] for r < rows, q < width; width ≥ 8.")
-	dst := Load(Param("dst").Base(), GP64())
-	src := Load(Param("src").Base(), GP64())
-	rows := Load(Param("rows"), GP64())
-	width := Load(Param("width"), GP64())
-	ds := Load(Param("ds"), GP64())
-	ss := Load(Param("ss"), GP64())
-	SHLQ(Imm(2), ds)
-	SHLQ(Imm(2), ss)
+	dst, src, rows, width, ds, ss := rowsParams()
 	d, s, n := GP64(), GP64(), GP64()
 	last := GP64()
 	MOVQ(width, last) // the last block's byte offset, 4·width − 32
