@@ -118,6 +118,24 @@ func (p *Patches) row(dst []float32, r, col0 int) {
 	lo, hi := validCols(j, p.Stride, p.Pad, p.W, p.ow)
 	plane := p.H * p.W
 	off, q0 := col0/p.hw*p.size+ch*plane, col0%p.hw // the first example's plane, and where in it
+	if p.Stride == 1 && p.Pad == 0 && len(dst) > 0 {
+		// "Valid": a part of the first example by run, then every whole
+		// example in one call (its oh rows of ow values, w apart, the
+		// examples size apart), then a part of the last.
+		if q0 > 0 || len(dst) < p.hw {
+			n := min(len(dst), p.hw-q0)
+			p.run(dst[:n], p.X[off:off+plane], i, j, lo, hi, q0)
+			dst, off = dst[n:], off+p.size
+		}
+		if whole := len(dst) / p.hw; whole > 0 {
+			vec.RowsCopyBlocks(dst, p.X[off+i*p.W+j:], whole, p.oh, p.ow, p.W, p.size)
+			dst, off = dst[whole*p.hw:], off+whole*p.size
+		}
+		if len(dst) > 0 {
+			p.run(dst, p.X[off:off+plane], i, j, lo, hi, 0)
+		}
+		return
+	}
 	for len(dst) > 0 {
 		q1 := min(p.hw, q0+len(dst))
 		p.run(dst[:q1-q0], p.X[off:off+plane], i, j, lo, hi, q0)

@@ -133,5 +133,6 @@ func main() {
 	rowsCopy(false)
 	rowsCopy(true)
 	rowsAdd()
+	rowsCopyBlocks()
 	Generate()
 }

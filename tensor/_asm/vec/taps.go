@@ -368,3 +368,63 @@ func rowsAdd() {
 	VZEROUPPER()
 	RET()
 }
+
+// rowsCopyBlocks emits rowsCopyBlocksAVX2: blocks of rows, each block's
+// rows ss apart in src and blocks bs apart, copied into dst one after
+// another (rows of width values, no gaps) — the patch row of several
+// images of a "valid" convolution in one call. Widths 8 to 32 only, each
+// row as in rowsCopy (blocks of eight, the last ending at the row's end).
+func rowsCopyBlocks() {
+	TEXT("rowsCopyBlocksAVX2", NOSPLIT, "func(dst, src []float32, blocks, rows, width, ss, bs int)")
+	Pragma("noescape")
+	Doc("rowsCopyBlocksAVX2 sets dst[(b·rows+r)·width+q] = src[b·bs+r·ss+q] for b < blocks, r < rows, q < width; 8 ≤ width ≤ 32.")
+	dst := Load(Param("dst").Base(), GP64())
+	src := Load(Param("src").Base(), GP64())
+	blocks := Load(Param("blocks"), GP64())
+	rows := Load(Param("rows"), GP64())
+	width := Load(Param("width"), GP64())
+	ss := Load(Param("ss"), GP64())
+	bs := Load(Param("bs"), GP64())
+	SHLQ(Imm(2), ss)
+	SHLQ(Imm(2), bs)
+	ds := GP64() // a dst row in bytes
+	MOVQ(width, ds)
+	SHLQ(Imm(2), ds)
+	last := GP64() // the last block's byte offset, 4·width − 32
+	MOVQ(ds, last)
+	SUBQ(Imm(32), last)
+	s, r := GP64(), GP64()
+	for nb := 1; nb <= 4; nb++ {
+		CMPQ(width, Imm(uint64(8*nb)))
+		JLE(LabelRef(fmt.Sprintf("rcb_w%d", nb)))
+	}
+	JMP(LabelRef("rcb_done"))
+	for nb := 1; nb <= 4; nb++ {
+		l := fmt.Sprintf("rcb_w%d", nb)
+		Label(l)
+		TESTQ(blocks, blocks)
+		JZ(LabelRef("rcb_done"))
+		MOVQ(src, s)
+		MOVQ(rows, r)
+		Label(l + "_row")
+		TESTQ(r, r)
+		JZ(LabelRef(l + "_next"))
+		for b := 0; b < nb-1; b++ {
+			VMOVUPS(Mem{Base: s, Disp: 32 * b}, Y0)
+			VMOVUPS(Y0, Mem{Base: dst, Disp: 32 * b})
+		}
+		VMOVUPS(Mem{Base: s, Index: last, Scale: 1}, Y0)
+		VMOVUPS(Y0, Mem{Base: dst, Index: last, Scale: 1})
+		ADDQ(ds, dst)
+		ADDQ(ss, s)
+		DECQ(r)
+		JMP(LabelRef(l + "_row"))
+		Label(l + "_next")
+		ADDQ(bs, src)
+		DECQ(blocks)
+		JMP(LabelRef(l))
+	}
+	Label("rcb_done")
+	VZEROUPPER()
+	RET()
+}

@@ -52,3 +52,7 @@ func maxPool2x2RowsAVX2(out []float32, arg []int32, x []float32, rows, ow, w int
 func maxUnpool2x2RowsAVX2(dx, g []float32, arg []int32, y []float32, rows, ow, w int, relu bool) {
 	panic("vec: no assembly on this platform")
 }
+
+func rowsCopyBlocksAVX2(dst, src []float32, blocks, rows, width, ss, bs int) {
+	panic("vec: no assembly on this platform")
+}

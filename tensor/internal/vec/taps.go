@@ -97,6 +97,28 @@ func RowsAdd(dst, src []float32, rows, width, ds, ss int) {
 	rowsAddGo(dst, src, rows, width, ds, ss)
 }
 
+// RowsCopyBlocks sets dst[(b·rows+r)·width+q] = src[b·bs+r·ss+q] for
+// b < blocks, r < rows, q < width: blocks of rows (rows ss apart, blocks bs
+// apart) copied one after another into dst, as RowsCopy of each block with
+// ds = width would, in one call. dst and src must not overlap.
+func RowsCopyBlocks(dst, src []float32, blocks, rows, width, ss, bs int) {
+	if blocks <= 0 || rows <= 0 || width <= 0 {
+		return
+	}
+	if ss < 0 || bs < 0 {
+		panic("vec: negative row or block stride")
+	}
+	_ = dst[blocks*rows*width-1]
+	_ = src[(blocks-1)*bs+(rows-1)*ss+width-1]
+	if useAVX2 && width >= 8 && width <= 32 {
+		rowsCopyBlocksAVX2(dst, src, blocks, rows, width, ss, bs)
+		return
+	}
+	for b := 0; b < blocks; b++ {
+		RowsCopy(dst[b*rows*width:], src[b*bs:], rows, width, width, ss)
+	}
+}
+
 // rowsFit reports whether there is anything to move, and panics (with an
 // index out of range) if the rows do not fit in dst and src.
 func rowsFit(dst, src []float32, rows, width, ds, ss int) bool {

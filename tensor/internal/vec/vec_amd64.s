@@ -6883,3 +6883,129 @@ rowsa_next:
 rowsa_done:
 	VZEROUPPER
 	RET
+
+// func rowsCopyBlocksAVX2(dst []float32, src []float32, blocks int, rows int, width int, ss int, bs int)
+// Requires: AVX
+TEXT ·rowsCopyBlocksAVX2(SB), NOSPLIT, $0-88
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), CX
+	MOVQ blocks+48(FP), DX
+	MOVQ rows+56(FP), BX
+	MOVQ width+64(FP), SI
+	MOVQ ss+72(FP), DI
+	MOVQ bs+80(FP), R8
+	SHLQ $0x02, DI
+	SHLQ $0x02, R8
+	MOVQ SI, R9
+	SHLQ $0x02, R9
+	MOVQ R9, R10
+	SUBQ $0x20, R10
+	CMPQ SI, $0x08
+	JLE  rcb_w1
+	CMPQ SI, $0x10
+	JLE  rcb_w2
+	CMPQ SI, $0x18
+	JLE  rcb_w3
+	CMPQ SI, $0x20
+	JLE  rcb_w4
+	JMP  rcb_done
+
+rcb_w1:
+	TESTQ DX, DX
+	JZ    rcb_done
+	MOVQ  CX, SI
+	MOVQ  BX, R11
+
+rcb_w1_row:
+	TESTQ   R11, R11
+	JZ      rcb_w1_next
+	VMOVUPS (SI)(R10*1), Y0
+	VMOVUPS Y0, (AX)(R10*1)
+	ADDQ    R9, AX
+	ADDQ    DI, SI
+	DECQ    R11
+	JMP     rcb_w1_row
+
+rcb_w1_next:
+	ADDQ R8, CX
+	DECQ DX
+	JMP  rcb_w1
+
+rcb_w2:
+	TESTQ DX, DX
+	JZ    rcb_done
+	MOVQ  CX, SI
+	MOVQ  BX, R11
+
+rcb_w2_row:
+	TESTQ   R11, R11
+	JZ      rcb_w2_next
+	VMOVUPS (SI), Y0
+	VMOVUPS Y0, (AX)
+	VMOVUPS (SI)(R10*1), Y0
+	VMOVUPS Y0, (AX)(R10*1)
+	ADDQ    R9, AX
+	ADDQ    DI, SI
+	DECQ    R11
+	JMP     rcb_w2_row
+
+rcb_w2_next:
+	ADDQ R8, CX
+	DECQ DX
+	JMP  rcb_w2
+
+rcb_w3:
+	TESTQ DX, DX
+	JZ    rcb_done
+	MOVQ  CX, SI
+	MOVQ  BX, R11
+
+rcb_w3_row:
+	TESTQ   R11, R11
+	JZ      rcb_w3_next
+	VMOVUPS (SI), Y0
+	VMOVUPS Y0, (AX)
+	VMOVUPS 32(SI), Y0
+	VMOVUPS Y0, 32(AX)
+	VMOVUPS (SI)(R10*1), Y0
+	VMOVUPS Y0, (AX)(R10*1)
+	ADDQ    R9, AX
+	ADDQ    DI, SI
+	DECQ    R11
+	JMP     rcb_w3_row
+
+rcb_w3_next:
+	ADDQ R8, CX
+	DECQ DX
+	JMP  rcb_w3
+
+rcb_w4:
+	TESTQ DX, DX
+	JZ    rcb_done
+	MOVQ  CX, SI
+	MOVQ  BX, R11
+
+rcb_w4_row:
+	TESTQ   R11, R11
+	JZ      rcb_w4_next
+	VMOVUPS (SI), Y0
+	VMOVUPS Y0, (AX)
+	VMOVUPS 32(SI), Y0
+	VMOVUPS Y0, 32(AX)
+	VMOVUPS 64(SI), Y0
+	VMOVUPS Y0, 64(AX)
+	VMOVUPS (SI)(R10*1), Y0
+	VMOVUPS Y0, (AX)(R10*1)
+	ADDQ    R9, AX
+	ADDQ    DI, SI
+	DECQ    R11
+	JMP     rcb_w4_row
+
+rcb_w4_next:
+	ADDQ R8, CX
+	DECQ DX
+	JMP  rcb_w4
+
+rcb_done:
+	VZEROUPPER
+	RET

@@ -288,3 +288,8 @@ func rowsAddConstAVX2(dst []float32, src []float32, rows int, width int, ds int,
 //
 //go:noescape
 func rowsAddAVX2(dst []float32, src []float32, rows int, width int, ds int, ss int)
+
+// rowsCopyBlocksAVX2 sets dst[(b·rows+r)·width+q] = src[b·bs+r·ss+q] for b < blocks, r < rows, q < width; 8 ≤ width ≤ 32.
+//
+//go:noescape
+func rowsCopyBlocksAVX2(dst []float32, src []float32, blocks int, rows int, width int, ss int, bs int)

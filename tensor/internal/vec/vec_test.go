@@ -624,3 +624,39 @@ func TestRowsAdd(t *testing.T) {
 		}
 	})
 }
+
+// TestRowsCopyBlocks checks RowsCopyBlocks on both paths against plain
+// loops for widths below 8 (Go), 8 to 32 (the assembly; the last block of
+// a row overlapping the one before) and above (per-block RowsCopy), with
+// gaps between rows and between blocks, and that nothing past the copied
+// values is written.
+func TestRowsCopyBlocks(t *testing.T) {
+	paths(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(19, 6))
+		for _, width := range []int{1, 5, 8, 10, 15, 16, 17, 24, 28, 32, 33, 45} {
+			for _, rows := range []int{1, 3, 10} {
+				for _, blocks := range []int{0, 1, 4} {
+					ss := width + r.IntN(4)
+					bs := rows*ss + r.IntN(9)
+					_, src := padded(r, max(blocks, 1)*bs+1, 0)
+					n := blocks * rows * width
+					dst := make([]float32, n+5)
+					for i := range dst {
+						dst[i] = guard
+					}
+					RowsCopyBlocks(dst, src, blocks, rows, width, ss, bs)
+					for i, v := range dst {
+						want := guard
+						if i < n {
+							b, rq := i/(rows*width), i%(rows*width)
+							want = src[b*bs+rq/width*ss+rq%width]
+						}
+						if !same(v, want) {
+							t.Fatalf("width %d rows %d blocks %d: dst[%d] = %v; want %v", width, rows, blocks, i, v, want)
+						}
+					}
+				}
+			}
+		}
+	})
+}
