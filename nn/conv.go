@@ -494,42 +494,24 @@ func (c *Conv2D) runDirect(p int) {
 }
 
 // biasParts is how many partitions the bias gradient's n channels are cut
-// into: at least four channels each where there are enough, so sumRows
-// runs its four chains side by side.
+// into: at least eight channels each where there are enough, so sumRows
+// sums whole groups of eight (a group of fewer costs as much).
 func biasParts(n int) int { return max(min(maxParts, n/sumRowsWays), 1) }
 
-// sumRowsWays is how many rows sumRows sums side by side.
-const sumRowsWays = 4
+// sumRowsWays is how many rows sumRows sums at once (tensor.RowSums).
+const sumRowsWays = 8
 
 // sumRows adds to db[o] the sum of row o of y (rows of ld values, row o
 // at o*ld), each row summed from left to right in float32: the bits of one
 // plain loop per row. A plain loop waits on each addition before the
-// next; four rows summed side by side are four independent chains that
-// overlap, about three times faster where a channel's gradient is long.
+// next; tensor.RowSums adds one column of eight rows at a time.
 func sumRows(db, y []float32, ld int) {
-	o := 0
-	for ; o+sumRowsWays <= len(db); o += sumRowsWays {
-		r0 := y[o*ld : (o+1)*ld]
-		r1 := y[(o+1)*ld : (o+2)*ld]
-		r2 := y[(o+2)*ld : (o+3)*ld]
-		r3 := y[(o+3)*ld : (o+4)*ld]
-		var s0, s1, s2, s3 float32
-		for i, v := range r0 {
-			s0 += v
-			s1 += r1[i]
-			s2 += r2[i]
-			s3 += r3[i]
+	var s [sumRowsWays]float32
+	for o := 0; o < len(db); o += sumRowsWays {
+		r := min(sumRowsWays, len(db)-o)
+		tensor.RowSums(s[:r], y[o*ld:], ld, ld)
+		for k, v := range s[:r] {
+			db[o+k] += v
 		}
-		db[o] += s0
-		db[o+1] += s1
-		db[o+2] += s2
-		db[o+3] += s3
-	}
-	for ; o < len(db); o++ {
-		var s float32
-		for _, v := range y[o*ld : (o+1)*ld] {
-			s += v
-		}
-		db[o] += s
 	}
 }

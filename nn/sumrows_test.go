@@ -8,11 +8,11 @@ import (
 
 // TestSumRows checks that sumRows gives each row the bits of one plain
 // left-to-right float32 loop, for row counts with and without a remainder
-// of the four-way groups, and that it adds to what db holds. The values
+// of the eight-row groups, and that it adds to what db holds. The values
 // span many magnitudes, so any other summation order rounds differently.
 func TestSumRows(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	for _, rows := range []int{1, 3, 4, 5, 8, 11, 16} {
+	for _, rows := range []int{1, 3, 4, 5, 8, 11, 16, 20, 32} {
 		for _, ld := range []int{1, 7, 49, 1000} {
 			y := make([]float32, rows*ld)
 			for i := range y {
@@ -39,7 +39,7 @@ func TestSumRows(t *testing.T) {
 }
 
 // TestBiasParts checks that the bias gradient's partitions hold at least
-// four channels each where there are four, and cover every channel.
+// eight channels each where there are eight, and cover every channel.
 func TestBiasParts(t *testing.T) {
 	for n := 1; n <= 100; n++ {
 		parts := biasParts(n)

@@ -215,3 +215,13 @@ func MaxUnpool2x2Plane(dx, g []float32, arg []int32, y []float32, rows, ow, w in
 	}
 	vec.MaxUnpool2x2Rows(dx, g, arg, y, rows, ow, w)
 }
+
+// RowSums sets out[r], for r < len(out) ≤ 8, to the sum of y[r·ld :
+// r·ld+n] added from left to right in float32: the bits of one plain loop
+// per row, eight rows at a time in the assembly (a bias gradient's sums).
+func RowSums(out, y []float32, ld, n int) {
+	if len(out) > 8 || n < 0 || (len(out) > 1 && ld < n) || (len(out) > 0 && n > 0 && len(y) < (len(out)-1)*ld+n) {
+		panic(fmt.Sprintf("tensor: RowSums: %d rows of %d values %d apart need at most 8 rows and %d values, have %d", len(out), n, ld, (len(out)-1)*ld+n, len(y)))
+	}
+	vec.RowSums(out, y, ld, n)
+}

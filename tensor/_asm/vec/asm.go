@@ -134,5 +134,6 @@ func main() {
 	rowsCopy(true)
 	rowsAdd()
 	rowsCopyBlocks()
+	rowSums8()
 	Generate()
 }

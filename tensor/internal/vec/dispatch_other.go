@@ -56,3 +56,7 @@ func maxUnpool2x2RowsAVX2(dx, g []float32, arg []int32, y []float32, rows, ow, w
 func rowsCopyBlocksAVX2(dst, src []float32, blocks, rows, width, ss, bs int) {
 	panic("vec: no assembly on this platform")
 }
+
+func rowSums8AVX2(out, y []float32, ld, n, rows int) {
+	panic("vec: no assembly on this platform")
+}

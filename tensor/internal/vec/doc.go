@@ -211,6 +211,35 @@ func MaxUnpool2x2Rows(dx, g []float32, arg []int32, y []float32, rows, ow, w int
 	maxUnpool2x2RowsGo(dx, g, arg, y, rows, ow, w)
 }
 
+// RowSums sets out[r], for r < len(out) ≤ 8, to the sum of the n values
+// y[r·ld : r·ld+n], summed from left to right in float32: the bits of a
+// plain loop per row, on every path. The assembly adds eight rows at
+// once, one column of eight rows per addition.
+func RowSums(out, y []float32, ld, n int) {
+	rows := len(out)
+	if rows == 0 {
+		return
+	}
+	if rows > 8 || n < 0 || (rows > 1 && ld < n) {
+		panic("vec: RowSums: bad shape")
+	}
+	if n == 0 {
+		clear(out)
+		return
+	}
+	_ = y[(rows-1)*ld+n-1]
+	full := 0
+	if useAVX2 && n >= 8 {
+		var s [8]float32
+		rowSums8AVX2(s[:], y, ld, n, rows)
+		copy(out, s[:rows])
+		full = n &^ 7
+	} else {
+		clear(out)
+	}
+	rowSumsGo(out, y, ld, full, n)
+}
+
 // MaxPool2x2 pools the 2×2 windows j < len(out) whose columns are 2j and
 // 2j+1 of rows r0 and r1: out[j] is the largest value, arg[j] its index
 // (base + column in r0, base + w + column in r1). Comparisons are ordered

@@ -7009,3 +7009,105 @@ rcb_w4_next:
 rcb_done:
 	VZEROUPPER
 	RET
+
+// func rowSums8AVX2(out []float32, y []float32, ld int, n int, rows int)
+// Requires: AVX, CMOV
+TEXT ·rowSums8AVX2(SB), NOSPLIT, $0-72
+	MOVQ    y_base+24(FP), AX
+	MOVQ    ld+48(FP), CX
+	MOVQ    n+56(FP), DX
+	MOVQ    rows+64(FP), BX
+	SHLQ    $0x02, CX
+	XORQ    SI, SI
+	MOVQ    CX, R13
+	CMPQ    BX, $0x01
+	CMOVQLE SI, R13
+	LEAQ    (AX)(R13*1), DI
+	MOVQ    CX, R13
+	CMPQ    BX, $0x02
+	CMOVQLE SI, R13
+	LEAQ    (DI)(R13*1), R8
+	MOVQ    CX, R13
+	CMPQ    BX, $0x03
+	CMOVQLE SI, R13
+	LEAQ    (R8)(R13*1), R9
+	MOVQ    CX, R13
+	CMPQ    BX, $0x04
+	CMOVQLE SI, R13
+	LEAQ    (R9)(R13*1), R10
+	MOVQ    CX, R13
+	CMPQ    BX, $0x05
+	CMOVQLE SI, R13
+	LEAQ    (R10)(R13*1), R11
+	MOVQ    CX, R13
+	CMPQ    BX, $0x06
+	CMOVQLE SI, R13
+	LEAQ    (R11)(R13*1), R12
+	MOVQ    CX, R13
+	CMPQ    BX, $0x07
+	CMOVQLE SI, R13
+	LEAQ    (R12)(R13*1), CX
+	SHRQ    $0x03, DX
+	VXORPS  Y15, Y15, Y15
+
+rs_loop:
+	TESTQ   DX, DX
+	JZ      rs_done
+	VMOVUPS (AX), Y0
+	ADDQ    $0x20, AX
+	VMOVUPS (DI), Y1
+	ADDQ    $0x20, DI
+	VMOVUPS (R8), Y2
+	ADDQ    $0x20, R8
+	VMOVUPS (R9), Y3
+	ADDQ    $0x20, R9
+	VMOVUPS (R10), Y4
+	ADDQ    $0x20, R10
+	VMOVUPS (R11), Y5
+	ADDQ    $0x20, R11
+	VMOVUPS (R12), Y6
+	ADDQ    $0x20, R12
+	VMOVUPS (CX), Y7
+	ADDQ    $0x20, CX
+
+	// Transpose: t = pairs of rows interleaved, u = four rows per lane, c = a column.
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y9
+	VUNPCKLPS  Y3, Y2, Y10
+	VUNPCKHPS  Y3, Y2, Y11
+	VUNPCKLPS  Y5, Y4, Y0
+	VUNPCKHPS  Y5, Y4, Y1
+	VUNPCKLPS  Y7, Y6, Y2
+	VUNPCKHPS  Y7, Y6, Y3
+	VSHUFPS    $0x44, Y10, Y8, Y4
+	VSHUFPS    $0xee, Y10, Y8, Y5
+	VSHUFPS    $0x44, Y11, Y9, Y6
+	VSHUFPS    $0xee, Y11, Y9, Y7
+	VSHUFPS    $0x44, Y2, Y0, Y8
+	VSHUFPS    $0xee, Y2, Y0, Y9
+	VSHUFPS    $0x44, Y3, Y1, Y10
+	VSHUFPS    $0xee, Y3, Y1, Y11
+	VPERM2F128 $0x20, Y8, Y4, Y12
+	VADDPS     Y12, Y15, Y15
+	VPERM2F128 $0x20, Y9, Y5, Y13
+	VADDPS     Y13, Y15, Y15
+	VPERM2F128 $0x20, Y10, Y6, Y12
+	VADDPS     Y12, Y15, Y15
+	VPERM2F128 $0x20, Y11, Y7, Y13
+	VADDPS     Y13, Y15, Y15
+	VPERM2F128 $0x31, Y8, Y4, Y12
+	VADDPS     Y12, Y15, Y15
+	VPERM2F128 $0x31, Y9, Y5, Y13
+	VADDPS     Y13, Y15, Y15
+	VPERM2F128 $0x31, Y10, Y6, Y12
+	VADDPS     Y12, Y15, Y15
+	VPERM2F128 $0x31, Y11, Y7, Y13
+	VADDPS     Y13, Y15, Y15
+	DECQ       DX
+	JMP        rs_loop
+
+rs_done:
+	MOVQ    out_base+0(FP), AX
+	VMOVUPS Y15, (AX)
+	VZEROUPPER
+	RET

@@ -293,3 +293,8 @@ func rowsAddAVX2(dst []float32, src []float32, rows int, width int, ds int, ss i
 //
 //go:noescape
 func rowsCopyBlocksAVX2(dst []float32, src []float32, blocks int, rows int, width int, ss int, bs int)
+
+// rowSums8AVX2 sets out[r] to the left-to-right float32 sum of y[r·ld : r·ld+n&^7] for r < 8, row r ≥ rows reading row rows−1; 1 ≤ rows ≤ 8.
+//
+//go:noescape
+func rowSums8AVX2(out []float32, y []float32, ld int, n int, rows int)

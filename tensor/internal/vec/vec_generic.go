@@ -213,3 +213,28 @@ func maxUnpool2x2RowsGo(dx, g []float32, arg []int32, y []float32, rows, ow, w i
 		}
 	}
 }
+
+// rowSumsGo adds columns [from, n) of each row to out[r], left to right,
+// four rows side by side (four independent chains).
+func rowSumsGo(out, y []float32, ld, from, n int) {
+	r := 0
+	for ; r+4 <= len(out); r += 4 {
+		r0, r1 := y[r*ld+from:r*ld+n], y[(r+1)*ld+from:(r+1)*ld+n]
+		r2, r3 := y[(r+2)*ld+from:(r+2)*ld+n], y[(r+3)*ld+from:(r+3)*ld+n]
+		s0, s1, s2, s3 := out[r], out[r+1], out[r+2], out[r+3]
+		for i, v := range r0 {
+			s0 += v
+			s1 += r1[i]
+			s2 += r2[i]
+			s3 += r3[i]
+		}
+		out[r], out[r+1], out[r+2], out[r+3] = s0, s1, s2, s3
+	}
+	for ; r < len(out); r++ {
+		s := out[r]
+		for _, v := range y[r*ld+from : r*ld+n] {
+			s += v
+		}
+		out[r] = s
+	}
+}

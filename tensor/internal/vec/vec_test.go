@@ -660,3 +660,36 @@ func TestRowsCopyBlocks(t *testing.T) {
 		}
 	})
 }
+
+// TestRowSums checks RowSums on both paths against a plain left-to-right
+// loop per row, bit for bit, for 1 to 8 rows, lengths through the
+// assembly's blocks of eight and the Go tail, and values over many
+// magnitudes (any other order of addition rounds differently).
+func TestRowSums(t *testing.T) {
+	paths(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(19, 7))
+		for rows := 1; rows <= 8; rows++ {
+			for _, n := range []int{0, 1, 7, 8, 9, 16, 23, 64, 100} {
+				ld := n + r.IntN(3)
+				y := make([]float32, rows*ld+3)
+				for i := range y {
+					y[i] = float32(r.NormFloat64() * math.Pow(10, float64(r.IntN(7)-3)))
+				}
+				out := make([]float32, rows)
+				for i := range out {
+					out[i] = guard
+				}
+				RowSums(out, y, ld, n)
+				for k := range out {
+					var want float32
+					for _, v := range y[k*ld : k*ld+n] {
+						want += v
+					}
+					if !same(out[k], want) {
+						t.Fatalf("rows %d n %d: row %d sums to %v; the plain loop gives %v", rows, n, k, out[k], want)
+					}
+				}
+			}
+		}
+	})
+}
