@@ -158,43 +158,17 @@ func (m *MaxPool2D) forwardGeneral(x, y []float32, arg []int32) {
 	}
 }
 
-// forward2x2 is Forward for the common 2×2 window with stride 2, eight
-// windows at a time (AVX2). Planes whose rows hold eight windows or more
-// go through tensor.MaxPool2x2Plane, one call each. Otherwise pairs of
-// input rows go through tensor.MaxPool2x2 in blocks of exactly eight
-// windows, which the kernel runs without a padded tail: a short row (7
-// and 3 windows on the zoo's 14- and 7-pixel maps) is pooled as eight
-// windows that run into the next row, whose outputs are computed again
-// when their turn comes: rows go in order, and only where the eight reach
-// past this call's slices (its last rows) does a row go through
-// MaxPool2x2's padded tail. Ties and NaN keep the first position in
-// row-major order, as in the general path; every kept value and index is
-// the one the row-at-a-time loop gives.
+// forward2x2 is Forward for the common 2×2 window with stride 2: all the
+// planes of the slice in one tensor.MaxPool2x2Planes call (AVX2, eight
+// windows at a time; ties and NaN keep the first position in row-major
+// order, as in the general path, and every value and index is the one the
+// row-at-a-time loop gives).
 func (m *MaxPool2D) forward2x2(x, y []float32, arg []int32) {
 	plane, oplane := m.InH*m.InW, m.OutH*m.OutW
-	w, ow := m.InW, m.OutW
-	if ow >= 8 {
-		// Whole planes, one call each: a row of eight windows or more
-		// ends with a block that overlaps the one before it (those
-		// windows are computed twice, the same way).
-		for p := 0; p*oplane < len(y); p++ {
-			tensor.MaxPool2x2Plane(y[p*oplane:(p+1)*oplane], arg[p*oplane:(p+1)*oplane], x[p*plane:(p+1)*plane], m.OutH, ow, w)
-		}
+	if oplane == 0 {
 		return
 	}
-	for p := 0; p*oplane < len(y); p++ {
-		for oy := 0; oy < m.OutH; oy++ {
-			i0 := 2 * oy * w
-			r := p*plane + i0 // r0 in x; r1 is w further
-			o := p*oplane + oy*ow
-			switch {
-			case o+8 <= len(y) && r+w+16 <= len(x):
-				tensor.MaxPool2x2(y[o:o+8], arg[o:o+8], x[r:], x[r+w:], i0, w)
-			default:
-				tensor.MaxPool2x2(y[o:o+ow], arg[o:o+ow], x[r:], x[r+w:], i0, w)
-			}
-		}
-	}
+	tensor.MaxPool2x2Planes(y, arg, x, len(y)/oplane, m.OutH, m.OutW, m.InW, plane)
 }
 
 // Backward computes the gradients: dy is (N, C, OutH, OutW); dx is (N, C, InH, InW), zero except

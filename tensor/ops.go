@@ -185,28 +185,31 @@ func MaxPool2x2(out []float32, arg []int32, r0, r1 []float32, base, w int) {
 	vec.MaxPool2x2(out, arg, r0, r1, int32(base), int32(w))
 }
 
-// MaxPool2x2Plane max-pools the first rows output rows of a plane with 2×2
-// windows at stride 2: output row oy (ow windows) comes from input rows
-// 2·oy and 2·oy+1 of x, whose rows are w ≥ 2·ow values apart, and
-// out[oy·ow+j], arg[oy·ow+j] are what MaxPool2x2 gives for that row pair
-// with base 2·oy·w, so arg indexes x. One call does a whole plane (one
-// assembly call when a row holds eight windows or more), where MaxPool2x2
-// takes a call or two per output row.
-func MaxPool2x2Plane(out []float32, arg []int32, x []float32, rows, ow, w int) {
-	if rows < 0 || ow < 0 || w < 2*ow || len(out) < rows*ow || len(arg) < rows*ow || (rows > 0 && len(x) < (2*rows-1)*w+2*ow) {
-		panic(fmt.Sprintf("tensor: MaxPool2x2Plane: %d rows of %d windows at row width %d need %d outputs and indices and %d values, have %d, %d, %d",
-			rows, ow, w, rows*ow, (2*rows-1)*w+2*ow, len(out), len(arg), len(x)))
+// MaxPool2x2Planes max-pools planes planes with 2×2 windows at stride 2:
+// plane p starts at x[p·plane], its output row oy (ow windows) comes from
+// its input rows 2·oy and 2·oy+1 (rows w ≥ 2·ow values apart), and
+// out[(p·rows+oy)·ow+j], arg[…] are what MaxPool2x2 gives for that row
+// pair with base 2·oy·w, so arg indexes the plane. Nothing past the
+// planes·rows·ow outputs is written. One call does all the planes (one
+// assembly call, apart from the last plane's rows when they are shorter
+// than eight windows), where MaxPool2x2 takes a call or two per row.
+func MaxPool2x2Planes(out []float32, arg []int32, x []float32, planes, rows, ow, w, plane int) {
+	n := planes * rows * ow
+	if planes < 0 || rows < 0 || ow < 0 || w < 2*ow || (rows > 0 && plane < (2*rows-1)*w+2*ow) || len(out) < n || len(arg) < n ||
+		(n > 0 && len(x) < (planes-1)*plane+(2*rows-1)*w+2*ow) {
+		panic(fmt.Sprintf("tensor: MaxPool2x2Planes: %d planes of %d rows of %d windows (rows %d, planes %d apart) need %d outputs and indices and %d values, have %d, %d, %d",
+			planes, rows, ow, w, plane, n, (planes-1)*plane+(2*rows-1)*w+2*ow, len(out), len(arg), len(x)))
 	}
-	vec.MaxPool2x2Rows(out, arg, x, rows, ow, w)
+	vec.MaxPool2x2Planes(out, arg, x, planes, rows, ow, w, plane)
 }
 
-// MaxUnpool2x2Plane is MaxPool2x2Plane's backward pass: for oy < rows it
+// MaxUnpool2x2Plane is MaxPool2x2Planes' backward pass on one plane: for oy < rows it
 // sets columns [0, 2·ow) of rows 2·oy and 2·oy+1 of the plane dx (rows w
 // apart): each window's position arg[oy·ow+j] gets 0 + g[oy·ow+j] and its
 // other positions +0 — what adding the gradients to a cleared plane gives.
 // With y non-nil (a ReLU fused after the pool), g counts only where
 // y[oy·ow+j], the pooled value, is positive. arg must be what
-// MaxPool2x2Plane gave (not checked, for speed: an index outside its
+// MaxPool2x2Planes gave (not checked, for speed: an index outside its
 // window is undefined). The rest of dx is left as it was.
 func MaxUnpool2x2Plane(dx, g []float32, arg []int32, y []float32, rows, ow, w int) {
 	if rows < 0 || ow < 0 || w < 2*ow || len(g) < rows*ow || len(arg) < rows*ow || (y != nil && len(y) < rows*ow) || (rows > 0 && len(dx) < (2*rows-1)*w+2*ow) {

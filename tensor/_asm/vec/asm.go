@@ -123,7 +123,7 @@ func main() {
 	reduce("dotsum")
 	addConst()
 	maxPool2x2()
-	maxPool2x2Rows()
+	maxPool2x2Planes()
 	maxUnpool2x2Rows()
 	sgd()
 	for _, s := range tapShapes() {

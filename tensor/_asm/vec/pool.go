@@ -86,72 +86,84 @@ func poolBlock(r0, r1 Mem) {
 }
 
 // maxpoolCols is maxPool2x2's table of window columns (0, 2, …, 14), which
-// maxPool2x2Rows reads too.
+// maxPool2x2Planes and maxUnpool2x2Rows read too.
 var maxpoolCols Mem
 
-// maxPool2x2Rows emits the 2×2, stride-2 max-pool of a whole plane whose
-// rows hold at least eight windows: the same compares and blends as
-// maxPool2x2, in blocks of eight windows, the last block of each row
-// ending at the row's end (overlapping the one before when the row's
-// windows are not a multiple of eight: those windows are computed twice,
-// the same way). One call pools a plane that maxPool2x2 would pool in
-// two calls per output row.
-func maxPool2x2Rows() {
-	TEXT("maxPool2x2RowsAVX2", NOSPLIT, "func(out []float32, arg []int32, x []float32, rows, ow, w int)")
+// maxPool2x2Planes emits the 2×2, stride-2 max-pool of whole planes: the
+// same compares and blends as maxPool2x2, eight windows at a time. A row
+// of eight windows or more goes in blocks, the last ending at the row's
+// end (overlapping the one before when the row's windows are not a
+// multiple of eight: those windows are computed twice, the same way). A
+// shorter row is one block of eight that runs on into the next row (and
+// past a plane's last row into the next plane), whose outputs are
+// computed again, correctly, when their turn comes: rows and planes go in
+// order, and the caller keeps the last blocks inside its slices. One call
+// pools planes that maxPool2x2 would pool in a call or two per row.
+func maxPool2x2Planes() {
+	TEXT("maxPool2x2PlanesAVX2", NOSPLIT, "func(out []float32, arg []int32, x []float32, planes, rows, ow, w, plane int)")
 	Pragma("noescape")
-	Doc("maxPool2x2RowsAVX2 pools rows output rows of ow ≥ 8 windows from the plane x (row stride w): output row oy from input rows 2oy and 2oy+1; arg gets each window's chosen index in the plane.")
+	Doc("maxPool2x2PlanesAVX2 pools planes planes (plane values apart in x; their rows·ow outputs one after another) of rows output rows of ow windows (input rows w apart): output row oy from input rows 2oy and 2oy+1; arg gets each window's index in its plane.")
 	out := Load(Param("out").Base(), GP64())
 	arg := Load(Param("arg").Base(), GP64())
-	xrow := Load(Param("x").Base(), GP64())
-	rows := Load(Param("rows"), GP64())
+	xplane := Load(Param("x").Base(), GP64())
+	planes := Load(Param("planes"), GP64())
 	ow := Load(Param("ow"), GP64())
 	w := GP64()
 	Load(Param("w"), w)
-	wb := GP64() // w in bytes: r1 is r0 + wb
-	MOVQ(w, wb)
-	SHLQ(Imm(2), wb)
 	VMOVD(w.As32(), X15)
 	VPBROADCASTD(X15, Y15) // Y15: w, from a window's r0 index to its r1 index
-	last := GP64()         // ow − 8, the last block's first window
+	last := GP64()         // max(ow − 8, 0), the last block's first window
 	MOVQ(ow, last)
 	SUBQ(Imm(8), last)
-	base := GP64() // 2·oy·w, the index of row r0's first value
-	XORQ(base, base)
-	j, jj, r0, t := GP64(), GP64(), GP64(), GP64()
+	t := GP64()
+	XORQ(t, t)
+	CMPQ(last, t)
+	CMOVQLT(t, last)
+	base, r, j, jj, r0 := GP64(), GP64(), GP64(), GP64(), GP64()
 
-	Label("mpr_row")
-	TESTQ(rows, rows)
-	JZ(LabelRef("mpr_done"))
+	Label("mpp_plane")
+	TESTQ(planes, planes)
+	JZ(LabelRef("mpp_done"))
+	Load(Param("rows"), r)
+	XORQ(base, base) // 2·oy·w, the index of row r0's first value in the plane
+	Label("mpp_row")
+	TESTQ(r, r)
+	JZ(LabelRef("mpp_next"))
 	XORQ(j, j)
-	Label("mpr_block")
+	Label("mpp_block")
 	MOVQ(j, jj)
 	CMPQ(jj, last)
-	CMOVQGT(last, jj)                              // jj = min(j, ow − 8)
-	LEAQ(Mem{Base: xrow, Index: jj, Scale: 8}, r0) // r0 + 2·jj values
-	LEAQ(Mem{Base: base, Index: jj, Scale: 2}, t)  // the block's first index
+	CMOVQGT(last, jj)                                  // jj = min(j, last)
+	LEAQ(Mem{Base: xplane, Index: base, Scale: 4}, r0) // row r0
+	LEAQ(Mem{Base: r0, Index: jj, Scale: 8}, r0)       // + 2·jj values
+	LEAQ(Mem{Base: base, Index: jj, Scale: 2}, t)      // the block's first index
 	VMOVD(t.As32(), X12)
 	VPBROADCASTD(X12, Y12)
 	VPADDD(maxpoolCols, Y12, Y12) // Y12: each window's even column in r0
 	VPADDD(Y12, Y15, Y13)         // Y13: the same in r1
-	poolBlock(Mem{Base: r0}, Mem{Base: r0, Index: wb, Scale: 1})
+	poolBlock(Mem{Base: r0}, Mem{Base: r0, Index: w, Scale: 4})
 	VMOVUPS(Y0, Mem{Base: out, Index: jj, Scale: 4})
 	VMOVDQU(Y4, Mem{Base: arg, Index: jj, Scale: 4})
 	ADDQ(Imm(8), j)
 	CMPQ(j, ow)
-	JL(LabelRef("mpr_block"))
+	JL(LabelRef("mpp_block"))
 
 	LEAQ(Mem{Base: out, Index: ow, Scale: 4}, out)
 	LEAQ(Mem{Base: arg, Index: ow, Scale: 4}, arg)
-	LEAQ(Mem{Base: xrow, Index: wb, Scale: 2}, xrow) // two input rows on
-	LEAQ(Mem{Base: base, Index: w, Scale: 2}, base)
-	DECQ(rows)
-	JMP(LabelRef("mpr_row"))
-	Label("mpr_done")
+	LEAQ(Mem{Base: base, Index: w, Scale: 2}, base) // two input rows on
+	DECQ(r)
+	JMP(LabelRef("mpp_row"))
+	Label("mpp_next")
+	Load(Param("plane"), t)
+	LEAQ(Mem{Base: xplane, Index: t, Scale: 4}, xplane)
+	DECQ(planes)
+	JMP(LabelRef("mpp_plane"))
+	Label("mpp_done")
 	VZEROUPPER()
 	RET()
 }
 
-// maxUnpool2x2Rows emits the backward pass of maxPool2x2Rows over a whole
+// maxUnpool2x2Rows emits the backward pass of maxPool2x2Planes over a whole
 // plane: each window's gradient g goes to the input position its arg
 // names, as 0 + g (the sum the scalar loop makes on a cleared plane, so
 // −0 becomes +0), and every other position of the window gets +0. With

@@ -45,7 +45,7 @@ func rowsAddAVX2(dst, src []float32, rows, width, ds, ss int) {
 	rowsAddGo(dst, src, rows, width, ds, ss)
 }
 
-func maxPool2x2RowsAVX2(out []float32, arg []int32, x []float32, rows, ow, w int) {
+func maxPool2x2PlanesAVX2(out []float32, arg []int32, x []float32, planes, rows, ow, w, plane int) {
 	panic("vec: no assembly on this platform")
 }
 

@@ -160,37 +160,60 @@ func AddConst(dst, src []float32, c float32) {
 	addConstGo(dst, src, c)
 }
 
-// MaxPool2x2Rows pools rows output rows of ow 2×2 windows at stride 2 from
-// the plane x, whose rows are w ≥ 2·ow values apart: output row oy comes
-// from input rows 2·oy and 2·oy+1, and out[oy·ow+j], arg[oy·ow+j] are what
-// MaxPool2x2 gives for that row pair with base 2·oy·w (the index in x).
-// Rows of eight windows or more go through one assembly call per plane.
-func MaxPool2x2Rows(out []float32, arg []int32, x []float32, rows, ow, w int) {
-	if rows <= 0 || ow <= 0 {
+// MaxPool2x2Planes pools planes planes, plane values apart in x, each of
+// rows output rows of ow 2×2 windows at stride 2 (input rows w ≥ 2·ow
+// apart): output row oy of plane p comes from input rows 2·oy and 2·oy+1,
+// and out[(p·rows+oy)·ow+j], arg[…] are what MaxPool2x2 gives for that
+// row pair with base 2·oy·w (arg indexes the plane). Nothing past the
+// planes·rows·ow outputs is written. The assembly pools the planes in one
+// call: rows of eight windows or more in blocks of eight, shorter rows as
+// one block that runs on into the rows after it (recomputed when their
+// turn comes), the last plane then row by row where a block would run
+// past the slices.
+func MaxPool2x2Planes(out []float32, arg []int32, x []float32, planes, rows, ow, w, plane int) {
+	if planes <= 0 || rows <= 0 || ow <= 0 {
 		return
 	}
-	if w < 2*ow {
-		panic("vec: MaxPool2x2Rows: rows shorter than their windows")
+	if w < 2*ow || plane < (2*rows-1)*w+2*ow {
+		panic("vec: MaxPool2x2Planes: rows shorter than their windows, or planes shorter than their rows")
 	}
-	_, _ = out[rows*ow-1], arg[rows*ow-1]
-	_ = x[(2*rows-1)*w+2*ow-1]
-	if useAVX2 && ow >= 8 {
-		maxPool2x2RowsAVX2(out, arg, x, rows, ow, w)
-		return
+	n := planes * rows * ow
+	out, arg = out[:n], arg[:n]
+	_ = x[(planes-1)*plane+(2*rows-1)*w+2*ow-1]
+	done := 0 // planes pooled by the assembly
+	if useAVX2 {
+		switch {
+		case ow >= 8:
+			done = planes
+		case planes > 1 && (planes-2)*plane+(2*rows-1)*w+16 <= len(x) && ((planes-1)*rows-1)*ow+8 <= n:
+			// Every block of the first planes−1 planes stays inside
+			// the slices (the last ones run into the last plane).
+			done = planes - 1
+		}
+		if done > 0 {
+			maxPool2x2PlanesAVX2(out, arg, x, done, rows, ow, w, plane)
+		}
 	}
-	for oy := 0; oy < rows; oy++ {
-		o := out[oy*ow : (oy+1)*ow]
-		MaxPool2x2(o, arg[oy*ow:(oy+1)*ow], x[2*oy*w:], x[(2*oy+1)*w:], int32(2*oy*w), int32(w))
+	for p := done; p < planes; p++ {
+		for oy := 0; oy < rows; oy++ {
+			o, r := (p*rows+oy)*ow, p*plane+2*oy*w
+			if useAVX2 && ow < 8 && o+8 <= n && r+w+16 <= len(x) {
+				// Eight windows that run into the next row, as above.
+				MaxPool2x2(out[o:o+8], arg[o:o+8], x[r:], x[r+w:], int32(2*oy*w), int32(w))
+				continue
+			}
+			MaxPool2x2(out[o:o+ow], arg[o:o+ow], x[r:], x[r+w:], int32(2*oy*w), int32(w))
+		}
 	}
 }
 
-// MaxUnpool2x2Rows is MaxPool2x2Rows' backward pass: it sets columns
-// [0, 2·ow) of input rows 2·oy and 2·oy+1 of the plane dx (rows w apart)
-// for oy < rows, each window's positions to +0 except the one arg[oy·ow+j]
+// MaxUnpool2x2Rows is MaxPool2x2Planes' backward pass on one plane: it
+// sets columns [0, 2·ow) of input rows 2·oy and 2·oy+1 of the plane dx
+// (rows w apart) for oy < rows, each window's positions to +0 except the one arg[oy·ow+j]
 // names, which gets 0 + g[oy·ow+j] (what adding g to a cleared plane
 // gives: −0 becomes +0). With y non-nil (a ReLU fused into the pool), g is
 // first replaced by +0 where y[oy·ow+j] is not positive (NaN is not).
-// Every arg must name a position of its own window, as MaxPool2x2Rows'
+// Every arg must name a position of its own window, as MaxPool2x2Planes'
 // do. Rows of eight windows or more go through one assembly call.
 func MaxUnpool2x2Rows(dx, g []float32, arg []int32, y []float32, rows, ow, w int) {
 	if rows <= 0 || ow <= 0 {

@@ -910,46 +910,53 @@ DATA maxpool_cols<>+24(SB)/4, $0x0000000c
 DATA maxpool_cols<>+28(SB)/4, $0x0000000e
 GLOBL maxpool_cols<>(SB), RODATA|NOPTR, $32
 
-// func maxPool2x2RowsAVX2(out []float32, arg []int32, x []float32, rows int, ow int, w int)
+// func maxPool2x2PlanesAVX2(out []float32, arg []int32, x []float32, planes int, rows int, ow int, w int, plane int)
 // Requires: AVX, AVX2, CMOV
-TEXT ·maxPool2x2RowsAVX2(SB), NOSPLIT, $0-96
+TEXT ·maxPool2x2PlanesAVX2(SB), NOSPLIT, $0-112
 	MOVQ         out_base+0(FP), AX
 	MOVQ         arg_base+24(FP), CX
 	MOVQ         x_base+48(FP), DX
-	MOVQ         rows+72(FP), BX
-	MOVQ         ow+80(FP), SI
-	MOVQ         w+88(FP), DI
-	MOVQ         DI, R8
-	SHLQ         $0x02, R8
+	MOVQ         planes+72(FP), BX
+	MOVQ         ow+88(FP), SI
+	MOVQ         w+96(FP), DI
 	VMOVD        DI, X15
 	VPBROADCASTD X15, Y15
-	MOVQ         SI, R9
-	SUBQ         $0x08, R9
-	XORQ         R10, R10
+	MOVQ         SI, R8
+	SUBQ         $0x08, R8
+	XORQ         R9, R9
+	CMPQ         R8, R9
+	CMOVQLT      R9, R8
 
-mpr_row:
+mpp_plane:
 	TESTQ BX, BX
-	JZ    mpr_done
-	XORQ  R11, R11
+	JZ    mpp_done
+	MOVQ  rows+80(FP), R11
+	XORQ  R10, R10
 
-mpr_block:
-	MOVQ         R11, R12
-	CMPQ         R12, R9
-	CMOVQGT      R9, R12
-	LEAQ         (DX)(R12*8), R13
-	LEAQ         (R10)(R12*2), R14
-	VMOVD        R14, X12
+mpp_row:
+	TESTQ R11, R11
+	JZ    mpp_next
+	XORQ  R12, R12
+
+mpp_block:
+	MOVQ         R12, R13
+	CMPQ         R13, R8
+	CMOVQGT      R8, R13
+	LEAQ         (DX)(R10*4), R14
+	LEAQ         (R14)(R13*8), R14
+	LEAQ         (R10)(R13*2), R9
+	VMOVD        R9, X12
 	VPBROADCASTD X12, Y12
 	VPADDD       maxpool_cols<>+0(SB), Y12, Y12
 	VPADDD       Y12, Y15, Y13
-	VMOVUPS      (R13), Y8
-	VMOVUPS      32(R13), Y9
+	VMOVUPS      (R14), Y8
+	VMOVUPS      32(R14), Y9
 	VSHUFPS      $0x88, Y9, Y8, Y0
 	VSHUFPS      $0xdd, Y9, Y8, Y1
 	VPERMPD      $0xd8, Y0, Y0
 	VPERMPD      $0xd8, Y1, Y1
-	VMOVUPS      (R13)(R8*1), Y8
-	VMOVUPS      32(R13)(R8*1), Y9
+	VMOVUPS      (R14)(DI*4), Y8
+	VMOVUPS      32(R14)(DI*4), Y9
 	VSHUFPS      $0x88, Y9, Y8, Y2
 	VSHUFPS      $0xdd, Y9, Y8, Y3
 	VPERMPD      $0xd8, Y2, Y2
@@ -963,19 +970,24 @@ mpr_block:
 	VCMPPS       $0x1e, Y0, Y2, Y6
 	VBLENDVPS    Y6, Y2, Y0, Y0
 	VBLENDVPS    Y6, Y5, Y4, Y4
-	VMOVUPS      Y0, (AX)(R12*4)
-	VMOVDQU      Y4, (CX)(R12*4)
-	ADDQ         $0x08, R11
-	CMPQ         R11, SI
-	JL           mpr_block
+	VMOVUPS      Y0, (AX)(R13*4)
+	VMOVDQU      Y4, (CX)(R13*4)
+	ADDQ         $0x08, R12
+	CMPQ         R12, SI
+	JL           mpp_block
 	LEAQ         (AX)(SI*4), AX
 	LEAQ         (CX)(SI*4), CX
-	LEAQ         (DX)(R8*2), DX
 	LEAQ         (R10)(DI*2), R10
-	DECQ         BX
-	JMP          mpr_row
+	DECQ         R11
+	JMP          mpp_row
 
-mpr_done:
+mpp_next:
+	MOVQ plane+104(FP), R9
+	LEAQ (DX)(R9*4), DX
+	DECQ BX
+	JMP  mpp_plane
+
+mpp_done:
 	VZEROUPPER
 	RET
 

@@ -79,10 +79,10 @@ func addConstAVX2(dst []float32, src []float32, c float32)
 //go:noescape
 func maxPool2x2AVX2(out []float32, arg []int32, r0 []float32, r1 []float32, base int32, w int32)
 
-// maxPool2x2RowsAVX2 pools rows output rows of ow ≥ 8 windows from the plane x (row stride w): output row oy from input rows 2oy and 2oy+1; arg gets each window's chosen index in the plane.
+// maxPool2x2PlanesAVX2 pools planes planes (plane values apart in x; their rows·ow outputs one after another) of rows output rows of ow windows (input rows w apart): output row oy from input rows 2oy and 2oy+1; arg gets each window's index in its plane.
 //
 //go:noescape
-func maxPool2x2RowsAVX2(out []float32, arg []int32, x []float32, rows int, ow int, w int)
+func maxPool2x2PlanesAVX2(out []float32, arg []int32, x []float32, planes int, rows int, ow int, w int, plane int)
 
 // maxUnpool2x2RowsAVX2 sets input rows 2oy and 2oy+1, columns [0, 2·ow), of the plane dx (row stride w) from the rows output rows of ow ≥ 8 windows: g at each window's arg, +0 elsewhere; with relu, g only where y > 0.
 //

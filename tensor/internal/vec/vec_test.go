@@ -361,40 +361,50 @@ func TestMaxPool2x2(t *testing.T) {
 	}
 }
 
-// TestMaxPool2x2Rows checks MaxPool2x2Rows on both paths against
+// TestMaxPool2x2Planes checks MaxPool2x2Planes on both paths against
 // maxPool2x2Go row by row, bit for bit (values and indices), with ties,
-// ±0, NaN and ±Inf, for rows of 1 to 24 windows (the assembly's single
-// block, overlapping last blocks and several blocks; below eight, the row
-// path), even and odd widths, and that nothing past the rows is written.
-func TestMaxPool2x2Rows(t *testing.T) {
+// ±0, NaN and ±Inf, for rows of 1 to 20 windows (below eight the
+// assembly's blocks run on into the next rows and planes; from eight,
+// blocks whose last overlaps the one before), one to four planes, even
+// and odd widths and heights (an odd last row or column is left out), and
+// that nothing past the planes' outputs is written.
+func TestMaxPool2x2Planes(t *testing.T) {
 	paths(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(11, 13))
 		vals := []float32{1, 2, 2, -1, 0, float32(math.Copysign(0, -1)), float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 0.5}
-		for ow := 1; ow <= 24; ow++ {
-			for _, rows := range []int{1, 2, 5, 12} {
-				w := 2*ow + r.IntN(3)
-				x := make([]float32, 2*rows*w)
-				for i := range x {
-					x[i] = vals[r.IntN(len(vals))]
-				}
-				out := make([]float32, rows*ow+3)
-				arg := make([]int32, rows*ow+3)
-				for i := rows * ow; i < len(out); i++ {
-					out[i], arg[i] = guard, -7
-				}
-				MaxPool2x2Rows(out, arg, x, rows, ow, w)
-				wo, wa := make([]float32, ow), make([]int32, ow)
-				for oy := 0; oy < rows; oy++ {
-					maxPool2x2Go(wo, wa, x[2*oy*w:], x[(2*oy+1)*w:], int32(2*oy*w), int32(w))
-					for j := range ow {
-						if got := out[oy*ow+j]; !same(got, wo[j]) || arg[oy*ow+j] != wa[j] {
-							t.Fatalf("ow %d rows %d w %d: window (%d, %d) = %v@%d; want %v@%d", ow, rows, w, oy, j, got, arg[oy*ow+j], wo[j], wa[j])
+		for ow := 1; ow <= 20; ow++ {
+			for _, rows := range []int{1, 2, 3, 7} {
+				for planes := 1; planes <= 4; planes++ {
+					w := 2*ow + r.IntN(2)
+					plane := (2*rows + r.IntN(2)) * w
+					x := make([]float32, planes*plane)
+					for i := range x {
+						x[i] = vals[r.IntN(len(vals))]
+					}
+					n := planes * rows * ow
+					out := make([]float32, n+9)
+					arg := make([]int32, n+9)
+					for i := n; i < len(out); i++ {
+						out[i], arg[i] = guard, -7
+					}
+					MaxPool2x2Planes(out, arg, x, planes, rows, ow, w, plane)
+					wo, wa := make([]float32, ow), make([]int32, ow)
+					for p := 0; p < planes; p++ {
+						for oy := 0; oy < rows; oy++ {
+							xp := x[p*plane:]
+							maxPool2x2Go(wo, wa, xp[2*oy*w:], xp[(2*oy+1)*w:], int32(2*oy*w), int32(w))
+							for j := range ow {
+								k := (p*rows+oy)*ow + j
+								if !same(out[k], wo[j]) || arg[k] != wa[j] {
+									t.Fatalf("ow %d rows %d planes %d w %d: plane %d window (%d, %d) = %v@%d; want %v@%d", ow, rows, planes, w, p, oy, j, out[k], arg[k], wo[j], wa[j])
+								}
+							}
 						}
 					}
-				}
-				for i := rows * ow; i < len(out); i++ {
-					if !same(out[i], guard) || arg[i] != -7 {
-						t.Fatalf("ow %d rows %d: wrote past the rows at %d", ow, rows, i)
+					for i := n; i < len(out); i++ {
+						if !same(out[i], guard) || arg[i] != -7 {
+							t.Fatalf("ow %d rows %d planes %d: wrote past the outputs at %d", ow, rows, planes, i)
+						}
 					}
 				}
 			}
