@@ -203,9 +203,9 @@ func MaxPool2x2Planes(out []float32, arg []int32, x []float32, planes, rows, ow,
 	vec.MaxPool2x2Planes(out, arg, x, planes, rows, ow, w, plane)
 }
 
-// MaxUnpool2x2Plane is MaxPool2x2Planes' backward pass on one plane: for oy < rows it
-// sets columns [0, 2·ow) of rows 2·oy and 2·oy+1 of the plane dx (rows w
-// apart): each window's position arg[oy·ow+j] gets 0 + g[oy·ow+j] and its
+// MaxUnpool2x2Plane is MaxPool2x2Planes' backward pass on one plane: for
+// oy < rows it sets columns [0, 2·ow) of rows 2·oy and 2·oy+1 of the plane
+// dx (rows w apart): each window's position arg[oy·ow+j] gets 0 + g[oy·ow+j] and its
 // other positions +0 — what adding the gradients to a cleared plane gives.
 // With y non-nil (a ReLU fused after the pool), g counts only where
 // y[oy·ow+j], the pooled value, is positive. arg must be what

@@ -209,9 +209,9 @@ func MaxPool2x2Planes(out []float32, arg []int32, x []float32, planes, rows, ow,
 
 // MaxUnpool2x2Rows is MaxPool2x2Planes' backward pass on one plane: it
 // sets columns [0, 2·ow) of input rows 2·oy and 2·oy+1 of the plane dx
-// (rows w apart) for oy < rows, each window's positions to +0 except the one arg[oy·ow+j]
-// names, which gets 0 + g[oy·ow+j] (what adding g to a cleared plane
-// gives: −0 becomes +0). With y non-nil (a ReLU fused into the pool), g is
+// (rows w apart) for oy < rows, each window's positions to +0 except the
+// one arg[oy·ow+j] names, which gets 0 + g[oy·ow+j] (what adding g to a
+// cleared plane gives: −0 becomes +0). With y non-nil (a ReLU fused into the pool), g is
 // first replaced by +0 where y[oy·ow+j] is not positive (NaN is not).
 // Every arg must name a position of its own window, as MaxPool2x2Planes'
 // do. Rows of eight windows or more go through one assembly call.
