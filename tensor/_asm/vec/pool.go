@@ -85,6 +85,16 @@ func poolBlock(r0, r1 Mem) {
 	VBLENDVPS(Y6, Y5, Y4, Y4)
 }
 
+// blockIndices sets Y12 to the indices of the even columns of eight
+// windows in row r0, the first at t (0, 2, …, 14 on), and Y13 to the same
+// in row r1 (Y15 holds the row width).
+func blockIndices(t GPVirtual) {
+	VMOVD(t.As32(), X12)
+	VPBROADCASTD(X12, Y12)
+	VPADDD(maxpoolCols, Y12, Y12)
+	VPADDD(Y12, Y15, Y13)
+}
+
 // maxpoolCols is maxPool2x2's table of window columns (0, 2, …, 14), which
 // maxPool2x2Planes and maxUnpool2x2Rows read too.
 var maxpoolCols Mem
@@ -137,10 +147,7 @@ func maxPool2x2Planes() {
 	LEAQ(Mem{Base: xplane, Index: base, Scale: 4}, r0) // row r0
 	LEAQ(Mem{Base: r0, Index: jj, Scale: 8}, r0)       // + 2·jj values
 	LEAQ(Mem{Base: base, Index: jj, Scale: 2}, t)      // the block's first index
-	VMOVD(t.As32(), X12)
-	VPBROADCASTD(X12, Y12)
-	VPADDD(maxpoolCols, Y12, Y12) // Y12: each window's even column in r0
-	VPADDD(Y12, Y15, Y13)         // Y13: the same in r1
+	blockIndices(t)
 	poolBlock(Mem{Base: r0}, Mem{Base: r0, Index: w, Scale: 4})
 	VMOVUPS(Y0, Mem{Base: out, Index: jj, Scale: 4})
 	VMOVDQU(Y4, Mem{Base: arg, Index: jj, Scale: 4})
@@ -214,10 +221,7 @@ func maxUnpool2x2Rows() {
 	CMOVQGT(last, jj)
 	LEAQ(Mem{Base: xrow, Index: jj, Scale: 8}, r0)
 	LEAQ(Mem{Base: base, Index: jj, Scale: 2}, t)
-	VMOVD(t.As32(), X12)
-	VPBROADCASTD(X12, Y12)
-	VPADDD(maxpoolCols, Y12, Y12) // Y12: each window's even column in r0
-	VPADDD(Y12, Y15, Y13)         // Y13: the same in r1
+	blockIndices(t)
 	VMOVUPS(Mem{Base: g, Index: jj, Scale: 4}, Y0)
 	TESTQ(relu, relu)
 	JZ(LabelRef("mur_nomask"))
