@@ -136,53 +136,6 @@ func (p *Patches) row(dst []float32, r, col0 int) {
 		}
 		return
 	}
-	if p.Stride == 1 && p.ow == p.W && lo < hi && lo <= 2 && p.W-hi <= 2 && len(dst) >= 2*p.hw {
-		// "Same", with at least two whole examples: the first part by
-		// run, then each whole example with the sizes and offsets worked
-		// out once for the patch row (run works them out per call), then
-		// the last part by run.
-		if q0 > 0 {
-			n := p.hw - q0
-			p.run(dst[:n], p.X[off:off+plane], i, j, lo, hi, q0)
-			dst, off = dst[n:], off+p.size
-		}
-		w := p.W
-		di, dj := i-p.Pad, j-p.Pad
-		oy0, oy1 := max(0, -di), min(p.oh, p.H-di)
-		if oy0 >= oy1 {
-			n := len(dst) / p.hw * p.hw
-			clear(dst[:n])
-			dst, off = dst[n:], off+n/p.hw*p.size
-		} else {
-			a, b := oy0*w+lo, (oy1-1)*w+hi // the run inside an example
-			d := di*w + dj
-			// The wrap columns inside [a, b): the first position of each
-			// (at most two on either side), then every w.
-			var zs [4]int
-			nz := 0
-			for c := 0; c < lo; c++ {
-				zs[nz] = (oy0+1)*w + c // row oy0's [0, lo) is before a
-				nz++
-			}
-			for c := hi; c < w; c++ {
-				zs[nz] = oy0*w + c
-				nz++
-			}
-			for ; len(dst) >= p.hw; dst, off = dst[p.hw:], off+p.size {
-				seg := dst[:p.hw]
-				clear(seg[:a])
-				clear(seg[b:])
-				copy(seg[a:b], p.X[off+a+d:off+b+d])
-				for _, x := range zs[:nz] {
-					zeroStrided(seg[:b], x, w)
-				}
-			}
-		}
-		if len(dst) > 0 {
-			p.run(dst, p.X[off:off+plane], i, j, lo, hi, 0)
-		}
-		return
-	}
 	for len(dst) > 0 {
 		q1 := min(p.hw, q0+len(dst))
 		p.run(dst[:q1-q0], p.X[off:off+plane], i, j, lo, hi, q0)
