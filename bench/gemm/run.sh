@@ -11,9 +11,10 @@
 #   SHAPES=1024x1024x1024 bench/gemm/run.sh
 #   GODEBUG=cpu.avx512f=off NUMPY_CORETYPE=Haswell bench/gemm/run.sh   # both on AVX2
 #
-# Needs: go, /usr/bin/python3 with numpy (apt-get install -y python3-numpy
-# python3-threadpoolctl). Shapes are MxKxN: A is MxK, B is KxN; a suffix
-# :TN, :NT or :TT stores A or B transposed.
+# Needs: go, /usr/bin/python3 with numpy and OpenBLAS (apt-get install -y python3-numpy
+# python3-threadpoolctl libopenblas0-pthread; bench/blas_check.sh refuses the reference BLAS).
+# Shapes are MxKxN: A is MxK, B is KxN; a suffix :TN, :NT or :TT stores A or
+# B transposed.
 set -euo pipefail
 
 ROUNDS=${ROUNDS:-3}
@@ -33,6 +34,7 @@ trap 'rm -rf "$tmp"' EXIT
 	echo "run.sh: $PY cannot import numpy; run: apt-get install -y python3-numpy python3-threadpoolctl" >&2
 	exit 1
 }
+. bench/blas_check.sh
 go build -o "$tmp/gemm" ./bench/gemm
 go build -tags purego -o "$tmp/gemm-purego" ./bench/gemm
 # gonum's assembly is switched off by its own tag, noasm: its pure-Go path is

