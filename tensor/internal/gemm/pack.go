@@ -78,13 +78,13 @@ func packCopy(dst []float32, x []float32, ld, r0, nr, p0, kc, w int) {
 
 // gatherFast packs one panel of width w with rows ≤ w source rows for
 // packGather, zero-padding the missing rows, or reports false for the
-// generic loop. With AVX2, for every kernel's width (a multiple of 8, or 6
-// or 14 = 8k+6), it transposes 8×8 blocks of up to 8 source rows in
+// generic loop. With AVX2, for every kernel's width (a multiple of 8, or 4,
+// 6 or 14 = 8k+6), it transposes 8×8 blocks of up to 8 source rows in
 // registers (transposePackAVX2) and finishes the last kc mod 8 depths in
 // Go. Without, full 6- and 16-wide panels read their source rows side by
 // side so the panel is written in order.
 func gatherFast(panel, x []float32, off, ld, kc, w, rows int) bool {
-	asm := packAVX2 && (w%8 == 0 || w%8 == 6)
+	asm := packAVX2 && (w%8 == 0 || w%8 == 6 || w == 4)
 	if !asm && (rows < w || w != 6 && w != 16) {
 		return false
 	}
@@ -93,11 +93,12 @@ func gatherFast(panel, x []float32, off, ld, kc, w, rows int) bool {
 	p0 := 0
 	if asm && kc >= 8 {
 		blocks := kc / 8
-		// In a 6- or 14-wide panel the last group's 8-float stores spill 2
-		// floats into the next depth's slot. Groups run last first, so the
-		// groups below overwrite every spill but the last one's, which
-		// needs that room inside panel's backing array.
-		if w%8 != 0 && cap(panel) < blocks*8*w+2 {
+		// In a 4-, 6- or 14-wide panel the last group's 8-float stores
+		// spill 8 - w mod 8 floats (zeros) into the next depth's slot.
+		// Groups run last first, so the groups below overwrite every spill
+		// but the last one's, which needs that room inside panel's backing
+		// array.
+		if spill := (8 - w%8) % 8; spill > 0 && cap(panel) < blocks*8*w+spill {
 			blocks--
 		}
 		for h := (w - 1) / 8 * 8; h >= 0 && blocks > 0; h -= 8 {

@@ -17,11 +17,15 @@ import (
 func TestPackPaths(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
 	const guard = float32(-4242)
-	for _, w := range []int{2, 6, 8, 12, 14, 16, 32, 48} { // every kernel's panel widths
+	for _, w := range []int{2, 4, 6, 8, 12, 14, 16, 24, 32, 48} { // every kernel's panel widths
 		for _, nr := range []int{1, w - 1, w, w + 1, 2*w + 3, 3 * w} {
 			for _, kc := range []int{1, 7, 8, 9, 16, 23, 40} {
-				for _, gather := range []bool{true, false} {
-					name := fmt.Sprintf("w=%d nr=%d kc=%d gather=%v", w, nr, kc, gather)
+				for _, gr := range []struct {
+					gather bool
+					room   int
+				}{{true, 0}, {true, 2}, {true, 4}, {false, 0}} {
+					gather, room := gr.gather, gr.room
+					name := fmt.Sprintf("w=%d nr=%d kc=%d gather=%v room=%d", w, nr, kc, gather, room)
 					ld := max(nr, kc) + 3
 					x := randSlice(r, (max(nr, kc)+2)*ld)
 					size := ((nr + w - 1) / w) * w * kc
@@ -33,15 +37,15 @@ func TestPackPaths(t *testing.T) {
 						for i := range buf {
 							buf[i] = guard
 						}
-						dst := buf[: size : size+2] // exactly the spill room
+						dst := buf[: size : size+room] // exactly the spill room
 						if gather {
 							packGather(dst, x, ld, 1, nr, 2, kc, w)
 						} else {
 							packCopy(dst, x, ld, 1, nr, 2, kc, w)
 						}
-						for i := size + 2; i < len(buf); i++ {
+						for i := size + room; i < len(buf); i++ {
 							if buf[i] != guard {
-								t.Fatalf("%s asm=%v: wrote buf[%d] past the spill room", name, asm, i)
+								t.Fatalf("%s asm=%v: wrote buf[%d] past the capacity", name, asm, i)
 							}
 						}
 						return buf[:size]
