@@ -61,8 +61,18 @@ var convShapes = []struct {
 }
 
 // BenchmarkConvShapes times the conv products through every kernel this
-// CPU runs, on one thread.
+// CPU runs, on one thread, and as Sgemm plans them (plan/..., the kernel
+// and packing it picks) on one and two threads: the shapes of
+// bench/gemm/run.sh.
 func BenchmarkConvShapes(b *testing.B) {
+	for _, s := range convShapes {
+		for _, th := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/plan/%dx%dx%d/threads=%d", s.name, s.m, s.k, s.n, th), func(b *testing.B) {
+				withThreads(b, th)
+				benchShape(b, s.tA, s.tB, s.m, s.n, s.k)
+			})
+		}
+	}
 	for _, kern := range kernels() {
 		if strings.HasSuffix(kern.name, goPack) {
 			continue

@@ -47,15 +47,16 @@ func sgemmFrom(threads int, transA, transB bool, m, n, k int, alpha float32, a [
 			return
 		}
 	}
+	direct := useDirect(kern, transB, src != nil, skip, m)
 	if planned != nil {
-		planned(active, kern, skip)
+		planned(active, kern, skip, direct)
 	}
 	j := job{
 		kern: kern, transA: transA, transB: transB,
 		m: m, n: n, k: k, kc: kern.kcFor(k),
 		alpha: alpha, beta: beta,
 		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
-		bsrc: src, skip: skip,
+		bsrc: src, skip: skip, direct: direct,
 	}
 	threads = threadsFor(threads, m, n, k)
 	if threads > 1 {
@@ -103,6 +104,22 @@ func bestKernel(kern *kernel, m, n int) (*kernel, float64) {
 	}
 	return run, best
 }
+
+// useDirect reports whether a product through kern reads the full panels
+// of its B in place (kern.direct) instead of packing them: B stored
+// row-major (each depth's panel values contiguous), the dense kernel, and
+// at most blockMC rows, so that C's rows are one block of A. Each panel of
+// B is then read from memory once, by the first A panel, and from L1 by
+// the others, and packing would only copy it once more: the forward
+// products of a CNN (a few dozen filters by many thousands of pixels)
+// spent a third of their time packing B (AVX2, Zen 3, 2026-12-07). The
+// bits are the packed kernel's.
+func useDirect(kern *kernel, transB, source, skip bool, m int) bool {
+	return kern.direct != nil && !transB && !source && !skip && m <= blockMC && !noDirect
+}
+
+// noDirect switches reading B in place off (tests compare both ways).
+var noDirect bool
 
 // Transposed products. Cᵀ = op(B)ᵀ·op(A)ᵀ computes every element of C with
 // the same fused multiply-adds in the same order (a·b = b·a exactly, and the
@@ -204,7 +221,7 @@ func tileRate(kern *kernel, m, n int) float64 {
 // planned, when set, is told the plan of every product Sgemm runs: the
 // kernel asked for, the kernel that runs it and whether it skips zeros. Tests set it to
 // see which paths ran; nil otherwise (set before any Sgemm runs).
-var planned func(asked, run *kernel, skip bool)
+var planned func(asked, run *kernel, skip, direct bool)
 
 // splitKRan, when set, is told of every product run split by k blocks
 // (tests).
@@ -254,6 +271,9 @@ type job struct {
 	// skip: list the non-zero steps of each packed panel of A and run the
 	// kernel's zero-skipping variant where it pays (sparse.go).
 	skip bool
+	// direct: read B's full panels in place (useDirect); only a last,
+	// narrower panel is packed.
+	direct bool
 }
 
 // task runs partition t.
@@ -281,13 +301,19 @@ func (j *job) block(s *scratch, m0, m1, n0, n1 int) {
 	if j.skip {
 		s.ensureSteps(mcMax/mr, kcMax)
 	}
-	fn, skipFn := j.kern.fn, j.kern.skip
+	fn, skipFn, directFn := j.kern.fn, j.kern.skip, j.kern.direct
 	for jc := n0; jc < n1; jc += ncMax {
 		nc := min(ncMax, n1-jc)
 		for pc := 0; pc < j.k; pc += kcMax {
 			kc := min(kcMax, j.k-pc)
 			bp := s.b[:((nc+nr-1)/nr)*nr*kc]
-			if j.bsrc != nil {
+			full := nc / nr // panels read in place when j.direct
+			if j.direct {
+				if full*nr < nc {
+					bp = s.b[:nr*kc]
+					packCopy(bp, j.b, j.ldb, jc+full*nr, nc-full*nr, pc, kc, nr)
+				}
+			} else if j.bsrc != nil {
 				j.bsrc.PackB(bp, s.tmpFor(j.bsrc.TmpSize(ncMax, kcMax, nr)), jc, nc, j.bk0+pc, kc, nr)
 			} else if j.transB {
 				packGather(bp, j.b, j.ldb, jc, nc, pc, kc, nr)
@@ -314,7 +340,17 @@ func (j *job) block(s *scratch, m0, m1, n0, n1 int) {
 				}
 				for jr := 0; jr < nc; jr += nr {
 					nrr := min(nr, nc-jr)
-					bpan := bp[jr*kc : jr*kc+nr*kc]
+					var bpan, bin []float32
+					switch {
+					case !j.direct:
+						bpan = bp[jr*kc : jr*kc+nr*kc]
+					case nrr < nr:
+						bpan = bp[:nr*kc]
+					default:
+						// Slicing checks the bounds the kernel reads.
+						o := pc*j.ldb + jc + jr
+						bin = j.b[o : o+(kc-1)*j.ldb+nr]
+					}
 					for ir := 0; ir < mc; ir += mr {
 						mrr := min(mr, mc-ir)
 						apan := ap[ir*kc : ir*kc+mr*kc]
@@ -341,6 +377,8 @@ func (j *job) block(s *scratch, m0, m1, n0, n1 int) {
 						}
 						if steps != nil {
 							skipFn(steps, apan, bpan, dst, ldd, j.alpha, beta)
+						} else if bin != nil {
+							directFn(kc, apan, bin, j.ldb, dst, ldd, j.alpha, beta)
 						} else {
 							fn(kc, apan, bpan, dst, ldd, j.alpha, beta)
 						}
