@@ -27,7 +27,7 @@ func TestDirectSameBits(t *testing.T) {
 		}
 	}
 	defer func() { planned = old }()
-	shapes := []struct{ m, n, k int }{{32, 64, 144}, {7, 50, 9}, {30, 37, 300}, {144, 100, 40}, {16, 24, 2000}, {5, 16, 1}}
+	shapes := []struct{ m, n, k int }{{32, 64, 144}, {7, 50, 9}, {30, 37, 300}, {144, 100, 40}, {65, 20, 10}, {16, 24, 2000}, {5, 16, 1}, {64, 40, 70}}
 	for _, kern := range kernelsAndEmulated(t) {
 		t.Run(kern.name, func(t *testing.T) {
 			withKernel(t, kern)

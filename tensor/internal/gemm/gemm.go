@@ -108,15 +108,24 @@ func bestKernel(kern *kernel, m, n int) (*kernel, float64) {
 // useDirect reports whether a product through kern reads the full panels
 // of its B in place (kern.direct) instead of packing them: B stored
 // row-major (each depth's panel values contiguous), the dense kernel, and
-// at most blockMC rows, so that C's rows are one block of A. Each panel of
-// B is then read from memory once, by the first A panel, and from L1 by
-// the others, and packing would only copy it once more: the forward
-// products of a CNN (a few dozen filters by many thousands of pixels)
-// spent a third of their time packing B (AVX2, Zen 3, 2026-12-07). The
-// bits are the packed kernel's.
+// at most directMaxRows rows. Packing B costs about as much as a few rows
+// of the product (it reads and writes every value of B once more): the
+// forward products of a CNN (16 to 64 filters by thousands of pixels)
+// spent a third of their time packing B. In place, each panel of B comes
+// from memory for the first A panel and from cache for the rest; but its
+// rows lie ldb apart (a stride that can map them to a few L1 sets), and
+// the more A panels reuse it, the more a contiguous packed panel is worth
+// and the less its packing weighs. Measured with AVX2 on Zen 3, one
+// thread, both ways alternated, medians of 7 (2026-12-07): time in place
+// over packed 0.80 for 32×144×12544 (twice), 0.90–1.00 for 64×288×3136,
+// 0.96–1.06 for products of 96 to 144 rows. The bits are the packed
+// kernel's.
 func useDirect(kern *kernel, transB, source, skip bool, m int) bool {
-	return kern.direct != nil && !transB && !source && !skip && m <= blockMC && !noDirect
+	return kern.direct != nil && !transB && !source && !skip && m <= directMaxRows && !noDirect
 }
+
+// directMaxRows is the most rows of C a product reading B in place has.
+const directMaxRows = 64
 
 // noDirect switches reading B in place off (tests compare both ways).
 var noDirect bool
