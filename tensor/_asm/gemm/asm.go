@@ -402,7 +402,7 @@ func transposePack() {
 }
 
 // copyPack emits the AVX2 packing routine for operands stored the same way
-// round as their panels (A Trans, B NoTrans) with panel width w ∈ {6, 16}:
+// round as their panels (A Trans, B NoTrans) with panel width w ∈ {6, 16, 24}:
 // for each of kc source rows (ld bytes apart) it copies `full` runs of w
 // floats into consecutive panels (panel bytes apart), one depth slot (4·w
 // bytes) further down each time.
@@ -430,11 +430,13 @@ func copyPack(name string, w int) {
 	MOVQ(full, q)
 	Label(name + "_run")
 	switch w {
-	case 16:
-		VMOVUPS(Mem{Base: s}, Y0)
-		VMOVUPS(Mem{Base: s, Disp: 32}, Y1)
-		VMOVUPS(Y0, Mem{Base: d})
-		VMOVUPS(Y1, Mem{Base: d, Disp: 32})
+	case 16, 24:
+		for v := 0; v < w/8; v++ {
+			VMOVUPS(Mem{Base: s, Disp: 32 * v}, ymm[v])
+		}
+		for v := 0; v < w/8; v++ {
+			VMOVUPS(ymm[v], Mem{Base: d, Disp: 32 * v})
+		}
 	case 6:
 		VMOVUPS(Mem{Base: s}, X0)
 		VMOVSD(Mem{Base: s, Disp: 16}, X1)
@@ -470,6 +472,7 @@ func main() {
 	transposePack()
 	copyPack("copyPack16AVX2", 16)
 	copyPack("copyPack6AVX2", 6)
+	copyPack("copyPack24AVX2", 24)
 	Generate()
 }
 

@@ -2564,3 +2564,42 @@ copyPack6AVX2_run:
 copyPack6AVX2_done:
 	VZEROUPPER
 	RET
+
+// func copyPack24AVX2(dst *float32, src *float32, ld int, kc int, full int, panel int)
+// Requires: AVX
+TEXT ·copyPack24AVX2(SB), NOSPLIT, $0-48
+	MOVQ  dst+0(FP), AX
+	MOVQ  src+8(FP), CX
+	MOVQ  ld+16(FP), DX
+	MOVQ  kc+24(FP), BX
+	MOVQ  full+32(FP), SI
+	MOVQ  panel+40(FP), DI
+	TESTQ BX, BX
+	JZ    copyPack24AVX2_done
+	TESTQ SI, SI
+	JZ    copyPack24AVX2_done
+
+copyPack24AVX2_row:
+	MOVQ CX, R8
+	MOVQ AX, R9
+	MOVQ SI, R10
+
+copyPack24AVX2_run:
+	VMOVUPS (R8), Y0
+	VMOVUPS 32(R8), Y1
+	VMOVUPS 64(R8), Y2
+	VMOVUPS Y0, (R9)
+	VMOVUPS Y1, 32(R9)
+	VMOVUPS Y2, 64(R9)
+	ADDQ    $0x00000060, R8
+	ADDQ    DI, R9
+	DECQ    R10
+	JNZ     copyPack24AVX2_run
+	ADDQ    DX, CX
+	ADDQ    $0x00000060, AX
+	DECQ    BX
+	JNZ     copyPack24AVX2_row
+
+copyPack24AVX2_done:
+	VZEROUPPER
+	RET

@@ -90,3 +90,9 @@ func copyPack16AVX2(dst *float32, src *float32, ld int, kc int, full int, panel 
 //
 //go:noescape
 func copyPack6AVX2(dst *float32, src *float32, ld int, kc int, full int, panel int)
+
+// copyPack24AVX2 sets dst[q·panel/4 + p·24 + i] = src[p·ld/4 + q·24 + i]
+// for p < kc, q < full, i < 24 (ld and panel in bytes).
+//
+//go:noescape
+func copyPack24AVX2(dst *float32, src *float32, ld int, kc int, full int, panel int)

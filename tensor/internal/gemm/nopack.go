@@ -13,13 +13,18 @@ func transposePackAVX2(dst, src *float32, ld, dstride, rows, blocks int) {
 	panic("gemm: transposePackAVX2 without AVX2")
 }
 
-// copyPack16AVX2 and copyPack6AVX2 are never called here (packAVX2 is false).
+// copyPack16AVX2, copyPack6AVX2 and copyPack24AVX2 are never called here
+// (packAVX2 is false).
 func copyPack16AVX2(dst, src *float32, ld, kc, full, panel int) {
 	panic("gemm: copyPack16AVX2 without AVX2")
 }
 
 func copyPack6AVX2(dst, src *float32, ld, kc, full, panel int) {
 	panic("gemm: copyPack6AVX2 without AVX2")
+}
+
+func copyPack24AVX2(dst, src *float32, ld, kc, full, panel int) {
+	panic("gemm: copyPack24AVX2 without AVX2")
 }
 
 // stepsAVX2 is always false here.

@@ -45,17 +45,13 @@ func packGather(dst []float32, x []float32, ld, r0, nr, p0, kc, w int) {
 // every step when ld is large).
 func packCopy(dst []float32, x []float32, ld, r0, nr, p0, kc, w int) {
 	full := nr / w
-	asm := packAVX2 && full > 0 && kc > 0 && (w == 16 || w == 6)
+	asm := packAVX2 && full > 0 && kc > 0 && copyPackable(w)
 	if asm {
 		// The assembly reads up to the last full run of the last row and
 		// writes up to the end of the last full panel: check both here.
 		_ = x[(p0+kc-1)*ld+r0+full*w-1]
 		_ = dst[full*kc*w-1]
-		if w == 16 {
-			copyPack16AVX2(&dst[0], &x[p0*ld+r0], 4*ld, kc, full, 4*kc*w)
-		} else {
-			copyPack6AVX2(&dst[0], &x[p0*ld+r0], 4*ld, kc, full, 4*kc*w)
-		}
+		copyPackAVX2(w, &dst[0], &x[p0*ld+r0], 4*ld, kc, full, 4*kc*w)
 	}
 	rest := nr - full*w
 	if asm && rest == 0 {
@@ -73,6 +69,21 @@ func packCopy(dst []float32, x []float32, ld, r0, nr, p0, kc, w int) {
 			copy(d, src[full*w:])
 			clear(d[rest:])
 		}
+	}
+}
+
+// copyPackable reports whether copyPackAVX2 takes panels of width w.
+func copyPackable(w int) bool { return w == 16 || w == 6 || w == 24 }
+
+// copyPackAVX2 is the AVX2 copying pack of width w (copyPackable).
+func copyPackAVX2(w int, dst, src *float32, ld, kc, full, panel int) {
+	switch w {
+	case 16:
+		copyPack16AVX2(dst, src, ld, kc, full, panel)
+	case 24:
+		copyPack24AVX2(dst, src, ld, kc, full, panel)
+	default:
+		copyPack6AVX2(dst, src, ld, kc, full, panel)
 	}
 }
 

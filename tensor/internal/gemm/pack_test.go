@@ -77,3 +77,46 @@ func TestPackPaths(t *testing.T) {
 		}
 	}
 }
+
+// TestPackDepth writes single depths of a block with PackDepth, with the Go
+// loops and, where the CPU has AVX2, the AVX2 copy, and requires the
+// layout PackRows gives (every depth written equals PackRows' panels) and
+// that nothing but each depth's slots is written.
+func TestPackDepth(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	const guard = float32(-4242)
+	for _, w := range []int{2, 4, 6, 8, 12, 14, 16, 24, 32, 48} {
+		for _, nr := range []int{1, w - 1, w, w + 1, 2*w + 3, 3 * w} {
+			for _, kc := range []int{1, 5, 9} {
+				ld := nr + 2
+				x := randSlice(r, kc*ld)
+				size := ((nr + w - 1) / w) * w * kc
+				want := make([]float32, size)
+				PackRows(want, x, ld, 0, nr, 0, kc, w)
+				for _, asm := range []bool{false, true} {
+					old := packAVX2
+					packAVX2 = asm && old
+					buf := make([]float32, size+8)
+					for i := range buf {
+						buf[i] = guard
+					}
+					// Depths in a scrambled order (kc is odd, so i·4 mod kc
+					// visits each once): each writes only its own slots.
+					for i := range kc {
+						p := (i * 4) % kc
+						PackDepth(buf[:size], x[p*ld:p*ld+nr], p, kc, w)
+					}
+					packAVX2 = old
+					for i := size; i < len(buf); i++ {
+						if buf[i] != guard {
+							t.Fatalf("w=%d nr=%d kc=%d asm=%v: wrote buf[%d] past the block", w, nr, kc, asm, i)
+						}
+					}
+					if !slices.Equal(buf[:size], want) {
+						t.Fatalf("w=%d nr=%d kc=%d asm=%v: PackDepth gives\n%v\nPackRows\n%v", w, nr, kc, asm, buf[:size], want)
+					}
+				}
+			}
+		}
+	}
+}

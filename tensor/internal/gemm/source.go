@@ -44,7 +44,11 @@ func PackCols(dst, x []float32, ld, r0, nr, p0, kc, w int) { packGather(dst, x, 
 func PackDepth(dst, row []float32, p, kc, w int) {
 	nr := len(row)
 	full := nr / w
-	if !copyPanels(dst[p*w:], row, full, kc*w, w) {
+	if packAVX2 && full > 0 && copyPackable(w) {
+		// The assembly writes up to the last full panel's slot p: check it.
+		_ = dst[(full-1)*kc*w+p*w+w-1]
+		copyPackAVX2(w, &dst[p*w], &row[0], 0, 1, full, 4*kc*w)
+	} else if !copyPanels(dst[p*w:], row, full, kc*w, w) {
 		for q := 0; q < full; q++ {
 			copy(dst[q*kc*w+p*w:q*kc*w+p*w+w], row[q*w:q*w+w])
 		}
