@@ -50,15 +50,6 @@ const signature = "func(kc int, a, b, c []float32, ldc int, alpha, beta float32)
 
 const skipSignature = "func(steps []int32, a, b, c []float32, ldc int, alpha, beta float32)"
 
-const directSignature = "func(kc int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)"
-
-// The kernel template's variants.
-const (
-	dense   = iota // packed A and B panels
-	skipped        // packed panels, only the listed steps (zero skipping)
-	directB        // packed A, B read in place: depth p's nr values at b + p·ldb
-)
-
 // kernel emits an mr×(nv·lanes) micro-kernel. Registers: the accumulators
 // take vector registers 0 .. mr·nv-1 (row i, vector v in register i·nv+v),
 // the nv vectors of the current B row the next nv, and two registers take
@@ -72,14 +63,7 @@ const (
 // which leaves it unchanged (an accumulator starts at +0 and is never -0),
 // so the tile comes out bit for bit as the dense kernel makes it, unless B
 // holds ±Inf or NaN at a skipped depth.
-//
-// With mode directB, the kernel reads B where it is stored instead of from
-// a packed panel: depth p's nr values are b[p·ldb .. p·ldb+nr-1] (a
-// row-major B's rows). It runs the same multiply-adds in the same order as
-// the dense kernel on the packed copy of that B, so the tile's bits are the
-// same; only the packing is saved.
-func kernel(name string, x isa, mr, nv int, mode int) {
-	skip := mode == skipped
+func kernel(name string, x isa, mr, nv int, skip bool) {
 	nr := nv * x.lanes
 	regs := 32
 	if x.lanes == 8 {
@@ -107,14 +91,6 @@ func kernel(name string, x isa, mr, nv int, mode int) {
 			fmt.Sprintf("acc[i][j] = Σ_t a[p*%d+i]·b[p*%d+j] for p = steps[t] (in order, one fused", mr, nr),
 			"multiply-add per term) it stores C as the dense kernel does. See skipFunc.",
 		)
-	} else if mode == directB {
-		TEXT(name, NOSPLIT, directSignature)
-		Pragma("noescape")
-		Doc(
-			fmt.Sprintf("%s is the %d×%d %s micro-kernel reading B in place: it", name, mr, nr, x.name),
-			fmt.Sprintf("stores C as the dense kernel does with acc[i][j] = Σ_p a[p*%d+i]·b[p*ldb+j].", mr),
-			"See directFunc.",
-		)
 	} else {
 		TEXT(name, NOSPLIT, signature)
 		Pragma("noescape")
@@ -137,15 +113,6 @@ func kernel(name string, x isa, mr, nv int, mode int) {
 	b := Load(Param("b").Base(), GP64())
 	c := Load(Param("c").Base(), GP64())
 	ldc := Load(Param("ldc"), GP64())
-	// directB: B's row stride in bytes, and three times it (the unrolled
-	// steps read rows b, b+ldb, b+2·ldb, b+3·ldb).
-	var ldb, ldb3 Register
-	if mode == directB {
-		ldb = Load(Param("ldb"), GP64())
-		SHLQ(Imm(2), ldb)
-		ldb3 = GP64()
-		LEAQ(Mem{Base: ldb, Index: ldb, Scale: 2}, ldb3)
-	}
 
 	Comment("Row stride of C in bytes; warm the C tile while the loop runs.")
 	SHLQ(Imm(2), ldc)
@@ -165,27 +132,10 @@ func kernel(name string, x isa, mr, nv int, mode int) {
 		}
 	}
 
-	// bRow is the address of B's values for unrolled step u at byte
-	// offset bo of a packed panel, or row u from b in place.
-	bRow := func(u, bo int) Mem {
-		if mode != directB {
-			return Mem{Base: b, Disp: bo}
-		}
-		switch u {
-		case 0:
-			return Mem{Base: b}
-		case 1:
-			return Mem{Base: b, Index: ldb, Scale: 1}
-		case 2:
-			return Mem{Base: b, Index: ldb, Scale: 2}
-		}
-		return Mem{Base: b, Index: ldb3, Scale: 1}
-	}
-	// step emits one k iteration reading A at byte offset ao and B at bo
-	// (row u in place).
+	// step emits one k iteration reading A at byte offset ao and B at bo.
 	step := func(u, ao, bo int) {
 		for v := 0; v < nv; v++ {
-			VMOVUPS(bRow(u, bo).Offset(4*x.lanes*v), bvec(v))
+			VMOVUPS(Mem{Base: b, Disp: bo + 4*x.lanes*v}, bvec(v))
 		}
 		for i := 0; i < mr; i++ {
 			r := avec(u*mr + i)
@@ -249,11 +199,7 @@ func kernel(name string, x isa, mr, nv int, mode int) {
 		step(u, 4*mr*u, 4*nr*u)
 	}
 	ADDQ(U32(4*mr*unroll), a)
-	if mode == directB {
-		LEAQ(Mem{Base: b, Index: ldb, Scale: 4}, b)
-	} else {
-		ADDQ(U32(4*nr*unroll), b)
-	}
+	ADDQ(U32(4*nr*unroll), b)
 	DECQ(n4)
 	JNZ(LabelRef(name + "_loop4"))
 
@@ -264,11 +210,7 @@ func kernel(name string, x isa, mr, nv int, mode int) {
 	Label(name + "_loop1")
 	step(0, 0, 0)
 	ADDQ(U32(4*mr), a)
-	if mode == directB {
-		ADDQ(ldb, b)
-	} else {
-		ADDQ(U32(4*nr), b)
-	}
+	ADDQ(U32(4*nr), b)
 	DECQ(kc)
 	JNZ(LabelRef(name + "_loop1"))
 
@@ -460,14 +402,12 @@ func copyPack(name string, w int) {
 
 func main() {
 	ConstraintExpr("amd64,!purego")
-	kernel("kernelAVX2", avx2, 6, 2, dense)
-	kernel("kernelAVX2_4x24", avx2, 4, 3, dense)
-	kernel("kernelAVX512", avx512, 14, 2, dense)
-	kernel("kernelAVX512_8x48", avx512, 8, 3, dense)
-	kernel("kernelAVX512_16x16", avx512, 16, 1, dense)
-	kernel("skipKernelAVX2", avx2, 6, 2, skipped)
-	kernel("directKernelAVX2", avx2, 6, 2, directB)
-	kernel("directKernelAVX2_4x24", avx2, 4, 3, directB)
+	kernel("kernelAVX2", avx2, 6, 2, false)
+	kernel("kernelAVX2_4x24", avx2, 4, 3, false)
+	kernel("kernelAVX512", avx512, 14, 2, false)
+	kernel("kernelAVX512_8x48", avx512, 8, 3, false)
+	kernel("kernelAVX512_16x16", avx512, 16, 1, false)
+	kernel("skipKernelAVX2", avx2, 6, 2, true)
 	panelSteps6()
 	transposePack()
 	copyPack("copyPack16AVX2", 16)

@@ -8,7 +8,7 @@ import "golang.org/x/sys/cpu"
 // saves the wider registers too, and honours GODEBUG=cpu.avx512f=off (or
 // cpu.avx2=off), which is how an AVX-512 machine runs the AVX2 path.
 var (
-	avx2Kernel = kernel{name: "avx2_6x16", mr: 6, nr: 16, fn: kernelAVX2, skip: skipKernelAVX2, direct: directKernelAVX2,
+	avx2Kernel = kernel{name: "avx2_6x16", mr: 6, nr: 16, fn: kernelAVX2, skip: skipKernelAVX2,
 		native: cpu.X86.HasAVX2 && cpu.X86.HasFMA, fused: true, lanes: 8} // alts: init below
 	// avx2x4Kernel fits products with 4, 8, 16, 32 or 64 rows (a CNN's
 	// channel counts) whole, where the 6-row tile leaves 11 % of 16 and 32
@@ -19,7 +19,7 @@ var (
 	// forward products at batch 64 74 against 62 (16 rows), 96 against 88
 	// (32) and 112 against 105 (64 rows, where both tiles fill 97-100 %:
 	// hence eff 0.98 rather than the 512³ ratio).
-	avx2x4Kernel = kernel{name: "avx2_4x24", mr: 4, nr: 24, fn: kernelAVX2_4x24, direct: directKernelAVX2_4x24, skipWith: &avx2Kernel,
+	avx2x4Kernel = kernel{name: "avx2_4x24", mr: 4, nr: 24, fn: kernelAVX2_4x24, skipWith: &avx2Kernel,
 		native: cpu.X86.HasAVX2 && cpu.X86.HasFMA, fused: true, lanes: 8, eff: 0.98}
 	avx512Kernel = kernel{name: "avx512_14x32", mr: 14, nr: 32, fn: kernelAVX512, skipWith: &avx2Kernel,
 		alts: []*kernel{&avx512x8Kernel, &avx512x16Kernel, &avx2Kernel}, native: cpu.X86.HasAVX512F, fused: true, lanes: 16}

@@ -470,14 +470,7 @@ func (m *emuMachine) step(in emuInsn, pc *int) error {
 // emuKernelCall runs a micro-kernel with the kernelFunc signature in the
 // interpreter and reports which words of a, b and c it loaded and stored.
 func emuKernelCall(name string, kc int, a, b, c []float32, ldc int, alpha, beta float32) (loads, stores map[string]map[int]bool, err error) {
-	return emuCall(name, int64(kc), emuArg{"a", f32words(a)}, emuArg{"b", f32words(b)}, emuArg{"c", f32words(c)}, int64(ldc), alpha, beta)
-}
-
-// emuDirectCall runs a micro-kernel that reads B in place (the directFunc
-// signature) in the interpreter and reports which words of a, b and c it
-// loaded and stored.
-func emuDirectCall(name string, kc int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32) (loads, stores map[string]map[int]bool, err error) {
-	return emuCall(name, int64(kc), emuArg{"a", f32words(a)}, emuArg{"b", f32words(b)}, int64(ldb), emuArg{"c", f32words(c)}, int64(ldc), alpha, beta)
+	return emuCall(name, []int64{int64(kc)}, []emuArg{{"a", f32words(a)}, {"b", f32words(b)}, {"c", f32words(c)}}, ldc, alpha, beta)
 }
 
 // emuSkipCall runs a zero-skipping micro-kernel (the skipFunc signature)
@@ -488,7 +481,7 @@ func emuSkipCall(name string, steps []int32, a, b, c []float32, ldc int, alpha, 
 	if len(steps) > 0 {
 		words = unsafe.Slice((*uint32)(unsafe.Pointer(&steps[0])), len(steps))
 	}
-	return emuCall(name, emuArg{"steps", words}, emuArg{"a", f32words(a)}, emuArg{"b", f32words(b)}, emuArg{"c", f32words(c)}, int64(ldc), alpha, beta)
+	return emuCall(name, nil, []emuArg{{"steps", words}, {"a", f32words(a)}, {"b", f32words(b)}, {"c", f32words(c)}}, ldc, alpha, beta)
 }
 
 func f32words(s []float32) []uint32 {
@@ -504,9 +497,9 @@ type emuArg struct {
 	words []uint32
 }
 
-// emuCall runs the TEXT function name with the given arguments, in the
-// order of its frame: int64 for an int, emuArg for a slice, float32.
-func emuCall(name string, args ...any) (loads, stores map[string]map[int]bool, err error) {
+// emuCall runs the TEXT function name with the given leading integer
+// arguments, slices, ldc, alpha and beta (the kernels' frames).
+func emuCall(name string, ints []int64, slices []emuArg, ldc int, alpha, beta float32) (loads, stores map[string]map[int]bool, err error) {
 	progs, err := loadEmuPrograms()
 	if err != nil {
 		return nil, nil, err
@@ -517,13 +510,11 @@ func emuCall(name string, args ...any) (loads, stores map[string]map[int]bool, e
 	}
 	var fr bytes.Buffer
 	put := func(v any) { binary.Write(&fr, binary.LittleEndian, v) }
+	for _, v := range ints {
+		put(v)
+	}
 	m := &emuMachine{prog: p, loads: map[string]map[int]bool{}, stores: map[string]map[int]bool{}}
-	for _, v := range args {
-		s, ok := v.(emuArg)
-		if !ok {
-			put(v)
-			continue
-		}
+	for _, s := range slices {
 		var ptr uint64
 		if len(s.words) > 0 {
 			ptr = uint64(uintptr(unsafe.Pointer(&s.words[0])))
@@ -533,29 +524,23 @@ func emuCall(name string, args ...any) (loads, stores map[string]map[int]bool, e
 		put(int64(len(s.words)))
 		put(int64(cap(s.words)))
 	}
+	put(int64(ldc))
+	put(alpha)
+	put(beta)
 	m.frame = fr.Bytes()
 	err = m.run()
 	return m.loads, m.stores, err
 }
 
 // emulated returns a copy of kern whose micro-kernel (and zero-skipping
-// variant, skipText, when not "", and the variant reading B in place,
-// asmDirectKernels) runs in the interpreter from the TEXT functions named;
-// an error fails the test through report.
+// variant, skipText, when not "") runs in the interpreter from the TEXT
+// functions named; an error fails the test through report.
 func emulated(kern *kernel, name, skipText string, report func(error)) *kernel {
 	k := *kern
 	k.name += "-emulated"
 	k.fn = func(kc int, a, b, c []float32, ldc int, alpha, beta float32) {
 		if _, _, err := emuKernelCall(name, kc, a, b, c, ldc, alpha, beta); err != nil {
 			report(err)
-		}
-	}
-	k.direct = nil
-	if text, ok := asmDirectKernels[kern.name]; ok {
-		k.direct = func(kc int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32) {
-			if _, _, err := emuDirectCall(text, kc, a, b, ldb, c, ldc, alpha, beta); err != nil {
-				report(err)
-			}
 		}
 	}
 	k.skip = nil

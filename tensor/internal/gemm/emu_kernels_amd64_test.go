@@ -39,10 +39,6 @@ var asmKernels = map[*kernel]string{&avx2Kernel: "kernelAVX2", &avx2x4Kernel: "k
 // asmSkipKernels names the TEXT function of each amd64 zero-skipping kernel.
 var asmSkipKernels = map[*kernel]string{&avx2Kernel: "skipKernelAVX2"}
 
-// asmDirectKernels names, by kernel name, the TEXT function of each amd64
-// kernel's variant that reads B in place.
-var asmDirectKernels = map[string]string{avx2Kernel.name: "directKernelAVX2", avx2x4Kernel.name: "directKernelAVX2_4x24"}
-
 func init() {
 	canEmulate = func(kern *kernel) bool { _, ok := asmKernels[kern]; return ok }
 	canEmulateSkip = func(kern *kernel) bool { _, ok := asmSkipKernels[kern]; return ok }
@@ -355,52 +351,6 @@ func TestEmulatedSkipKernels(t *testing.T) {
 				if kern.native {
 					hw := append([]float32(nil), tc.c...)
 					kern.skip(tc.steps, tc.a, tc.b, hw, tc.ldc, tc.alpha, tc.beta)
-					if i := sameBits(hw, got); i >= 0 {
-						t.Fatalf("%s: c[%d] = %v on the CPU, %v in the interpreter", label, i, hw[i], got[i])
-					}
-				}
-			}
-		})
-	}
-}
-
-// TestEmulatedDirectKernels runs every assembly kernel that reads B in
-// place in the interpreter, on any CPU, with B's rows ldb apart and
-// poisoned (NaN) between them: each call must give the dense contract's
-// bits on the packed copy of B, store exactly its tile, read C only when
-// beta ≠ 0, and read exactly the kc rows of nr values of B. Where the CPU
-// has the kernel, the hardware must give the interpreter's bits.
-func TestEmulatedDirectKernels(t *testing.T) {
-	for _, kern := range builtKernels {
-		text, ok := asmDirectKernels[kern.name]
-		if !ok {
-			continue
-		}
-		t.Run(kern.name, func(t *testing.T) {
-			mr, nr := kern.mr, kern.nr
-			for _, tc := range kernelCases(mr, nr) {
-				ldb := nr + 1 + tc.kc%7
-				bIn := make([]float32, (tc.kc-1)*ldb+nr)
-				for i := range bIn {
-					bIn[i] = float32(math.NaN())
-				}
-				wantB := map[int]bool{}
-				for p := range tc.kc {
-					copy(bIn[p*ldb:p*ldb+nr], tc.b[p*nr:(p+1)*nr])
-					for j := range nr {
-						wantB[p*ldb+j] = true
-					}
-				}
-				label := fmt.Sprintf("%s kc=%d ldb=%d ldc=%d alpha=%v beta=%v", text, tc.kc, ldb, tc.ldc, tc.alpha, tc.beta)
-				got, loads := runEmulated(t, label, mr, nr, tc, func(c []float32) (map[string]map[int]bool, map[string]map[int]bool, error) {
-					return emuDirectCall(text, tc.kc, tc.a, bIn, ldb, c, tc.ldc, tc.alpha, tc.beta)
-				})
-				if len(loads["a"]) != tc.kc*mr || !sameWords(loads["b"], wantB) {
-					t.Errorf("%s: read %d words of A and %d of B; want %d and the %d of B's rows", label, len(loads["a"]), len(loads["b"]), tc.kc*mr, len(wantB))
-				}
-				if kern.native {
-					hw := append([]float32(nil), tc.c...)
-					kern.direct(tc.kc, tc.a, bIn, ldb, hw, tc.ldc, tc.alpha, tc.beta)
 					if i := sameBits(hw, got); i >= 0 {
 						t.Fatalf("%s: c[%d] = %v on the CPU, %v in the interpreter", label, i, hw[i], got[i])
 					}

@@ -47,16 +47,15 @@ func sgemmFrom(threads int, transA, transB bool, m, n, k int, alpha float32, a [
 			return
 		}
 	}
-	direct := useDirect(kern, transB, src != nil, skip, m)
 	if planned != nil {
-		planned(active, kern, skip, direct)
+		planned(active, kern, skip)
 	}
 	j := job{
 		kern: kern, transA: transA, transB: transB,
 		m: m, n: n, k: k, kc: kern.kcFor(k),
 		alpha: alpha, beta: beta,
 		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
-		bsrc: src, skip: skip, direct: direct,
+		bsrc: src, skip: skip,
 	}
 	threads = threadsFor(threads, m, n, k)
 	if threads > 1 {
@@ -104,31 +103,6 @@ func bestKernel(kern *kernel, m, n int) (*kernel, float64) {
 	}
 	return run, best
 }
-
-// useDirect reports whether a product through kern reads the full panels
-// of its B in place (kern.direct) instead of packing them: B stored
-// row-major (each depth's panel values contiguous), the dense kernel, and
-// at most directMaxRows rows. Packing B costs about as much as a few rows
-// of the product (it reads and writes every value of B once more): the
-// forward products of a CNN (16 to 64 filters by thousands of pixels)
-// spent a third of their time packing B. In place, each panel of B comes
-// from memory for the first A panel and from cache for the rest; but its
-// rows lie ldb apart (a stride that can map them to a few L1 sets), and
-// the more A panels reuse it, the more a contiguous packed panel is worth
-// and the less its packing weighs. Measured with AVX2 on Zen 3, one
-// thread, both ways alternated, medians of 7 (2026-12-07): time in place
-// over packed 0.80 for 32×144×12544 (twice), 0.90–1.00 for 64×288×3136,
-// 0.96–1.06 for products of 96 to 144 rows. The bits are the packed
-// kernel's.
-func useDirect(kern *kernel, transB, source, skip bool, m int) bool {
-	return kern.direct != nil && !transB && !source && !skip && m <= directMaxRows && !noDirect
-}
-
-// directMaxRows is the most rows of C a product reading B in place has.
-const directMaxRows = 64
-
-// noDirect switches reading B in place off (tests compare both ways).
-var noDirect bool
 
 // Transposed products. Cᵀ = op(B)ᵀ·op(A)ᵀ computes every element of C with
 // the same fused multiply-adds in the same order (a·b = b·a exactly, and the
@@ -230,7 +204,7 @@ func tileRate(kern *kernel, m, n int) float64 {
 // planned, when set, is told the plan of every product Sgemm runs: the
 // kernel asked for, the kernel that runs it and whether it skips zeros. Tests set it to
 // see which paths ran; nil otherwise (set before any Sgemm runs).
-var planned func(asked, run *kernel, skip, direct bool)
+var planned func(asked, run *kernel, skip bool)
 
 // splitKRan, when set, is told of every product run split by k blocks
 // (tests).
@@ -280,9 +254,6 @@ type job struct {
 	// skip: list the non-zero steps of each packed panel of A and run the
 	// kernel's zero-skipping variant where it pays (sparse.go).
 	skip bool
-	// direct: read B's full panels in place (useDirect); only a last,
-	// narrower panel is packed.
-	direct bool
 }
 
 // task runs partition t.
@@ -310,19 +281,13 @@ func (j *job) block(s *scratch, m0, m1, n0, n1 int) {
 	if j.skip {
 		s.ensureSteps(mcMax/mr, kcMax)
 	}
-	fn, skipFn, directFn := j.kern.fn, j.kern.skip, j.kern.direct
+	fn, skipFn := j.kern.fn, j.kern.skip
 	for jc := n0; jc < n1; jc += ncMax {
 		nc := min(ncMax, n1-jc)
 		for pc := 0; pc < j.k; pc += kcMax {
 			kc := min(kcMax, j.k-pc)
 			bp := s.b[:((nc+nr-1)/nr)*nr*kc]
-			full := nc / nr // panels read in place when j.direct
-			if j.direct {
-				if full*nr < nc {
-					bp = s.b[:nr*kc]
-					packCopy(bp, j.b, j.ldb, jc+full*nr, nc-full*nr, pc, kc, nr)
-				}
-			} else if j.bsrc != nil {
+			if j.bsrc != nil {
 				j.bsrc.PackB(bp, s.tmpFor(j.bsrc.TmpSize(ncMax, kcMax, nr)), jc, nc, j.bk0+pc, kc, nr)
 			} else if j.transB {
 				packGather(bp, j.b, j.ldb, jc, nc, pc, kc, nr)
@@ -349,17 +314,7 @@ func (j *job) block(s *scratch, m0, m1, n0, n1 int) {
 				}
 				for jr := 0; jr < nc; jr += nr {
 					nrr := min(nr, nc-jr)
-					var bpan, bin []float32
-					switch {
-					case !j.direct:
-						bpan = bp[jr*kc : jr*kc+nr*kc]
-					case nrr < nr:
-						bpan = bp[:nr*kc]
-					default:
-						// Slicing checks the bounds the kernel reads.
-						o := pc*j.ldb + jc + jr
-						bin = j.b[o : o+(kc-1)*j.ldb+nr]
-					}
+					bpan := bp[jr*kc : jr*kc+nr*kc]
 					for ir := 0; ir < mc; ir += mr {
 						mrr := min(mr, mc-ir)
 						apan := ap[ir*kc : ir*kc+mr*kc]
@@ -386,8 +341,6 @@ func (j *job) block(s *scratch, m0, m1, n0, n1 int) {
 						}
 						if steps != nil {
 							skipFn(steps, apan, bpan, dst, ldd, j.alpha, beta)
-						} else if bin != nil {
-							directFn(kc, apan, bin, j.ldb, dst, ldd, j.alpha, beta)
 						} else {
 							fn(kc, apan, bpan, dst, ldd, j.alpha, beta)
 						}

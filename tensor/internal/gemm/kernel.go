@@ -12,13 +12,6 @@ package gemm
 // every tile of C is computed by exactly the same instructions.
 type kernelFunc func(kc int, a, b, c []float32, ldc int, alpha, beta float32)
 
-// directFunc is a micro-kernel that reads B where it is stored instead of
-// from a packed panel: kernelFunc's contract with acc[i][j] = Σ_p
-// a[p*mr+i]·b[p*ldb+j] (depth p's nr values are a row of a row-major B).
-// It runs the same multiply-adds in the same order as the kernel on the
-// packed copy of that B, so the bits are the same. len(b) ≥ (kc-1)·ldb+nr.
-type directFunc func(kc int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
-
 // kernel describes one micro-kernel and its register block.
 type kernel struct {
 	name   string
@@ -30,9 +23,6 @@ type kernel struct {
 	// skip is the zero-skipping variant of fn (sparse.go); nil switches
 	// zero skipping off for this kernel.
 	skip skipFunc
-	// direct is the variant of fn that reads a row-major B in place
-	// (see useDirect); nil packs B always.
-	direct directFunc
 	// skipWith, for a kernel without a skipping variant, is the kernel
 	// that runs a product with a mostly-zero A instead (with the same bits:
 	// see sparse.go).

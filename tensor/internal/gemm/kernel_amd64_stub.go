@@ -51,20 +51,6 @@ func kernelAVX512_16x16(kc int, a []float32, b []float32, c []float32, ldc int, 
 //go:noescape
 func skipKernelAVX2(steps []int32, a []float32, b []float32, c []float32, ldc int, alpha float32, beta float32)
 
-// directKernelAVX2 is the 6×16 AVX2+FMA micro-kernel reading B in place: it
-// stores C as the dense kernel does with acc[i][j] = Σ_p a[p*6+i]·b[p*ldb+j].
-// See directFunc.
-//
-//go:noescape
-func directKernelAVX2(kc int, a []float32, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32)
-
-// directKernelAVX2_4x24 is the 4×24 AVX2+FMA micro-kernel reading B in place: it
-// stores C as the dense kernel does with acc[i][j] = Σ_p a[p*4+i]·b[p*ldb+j].
-// See directFunc.
-//
-//go:noescape
-func directKernelAVX2_4x24(kc int, a []float32, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32)
-
 // panelSteps6AVX2 writes to steps, in increasing order, each depth p < 4·groups
 // at which a[6p..6p+5] holds a value other than ±0, and returns how many. It
 // writes steps[n] (one past the last listed) too, when n < 4·groups.

@@ -22,8 +22,8 @@ import (
 // not (names, so that the map of a warm run does not allocate: the
 // allocation tests run with the hook set).
 type planKey struct {
-	asked, run   string
-	skip, direct bool
+	asked, run string
+	skip       bool
 }
 
 var (
@@ -42,15 +42,15 @@ func pathName(k *kernel) string {
 	return strings.TrimSuffix(name, "-emulated")
 }
 
-func recordPlan(asked, run *kernel, skip, direct bool) {
-	k := planKey{pathName(asked), pathName(run), skip, direct}
+func recordPlan(asked, run *kernel, skip bool) {
+	k := planKey{pathName(asked), pathName(run), skip}
 	reachedMu.Lock()
 	reached[k]++
 	reachedMu.Unlock()
 }
 
-// paths turns the recorded plans into path names: "K" (dense), "K/skip",
-// "K/direct" (B read in place) and "K→W" (a hand-over from K to W).
+// paths turns the recorded plans into path names: "K" (dense), "K/skip"
+// and "K→W" (a hand-over from K to W).
 func paths() map[string]int {
 	reachedMu.Lock()
 	defer reachedMu.Unlock()
@@ -61,9 +61,6 @@ func paths() map[string]int {
 			p += "/skip"
 		}
 		ps[p] += n
-		if k.direct {
-			ps[k.run+"/direct"] += n
-		}
 		if k.asked != k.run {
 			h := k.asked + "→" + k.run
 			if k.skip {
@@ -96,9 +93,6 @@ func requiredPaths() (required, unreachable []string) {
 		list(runs, k.name)
 		if k.skip != nil {
 			list(k.native || canEmulateSkip(k), k.name+"/skip")
-		}
-		if k.direct != nil {
-			list(runs, k.name+"/direct")
 		}
 		if w := k.skipWith; w != nil {
 			list(runs && w.native, k.name+"→"+w.name+"/skip")
