@@ -209,7 +209,7 @@ func BenchmarkLayerThreads(b *testing.B) {
 		serialLayers = i%2 == 1
 		times[i%2] = append(times[i%2], step())
 	}
-	par, ser := medianNs(times[0]), medianNs(times[1])
+	par, ser := median(times[0]), median(times[1])
 	b.ReportMetric(par, "parallel-ns/step")
 	b.ReportMetric(ser, "serial-ns/step")
 	if par > 0 {
@@ -316,17 +316,6 @@ func efficiency(flops int64, imgs, gflops float64) float64 {
 	return 100 * 3 * float64(flops) * imgs / (gflops * 1e9)
 }
 
-// median returns the median of v (the mean of the middle two for an even
-// count), sorting v.
-func median(v []float64) float64 {
-	slices.Sort(v)
-	h := len(v) / 2
-	if len(v)%2 == 0 {
-		return (v[h-1] + v[h]) / 2
-	}
-	return v[h]
-}
-
 // BenchmarkFusion times training steps (forward, loss, backward) of a
 // model run fused (as Build makes it: fuse.go) and unfused, alternating
 // step by step in one process so both see the same load from other users
@@ -371,7 +360,7 @@ func benchAlternate(b *testing.B, nameA, nameB string, setup func(a, bm *Sequent
 				}
 				times[i%2] = append(times[i%2], step(m))
 			}
-			ta, tb := medianNs(times[0]), medianNs(times[1])
+			ta, tb := median(times[0]), median(times[1])
 			b.ReportMetric(ta, nameA+"-ns/step")
 			b.ReportMetric(tb, nameB+"-ns/step")
 			if ta > 0 {
@@ -381,13 +370,14 @@ func benchAlternate(b *testing.B, nameA, nameB string, setup func(a, bm *Sequent
 	}
 }
 
-// medianNs is the median of d in nanoseconds (0 for none); it sorts d.
-func medianNs(d []time.Duration) float64 {
-	if len(d) == 0 {
+// median is the median of v (the upper of the middle two for an even
+// count; 0 for none) as a float64, durations in nanoseconds; it sorts v.
+func median[T time.Duration | float64](v []T) float64 {
+	if len(v) == 0 {
 		return 0
 	}
-	slices.Sort(d)
-	return float64(d[len(d)/2])
+	slices.Sort(v)
+	return float64(v[len(v)/2])
 }
 
 // BenchmarkConvPatches times training steps of the cnn and cnn-fast
@@ -455,8 +445,11 @@ func TestEfficiencyMath(t *testing.T) {
 	if got := median([]float64{3, 1, 2}); got != 2 {
 		t.Errorf("median(3, 1, 2) = %v; want 2", got)
 	}
-	if got := median([]float64{4, 1, 3, 2}); got != 2.5 {
-		t.Errorf("median(4, 1, 3, 2) = %v; want 2.5", got)
+	if got := median([]float64{4, 1, 3, 2}); got != 3 {
+		t.Errorf("median(4, 1, 3, 2) = %v; want 3 (the upper middle)", got)
+	}
+	if got := median([]time.Duration{3 * time.Microsecond, time.Microsecond}); got != 3000 {
+		t.Errorf("median(3µs, 1µs) = %v ns; want 3000", got)
 	}
 	// 3 × 4.09 MFLOP × 1,000 images/s = 12.27 GFLOP/s of 100: 12.27 %.
 	if got := efficiency(4_090_000, 1000, 100); math.Abs(got-12.27) > 1e-9 {

@@ -62,8 +62,8 @@ var convShapes = []struct {
 
 // BenchmarkConvShapes times the conv products through every kernel this
 // CPU runs, on one thread, and as Sgemm plans them (plan/..., the kernel
-// and packing it picks) on one and two threads: the shapes of
-// bench/gemm/run.sh.
+// and packing it picks) on one and two threads, as bench/gemm/run.sh runs
+// them against OpenBLAS.
 func BenchmarkConvShapes(b *testing.B) {
 	for _, s := range convShapes {
 		for _, th := range []int{1, 2} {
