@@ -50,6 +50,8 @@ const signature = "func(kc int, a, b, c []float32, ldc int, alpha, beta float32)
 
 const skipSignature = "func(steps []int32, a, b, c []float32, ldc int, alpha, beta float32)"
 
+const tilesSignature = "func(kc int, a, b, c []float32, ldc int, alpha, beta float32, tiles int)"
+
 // kernel emits an mr×(nv·lanes) micro-kernel. Registers: the accumulators
 // take vector registers 0 .. mr·nv-1 (row i, vector v in register i·nv+v),
 // the nv vectors of the current B row the next nv, and two registers take
@@ -63,7 +65,16 @@ const skipSignature = "func(steps []int32, a, b, c []float32, ldc int, alpha, be
 // which leaves it unchanged (an accumulator starts at +0 and is never -0),
 // so the tile comes out bit for bit as the dense kernel makes it, unless B
 // holds ±Inf or NaN at a skipped depth.
-func kernel(name string, x isa, mr, nv int, skip bool) {
+//
+// With tiles, the kernel computes tiles ≥ 1 tiles down a column of C in
+// one call: tile t reads the A panel at a + t·mr·kc (packed A panels are
+// consecutive), the same B panel, and writes C rows t·mr .. t·mr+mr-1,
+// each with the instructions of the one-tile kernel, so with the same
+// bits. It saves the caller's loop and a call per tile (tilesFunc).
+func kernel(name string, x isa, mr, nv int, skip, tiles bool) {
+	if skip && tiles {
+		panic("kernel: a zero-skipping kernel runs one tile")
+	}
 	nr := nv * x.lanes
 	regs := 32
 	if x.lanes == 8 {
@@ -91,6 +102,14 @@ func kernel(name string, x isa, mr, nv int, skip bool) {
 			fmt.Sprintf("acc[i][j] = Σ_t a[p*%d+i]·b[p*%d+j] for p = steps[t] (in order, one fused", mr, nr),
 			"multiply-add per term) it stores C as the dense kernel does. See skipFunc.",
 		)
+	} else if tiles {
+		TEXT(name, NOSPLIT, tilesSignature)
+		Pragma("noescape")
+		Doc(
+			fmt.Sprintf("%s is the %d×%d %s micro-kernel over tiles tiles down a column of C:", name, mr, nr, x.name),
+			fmt.Sprintf("tile t reads the A panel a[t*kc*%d:], the B panel b and C rows from t*%d,", mr, mr),
+			"with the one-tile kernel's arithmetic. See tilesFunc.",
+		)
 	} else {
 		TEXT(name, NOSPLIT, signature)
 		Pragma("noescape")
@@ -114,8 +133,21 @@ func kernel(name string, x isa, mr, nv int, skip bool) {
 	c := Load(Param("c").Base(), GP64())
 	ldc := Load(Param("ldc"), GP64())
 
-	Comment("Row stride of C in bytes; warm the C tile while the loop runs.")
+	Comment("Row stride of C in bytes.")
 	SHLQ(Imm(2), ldc)
+	var ntiles, kc0, b0 Register
+	if tiles {
+		ntiles = Load(Param("tiles"), GP64())
+		kc0, b0 = GP64(), GP64()
+		MOVQ(kc, kc0)
+		MOVQ(b, b0)
+		Label(name + "_tile")
+		Comment("Each tile starts from the whole depth and the top of the B panel;",
+			"a is at its panel (the previous tile's steps left it there).")
+		MOVQ(kc0, kc)
+		MOVQ(b0, b)
+	}
+	Comment("Warm the C tile while the loop runs.")
 	row := GP64()
 	MOVQ(c, row)
 	for i := 0; i < mr; i++ {
@@ -184,7 +216,7 @@ func kernel(name string, x isa, mr, nv int, skip bool) {
 		ANDQ(Imm(1), kc)
 		JZ(LabelRef(name + "_store"))
 		step(0)
-		storeTile(name, x, mr, nv, acc, bvec, c, ldc)
+		storeTile(name, x, mr, nv, acc, bvec, c, ldc, nil)
 		return
 	}
 
@@ -214,12 +246,23 @@ func kernel(name string, x isa, mr, nv int, skip bool) {
 	DECQ(kc)
 	JNZ(LabelRef(name + "_loop1"))
 
-	storeTile(name, x, mr, nv, acc, bvec, c, ldc)
+	if !tiles {
+		storeTile(name, x, mr, nv, acc, bvec, c, ldc, nil)
+		return
+	}
+	storeTile(name, x, mr, nv, acc, bvec, c, ldc, func() {
+		Comment("c is at the tile's last row: move it to the next tile's first.")
+		ADDQ(ldc, c)
+		DECQ(ntiles)
+		JNZ(LabelRef(name + "_tile"))
+	})
 }
 
 // storeTile emits the kernels' common end at label name_store: acc *=
 // alpha, then C = acc (beta == ±0, C unread) or C = fma(beta, C, acc).
-func storeTile(name string, x isa, mr, nv int, acc func(i, v int) VecPhysical, bvec func(int) VecPhysical, c, ldc Register) {
+// With next, each way ends with next's code (the tiles kernels' loop back)
+// before it returns.
+func storeTile(name string, x isa, mr, nv int, acc func(i, v int) VecPhysical, bvec func(int) VecPhysical, c, ldc Register, next func()) {
 	Label(name + "_store")
 	Comment("acc *= alpha (bvec registers are free now).")
 	alpha, beta := bvec(0), x.vec(mr*nv+nv)
@@ -242,6 +285,9 @@ func storeTile(name string, x isa, mr, nv int, acc func(i, v int) VecPhysical, b
 			ADDQ(ldc, c)
 		}
 	}
+	if next != nil {
+		next()
+	}
 	VZEROUPPER()
 	RET()
 
@@ -256,6 +302,9 @@ func storeTile(name string, x isa, mr, nv int, acc func(i, v int) VecPhysical, b
 		if i < mr-1 {
 			ADDQ(ldc, c)
 		}
+	}
+	if next != nil {
+		next()
 	}
 	VZEROUPPER()
 	RET()
@@ -402,12 +451,17 @@ func copyPack(name string, w int) {
 
 func main() {
 	ConstraintExpr("amd64,!purego")
-	kernel("kernelAVX2", avx2, 6, 2, false)
-	kernel("kernelAVX2_4x24", avx2, 4, 3, false)
-	kernel("kernelAVX512", avx512, 14, 2, false)
-	kernel("kernelAVX512_8x48", avx512, 8, 3, false)
-	kernel("kernelAVX512_16x16", avx512, 16, 1, false)
-	kernel("skipKernelAVX2", avx2, 6, 2, true)
+	kernel("kernelAVX2", avx2, 6, 2, false, false)
+	kernel("kernelAVX2_4x24", avx2, 4, 3, false, false)
+	kernel("kernelAVX512", avx512, 14, 2, false, false)
+	kernel("kernelAVX512_8x48", avx512, 8, 3, false, false)
+	kernel("kernelAVX512_16x16", avx512, 16, 1, false, false)
+	kernel("tilesKernelAVX2", avx2, 6, 2, false, true)
+	kernel("tilesKernelAVX2_4x24", avx2, 4, 3, false, true)
+	kernel("tilesKernelAVX512", avx512, 14, 2, false, true)
+	kernel("tilesKernelAVX512_8x48", avx512, 8, 3, false, true)
+	kernel("tilesKernelAVX512_16x16", avx512, 16, 1, false, true)
+	kernel("skipKernelAVX2", avx2, 6, 2, true, false)
 	panelSteps6()
 	transposePack()
 	copyPack("copyPack16AVX2", 16)

@@ -127,6 +127,67 @@ func kernelContract(mr, nr, kc int, a, b, c []float32, ldc int, alpha, beta floa
 	}
 }
 
+// tilesCase is one tilesFunc call: tiles consecutive A panels, one B
+// panel and a C with room around the column of tiles.
+type tilesCase struct {
+	kernelCase
+	tiles int
+}
+
+func tilesCases(mr, nr int) []tilesCase {
+	r := rand.New(rand.NewPCG(9, 10))
+	var cs []tilesCase
+	for _, tiles := range []int{1, 2, 3, 5} {
+		for _, kc := range []int{1, 3, 4, 7, 13, 64} {
+			for _, ab := range [][2]float32{{1, 0}, {-0.75, 1}, {1.5, -2.25}} {
+				ldc := nr + kc%3
+				c := randSlice(r, (tiles*mr-1)*ldc+nr)
+				a, b := randSlice(r, tiles*kc*mr), randSlice(r, kc*nr)
+				if kc == 7 {
+					a[3], a[(tiles-1)*kc*mr+1] = float32(math.NaN()), float32(math.Inf(1))
+					b[2], b[nr] = float32(math.Inf(-1)), 1e-40
+				}
+				cs = append(cs, tilesCase{kernelCase{kc, ldc, ab[0], ab[1], a, b, c}, tiles})
+			}
+		}
+	}
+	return cs
+}
+
+// tilesContract computes tc's column of tiles as tilesFunc states it: each
+// tile by the kernelFunc contract.
+func tilesContract(mr, nr int, tc tilesCase) []float32 {
+	want := append([]float32(nil), tc.c...)
+	for t := 0; t < tc.tiles; t++ {
+		kernelContract(mr, nr, tc.kc, tc.a[t*tc.kc*mr:], tc.b, want[t*mr*tc.ldc:], tc.ldc, tc.alpha, tc.beta)
+	}
+	return want
+}
+
+// TestTilesKernels holds each tiles variant the CPU runs to the contract,
+// tile by tile, on columns of one to five tiles (the interpreter does the
+// same for every assembly kernel: TestEmulatedTilesKernels).
+func TestTilesKernels(t *testing.T) {
+	n := 0
+	for _, kern := range builtKernels {
+		if !kern.native || kern.tiles == nil {
+			continue
+		}
+		n++
+		for _, tc := range tilesCases(kern.mr, kern.nr) {
+			want := tilesContract(kern.mr, kern.nr, tc)
+			got := append([]float32(nil), tc.c...)
+			kern.tiles(tc.kc, tc.a, tc.b, got, tc.ldc, tc.alpha, tc.beta, tc.tiles)
+			if i := sameBits(got, want); i >= 0 {
+				t.Fatalf("%s: tiles=%d kc=%d beta=%v: c[%d] = %v; the contract gives %v", kern.name, tc.tiles, tc.kc, tc.beta, i, got[i], want[i])
+			}
+		}
+	}
+	if n == 0 {
+		t.Skip("no kernel with a tiles variant runs on this CPU")
+	}
+}
+
 // sameBits returns the first index where x and y differ in bits (any NaN
 // equals any NaN: payloads differ between CPUs), or -1.
 func sameBits(x, y []float32) int {

@@ -473,6 +473,12 @@ func emuKernelCall(name string, kc int, a, b, c []float32, ldc int, alpha, beta 
 	return emuCall(name, []int64{int64(kc)}, []emuArg{{"a", f32words(a)}, {"b", f32words(b)}, {"c", f32words(c)}}, ldc, alpha, beta)
 }
 
+// emuTilesCall runs a micro-kernel with the tilesFunc signature in the
+// interpreter and reports which words of a, b and c it loaded and stored.
+func emuTilesCall(name string, kc int, a, b, c []float32, ldc int, alpha, beta float32, tiles int) (loads, stores map[string]map[int]bool, err error) {
+	return emuCall(name, []int64{int64(kc)}, []emuArg{{"a", f32words(a)}, {"b", f32words(b)}, {"c", f32words(c)}}, ldc, alpha, beta, int64(tiles))
+}
+
 // emuSkipCall runs a zero-skipping micro-kernel (the skipFunc signature)
 // in the interpreter and reports which words of steps, a, b and c it loaded
 // and stored.
@@ -498,8 +504,9 @@ type emuArg struct {
 }
 
 // emuCall runs the TEXT function name with the given leading integer
-// arguments, slices, ldc, alpha and beta (the kernels' frames).
-func emuCall(name string, ints []int64, slices []emuArg, ldc int, alpha, beta float32) (loads, stores map[string]map[int]bool, err error) {
+// arguments, slices, ldc, alpha, beta and trailing integer arguments (the
+// kernels' frames).
+func emuCall(name string, ints []int64, slices []emuArg, ldc int, alpha, beta float32, tail ...int64) (loads, stores map[string]map[int]bool, err error) {
 	progs, err := loadEmuPrograms()
 	if err != nil {
 		return nil, nil, err
@@ -527,20 +534,32 @@ func emuCall(name string, ints []int64, slices []emuArg, ldc int, alpha, beta fl
 	put(int64(ldc))
 	put(alpha)
 	put(beta)
+	for _, v := range tail {
+		put(v)
+	}
 	m.frame = fr.Bytes()
 	err = m.run()
 	return m.loads, m.stores, err
 }
 
-// emulated returns a copy of kern whose micro-kernel (and zero-skipping
-// variant, skipText, when not "") runs in the interpreter from the TEXT
-// functions named; an error fails the test through report.
+// emulated returns a copy of kern whose micro-kernel (its tiles variant,
+// named "tiles"+name, and its zero-skipping variant, skipText, when not "")
+// runs in the interpreter from the TEXT functions named; an error fails the
+// test through report.
 func emulated(kern *kernel, name, skipText string, report func(error)) *kernel {
 	k := *kern
 	k.name += "-emulated"
 	k.fn = func(kc int, a, b, c []float32, ldc int, alpha, beta float32) {
 		if _, _, err := emuKernelCall(name, kc, a, b, c, ldc, alpha, beta); err != nil {
 			report(err)
+		}
+	}
+	k.tiles = nil
+	if kern.tiles != nil {
+		k.tiles = func(kc int, a, b, c []float32, ldc int, alpha, beta float32, tiles int) {
+			if _, _, err := emuTilesCall(tilesText(name), kc, a, b, c, ldc, alpha, beta, tiles); err != nil {
+				report(err)
+			}
 		}
 	}
 	k.skip = nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -35,6 +36,9 @@ func sameWords(got, want map[int]bool) bool {
 
 // asmKernels names the TEXT function of each amd64 kernel.
 var asmKernels = map[*kernel]string{&avx2Kernel: "kernelAVX2", &avx2x4Kernel: "kernelAVX2_4x24", &avx512Kernel: "kernelAVX512", &avx512x8Kernel: "kernelAVX512_8x48", &avx512x16Kernel: "kernelAVX512_16x16"}
+
+// tilesText names the TEXT function of a kernel's tiles variant.
+func tilesText(name string) string { return "tiles" + strings.ToUpper(name[:1]) + name[1:] }
 
 // asmSkipKernels names the TEXT function of each amd64 zero-skipping kernel.
 var asmSkipKernels = map[*kernel]string{&avx2Kernel: "skipKernelAVX2"}
@@ -141,6 +145,18 @@ func TestEmulatorMatchesCPU(t *testing.T) {
 				t.Fatalf("%s: c[%d] = %v in the interpreter, %v on the CPU", name, i, em[i], hw[i])
 			}
 		}
+		for _, tc := range tilesCases(kern.mr, kern.nr) {
+			name := fmt.Sprintf("%s tiles=%d kc=%d beta=%v", kern.name, tc.tiles, tc.kc, tc.beta)
+			hw := append([]float32(nil), tc.c...)
+			kern.tiles(tc.kc, tc.a, tc.b, hw, tc.ldc, tc.alpha, tc.beta, tc.tiles)
+			em := append([]float32(nil), tc.c...)
+			if _, _, err := emuTilesCall(tilesText(text), tc.kc, tc.a, tc.b, em, tc.ldc, tc.alpha, tc.beta, tc.tiles); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if i := sameBits(em, hw); i >= 0 {
+				t.Fatalf("%s: c[%d] = %v in the interpreter, %v on the CPU", name, i, em[i], hw[i])
+			}
+		}
 	}
 	if n == 0 {
 		t.Skip("no AVX2 or AVX-512 on this CPU to compare the interpreter with")
@@ -154,6 +170,35 @@ func TestEmulatorMatchesCPU(t *testing.T) {
 func TestEmulatedKernels(t *testing.T) {
 	for kern, text := range asmKernels {
 		t.Run(kern.name, func(t *testing.T) { testEmulatedKernel(t, text, kern.mr, kern.nr) })
+	}
+}
+
+// TestEmulatedTilesKernels runs every assembly kernel's tiles variant in
+// the interpreter, on any CPU: each call must give the contract's bits
+// tile by tile, store exactly its column of tiles, read C only when beta ≠
+// 0 (and then only those tiles), and read the tiles' A panels and the B
+// panel and nothing else.
+func TestEmulatedTilesKernels(t *testing.T) {
+	for kern, text := range asmKernels {
+		t.Run(kern.name, func(t *testing.T) {
+			mr, nr := kern.mr, kern.nr
+			for _, tc := range tilesCases(mr, nr) {
+				label := fmt.Sprintf("%s tiles=%d kc=%d ldc=%d alpha=%v beta=%v", tilesText(text), tc.tiles, tc.kc, tc.ldc, tc.alpha, tc.beta)
+				want := tilesContract(mr, nr, tc)
+				got := append([]float32(nil), tc.c...)
+				loads, stores, err := emuTilesCall(tilesText(text), tc.kc, tc.a, tc.b, got, tc.ldc, tc.alpha, tc.beta, tc.tiles)
+				if err != nil {
+					t.Fatalf("%s: %v", label, err)
+				}
+				if i := sameBits(got, want); i >= 0 {
+					t.Fatalf("%s: c[%d] = %v; the contract gives %v", label, i, got[i], want[i])
+				}
+				checkTileAccess(t, label, loads, stores, tc.tiles*mr, nr, tc.ldc, tc.beta)
+				if len(loads["a"]) != tc.tiles*tc.kc*mr || len(loads["b"]) != tc.kc*nr {
+					t.Errorf("%s: read %d and %d words of the panels; want %d and %d", label, len(loads["a"]), len(loads["b"]), tc.tiles*tc.kc*mr, tc.kc*nr)
+				}
+			}
+		})
 	}
 }
 

@@ -281,7 +281,7 @@ func (j *job) block(s *scratch, m0, m1, n0, n1 int) {
 	if j.skip {
 		s.ensureSteps(mcMax/mr, kcMax)
 	}
-	fn, skipFn := j.kern.fn, j.kern.skip
+	fn, skipFn, tilesFn := j.kern.fn, j.kern.skip, j.kern.tiles
 	for jc := n0; jc < n1; jc += ncMax {
 		nc := min(ncMax, n1-jc)
 		for pc := 0; pc < j.k; pc += kcMax {
@@ -315,7 +315,21 @@ func (j *job) block(s *scratch, m0, m1, n0, n1 int) {
 				for jr := 0; jr < nc; jr += nr {
 					nrr := min(nr, nc-jr)
 					bpan := bp[jr*kc : jr*kc+nr*kc]
+					// dense reports whether tile q of the column runs the
+					// dense kernel on the whole panel.
+					dense := func(q int) bool { return !j.skip || !worthSkipping(s.nsteps[q], kc) }
 					for ir := 0; ir < mc; ir += mr {
+						if tilesFn != nil && nrr == nr && ir+mr <= mc && dense(ir/mr) {
+							// A run of whole dense tiles down the column in
+							// one call.
+							n := 1
+							for ir+(n+1)*mr <= mc && dense(ir/mr+n) {
+								n++
+							}
+							tilesFn(kc, ap[ir*kc:(ir+n*mr)*kc], bpan, j.c[(ic+ir)*j.ldc+jc+jr:], j.ldc, j.alpha, beta, n)
+							ir += (n - 1) * mr
+							continue
+						}
 						mrr := min(mr, mc-ir)
 						apan := ap[ir*kc : ir*kc+mr*kc]
 						off := (ic+ir)*j.ldc + jc + jr

@@ -128,7 +128,7 @@ const goPack = "+gopack"
 
 // kernels lists every micro-kernel of this build that this machine runs
 // natively, best first, plus each kernel again with Go packing when the
-// AVX2 pack is in use. Kernels the CPU lacks are tested in the interpreter
+// AVX2 pack is in use and again tile by tile when it has a tiles variant. Kernels the CPU lacks are tested in the interpreter
 // (emu_kernels_amd64_test.go).
 func kernels() []*kernel {
 	var ks []*kernel
@@ -140,6 +140,14 @@ func kernels() []*kernel {
 		if packAVX2 && k.name != goKernel.name {
 			c := *k
 			c.name += goPack
+			ks = append(ks, &c)
+		}
+		if k.tiles != nil {
+			// The same kernel called tile by tile, as Go loops it for
+			// kernels without a tiles variant.
+			c := *k
+			c.name += "+pertile"
+			c.tiles = nil
 			ks = append(ks, &c)
 		}
 	}

@@ -12,11 +12,21 @@ package gemm
 // every tile of C is computed by exactly the same instructions.
 type kernelFunc func(kc int, a, b, c []float32, ldc int, alpha, beta float32)
 
+// tilesFunc runs a kernel over tiles ≥ 1 whole tiles down a column of C:
+// tile t is kernelFunc's tile with a[t*kc*mr:] and c[t*mr*ldc:] (the same
+// B panel), with the same bits. The caller guarantees len(a) ≥
+// tiles·kc·mr, len(b) ≥ kc·nr and len(c) ≥ (tiles·mr-1)·ldc+nr.
+type tilesFunc func(kc int, a, b, c []float32, ldc int, alpha, beta float32, tiles int)
+
 // kernel describes one micro-kernel and its register block.
 type kernel struct {
 	name   string
 	mr, nr int
 	fn     kernelFunc
+	// tiles, when set, is fn over several tiles down a column of C in one
+	// call (the assembly kernels'), saving a call and the Go loop's work
+	// per tile; nil runs fn tile by tile.
+	tiles tilesFunc
 	// kc, when set, bounds the depth of a k block for this kernel instead
 	// of blockKC (the Go kernel's narrow panels allow deeper blocks).
 	kc int

@@ -44,6 +44,41 @@ func kernelAVX512_8x48(kc int, a []float32, b []float32, c []float32, ldc int, a
 //go:noescape
 func kernelAVX512_16x16(kc int, a []float32, b []float32, c []float32, ldc int, alpha float32, beta float32)
 
+// tilesKernelAVX2 is the 6×16 AVX2+FMA micro-kernel over tiles tiles down a column of C:
+// tile t reads the A panel a[t*kc*6:], the B panel b and C rows from t*6,
+// with the one-tile kernel's arithmetic. See tilesFunc.
+//
+//go:noescape
+func tilesKernelAVX2(kc int, a []float32, b []float32, c []float32, ldc int, alpha float32, beta float32, tiles int)
+
+// tilesKernelAVX2_4x24 is the 4×24 AVX2+FMA micro-kernel over tiles tiles down a column of C:
+// tile t reads the A panel a[t*kc*4:], the B panel b and C rows from t*4,
+// with the one-tile kernel's arithmetic. See tilesFunc.
+//
+//go:noescape
+func tilesKernelAVX2_4x24(kc int, a []float32, b []float32, c []float32, ldc int, alpha float32, beta float32, tiles int)
+
+// tilesKernelAVX512 is the 14×32 AVX-512F micro-kernel over tiles tiles down a column of C:
+// tile t reads the A panel a[t*kc*14:], the B panel b and C rows from t*14,
+// with the one-tile kernel's arithmetic. See tilesFunc.
+//
+//go:noescape
+func tilesKernelAVX512(kc int, a []float32, b []float32, c []float32, ldc int, alpha float32, beta float32, tiles int)
+
+// tilesKernelAVX512_8x48 is the 8×48 AVX-512F micro-kernel over tiles tiles down a column of C:
+// tile t reads the A panel a[t*kc*8:], the B panel b and C rows from t*8,
+// with the one-tile kernel's arithmetic. See tilesFunc.
+//
+//go:noescape
+func tilesKernelAVX512_8x48(kc int, a []float32, b []float32, c []float32, ldc int, alpha float32, beta float32, tiles int)
+
+// tilesKernelAVX512_16x16 is the 16×16 AVX-512F micro-kernel over tiles tiles down a column of C:
+// tile t reads the A panel a[t*kc*16:], the B panel b and C rows from t*16,
+// with the one-tile kernel's arithmetic. See tilesFunc.
+//
+//go:noescape
+func tilesKernelAVX512_16x16(kc int, a []float32, b []float32, c []float32, ldc int, alpha float32, beta float32, tiles int)
+
 // skipKernelAVX2 is the zero-skipping 6×16 AVX2+FMA micro-kernel: with
 // acc[i][j] = Σ_t a[p*6+i]·b[p*16+j] for p = steps[t] (in order, one fused
 // multiply-add per term) it stores C as the dense kernel does. See skipFunc.
