@@ -71,11 +71,21 @@ const tilesSignature = "func(kc int, a, b, c []float32, ldc int, alpha, beta flo
 // consecutive), the same B panel, and writes C rows t·mr .. t·mr+mr-1,
 // each with the instructions of the one-tile kernel, so with the same
 // bits. It saves the caller's loop and a call per tile (tilesFunc).
-func kernel(name string, x isa, mr, nv int, skip, tiles bool) {
+//
+// bstride (0: the tile's width) is the width of the B panels the kernel
+// reads: an edge kernel computes the first nr columns of another kernel's
+// wider panels (see edgeKernel in the gemm package).
+func kernel(name string, x isa, mr, nv, bstride int, skip, tiles bool) {
 	if skip && tiles {
 		panic("kernel: a zero-skipping kernel runs one tile")
 	}
 	nr := nv * x.lanes
+	if bstride == 0 {
+		bstride = nr
+	}
+	if bstride < nr || (skip && bstride != nr) {
+		panic(fmt.Sprintf("%s: B panels %d wide for a %d-wide tile", name, bstride, nr))
+	}
 	regs := 32
 	if x.lanes == 8 {
 		regs = 16
@@ -106,7 +116,7 @@ func kernel(name string, x isa, mr, nv int, skip, tiles bool) {
 		TEXT(name, NOSPLIT, tilesSignature)
 		Pragma("noescape")
 		Doc(
-			fmt.Sprintf("%s is the %d×%d %s micro-kernel over tiles tiles down a column of C:", name, mr, nr, x.name),
+			fmt.Sprintf("%s is the %d×%d %s micro-kernel (B panels %d wide) over tiles tiles down a column of C:", name, mr, nr, x.name, bstride),
 			fmt.Sprintf("tile t reads the A panel a[t*kc*%d:], the B panel b and C rows from t*%d,", mr, mr),
 			"with the one-tile kernel's arithmetic. See tilesFunc.",
 		)
@@ -114,7 +124,7 @@ func kernel(name string, x isa, mr, nv int, skip, tiles bool) {
 		TEXT(name, NOSPLIT, signature)
 		Pragma("noescape")
 		Doc(
-			fmt.Sprintf("%s is the %d×%d %s micro-kernel. With acc[i][j] = Σ_p a[p*%d+i]·b[p*%d+j]", name, mr, nr, x.name, mr, nr),
+			fmt.Sprintf("%s is the %d×%d %s micro-kernel. With acc[i][j] = Σ_p a[p*%d+i]·b[p*%d+j]", name, mr, nr, x.name, mr, bstride),
 			"(p = 0..kc-1, in order, one fused multiply-add per term) it sets",
 			"c[i*ldc+j] = alpha·acc[i][j] when beta == 0 (c unread), else",
 			"c[i*ldc+j] = fma(beta, c[i*ldc+j], alpha·acc[i][j]). See kernelFunc.",
@@ -228,10 +238,10 @@ func kernel(name string, x isa, mr, nv int, skip, tiles bool) {
 	JZ(LabelRef(name + "_tail"))
 	Label(name + "_loop4")
 	for u := 0; u < unroll; u++ {
-		step(u, 4*mr*u, 4*nr*u)
+		step(u, 4*mr*u, 4*bstride*u)
 	}
 	ADDQ(U32(4*mr*unroll), a)
-	ADDQ(U32(4*nr*unroll), b)
+	ADDQ(U32(4*bstride*unroll), b)
 	DECQ(n4)
 	JNZ(LabelRef(name + "_loop4"))
 
@@ -242,7 +252,7 @@ func kernel(name string, x isa, mr, nv int, skip, tiles bool) {
 	Label(name + "_loop1")
 	step(0, 0, 0)
 	ADDQ(U32(4*mr), a)
-	ADDQ(U32(4*nr), b)
+	ADDQ(U32(4*bstride), b)
 	DECQ(kc)
 	JNZ(LabelRef(name + "_loop1"))
 
@@ -451,17 +461,34 @@ func copyPack(name string, w int) {
 
 func main() {
 	ConstraintExpr("amd64,!purego")
-	kernel("kernelAVX2", avx2, 6, 2, false, false)
-	kernel("kernelAVX2_4x24", avx2, 4, 3, false, false)
-	kernel("kernelAVX512", avx512, 14, 2, false, false)
-	kernel("kernelAVX512_8x48", avx512, 8, 3, false, false)
-	kernel("kernelAVX512_16x16", avx512, 16, 1, false, false)
-	kernel("tilesKernelAVX2", avx2, 6, 2, false, true)
-	kernel("tilesKernelAVX2_4x24", avx2, 4, 3, false, true)
-	kernel("tilesKernelAVX512", avx512, 14, 2, false, true)
-	kernel("tilesKernelAVX512_8x48", avx512, 8, 3, false, true)
-	kernel("tilesKernelAVX512_16x16", avx512, 16, 1, false, true)
-	kernel("skipKernelAVX2", avx2, 6, 2, true, false)
+	kernel("kernelAVX2", avx2, 6, 2, 0, false, false)
+	kernel("kernelAVX2_4x24", avx2, 4, 3, 0, false, false)
+	kernel("kernelAVX512", avx512, 14, 2, 0, false, false)
+	kernel("kernelAVX512_8x48", avx512, 8, 3, 0, false, false)
+	kernel("kernelAVX512_16x16", avx512, 16, 1, 0, false, false)
+	kernel("tilesKernelAVX2", avx2, 6, 2, 0, false, true)
+	kernel("tilesKernelAVX2_4x24", avx2, 4, 3, 0, false, true)
+	kernel("tilesKernelAVX512", avx512, 14, 2, 0, false, true)
+	kernel("tilesKernelAVX512_8x48", avx512, 8, 3, 0, false, true)
+	kernel("tilesKernelAVX512_16x16", avx512, 16, 1, 0, false, true)
+	// Edge kernels: the last, narrower column of a product on the
+	// kernels' wider panels.
+	for _, e := range []struct {
+		name      string
+		x         isa
+		mr, nv, b int
+	}{
+		{"edgeAVX2_6x8", avx2, 6, 1, 16},
+		{"edgeAVX2_4x8", avx2, 4, 1, 24},
+		{"edgeAVX2_4x16", avx2, 4, 2, 24},
+		{"edgeAVX512_14x16", avx512, 14, 1, 32},
+		{"edgeAVX512_8x16", avx512, 8, 1, 48},
+		{"edgeAVX512_8x32", avx512, 8, 2, 48},
+	} {
+		kernel(e.name, e.x, e.mr, e.nv, e.b, false, false)
+		kernel("tilesE"+e.name[1:], e.x, e.mr, e.nv, e.b, false, true)
+	}
+	kernel("skipKernelAVX2", avx2, 6, 2, 0, true, false)
 	panelSteps6()
 	transposePack()
 	copyPack("copyPack16AVX2", 16)

@@ -111,8 +111,14 @@ func TestFMA32(t *testing.T) {
 // kernelContract computes a tile as the kernelFunc contract states it, with
 // one rounding per fused multiply-add.
 func kernelContract(mr, nr, kc int, a, b, c []float32, ldc int, alpha, beta float32) {
+	edgeContract(mr, nr, nr, kc, a, b, c, ldc, alpha, beta)
+}
+
+// edgeContract is kernelContract on an mr×w tile whose B panel is nr wide
+// (an edge kernel's: edgeKernel).
+func edgeContract(mr, w, nr, kc int, a, b, c []float32, ldc int, alpha, beta float32) {
 	for i := 0; i < mr; i++ {
-		for j := 0; j < nr; j++ {
+		for j := 0; j < w; j++ {
 			var acc float32
 			for p := 0; p < kc; p++ {
 				acc = fma32(a[p*mr+i], b[p*nr+j], acc)
@@ -134,14 +140,17 @@ type tilesCase struct {
 	tiles int
 }
 
-func tilesCases(mr, nr int) []tilesCase {
+func tilesCases(mr, nr int) []tilesCase { return edgeCases(mr, nr, nr) }
+
+// edgeCases is tilesCases for an mr×w tile on B panels nr wide.
+func edgeCases(mr, w, nr int) []tilesCase {
 	r := rand.New(rand.NewPCG(9, 10))
 	var cs []tilesCase
 	for _, tiles := range []int{1, 2, 3, 5} {
 		for _, kc := range []int{1, 3, 4, 7, 13, 64} {
 			for _, ab := range [][2]float32{{1, 0}, {-0.75, 1}, {1.5, -2.25}} {
-				ldc := nr + kc%3
-				c := randSlice(r, (tiles*mr-1)*ldc+nr)
+				ldc := w + kc%3
+				c := randSlice(r, (tiles*mr-1)*ldc+w)
 				a, b := randSlice(r, tiles*kc*mr), randSlice(r, kc*nr)
 				if kc == 7 {
 					a[3], a[(tiles-1)*kc*mr+1] = float32(math.NaN()), float32(math.Inf(1))
@@ -156,12 +165,48 @@ func tilesCases(mr, nr int) []tilesCase {
 
 // tilesContract computes tc's column of tiles as tilesFunc states it: each
 // tile by the kernelFunc contract.
-func tilesContract(mr, nr int, tc tilesCase) []float32 {
+func tilesContract(mr, nr int, tc tilesCase) []float32 { return edgeTilesContract(mr, nr, nr, tc) }
+
+// edgeTilesContract is tilesContract for an mr×w tile on B panels nr wide.
+func edgeTilesContract(mr, w, nr int, tc tilesCase) []float32 {
 	want := append([]float32(nil), tc.c...)
 	for t := 0; t < tc.tiles; t++ {
-		kernelContract(mr, nr, tc.kc, tc.a[t*tc.kc*mr:], tc.b, want[t*mr*tc.ldc:], tc.ldc, tc.alpha, tc.beta)
+		edgeContract(mr, w, nr, tc.kc, tc.a[t*tc.kc*mr:], tc.b, want[t*mr*tc.ldc:], tc.ldc, tc.alpha, tc.beta)
 	}
 	return want
+}
+
+// TestEdgeKernels holds each edge kernel the CPU runs, and its tiles
+// variant, to the contract on its kernel's wider B panels (the interpreter
+// does the same for every assembly edge kernel: TestEmulatedEdgeKernels).
+func TestEdgeKernels(t *testing.T) {
+	n := 0
+	for _, kern := range builtKernels {
+		if !kern.native {
+			continue
+		}
+		for _, e := range kern.edges {
+			n++
+			for _, tc := range edgeCases(kern.mr, e.w, kern.nr) {
+				want := edgeTilesContract(kern.mr, e.w, kern.nr, tc)
+				got := append([]float32(nil), tc.c...)
+				e.tiles(tc.kc, tc.a, tc.b, got, tc.ldc, tc.alpha, tc.beta, tc.tiles)
+				if i := sameBits(got, want); i >= 0 {
+					t.Fatalf("%s: tiles=%d kc=%d beta=%v: c[%d] = %v; the contract gives %v", e.name, tc.tiles, tc.kc, tc.beta, i, got[i], want[i])
+				}
+				if tc.tiles == 1 {
+					got := append([]float32(nil), tc.c...)
+					e.fn(tc.kc, tc.a, tc.b, got, tc.ldc, tc.alpha, tc.beta)
+					if i := sameBits(got, want); i >= 0 {
+						t.Fatalf("%s: kc=%d beta=%v: c[%d] = %v; the contract gives %v", e.name, tc.kc, tc.beta, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+	if n == 0 {
+		t.Skip("no kernel with edge kernels runs on this CPU")
+	}
 }
 
 // TestTilesKernels holds each tiles variant the CPU runs to the contract,
@@ -258,7 +303,10 @@ type sgemmCase struct {
 // one and two threads.
 func sgemmCases() []sgemmCase {
 	r := rand.New(rand.NewPCG(7, 8))
-	shapes := [][3]int{{1, 1, 1}, {14, 32, 9}, {8, 12, 5}, {15, 33, 260}, {30, 70, 40}, {5, 100, 17}, {17, 13, 600}, {40, 36, 64}}
+	shapes := [][3]int{{1, 1, 1}, {14, 32, 9}, {8, 12, 5}, {15, 33, 260}, {30, 70, 40}, {5, 100, 17}, {17, 13, 600}, {40, 36, 64},
+		// Last columns exactly as wide as an edge kernel (edgeKernel), with
+		// whole row tiles above them.
+		{12, 40, 30}, {28, 56, 20}, {16, 80, 33}, {28, 64, 9}}
 	var cs []sgemmCase
 	for i, sh := range shapes {
 		m, n, k := sh[0], sh[1], sh[2]

@@ -542,8 +542,18 @@ func emuCall(name string, ints []int64, slices []emuArg, ldc int, alpha, beta fl
 	return m.loads, m.stores, err
 }
 
+// emuTiles returns the tiles kernel text run in the interpreter.
+func emuTiles(text string, report func(error)) tilesFunc {
+	return func(kc int, a, b, c []float32, ldc int, alpha, beta float32, tiles int) {
+		if _, _, err := emuTilesCall(text, kc, a, b, c, ldc, alpha, beta, tiles); err != nil {
+			report(err)
+		}
+	}
+}
+
 // emulated returns a copy of kern whose micro-kernel (its tiles variant,
-// named "tiles"+name, and its zero-skipping variant, skipText, when not "")
+// named "tiles"+name, its edge kernels and their tiles variants, and its
+// zero-skipping variant, skipText, when not "")
 // runs in the interpreter from the TEXT functions named; an error fails the
 // test through report.
 func emulated(kern *kernel, name, skipText string, report func(error)) *kernel {
@@ -556,11 +566,17 @@ func emulated(kern *kernel, name, skipText string, report func(error)) *kernel {
 	}
 	k.tiles = nil
 	if kern.tiles != nil {
-		k.tiles = func(kc int, a, b, c []float32, ldc int, alpha, beta float32, tiles int) {
-			if _, _, err := emuTilesCall(tilesText(name), kc, a, b, c, ldc, alpha, beta, tiles); err != nil {
-				report(err)
-			}
-		}
+		k.tiles = emuTiles(tilesText(name), report)
+	}
+	k.edges = nil
+	for _, e := range kern.edges {
+		text := e.name
+		k.edges = append(k.edges, edgeKernel{name: e.name, w: e.w, tiles: emuTiles(tilesText(text), report),
+			fn: func(kc int, a, b, c []float32, ldc int, alpha, beta float32) {
+				if _, _, err := emuKernelCall(text, kc, a, b, c, ldc, alpha, beta); err != nil {
+					report(err)
+				}
+			}})
 	}
 	k.skip = nil
 	if skipText != "" {

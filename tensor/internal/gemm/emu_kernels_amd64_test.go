@@ -202,6 +202,55 @@ func TestEmulatedTilesKernels(t *testing.T) {
 	}
 }
 
+// TestEmulatedEdgeKernels runs every assembly edge kernel and its tiles
+// variant in the interpreter, on any CPU: each must give the contract's
+// bits on its kernel's wider B panels, store exactly its mr×w tiles, read C
+// only when beta ≠ 0, and read the A panels and the first w columns of
+// each depth of the B panel and nothing else.
+func TestEmulatedEdgeKernels(t *testing.T) {
+	for kern := range asmKernels {
+		for _, e := range kern.edges {
+			t.Run(e.name, func(t *testing.T) {
+				mr, nr := kern.mr, kern.nr
+				bwords := map[int]bool{}
+				for _, tc := range edgeCases(mr, e.w, nr) {
+					want := edgeTilesContract(mr, e.w, nr, tc)
+					for _, text := range []string{tilesText(e.name), e.name} {
+						if text == e.name && tc.tiles != 1 {
+							continue
+						}
+						label := fmt.Sprintf("%s tiles=%d kc=%d ldc=%d alpha=%v beta=%v", text, tc.tiles, tc.kc, tc.ldc, tc.alpha, tc.beta)
+						got := append([]float32(nil), tc.c...)
+						var loads, stores map[string]map[int]bool
+						var err error
+						if text == e.name {
+							loads, stores, err = emuKernelCall(text, tc.kc, tc.a, tc.b, got, tc.ldc, tc.alpha, tc.beta)
+						} else {
+							loads, stores, err = emuTilesCall(text, tc.kc, tc.a, tc.b, got, tc.ldc, tc.alpha, tc.beta, tc.tiles)
+						}
+						if err != nil {
+							t.Fatalf("%s: %v", label, err)
+						}
+						if i := sameBits(got, want); i >= 0 {
+							t.Fatalf("%s: c[%d] = %v; the contract gives %v", label, i, got[i], want[i])
+						}
+						checkTileAccess(t, label, loads, stores, tc.tiles*mr, e.w, tc.ldc, tc.beta)
+						clear(bwords)
+						for p := 0; p < tc.kc; p++ {
+							for j := 0; j < e.w; j++ {
+								bwords[p*nr+j] = true
+							}
+						}
+						if len(loads["a"]) != tc.tiles*tc.kc*mr || !sameWords(loads["b"], bwords) {
+							t.Errorf("%s: read %d words of A and %d of B; want %d and the first %d of each of the %d depths", label, len(loads["a"]), len(loads["b"]), tc.tiles*tc.kc*mr, e.w, tc.kc)
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
 func testEmulatedKernel(t *testing.T, name string, mr, nr int) {
 	for _, tc := range kernelCases(mr, nr) {
 		label := fmt.Sprintf("%s kc=%d ldc=%d alpha=%v beta=%v", name, tc.kc, tc.ldc, tc.alpha, tc.beta)

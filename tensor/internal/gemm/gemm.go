@@ -315,18 +315,29 @@ func (j *job) block(s *scratch, m0, m1, n0, n1 int) {
 				for jr := 0; jr < nc; jr += nr {
 					nrr := min(nr, nc-jr)
 					bpan := bp[jr*kc : jr*kc+nr*kc]
+					// The last column, narrower than the tile, runs the
+					// narrowest edge kernel that covers it (cw columns).
+					kfn, tfn, cw := fn, tilesFn, nr
+					if nrr < nr {
+						for _, e := range j.kern.edges {
+							if e.w >= nrr {
+								kfn, tfn, cw = e.fn, e.tiles, e.w
+								break
+							}
+						}
+					}
 					// dense reports whether tile q of the column runs the
 					// dense kernel on the whole panel.
 					dense := func(q int) bool { return !j.skip || !worthSkipping(s.nsteps[q], kc) }
 					for ir := 0; ir < mc; ir += mr {
-						if tilesFn != nil && nrr == nr && ir+mr <= mc && dense(ir/mr) {
+						if tfn != nil && nrr == cw && ir+mr <= mc && dense(ir/mr) {
 							// A run of whole dense tiles down the column in
 							// one call.
 							n := 1
 							for ir+(n+1)*mr <= mc && dense(ir/mr+n) {
 								n++
 							}
-							tilesFn(kc, ap[ir*kc:(ir+n*mr)*kc], bpan, j.c[(ic+ir)*j.ldc+jc+jr:], j.ldc, j.alpha, beta, n)
+							tfn(kc, ap[ir*kc:(ir+n*mr)*kc], bpan, j.c[(ic+ir)*j.ldc+jc+jr:], j.ldc, j.alpha, beta, n)
 							ir += (n - 1) * mr
 							continue
 						}
@@ -338,9 +349,14 @@ func (j *job) block(s *scratch, m0, m1, n0, n1 int) {
 							q := ir / mr
 							steps = s.steps[q*kcMax : q*kcMax+s.nsteps[q]]
 						}
-						// An edge tile runs the same kernel on a padded copy,
-						// so edge elements see exactly the same arithmetic.
-						edge := mrr < mr || nrr < nr
+						// An edge tile runs on a padded copy, so edge
+						// elements see exactly the same arithmetic; the
+						// zero-skipping kernel always writes nr columns.
+						w := cw
+						if steps != nil {
+							w = nr
+						}
+						edge := mrr < mr || nrr < w
 						dst, ldd := j.c[off:], j.ldc
 						if edge {
 							dst, ldd = s.tile[:mr*nr], nr
@@ -356,7 +372,7 @@ func (j *job) block(s *scratch, m0, m1, n0, n1 int) {
 						if steps != nil {
 							skipFn(steps, apan, bpan, dst, ldd, j.alpha, beta)
 						} else {
-							fn(kc, apan, bpan, dst, ldd, j.alpha, beta)
+							kfn(kc, apan, bpan, dst, ldd, j.alpha, beta)
 						}
 						if edge {
 							for i := 0; i < mrr; i++ {

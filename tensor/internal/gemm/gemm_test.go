@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -128,7 +129,8 @@ const goPack = "+gopack"
 
 // kernels lists every micro-kernel of this build that this machine runs
 // natively, best first, plus each kernel again with Go packing when the
-// AVX2 pack is in use and again tile by tile when it has a tiles variant. Kernels the CPU lacks are tested in the interpreter
+// AVX2 pack is in use, again tile by tile when it has a tiles variant and
+// again without its edge kernels. Kernels the CPU lacks are tested in the interpreter
 // (emu_kernels_amd64_test.go).
 func kernels() []*kernel {
 	var ks []*kernel
@@ -148,7 +150,16 @@ func kernels() []*kernel {
 			c := *k
 			c.name += "+pertile"
 			c.tiles = nil
+			c.edges = slices.Clone(k.edges)
+			for i := range c.edges {
+				c.edges[i].tiles = nil
+			}
 			ks = append(ks, &c)
+			// And with the edge columns on the full kernel, padded.
+			d := *k
+			d.name += "+noedges"
+			d.edges = nil
+			ks = append(ks, &d)
 		}
 	}
 	return ks

@@ -18,6 +18,19 @@ type kernelFunc func(kc int, a, b, c []float32, ldc int, alpha, beta float32)
 // tiles·kc·mr, len(b) ≥ kc·nr and len(c) ≥ (tiles·mr-1)·ldc+nr.
 type tilesFunc func(kc int, a, b, c []float32, ldc int, alpha, beta float32, tiles int)
 
+// edgeKernel computes the last, narrower column of tiles of a product with
+// its kernel's A panels and the first w columns of its B panels (nr wide):
+// c[i*ldc+j] for i < mr and j < w, by the kernelFunc contract with
+// b[p*nr+j]. Every element gets the same arithmetic as in the full kernel,
+// so the same bits; the column costs w/nr of a full one, and when it is
+// exactly w wide it is written in place instead of through a padded tile.
+type edgeKernel struct {
+	name  string // the TEXT function, for the interpreter
+	w     int
+	fn    kernelFunc
+	tiles tilesFunc
+}
+
 // kernel describes one micro-kernel and its register block.
 type kernel struct {
 	name   string
@@ -27,6 +40,8 @@ type kernel struct {
 	// call (the assembly kernels'), saving a call and the Go loop's work
 	// per tile; nil runs fn tile by tile.
 	tiles tilesFunc
+	// edges are the kernel's edge kernels, narrowest first.
+	edges []edgeKernel
 	// kc, when set, bounds the depth of a k block for this kernel instead
 	// of blockKC (the Go kernel's narrow panels allow deeper blocks).
 	kc int

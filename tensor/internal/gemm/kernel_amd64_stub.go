@@ -44,40 +44,130 @@ func kernelAVX512_8x48(kc int, a []float32, b []float32, c []float32, ldc int, a
 //go:noescape
 func kernelAVX512_16x16(kc int, a []float32, b []float32, c []float32, ldc int, alpha float32, beta float32)
 
-// tilesKernelAVX2 is the 6×16 AVX2+FMA micro-kernel over tiles tiles down a column of C:
+// tilesKernelAVX2 is the 6×16 AVX2+FMA micro-kernel (B panels 16 wide) over tiles tiles down a column of C:
 // tile t reads the A panel a[t*kc*6:], the B panel b and C rows from t*6,
 // with the one-tile kernel's arithmetic. See tilesFunc.
 //
 //go:noescape
 func tilesKernelAVX2(kc int, a []float32, b []float32, c []float32, ldc int, alpha float32, beta float32, tiles int)
 
-// tilesKernelAVX2_4x24 is the 4×24 AVX2+FMA micro-kernel over tiles tiles down a column of C:
+// tilesKernelAVX2_4x24 is the 4×24 AVX2+FMA micro-kernel (B panels 24 wide) over tiles tiles down a column of C:
 // tile t reads the A panel a[t*kc*4:], the B panel b and C rows from t*4,
 // with the one-tile kernel's arithmetic. See tilesFunc.
 //
 //go:noescape
 func tilesKernelAVX2_4x24(kc int, a []float32, b []float32, c []float32, ldc int, alpha float32, beta float32, tiles int)
 
-// tilesKernelAVX512 is the 14×32 AVX-512F micro-kernel over tiles tiles down a column of C:
+// tilesKernelAVX512 is the 14×32 AVX-512F micro-kernel (B panels 32 wide) over tiles tiles down a column of C:
 // tile t reads the A panel a[t*kc*14:], the B panel b and C rows from t*14,
 // with the one-tile kernel's arithmetic. See tilesFunc.
 //
 //go:noescape
 func tilesKernelAVX512(kc int, a []float32, b []float32, c []float32, ldc int, alpha float32, beta float32, tiles int)
 
-// tilesKernelAVX512_8x48 is the 8×48 AVX-512F micro-kernel over tiles tiles down a column of C:
+// tilesKernelAVX512_8x48 is the 8×48 AVX-512F micro-kernel (B panels 48 wide) over tiles tiles down a column of C:
 // tile t reads the A panel a[t*kc*8:], the B panel b and C rows from t*8,
 // with the one-tile kernel's arithmetic. See tilesFunc.
 //
 //go:noescape
 func tilesKernelAVX512_8x48(kc int, a []float32, b []float32, c []float32, ldc int, alpha float32, beta float32, tiles int)
 
-// tilesKernelAVX512_16x16 is the 16×16 AVX-512F micro-kernel over tiles tiles down a column of C:
+// tilesKernelAVX512_16x16 is the 16×16 AVX-512F micro-kernel (B panels 16 wide) over tiles tiles down a column of C:
 // tile t reads the A panel a[t*kc*16:], the B panel b and C rows from t*16,
 // with the one-tile kernel's arithmetic. See tilesFunc.
 //
 //go:noescape
 func tilesKernelAVX512_16x16(kc int, a []float32, b []float32, c []float32, ldc int, alpha float32, beta float32, tiles int)
+
+// edgeAVX2_6x8 is the 6×8 AVX2+FMA micro-kernel. With acc[i][j] = Σ_p a[p*6+i]·b[p*16+j]
+// (p = 0..kc-1, in order, one fused multiply-add per term) it sets
+// c[i*ldc+j] = alpha·acc[i][j] when beta == 0 (c unread), else
+// c[i*ldc+j] = fma(beta, c[i*ldc+j], alpha·acc[i][j]). See kernelFunc.
+//
+//go:noescape
+func edgeAVX2_6x8(kc int, a []float32, b []float32, c []float32, ldc int, alpha float32, beta float32)
+
+// tilesEdgeAVX2_6x8 is the 6×8 AVX2+FMA micro-kernel (B panels 16 wide) over tiles tiles down a column of C:
+// tile t reads the A panel a[t*kc*6:], the B panel b and C rows from t*6,
+// with the one-tile kernel's arithmetic. See tilesFunc.
+//
+//go:noescape
+func tilesEdgeAVX2_6x8(kc int, a []float32, b []float32, c []float32, ldc int, alpha float32, beta float32, tiles int)
+
+// edgeAVX2_4x8 is the 4×8 AVX2+FMA micro-kernel. With acc[i][j] = Σ_p a[p*4+i]·b[p*24+j]
+// (p = 0..kc-1, in order, one fused multiply-add per term) it sets
+// c[i*ldc+j] = alpha·acc[i][j] when beta == 0 (c unread), else
+// c[i*ldc+j] = fma(beta, c[i*ldc+j], alpha·acc[i][j]). See kernelFunc.
+//
+//go:noescape
+func edgeAVX2_4x8(kc int, a []float32, b []float32, c []float32, ldc int, alpha float32, beta float32)
+
+// tilesEdgeAVX2_4x8 is the 4×8 AVX2+FMA micro-kernel (B panels 24 wide) over tiles tiles down a column of C:
+// tile t reads the A panel a[t*kc*4:], the B panel b and C rows from t*4,
+// with the one-tile kernel's arithmetic. See tilesFunc.
+//
+//go:noescape
+func tilesEdgeAVX2_4x8(kc int, a []float32, b []float32, c []float32, ldc int, alpha float32, beta float32, tiles int)
+
+// edgeAVX2_4x16 is the 4×16 AVX2+FMA micro-kernel. With acc[i][j] = Σ_p a[p*4+i]·b[p*24+j]
+// (p = 0..kc-1, in order, one fused multiply-add per term) it sets
+// c[i*ldc+j] = alpha·acc[i][j] when beta == 0 (c unread), else
+// c[i*ldc+j] = fma(beta, c[i*ldc+j], alpha·acc[i][j]). See kernelFunc.
+//
+//go:noescape
+func edgeAVX2_4x16(kc int, a []float32, b []float32, c []float32, ldc int, alpha float32, beta float32)
+
+// tilesEdgeAVX2_4x16 is the 4×16 AVX2+FMA micro-kernel (B panels 24 wide) over tiles tiles down a column of C:
+// tile t reads the A panel a[t*kc*4:], the B panel b and C rows from t*4,
+// with the one-tile kernel's arithmetic. See tilesFunc.
+//
+//go:noescape
+func tilesEdgeAVX2_4x16(kc int, a []float32, b []float32, c []float32, ldc int, alpha float32, beta float32, tiles int)
+
+// edgeAVX512_14x16 is the 14×16 AVX-512F micro-kernel. With acc[i][j] = Σ_p a[p*14+i]·b[p*32+j]
+// (p = 0..kc-1, in order, one fused multiply-add per term) it sets
+// c[i*ldc+j] = alpha·acc[i][j] when beta == 0 (c unread), else
+// c[i*ldc+j] = fma(beta, c[i*ldc+j], alpha·acc[i][j]). See kernelFunc.
+//
+//go:noescape
+func edgeAVX512_14x16(kc int, a []float32, b []float32, c []float32, ldc int, alpha float32, beta float32)
+
+// tilesEdgeAVX512_14x16 is the 14×16 AVX-512F micro-kernel (B panels 32 wide) over tiles tiles down a column of C:
+// tile t reads the A panel a[t*kc*14:], the B panel b and C rows from t*14,
+// with the one-tile kernel's arithmetic. See tilesFunc.
+//
+//go:noescape
+func tilesEdgeAVX512_14x16(kc int, a []float32, b []float32, c []float32, ldc int, alpha float32, beta float32, tiles int)
+
+// edgeAVX512_8x16 is the 8×16 AVX-512F micro-kernel. With acc[i][j] = Σ_p a[p*8+i]·b[p*48+j]
+// (p = 0..kc-1, in order, one fused multiply-add per term) it sets
+// c[i*ldc+j] = alpha·acc[i][j] when beta == 0 (c unread), else
+// c[i*ldc+j] = fma(beta, c[i*ldc+j], alpha·acc[i][j]). See kernelFunc.
+//
+//go:noescape
+func edgeAVX512_8x16(kc int, a []float32, b []float32, c []float32, ldc int, alpha float32, beta float32)
+
+// tilesEdgeAVX512_8x16 is the 8×16 AVX-512F micro-kernel (B panels 48 wide) over tiles tiles down a column of C:
+// tile t reads the A panel a[t*kc*8:], the B panel b and C rows from t*8,
+// with the one-tile kernel's arithmetic. See tilesFunc.
+//
+//go:noescape
+func tilesEdgeAVX512_8x16(kc int, a []float32, b []float32, c []float32, ldc int, alpha float32, beta float32, tiles int)
+
+// edgeAVX512_8x32 is the 8×32 AVX-512F micro-kernel. With acc[i][j] = Σ_p a[p*8+i]·b[p*48+j]
+// (p = 0..kc-1, in order, one fused multiply-add per term) it sets
+// c[i*ldc+j] = alpha·acc[i][j] when beta == 0 (c unread), else
+// c[i*ldc+j] = fma(beta, c[i*ldc+j], alpha·acc[i][j]). See kernelFunc.
+//
+//go:noescape
+func edgeAVX512_8x32(kc int, a []float32, b []float32, c []float32, ldc int, alpha float32, beta float32)
+
+// tilesEdgeAVX512_8x32 is the 8×32 AVX-512F micro-kernel (B panels 48 wide) over tiles tiles down a column of C:
+// tile t reads the A panel a[t*kc*8:], the B panel b and C rows from t*8,
+// with the one-tile kernel's arithmetic. See tilesFunc.
+//
+//go:noescape
+func tilesEdgeAVX512_8x32(kc int, a []float32, b []float32, c []float32, ldc int, alpha float32, beta float32, tiles int)
 
 // skipKernelAVX2 is the zero-skipping 6×16 AVX2+FMA micro-kernel: with
 // acc[i][j] = Σ_t a[p*6+i]·b[p*16+j] for p = steps[t] (in order, one fused
