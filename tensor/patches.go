@@ -136,11 +136,69 @@ func (p *Patches) row(dst []float32, r, col0 int) {
 		}
 		return
 	}
+	if p.Stride == 1 && p.ow == p.W && len(dst) >= p.hw+(p.hw-q0)%p.hw {
+		// "Same": a part of the first example by run, then the whole
+		// examples with the run's bounds worked out once, then a part of
+		// the last.
+		if q0 > 0 {
+			n := p.hw - q0
+			p.run(dst[:n], p.X[off:off+plane], i, j, lo, hi, q0)
+			dst, off = dst[n:], off+p.size
+		}
+		whole := len(dst) / p.hw
+		p.runSame(dst[:whole*p.hw], p.X[off:], whole, i, j, lo, hi)
+		dst, off = dst[whole*p.hw:], off+whole*p.size
+		if len(dst) > 0 {
+			p.run(dst, p.X[off:off+plane], i, j, lo, hi, 0)
+		}
+		return
+	}
 	for len(dst) > 0 {
 		q1 := min(p.hw, q0+len(dst))
 		p.run(dst[:q1-q0], p.X[off:off+plane], i, j, lo, hi, q0)
 		dst = dst[q1-q0:]
 		off, q0 = off+p.size, 0
+	}
+}
+
+// runSame is run over n whole examples of a stride-1 convolution whose
+// output is as wide as its input ("same" padding): dst holds n·hw values,
+// example e's plane starts at xs[e·size]. Every example's row has the same
+// bounds, so they are worked out once (the values are run's).
+func (p *Patches) runSame(dst, xs []float32, n, i, j, lo, hi int) {
+	h, w, hw := p.H, p.W, p.hw
+	di, dj := i-p.Pad, j-p.Pad
+	oy0, oy1 := max(0, -di), min(p.oh, h-di)
+	a, b := max(0, oy0*w+lo), min(hw, (oy1-1)*w+hi)
+	if oy0 >= oy1 || lo >= hi || a >= b {
+		clear(dst)
+		return
+	}
+	d := di*w + dj
+	// The first wrap column of each kind at or after a, as run finds it.
+	r := a / w * w
+	for e := range n {
+		seg, img := dst[e*hw:(e+1)*hw], xs[e*p.size:]
+		clear(seg[:a])
+		clear(seg[b:])
+		copy(seg[a:b], img[a+d:b+d])
+		if lo == 0 && hi == w {
+			continue
+		}
+		for c := 0; c < lo; c++ {
+			x := r + c
+			if x < a {
+				x += w
+			}
+			zeroStrided(seg[:b], x, w)
+		}
+		for c := hi; c < w; c++ {
+			x := r + c
+			if x < a {
+				x += w
+			}
+			zeroStrided(seg[:b], x, w)
+		}
 	}
 }
 
