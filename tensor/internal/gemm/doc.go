@@ -16,7 +16,10 @@
 // machine without AVX-512, the tests run the AVX-512 kernel in an
 // interpreter of kernel_amd64.s (emu_amd64_test.go). The SIMD kernels fuse
 // each multiply-add and give the same bits as each other for the same k
-// blocking (contract_test.go).
+// blocking (contract_test.go). Each assembly kernel also comes as a tiles
+// variant that runs a column of whole tiles per call, and with edge kernels
+// that compute a product's last, narrower column from the same panels
+// (kernel.go: tilesFunc, edgeKernel).
 //
 // Work is split over a persistent worker pool in fixed partitions of C. The k
 // dimension is never split between workers and its blocking depends only on
