@@ -136,69 +136,71 @@ func (p *Patches) row(dst []float32, r, col0 int) {
 		}
 		return
 	}
-	if p.Stride == 1 && p.ow == p.W && len(dst) >= p.hw+(p.hw-q0)%p.hw {
-		// "Same": a part of the first example by run, then the whole
-		// examples with the run's bounds worked out once, then a part of
-		// the last.
-		if q0 > 0 {
-			n := p.hw - q0
-			p.run(dst[:n], p.X[off:off+plane], i, j, lo, hi, q0)
-			dst, off = dst[n:], off+p.size
-		}
-		whole := len(dst) / p.hw
-		p.runSame(dst[:whole*p.hw], p.X[off:], whole, i, j, lo, hi)
-		dst, off = dst[whole*p.hw:], off+whole*p.size
-		if len(dst) > 0 {
-			p.run(dst, p.X[off:off+plane], i, j, lo, hi, 0)
-		}
-		return
+	// A "same" convolution's whole examples share one set of bounds:
+	// worked out once, not per example.
+	same := p.Stride == 1 && p.ow == p.W
+	var a, b, d int
+	if same {
+		a, b, d = p.sameBounds(i, j, lo, hi, 0, p.hw)
 	}
 	for len(dst) > 0 {
 		q1 := min(p.hw, q0+len(dst))
-		p.run(dst[:q1-q0], p.X[off:off+plane], i, j, lo, hi, q0)
+		if same && q0 == 0 && q1 == p.hw {
+			p.fillSame(dst[:p.hw], p.X[off:off+plane], 0, a, b, d, lo, hi)
+		} else {
+			p.run(dst[:q1-q0], p.X[off:off+plane], i, j, lo, hi, q0)
+		}
 		dst = dst[q1-q0:]
 		off, q0 = off+p.size, 0
 	}
 }
 
-// runSame is run over n whole examples of a stride-1 convolution whose
-// output is as wide as its input ("same" padding): dst holds n·hw values,
-// example e's plane starts at xs[e·size]. Every example's row has the same
-// bounds, so they are worked out once (the values are run's).
-func (p *Patches) runSame(dst, xs []float32, n, i, j, lo, hi int) {
-	h, w, hw := p.H, p.W, p.hw
+// sameBounds returns, for patch row (i, j) of a stride-1 convolution whose
+// output is as wide as its input ("same" padding), the output positions
+// [a, b) inside [q0, q1) whose input lies in the image (a ≥ b: none) and
+// the offset d from such a position to its input: the image shifted by
+// (i-Pad, j-Pad). The bounds depend on the example only through q0 and q1,
+// so a row's whole examples share them.
+func (p *Patches) sameBounds(i, j, lo, hi, q0, q1 int) (a, b, d int) {
 	di, dj := i-p.Pad, j-p.Pad
-	oy0, oy1 := max(0, -di), min(p.oh, h-di)
-	a, b := max(0, oy0*w+lo), min(hw, (oy1-1)*w+hi)
-	if oy0 >= oy1 || lo >= hi || a >= b {
-		clear(dst)
+	oy0, oy1 := max(0, -di), min(p.oh, p.H-di)
+	if oy0 >= oy1 || lo >= hi {
+		return 0, 0, 0
+	}
+	return max(q0, oy0*p.W+lo), min(q1, (oy1-1)*p.W+hi), di*p.W + dj
+}
+
+// fillSame fills seg with one image's "same" patch row at output positions
+// [q0, q0+len(seg)), as im2colSame does, given its sameBounds: the shifted
+// image in one run, zeros around it, and the columns that would wrap to
+// the neighbouring image row ([0, lo) and [hi, W) of each row) zeroed.
+func (p *Patches) fillSame(seg, img []float32, q0, a, b, d, lo, hi int) {
+	if a >= b {
+		clear(seg)
 		return
 	}
-	d := di*w + dj
-	// The first wrap column of each kind at or after a, as run finds it.
-	r := a / w * w
-	for e := range n {
-		seg, img := dst[e*hw:(e+1)*hw], xs[e*p.size:]
-		clear(seg[:a])
-		clear(seg[b:])
-		copy(seg[a:b], img[a+d:b+d])
-		if lo == 0 && hi == w {
-			continue
+	w := p.W
+	clear(seg[:a-q0])
+	clear(seg[b-q0:])
+	copy(seg[a-q0:b-q0], img[a+d:b+d])
+	if lo == 0 && hi == w {
+		return
+	}
+	// One strided pass per column (a value or two per row; one column for
+	// a 3×3 kernel), from its first position at or after a.
+	r := a / w * w // the row of a
+	zero := func(c int) {
+		x := r + c
+		if x < a {
+			x += w
 		}
-		for c := 0; c < lo; c++ {
-			x := r + c
-			if x < a {
-				x += w
-			}
-			zeroStrided(seg[:b], x, w)
-		}
-		for c := hi; c < w; c++ {
-			x := r + c
-			if x < a {
-				x += w
-			}
-			zeroStrided(seg[:b], x, w)
-		}
+		zeroStrided(seg[:b-q0], x-q0, w)
+	}
+	for c := 0; c < lo; c++ {
+		zero(c)
+	}
+	for c := hi; c < w; c++ {
+		zero(c)
 	}
 }
 
@@ -209,44 +211,8 @@ func (p *Patches) run(seg, img []float32, i, j, lo, hi, q0 int) {
 	h, w, ow := p.H, p.W, p.ow
 	q1 := q0 + len(seg)
 	if p.Stride == 1 && ow == w {
-		// As im2colSame: the image shifted by (di, dj), one run, with the
-		// columns that would wrap to the neighbouring image row zeroed.
-		di, dj := i-p.Pad, j-p.Pad
-		oy0, oy1 := max(0, -di), min(p.oh, h-di)
-		a, b := max(q0, oy0*w+lo), min(q1, (oy1-1)*w+hi)
-		if oy0 >= oy1 || lo >= hi || a >= b {
-			clear(seg)
-			return
-		}
-		if a > q0 {
-			clear(seg[:a-q0])
-		}
-		if b < q1 {
-			clear(seg[b-q0:])
-		}
-		d := di*w + dj
-		copy(seg[a-q0:b-q0], img[a+d:b+d])
-		// Each row's columns [0, lo) and [hi, w) inside [a, b): one
-		// strided pass per column (a value or two per row; one column for
-		// a 3×3 kernel).
-		if lo == 0 && hi == w {
-			return
-		}
-		r := a / w * w // the row of a
-		for c := 0; c < lo; c++ {
-			x := r + c
-			if x < a {
-				x += w
-			}
-			zeroStrided(seg[:b-q0], x-q0, w)
-		}
-		for c := hi; c < w; c++ {
-			x := r + c
-			if x < a {
-				x += w
-			}
-			zeroStrided(seg[:b-q0], x-q0, w)
-		}
+		a, b, d := p.sameBounds(i, j, lo, hi, q0, q1)
+		p.fillSame(seg, img, q0, a, b, d, lo, hi)
 		return
 	}
 	if p.Stride == 1 && p.Pad == 0 {

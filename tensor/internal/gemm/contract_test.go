@@ -133,17 +133,15 @@ func edgeContract(mr, w, nr, kc int, a, b, c []float32, ldc int, alpha, beta flo
 	}
 }
 
-// tilesCase is one tilesFunc call: tiles consecutive A panels, one B
-// panel and a C with room around the column of tiles.
+// tilesCase is one tilesFunc call of an mr×w kernel on B panels nr wide
+// (w = nr but for an edge kernel): tiles consecutive A panels, one B panel
+// and a C with room around the column of tiles.
 type tilesCase struct {
 	kernelCase
 	tiles int
 }
 
-func tilesCases(mr, nr int) []tilesCase { return edgeCases(mr, nr, nr) }
-
-// edgeCases is tilesCases for an mr×w tile on B panels nr wide.
-func edgeCases(mr, w, nr int) []tilesCase {
+func tilesCases(mr, w, nr int) []tilesCase {
 	r := rand.New(rand.NewPCG(9, 10))
 	var cs []tilesCase
 	for _, tiles := range []int{1, 2, 3, 5} {
@@ -163,12 +161,9 @@ func edgeCases(mr, w, nr int) []tilesCase {
 	return cs
 }
 
-// tilesContract computes tc's column of tiles as tilesFunc states it: each
-// tile by the kernelFunc contract.
-func tilesContract(mr, nr int, tc tilesCase) []float32 { return edgeTilesContract(mr, nr, nr, tc) }
-
-// edgeTilesContract is tilesContract for an mr×w tile on B panels nr wide.
-func edgeTilesContract(mr, w, nr int, tc tilesCase) []float32 {
+// tilesContract computes tc's column of mr×w tiles (B panels nr wide) as
+// tilesFunc states it: each tile by the kernelFunc contract.
+func tilesContract(mr, w, nr int, tc tilesCase) []float32 {
 	want := append([]float32(nil), tc.c...)
 	for t := 0; t < tc.tiles; t++ {
 		edgeContract(mr, w, nr, tc.kc, tc.a[t*tc.kc*mr:], tc.b, want[t*mr*tc.ldc:], tc.ldc, tc.alpha, tc.beta)
@@ -176,55 +171,41 @@ func edgeTilesContract(mr, w, nr int, tc tilesCase) []float32 {
 	return want
 }
 
-// TestEdgeKernels holds each edge kernel the CPU runs, and its tiles
-// variant, to the contract on its kernel's wider B panels (the interpreter
-// does the same for every assembly edge kernel: TestEmulatedEdgeKernels).
-func TestEdgeKernels(t *testing.T) {
+// columnKernels lists what computes a column of kern's tiles: kern itself
+// (its whole width) and its edge kernels, each with its tiles variant.
+func columnKernels(kern *kernel) []edgeKernel {
+	return append([]edgeKernel{{name: kern.name, w: kern.nr, fn: kern.fn, tiles: kern.tiles}}, kern.edges...)
+}
+
+// TestTilesKernels holds each tiles variant the CPU runs, of a kernel and
+// of its edge kernels, to the contract tile by tile on columns of one to
+// five tiles, and each edge kernel's one-tile call too (the interpreter
+// does the same for every assembly kernel: TestEmulatedTilesKernels).
+func TestTilesKernels(t *testing.T) {
 	n := 0
 	for _, kern := range builtKernels {
 		if !kern.native {
 			continue
 		}
-		for _, e := range kern.edges {
+		for _, v := range columnKernels(kern) {
+			if v.tiles == nil {
+				continue
+			}
 			n++
-			for _, tc := range edgeCases(kern.mr, e.w, kern.nr) {
-				want := edgeTilesContract(kern.mr, e.w, kern.nr, tc)
+			for _, tc := range tilesCases(kern.mr, v.w, kern.nr) {
+				want := tilesContract(kern.mr, v.w, kern.nr, tc)
 				got := append([]float32(nil), tc.c...)
-				e.tiles(tc.kc, tc.a, tc.b, got, tc.ldc, tc.alpha, tc.beta, tc.tiles)
+				v.tiles(tc.kc, tc.a, tc.b, got, tc.ldc, tc.alpha, tc.beta, tc.tiles)
 				if i := sameBits(got, want); i >= 0 {
-					t.Fatalf("%s: tiles=%d kc=%d beta=%v: c[%d] = %v; the contract gives %v", e.name, tc.tiles, tc.kc, tc.beta, i, got[i], want[i])
+					t.Fatalf("%s: tiles=%d kc=%d beta=%v: c[%d] = %v; the contract gives %v", v.name, tc.tiles, tc.kc, tc.beta, i, got[i], want[i])
 				}
 				if tc.tiles == 1 {
 					got := append([]float32(nil), tc.c...)
-					e.fn(tc.kc, tc.a, tc.b, got, tc.ldc, tc.alpha, tc.beta)
+					v.fn(tc.kc, tc.a, tc.b, got, tc.ldc, tc.alpha, tc.beta)
 					if i := sameBits(got, want); i >= 0 {
-						t.Fatalf("%s: kc=%d beta=%v: c[%d] = %v; the contract gives %v", e.name, tc.kc, tc.beta, i, got[i], want[i])
+						t.Fatalf("%s: kc=%d beta=%v: c[%d] = %v; the contract gives %v", v.name, tc.kc, tc.beta, i, got[i], want[i])
 					}
 				}
-			}
-		}
-	}
-	if n == 0 {
-		t.Skip("no kernel with edge kernels runs on this CPU")
-	}
-}
-
-// TestTilesKernels holds each tiles variant the CPU runs to the contract,
-// tile by tile, on columns of one to five tiles (the interpreter does the
-// same for every assembly kernel: TestEmulatedTilesKernels).
-func TestTilesKernels(t *testing.T) {
-	n := 0
-	for _, kern := range builtKernels {
-		if !kern.native || kern.tiles == nil {
-			continue
-		}
-		n++
-		for _, tc := range tilesCases(kern.mr, kern.nr) {
-			want := tilesContract(kern.mr, kern.nr, tc)
-			got := append([]float32(nil), tc.c...)
-			kern.tiles(tc.kc, tc.a, tc.b, got, tc.ldc, tc.alpha, tc.beta, tc.tiles)
-			if i := sameBits(got, want); i >= 0 {
-				t.Fatalf("%s: tiles=%d kc=%d beta=%v: c[%d] = %v; the contract gives %v", kern.name, tc.tiles, tc.kc, tc.beta, i, got[i], want[i])
 			}
 		}
 	}

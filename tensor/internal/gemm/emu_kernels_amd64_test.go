@@ -145,7 +145,7 @@ func TestEmulatorMatchesCPU(t *testing.T) {
 				t.Fatalf("%s: c[%d] = %v in the interpreter, %v on the CPU", name, i, em[i], hw[i])
 			}
 		}
-		for _, tc := range tilesCases(kern.mr, kern.nr) {
+		for _, tc := range tilesCases(kern.mr, kern.nr, kern.nr) {
 			name := fmt.Sprintf("%s tiles=%d kc=%d beta=%v", kern.name, tc.tiles, tc.kc, tc.beta)
 			hw := append([]float32(nil), tc.c...)
 			kern.tiles(tc.kc, tc.a, tc.b, hw, tc.ldc, tc.alpha, tc.beta, tc.tiles)
@@ -173,57 +173,36 @@ func TestEmulatedKernels(t *testing.T) {
 	}
 }
 
-// TestEmulatedTilesKernels runs every assembly kernel's tiles variant in
-// the interpreter, on any CPU: each call must give the contract's bits
-// tile by tile, store exactly its column of tiles, read C only when beta ≠
-// 0 (and then only those tiles), and read the tiles' A panels and the B
-// panel and nothing else.
+// TestEmulatedTilesKernels runs every assembly kernel's tiles variant, and
+// every edge kernel and its tiles variant, in the interpreter, on any CPU:
+// each call must give the contract's bits tile by tile, store exactly its
+// column of mr×w tiles, read C only when beta ≠ 0 (and then only those
+// tiles), and read the tiles' A panels and the first w columns of each
+// depth of the B panel and nothing else.
 func TestEmulatedTilesKernels(t *testing.T) {
 	for kern, text := range asmKernels {
-		t.Run(kern.name, func(t *testing.T) {
-			mr, nr := kern.mr, kern.nr
-			for _, tc := range tilesCases(mr, nr) {
-				label := fmt.Sprintf("%s tiles=%d kc=%d ldc=%d alpha=%v beta=%v", tilesText(text), tc.tiles, tc.kc, tc.ldc, tc.alpha, tc.beta)
-				want := tilesContract(mr, nr, tc)
-				got := append([]float32(nil), tc.c...)
-				loads, stores, err := emuTilesCall(tilesText(text), tc.kc, tc.a, tc.b, got, tc.ldc, tc.alpha, tc.beta, tc.tiles)
-				if err != nil {
-					t.Fatalf("%s: %v", label, err)
-				}
-				if i := sameBits(got, want); i >= 0 {
-					t.Fatalf("%s: c[%d] = %v; the contract gives %v", label, i, got[i], want[i])
-				}
-				checkTileAccess(t, label, loads, stores, tc.tiles*mr, nr, tc.ldc, tc.beta)
-				if len(loads["a"]) != tc.tiles*tc.kc*mr || len(loads["b"]) != tc.kc*nr {
-					t.Errorf("%s: read %d and %d words of the panels; want %d and %d", label, len(loads["a"]), len(loads["b"]), tc.tiles*tc.kc*mr, tc.kc*nr)
-				}
+		for _, v := range columnKernels(kern) {
+			if v.name == kern.name {
+				v.name = text
 			}
-		})
-	}
-}
-
-// TestEmulatedEdgeKernels runs every assembly edge kernel and its tiles
-// variant in the interpreter, on any CPU: each must give the contract's
-// bits on its kernel's wider B panels, store exactly its mr×w tiles, read C
-// only when beta ≠ 0, and read the A panels and the first w columns of
-// each depth of the B panel and nothing else.
-func TestEmulatedEdgeKernels(t *testing.T) {
-	for kern := range asmKernels {
-		for _, e := range kern.edges {
-			t.Run(e.name, func(t *testing.T) {
+			t.Run(v.name, func(t *testing.T) {
 				mr, nr := kern.mr, kern.nr
 				bwords := map[int]bool{}
-				for _, tc := range edgeCases(mr, e.w, nr) {
-					want := edgeTilesContract(mr, e.w, nr, tc)
-					for _, text := range []string{tilesText(e.name), e.name} {
-						if text == e.name && tc.tiles != 1 {
-							continue
+				for _, tc := range tilesCases(mr, v.w, nr) {
+					want := tilesContract(mr, v.w, nr, tc)
+					for _, one := range []bool{false, true} {
+						if one && (tc.tiles != 1 || v.w == nr) {
+							continue // a kernel's own one-tile calls: TestEmulatedKernels
+						}
+						text := tilesText(v.name)
+						if one {
+							text = v.name
 						}
 						label := fmt.Sprintf("%s tiles=%d kc=%d ldc=%d alpha=%v beta=%v", text, tc.tiles, tc.kc, tc.ldc, tc.alpha, tc.beta)
 						got := append([]float32(nil), tc.c...)
 						var loads, stores map[string]map[int]bool
 						var err error
-						if text == e.name {
+						if one {
 							loads, stores, err = emuKernelCall(text, tc.kc, tc.a, tc.b, got, tc.ldc, tc.alpha, tc.beta)
 						} else {
 							loads, stores, err = emuTilesCall(text, tc.kc, tc.a, tc.b, got, tc.ldc, tc.alpha, tc.beta, tc.tiles)
@@ -234,15 +213,15 @@ func TestEmulatedEdgeKernels(t *testing.T) {
 						if i := sameBits(got, want); i >= 0 {
 							t.Fatalf("%s: c[%d] = %v; the contract gives %v", label, i, got[i], want[i])
 						}
-						checkTileAccess(t, label, loads, stores, tc.tiles*mr, e.w, tc.ldc, tc.beta)
+						checkTileAccess(t, label, loads, stores, tc.tiles*mr, v.w, tc.ldc, tc.beta)
 						clear(bwords)
 						for p := 0; p < tc.kc; p++ {
-							for j := 0; j < e.w; j++ {
+							for j := 0; j < v.w; j++ {
 								bwords[p*nr+j] = true
 							}
 						}
 						if len(loads["a"]) != tc.tiles*tc.kc*mr || !sameWords(loads["b"], bwords) {
-							t.Errorf("%s: read %d words of A and %d of B; want %d and the first %d of each of the %d depths", label, len(loads["a"]), len(loads["b"]), tc.tiles*tc.kc*mr, e.w, tc.kc)
+							t.Errorf("%s: read %d words of A and %d of B; want %d and the first %d of each of the %d depths", label, len(loads["a"]), len(loads["b"]), tc.tiles*tc.kc*mr, v.w, tc.kc)
 						}
 					}
 				}
