@@ -303,6 +303,33 @@ func BenchmarkEngineEfficiency(b *testing.B) {
 	}
 }
 
+// BenchmarkStepSpread times the zoo cnn's training steps (batch 64) one by
+// one and reports the fastest, the median and the 90th percentile: on a
+// shared machine the spread between them, not the kernels, decides a
+// single run of BenchmarkEngineEfficiency (which takes the mean):
+//
+//	go test -run '^$' -bench StepSpread -benchtime 200x ./nn
+func BenchmarkStepSpread(b *testing.B) {
+	m, _ := Build(benchSpecs[2].spec, 1)
+	x, labels := mnistLikeBatch(64)
+	var loss SoftmaxCrossEntropy
+	step := func() time.Duration {
+		t0 := time.Now()
+		_, g, _ := loss.Forward(m.Forward(x, true), labels)
+		m.Backward(g)
+		return time.Since(t0)
+	}
+	step()
+	var d []time.Duration
+	for b.Loop() {
+		d = append(d, step())
+	}
+	slices.Sort(d)
+	b.ReportMetric(float64(d[0]), "min-ns/step")
+	b.ReportMetric(median(d), "median-ns/step")
+	b.ReportMetric(float64(d[len(d)*9/10]), "p90-ns/step")
+}
+
 // The rounds of BenchmarkEngineEfficiency and the length of each GEMM
 // sample.
 const (
