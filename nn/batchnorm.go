@@ -46,6 +46,23 @@ type BatchNorm struct {
 	px, pdy []float32
 	// per-plane partial sums of the reductions, (N, C)
 	pp, pp2 []float32
+
+	// conv is the Conv2D before this layer when the two exchange its
+	// channel-major output (fuse.go). fromConv: the last Forward read its
+	// input from conv.yc, where plane (e, c) starts at c·N·Spatial +
+	// e·Spatial rather than at (e·C + c)·Spatial, and added conv's bias
+	// there; Backward then writes dx there too.
+	conv     *Conv2D
+	fromConv bool
+}
+
+// in returns the offset of plane pl (example pl/F, channel pl%F) in px,
+// the layer's input: NCHW, or the convolution's channel-major yc.
+func (b *BatchNorm) in(pl int) int {
+	if !b.fromConv {
+		return pl * b.Spatial
+	}
+	return (pl%b.Features*b.n + pl/b.Features) * b.Spatial
 }
 
 type bnOp int
@@ -70,12 +87,16 @@ func (b *BatchNorm) runPart(p int) {
 	case bnPlaneSums, bnPlaneDevs, bnPlaneDots:
 		lo, hi := partRange(p, min(maxParts, n*f), n*f)
 		for pl := lo; pl < hi; pl++ {
-			off := pl * s
+			off, in := pl*s, b.in(pl)
 			switch b.op {
 			case bnPlaneSums:
-				b.pp[pl] = tensor.SumLanes(b.px[off : off+s])
+				x := b.px[in : in+s]
+				if b.fromConv { // the convolution's bias, as its scatter would add it
+					tensor.AddConst(x, x, b.conv.B.Value.Data[pl%f])
+				}
+				b.pp[pl] = tensor.SumLanes(x)
 			case bnPlaneDevs:
-				b.pp[pl] = tensor.SquaredDeviation(b.px[off:off+s], float32(b.sum[pl%f]))
+				b.pp[pl] = tensor.SquaredDeviation(b.px[in:in+s], float32(b.sum[pl%f]))
 			default:
 				b.pp[pl], b.pp2[pl] = tensor.DotSum(b.pdy[off:off+s], b.xhat[off:off+s])
 			}
@@ -85,15 +106,19 @@ func (b *BatchNorm) runPart(p int) {
 		mu, is := b.c0, b.c1
 		gamma, beta := b.Gamma.Value.Data, b.Beta.Value.Data
 		for pl := lo; pl < hi; pl++ {
-			c, off := pl%f, pl*s
-			tensor.BatchNormNormalize(b.px[off:off+s], b.xhat[off:off+s], b.y.Data[off:off+s], mu[c], is[c], gamma[c], beta[c])
+			c, off, in := pl%f, pl*s, b.in(pl)
+			tensor.BatchNormNormalize(b.px[in:in+s], b.xhat[off:off+s], b.y.Data[off:off+s], mu[c], is[c], gamma[c], beta[c])
 		}
 	case bnDx:
 		lo, hi := partRange(p, min(maxParts, n*f), n*f)
 		k, mdg, mdb := b.c0, b.c1, b.c2
+		dx := b.dx.Data
+		if b.fromConv {
+			dx = b.conv.yc
+		}
 		for pl := lo; pl < hi; pl++ {
-			c, off := pl%f, pl*s
-			tensor.BatchNormBackward(b.dx.Data[off:off+s], b.pdy[off:off+s], b.xhat[off:off+s], k[c], mdb[c], mdg[c])
+			c, off, in := pl%f, pl*s, b.in(pl)
+			tensor.BatchNormBackward(dx[in:in+s], b.pdy[off:off+s], b.xhat[off:off+s], k[c], mdb[c], mdg[c])
 		}
 	}
 }
@@ -194,6 +219,10 @@ func (b *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	checkIn("BatchNorm", x, f*s)
 	n := x.Rows()
 	b.train = train
+	b.fromConv = b.conv != nil && b.conv.ycOut && x == b.conv.y
+	if b.fromConv && !(train && s > 1) {
+		panic("nn: BatchNorm: a fused convolution's training output read outside training")
+	}
 	b.xs = append(b.xs[:0], x.Shape...)
 	b.y = reuse(b.y, x.Shape...)
 	b.xhat = grow(b.xhat, len(x.Data))
@@ -213,6 +242,9 @@ func (b *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 			}
 		} else {
 			b.px = x.Data
+			if b.fromConv {
+				b.px = b.conv.yc
+			}
 			b.pp = grow(b.pp, n*f)
 			b.pass(bnPlaneSums, n)
 			b.combine(b.sum, b.pp, n)
@@ -274,6 +306,9 @@ func (b *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 		return b.y
 	}
 	b.px = x.Data
+	if b.fromConv {
+		b.px = b.conv.yc
+	}
 	b.pass(bnNormalize, n)
 	b.px = nil
 	return b.y
@@ -338,5 +373,8 @@ func (b *BatchNorm) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	b.pdy = dy.Data
 	b.pass(bnDx, n)
 	b.pdy = nil
+	if b.fromConv {
+		b.conv.dycIn = true
+	}
 	return b.dx
 }

@@ -354,6 +354,63 @@ func BenchmarkFusion(b *testing.B) {
 	benchAlternate(b, "fused", "unfused", func(fused, plain *Sequential) { plain.unfuse() })
 }
 
+// BenchmarkConvBN is BenchmarkFusion for the convolution and batch norm
+// pairs alone (the second model's pairs run apart, its ReLUs stay in the
+// pools):
+//
+//	go test -run '^$' -bench ConvBN -benchtime 200x ./nn
+//
+// BenchmarkConvParts times training steps of the zoo cnn (batch 64) with
+// the convolutions' products cut into partitions as nparts decides and into
+// one per example up to maxParts (the cut before), alternating step by
+// step on one model (the bits are the same), and reports the median step
+// time of each and their ratio:
+//
+//	go test -run '^$' -bench ConvParts -benchtime 300x -cpu 1,2 ./nn
+func BenchmarkConvParts(b *testing.B) {
+	defer func(c int) { partCols = c }(partCols)
+	cols := partCols
+	m, _ := Build(benchSpecs[2].spec, 1)
+	x, labels := mnistLikeBatch(64)
+	var loss SoftmaxCrossEntropy
+	step := func() time.Duration {
+		t0 := time.Now()
+		_, g, _ := loss.Forward(m.Forward(x, true), labels)
+		m.Backward(g)
+		return time.Since(t0)
+	}
+	step()
+	var times [2][]time.Duration
+	for i := 0; b.Loop(); i++ {
+		partCols = cols
+		if i%2 == 1 {
+			partCols = 1
+		}
+		times[i%2] = append(times[i%2], step())
+	}
+	ta, tb := median(times[0]), median(times[1])
+	b.ReportMetric(ta, "nparts-ns/step")
+	b.ReportMetric(tb, "per-example-ns/step")
+	if ta > 0 {
+		b.ReportMetric(tb/ta, "speedup")
+	}
+}
+
+// BenchmarkConvBN is BenchmarkFusion for the convolution and batch norm
+// pairs alone (the second model's pairs run apart, its ReLUs stay in the
+// pools):
+//
+//	go test -run '^$' -bench ConvBN -benchtime 200x ./nn
+func BenchmarkConvBN(b *testing.B) {
+	benchAlternate(b, "exchanged", "apart", func(_, apart *Sequential) {
+		for _, l := range apart.Layers {
+			if c, ok := l.(*Conv2D); ok && c.bn != nil {
+				c.bn.conv, c.bn = nil, nil
+			}
+		}
+	})
+}
+
 // benchAlternate builds the cnn and cnn-fast networks twice each, lets
 // setup make the two differ, and times training steps of the two
 // alternately (the first of each is a warm-up), reporting each one's

@@ -64,7 +64,33 @@ type Conv2D struct {
 	op     convOp
 	n0, cn int
 	dy     *tensor.Tensor
+
+	// bn is the BatchNorm after this layer when the two exchange yc
+	// (fuse.go): a training batch of one chunk leaves its output in yc,
+	// channel-major and without the bias (ycOut; y is not written), for bn
+	// to read, and bn's backward pass writes its input gradient into yc
+	// (dycIn), where the products read it.
+	bn           *BatchNorm
+	ycOut, dycIn bool
 }
+
+// nparts is how many partitions of examples the forward and input-gradient
+// products of a chunk of cn examples are cut into: about one per
+// partCols output columns, at least minParts so threads balance, at most
+// maxParts. A product per partition repacks the weights and ends in a
+// narrower column of tiles; the zoo cnn's third convolution (49 columns an
+// example) cut into 16 partitions of 4 examples at batch 64 ran its step
+// about 3.5 % slower than in 4 (BenchmarkConvParts, Zen 3, one thread and
+// two). The bits do not depend on it (see runPart).
+func (c *Conv2D) nparts(cn int) int {
+	return min(maxParts, cn, max(minParts, cn*c.OutH*c.OutW/partCols))
+}
+
+// minParts and partCols: see nparts (partCols is a variable so tests can
+// cut products into one partition per example).
+const minParts = 4
+
+var partCols = 768
 
 type convOp int
 
@@ -101,7 +127,7 @@ func (c *Conv2D) runPart(p int) {
 		sumRows(db[lo:hi], c.yc[lo*ld:], ld)
 		return
 	}
-	lo, hi := partRange(p, min(maxParts, c.cn), c.cn)
+	lo, hi := partRange(p, c.nparts(c.cn), c.cn)
 	switch c.op {
 	case convForward:
 		if c.colHeld {
@@ -111,7 +137,9 @@ func (c *Conv2D) runPart(p int) {
 			pp := c.patchesOf(&c.patches[p], c.n0+lo, hi-lo)
 			tensor.GemmPatches(c.threads, c.OutC, 1, c.W.Value.Data, k, pp, 0, c.yc[lo*hw:], ld)
 		}
-		c.scatter(lo, hi, ld)
+		if !c.ycOut {
+			c.scatter(lo, hi, ld)
+		}
 	case convGather:
 		for e := lo; e < hi; e++ {
 			g := c.dy.Data[(c.n0+e)*c.OutC*hw:]
@@ -227,7 +255,7 @@ func (c *Conv2D) scatter(lo, hi, ld int) {
 // pass runs op over the chunk of cn examples starting at n0.
 func (c *Conv2D) pass(op convOp, n0, cn int) {
 	c.op, c.n0, c.cn = op, n0, cn
-	parts := min(maxParts, cn)
+	parts := c.nparts(cn)
 	if op == convBias {
 		parts = biasParts(c.OutC)
 	}
@@ -330,8 +358,10 @@ func (c *Conv2D) chunk(n int) int {
 // Forward computes y from x: x is (N, InC, InH, InW); y is (N, OutC, OutH, OutW). For a
 // chunk of cn examples, with col (K, cn·OH·OW) the patch matrix (K =
 // InC·KH·KW), yc (OutC, cn·OH·OW) = W · col; yc is then scattered to NCHW
-// with the bias. On the direct path (useDirect) each image is convolved on
-// its own (forwardDirect).
+// with the bias, except in a training batch of one chunk whose BatchNorm
+// reads yc itself (fuse.go), which leaves yc as it is and y unwritten. On
+// the direct path (useDirect) each image is convolved on its own
+// (forwardDirect).
 func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	inSize := c.InC * c.InH * c.InW
 	checkIn("Conv2D", x, inSize)
@@ -340,7 +370,7 @@ func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	c.y = reuse(c.y, n, c.OutC, c.OutH, c.OutW)
 	c.direct = c.useDirect()
 	if c.direct {
-		c.colHeld = false
+		c.colHeld, c.ycOut, c.dycIn = false, false, false
 		c.forwardDirect(n, train)
 		return c.y
 	}
@@ -348,6 +378,7 @@ func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	cs := c.chunk(n)
 	c.yc = grow(c.yc, c.OutC*cs*hw)
 	c.colHeld = train && cs == n && c.storePatches()
+	c.ycOut, c.dycIn = c.bn != nil && train && cs == n, false
 	if c.colHeld {
 		c.col = grow(c.col, k*n*hw)
 	}
@@ -359,7 +390,7 @@ func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 
 // Backward computes the gradients: dy is (N, OutC, OutH, OutW). Per chunk, with col kept from a
 // training Forward whose batch was one chunk or else packed from x (tensor.GemmPatchesT), and dyc
-// (OutC, cn·OH·OW) gathered from dy:
+// (OutC, cn·OH·OW) gathered from dy (or written there by the BatchNorm that read yc):
 // dW (OutC, K) += dyc · colᵀ; db[o] += Σ dyc[o];
 // dcol (K, cn·OH·OW) = Wᵀ · dyc; dx = col2im(dcol), (N, InC, InH, InW).
 // After a Forward on the direct path, see backwardDirect.
@@ -383,7 +414,9 @@ func (c *Conv2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	for n0 := 0; n0 < n; n0 += cs {
 		cn := min(cs, n-n0)
 		ld := cn * hw
-		c.pass(convGather, n0, cn)
+		if !c.dycIn || dy != c.bn.dx {
+			c.pass(convGather, n0, cn)
+		}
 		dyc := c.yc[:c.OutC*ld]
 		if c.colHeld {
 			c.gemm(tensor.NoTrans, tensor.Trans, c.OutC, k, ld, 1, dyc, ld, c.col, ld, 1, c.W.Grad.Data, k)
@@ -395,7 +428,7 @@ func (c *Conv2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 			c.pass(convDx, n0, cn)
 		}
 	}
-	c.dy = nil
+	c.dy, c.dycIn = nil, false
 	if !needDx {
 		return nil
 	}

@@ -21,6 +21,19 @@ package nn
 // Zen 5 (the maps fit in the 32 MiB L3, so the passes it saved were cheap,
 // and rebuilding gradient planes twice cost more).
 //
+// A Conv2D followed by a BatchNorm over its channels exchange the
+// convolution's channel-major product buffer yc (OutC, N·OH·OW) in a
+// training step whose batch the convolution multiplies in one chunk: the
+// convolution leaves its product there, and the batch norm reads each
+// (example, channel) plane from it, adding the convolution's bias in place
+// before it sums the plane (what the convolution's scatter to NCHW would
+// have added); its backward pass writes its input gradient there, where the
+// convolution's products read it. The copy of the output to NCHW and of the
+// gradient back (a full-map pass each way) are gone. Every value takes the
+// same operations in the same order, and the batch norm's per-plane sums
+// are added per channel in example order as before: the same bits.
+// Evaluation, and batches of several chunks, run the two layers apart.
+//
 // Layers, Spec, saved files and the ONNX export keep the ReLU: fusion is
 // how a Sequential runs them, not what it holds.
 
@@ -29,6 +42,12 @@ func (m *Sequential) fuse() {
 	m.folded = make([]bool, len(m.Layers))
 	for i := 0; i+1 < len(m.Layers); i++ {
 		a, b := m.Layers[i], m.Layers[i+1]
+		if c, ok := a.(*Conv2D); ok {
+			if bn, ok := b.(*BatchNorm); ok && bn.Spatial > 1 && bn.conv == nil {
+				c.bn, bn.conv = bn, c
+			}
+			continue
+		}
 		if r, ok := a.(*ReLU); ok && r != nil {
 			if p, ok := b.(*MaxPool2D); ok && !p.relu {
 				p.relu, m.folded[i] = true, true
@@ -51,6 +70,10 @@ func (m *Sequential) unfuse() {
 		switch l := l.(type) {
 		case *MaxPool2D:
 			l.relu = false
+		case *Conv2D:
+			l.bn = nil
+		case *BatchNorm:
+			l.conv = nil
 		}
 	}
 	m.folded = nil

@@ -4,18 +4,41 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/rakam-ml/rakam/tensor"
 )
 
-// TestFusedReLUPoolSameBits runs each model fused (as Build makes it) and
-// unfused (every layer on its own) on the same batch and checks that the
-// outputs, every parameter gradient and the input gradient agree bit for
-// bit, in training and in evaluation. The inputs are small integers and
-// their negatives, zeros of both signs and a few halves: windows with ties,
-// with only non-positive values, with −0.
-func TestFusedReLUPoolSameBits(t *testing.T) {
+// TestFusedSameBits runs each model fused (as Build makes it) and unfused
+// (every layer on its own) on the same batch and checks that the outputs,
+// every parameter gradient and the input gradient agree bit for bit, in
+// training and in evaluation. The inputs are small integers and their
+// negatives, zeros of both signs and a few halves: windows with ties, with
+// only non-positive values, with −0. Each model runs three ways: as built
+// (the convolution and batch norm pairs exchange yc in training), with
+// batches cut into chunks (the pairs run apart) and with the first
+// convolution on the direct path (that pair runs apart).
+func TestFusedSameBits(t *testing.T) {
+	for _, way := range []string{"built", "chunks", "direct"} {
+		t.Run(way, func(t *testing.T) {
+			switch way {
+			case "chunks":
+				defer func(b int) { colBudget = b }(colBudget)
+				colBudget = 1 // one example per chunk
+			case "direct":
+				defer func(d bool) { directDefault = d }(directDefault)
+				directDefault = true
+			}
+			testFusedSameBits(t, way != "chunks")
+		})
+	}
+}
+
+// testFusedSameBits is TestFusedSameBits for one way; exchange says
+// whether the convolution and batch norm pairs exchange yc in training
+// (those whose convolution runs on the direct path never do).
+func testFusedSameBits(t *testing.T, exchange bool) {
 	conv := func(f, k, pad int) LayerSpec { return LayerSpec{Kind: "Conv2D", Filters: f, Kernel: k, Pad: pad} }
 	relu, bn, flat := LayerSpec{Kind: "ReLU"}, LayerSpec{Kind: "BatchNorm"}, LayerSpec{Kind: "Flatten"}
 	pool := func(k, s int) LayerSpec { return LayerSpec{Kind: "MaxPool2D", Kernel: k, Stride: s} }
@@ -28,6 +51,7 @@ func TestFusedReLUPoolSameBits(t *testing.T) {
 		// 13-pixel rows (odd width, short rows).
 		{Input: []int{1, 13, 13}, Layers: []LayerSpec{conv(3, 3, 1), bn, pool(3, 2), relu, conv(5, 3, 1), bn, relu, pool(2, 2), flat, {Kind: "Dense", Units: 4}}},
 	}
+	wantPairs := []int{3, 0, 0, 0, 2}
 	for si, spec := range specs {
 		t.Run(fmt.Sprint(si), func(t *testing.T) {
 			fused, err := Build(spec, 7)
@@ -40,6 +64,17 @@ func TestFusedReLUPoolSameBits(t *testing.T) {
 				t.Fatal("nothing was fused")
 			}
 			rng := rand.New(rand.NewPCG(uint64(si), 9))
+			// Biases that are not zero (the fused batch norm adds the
+			// convolution's), the same in both models.
+			pf, pp := fused.Params(), plain.Params()
+			for i, p := range pf {
+				if strings.HasSuffix(p.Name, ".bias") {
+					for j := range p.Value.Data {
+						p.Value.Data[j] = 3 * (2*rng.Float32() - 1)
+					}
+					copy(pp[i].Value.Data, p.Value.Data)
+				}
+			}
 			x := tensor.New(6, prod(spec.Input))
 			for i := range x.Data {
 				switch rng.IntN(6) {
@@ -59,11 +94,27 @@ func TestFusedReLUPoolSameBits(t *testing.T) {
 			}
 			fused.Forward(x, true)
 			plain.Forward(x, true)
+			pairs := 0
+			for _, l := range fused.Layers {
+				if c, ok := l.(*Conv2D); ok && c.bn != nil {
+					pairs++
+					if want := exchange && !c.direct; c.ycOut != want || c.bn.fromConv != want {
+						t.Fatalf("conv %d→%d: exchanged %v (batch norm %v), want %v", c.InC, c.OutC, c.ycOut, c.bn.fromConv, want)
+					}
+				}
+			}
 			dy := randTensor(rng, 6, prod(fused.OutputShape()))
 			dxf := fused.BackwardInput(dy).Data
 			dxp := plain.BackwardInput(dy).Data
+			for _, l := range fused.Layers {
+				if c, ok := l.(*Conv2D); ok && c.dycIn {
+					t.Fatalf("conv %d→%d: dycIn left set after Backward", c.InC, c.OutC)
+				}
+			}
+			if pairs != wantPairs[si] {
+				t.Fatalf("%d convolution and batch norm pairs, want %d", pairs, wantPairs[si])
+			}
 			sameBits(t, "input gradient", dxf, dxp)
-			pf, pp := fused.Params(), plain.Params()
 			for i := range pf {
 				sameBits(t, pf[i].Name+" gradient", pf[i].Grad.Data, pp[i].Grad.Data)
 			}

@@ -441,8 +441,12 @@ func trainBits(t *testing.T, threads, n int, viaModel bool) []float32 {
 // TestThreadsBitIdentical checks that the layer passes split across
 // threads (parallelFor) give the same bits for 1, 2 and 3 threads, set as
 // the process default or as the model's budget, on batch sizes that do and
-// do not divide into the partitions.
+// do not divide into the partitions, and with the convolutions' products
+// cut into other partitions (one per example, and as few as nparts
+// allows).
 func TestThreadsBitIdentical(t *testing.T) {
+	defer func(c int) { partCols = c }(partCols)
+	cols0 := partCols
 	for _, n := range []int{1, 7, 37} {
 		want := trainBits(t, 1, n, false)
 		for _, th := range []int{2, 3} {
@@ -452,6 +456,13 @@ func TestThreadsBitIdentical(t *testing.T) {
 				}
 			}
 		}
+		for _, cols := range []int{1, 1 << 30} {
+			partCols = cols
+			if got := trainBits(t, 2, n, true); !same(got, want) {
+				t.Errorf("batch %d: convolution partitions of %d columns give other bits", n, cols)
+			}
+		}
+		partCols = cols0
 	}
 }
 
