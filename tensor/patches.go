@@ -2,6 +2,9 @@ package tensor
 
 import (
 	"fmt"
+	"maps"
+	"sync"
+	"sync/atomic"
 
 	blocked "github.com/rakam-ml/rakam/tensor/internal/gemm"
 	"github.com/rakam-ml/rakam/tensor/internal/vec"
@@ -136,85 +139,104 @@ func (p *Patches) row(dst []float32, r, col0 int) {
 		}
 		return
 	}
-	// A "same" convolution's whole examples share one set of bounds:
-	// worked out once, not per example.
-	same := p.Stride == 1 && p.ow == p.W
-	var a, b, d int
-	if same {
-		a, b, d = p.sameBounds(i, j, lo, hi, 0, p.hw)
+	if p.Stride == 1 && p.ow == p.W {
+		// "Same": each example's row is its image shifted by (i−Pad,
+		// j−Pad) between zeros, the positions whose window column falls
+		// off the image (and would read the neighbouring image row)
+		// masked out. The bounds and the mask are the same for every
+		// example: whole examples go in one call, a part of the first or
+		// the last in one each.
+		a, b, d := p.sameBounds(i, j, lo, hi)
+		mask := colMask(p.W, p.hw, lo, hi)
+		for len(dst) > 0 {
+			n, blocks := min(p.hw-q0, len(dst)), 1 // positions [q0, q0+n) of the example
+			if n == p.hw {
+				blocks = len(dst) / p.hw
+			}
+			if s, e := max(a, q0), min(b, q0+n); s < e {
+				vec.MaskedCopyBlocks(dst, p.X[off+s+d:], mask[q0:], blocks, n, s-q0, e-q0, p.size)
+			} else {
+				clear(dst[:blocks*n])
+			}
+			dst, off, q0 = dst[blocks*n:], off+blocks*p.size, 0
+		}
+		return
 	}
 	for len(dst) > 0 {
 		q1 := min(p.hw, q0+len(dst))
-		if same && q0 == 0 && q1 == p.hw {
-			p.fillSame(dst[:p.hw], p.X[off:off+plane], 0, a, b, d, lo, hi)
-		} else {
-			p.run(dst[:q1-q0], p.X[off:off+plane], i, j, lo, hi, q0)
-		}
+		p.run(dst[:q1-q0], p.X[off:off+plane], i, j, lo, hi, q0)
 		dst = dst[q1-q0:]
 		off, q0 = off+p.size, 0
 	}
 }
 
+// colMask returns the mask of output positions [0, hw) of rows w wide
+// whose column lies in [lo, hi) (0xFFFFFFFF; 0 elsewhere), shared and
+// never written: masks are made once per geometry and kept in a map
+// replaced on each addition, so a lookup takes no lock.
+func colMask(w, hw, lo, hi int) []uint32 {
+	if max(w, hw, lo, hi) >= 1<<16 { // beyond the key: made each time
+		return makeColMask(w, hw, lo, hi)
+	}
+	k := uint64(w) | uint64(hw)<<16 | uint64(lo)<<32 | uint64(hi)<<48
+	if m, ok := (*colMasks.Load())[k]; ok {
+		return m
+	}
+	colMasksMu.Lock()
+	defer colMasksMu.Unlock()
+	old := *colMasks.Load()
+	if m, ok := old[k]; ok {
+		return m
+	}
+	m := makeColMask(w, hw, lo, hi)
+	next := make(map[uint64][]uint32, len(old)+1)
+	maps.Copy(next, old)
+	next[k] = m
+	colMasks.Store(&next)
+	return m
+}
+
+func makeColMask(w, hw, lo, hi int) []uint32 {
+	m := make([]uint32, hw)
+	for q := range m {
+		if c := q % w; c >= lo && c < hi {
+			m[q] = ^uint32(0)
+		}
+	}
+	return m
+}
+
+// colMasks maps (w, hw, lo, hi), 16 bits each, to its mask.
+var (
+	colMasks   atomic.Pointer[map[uint64][]uint32]
+	colMasksMu sync.Mutex
+)
+
+func init() { colMasks.Store(&map[uint64][]uint32{}) }
+
 // sameBounds returns, for patch row (i, j) of a stride-1 convolution whose
 // output is as wide as its input ("same" padding), the output positions
-// [a, b) inside [q0, q1) whose input lies in the image (a ≥ b: none) and
-// the offset d from such a position to its input: the image shifted by
-// (i-Pad, j-Pad). The bounds depend on the example only through q0 and q1,
-// so a row's whole examples share them.
-func (p *Patches) sameBounds(i, j, lo, hi, q0, q1 int) (a, b, d int) {
+// [a, b) of an example outside which the window's pixel lies above or
+// below the image or past the first or last column (a ≥ b: none), and
+// the offset d from a position to its pixel: the image shifted by
+// (i−Pad, j−Pad). Inside [a, b) the positions whose column is outside
+// [lo, hi) wrap to the neighbouring image row, and colMask masks them.
+func (p *Patches) sameBounds(i, j, lo, hi int) (a, b, d int) {
 	di, dj := i-p.Pad, j-p.Pad
 	oy0, oy1 := max(0, -di), min(p.oh, p.H-di)
 	if oy0 >= oy1 || lo >= hi {
 		return 0, 0, 0
 	}
-	return max(q0, oy0*p.W+lo), min(q1, (oy1-1)*p.W+hi), di*p.W + dj
-}
-
-// fillSame fills seg with one image's "same" patch row at output positions
-// [q0, q0+len(seg)), as im2colSame does, given its sameBounds: the shifted
-// image in one run, zeros around it, and the columns that would wrap to
-// the neighbouring image row ([0, lo) and [hi, W) of each row) zeroed.
-func (p *Patches) fillSame(seg, img []float32, q0, a, b, d, lo, hi int) {
-	if a >= b {
-		clear(seg)
-		return
-	}
-	w := p.W
-	clear(seg[:a-q0])
-	clear(seg[b-q0:])
-	copy(seg[a-q0:b-q0], img[a+d:b+d])
-	if lo == 0 && hi == w {
-		return
-	}
-	// One strided pass per column (a value or two per row; one column for
-	// a 3×3 kernel), from its first position at or after a.
-	r := a / w * w // the row of a
-	zero := func(c int) {
-		x := r + c
-		if x < a {
-			x += w
-		}
-		zeroStrided(seg[:b-q0], x-q0, w)
-	}
-	for c := 0; c < lo; c++ {
-		zero(c)
-	}
-	for c := hi; c < w; c++ {
-		zero(c)
-	}
+	return oy0*p.W + lo, (oy1-1)*p.W + hi, di*p.W + dj
 }
 
 // run fills seg with one image's patch row (i, j) at output positions
-// [q0, q0+len(seg)); [lo, hi) are the output columns whose input column is
-// inside the image.
+// [q0, q0+len(seg)), for any geometry but "same" (which row fills
+// itself); [lo, hi) are the output columns whose input column is inside
+// the image.
 func (p *Patches) run(seg, img []float32, i, j, lo, hi, q0 int) {
 	h, w, ow := p.H, p.W, p.ow
 	q1 := q0 + len(seg)
-	if p.Stride == 1 && ow == w {
-		a, b, d := p.sameBounds(i, j, lo, hi, q0, q1)
-		p.fillSame(seg, img, q0, a, b, d, lo, hi)
-		return
-	}
 	if p.Stride == 1 && p.Pad == 0 {
 		// As im2colValid: output row oy is image row oy+i from column j;
 		// whole output rows move in one vec.RowsCopy, a partial first or

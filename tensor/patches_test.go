@@ -20,6 +20,10 @@ var patchCases = []Patches{
 	{N: 2, C: 3, H: 10, W: 8, KH: 5, KW: 5, Stride: 1, Pad: 2},
 	{N: 3, C: 2, H: 6, W: 9, KH: 4, KW: 4, Stride: 3, Pad: 3},
 	{N: 1, C: 1, H: 5, W: 5, KH: 5, KW: 5, Stride: 1, Pad: 4},
+	// "Same" maps of fewer than eight values (the Go path of the whole
+	// examples' rows), and one row high (some patch rows all zeros).
+	{N: 4, C: 2, H: 2, W: 3, KH: 3, KW: 3, Stride: 1, Pad: 1},
+	{N: 3, C: 2, H: 1, W: 9, KH: 3, KW: 3, Stride: 1, Pad: 1},
 }
 
 // im2colOf lowers p's images side by side with Im2Col: the stored patch
@@ -135,4 +139,29 @@ func TestGemmPatchesChecks(t *testing.T) {
 	panicsWith(t, "tensor: GemmPatchesT: c has 35 values", func() {
 		GemmPatchesT(1, 4, 1, make([]float32, 4*1568), 1568, p, 0, make([]float32, 35), 9)
 	})
+}
+
+// TestColMask checks the wrap-column masks: all ones exactly at the
+// positions whose column is in [lo, hi), one shared slice per geometry,
+// and geometries past the cache's 16-bit key made on their own.
+func TestColMask(t *testing.T) {
+	for _, g := range [][4]int{{7, 49, 1, 7}, {7, 49, 0, 6}, {14, 196, 0, 14}, {5, 10, 2, 3}, {1 << 16, 1 << 17, 1, 1<<16 - 1}} {
+		w, hw, lo, hi := g[0], g[1], g[2], g[3]
+		m := colMask(w, hw, lo, hi)
+		if len(m) != hw {
+			t.Fatalf("%v: %d values", g, len(m))
+		}
+		for q, v := range m {
+			want := uint32(0)
+			if c := q % w; c >= lo && c < hi {
+				want = ^uint32(0)
+			}
+			if v != want {
+				t.Fatalf("%v: mask[%d] = %#x, want %#x", g, q, v, want)
+			}
+		}
+		if again := colMask(w, hw, lo, hi); w < 1<<16 && &again[0] != &m[0] {
+			t.Errorf("%v: a second mask made", g)
+		}
+	}
 }

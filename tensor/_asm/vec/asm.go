@@ -134,6 +134,7 @@ func main() {
 	rowsCopy(true)
 	rowsAdd()
 	rowsCopyBlocks()
+	maskedCopyBlocks()
 	rowSums8()
 	Generate()
 }

@@ -428,3 +428,79 @@ func rowsCopyBlocks() {
 	VZEROUPPER()
 	RET()
 }
+
+// maskedCopyBlocks emits maskedCopyBlocksAVX2: blocks of n values one
+// after another in dst, block e taking zeros at [0, a) and [b, n) and
+// src[e·ss+q−a] AND mask[q] at [a, b) — a "same" convolution's patch row
+// of several images in one call, the mask zeroing the positions whose
+// window column falls off the image (which would otherwise read the
+// neighbouring image row). With n ≥ 8 and b − a ≥ 8 every store is eight
+// values inside the block: the zeros first (the last eight of each run
+// ending at the block's end if need be, over values the copy rewrites),
+// then the copied run, its last eight ending at b.
+func maskedCopyBlocks() {
+	TEXT("maskedCopyBlocksAVX2", NOSPLIT, "func(dst, src []float32, mask []uint32, blocks, n, a, b, ss int)")
+	Pragma("noescape")
+	Doc("maskedCopyBlocksAVX2 sets, for e < blocks, dst[e·n+q] = src[e·ss+q−a] AND mask[q] for a ≤ q < b",
+		"and 0 for q < a and b ≤ q < n; n ≥ 8, b − a ≥ 8.")
+	dst := Load(Param("dst").Base(), GP64())
+	src := Load(Param("src").Base(), GP64())
+	mask := Load(Param("mask").Base(), GP64())
+	blocks := Load(Param("blocks"), GP64())
+	n := Load(Param("n"), GP64())
+	a := Load(Param("a"), GP64())
+	b := Load(Param("b"), GP64())
+	ss := Load(Param("ss"), GP64())
+	for _, r := range []Register{n, a, b, ss} {
+		SHLQ(Imm(2), r) // in bytes
+	}
+	Comment("src − 4a: byte offset q of a block reads its value at position q.")
+	SUBQ(a, src)
+	last, bl := GP64(), GP64()
+	MOVQ(n, last) // the block's last eight values, 4n − 32
+	SUBQ(Imm(32), last)
+	MOVQ(b, bl) // the run's last eight, 4b − 32
+	SUBQ(Imm(32), bl)
+	q, t := GP64(), GP64()
+	VXORPS(Y0, Y0, Y0)
+	Label("mcb_block")
+	TESTQ(blocks, blocks)
+	JZ(LabelRef("mcb_done"))
+	// zero stores eight zeros at min(q, last) for q from start while q < end.
+	zero := func(l string, start, end Register) {
+		MOVQ(start, q)
+		Label(l)
+		CMPQ(q, end)
+		JGE(LabelRef(l + "_end"))
+		MOVQ(q, t)
+		CMPQ(t, last)
+		CMOVQGT(last, t)
+		VMOVUPS(Y0, Mem{Base: dst, Index: t, Scale: 1})
+		ADDQ(Imm(32), q)
+		JMP(LabelRef(l))
+		Label(l + "_end")
+	}
+	XORQ(t, t)
+	zero("mcb_head", t, a)
+	zero("mcb_tail", b, n)
+	MOVQ(a, q)
+	Label("mcb_copy")
+	CMPQ(q, bl)
+	JGE(LabelRef("mcb_copy_last"))
+	VMOVUPS(Mem{Base: src, Index: q, Scale: 1}, Y1)
+	VANDPS(Mem{Base: mask, Index: q, Scale: 1}, Y1, Y1)
+	VMOVUPS(Y1, Mem{Base: dst, Index: q, Scale: 1})
+	ADDQ(Imm(32), q)
+	JMP(LabelRef("mcb_copy"))
+	Label("mcb_copy_last")
+	VMOVUPS(Mem{Base: src, Index: bl, Scale: 1}, Y1)
+	VANDPS(Mem{Base: mask, Index: bl, Scale: 1}, Y1, Y1)
+	VMOVUPS(Y1, Mem{Base: dst, Index: bl, Scale: 1})
+	ADDQ(n, dst)
+	ADDQ(ss, src)
+	DECQ(blocks)
+	JMP(LabelRef("mcb_block"))
+	Label("mcb_done")
+	VZEROUPPER()
+	RET()
+}

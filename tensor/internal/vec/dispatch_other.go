@@ -60,3 +60,7 @@ func rowsCopyBlocksAVX2(dst, src []float32, blocks, rows, width, ss, bs int) {
 func rowSums8AVX2(out, y []float32, ld, n, rows int) {
 	panic("vec: no assembly on this platform")
 }
+
+func maskedCopyBlocksAVX2(dst, src []float32, mask []uint32, blocks, n, a, b, ss int) {
+	panic("vec: no assembly on this platform")
+}

@@ -1,5 +1,7 @@
 package vec
 
+import "math"
+
 // The direct one-channel convolution's kernels (tensor.Direct1): r rows of
 // t consecutive taps of a filter at once. Rows start rows[i] values into
 // x; tap (i, j) reads x from rows[i]+j. The assembly (tensor/_asm/vec,
@@ -116,6 +118,41 @@ func RowsCopyBlocks(dst, src []float32, blocks, rows, width, ss, bs int) {
 	}
 	for b := 0; b < blocks; b++ {
 		RowsCopy(dst[b*rows*width:], src[b*bs:], rows, width, width, ss)
+	}
+}
+
+// MaskedCopyBlocks sets, for e < blocks, dst[e·n+q] = src[e·ss+q−a] with
+// its bits ANDed with mask[q] (each 0 or 0xFFFFFFFF: the value itself, or
+// +0) for a ≤ q < b, and +0 for q < a and b ≤ q < n: blocks of n values one
+// after another, each a run of src between zeros — a "same" convolution's
+// patch row of several images (the mask zeroes the positions whose window
+// column falls off the image). dst and src must not overlap; mask holds at
+// least b values.
+func MaskedCopyBlocks(dst, src []float32, mask []uint32, blocks, n, a, b, ss int) {
+	if blocks <= 0 || n <= 0 {
+		return
+	}
+	if a < 0 || b > n || ss < 0 {
+		panic("vec: MaskedCopyBlocks: bad run or stride")
+	}
+	_ = dst[blocks*n-1]
+	if a >= b {
+		clear(dst[:blocks*n])
+		return
+	}
+	_ = mask[b-1]
+	_ = src[(blocks-1)*ss+b-a-1]
+	if useAVX2 && n >= 8 && b-a >= 8 {
+		maskedCopyBlocksAVX2(dst, src, mask, blocks, n, a, b, ss)
+		return
+	}
+	for e := 0; e < blocks; e++ {
+		d, s := dst[e*n:(e+1)*n], src[e*ss:e*ss+b-a]
+		clear(d[:a])
+		for q, v := range s {
+			d[a+q] = math.Float32frombits(math.Float32bits(v) & mask[a+q])
+		}
+		clear(d[b:])
 	}
 }
 

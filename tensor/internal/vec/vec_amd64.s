@@ -7022,6 +7022,84 @@ rcb_done:
 	VZEROUPPER
 	RET
 
+// func maskedCopyBlocksAVX2(dst []float32, src []float32, mask []uint32, blocks int, n int, a int, b int, ss int)
+// Requires: AVX, CMOV
+TEXT ·maskedCopyBlocksAVX2(SB), NOSPLIT, $0-112
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), CX
+	MOVQ mask_base+48(FP), DX
+	MOVQ blocks+72(FP), BX
+	MOVQ n+80(FP), SI
+	MOVQ a+88(FP), DI
+	MOVQ b+96(FP), R8
+	MOVQ ss+104(FP), R9
+	SHLQ $0x02, SI
+	SHLQ $0x02, DI
+	SHLQ $0x02, R8
+	SHLQ $0x02, R9
+
+	// src − 4a: byte offset q of a block reads its value at position q.
+	SUBQ   DI, CX
+	MOVQ   SI, R10
+	SUBQ   $0x20, R10
+	MOVQ   R8, R11
+	SUBQ   $0x20, R11
+	VXORPS Y0, Y0, Y0
+
+mcb_block:
+	TESTQ BX, BX
+	JZ    mcb_done
+	XORQ  R13, R13
+	MOVQ  R13, R12
+
+mcb_head:
+	CMPQ    R12, DI
+	JGE     mcb_head_end
+	MOVQ    R12, R13
+	CMPQ    R13, R10
+	CMOVQGT R10, R13
+	VMOVUPS Y0, (AX)(R13*1)
+	ADDQ    $0x20, R12
+	JMP     mcb_head
+
+mcb_head_end:
+	MOVQ R8, R12
+
+mcb_tail:
+	CMPQ    R12, SI
+	JGE     mcb_tail_end
+	MOVQ    R12, R13
+	CMPQ    R13, R10
+	CMOVQGT R10, R13
+	VMOVUPS Y0, (AX)(R13*1)
+	ADDQ    $0x20, R12
+	JMP     mcb_tail
+
+mcb_tail_end:
+	MOVQ DI, R12
+
+mcb_copy:
+	CMPQ    R12, R11
+	JGE     mcb_copy_last
+	VMOVUPS (CX)(R12*1), Y1
+	VANDPS  (DX)(R12*1), Y1, Y1
+	VMOVUPS Y1, (AX)(R12*1)
+	ADDQ    $0x20, R12
+	JMP     mcb_copy
+
+mcb_copy_last:
+	VMOVUPS (CX)(R11*1), Y1
+	VANDPS  (DX)(R11*1), Y1, Y1
+	VMOVUPS Y1, (AX)(R11*1)
+	ADDQ    SI, AX
+	ADDQ    R9, CX
+	DECQ    BX
+	JMP     mcb_block
+
+mcb_done:
+	VZEROUPPER
+	RET
+
 // func rowSums8AVX2(out []float32, y []float32, ld int, n int, rows int)
 // Requires: AVX, CMOV
 TEXT ·rowSums8AVX2(SB), NOSPLIT, $0-72

@@ -294,6 +294,12 @@ func rowsAddAVX2(dst []float32, src []float32, rows int, width int, ds int, ss i
 //go:noescape
 func rowsCopyBlocksAVX2(dst []float32, src []float32, blocks int, rows int, width int, ss int, bs int)
 
+// maskedCopyBlocksAVX2 sets, for e < blocks, dst[e·n+q] = src[e·ss+q−a] AND mask[q] for a ≤ q < b
+// and 0 for q < a and b ≤ q < n; n ≥ 8, b − a ≥ 8.
+//
+//go:noescape
+func maskedCopyBlocksAVX2(dst []float32, src []float32, mask []uint32, blocks int, n int, a int, b int, ss int)
+
 // rowSums8AVX2 sets out[r] to the left-to-right float32 sum of y[r·ld : r·ld+n&^7] for r < 8, row r ≥ rows reading row rows−1; 1 ≤ rows ≤ 8.
 //
 //go:noescape

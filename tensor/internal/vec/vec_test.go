@@ -703,3 +703,51 @@ func TestRowSums(t *testing.T) {
 		}
 	})
 }
+
+// TestMaskedCopyBlocks checks MaskedCopyBlocks on both paths against a
+// plain loop, bit for bit (NaN, ±Inf and ±0 among the values), for blocks
+// shorter than eight (Go), runs shorter than eight, runs that start and
+// end inside the block and at its edges, masks with isolated zeros and
+// runs of them, gaps between the source blocks, and that nothing past the
+// blocks is written.
+func TestMaskedCopyBlocks(t *testing.T) {
+	paths(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(19, 8))
+		for _, n := range []int{5, 8, 9, 14, 16, 49, 196} {
+			for trial := 0; trial < 12; trial++ {
+				a := r.IntN(n + 1)
+				b := a + r.IntN(n-a+1)
+				if trial < 3 { // the whole block, from its start, to its end
+					a, b = []int{0, 0, a}[trial], []int{n, b, n}[trial]
+				}
+				mask := make([]uint32, n)
+				for q := range mask {
+					if r.IntN(5) != 0 {
+						mask[q] = ^uint32(0)
+					}
+				}
+				for _, blocks := range []int{0, 1, 3} {
+					ss := b - a + r.IntN(5)
+					_, src := padded(r, max(blocks, 1)*ss+1, 0)
+					dst := make([]float32, blocks*n+7)
+					for i := range dst {
+						dst[i] = guard
+					}
+					MaskedCopyBlocks(dst, src, mask, blocks, n, a, b, ss)
+					for i, v := range dst {
+						want := guard
+						if e, q := i/n, i%n; i < blocks*n {
+							want = 0
+							if q >= a && q < b {
+								want = math.Float32frombits(math.Float32bits(src[e*ss+q-a]) & mask[q])
+							}
+						}
+						if !same(v, want) {
+							t.Fatalf("n %d run [%d, %d) blocks %d: dst[%d] = %v; want %v", n, a, b, blocks, i, v, want)
+						}
+					}
+				}
+			}
+		}
+	})
+}
