@@ -149,10 +149,7 @@ func (c *Conv2D) runPart(p int) {
 		}
 	case convDx:
 		c.gemm(tensor.Trans, tensor.NoTrans, k, (hi-lo)*hw, c.OutC, 1, c.W.Value.Data, k, c.yc[lo*hw:], ld, 0, c.dcol[lo*hw:], ld)
-		for e := lo; e < hi; e++ {
-			i := c.n0 + e
-			tensor.Col2Im(c.dx.Data[i*inSize:(i+1)*inSize], c.dcol[e*hw:], ld, c.InC, c.InH, c.InW, c.KH, c.KW, c.Stride, c.Pad)
-		}
+		tensor.Col2ImN(c.dx.Data[(c.n0+lo)*inSize:(c.n0+hi)*inSize], c.dcol[lo*hw:], ld, hi-lo, c.InC, c.InH, c.InW, c.KH, c.KW, c.Stride, c.Pad)
 	}
 }
 

@@ -177,6 +177,41 @@ func col2imSame(img, row []float32, h, w, oh, di, dj, lo, hi int) {
 	vec.Axpy(1, row[a:b], img[a+d:b+d])
 }
 
+// Col2ImN is Col2Im of n images at once: image e is x[e·C·H·W:] and its
+// patch columns start at col[e·OH·OW:] (rows ld apart, as the columns of
+// a batch's patch matrix lie side by side), with the bits of Col2Im on
+// each. A "same" convolution's patch row is added back to all n images in
+// one call (vec.MaskedAddBlocks); other geometries go image by image.
+func Col2ImN(x, col []float32, ld, n, c, h, w, kh, kw, stride, pad int) {
+	oh, ow := ConvOut(h, kh, stride, pad), ConvOut(w, kw, stride, pad)
+	size, hw := c*h*w, oh*ow
+	if n <= 0 {
+		return
+	}
+	checkConv("Col2ImN", col[(n-1)*hw:], ld, x[(n-1)*size:], c, h, w, kh, kw, stride, pad, oh, ow)
+	if stride != 1 || ow != w || n == 1 {
+		for e := 0; e < n; e++ {
+			Col2Im(x[e*size:], col[e*hw:], ld, c, h, w, kh, kw, stride, pad)
+		}
+		return
+	}
+	clear(x[:n*size])
+	p := Patches{C: c, H: h, W: w, KH: kh, KW: kw, Stride: 1, Pad: pad, oh: oh, ow: ow, hw: hw}
+	for ch := 0; ch < c; ch++ {
+		for i := 0; i < kh; i++ {
+			for j := 0; j < kw; j++ {
+				lo, hi := validCols(j, 1, pad, w, ow)
+				a, b, d := p.sameBounds(i, j, lo, hi)
+				if a >= b {
+					continue
+				}
+				r := ((ch*kh+i)*kw + j) * ld
+				vec.MaskedAddBlocks(x[ch*h*w+a+d:], col[r+a:], colMask(w, hw, lo, hi)[a:], n, b-a, size, hw)
+			}
+		}
+	}
+}
+
 // The fast paths below are for stride 1 without padding ("valid"): patch
 // row (i, j) is, for each output row oy, the ow pixels of image row oy+i
 // from column j, always inside the image: oh rows of ow values moved

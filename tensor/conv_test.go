@@ -155,3 +155,36 @@ func TestConvOut(t *testing.T) {
 		}
 	}
 }
+
+// TestCol2ImN checks that Col2ImN gives Col2Im's bits on each image, for
+// every geometry of convCases and one to five images side by side (the
+// "same" ones in one call per patch row, with runs under and over eight
+// values), and writes no other value.
+func TestCol2ImN(t *testing.T) {
+	r := rand.New(rand.NewPCG(6, 7))
+	for _, tc := range convCases {
+		oh, ow := ConvOut(tc.h, tc.kh, tc.s, tc.p), ConvOut(tc.w, tc.kw, tc.s, tc.p)
+		hw, size := oh*ow, tc.c*tc.h*tc.w
+		for n := 1; n <= 5; n++ {
+			ld := n*hw + 2
+			g := randSlice(r, tc.c*tc.kh*tc.kw*ld)
+			got := randSlice(r, n*size+3) // every image value must be written
+			tail := append([]float32(nil), got[n*size:]...)
+			Col2ImN(got, append([]float32(nil), g...), ld, n, tc.c, tc.h, tc.w, tc.kh, tc.kw, tc.s, tc.p)
+			for e := 0; e < n; e++ {
+				want := make([]float32, size)
+				Col2Im(want, append([]float32(nil), g[e*hw:]...), ld, tc.c, tc.h, tc.w, tc.kh, tc.kw, tc.s, tc.p)
+				for i, v := range want {
+					if math.Float32bits(got[e*size+i]) != math.Float32bits(v) {
+						t.Fatalf("%+v, %d images: image %d x[%d] = %v; Col2Im gives %v", tc, n, e, i, got[e*size+i], v)
+					}
+				}
+			}
+			for i, v := range tail {
+				if math.Float32bits(got[n*size+i]) != math.Float32bits(v) {
+					t.Fatalf("%+v, %d images: value %d past the images written", tc, n, n*size+i)
+				}
+			}
+		}
+	}
+}

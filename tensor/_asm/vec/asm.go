@@ -135,6 +135,7 @@ func main() {
 	rowsAdd()
 	rowsCopyBlocks()
 	maskedCopyBlocks()
+	maskedAddBlocks()
 	rowSums8()
 	Generate()
 }

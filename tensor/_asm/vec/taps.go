@@ -504,3 +504,58 @@ func maskedCopyBlocks() {
 	VZEROUPPER()
 	RET()
 }
+
+// maskedAddBlocks emits maskedAddBlocksAVX2: for e < blocks and q < n,
+// dst[e·ds+q] += src[e·ss+q] AND mask[q], one rounding per sum as the
+// scalar loop's — a "same" convolution's patch row of several images
+// added back to them (col2im), the mask dropping the positions whose
+// window column falls off the image (they add +0, as a zeroed entry
+// would). Blocks of eight, the last ending at the run's end (n ≥ 8); a
+// value covered by two blocks must not be added twice, so the last
+// block's sums are taken from dst before any block of the run is stored,
+// as in rowsAdd.
+func maskedAddBlocks() {
+	TEXT("maskedAddBlocksAVX2", NOSPLIT, "func(dst, src []float32, mask []uint32, blocks, n, ds, ss int)")
+	Pragma("noescape")
+	Doc("maskedAddBlocksAVX2 sets dst[e·ds+q] += src[e·ss+q] AND mask[q] for e < blocks, q < n; n ≥ 8.")
+	dst := Load(Param("dst").Base(), GP64())
+	src := Load(Param("src").Base(), GP64())
+	mask := Load(Param("mask").Base(), GP64())
+	blocks := Load(Param("blocks"), GP64())
+	n := Load(Param("n"), GP64())
+	ds := Load(Param("ds"), GP64())
+	ss := Load(Param("ss"), GP64())
+	for _, r := range []Register{n, ds, ss} {
+		SHLQ(Imm(2), r) // in bytes
+	}
+	last := GP64()
+	MOVQ(n, last) // the run's last eight values, 4n − 32
+	SUBQ(Imm(32), last)
+	q := GP64()
+	Label("mab_block")
+	TESTQ(blocks, blocks)
+	JZ(LabelRef("mab_done"))
+	Comment("The run's last eight sums, from dst as it was.")
+	VMOVUPS(Mem{Base: src, Index: last, Scale: 1}, Y1)
+	VANDPS(Mem{Base: mask, Index: last, Scale: 1}, Y1, Y1)
+	VADDPS(Mem{Base: dst, Index: last, Scale: 1}, Y1, Y1)
+	XORQ(q, q)
+	Label("mab_8")
+	CMPQ(q, last)
+	JGE(LabelRef("mab_next"))
+	VMOVUPS(Mem{Base: src, Index: q, Scale: 1}, Y0)
+	VANDPS(Mem{Base: mask, Index: q, Scale: 1}, Y0, Y0)
+	VADDPS(Mem{Base: dst, Index: q, Scale: 1}, Y0, Y0)
+	VMOVUPS(Y0, Mem{Base: dst, Index: q, Scale: 1})
+	ADDQ(Imm(32), q)
+	JMP(LabelRef("mab_8"))
+	Label("mab_next")
+	VMOVUPS(Y1, Mem{Base: dst, Index: last, Scale: 1})
+	ADDQ(ds, dst)
+	ADDQ(ss, src)
+	DECQ(blocks)
+	JMP(LabelRef("mab_block"))
+	Label("mab_done")
+	VZEROUPPER()
+	RET()
+}

@@ -64,3 +64,7 @@ func rowSums8AVX2(out, y []float32, ld, n, rows int) {
 func maskedCopyBlocksAVX2(dst, src []float32, mask []uint32, blocks, n, a, b, ss int) {
 	panic("vec: no assembly on this platform")
 }
+
+func maskedAddBlocksAVX2(dst, src []float32, mask []uint32, blocks, n, ds, ss int) {
+	panic("vec: no assembly on this platform")
+}

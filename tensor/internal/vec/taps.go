@@ -156,6 +156,33 @@ func MaskedCopyBlocks(dst, src []float32, mask []uint32, blocks, n, a, b, ss int
 	}
 }
 
+// MaskedAddBlocks sets dst[e·ds+q] += src[e·ss+q] with its bits ANDed
+// with mask[q] (each 0 or 0xFFFFFFFF: the value, or +0) for e < blocks and
+// q < n, each sum rounded once as the plain loop's: a "same" convolution's
+// patch row of several images added back to them (col2im). dst and src
+// must not overlap; mask holds at least n values.
+func MaskedAddBlocks(dst, src []float32, mask []uint32, blocks, n, ds, ss int) {
+	if blocks <= 0 || n <= 0 {
+		return
+	}
+	if ds < 0 || ss < 0 {
+		panic("vec: MaskedAddBlocks: negative stride")
+	}
+	_ = mask[n-1]
+	_ = dst[(blocks-1)*ds+n-1]
+	_ = src[(blocks-1)*ss+n-1]
+	if useAVX2 && n >= 8 {
+		maskedAddBlocksAVX2(dst, src, mask, blocks, n, ds, ss)
+		return
+	}
+	for e := 0; e < blocks; e++ {
+		d, s := dst[e*ds:e*ds+n], src[e*ss:e*ss+n]
+		for q, v := range s {
+			d[q] += math.Float32frombits(math.Float32bits(v) & mask[q])
+		}
+	}
+}
+
 // rowsFit reports whether there is anything to move, and panics (with an
 // index out of range) if the rows do not fit in dst and src.
 func rowsFit(dst, src []float32, rows, width, ds, ss int) bool {

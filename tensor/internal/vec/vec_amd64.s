@@ -7100,6 +7100,52 @@ mcb_done:
 	VZEROUPPER
 	RET
 
+// func maskedAddBlocksAVX2(dst []float32, src []float32, mask []uint32, blocks int, n int, ds int, ss int)
+// Requires: AVX
+TEXT ·maskedAddBlocksAVX2(SB), NOSPLIT, $0-104
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), CX
+	MOVQ mask_base+48(FP), DX
+	MOVQ blocks+72(FP), BX
+	MOVQ n+80(FP), SI
+	MOVQ ds+88(FP), DI
+	MOVQ ss+96(FP), R8
+	SHLQ $0x02, SI
+	SHLQ $0x02, DI
+	SHLQ $0x02, R8
+	SUBQ $0x20, SI
+
+mab_block:
+	TESTQ BX, BX
+	JZ    mab_done
+
+	// The run's last eight sums, from dst as it was.
+	VMOVUPS (CX)(SI*1), Y1
+	VANDPS  (DX)(SI*1), Y1, Y1
+	VADDPS  (AX)(SI*1), Y1, Y1
+	XORQ    R9, R9
+
+mab_8:
+	CMPQ    R9, SI
+	JGE     mab_next
+	VMOVUPS (CX)(R9*1), Y0
+	VANDPS  (DX)(R9*1), Y0, Y0
+	VADDPS  (AX)(R9*1), Y0, Y0
+	VMOVUPS Y0, (AX)(R9*1)
+	ADDQ    $0x20, R9
+	JMP     mab_8
+
+mab_next:
+	VMOVUPS Y1, (AX)(SI*1)
+	ADDQ    DI, AX
+	ADDQ    R8, CX
+	DECQ    BX
+	JMP     mab_block
+
+mab_done:
+	VZEROUPPER
+	RET
+
 // func rowSums8AVX2(out []float32, y []float32, ld int, n int, rows int)
 // Requires: AVX, CMOV
 TEXT ·rowSums8AVX2(SB), NOSPLIT, $0-72

@@ -300,6 +300,11 @@ func rowsCopyBlocksAVX2(dst []float32, src []float32, blocks int, rows int, widt
 //go:noescape
 func maskedCopyBlocksAVX2(dst []float32, src []float32, mask []uint32, blocks int, n int, a int, b int, ss int)
 
+// maskedAddBlocksAVX2 sets dst[e·ds+q] += src[e·ss+q] AND mask[q] for e < blocks, q < n; n ≥ 8.
+//
+//go:noescape
+func maskedAddBlocksAVX2(dst []float32, src []float32, mask []uint32, blocks int, n int, ds int, ss int)
+
 // rowSums8AVX2 sets out[r] to the left-to-right float32 sum of y[r·ld : r·ld+n&^7] for r < 8, row r ≥ rows reading row rows−1; 1 ≤ rows ≤ 8.
 //
 //go:noescape

@@ -751,3 +751,40 @@ func TestMaskedCopyBlocks(t *testing.T) {
 		}
 	})
 }
+
+// TestMaskedAddBlocks checks MaskedAddBlocks on both paths against a plain
+// loop, bit for bit (NaN, ±Inf and ±0 among both operands, so a masked
+// position adds +0 to −0), for runs shorter than eight (Go), of eight and
+// of more (the last eight overlapping the ones before: added once), with
+// gaps between the blocks on both sides, and that nothing else is written.
+func TestMaskedAddBlocks(t *testing.T) {
+	paths(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(19, 9))
+		for _, n := range []int{1, 5, 8, 9, 13, 16, 41, 196} {
+			mask := make([]uint32, n)
+			for q := range mask {
+				if r.IntN(5) != 0 {
+					mask[q] = ^uint32(0)
+				}
+			}
+			for _, blocks := range []int{0, 1, 3} {
+				ds, ss := n+r.IntN(5), n+r.IntN(5)
+				_, src := padded(r, max(blocks, 1)*ss, 0)
+				full, dst := padded(r, max(blocks, 1)*ds, 4)
+				want := append([]float32(nil), dst...)
+				for e := 0; e < blocks; e++ {
+					for q := 0; q < n; q++ {
+						want[e*ds+q] += math.Float32frombits(math.Float32bits(src[e*ss+q]) & mask[q])
+					}
+				}
+				MaskedAddBlocks(dst, src, mask, blocks, n, ds, ss)
+				for i := range want {
+					if !same(dst[i], want[i]) {
+						t.Fatalf("n %d blocks %d: dst[%d] = %v; want %v", n, blocks, i, dst[i], want[i])
+					}
+				}
+				checkGuards(t, "MaskedAddBlocks", full, 4, len(dst))
+			}
+		}
+	})
+}
