@@ -50,8 +50,9 @@ type BatchNorm struct {
 	// conv is the Conv2D before this layer when the two exchange its
 	// channel-major output (fuse.go). fromConv: the last Forward read its
 	// input from conv.yc, where plane (e, c) starts at c·N·Spatial +
-	// e·Spatial rather than at (e·C + c)·Spatial, and added conv's bias
-	// there; Backward then writes dx there too.
+	// e·Spatial rather than at (e·C + c)·Spatial, the convolution having
+	// added its bias there and summed each plane into pp; Backward then
+	// writes dx there too.
 	conv     *Conv2D
 	fromConv bool
 }
@@ -90,11 +91,7 @@ func (b *BatchNorm) runPart(p int) {
 			off, in := pl*s, b.in(pl)
 			switch b.op {
 			case bnPlaneSums:
-				x := b.px[in : in+s]
-				if b.fromConv { // the convolution's bias, as its scatter would add it
-					tensor.AddConst(x, x, b.conv.B.Value.Data[pl%f])
-				}
-				b.pp[pl] = tensor.SumLanes(x)
+				b.pp[pl] = tensor.SumLanes(b.px[in : in+s])
 			case bnPlaneDevs:
 				b.pp[pl] = tensor.SquaredDeviation(b.px[in:in+s], float32(b.sum[pl%f]))
 			default:
@@ -245,8 +242,10 @@ func (b *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 			if b.fromConv {
 				b.px = b.conv.yc
 			}
-			b.pp = grow(b.pp, n*f)
-			b.pass(bnPlaneSums, n)
+			if !b.fromConv { // else the convolution summed the planes (bnSums)
+				b.pp = grow(b.pp, n*f)
+				b.pass(bnPlaneSums, n)
+			}
 			b.combine(b.sum, b.pp, n)
 			for c := range b.sum {
 				b.sum[c] /= m

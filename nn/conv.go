@@ -137,7 +137,9 @@ func (c *Conv2D) runPart(p int) {
 			pp := c.patchesOf(&c.patches[p], c.n0+lo, hi-lo)
 			tensor.GemmPatches(c.threads, c.OutC, 1, c.W.Value.Data, k, pp, 0, c.yc[lo*hw:], ld)
 		}
-		if !c.ycOut {
+		if c.ycOut {
+			c.bnSums(lo, hi, ld)
+		} else {
 			c.scatter(lo, hi, ld)
 		}
 	case convGather:
@@ -245,6 +247,22 @@ func (c *Conv2D) scatter(lo, hi, ld int) {
 		y := c.y.Data[(c.n0+e)*c.OutC*hw:]
 		for o, b := range c.B.Value.Data {
 			tensor.AddConst(y[o*hw:(o+1)*hw], c.yc[o*ld+e*hw:o*ld+(e+1)*hw], b)
+		}
+	}
+}
+
+// bnSums does, for the batch norm that reads yc (fuse.go), its first pass
+// over the chunk's examples [lo, hi) while the partition's products are
+// still in cache: each (example, channel) plane of yc gets the bias added
+// in place, as scatter would add it, and its sum goes to the batch norm's
+// per-plane partial sums.
+func (c *Conv2D) bnSums(lo, hi, ld int) {
+	hw := c.OutH * c.OutW
+	for o, b := range c.B.Value.Data {
+		for e := lo; e < hi; e++ {
+			x := c.yc[o*ld+e*hw : o*ld+(e+1)*hw]
+			tensor.AddConst(x, x, b)
+			c.bn.pp[e*c.OutC+o] = tensor.SumLanes(x)
 		}
 	}
 }
@@ -376,6 +394,9 @@ func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	c.yc = grow(c.yc, c.OutC*cs*hw)
 	c.colHeld = train && cs == n && c.storePatches()
 	c.ycOut, c.dycIn = c.bn != nil && train && cs == n, false
+	if c.ycOut {
+		c.bn.pp = grow(c.bn.pp, n*c.OutC)
+	}
 	if c.colHeld {
 		c.col = grow(c.col, k*n*hw)
 	}

@@ -24,11 +24,12 @@ package nn
 // A Conv2D followed by a BatchNorm over its channels exchange the
 // convolution's channel-major product buffer yc (OutC, N·OH·OW) in a
 // training step whose batch the convolution multiplies in one chunk: the
-// convolution leaves its product there, and the batch norm reads each
-// (example, channel) plane from it, adding the convolution's bias in place
-// before it sums the plane (what the convolution's scatter to NCHW would
-// have added); its backward pass writes its input gradient there, where the
-// convolution's products read it. The copy of the output to NCHW and of the
+// convolution leaves its product there, adds its bias to each (example,
+// channel) plane in place (what its scatter to NCHW would have added) and
+// sums the plane for the batch norm while the partition's products are
+// still in cache; the batch norm reads the planes from there, and its
+// backward pass writes its input gradient there, where the convolution's
+// products read it. The copy of the output to NCHW and of the
 // gradient back (a full-map pass each way) are gone. Every value takes the
 // same operations in the same order, and the batch norm's per-plane sums
 // are added per channel in example order as before: the same bits.
