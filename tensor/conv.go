@@ -197,6 +197,7 @@ func Col2ImN(x, col []float32, ld, n, c, h, w, kh, kw, stride, pad int) {
 	}
 	clear(x[:n*size])
 	p := Patches{C: c, H: h, W: w, KH: kh, KW: kw, Stride: 1, Pad: pad, oh: oh, ow: ow, hw: hw}
+	p.lookMasks()
 	for ch := 0; ch < c; ch++ {
 		for i := 0; i < kh; i++ {
 			for j := 0; j < kw; j++ {
@@ -206,7 +207,7 @@ func Col2ImN(x, col []float32, ld, n, c, h, w, kh, kw, stride, pad int) {
 					continue
 				}
 				r := ((ch*kh+i)*kw + j) * ld
-				vec.MaskedAddBlocks(x[ch*h*w+a+d:], col[r+a:], colMask(w, hw, lo, hi)[a:], n, b-a, size, hw)
+				vec.MaskedAddBlocks(x[ch*h*w+a+d:], col[r+a:], p.maskOf(j, lo, hi)[a:], n, b-a, size, hw)
 			}
 		}
 	}

@@ -28,6 +28,9 @@ type Patches struct {
 	N, C, H, W             int
 	KH, KW, Stride, Pad    int
 	oh, ow, hw, size, rows int // set by check
+	// masks[j]: a "same" geometry's wrap-column mask for kernel column j
+	// (colMask), looked up once by check for the products' many rows.
+	masks [8][]uint32
 }
 
 // check validates the geometry and fills the derived sizes; it panics on
@@ -38,6 +41,7 @@ func (p *Patches) check(name string) {
 	}
 	p.oh, p.ow = ConvOut(p.H, p.KH, p.Stride, p.Pad), ConvOut(p.W, p.KW, p.Stride, p.Pad)
 	p.hw, p.size, p.rows = p.oh*p.ow, p.C*p.H*p.W, p.C*p.KH*p.KW
+	p.lookMasks()
 	if len(p.X) < p.N*p.size {
 		panic(fmt.Sprintf("tensor: %s: %d values for %d images of %dx%dx%d", name, len(p.X), p.N, p.C, p.H, p.W))
 	}
@@ -147,7 +151,7 @@ func (p *Patches) row(dst []float32, r, col0 int) {
 		// example: whole examples go in one call, a part of the first or
 		// the last in one each.
 		a, b, d := p.sameBounds(i, j, lo, hi)
-		mask := colMask(p.W, p.hw, lo, hi)
+		mask := p.maskOf(j, lo, hi)
 		for len(dst) > 0 {
 			n, blocks := min(p.hw-q0, len(dst)), 1 // positions [q0, q0+n) of the example
 			if n == p.hw {
@@ -168,6 +172,29 @@ func (p *Patches) row(dst []float32, r, col0 int) {
 		dst = dst[q1-q0:]
 		off, q0 = off+p.size, 0
 	}
+}
+
+// lookMasks fills p.masks for a "same" geometry (stride 1, output as wide
+// as the input; oh, ow and hw set): one lookup per kernel column rather
+// than one per patch row.
+func (p *Patches) lookMasks() {
+	p.masks = [len(p.masks)][]uint32{}
+	if p.Stride != 1 || p.ow != p.W {
+		return
+	}
+	for j := range min(p.KW, len(p.masks)) {
+		lo, hi := validCols(j, 1, p.Pad, p.W, p.ow)
+		p.masks[j] = colMask(p.W, p.hw, lo, hi)
+	}
+}
+
+// maskOf returns the wrap-column mask of kernel column j, whose valid
+// output columns are [lo, hi): from p.masks, or looked up.
+func (p *Patches) maskOf(j, lo, hi int) []uint32 {
+	if j < len(p.masks) && p.masks[j] != nil {
+		return p.masks[j]
+	}
+	return colMask(p.W, p.hw, lo, hi)
 }
 
 // colMask returns the mask of output positions [0, hw) of rows w wide

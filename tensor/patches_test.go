@@ -24,6 +24,9 @@ var patchCases = []Patches{
 	// examples' rows), and one row high (some patch rows all zeros).
 	{N: 4, C: 2, H: 2, W: 3, KH: 3, KW: 3, Stride: 1, Pad: 1},
 	{N: 3, C: 2, H: 1, W: 9, KH: 3, KW: 3, Stride: 1, Pad: 1},
+	// A "same" kernel wider than the masks Patches keeps (its last
+	// column's mask looked up per row).
+	{N: 2, C: 1, H: 10, W: 10, KH: 9, KW: 9, Stride: 1, Pad: 4},
 }
 
 // im2colOf lowers p's images side by side with Im2Col: the stored patch
