@@ -238,11 +238,10 @@ func (b *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 				}
 			}
 		} else {
-			b.px = x.Data
-			if b.fromConv {
+			if b.fromConv { // the convolution added its bias and summed the planes (bnSums)
 				b.px = b.conv.yc
-			}
-			if !b.fromConv { // else the convolution summed the planes (bnSums)
+			} else {
+				b.px = x.Data
 				b.pp = grow(b.pp, n*f)
 				b.pass(bnPlaneSums, n)
 			}

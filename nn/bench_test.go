@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -328,6 +329,75 @@ func BenchmarkStepSpread(b *testing.B) {
 	b.ReportMetric(float64(d[0]), "min-ns/step")
 	b.ReportMetric(median(d), "median-ns/step")
 	b.ReportMetric(float64(d[len(d)*9/10]), "p90-ns/step")
+}
+
+// BenchmarkStepLayers times each layer's forward and backward pass of the
+// zoo cnn's training steps (batch 64) on one thread and on two, the two
+// budgets alternating in blocks of stepBlock steps (step by step, each
+// step would find its data in the other budget's caches; the first step
+// of a block is not timed), and logs a table of the medians (µs) with the
+// two-thread speedup of each pass; the metrics are the two budgets' summed
+// medians. Layers a neighbour runs (fuse.go) are skipped, as Sequential
+// skips them:
+//
+//	go test -run '^$' -bench StepLayers -benchtime 200x -v ./nn
+func BenchmarkStepLayers(b *testing.B) {
+	m, _ := Build(benchSpecs[2].spec, 1)
+	x, labels := mnistLikeBatch(64)
+	var loss SoftmaxCrossEntropy
+	n := len(m.Layers)
+	var times [2][][]time.Duration // [budget][pass] with pass i forward, n+i backward
+	for t := range times {
+		times[t] = make([][]time.Duration, 2*n)
+	}
+	step := func(t int, keep bool) {
+		m.SetThreads(t + 1)
+		h := x
+		for i, l := range m.Layers {
+			if !m.isFolded(i) {
+				t0 := time.Now()
+				h = l.Forward(h, true)
+				if keep {
+					times[t][i] = append(times[t][i], time.Since(t0))
+				}
+			}
+		}
+		_, g, _ := loss.Forward(h, labels)
+		for i := n - 1; i >= 0; i-- {
+			if !m.isFolded(i) {
+				t0 := time.Now()
+				g = m.Layers[i].Backward(g, i > 0)
+				if keep {
+					times[t][n+i] = append(times[t][n+i], time.Since(t0))
+				}
+			}
+		}
+	}
+	const stepBlock = 20
+	for i := 0; b.Loop(); i++ {
+		step(i/stepBlock%2, i%stepBlock != 0)
+	}
+	m.SetThreads(0)
+	var sum [2]float64
+	var tab strings.Builder
+	fmt.Fprintf(&tab, "%-14s %9s %9s %6s %9s %9s %6s\n", "layer", "fwd 1T", "fwd 2T", "×", "bwd 1T", "bwd 2T", "×")
+	for i, l := range m.Layers {
+		if m.isFolded(i) {
+			continue
+		}
+		var us [2][2]float64 // [budget][forward, backward]
+		for t := range times {
+			for k := range 2 {
+				us[t][k] = median(times[t][k*n+i]) / 1e3
+				sum[t] += us[t][k]
+			}
+		}
+		fmt.Fprintf(&tab, "%2d %-11s %9.0f %9.0f %6.2f %9.0f %9.0f %6.2f\n", i, l.Kind(),
+			us[0][0], us[1][0], us[0][0]/max(us[1][0], 1e-9), us[0][1], us[1][1], us[0][1]/max(us[1][1], 1e-9))
+	}
+	b.Logf("medians, µs per pass\n%s", tab.String())
+	b.ReportMetric(sum[0], "1T-µs/step")
+	b.ReportMetric(sum[1], "2T-µs/step")
 }
 
 // The rounds of BenchmarkEngineEfficiency and the length of each GEMM

@@ -262,7 +262,7 @@ func (c *Conv2D) bnSums(lo, hi, ld int) {
 		for e := lo; e < hi; e++ {
 			x := c.yc[o*ld+e*hw : o*ld+(e+1)*hw]
 			tensor.AddConst(x, x, b)
-			c.bn.pp[e*c.OutC+o] = tensor.SumLanes(x)
+			c.bn.pp[(c.n0+e)*c.OutC+o] = tensor.SumLanes(x)
 		}
 	}
 }
