@@ -195,8 +195,16 @@ func BenchmarkLayers(b *testing.B) {
 // It reports the median step time of each and their ratio.
 func BenchmarkLayerThreads(b *testing.B) {
 	defer func() { serialLayers = false }()
+	benchSwitch(b, 128, "parallel", "serial", func(second bool) { serialLayers = second })
+}
+
+// benchSwitch times training steps of one zoo cnn on batches of n, calling
+// set(false) before the even steps and set(true) before the odd ones (a
+// switch that keeps the bits), and reports the median step time of each
+// as "NAME-ns/step" and the second's over the first's as "speedup".
+func benchSwitch(b *testing.B, n int, nameA, nameB string, set func(second bool)) {
 	m, _ := Build(benchSpecs[2].spec, 1)
-	x, labels := mnistLikeBatch(128)
+	x, labels := mnistLikeBatch(n)
 	var loss SoftmaxCrossEntropy
 	step := func() time.Duration {
 		t0 := time.Now()
@@ -207,14 +215,14 @@ func BenchmarkLayerThreads(b *testing.B) {
 	step()
 	var times [2][]time.Duration
 	for i := 0; b.Loop(); i++ {
-		serialLayers = i%2 == 1
+		set(i%2 == 1)
 		times[i%2] = append(times[i%2], step())
 	}
-	par, ser := median(times[0]), median(times[1])
-	b.ReportMetric(par, "parallel-ns/step")
-	b.ReportMetric(ser, "serial-ns/step")
-	if par > 0 {
-		b.ReportMetric(ser/par, "speedup")
+	ta, tb := median(times[0]), median(times[1])
+	b.ReportMetric(ta, nameA+"-ns/step")
+	b.ReportMetric(tb, nameB+"-ns/step")
+	if ta > 0 {
+		b.ReportMetric(tb/ta, "speedup")
 	}
 }
 
@@ -424,12 +432,6 @@ func BenchmarkFusion(b *testing.B) {
 	benchAlternate(b, "fused", "unfused", func(fused, plain *Sequential) { plain.unfuse() })
 }
 
-// BenchmarkConvBN is BenchmarkFusion for the convolution and batch norm
-// pairs alone (the second model's pairs run apart, its ReLUs stay in the
-// pools):
-//
-//	go test -run '^$' -bench ConvBN -benchtime 200x ./nn
-//
 // BenchmarkConvParts times training steps of the zoo cnn (batch 64) with
 // the convolutions' products cut into partitions as nparts decides and into
 // one per example up to maxParts (the cut before), alternating step by
@@ -440,30 +442,12 @@ func BenchmarkFusion(b *testing.B) {
 func BenchmarkConvParts(b *testing.B) {
 	defer func(c int) { partCols = c }(partCols)
 	cols := partCols
-	m, _ := Build(benchSpecs[2].spec, 1)
-	x, labels := mnistLikeBatch(64)
-	var loss SoftmaxCrossEntropy
-	step := func() time.Duration {
-		t0 := time.Now()
-		_, g, _ := loss.Forward(m.Forward(x, true), labels)
-		m.Backward(g)
-		return time.Since(t0)
-	}
-	step()
-	var times [2][]time.Duration
-	for i := 0; b.Loop(); i++ {
+	benchSwitch(b, 64, "nparts", "per-example", func(second bool) {
 		partCols = cols
-		if i%2 == 1 {
+		if second {
 			partCols = 1
 		}
-		times[i%2] = append(times[i%2], step())
-	}
-	ta, tb := median(times[0]), median(times[1])
-	b.ReportMetric(ta, "nparts-ns/step")
-	b.ReportMetric(tb, "per-example-ns/step")
-	if ta > 0 {
-		b.ReportMetric(tb/ta, "speedup")
-	}
+	})
 }
 
 // BenchmarkConvBN is BenchmarkFusion for the convolution and batch norm
