@@ -203,15 +203,7 @@ func BenchmarkLayerThreads(b *testing.B) {
 // switch that keeps the bits), and reports the median step time of each
 // as "NAME-ns/step" and the second's over the first's as "speedup".
 func benchSwitch(b *testing.B, n int, nameA, nameB string, set func(second bool)) {
-	m, _ := Build(benchSpecs[2].spec, 1)
-	x, labels := mnistLikeBatch(n)
-	var loss SoftmaxCrossEntropy
-	step := func() time.Duration {
-		t0 := time.Now()
-		_, g, _ := loss.Forward(m.Forward(x, true), labels)
-		m.Backward(g)
-		return time.Since(t0)
-	}
+	step := cnnStep(n)
 	step()
 	var times [2][]time.Duration
 	for i := 0; b.Loop(); i++ {
@@ -223,6 +215,20 @@ func benchSwitch(b *testing.B, n int, nameA, nameB string, set func(second bool)
 	b.ReportMetric(tb, nameB+"-ns/step")
 	if ta > 0 {
 		b.ReportMetric(tb/ta, "speedup")
+	}
+}
+
+// cnnStep builds the zoo cnn and returns a training step (forward, loss,
+// backward) on a batch of n MNIST-like images, which returns its time.
+func cnnStep(n int) func() time.Duration {
+	m, _ := Build(benchSpecs[2].spec, 1)
+	x, labels := mnistLikeBatch(n)
+	var loss SoftmaxCrossEntropy
+	return func() time.Duration {
+		t0 := time.Now()
+		_, g, _ := loss.Forward(m.Forward(x, true), labels)
+		m.Backward(g)
+		return time.Since(t0)
 	}
 }
 
@@ -319,15 +325,7 @@ func BenchmarkEngineEfficiency(b *testing.B) {
 //
 //	go test -run '^$' -bench StepSpread -benchtime 200x ./nn
 func BenchmarkStepSpread(b *testing.B) {
-	m, _ := Build(benchSpecs[2].spec, 1)
-	x, labels := mnistLikeBatch(64)
-	var loss SoftmaxCrossEntropy
-	step := func() time.Duration {
-		t0 := time.Now()
-		_, g, _ := loss.Forward(m.Forward(x, true), labels)
-		m.Backward(g)
-		return time.Since(t0)
-	}
+	step := cnnStep(64)
 	step()
 	var d []time.Duration
 	for b.Loop() {

@@ -81,6 +81,10 @@ func Col2Im(x, col []float32, ld int, c, h, w, kh, kw, stride, pad int) {
 	oh, ow := ConvOut(h, kh, stride, pad), ConvOut(w, kw, stride, pad)
 	checkConv("Col2Im", col, ld, x, c, h, w, kh, kw, stride, pad, oh, ow)
 	clear(x[:c*h*w])
+	if stride == 1 && ow == w {
+		col2imSame(x, col, ld, 1, c, h, w, kh, kw, pad)
+		return
+	}
 	hw := oh * ow
 	for ch := 0; ch < c; ch++ {
 		img := x[ch*h*w : (ch+1)*h*w]
@@ -90,10 +94,6 @@ func Col2Im(x, col []float32, ld int, c, h, w, kh, kw, stride, pad int) {
 				row := col[r : r+hw]
 				lo, hi := validCols(j, stride, pad, w, ow)
 				if lo >= hi {
-					continue
-				}
-				if stride == 1 && ow == w {
-					col2imSame(img, row, h, w, oh, i-pad, j-pad, lo, hi)
 					continue
 				}
 				if stride == 1 && pad == 0 {
@@ -155,33 +155,11 @@ func im2colSame(row, img []float32, h, w, oh, di, dj, lo, hi int) {
 	}
 }
 
-// col2imSame adds one patch row back to the image: first it zeroes the
-// entries that belong to the padding, then it adds the whole run at once.
-// Each pixel receives at most one value per patch row, so the sums run in
-// the same order as the row-by-row loop and give the same bits.
-func col2imSame(img, row []float32, h, w, oh, di, dj, lo, hi int) {
-	oy0, oy1 := max(0, -di), min(oh, h-di)
-	if oy0 >= oy1 {
-		return
-	}
-	a, b := oy0*w+lo, (oy1-1)*w+hi
-	// The columns [0, lo) and [hi, w) of every row inside [a, b), one
-	// strided pass per column (one column for a 3×3 kernel).
-	for c := 0; c < lo; c++ {
-		zeroStrided(row[:b], (oy0+1)*w+c, w) // row oy0's [0, lo) is before a
-	}
-	for c := hi; c < w; c++ {
-		zeroStrided(row[:b], oy0*w+c, w)
-	}
-	d := di*w + dj
-	vec.Axpy(1, row[a:b], img[a+d:b+d])
-}
-
 // Col2ImN is Col2Im of n images at once: image e is x[e·C·H·W:] and its
 // patch columns start at col[e·OH·OW:] (rows ld apart, as the columns of
 // a batch's patch matrix lie side by side), with the bits of Col2Im on
 // each. A "same" convolution's patch row is added back to all n images in
-// one call (vec.MaskedAddBlocks); other geometries go image by image.
+// one call (col2imSame); other geometries go image by image.
 func Col2ImN(x, col []float32, ld, n, c, h, w, kh, kw, stride, pad int) {
 	oh, ow := ConvOut(h, kh, stride, pad), ConvOut(w, kw, stride, pad)
 	size, hw := c*h*w, oh*ow
@@ -189,19 +167,32 @@ func Col2ImN(x, col []float32, ld, n, c, h, w, kh, kw, stride, pad int) {
 		return
 	}
 	checkConv("Col2ImN", col[(n-1)*hw:], ld, x[(n-1)*size:], c, h, w, kh, kw, stride, pad, oh, ow)
-	if stride != 1 || ow != w || n == 1 {
+	if stride != 1 || ow != w {
 		for e := 0; e < n; e++ {
 			Col2Im(x[e*size:], col[e*hw:], ld, c, h, w, kh, kw, stride, pad)
 		}
 		return
 	}
 	clear(x[:n*size])
-	p := Patches{C: c, H: h, W: w, KH: kh, KW: kw, Stride: 1, Pad: pad, oh: oh, ow: ow, hw: hw}
+	col2imSame(x, col, ld, n, c, h, w, kh, kw, pad)
+}
+
+// col2imSame adds the patch rows of n images of a "same" convolution
+// (stride 1, output as wide as the input) back to the cleared images, one
+// vec.MaskedAddBlocks call per patch row for all n: the row's valid run is
+// the image shifted by (i−pad, j−pad), and the mask drops the positions
+// whose window column falls off the image (they add +0). Each pixel gets at
+// most one value per patch row, so the sums run in the row-by-row loop's
+// order and give its bits.
+func col2imSame(x, col []float32, ld, n, c, h, w, kh, kw, pad int) {
+	oh := ConvOut(h, kh, 1, pad)
+	size, hw := c*h*w, oh*w
+	p := Patches{C: c, H: h, W: w, KH: kh, KW: kw, Stride: 1, Pad: pad, oh: oh, ow: w, hw: hw}
 	p.lookMasks()
 	for ch := 0; ch < c; ch++ {
 		for i := 0; i < kh; i++ {
 			for j := 0; j < kw; j++ {
-				lo, hi := validCols(j, 1, pad, w, ow)
+				lo, hi := validCols(j, 1, pad, w, w)
 				a, b, d := p.sameBounds(i, j, lo, hi)
 				if a >= b {
 					continue

@@ -41,8 +41,10 @@ var convCases = []convCase{
 	// (arrays of eight, the last one overlapping) and of 3 (a plain loop)
 	{1, 28, 28, 4, 5, 5, 1, 0}, {3, 12, 12, 5, 3, 3, 1, 0}, {2, 5, 7, 3, 3, 5, 1, 0},
 	{2, 10, 10, 2, 3, 3, 1, 0}, {1, 19, 19, 2, 3, 3, 1, 0},
-	// "same" with a kernel wider than Patches' kept masks
-	{1, 10, 10, 2, 9, 9, 1, 4},
+	// "same" with a kernel wider than Patches' kept masks, and "same" in
+	// width only (a 3×5 kernel with pad 2: two more output rows than input
+	// rows)
+	{1, 10, 10, 2, 9, 9, 1, 4}, {2, 6, 9, 3, 3, 5, 1, 2},
 }
 
 // col2imNaive is Col2Im as a plain loop over patch rows, output rows and
