@@ -27,7 +27,7 @@ func sgemm(threads int, transA, transB bool, m, n, k int, alpha float32, a []flo
 
 // sgemmFrom is sgemm with op(B) packed by src when src is not nil (b and
 // ldb are then unused; transB tells the partition how costly B's packing
-// is). Such a product is never transposed: its B cannot be packed as an A.
+// is). Such a product, transposed, has src pack its A (swapProduct).
 func sgemmFrom(threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, src Source, beta float32, c []float32, ldc int, swapped bool) {
 	if m == 0 || n == 0 {
 		return
@@ -42,22 +42,27 @@ func sgemmFrom(threads int, transA, transB bool, m, n, k int, alpha float32, a [
 		kern, _ = bestKernel(active, m, n)
 	} else {
 		kern, skip = plan(active, transA, m, n, k, a, lda)
-		if !skip && src == nil && swapBetter(m, n, k, beta) {
-			swapProduct(threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		if !skip && swapBetter(m, n, k, beta) {
+			swapProduct(threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, src, beta, c, ldc)
 			return
 		}
 	}
-	if planned != nil {
-		planned(active, kern, skip)
-	}
-	j := job{
+	execute(threads, job{
 		kern: kern, transA: transA, transB: transB,
 		m: m, n: n, k: k, kc: kern.kcFor(k),
 		alpha: alpha, beta: beta,
 		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
 		bsrc: src, skip: skip,
+	})
+}
+
+// execute runs j on up to threads goroutines: split by k blocks, by rows
+// or columns, or on the caller's goroutine.
+func execute(threads int, j job) {
+	if planned != nil {
+		planned(active, j.kern, j.skip)
 	}
-	threads = threadsFor(threads, m, n, k)
+	threads = threadsFor(threads, j.m, j.n, j.k)
 	if threads > 1 {
 		j.partition(threads)
 		if useSplitK(&j, threads) && runSplitK(&j, threads) {
@@ -71,7 +76,7 @@ func sgemmFrom(threads int, transA, transB bool, m, n, k int, alpha float32, a [
 		return
 	}
 	s := getScratch()
-	j.block(s, 0, m, 0, n)
+	j.block(s, 0, j.m, 0, j.n)
 	putScratch(s)
 }
 
@@ -156,8 +161,11 @@ var noSwap bool
 var swapRan func()
 
 // swapProduct computes C = alpha·op(A)·op(B) + beta·C as Cᵀ =
-// alpha·op(B)ᵀ·op(A)ᵀ + beta·Cᵀ in a scratch buffer.
-func swapProduct(threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+// alpha·op(B)ᵀ·op(A)ᵀ + beta·Cᵀ in a scratch buffer. With src (op(B)
+// packed by a Source), src packs the transposed product's A: its rows are
+// op(B)'s columns, and PackB's micro-panels of width mr are exactly the
+// A panels block packs (asrc).
+func swapProduct(threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, src Source, beta float32, c []float32, ldc int) {
 	if swapRan != nil {
 		swapRan()
 	}
@@ -175,7 +183,18 @@ func swapProduct(threads int, transA, transB bool, m, n, k int, alpha float32, a
 	}
 	// op(B)ᵀ is B as stored when B is stored transposed, else its
 	// transpose; the same for op(A)ᵀ.
-	sgemm(threads, !transB, !transA, n, m, k, alpha, b, ldb, a, lda, beta, t, m, true)
+	if src == nil {
+		sgemm(threads, !transB, !transA, n, m, k, alpha, b, ldb, a, lda, beta, t, m, true)
+	} else {
+		kern, _ := bestKernel(active, n, m)
+		execute(threads, job{
+			kern: kern, transB: !transA,
+			m: n, n: m, k: k, kc: kern.kcFor(k),
+			alpha: alpha, beta: beta,
+			b: a, ldb: lda, c: t, ldc: m,
+			asrc: src,
+		})
+	}
 	for i := 0; i < m; i++ {
 		row := c[i*ldc : i*ldc+n]
 		for j := range row {
@@ -242,6 +261,12 @@ type job struct {
 	// depth of op(B) where this job's k starts (split-K narrows it).
 	bsrc Source
 	bk0  int
+	// asrc, when not nil, packs op(A) in place of a, as the A of a
+	// transposed product whose op(B) a Source packs (swapProduct): its
+	// PackB's columns are op(A)'s rows; ak0 is as bk0. transA is then
+	// false (a source's panels cost a gather to pack, as a row-major A's).
+	asrc Source
+	ak0  int
 
 	// Partition for the worker pool: task t covers rows
 	// [t·mStep, (t+1)·mStep) ∩ [0, m) when splitM, else that range of
@@ -301,7 +326,9 @@ func (j *job) block(s *scratch, m0, m1, n0, n1 int) {
 			for ic := m0; ic < m1; ic += mcMax {
 				mc := min(mcMax, m1-ic)
 				ap := s.a[:((mc+mr-1)/mr)*mr*kc]
-				if j.transA {
+				if j.asrc != nil {
+					j.asrc.PackB(ap, s.tmpFor(j.asrc.TmpSize(mcMax, kcMax, mr)), ic, mc, j.ak0+pc, kc, mr)
+				} else if j.transA {
 					packCopy(ap, j.a, j.lda, ic, mc, pc, kc, mr)
 				} else {
 					packGather(ap, j.a, j.lda, ic, mc, pc, kc, mr)

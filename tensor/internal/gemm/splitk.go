@@ -125,9 +125,12 @@ func (sk *splitKBlocks) Part(b int) {
 	j := sk.j // a copy, narrowed to block b
 	pc := b * j.kc
 	kc := min(j.kc, j.k-pc)
-	if j.transA {
+	switch {
+	case j.asrc != nil:
+		j.ak0 += pc
+	case j.transA:
 		j.a = j.a[pc*j.lda:]
-	} else {
+	default:
 		j.a = j.a[pc:]
 	}
 	switch {
