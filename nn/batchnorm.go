@@ -32,11 +32,24 @@ type BatchNorm struct {
 
 	train  bool
 	xs     []int
-	xhat   []float32 // normalised input of the last Forward
+	batch  int       // examples in the last Forward
+	xhat   []float32 // normalised input of the last Forward (unless rebuilt)
 	invStd []float64 // per feature, of the last Forward
-	y, dx  *tensor.Tensor
-	sum    []float64
-	sum2   []float64
+	// mu and is: the per-feature mean and 1/std the last Forward
+	// normalised with, in float32 (Backward rebuilds x̂ from them).
+	mu, is []float32
+	// rebuilt: the last Forward kept no x̂ (it read the convolution's
+	// yc, which stays as it was until Backward): the backward passes
+	// rebuild it from yc with the same operations, inside their kernels
+	// (tensor.DotSumNorm, BatchNormBackwardNorm), rather than the forward
+	// pass writing a full-size map for them to read. The normalisation
+	// writes each plane's x̂ into the partition's plane of tmp, which
+	// stays in L1.
+	rebuilt bool
+	tmp     []float32
+	y, dx   *tensor.Tensor
+	sum     []float64
+	sum2    []float64
 	// per-feature float32 coefficients of the elementwise passes
 	c0, c1, c2 []float32
 
@@ -89,22 +102,31 @@ func (b *BatchNorm) runPart(p int) {
 		lo, hi := partRange(p, min(maxParts, n*f), n*f)
 		for pl := lo; pl < hi; pl++ {
 			off, in := pl*s, b.in(pl)
-			switch b.op {
-			case bnPlaneSums:
+			switch {
+			case b.op == bnPlaneSums:
 				b.pp[pl] = tensor.SumLanes(b.px[in : in+s])
-			case bnPlaneDevs:
+			case b.op == bnPlaneDevs:
 				b.pp[pl] = tensor.SquaredDeviation(b.px[in:in+s], float32(b.sum[pl%f]))
+			case b.rebuilt:
+				c := pl % f
+				b.pp[pl], b.pp2[pl] = tensor.DotSumNorm(b.pdy[off:off+s], b.conv.yc[in:in+s], b.mu[c], b.is[c])
 			default:
 				b.pp[pl], b.pp2[pl] = tensor.DotSum(b.pdy[off:off+s], b.xhat[off:off+s])
 			}
 		}
 	case bnNormalize:
 		lo, hi := partRange(p, min(maxParts, n*f), n*f)
-		mu, is := b.c0, b.c1
+		mu, is := b.mu, b.is
 		gamma, beta := b.Gamma.Value.Data, b.Beta.Value.Data
 		for pl := lo; pl < hi; pl++ {
 			c, off, in := pl%f, pl*s, b.in(pl)
-			tensor.BatchNormNormalize(b.px[in:in+s], b.xhat[off:off+s], b.y.Data[off:off+s], mu[c], is[c], gamma[c], beta[c])
+			var xh []float32
+			if b.rebuilt {
+				xh = b.tmp[p*s : (p+1)*s] // dropped: Backward rebuilds it
+			} else {
+				xh = b.xhat[off : off+s]
+			}
+			tensor.BatchNormNormalize(b.px[in:in+s], xh, b.y.Data[off:off+s], mu[c], is[c], gamma[c], beta[c])
 		}
 	case bnDx:
 		lo, hi := partRange(p, min(maxParts, n*f), n*f)
@@ -115,10 +137,22 @@ func (b *BatchNorm) runPart(p int) {
 		}
 		for pl := lo; pl < hi; pl++ {
 			c, off, in := pl%f, pl*s, b.in(pl)
-			tensor.BatchNormBackward(dx[in:in+s], b.pdy[off:off+s], b.xhat[off:off+s], k[c], mdb[c], mdg[c])
+			if b.rebuilt { // dx overwrites the input (yc) it rebuilds x̂ from
+				tensor.BatchNormBackwardNorm(dx[in:in+s], b.pdy[off:off+s], b.conv.yc[in:in+s], k[c], mdb[c], mdg[c], b.mu[c], b.is[c])
+			} else {
+				tensor.BatchNormBackward(dx[in:in+s], b.pdy[off:off+s], b.xhat[off:off+s], k[c], mdb[c], mdg[c])
+			}
 		}
 	}
 }
+
+// rebuildMin is the smallest plane whose x̂ the backward passes rebuild
+// rather than read (see rebuilt): on the zoo cnn's 7×7 planes rebuilding
+// made the backward passes slower by more than the forward pass saved
+// (BenchmarkStepLayers, Zen 3, one thread: 275 against 290 µs forward,
+// 320 against 275 backward), on its 28×28 and 14×14 planes it saves
+// 10–20 % of each pass.
+const rebuildMin = 64
 
 // pass runs op over the batch of n examples, split as runPart says.
 func (b *BatchNorm) pass(op bnOp, n int) {
@@ -155,6 +189,8 @@ func NewBatchNorm(in []int, eps, momentum float32) *BatchNorm {
 		c0:          make([]float32, f),
 		c1:          make([]float32, f),
 		c2:          make([]float32, f),
+		mu:          make([]float32, f),
+		is:          make([]float32, f),
 	}
 	for i := 0; i < f; i++ {
 		b.Gamma.Value.Data[i] = 1
@@ -221,8 +257,14 @@ func (b *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 		panic("nn: BatchNorm: a fused convolution's training output read outside training")
 	}
 	b.xs = append(b.xs[:0], x.Shape...)
+	b.batch = n
 	b.y = reuse(b.y, x.Shape...)
-	b.xhat = grow(b.xhat, len(x.Data))
+	b.rebuilt = b.fromConv && s >= rebuildMin
+	if b.rebuilt {
+		b.tmp = grow(b.tmp, maxParts*s)
+	} else {
+		b.xhat = grow(b.xhat, len(x.Data))
+	}
 	gamma, beta := b.Gamma.Value.Data, b.Beta.Value.Data
 	if train && n*s > 0 {
 		// Two passes: the mean, then the centred second moment, which stays
@@ -286,7 +328,7 @@ func (b *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 			b.invStd[c] = 1 / math.Sqrt(float64(rv[c])+float64(b.Eps))
 		}
 	}
-	mu, is := b.c0, b.c1
+	mu, is := b.mu, b.is
 	for c := 0; c < f; c++ {
 		mu[c], is[c] = float32(b.sum[c]), float32(b.invStd[c])
 	}
@@ -318,7 +360,7 @@ func (b *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 // dx = Gamma·invStd·dy.
 func (b *BatchNorm) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	f, s := b.Features, b.Spatial
-	n := len(b.xhat) / max(f*s, 1)
+	n := b.batch
 	dg, dbt := b.sum, b.sum2 // reuse as float64 accumulators
 	clear(dg)
 	clear(dbt)

@@ -109,6 +109,27 @@ func BatchNormBackward(dx, dy, xh []float32, k, mdb, mdg float32) {
 	vec.BatchNormBackward(dx, dy, xh, k, mdb, mdg)
 }
 
+// BatchNormBackwardNorm is BatchNormBackward with xh[i] = (x[i]−mean)·is
+// rebuilt from the layer's input as BatchNormNormalize computes it (mean
+// and is its mean and k): the same bits, without a stored xh. dy and x must
+// be as long as dx; x may be dx.
+func BatchNormBackwardNorm(dx, dy, x []float32, k, mdb, mdg, mean, is float32) {
+	if len(dy) != len(dx) || len(x) != len(dx) {
+		panic(fmt.Sprintf("tensor: BatchNormBackwardNorm: lengths %d, %d, %d differ", len(dx), len(dy), len(x)))
+	}
+	vec.BatchNormBackwardNorm(dx, dy, x, k, mdb, mdg, mean, is)
+}
+
+// DotSumNorm is DotSum(g, h) with h[i] = (x[i]−mean)·k rebuilt as
+// BatchNormNormalize computes it: the same bits. x must be at least as
+// long as g.
+func DotSumNorm(g, x []float32, mean, k float32) (dot, sum float32) {
+	if len(x) < len(g) {
+		panic(fmt.Sprintf("tensor: DotSumNorm: len(x)=%d < len(g)=%d", len(x), len(g)))
+	}
+	return vec.DotSumNorm(g, x, mean, k)
+}
+
 // SumLanes returns Σ v[i] in float32, SquaredDeviation Σ (v[i]−mu)², and
 // DotSum Σ g[i]·h[i] together with Σ g[i]. Each keeps eight partial sums
 // (partial l takes elements l, l+8, ... of the longest multiple-of-8

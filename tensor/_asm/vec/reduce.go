@@ -34,14 +34,24 @@ func reduce(kind string) {
 	case "dotsum":
 		TEXT(name, NOSPLIT, "func(g, h []float32) (dot, sum float32)")
 		Doc(name + " returns Σ g[i]·h[i] and Σ g[i] in the eight-lane order of dotsumGo; len(h) ≥ len(g).")
+	case "dotsumn":
+		TEXT(name, NOSPLIT, "func(g, x []float32, mean, k float32) (dot, sum float32)")
+		Doc(name + " is dotsumAVX2 with h[i] = (x[i]−mean)·k computed as bnNormalizeAVX2 computes it (dotsumnGo); len(x) ≥ len(g).")
 	}
 	Pragma("noescape")
 	var a, b Register
 	var n Register
+	two := kind == "dotsum" || kind == "dotsumn"
 	if kind == "dotsum" {
 		a = Load(Param("g").Base(), GP64())
 		b = Load(Param("h").Base(), GP64())
 		n = Load(Param("g").Len(), GP64())
+	} else if kind == "dotsumn" {
+		a = Load(Param("g").Base(), GP64())
+		b = Load(Param("x").Base(), GP64())
+		n = Load(Param("g").Len(), GP64())
+		VBROADCASTSS(paramAddr("mean"), Y14)
+		VBROADCASTSS(paramAddr("k"), Y15)
 	} else {
 		a = Load(Param("v").Base(), GP64())
 		n = Load(Param("v").Len(), GP64())
@@ -59,6 +69,7 @@ func reduce(kind string) {
 		f := formOf(scalar)
 		ld, sub, mul, add := f.mov, f.sub, f.mul, f.add
 		acc, acc2, t, u, mu := f.r(Y0), f.r(Y1), f.r(Y2), f.r(Y3), f.r(Y15)
+		mean, k := f.r(Y14), f.r(Y15)
 		ld(Mem{Base: a}, t)
 		switch kind {
 		case "sum":
@@ -69,6 +80,13 @@ func reduce(kind string) {
 			add(t, acc, acc)
 		case "dotsum":
 			ld(Mem{Base: b}, u)
+			add(t, acc2, acc2)
+			mul(u, t, t)
+			add(t, acc, acc)
+		case "dotsumn":
+			ld(Mem{Base: b}, u)
+			sub(mean, u, u) // x − mean
+			mul(k, u, u)    // h = (x − mean)·k
 			add(t, acc2, acc2)
 			mul(u, t, t)
 			add(t, acc, acc)
@@ -85,7 +103,7 @@ func reduce(kind string) {
 	JMP(LabelRef(kind + "_8"))
 	Label(kind + "_fold")
 	hsum(Y0, X0, X4)
-	if kind == "dotsum" {
+	if two {
 		hsum(Y1, X1, X4)
 	}
 	Label(kind + "_1")
@@ -103,7 +121,7 @@ func reduce(kind string) {
 	// this project's machine (measured; a VEX MOVQ instead of MOVQ in the
 	// gemm scan took a call from 124 to 7 ns). The low halves survive it.
 	VZEROUPPER()
-	if kind == "dotsum" {
+	if two {
 		Store(X0, ReturnIndex(0))
 		Store(X1, ReturnIndex(1))
 	} else {

@@ -22,10 +22,16 @@ func bnNormalizeAVX2(x, xh, y []float32, mean, k, g, b float32) {
 	bnNormalizeGo(x, xh, y, mean, k, g, b)
 }
 func bnBackwardAVX2(dx, dy, xh []float32, k, mdb, mdg float32) { bnBackwardGo(dx, dy, xh, k, mdb, mdg) }
-func sumAVX2(v []float32) float32                              { return sumGo(v) }
-func sqdevAVX2(v []float32, mu float32) float32                { return sqdevGo(v, mu) }
-func dotsumAVX2(g, h []float32) (dot, sum float32)             { return dotsumGo(g, h) }
-func addConstAVX2(dst, src []float32, c float32)               { addConstGo(dst, src, c) }
+func bnBackwardNAVX2(dx, dy, x []float32, k, mdb, mdg, mean, is float32) {
+	bnBackwardNGo(dx, dy, x, k, mdb, mdg, mean, is)
+}
+func dotsumnAVX2(g, x []float32, mean, k float32) (dot, sum float32) {
+	return dotsumnGo(g, x, mean, k)
+}
+func sumAVX2(v []float32) float32                  { return sumGo(v) }
+func sqdevAVX2(v []float32, mu float32) float32    { return sqdevGo(v, mu) }
+func dotsumAVX2(g, h []float32) (dot, sum float32) { return dotsumGo(g, h) }
+func addConstAVX2(dst, src []float32, c float32)   { addConstGo(dst, src, c) }
 
 func maxPool2x2AVX2(out []float32, arg []int32, r0, r1 []float32, base, w int32) {
 	maxPool2x2Go(out, arg, r0, r1, base, w)

@@ -125,6 +125,26 @@ func BatchNormBackward(dx, dy, xh []float32, k, mdb, mdg float32) {
 	bnBackwardGo(dx, dy, xh, k, mdb, mdg)
 }
 
+// BatchNormBackwardNorm is BatchNormBackward with xh[i] = (x[i]−mean)·is
+// computed as BatchNormNormalize computes it, so the bits of
+// BatchNormBackward on the xh BatchNormNormalize wrote; dx may be x.
+func BatchNormBackwardNorm(dx, dy, x []float32, k, mdb, mdg, mean, is float32) {
+	if useAVX2 {
+		bnBackwardNAVX2(dx, dy, x, k, mdb, mdg, mean, is)
+		return
+	}
+	bnBackwardNGo(dx, dy, x, k, mdb, mdg, mean, is)
+}
+
+// DotSumNorm is DotSum(g, h) with h[i] = (x[i]−mean)·k computed as
+// BatchNormNormalize computes it: the same bits.
+func DotSumNorm(g, x []float32, mean, k float32) (dot, sum float32) {
+	if useAVX2 {
+		return dotsumnAVX2(g, x, mean, k)
+	}
+	return dotsumnGo(g, x, mean, k)
+}
+
 // Sum returns Σ v[i], SquaredDeviation Σ (v[i]−mu)² and DotSum Σ g[i]·h[i]
 // with Σ g[i], each with eight partial sums (lane l takes elements l, l+8,
 // ... of the multiple-of-8 prefix) folded as ((s0+s4)+(s2+s6)) +

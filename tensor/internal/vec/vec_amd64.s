@@ -653,6 +653,104 @@ bnback_done:
 	VZEROUPPER
 	RET
 
+// func bnBackwardNAVX2(dx []float32, dy []float32, x []float32, k float32, mdb float32, mdg float32, mean float32, is float32)
+// Requires: AVX
+TEXT ·bnBackwardNAVX2(SB), NOSPLIT, $0-92
+	MOVQ         dx_base+0(FP), AX
+	MOVQ         dy_base+24(FP), CX
+	MOVQ         x_base+48(FP), DX
+	MOVQ         dx_len+8(FP), BX
+	VBROADCASTSS mean+84(FP), Y11
+	VBROADCASTSS is+88(FP), Y12
+	VBROADCASTSS k+72(FP), Y13
+	VBROADCASTSS mdb+76(FP), Y14
+	VBROADCASTSS mdg+80(FP), Y15
+
+bnbackn_32:
+	CMPQ    BX, $0x20
+	JL      bnbackn_8
+	VMOVUPS (CX), Y0
+	VSUBPS  Y14, Y0, Y0
+	VMOVUPS (DX), Y4
+	VSUBPS  Y11, Y4, Y4
+	VMULPS  Y12, Y4, Y4
+	VMULPS  Y15, Y4, Y4
+	VSUBPS  Y4, Y0, Y0
+	VMULPS  Y13, Y0, Y0
+	VMOVUPS Y0, (AX)
+	VMOVUPS 32(CX), Y1
+	VSUBPS  Y14, Y1, Y1
+	VMOVUPS 32(DX), Y5
+	VSUBPS  Y11, Y5, Y5
+	VMULPS  Y12, Y5, Y5
+	VMULPS  Y15, Y5, Y5
+	VSUBPS  Y5, Y1, Y1
+	VMULPS  Y13, Y1, Y1
+	VMOVUPS Y1, 32(AX)
+	VMOVUPS 64(CX), Y2
+	VSUBPS  Y14, Y2, Y2
+	VMOVUPS 64(DX), Y6
+	VSUBPS  Y11, Y6, Y6
+	VMULPS  Y12, Y6, Y6
+	VMULPS  Y15, Y6, Y6
+	VSUBPS  Y6, Y2, Y2
+	VMULPS  Y13, Y2, Y2
+	VMOVUPS Y2, 64(AX)
+	VMOVUPS 96(CX), Y3
+	VSUBPS  Y14, Y3, Y3
+	VMOVUPS 96(DX), Y7
+	VSUBPS  Y11, Y7, Y7
+	VMULPS  Y12, Y7, Y7
+	VMULPS  Y15, Y7, Y7
+	VSUBPS  Y7, Y3, Y3
+	VMULPS  Y13, Y3, Y3
+	VMOVUPS Y3, 96(AX)
+	ADDQ    $0x80, AX
+	ADDQ    $0x80, CX
+	ADDQ    $0x80, DX
+	SUBQ    $0x20, BX
+	JMP     bnbackn_32
+
+bnbackn_8:
+	CMPQ    BX, $0x08
+	JL      bnbackn_1
+	VMOVUPS (CX), Y0
+	VSUBPS  Y14, Y0, Y0
+	VMOVUPS (DX), Y4
+	VSUBPS  Y11, Y4, Y4
+	VMULPS  Y12, Y4, Y4
+	VMULPS  Y15, Y4, Y4
+	VSUBPS  Y4, Y0, Y0
+	VMULPS  Y13, Y0, Y0
+	VMOVUPS Y0, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	SUBQ    $0x08, BX
+	JMP     bnbackn_8
+
+bnbackn_1:
+	TESTQ  BX, BX
+	JZ     bnbackn_done
+	VMOVSS (CX), X0
+	VSUBSS X14, X0, X0
+	VMOVSS (DX), X4
+	VSUBSS X11, X4, X4
+	VMULSS X12, X4, X4
+	VMULSS X15, X4, X4
+	VSUBSS X4, X0, X0
+	VMULSS X13, X0, X0
+	VMOVSS X0, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	ADDQ   $0x04, DX
+	DECQ   BX
+	JMP    bnbackn_1
+
+bnbackn_done:
+	VZEROUPPER
+	RET
+
 // func sumAVX2(v []float32) float32
 // Requires: AVX, SSE
 TEXT ·sumAVX2(SB), NOSPLIT, $0-28
@@ -789,6 +887,67 @@ dotsum_done:
 	VZEROUPPER
 	MOVSS X0, dot+48(FP)
 	MOVSS X1, sum+52(FP)
+	RET
+
+// func dotsumnAVX2(g []float32, x []float32, mean float32, k float32) (dot float32, sum float32)
+// Requires: AVX, SSE
+TEXT ·dotsumnAVX2(SB), NOSPLIT, $0-64
+	MOVQ         g_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         g_len+8(FP), DX
+	VBROADCASTSS mean+48(FP), Y14
+	VBROADCASTSS k+52(FP), Y15
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+
+dotsumn_8:
+	CMPQ    DX, $0x08
+	JL      dotsumn_fold
+	VMOVUPS (AX), Y2
+	VMOVUPS (CX), Y3
+	VSUBPS  Y14, Y3, Y3
+	VMULPS  Y15, Y3, Y3
+	VADDPS  Y2, Y1, Y1
+	VMULPS  Y3, Y2, Y2
+	VADDPS  Y2, Y0, Y0
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+	JMP     dotsumn_8
+
+dotsumn_fold:
+	VEXTRACTF128 $0x01, Y0, X4
+	VADDPS       X4, X0, X0
+	VMOVHLPS     X0, X0, X4
+	VADDPS       X4, X0, X0
+	VMOVSHDUP    X0, X4
+	VADDSS       X4, X0, X0
+	VEXTRACTF128 $0x01, Y1, X4
+	VADDPS       X4, X1, X1
+	VMOVHLPS     X1, X1, X4
+	VADDPS       X4, X1, X1
+	VMOVSHDUP    X1, X4
+	VADDSS       X4, X1, X1
+
+dotsumn_1:
+	TESTQ  DX, DX
+	JZ     dotsumn_done
+	VMOVSS (AX), X2
+	VMOVSS (CX), X3
+	VSUBSS X14, X3, X3
+	VMULSS X15, X3, X3
+	VADDSS X2, X1, X1
+	VMULSS X3, X2, X2
+	VADDSS X2, X0, X0
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	DECQ   DX
+	JMP    dotsumn_1
+
+dotsumn_done:
+	VZEROUPPER
+	MOVSS X0, dot+56(FP)
+	MOVSS X1, sum+60(FP)
 	RET
 
 // func addConstAVX2(dst []float32, src []float32, c float32)

@@ -54,6 +54,11 @@ func bnNormalizeAVX2(x []float32, xh []float32, y []float32, mean float32, k flo
 //go:noescape
 func bnBackwardAVX2(dx []float32, dy []float32, xh []float32, k float32, mdb float32, mdg float32)
 
+// bnBackwardNAVX2 sets dx[i] = k·((dy[i]−mdb) − h·mdg) with h = (x[i]−mean)·is for i < len(dx); dy and x are at least as long, and x may be dx.
+//
+//go:noescape
+func bnBackwardNAVX2(dx []float32, dy []float32, x []float32, k float32, mdb float32, mdg float32, mean float32, is float32)
+
 // sumAVX2 returns Σ v[i] in the eight-lane order of sumGo.
 //
 //go:noescape
@@ -68,6 +73,11 @@ func sqdevAVX2(v []float32, mu float32) float32
 //
 //go:noescape
 func dotsumAVX2(g []float32, h []float32) (dot float32, sum float32)
+
+// dotsumnAVX2 is dotsumAVX2 with h[i] = (x[i]−mean)·k computed as bnNormalizeAVX2 computes it (dotsumnGo); len(x) ≥ len(g).
+//
+//go:noescape
+func dotsumnAVX2(g []float32, x []float32, mean float32, k float32) (dot float32, sum float32)
 
 // addConstAVX2 sets dst[i] = src[i] + c for i < len(src); len(dst) ≥ len(src).
 //

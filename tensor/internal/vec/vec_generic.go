@@ -160,6 +160,39 @@ func dotsumGo(g, h []float32) (dot, sum float32) {
 	return dot, sum
 }
 
+// dotsumnGo is dotsumGo with h[i] = (x[i]−mean)·k, rounded as
+// bnNormalizeGo rounds it.
+func dotsumnGo(g, x []float32, mean, k float32) (dot, sum float32) {
+	x = x[:len(g)]
+	var d, s [8]float32
+	i := 0
+	for ; i+8 <= len(g); i += 8 {
+		gw, xw := g[i:i+8:i+8], x[i:i+8:i+8]
+		for l := range s {
+			h := float32((xw[l] - mean) * k)
+			s[l] += gw[l]
+			d[l] += float32(gw[l] * h)
+		}
+	}
+	dot, sum = fold8(&d), fold8(&s)
+	for ; i < len(g); i++ {
+		h := float32((x[i] - mean) * k)
+		sum += g[i]
+		dot += float32(g[i] * h)
+	}
+	return dot, sum
+}
+
+// bnBackwardNGo is bnBackwardGo with xh[i] = (x[i]−mean)·is; dx may be x.
+func bnBackwardNGo(dx, dy, x []float32, k, mdb, mdg, mean, is float32) {
+	dy = dy[:len(dx)]
+	x = x[:len(dx)]
+	for i := range dx {
+		h := float32((x[i] - mean) * is)
+		dx[i] = k * ((dy[i] - mdb) - float32(h*mdg))
+	}
+}
+
 func addConstGo(dst, src []float32, c float32) {
 	dst = dst[:len(src)]
 	for i, v := range src {

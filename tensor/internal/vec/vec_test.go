@@ -264,6 +264,30 @@ func TestBatchNormKernels(t *testing.T) {
 				if !same(dot, wd) || !same(sum, ws) {
 					t.Fatalf("n=%d: DotSum = %v, %v; want %v, %v", n, dot, sum, wd, ws)
 				}
+
+				// The x̂-rebuilding forms: the bits of the forms above on
+				// the xh BatchNormNormalize wrote (gr is a gradient).
+				_, gr := padded(r, n, off+2)
+				dot, sum = DotSumNorm(gr, x, mean, k)
+				if wd, ws := DotSum(gr, xh); !same(dot, wd) || !same(sum, ws) {
+					t.Fatalf("n=%d: DotSumNorm = %v, %v; want DotSum's %v, %v", n, dot, sum, wd, ws)
+				}
+				want := make([]float32, n)
+				BatchNormBackward(want, gr, xh, k, mdb, mdg)
+				BatchNormBackwardNorm(dx, gr, x, k, mdb, mdg, mean, k)
+				for i := range dx {
+					if !same(dx[i], want[i]) {
+						t.Fatalf("n=%d: BatchNormBackwardNorm dx[%d] = %v; want BatchNormBackward's %v", n, i, dx[i], want[i])
+					}
+				}
+				checkGuards(t, "BatchNormBackwardNorm dx", dxf, off+1, n)
+				inPlace := append([]float32(nil), x...) // dx = x, as the batch norm runs it on yc
+				BatchNormBackwardNorm(inPlace, gr, inPlace, k, mdb, mdg, mean, k)
+				for i := range inPlace {
+					if !same(inPlace[i], want[i]) {
+						t.Fatalf("n=%d: BatchNormBackwardNorm in place dx[%d] = %v; want %v", n, i, inPlace[i], want[i])
+					}
+				}
 			}
 		}
 	})
