@@ -238,8 +238,14 @@ func bilinear(src []uint8, rows, cols int, x, y float64) float32 {
 	var v00, v01, v10, v11 float64 // v<dy><dx>
 	if x0 >= 0 && y0 >= 0 && x0+1 < cols && y0+1 < rows {
 		i := y0*cols + x0
-		v00, v01 = float64(src[i]), float64(src[i+1])
-		v10, v11 = float64(src[i+cols]), float64(src[i+cols+1])
+		b00, b01, b10, b11 := src[i], src[i+1], src[i+cols], src[i+cols+1]
+		if b00|b01|b10|b11 == 0 {
+			// The background (most of an MNIST image): every term below
+			// is +0 (the weights are ≥ 0), and so is the result.
+			return 0
+		}
+		v00, v01 = float64(b00), float64(b01)
+		v10, v11 = float64(b10), float64(b11)
 	} else {
 		at := func(xx, yy int) float64 {
 			if xx < 0 || yy < 0 || xx >= cols || yy >= rows {

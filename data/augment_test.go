@@ -158,3 +158,50 @@ func TestAugmentRangeAndBounds(t *testing.T) {
 		}
 	}
 }
+
+// TestBilinearBackground holds bilinear's shortcut for four zero
+// neighbours to the full formula, bit for bit, at random positions (a
+// seventh of them on whole columns, and some off the image) over an image
+// that is three quarters background.
+func TestBilinearBackground(t *testing.T) {
+	full := func(src []uint8, rows, cols int, x, y float64) float32 {
+		if !(x > -1 && x < float64(cols) && y > -1 && y < float64(rows)) {
+			return 0
+		}
+		x0, y0 := int(x+1)-1, int(y+1)-1
+		tx, ty := x-float64(x0), y-float64(y0)
+		at := func(xx, yy int) float64 {
+			if xx < 0 || yy < 0 || xx >= cols || yy >= rows {
+				return 0
+			}
+			return float64(src[yy*cols+xx])
+		}
+		v00, v01, v10, v11 := at(x0, y0), at(x0+1, y0), at(x0, y0+1), at(x0+1, y0+1)
+		v := float64((1-ty)*(float64((1-tx)*v00)+float64(tx*v01))) + float64(ty*(float64((1-tx)*v10)+float64(tx*v11)))
+		return min(max(float32(v/255), 0), 1)
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	src := make([]uint8, 28*28)
+	for i := range src {
+		if r.IntN(4) == 0 {
+			src[i] = uint8(r.IntN(256))
+		}
+	}
+	zeros := 0
+	for n := 0; n < 200_000; n++ {
+		x, y := r.Float64()*32-2, r.Float64()*32-2
+		if n%7 == 0 {
+			x = math.Floor(x)
+		}
+		got, want := bilinear(src, 28, 28, x, y), full(src, 28, 28, x, y)
+		if math.Float32bits(got) != math.Float32bits(want) {
+			t.Fatalf("bilinear at (%v, %v) = %v; want %v", x, y, got, want)
+		}
+		if want == 0 {
+			zeros++
+		}
+	}
+	if zeros < 10_000 {
+		t.Fatalf("only %d background samples", zeros)
+	}
+}
