@@ -261,8 +261,7 @@ func (c *Conv2D) bnSums(lo, hi, ld int) {
 	for o, b := range c.B.Value.Data {
 		for e := lo; e < hi; e++ {
 			x := c.yc[o*ld+e*hw : o*ld+(e+1)*hw]
-			tensor.AddConst(x, x, b)
-			c.bn.pp[(c.n0+e)*c.OutC+o] = tensor.SumLanes(x)
+			c.bn.pp[(c.n0+e)*c.OutC+o] = tensor.AddConstSumLanes(x, b)
 		}
 	}
 }

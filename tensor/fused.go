@@ -139,6 +139,11 @@ func DotSumNorm(g, x []float32, mean, k float32) (dot, sum float32) {
 // single running sum's.
 func SumLanes(v []float32) float32 { return vec.Sum(v) }
 
+// AddConstSumLanes adds c to each v[i] in place and returns SumLanes of
+// the results: the bits of AddConst(v, v, c) then SumLanes(v), in one pass
+// (a convolution's bias and its batch norm's plane sum).
+func AddConstSumLanes(v []float32, c float32) float32 { return vec.AddConstSum(v, c) }
+
 // SquaredDeviation returns Σ (v[i]−mu)² in the order SumLanes describes.
 func SquaredDeviation(v []float32, mu float32) float32 { return vec.SquaredDeviation(v, mu) }
 

@@ -120,6 +120,7 @@ func main() {
 	bnBackward()
 	bnBackwardN()
 	reduce("sum")
+	reduce("addsum")
 	reduce("sqdev")
 	reduce("dotsum")
 	reduce("dotsumn")

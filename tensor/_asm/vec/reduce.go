@@ -28,6 +28,9 @@ func reduce(kind string) {
 	case "sum":
 		TEXT(name, NOSPLIT, "func(v []float32) float32")
 		Doc(name + " returns Σ v[i] in the eight-lane order of sumGo.")
+	case "addsum":
+		TEXT(name, NOSPLIT, "func(v []float32, c float32) float32")
+		Doc(name + " sets v[i] += c and returns Σ v[i] of the results in the eight-lane order of sumGo (addsumGo).")
 	case "sqdev":
 		TEXT(name, NOSPLIT, "func(v []float32, mu float32) float32")
 		Doc(name + " returns Σ (v[i]−mu)² in the eight-lane order of sqdevGo.")
@@ -59,6 +62,9 @@ func reduce(kind string) {
 	if kind == "sqdev" {
 		VBROADCASTSS(paramAddr("mu"), Y15)
 	}
+	if kind == "addsum" {
+		VBROADCASTSS(paramAddr("c"), Y15)
+	}
 	VXORPS(Y0, Y0, Y0) // the sum (or the dot product)
 	VXORPS(Y1, Y1, Y1) // Σ g for dotsum
 	ptrs := []Register{a}
@@ -73,6 +79,10 @@ func reduce(kind string) {
 		ld(Mem{Base: a}, t)
 		switch kind {
 		case "sum":
+			add(t, acc, acc)
+		case "addsum":
+			add(mu, t, t) // mu is c here
+			ld(t, Mem{Base: a})
 			add(t, acc, acc)
 		case "sqdev":
 			sub(mu, t, t)

@@ -28,6 +28,7 @@ func bnBackwardNAVX2(dx, dy, x []float32, k, mdb, mdg, mean, is float32) {
 func dotsumnAVX2(g, x []float32, mean, k float32) (dot, sum float32) {
 	return dotsumnGo(g, x, mean, k)
 }
+func addsumAVX2(v []float32, c float32) float32    { return addsumGo(v, c) }
 func sumAVX2(v []float32) float32                  { return sumGo(v) }
 func sqdevAVX2(v []float32, mu float32) float32    { return sqdevGo(v, mu) }
 func dotsumAVX2(g, h []float32) (dot, sum float32) { return dotsumGo(g, h) }

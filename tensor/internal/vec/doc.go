@@ -157,6 +157,15 @@ func Sum(v []float32) float32 {
 	return sumGo(v)
 }
 
+// AddConstSum adds c to each v[i] and returns Sum of the results: the
+// bits of AddConst(v, v, c) then Sum(v), in one pass.
+func AddConstSum(v []float32, c float32) float32 {
+	if useAVX2 {
+		return addsumAVX2(v, c)
+	}
+	return addsumGo(v, c)
+}
+
 func SquaredDeviation(v []float32, mu float32) float32 {
 	if useAVX2 {
 		return sqdevAVX2(v, mu)

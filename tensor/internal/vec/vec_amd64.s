@@ -790,6 +790,50 @@ sum_done:
 	MOVSS X0, ret+24(FP)
 	RET
 
+// func addsumAVX2(v []float32, c float32) float32
+// Requires: AVX, SSE
+TEXT ·addsumAVX2(SB), NOSPLIT, $0-36
+	MOVQ         v_base+0(FP), AX
+	MOVQ         v_len+8(FP), CX
+	VBROADCASTSS c+24(FP), Y15
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+
+addsum_8:
+	CMPQ    CX, $0x08
+	JL      addsum_fold
+	VMOVUPS (AX), Y2
+	VADDPS  Y15, Y2, Y2
+	VMOVUPS Y2, (AX)
+	VADDPS  Y2, Y0, Y0
+	ADDQ    $0x20, AX
+	SUBQ    $0x08, CX
+	JMP     addsum_8
+
+addsum_fold:
+	VEXTRACTF128 $0x01, Y0, X4
+	VADDPS       X4, X0, X0
+	VMOVHLPS     X0, X0, X4
+	VADDPS       X4, X0, X0
+	VMOVSHDUP    X0, X4
+	VADDSS       X4, X0, X0
+
+addsum_1:
+	TESTQ  CX, CX
+	JZ     addsum_done
+	VMOVSS (AX), X2
+	VADDSS X15, X2, X2
+	VMOVSS X2, (AX)
+	VADDSS X2, X0, X0
+	ADDQ   $0x04, AX
+	DECQ   CX
+	JMP    addsum_1
+
+addsum_done:
+	VZEROUPPER
+	MOVSS X0, ret+32(FP)
+	RET
+
 // func sqdevAVX2(v []float32, mu float32) float32
 // Requires: AVX, SSE
 TEXT ·sqdevAVX2(SB), NOSPLIT, $0-36

@@ -64,6 +64,11 @@ func bnBackwardNAVX2(dx []float32, dy []float32, x []float32, k float32, mdb flo
 //go:noescape
 func sumAVX2(v []float32) float32
 
+// addsumAVX2 sets v[i] += c and returns Σ v[i] of the results in the eight-lane order of sumGo (addsumGo).
+//
+//go:noescape
+func addsumAVX2(v []float32, c float32) float32
+
 // sqdevAVX2 returns Σ (v[i]−mu)² in the eight-lane order of sqdevGo.
 //
 //go:noescape

@@ -123,6 +123,25 @@ func sumGo(v []float32) float32 {
 	return r
 }
 
+// addsumGo adds c to each v[i] and returns sumGo of the results.
+func addsumGo(v []float32, c float32) float32 {
+	var s [8]float32
+	i := 0
+	for ; i+8 <= len(v); i += 8 {
+		w := v[i : i+8 : i+8]
+		for l := range s {
+			w[l] += c
+			s[l] += w[l]
+		}
+	}
+	r := fold8(&s)
+	for ; i < len(v); i++ {
+		v[i] += c
+		r += v[i]
+	}
+	return r
+}
+
 func sqdevGo(v []float32, mu float32) float32 {
 	var s [8]float32
 	i := 0

@@ -255,6 +255,17 @@ func TestBatchNormKernels(t *testing.T) {
 				if got, w := Sum(x), lanes(n, func(i int) float32 { return x[i] }); !same(got, w) {
 					t.Fatalf("n=%d: Sum = %v; want %v", n, got, w)
 				}
+				acIn := append([]float32(nil), x...)
+				acWant := append([]float32(nil), x...)
+				AddConst(acWant, acWant, mean)
+				if got, w := AddConstSum(acIn, mean), Sum(acWant); !same(got, w) {
+					t.Fatalf("n=%d: AddConstSum = %v; want AddConst then Sum, %v", n, got, w)
+				}
+				for i := range acIn {
+					if !same(acIn[i], acWant[i]) {
+						t.Fatalf("n=%d: AddConstSum v[%d] = %v; want %v", n, i, acIn[i], acWant[i])
+					}
+				}
 				if got, w := SquaredDeviation(x, mean), lanes(n, func(i int) float32 { d := x[i] - mean; return float32(d * d) }); !same(got, w) {
 					t.Fatalf("n=%d: SquaredDeviation = %v; want %v", n, got, w)
 				}
