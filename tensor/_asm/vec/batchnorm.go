@@ -42,52 +42,45 @@ func bnNormalize() {
 	})
 }
 
-// bnBackwardN emits bnBackward's dx with xh = (x − mean)·is computed as
-// bnNormalize computes it; dx may be x.
-func bnBackwardN() {
-	TEXT("bnBackwardNAVX2", NOSPLIT, "func(dx, dy, x []float32, k, mdb, mdg, mean, is float32)")
-	Pragma("noescape")
-	Doc("bnBackwardNAVX2 sets dx[i] = k·((dy[i]−mdb) − h·mdg) with h = (x[i]−mean)·is for i < len(dx); dy and x are at least as long, and x may be dx.")
+// bnBackward emits dx = k·((dy − mdb) − xh·mdg); with rebuild
+// (bnBackwardNAVX2), xh = (x − mean)·is computed as bnNormalize computes
+// it, from x, which may be dx.
+func bnBackward(rebuild bool) {
+	name, third := "bnBackwardAVX2", "xh"
+	if rebuild {
+		name, third = "bnBackwardNAVX2", "x"
+		TEXT(name, NOSPLIT, "func(dx, dy, x []float32, k, mdb, mdg, mean, is float32)")
+		Pragma("noescape")
+		Doc(name + " sets dx[i] = k·((dy[i]−mdb) − h·mdg) with h = (x[i]−mean)·is for i < len(dx); dy and x are at least as long, and x may be dx.")
+	} else {
+		TEXT(name, NOSPLIT, "func(dx, dy, xh []float32, k, mdb, mdg float32)")
+		Pragma("noescape")
+		Doc(name + " sets dx[i] = k·((dy[i]−mdb) − xh[i]·mdg) for i < len(dx); dy and xh are at least as long.")
+	}
 	dx := Load(Param("dx").Base(), GP64())
 	dy := Load(Param("dy").Base(), GP64())
-	x := Load(Param("x").Base(), GP64())
+	xh := Load(Param(third).Base(), GP64())
 	n := Load(Param("dx").Len(), GP64())
-	VBROADCASTSS(paramAddr("mean"), Y11)
-	VBROADCASTSS(paramAddr("is"), Y12)
+	if rebuild {
+		VBROADCASTSS(paramAddr("mean"), Y11)
+		VBROADCASTSS(paramAddr("is"), Y12)
+	}
 	VBROADCASTSS(paramAddr("k"), Y13)
 	VBROADCASTSS(paramAddr("mdb"), Y14)
 	VBROADCASTSS(paramAddr("mdg"), Y15)
-	loop("bnbackn", n, []Register{dx, dy, x}, func(off int, v VecPhysical, scalar bool) {
-		f, t := formOf(scalar), scratchOf(v)
-		f.mov(Mem{Base: dy, Disp: off}, v)
-		f.sub(f.r(Y14), v, v) // dy − mdb
-		f.mov(Mem{Base: x, Disp: off}, t)
-		f.sub(f.r(Y11), t, t) // x − mean
-		f.mul(f.r(Y12), t, t) // h = (x − mean)·is
-		f.mul(f.r(Y15), t, t) // h·mdg
-		f.sub(t, v, v)        // (dy − mdb) − h·mdg
-		f.mul(f.r(Y13), v, v) // ·k
-		f.mov(v, Mem{Base: dx, Disp: off})
-	})
-}
-
-// bnBackward emits dx = k·((dy − mdb) − xh·mdg).
-func bnBackward() {
-	TEXT("bnBackwardAVX2", NOSPLIT, "func(dx, dy, xh []float32, k, mdb, mdg float32)")
-	Pragma("noescape")
-	Doc("bnBackwardAVX2 sets dx[i] = k·((dy[i]−mdb) − xh[i]·mdg) for i < len(dx); dy and xh are at least as long.")
-	dx := Load(Param("dx").Base(), GP64())
-	dy := Load(Param("dy").Base(), GP64())
-	xh := Load(Param("xh").Base(), GP64())
-	n := Load(Param("dx").Len(), GP64())
-	VBROADCASTSS(paramAddr("k"), Y13)
-	VBROADCASTSS(paramAddr("mdb"), Y14)
-	VBROADCASTSS(paramAddr("mdg"), Y15)
-	loop("bnback", n, []Register{dx, dy, xh}, func(off int, v VecPhysical, scalar bool) {
+	label := "bnback"
+	if rebuild {
+		label = "bnbackn"
+	}
+	loop(label, n, []Register{dx, dy, xh}, func(off int, v VecPhysical, scalar bool) {
 		f, t := formOf(scalar), scratchOf(v)
 		f.mov(Mem{Base: dy, Disp: off}, v)
 		f.sub(f.r(Y14), v, v) // dy − mdb
 		f.mov(Mem{Base: xh, Disp: off}, t)
+		if rebuild {
+			f.sub(f.r(Y11), t, t) // x − mean
+			f.mul(f.r(Y12), t, t) // xh = (x − mean)·is
+		}
 		f.mul(f.r(Y15), t, t) // xh·mdg
 		f.sub(t, v, v)        // (dy − mdb) − xh·mdg
 		f.mul(f.r(Y13), v, v) // ·k
