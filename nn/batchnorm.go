@@ -42,11 +42,9 @@ type BatchNorm struct {
 	// yc, which stays as it was until Backward): the backward passes
 	// rebuild it from yc with the same operations, inside their kernels
 	// (tensor.DotSumNorm, BatchNormBackwardNorm), rather than the forward
-	// pass writing a full-size map for them to read. The normalisation
-	// writes each plane's x̂ into the partition's plane of tmp, which
-	// stays in L1.
+	// pass writing a full-size map for them to read
+	// (tensor.BatchNormNormalizeY writes y alone).
 	rebuilt bool
-	tmp     []float32
 	y, dx   *tensor.Tensor
 	sum     []float64
 	sum2    []float64
@@ -120,13 +118,11 @@ func (b *BatchNorm) runPart(p int) {
 		gamma, beta := b.Gamma.Value.Data, b.Beta.Value.Data
 		for pl := lo; pl < hi; pl++ {
 			c, off, in := pl%f, pl*s, b.in(pl)
-			var xh []float32
 			if b.rebuilt {
-				xh = b.tmp[p*s : (p+1)*s] // dropped: Backward rebuilds it
+				tensor.BatchNormNormalizeY(b.px[in:in+s], b.y.Data[off:off+s], mu[c], is[c], gamma[c], beta[c])
 			} else {
-				xh = b.xhat[off : off+s]
+				tensor.BatchNormNormalize(b.px[in:in+s], b.xhat[off:off+s], b.y.Data[off:off+s], mu[c], is[c], gamma[c], beta[c])
 			}
-			tensor.BatchNormNormalize(b.px[in:in+s], xh, b.y.Data[off:off+s], mu[c], is[c], gamma[c], beta[c])
 		}
 	case bnDx:
 		lo, hi := partRange(p, min(maxParts, n*f), n*f)
@@ -260,9 +256,7 @@ func (b *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	b.batch = n
 	b.y = reuse(b.y, x.Shape...)
 	b.rebuilt = b.fromConv && s >= rebuildMin
-	if b.rebuilt {
-		b.tmp = grow(b.tmp, maxParts*s)
-	} else {
+	if !b.rebuilt {
 		b.xhat = grow(b.xhat, len(x.Data))
 	}
 	gamma, beta := b.Gamma.Value.Data, b.Beta.Value.Data

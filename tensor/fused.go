@@ -99,6 +99,15 @@ func BatchNormNormalize(x, xh, y []float32, mean, k, gamma, shift float32) {
 	vec.BatchNormNormalize(x, xh, y, mean, k, gamma, shift)
 }
 
+// BatchNormNormalizeY is BatchNormNormalize without xh (a layer that
+// rebuilds x̂ when it needs it): the same y. y must be as long as x.
+func BatchNormNormalizeY(x, y []float32, mean, k, gamma, shift float32) {
+	if len(y) != len(x) {
+		panic(fmt.Sprintf("tensor: BatchNormNormalizeY: lengths %d, %d differ", len(x), len(y)))
+	}
+	vec.BatchNormNormalizeY(x, y, mean, k, gamma, shift)
+}
+
 // BatchNormBackward is batch normalisation's input gradient over one run of
 // a channel: dx[i] = k·((dy[i]−mdb) − xh[i]·mdg), rounded step by step.
 // dy and xh must be as long as dx.

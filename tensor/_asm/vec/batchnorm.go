@@ -17,25 +17,42 @@ import (
 // elements one by one; the Go versions keep the same eight sums in an
 // array, so both paths give the same bits.
 
-// bnNormalize emits h = (x−mean)·k; xh = h; y = g·h + b.
-func bnNormalize() {
-	TEXT("bnNormalizeAVX2", NOSPLIT, "func(x, xh, y []float32, mean, k, gamma, shift float32)")
-	Pragma("noescape")
-	Doc("bnNormalizeAVX2 sets h = (x[i]−mean)·k, xh[i] = h and y[i] = gamma·h + shift for i < len(x); xh and y are at least as long.")
+// bnNormalize emits h = (x−mean)·k; xh = h; y = g·h + b; with keepXh
+// false (bnNormalizeYAVX2) xh is not written.
+func bnNormalize(keepXh bool) {
+	name, label := "bnNormalizeAVX2", "bnnorm"
+	if keepXh {
+		TEXT(name, NOSPLIT, "func(x, xh, y []float32, mean, k, gamma, shift float32)")
+		Pragma("noescape")
+		Doc(name + " sets h = (x[i]−mean)·k, xh[i] = h and y[i] = gamma·h + shift for i < len(x); xh and y are at least as long.")
+	} else {
+		name, label = "bnNormalizeYAVX2", "bnnormy"
+		TEXT(name, NOSPLIT, "func(x, y []float32, mean, k, gamma, shift float32)")
+		Pragma("noescape")
+		Doc(name + " sets y[i] = gamma·h + shift with h = (x[i]−mean)·k for i < len(x), as bnNormalizeAVX2 does; y is at least as long.")
+	}
 	x := Load(Param("x").Base(), GP64())
-	xh := Load(Param("xh").Base(), GP64())
+	ptrs := []Register{x}
+	var xh Register
+	if keepXh {
+		xh = Load(Param("xh").Base(), GP64())
+		ptrs = append(ptrs, xh)
+	}
 	y := Load(Param("y").Base(), GP64())
+	ptrs = append(ptrs, y)
 	n := Load(Param("x").Len(), GP64())
 	VBROADCASTSS(paramAddr("mean"), Y12)
 	VBROADCASTSS(paramAddr("k"), Y13)
 	VBROADCASTSS(paramAddr("gamma"), Y14)
 	VBROADCASTSS(paramAddr("shift"), Y15)
-	loop("bnnorm", n, []Register{x, xh, y}, func(off int, v VecPhysical, scalar bool) {
+	loop(label, n, ptrs, func(off int, v VecPhysical, scalar bool) {
 		f, t := formOf(scalar), scratchOf(v)
 		f.mov(Mem{Base: x, Disp: off}, v)
 		f.sub(f.r(Y12), v, v)
 		f.mul(f.r(Y13), v, v)
-		f.mov(v, Mem{Base: xh, Disp: off})
+		if keepXh {
+			f.mov(v, Mem{Base: xh, Disp: off})
+		}
 		f.mul(f.r(Y14), v, t)
 		f.add(f.r(Y15), t, t)
 		f.mov(t, Mem{Base: y, Disp: off})

@@ -115,9 +115,11 @@ func TestUseSplitK(t *testing.T) {
 // op(B)ᵀ·op(A)ᵀ, where the transpose tiles better) give the bits of the
 // same products run as they are, on every kernel, transpose case, alpha,
 // beta (including beta ∉ {0, 1}, whose C is read through the transposed
-// copy) and 1 or 2 threads; and that some ran transposed.
+// copy) and 1 or 2 threads (split-K included: k = 3000 is 12 blocks),
+// with op(B) stored or packed by a Source (which then packs the
+// transposed product's A); and that some of each ran transposed.
 func TestSwapSameBits(t *testing.T) {
-	var ran atomic.Int64
+	var ran, ranSrc atomic.Int64
 	swapRan = func() { ran.Add(1) }
 	defer func() { swapRan = nil }()
 	shapes := []struct{ m, n, k int }{{16, 9, 3000}, {13, 5, 1500}, {16, 9, 300}, {3, 2, 7}, {40, 3, 2048}}
@@ -151,13 +153,21 @@ func TestSwapSameBits(t *testing.T) {
 									t.Fatalf("%dx%dx%d tA=%v tB=%v alpha,beta=%v, %d threads: c[%d] = %v, as is %v",
 										m, n, k, tA, tB, ab, th, i, got[i], want[i])
 								}
+								got = append(got[:0], c0...)
+								before := ran.Load()
+								SgemmFrom(th, tA, tB, m, n, k, ab[0], a, lda, &matSource{b, ldb, tB}, ab[1], got, ldc)
+								ranSrc.Add(ran.Load() - before)
+								if i := sameBits(got, want); i >= 0 {
+									t.Fatalf("%dx%dx%d tA=%v tB=%v alpha,beta=%v, %d threads, B from a source: c[%d] = %v, as is %v",
+										m, n, k, tA, tB, ab, th, i, got[i], want[i])
+								}
 							}
 						}
 					}
 				}
 			}
-			if strings.HasPrefix(kern.name, "avx2_6x16") && ran.Load() == 0 {
-				t.Error("no product ran transposed on the 6×16 kernel")
+			if strings.HasPrefix(kern.name, "avx2_6x16") && (ran.Load() == 0 || ranSrc.Load() == 0) {
+				t.Errorf("on the 6×16 kernel %d products ran transposed, %d of them from a source; want some of each", ran.Load(), ranSrc.Load())
 			}
 		})
 	}
@@ -178,57 +188,5 @@ func (s *matSource) PackB(dst, tmp []float32, j0, nc, p0, kc, w int) {
 		PackCols(dst, s.b, s.ld, j0, nc, p0, kc, w)
 	} else {
 		PackRows(dst, s.b, s.ld, j0, nc, p0, kc, w)
-	}
-}
-
-// TestSwapSourceSameBits checks products whose op(B) a Source packs: run
-// transposed, the source packs the transposed product's A, and the bits
-// are those of the product run as it is (and of Sgemm on the matrix), on
-// every kernel, 1 and 2 threads (split-K included: k = 3000 is 12
-// blocks), beta 0 and 1; and that some ran transposed.
-func TestSwapSourceSameBits(t *testing.T) {
-	var ran atomic.Int64
-	swapRan = func() { ran.Add(1) }
-	defer func() { swapRan = nil }()
-	shapes := []struct{ m, n, k int }{{16, 9, 3000}, {13, 5, 1500}, {40, 3, 2048}, {16, 9, 300}}
-	for _, kern := range kernels() {
-		t.Run(kern.name, func(t *testing.T) {
-			withKernel(t, kern)
-			r := rand.New(rand.NewPCG(9, 10))
-			for _, sh := range shapes {
-				m, n, k := sh.m, sh.n, sh.k
-				for _, tB := range []bool{false, true} {
-					for _, beta := range []float32{0, 1} {
-						a, b := randSlice(r, m*k), randSlice(r, k*n)
-						ldb := n
-						if tB {
-							ldb = k
-						}
-						src := &matSource{b, ldb, tB}
-						ldc := n + 3
-						c0 := randSlice(r, m*ldc)
-						noSwap = true
-						want := append([]float32(nil), c0...)
-						SgemmFrom(1, false, tB, m, n, k, 0.5, a, k, src, beta, want, ldc)
-						plain := append([]float32(nil), c0...)
-						SgemmThreads(1, false, tB, m, n, k, 0.5, a, k, b, ldb, beta, plain, ldc)
-						noSwap = false
-						if i := sameBits(plain, want); i >= 0 {
-							t.Fatalf("%dx%dx%d tB=%v beta=%v: from a source c[%d] = %v, from the matrix %v", m, n, k, tB, beta, i, want[i], plain[i])
-						}
-						for _, th := range []int{1, 2} {
-							got := append([]float32(nil), c0...)
-							SgemmFrom(th, false, tB, m, n, k, 0.5, a, k, src, beta, got, ldc)
-							if i := sameBits(got, want); i >= 0 {
-								t.Fatalf("%dx%dx%d tB=%v beta=%v, %d threads: c[%d] = %v, as is %v", m, n, k, tB, beta, th, i, got[i], want[i])
-							}
-						}
-					}
-				}
-			}
-			if strings.HasPrefix(kern.name, "avx2_6x16") && ran.Load() == 0 {
-				t.Error("no product from a source ran transposed on the 6×16 kernel")
-			}
-		})
 	}
 }

@@ -21,6 +21,9 @@ func bytesToFloatAVX2(dst []float32, src []uint8, div float32) { bytesToFloatGo(
 func bnNormalizeAVX2(x, xh, y []float32, mean, k, g, b float32) {
 	bnNormalizeGo(x, xh, y, mean, k, g, b)
 }
+func bnNormalizeYAVX2(x, y []float32, mean, k, g, b float32) {
+	bnNormalizeYGo(x, y, mean, k, g, b)
+}
 func bnBackwardAVX2(dx, dy, xh []float32, k, mdb, mdg float32) { bnBackwardGo(dx, dy, xh, k, mdb, mdg) }
 func bnBackwardNAVX2(dx, dy, x []float32, k, mdb, mdg, mean, is float32) {
 	bnBackwardNGo(dx, dy, x, k, mdb, mdg, mean, is)

@@ -116,6 +116,15 @@ func BatchNormNormalize(x, xh, y []float32, mean, k, g, b float32) {
 	bnNormalizeGo(x, xh, y, mean, k, g, b)
 }
 
+// BatchNormNormalizeY is BatchNormNormalize without xh: the same y.
+func BatchNormNormalizeY(x, y []float32, mean, k, g, b float32) {
+	if useAVX2 {
+		bnNormalizeYAVX2(x, y, mean, k, g, b)
+		return
+	}
+	bnNormalizeYGo(x, y, mean, k, g, b)
+}
+
 // BatchNormBackward sets dx[i] = k·((dy[i]−mdb) − xh[i]·mdg) for i < len(dx).
 func BatchNormBackward(dx, dy, xh []float32, k, mdb, mdg float32) {
 	if useAVX2 {

@@ -569,6 +569,81 @@ bnnorm_done:
 	VZEROUPPER
 	RET
 
+// func bnNormalizeYAVX2(x []float32, y []float32, mean float32, k float32, gamma float32, shift float32)
+// Requires: AVX
+TEXT ·bnNormalizeYAVX2(SB), NOSPLIT, $0-64
+	MOVQ         x_base+0(FP), AX
+	MOVQ         y_base+24(FP), CX
+	MOVQ         x_len+8(FP), DX
+	VBROADCASTSS mean+48(FP), Y12
+	VBROADCASTSS k+52(FP), Y13
+	VBROADCASTSS gamma+56(FP), Y14
+	VBROADCASTSS shift+60(FP), Y15
+
+bnnormy_32:
+	CMPQ    DX, $0x20
+	JL      bnnormy_8
+	VMOVUPS (AX), Y0
+	VSUBPS  Y12, Y0, Y0
+	VMULPS  Y13, Y0, Y0
+	VMULPS  Y14, Y0, Y4
+	VADDPS  Y15, Y4, Y4
+	VMOVUPS Y4, (CX)
+	VMOVUPS 32(AX), Y1
+	VSUBPS  Y12, Y1, Y1
+	VMULPS  Y13, Y1, Y1
+	VMULPS  Y14, Y1, Y5
+	VADDPS  Y15, Y5, Y5
+	VMOVUPS Y5, 32(CX)
+	VMOVUPS 64(AX), Y2
+	VSUBPS  Y12, Y2, Y2
+	VMULPS  Y13, Y2, Y2
+	VMULPS  Y14, Y2, Y6
+	VADDPS  Y15, Y6, Y6
+	VMOVUPS Y6, 64(CX)
+	VMOVUPS 96(AX), Y3
+	VSUBPS  Y12, Y3, Y3
+	VMULPS  Y13, Y3, Y3
+	VMULPS  Y14, Y3, Y7
+	VADDPS  Y15, Y7, Y7
+	VMOVUPS Y7, 96(CX)
+	ADDQ    $0x80, AX
+	ADDQ    $0x80, CX
+	SUBQ    $0x20, DX
+	JMP     bnnormy_32
+
+bnnormy_8:
+	CMPQ    DX, $0x08
+	JL      bnnormy_1
+	VMOVUPS (AX), Y0
+	VSUBPS  Y12, Y0, Y0
+	VMULPS  Y13, Y0, Y0
+	VMULPS  Y14, Y0, Y4
+	VADDPS  Y15, Y4, Y4
+	VMOVUPS Y4, (CX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+	JMP     bnnormy_8
+
+bnnormy_1:
+	TESTQ  DX, DX
+	JZ     bnnormy_done
+	VMOVSS (AX), X0
+	VSUBSS X12, X0, X0
+	VMULSS X13, X0, X0
+	VMULSS X14, X0, X4
+	VADDSS X15, X4, X4
+	VMOVSS X4, (CX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	DECQ   DX
+	JMP    bnnormy_1
+
+bnnormy_done:
+	VZEROUPPER
+	RET
+
 // func bnBackwardAVX2(dx []float32, dy []float32, xh []float32, k float32, mdb float32, mdg float32)
 // Requires: AVX
 TEXT ·bnBackwardAVX2(SB), NOSPLIT, $0-84

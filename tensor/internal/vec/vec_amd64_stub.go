@@ -49,6 +49,11 @@ func bytesToFloatAVX2(dst []float32, src []uint8, div float32)
 //go:noescape
 func bnNormalizeAVX2(x []float32, xh []float32, y []float32, mean float32, k float32, gamma float32, shift float32)
 
+// bnNormalizeYAVX2 sets y[i] = gamma·h + shift with h = (x[i]−mean)·k for i < len(x), as bnNormalizeAVX2 does; y is at least as long.
+//
+//go:noescape
+func bnNormalizeYAVX2(x []float32, y []float32, mean float32, k float32, gamma float32, shift float32)
+
 // bnBackwardAVX2 sets dx[i] = k·((dy[i]−mdb) − xh[i]·mdg) for i < len(dx); dy and xh are at least as long.
 //
 //go:noescape

@@ -89,6 +89,15 @@ func bnNormalizeGo(x, xh, y []float32, mean, k, g, b float32) {
 	}
 }
 
+// bnNormalizeYGo is bnNormalizeGo without xh.
+func bnNormalizeYGo(x, y []float32, mean, k, g, b float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		h := float32((v - mean) * k)
+		y[i] = float32(g*h) + b
+	}
+}
+
 func bnBackwardGo(dx, dy, xh []float32, k, mdb, mdg float32) {
 	dy = dy[:len(dx)]
 	xh = xh[:len(dx)]

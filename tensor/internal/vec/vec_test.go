@@ -241,6 +241,14 @@ func TestBatchNormKernels(t *testing.T) {
 				}
 				checkGuards(t, "BatchNormNormalize xh", xhf, off+1, n)
 				checkGuards(t, "BatchNormNormalize y", yf, off+2, n)
+				yOnlyf, yOnly := padded(r, n, off+2)
+				BatchNormNormalizeY(x, yOnly, mean, k, g, b)
+				for i := range yOnly {
+					if !same(yOnly[i], y[i]) {
+						t.Fatalf("n=%d: BatchNormNormalizeY y[%d] = %v; want BatchNormNormalize's %v", n, i, yOnly[i], y[i])
+					}
+				}
+				checkGuards(t, "BatchNormNormalizeY y", yOnlyf, off+2, n)
 
 				dxf, dx := padded(r, n, off+1)
 				const mdb, mdg = 0.0625, -0.375
