@@ -1,8 +1,11 @@
 package imageprep
 
 import (
+	"fmt"
 	"image"
 	"testing"
+
+	xdraw "golang.org/x/image/draw"
 )
 
 // BenchmarkPrepareCanvas measures what the server does per drawing: decode a
@@ -28,5 +31,24 @@ func BenchmarkFromImagePhoto(b *testing.B) {
 		if _, err := FromImage(img); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkFromImageSmallScan measures soft ink, which is unsharp-masked
+// before the ramp: a 0 written 8 pixels tall, enlarged to 80 (the mask's
+// Gaussian sampled tap by tap) and to 800 pixels (three box filters).
+func BenchmarkFromImageSmallScan(b *testing.B) {
+	small := drawGray(8, 8, zero, image.Rect(2, 1, 6, 7), 1.6, 255, 0)
+	for _, n := range []int{80, 800} {
+		scan := image.NewGray(image.Rect(0, 0, n, n))
+		xdraw.BiLinear.Scale(scan, scan.Bounds(), small, small.Bounds(), xdraw.Src, nil)
+		b.Run(fmt.Sprintf("%dpx", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := FromImage(scan); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -41,7 +41,9 @@
 //     photographed on a darker desk), the search is repeated inside it;
 //  5. ink whose edges fade over more than a pixel at the output scale (a
 //     small scan enlarged smoothly, a blurred photo) is sharpened around
-//     half strength and cropped again; crisp strokes wider than 4 px at the
+//     half strength and cropped again, after an unsharp mask where they fade
+//     over more than 1.5 (so that the grey a smoothed enlargement leaves in
+//     a small loop is not read as ink); crisp strokes wider than 4 px at the
 //     output scale are eroded towards 3 and strokes thinner than MNIST's
 //     (about 2.8 px at 28x28) are thickened; the crop is resampled so that
 //     its longer side is 20 px (area averaging when shrinking, bilinear

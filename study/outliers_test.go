@@ -88,22 +88,30 @@ func TestTrainOutliersThresholds(t *testing.T) {
 	if len(wrong) < 10 {
 		t.Fatalf("%d mistakes on the validation split; the test needs a weaker model", len(wrong))
 	}
-	want := infer.Thresholds{NotDigitBelow: tops[d.Val.N*15/1000]}
-	// The lowest threshold that flags 90 % of the mistakes.
-	flagged := func(th float32) int {
+	want := *thresholdsFrom(slices.Clone(tops), slices.Clone(wrong))
+	if *tr.Thresholds != want {
+		t.Errorf("thresholds %+v; want %+v, chosen from the validation answers as infer reads them", *tr.Thresholds, want)
+	}
+	if want.NotDigitBelow != tops[d.Val.N*15/1000] {
+		t.Errorf("NotDigitBelow %v; want the validation answers' 1.5th percentile, %v", want.NotDigitBelow, tops[d.Val.N*15/1000])
+	}
+	// The lowest threshold that flags 90 % of the mistakes, unless that
+	// flags more than 5 % of the answers (then the threshold that flags
+	// 5 %), and never under NotDigitBelow.
+	flagged := func(v []float32, th float32) int {
 		n := 0
-		for _, w := range wrong {
+		for _, w := range v {
 			if w < th {
 				n++
 			}
 		}
 		return n
 	}
-	if got := tr.Thresholds.UnsureBelow; flagged(got) < (9*len(wrong)+9)/10 || flagged(math.Nextafter32(got, 0)) >= (9*len(wrong)+9)/10 && got > want.NotDigitBelow {
-		t.Errorf("UnsureBelow %v flags %d of %d mistakes; want the lowest threshold flagging 90 %%", got, flagged(got), len(wrong))
-	}
-	if tr.Thresholds.NotDigitBelow != want.NotDigitBelow || tr.Thresholds.UnsureBelow < want.NotDigitBelow {
-		t.Errorf("thresholds %+v; want not-a-digit at the validation's 1.5th percentile, %v, and unsure no lower", *tr.Thresholds, want.NotDigitBelow)
+	got := want.UnsureBelow
+	catches := flagged(wrong, got) >= (9*len(wrong)+9)/10 && flagged(wrong, math.Nextafter32(got, 0)) < (9*len(wrong)+9)/10
+	capped := got == tops[d.Val.N*5/100] && flagged(tops, got) <= d.Val.N*5/100
+	if !(catches && flagged(tops, got) <= d.Val.N*5/100 || capped || got == want.NotDigitBelow) || got < want.NotDigitBelow {
+		t.Errorf("UnsureBelow %v flags %d of %d mistakes and %d of %d answers; want the lowest threshold flagging 90 %% of the mistakes, at most 5 %% of the answers", got, flagged(wrong, got), len(wrong), flagged(tops, got), d.Val.N)
 	}
 	want.UnsureBelow = tr.Thresholds.UnsureBelow
 	dir := t.TempDir()
@@ -240,5 +248,43 @@ func TestTrainTrunkMixScores(t *testing.T) {
 	bad.Init = ""
 	if _, err := Train(context.Background(), bad, d, RunOptions{}); err == nil || !strings.Contains(err.Error(), "trunk mix") {
 		t.Errorf("TrunkMix without Init: %v; want an error naming the trunk mix", err)
+	}
+}
+
+// TestThresholdsFrom checks the thresholds' choice on hand-made answers.
+func TestThresholdsFrom(t *testing.T) {
+	steps := func(n int) []float32 { // 1/n, 2/n, ..., 1
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(i+1) / float32(n)
+		}
+		return v
+	}
+	next := func(v float32) float32 { return math.Nextafter32(v, 2) }
+	for _, c := range []struct {
+		name        string
+		tops, wrong []float32
+		want        infer.Thresholds
+	}{
+		// 5 mistakes of 1,000: the 5th lowest (k = ⌈4.5⌉) is caught;
+		// it flags 45 answers, under the cap of 50.
+		{"catch", steps(1000), []float32{0.045, 0.01, 0.03, 0.02, 0.04},
+			infer.Thresholds{NotDigitBelow: 0.016, UnsureBelow: next(0.045)}},
+		// 10 mistakes of 100, the 9th at 0.9: catching it would flag 90
+		// answers; the cap flags 5 (tops[5] = 0.06).
+		{"capped", steps(100), []float32{0.2, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95},
+			infer.Thresholds{NotDigitBelow: 0.02, UnsureBelow: 0.06}},
+		// Mistakes below the not-a-digit threshold: unsure is no lower.
+		{"under not-a-digit", steps(1000), []float32{0.005},
+			infer.Thresholds{NotDigitBelow: 0.016, UnsureBelow: 0.016}},
+		{"no mistakes", steps(1000), nil,
+			infer.Thresholds{NotDigitBelow: 0.016, UnsureBelow: 0.016}},
+		// Every answer at 1: unsure cannot go above 1.
+		{"all sure", []float32{1, 1, 1, 1}, []float32{1},
+			infer.Thresholds{NotDigitBelow: 1, UnsureBelow: 1}},
+	} {
+		if got := *thresholdsFrom(c.tops, c.wrong); got != c.want {
+			t.Errorf("%s: thresholdsFrom = %+v; want %+v", c.name, got, c.want)
+		}
 	}
 }

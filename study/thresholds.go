@@ -29,9 +29,17 @@ const notDigitShare = 0.015
 // the answers (docs/outside.md).
 const unsureCatch = 0.9
 
+// maxUnsureShare caps the share of the validation answers the not-sure
+// flag marks. With about twenty mistakes on the validation split, two or
+// three of them answered at 0.99 or more would put the threshold there
+// and mark one answer in seven (two cnn-real fine-tunings in session 17
+// drew 0.995 and 0.996); a flag raised that often tells a user nothing.
+const maxUnsureShare = 0.05
+
 // chooseThresholds picks a trained model's flag thresholds on the
 // validation split (never the test set): NotDigitBelow from notDigitShare,
-// UnsureBelow from unsureCatch, never below NotDigitBelow (and equal to it
+// UnsureBelow from unsureCatch but marking at most maxUnsureShare of the
+// answers, never below NotDigitBelow (and equal to it
 // when the split has no mistakes to catch).
 // What they catch on images that are no digit, and how often they mark
 // real digits, is measured on the outside sets (docs/outside.md).
@@ -50,21 +58,33 @@ func chooseThresholds(m *nn.Sequential, val *mnist.Set) (*infer.Thresholds, erro
 			wrong = append(wrong, p[label])
 		}
 	}
-	slices.Sort(tops)
-	slices.Sort(wrong)
-	th := &infer.Thresholds{NotDigitBelow: tops[min(int(notDigitShare*float64(len(tops))), len(tops)-1)]}
-	th.UnsureBelow = th.NotDigitBelow
-	if len(wrong) > 0 {
-		// The k-th lowest wrong answer's top probability, k = ⌈catch·n⌉:
-		// every answer strictly below the next float is flagged.
-		k := int(math.Ceil(unsureCatch * float64(len(wrong))))
-		th.UnsureBelow = max(th.NotDigitBelow, math.Nextafter32(wrong[k-1], 2))
-	}
-	th.UnsureBelow = min(th.UnsureBelow, 1)
+	th := thresholdsFrom(tops, wrong)
 	if err := th.Validate(); err != nil {
 		return nil, fmt.Errorf("study: thresholds from %d validation answers: %w", val.N, err)
 	}
 	return th, nil
+}
+
+// thresholdsFrom chooses the thresholds from the top probabilities of all
+// the validation answers (tops) and of the wrong ones (wrong); it sorts
+// both.
+func thresholdsFrom(tops, wrong []float32) *infer.Thresholds {
+	slices.Sort(tops)
+	slices.Sort(wrong)
+	quantile := func(share float64) float32 { return tops[min(int(share*float64(len(tops))), len(tops)-1)] }
+	th := &infer.Thresholds{NotDigitBelow: quantile(notDigitShare)}
+	th.UnsureBelow = th.NotDigitBelow
+	if len(wrong) > 0 {
+		// The k-th lowest wrong answer's top probability, k = ⌈catch·n⌉:
+		// every answer strictly below the next float is flagged. At most
+		// maxUnsureShare of the answers fall strictly below the cap, the
+		// top probability of the answer just past that share.
+		k := int(math.Ceil(unsureCatch * float64(len(wrong))))
+		catch := math.Nextafter32(wrong[k-1], 2)
+		th.UnsureBelow = max(th.NotDigitBelow, min(catch, quantile(maxUnsureShare)))
+	}
+	th.UnsureBelow = min(th.UnsureBelow, 1)
+	return th
 }
 
 // joinSets returns a followed by b (same image size).
