@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/rakam-ml/rakam/internal/gauss"
 )
 
 // Augment configures random distortions of training images. Each example
@@ -98,27 +100,11 @@ func NewAugmenter(a Augment, rows, cols int) (*Augmenter, error) {
 		g.deg = newDegrader(*a.Degrade, rows, cols)
 	}
 	if a.ElasticAlpha > 0 {
-		g.kernel = gaussian(a.ElasticSigma)
+		g.kernel = gauss.Kernel(a.ElasticSigma)
 		n := rows * cols
 		g.fx, g.fy, g.tmp = make([]float64, n), make([]float64, n), make([]float64, n)
 	}
 	return g, nil
-}
-
-// gaussian returns a normalised Gaussian kernel of radius ceil(3 sigma).
-func gaussian(sigma float64) []float64 {
-	rad := int(math.Ceil(3 * sigma))
-	k := make([]float64, 2*rad+1)
-	var sum float64
-	for i := range k {
-		d := float64(i - rad)
-		k[i] = math.Exp(-d * d / (2 * sigma * sigma))
-		sum += k[i]
-	}
-	for i := range k {
-		k[i] /= sum
-	}
-	return k
 }
 
 // Apply writes to dst (rows*cols values in [0, 1]) a distorted copy of the

@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/rakam-ml/rakam/imageprep"
+	"github.com/rakam-ml/rakam/internal/gauss"
 )
 
 // Degrade configures distortions that make MNIST digits look like the
@@ -147,7 +148,7 @@ func (g *degrader) resolution(x []float64, r int) {
 
 // blur convolves x with a Gaussian of sigma, separably, zeros outside.
 func (g *degrader) blur(x []float64, sigma float64) {
-	smoothSeparable(x, g.b, g.rows, g.cols, gaussian(sigma))
+	smoothSeparable(x, g.b, g.rows, g.cols, gauss.Kernel(sigma))
 }
 
 // stroke dilates (s > 0) or erodes (s < 0) x by |s| pixels: whole steps of

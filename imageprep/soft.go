@@ -9,6 +9,8 @@ import (
 	"image"
 	"math"
 	"slices"
+
+	"github.com/rakam-ml/rakam/internal/gauss"
 )
 
 // softEdge is the widest stroke edge, in output pixels, left as it is:
@@ -101,20 +103,12 @@ func unsharp(crop plane, amount, sigma float64) plane {
 // taps).
 const maxExactSigma = 4
 
-// gaussianTaps samples a Gaussian of sigma out to 3 sigma, normalised to
-// sum 1.
+// gaussianTaps is gauss.Kernel in float32.
 func gaussianTaps(sigma float64) []float32 {
-	r := int(math.Ceil(3 * sigma))
-	k := make([]float64, 2*r+1)
-	var sum float64
-	for i := range k {
-		d := float64(i - r)
-		k[i] = math.Exp(-d * d / (2 * sigma * sigma))
-		sum += k[i]
-	}
+	k := gauss.Kernel(sigma)
 	out := make([]float32, len(k))
 	for i, v := range k {
-		out[i] = float32(v / sum)
+		out[i] = float32(v)
 	}
 	return out
 }

@@ -10,6 +10,7 @@ import (
 
 	xdraw "golang.org/x/image/draw"
 
+	"github.com/rakam-ml/rakam/internal/gauss"
 	"github.com/rakam-ml/rakam/mnist"
 )
 
@@ -105,17 +106,8 @@ func drawThin(i int, rng *rand.Rand, src *mnist.Set) (Sample, error) {
 
 // gaussian blurs g with a separable Gaussian of the given sigma in pixels.
 func gaussian(g *image.Gray, sigma float64) *image.Gray {
-	r := int(math.Ceil(3 * sigma))
-	k := make([]float64, 2*r+1)
-	var sum float64
-	for j := range k {
-		x := float64(j - r)
-		k[j] = math.Exp(-x * x / (2 * sigma * sigma))
-		sum += k[j]
-	}
-	for j := range k {
-		k[j] /= sum
-	}
+	k := gauss.Kernel(sigma)
+	r := len(k) / 2
 	w, h := g.Rect.Dx(), g.Rect.Dy()
 	tmp := make([]float64, w*h)
 	for y := range h {
