@@ -182,9 +182,9 @@ const (
 	sharpRamp = 0.2
 )
 
-// sharpen unsharp-masks soft ink, maps it to a steep ramp a little under
-// half strength and crops to what is left, and reports whether it did; crisp ink is
-// returned unchanged.
+// sharpen unsharp-masks soft ink (the softest), maps it to a steep ramp a
+// little under half strength and crops to what is left, and reports
+// whether it did; crisp ink is returned unchanged.
 func sharpen(crop plane) (plane, bool) {
 	e := edgeWidth(crop)
 	if e <= softEdge {

@@ -31,9 +31,9 @@ const unsureCatch = 0.9
 
 // maxUnsureShare caps the share of the validation answers the not-sure
 // flag marks. With about twenty mistakes on the validation split, two or
-// three of them answered at 0.99 or more would put the threshold there
-// and mark one answer in seven (two cnn-real fine-tunings in session 17
-// drew 0.995 and 0.996); a flag raised that often tells a user nothing.
+// three of them answered at 0.99 or more put the threshold there and mark
+// one answer in ten (five of sixteen cnn-real fine-tunings in session 17
+// drew 0.995 or 0.996); a flag raised that often tells a user little.
 const maxUnsureShare = 0.05
 
 // chooseThresholds picks a trained model's flag thresholds on the
