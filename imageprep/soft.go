@@ -51,9 +51,9 @@ func edgeWidth(crop plane) float64 {
 // with grey a little under the strokes' own; the ramp alone reads that
 // grey as ink and closes the loop (a 0 of 8x8 pixels becomes a blob),
 // while the mask darkens it against the strokes around it and leaves a
-// flat run of ink or paper as it is. MNIST's own softest digits measure
-// 1.0 to 1.25 and are left to the ramp alone, as they were
-// (TestMNISTIsAFixedPoint). Chosen on the tuning sets (internal/outside)
+// flat run of ink or paper as it is. MNIST's own soft digits measure
+// under 1.25 (a gate there leaves TestMNISTIsAFixedPoint where it was
+// without the mask) and are left to the ramp alone, as they were. Chosen on the tuning sets (internal/outside)
 // with the study's models and cnn-real fine-tuned through it: see
 // docs/outside.md.
 const (
