@@ -1,8 +1,10 @@
 package imageprep
 
 import (
+	"image"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -93,5 +95,53 @@ func TestUnsharpOpensLoop(t *testing.T) {
 	u := unsharp(pl, usmAmount, usmSigma*n/Box)
 	if h, r := ramp(u.p[hole]), ramp(u.p[ring]); h != 0 || r != 1 {
 		t.Errorf("unsharp ring through the ramp: hole %v, ring %v; want 0 and 1", h, r)
+	}
+}
+
+// TestSharpenGentleOnSoftest: soft ink goes through the steep ramp
+// (sharpRamp) after the mask, the very softest (edges over gentleEdge)
+// through the gentle one (gentleRamp), and sharpen's output is that
+// ramp's image cropped to its ink.
+func TestSharpenGentleOnSoftest(t *testing.T) {
+	const n = 40
+	for _, c := range []struct {
+		sigma float64 // of the ring's profile, in crop pixels
+		ramp  float32
+	}{{2.4, sharpRamp}, {4, gentleRamp}} {
+		pl := plane{w: n, h: n, p: make([]float32, n*n)}
+		for y := range n {
+			for x := range n {
+				r := math.Hypot(float64(x)-19.5, float64(y)-19.5)
+				pl.p[y*n+x] = float32(math.Exp(-(r - 9) * (r - 9) / (2 * c.sigma * c.sigma)))
+			}
+		}
+		e := edgeWidth(pl)
+		if e <= usmEdge || (e > gentleEdge) != (c.ramp == gentleRamp) {
+			t.Fatalf("ring of sigma %v: edges %.2f px; the test wants them over %v and on the %v side of %v", c.sigma, e, usmEdge, c.ramp == gentleRamp, gentleEdge)
+		}
+		u := unsharp(pl, usmAmount, usmSigma*n/Box)
+		want := plane{w: n, h: n, p: make([]float32, n*n)}
+		x0, y0, x1, y1 := n, n, -1, -1
+		for y := range n {
+			for x := range n {
+				v := min(max((u.p[y*n+x]-sharpMid)/c.ramp+0.5, 0), 1)
+				want.p[y*n+x] = v
+				if v > 0 {
+					x0, y0, x1, y1 = min(x0, x), min(y0, y), max(x1, x), max(y1, y)
+				}
+			}
+		}
+		want = cropPlane(want, image.Rect(x0, y0, x1+1, y1+1))
+		got, ok := sharpen(pl)
+		if !ok || got.w != want.w || got.h != want.h || !slices.Equal(got.p, want.p) {
+			t.Errorf("sharpen(ring of sigma %v, edges %.2f px): %dx%d (sharpened %v); want the ramp of %v cropped, %dx%d", c.sigma, e, got.w, got.h, ok, c.ramp, want.w, want.h)
+		}
+		var grey int
+		for _, v := range got.p {
+			if v > 0.05 && v < 0.95 {
+				grey++
+			}
+		}
+		t.Logf("sigma %v: edges %.2f px, %d of %d pixels grey", c.sigma, e, grey, len(got.p))
 	}
 }
