@@ -53,9 +53,9 @@ func edgeWidth(crop plane) float64 {
 // while the mask darkens it against the strokes around it and leaves a
 // flat run of ink or paper as it is. MNIST's own soft digits measure
 // under 1.25 (a gate there leaves TestMNISTIsAFixedPoint where it was
-// without the mask) and are left to the ramp alone, as they were. Chosen on the tuning sets (internal/outside)
-// with the study's models and cnn-real fine-tuned through it: see
-// docs/outside.md.
+// without the mask) and are left to the ramp alone, as they were.
+// Chosen on the tuning sets (internal/outside) with the study's models
+// and cnn-real fine-tuned through it: see docs/outside.md.
 const (
 	usmAmount = 2.0
 	usmSigma  = 1.0
