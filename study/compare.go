@@ -15,9 +15,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/rakam-ml/rakam/infer"
 	"github.com/rakam-ml/rakam/nn"
@@ -76,11 +75,11 @@ func Compare(ctx context.Context, cfg CompareConfig) (*Comparison, error) {
 	if err := os.MkdirAll(modelDir, 0o755); err != nil {
 		return nil, fmt.Errorf("study: output directory: %w", err)
 	}
-	logf := func(format string, a ...any) {
-		if cfg.Log != nil {
-			fmt.Fprintf(cfg.Log, format+"\n", a...)
-		}
-	}
+	// Lanes log from their goroutines, and a log line may come while the
+	// first lane's progress bar is drawn: one console takes both.
+	con := newConsole(cfg.Log, cfg.Progress)
+	cfg.Progress = con.bar()
+	logf := con.logf
 	plan, err := cfg.plan()
 	if err != nil {
 		return nil, err
@@ -104,8 +103,11 @@ func Compare(ctx context.Context, cfg CompareConfig) (*Comparison, error) {
 	}
 	probs := map[string][]float32{}
 	total := len(plan) + 3 // scratch, the plan, the search, the ensembles
+	var stepMu sync.Mutex
 	step := 0
 	next := func(name string) {
+		stepMu.Lock()
+		defer stepMu.Unlock()
 		step++
 		logf("[%d/%d] %s (%.0fs elapsed)", step, total, name, time.Since(started).Seconds())
 	}
@@ -119,37 +121,32 @@ func Compare(ctx context.Context, cfg CompareConfig) (*Comparison, error) {
 	in.Rows = append(in.Rows, *srow)
 	probs[srow.Name] = sprobs
 
-	trained := map[string]*Trained{}
-	for i := 0; i < len(plan); {
-		// A run of recipes marked concurrent trains at the same time, one
-		// core each (trainGroup); the others one after another on every core.
-		group := plan[i : i+1]
-		for i+len(group) < len(plan) && concurrent[plan[i].Name] && concurrent[plan[i+len(group)].Name] {
-			group = plan[i : i+len(group)+1]
-		}
-		for k, r := range group {
-			if k > 0 && sideBySide(len(group)) {
-				next(r.Name + " (at the same time as " + group[0].Name + ", one core each)")
-			} else {
-				next(r.Name)
-			}
-		}
-		ts, err := trainGroup(ctx, cfg, group, d, modelDir, plan, trained)
-		if err != nil {
-			return nil, err
-		}
-		for _, t := range ts {
-			// Keep the weights, drop the layers' buffers (activations, im2col
-			// patches, gradients) sized for the last batch: the study holds
-			// every model to the end, and with their buffers the CNNs alone
-			// took hundreds of megabytes (peak RSS 1.14 GiB).
-			t.Model = t.Model.Replica()
-			trained[t.Recipe.Name] = t
-			in.Rows = append(in.Rows, t.Result)
-			probs[t.Recipe.Name] = t.Test.Probs
+	// The plan's models: the solo ones on every core, then the lanes side
+	// by side (splitLanes, trainLanes); the rows follow the plan's order
+	// whatever order they finish in.
+	first, lanes := splitLanes(plan, runtime.GOMAXPROCS(0))
+	hooks := laneHooks{
+		start: func(r Recipe) { next(r.Name) },
+		done: func(t *Trained) {
 			logf("      %s: test accuracy %.4f, %d epochs, %.1fs", t.Recipe.Name, t.Result.TestAccuracy, t.Result.Epochs, t.Result.TrainSeconds)
-		}
-		i += len(group)
+		},
+	}
+	trained, err := trainLanes(ctx, cfg, [][]Recipe{first}, nil, d, modelDir, hooks)
+	if err != nil {
+		return nil, err
+	}
+	if len(lanes) > 1 {
+		logf("      %d lanes side by side, %d thread(s) each: %s", len(lanes), max(1, runtime.GOMAXPROCS(0)/len(lanes)), describeLanes(lanes))
+	}
+	rest, err := trainLanes(ctx, cfg, lanes, trained, d, modelDir, hooks)
+	if err != nil {
+		return nil, err
+	}
+	maps.Copy(trained, rest)
+	for _, r := range plan {
+		t := trained[r.Name]
+		in.Rows = append(in.Rows, t.Result)
+		probs[r.Name] = t.Test.Probs
 	}
 
 	// Improvement 3 and 4 details for the report.
@@ -245,73 +242,6 @@ type savedRun struct {
 	StoppedEpoch int             `json:"stopped_epoch,omitempty"`
 	BestEpoch    int             `json:"best_epoch,omitempty"`
 	BestValLoss  float64         `json:"best_val_loss,omitempty"`
-}
-
-// concurrent marks the recipes that train side by side, one core each,
-// when they follow each other in the plan: the two augmented CNNs. On this
-// project's 2-core machine two single-threaded trainings of the cnn finish
-// in 22.2 s where one two-threaded training takes 13.8 s (38,400 augmented
-// images, 2026-11-27; rerun with two `rakam train --model cnn --augment
-// --schedule onecycle --lr 3e-3 --train-limit 38400 --epochs 1 --threads 1`
-// at once, then one with --threads 2): its layers leave the second core
-// idle part of the time. Results do not change: the kernels give the same bits whatever
-// the thread count (TestTrainGroupMatchesSequential).
-var concurrent = map[string]bool{rowCNNAugment: true, rowCNNAugment2: true}
-
-// sideBySide reports whether trainGroup runs a group of n recipes at the
-// same time: more than one, and more than one core.
-func sideBySide(n int) bool { return n > 1 && runtime.GOMAXPROCS(0) > 1 }
-
-// trainGroup trains (or loads) the recipes of rs: with more than one and
-// GOMAXPROCS > 1, at the same time on single-threaded kernels, with only
-// the first showing its progress bar; otherwise one after another. The
-// result is in the order of rs.
-func trainGroup(ctx context.Context, cfg CompareConfig, rs []Recipe, d *Data, dir string, plan []Recipe, trained map[string]*Trained) ([]*Trained, error) {
-	out := make([]*Trained, len(rs))
-	inits := make([]*nn.Sequential, len(rs))
-	for i, r := range rs {
-		var err error
-		if inits[i], err = initFor(ctx, cfg, r, d, dir, plan, trained); err != nil {
-			return nil, err
-		}
-	}
-	if !sideBySide(len(rs)) {
-		for i, r := range rs {
-			t, err := trainOrLoad(ctx, cfg, r, d, dir, 0, inits[i])
-			if err != nil {
-				return nil, err
-			}
-			out[i] = t
-		}
-		return out, nil
-	}
-	// The first failure (a diverging run, say) cancels the others at once,
-	// and is the error Wait returns: theirs (interrupted) come after it.
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(min(runtime.GOMAXPROCS(0), len(rs)))
-	for i, r := range rs {
-		c := cfg
-		if i > 0 {
-			c.Progress = nil // one bar on the terminal; they run at the same pace
-		}
-		g.Go(func() error {
-			// One thread each: the cores go to the models, not inside them.
-			t, err := trainOrLoad(gctx, c, r, d, dir, 1, inits[i])
-			out[i] = t
-			return err
-		})
-	}
-	err := g.Wait()
-	if cerr := ctx.Err(); cerr != nil {
-		return nil, cerr
-	}
-	if err != nil {
-		return nil, err
-	}
-	for _, t := range out {
-		t.Model.SetThreads(0) // what follows (ensembles, the report) runs one model at a time
-	}
-	return out, nil
 }
 
 // initFor returns the weights r fine-tunes (nil when it starts from its

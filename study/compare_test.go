@@ -7,11 +7,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -175,11 +179,11 @@ func short(v any) string {
 	return string(b)
 }
 
-// TestTrainGroupMatchesSequential trains the two augmented CNN recipes of
-// the quick study side by side on single-threaded kernels (what Compare
-// does) and one after another on two threads, and requires the same saved
-// weights, byte for byte, and the same table rows.
-func TestTrainGroupMatchesSequential(t *testing.T) {
+// TestLanesMatchSequential trains the quick study's plan in its lanes side
+// by side on single-threaded kernels (what Compare does on two cores) and
+// as one lane on two threads, and requires the same weights, byte for byte,
+// and the same test accuracy and loss for every recipe.
+func TestLanesMatchSequential(t *testing.T) {
 	if runtime.GOMAXPROCS(0) < 2 {
 		t.Skip("needs GOMAXPROCS ≥ 2 to train side by side")
 	}
@@ -188,38 +192,131 @@ func TestTrainGroupMatchesSequential(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var group []Recipe
-	for _, r := range plan {
-		if concurrent[r.Name] {
-			group = append(group, r)
-		}
+	_, lanes := splitLanes(plan, 2)
+	if len(lanes) != 2 {
+		t.Fatalf("splitLanes gave %d lanes on two cores; want 2", len(lanes))
 	}
-	if len(group) != 2 {
-		t.Fatalf("the plan has %d concurrent recipes; want the two augmented CNNs", len(group))
-	}
+	plan = slices.Concat(lanes...) // the solo cnn-fast trains alone either way
 	cfg := CompareConfig{Retrain: true}
-	together, err := trainGroup(context.Background(), cfg, group, d, t.TempDir(), nil, nil)
+	var started []string
+	var mu sync.Mutex
+	together, err := trainLanes(context.Background(), cfg, lanes, nil, d, t.TempDir(), laneHooks{
+		start: func(r Recipe) { mu.Lock(); started = append(started, r.Name); mu.Unlock() },
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(started) != len(plan) || len(together) != len(plan) {
+		t.Fatalf("%d recipes started, %d trained; want the plan's %d", len(started), len(together), len(plan))
+	}
 	defer tensor.SetThreads(tensor.Threads())
 	tensor.SetThreads(2)
-	dir := t.TempDir()
-	for i, r := range group {
-		alone, err := trainGroup(context.Background(), cfg, []Recipe{r}, d, dir, nil, nil)
-		if err != nil {
-			t.Fatal(err)
+	alone, err := trainLanes(context.Background(), cfg, [][]Recipe{plan}, nil, d, t.TempDir(), laneHooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range plan {
+		a, b := together[r.Name], alone[r.Name]
+		if !bytes.Equal(weightsOf(t, a.Model), weightsOf(t, b.Model)) {
+			t.Errorf("%s: weights trained in lanes on 1 thread differ from those trained in one lane on 2", r.Name)
 		}
-		a, b := weightsOf(t, together[i].Model), weightsOf(t, alone[0].Model)
-		if !bytes.Equal(a, b) {
-			t.Errorf("%s: weights trained side by side on 1 thread differ from those trained alone on 2", r.Name)
-		}
-		if together[i].Result.TestAccuracy != alone[0].Result.TestAccuracy || together[i].Result.TestLoss != alone[0].Result.TestLoss {
-			t.Errorf("%s: test accuracy/loss %v/%v side by side, %v/%v alone", r.Name,
-				together[i].Result.TestAccuracy, together[i].Result.TestLoss, alone[0].Result.TestAccuracy, alone[0].Result.TestLoss)
+		if a.Result.TestAccuracy != b.Result.TestAccuracy || a.Result.TestLoss != b.Result.TestLoss {
+			t.Errorf("%s: test accuracy/loss %v/%v in lanes, %v/%v in one lane", r.Name,
+				a.Result.TestAccuracy, a.Result.TestLoss, b.Result.TestAccuracy, b.Result.TestLoss)
 		}
 	}
 }
+
+// TestSplitLanes checks the study's lanes: on two cores cnn-fast first and
+// alone, then the chain of cnn-augment-seed2 and the cnn-real that
+// fine-tunes it beside the rest, each in plan order and together the plan;
+// on one core the plan whole; and the plan whole when the rest would
+// fine-tune a model of the chain.
+func TestSplitLanes(t *testing.T) {
+	plan, err := CompareConfig{Seed: 1}.plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := func(rs []Recipe) []string {
+		var s []string
+		for _, r := range rs {
+			s = append(s, r.Name)
+		}
+		return s
+	}
+	first, lanes := splitLanes(plan, 2)
+	if len(lanes) != 2 {
+		t.Fatalf("%d lanes on two cores; want 2", len(lanes))
+	}
+	if got := names(first); !slices.Equal(got, []string{rowCNNFast}) {
+		t.Errorf("solo recipes %v; want cnn-fast", got)
+	}
+	if got, want := names(lanes[0]), []string{rowCNNAugment2, rowCNNReal}; !slices.Equal(got, want) {
+		t.Errorf("first lane %v; want %v", got, want)
+	}
+	var rest []string
+	for _, n := range names(plan) {
+		if n != rowCNNAugment2 && n != rowCNNReal && n != rowCNNFast {
+			rest = append(rest, n)
+		}
+	}
+	if got := names(lanes[1]); !slices.Equal(got, rest) {
+		t.Errorf("second lane %v; want the rest in plan order %v", got, rest)
+	}
+	if first, got := splitLanes(plan, 1); len(first) != 0 || len(got) != 1 || !slices.Equal(names(got[0]), names(plan)) {
+		t.Errorf("one core: %d solo, %d lanes; want the plan in one lane", len(first), len(got))
+	}
+	odd := slices.Clone(plan)
+	odd = append(odd, Recipe{Name: "fine-tunes-real", Init: rowCNNReal})
+	odd = append(odd, Recipe{Name: "fine-tunes-cnn", Init: rowCNN})
+	_, lanes = splitLanes(odd, 2)
+	if got := names(lanes[0]); !slices.Equal(got, []string{rowCNNAugment2, rowCNNReal, "fine-tunes-real"}) {
+		t.Errorf("a fine-tuning of cnn-real: first lane %v; want it after cnn-real", got)
+	}
+	odd = append(slices.Clone(plan), Recipe{Name: "odd", Init: rowCNNAugment2})
+	odd[len(odd)-1], odd[0] = odd[0], odd[len(odd)-1] // before its init in the plan: the rest
+	if first, got := splitLanes(odd, 4); len(first) != 0 || len(got) != 1 || len(got[0]) != len(odd) {
+		t.Errorf("a recipe of the rest fine-tuning the chain: %d solo, %d lanes; want the plan whole in one", len(first), len(got))
+	}
+}
+
+// TestConsole writes log lines between progress-bar lines on one writer:
+// a half-drawn bar is cleared before a log line, a finished one is not,
+// and a bar on a writer of its own goes there untouched.
+func TestConsole(t *testing.T) {
+	var buf bytes.Buffer
+	c := newConsole(&buf, &buf)
+	bar := c.bar()
+	if bar == io.Writer(&buf) {
+		t.Fatal("the bar shares the log's writer but bypasses the console")
+	}
+	io.WriteString(bar, "\repoch 1/2 [=>  ] 1/9\x1b[K")
+	c.logf("[%d/%d] %s", 2, 15, "cnn")
+	io.WriteString(bar, "\repoch 1/2 done\n")
+	c.logf("after")
+	want := "\repoch 1/2 [=>  ] 1/9\x1b[K\r\x1b[K[2/15] cnn\n\repoch 1/2 done\nafter\n"
+	if got := buf.String(); got != want {
+		t.Errorf("console wrote %q; want %q", got, want)
+	}
+	var logw, barw bytes.Buffer
+	c = newConsole(&logw, &barw)
+	if c.bar() != io.Writer(&barw) {
+		t.Error("a bar on its own writer should write there directly")
+	}
+	if newConsole(nil, nil).bar() != nil {
+		t.Error("no bar: want a nil writer")
+	}
+	newConsole(nil, nil).logf("dropped") // no log: nothing, no panic
+	// Writers of a type that cannot be compared with == (a func field).
+	if sameWriter(funcWriter{}, funcWriter{}) {
+		t.Error("sameWriter: values of a non-comparable type reported the same")
+	}
+}
+
+// funcWriter is an io.Writer of a type == cannot compare.
+type funcWriter struct{ f func([]byte) }
+
+func (w funcWriter) Write(p []byte) (int, error) { return len(p), nil }
 
 // weightsOf returns the model's parameters and state, serialised.
 func weightsOf(t *testing.T, m *nn.Sequential) []byte {
@@ -233,11 +330,11 @@ func weightsOf(t *testing.T, m *nn.Sequential) []byte {
 	return buf.Bytes()
 }
 
-// TestTrainGroupStopsOnFailure trains two recipes side by side, one of them
-// with a learning rate that diverges at once: the group must stop the other
+// TestTrainLanesStopsOnFailure trains two lanes side by side, one of them
+// with a learning rate that diverges at once: the lanes must stop the other
 // instead of letting it finish its epochs, and report the divergence (not
 // the interruption it caused), with no model file left behind for either.
-func TestTrainGroupStopsOnFailure(t *testing.T) {
+func TestTrainLanesStopsOnFailure(t *testing.T) {
 	if runtime.GOMAXPROCS(0) < 2 {
 		t.Skip("needs GOMAXPROCS ≥ 2 to train side by side")
 	}
@@ -248,17 +345,60 @@ func TestTrainGroupStopsOnFailure(t *testing.T) {
 	bad.Name, bad.LR, bad.Optimizer = "diverges", 1e12, "sgd"
 	dir := t.TempDir()
 	start := time.Now()
-	_, err := trainGroup(context.Background(), CompareConfig{Retrain: true}, []Recipe{ok, bad}, d, dir, nil, nil)
+	_, err := trainLanes(context.Background(), CompareConfig{Retrain: true}, [][]Recipe{{ok}, {bad}}, nil, d, dir, laneHooks{})
 	var div *train.DivergenceError
 	if !errors.As(err, &div) {
-		t.Fatalf("trainGroup error = %v; want the divergence", err)
+		t.Fatalf("trainLanes error = %v; want the divergence", err)
 	}
 	if s := time.Since(start); s > time.Minute {
-		t.Errorf("the group took %v after one run diverged; want the other stopped", s)
+		t.Errorf("the lanes took %v after one run diverged; want the other stopped", s)
 	}
 	for _, name := range []string{"slow", "diverges"} {
 		if _, err := os.Stat(filepath.Join(dir, name+".safetensors")); !os.IsNotExist(err) {
 			t.Errorf("%s: a model file was left behind (stat: %v)", name, err)
 		}
+	}
+}
+
+// TestTrainLanesUsesBefore fine-tunes, in a lane, a model trained before
+// the lanes: the lane must start from that model, not train its recipe a
+// second time (with Retrain, initFor would).
+func TestTrainLanesUsesBefore(t *testing.T) {
+	d := smallData(t)
+	e, _ := ZooByName(rowBaselineAdam)
+	base := FromZoo(e, 1)
+	base.Name, base.Epochs = "base", 1
+	ft := base
+	ft.Name, ft.Init, ft.LR = "tuned", "base", base.LR/10
+	cfg := CompareConfig{Retrain: true}
+	before, err := trainLanes(context.Background(), cfg, [][]Recipe{{base}}, nil, d, t.TempDir(), laneHooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var started []string
+	got, err := trainLanes(context.Background(), cfg, [][]Recipe{{ft}, {}}, before, d, dir, laneHooks{
+		start: func(r Recipe) { started = append(started, r.Name) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(started, []string{"tuned"}) {
+		t.Errorf("recipes started %v; want only the fine-tuning", started)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "base.safetensors")); !os.IsNotExist(err) {
+		t.Errorf("the model trained before was trained again (stat: %v)", err)
+	}
+	if got["tuned"].initSHA256 != weightsSHA256(before["base"].Model) {
+		t.Error("the fine-tuning did not start from the model trained before")
+	}
+	if _, ok := got["base"]; ok {
+		t.Error("trainLanes returned a model of before as one it trained")
+	}
+	// The fine-tuning in one lane, its start in the other: an error, not
+	// the start trained twice at once.
+	_, err = trainLanes(context.Background(), cfg, [][]Recipe{{ft}, {base}}, nil, d, t.TempDir(), laneHooks{})
+	if err == nil || !strings.Contains(err.Error(), "tuned fine-tunes base, which its lane has not trained") {
+		t.Errorf("lanes split between a model and its fine-tuning: error %v; want one naming both", err)
 	}
 }
