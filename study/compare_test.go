@@ -314,7 +314,7 @@ func TestConsole(t *testing.T) {
 }
 
 // funcWriter is an io.Writer of a type == cannot compare.
-type funcWriter struct{ f func([]byte) }
+type funcWriter struct{ _ func() }
 
 func (w funcWriter) Write(p []byte) (int, error) { return len(p), nil }
 
