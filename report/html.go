@@ -47,6 +47,7 @@ func writeHTML(w io.Writer, pg *page) error {
 	data := struct {
 		*page
 		Title, Date, Machine, Command string
+		Timing                        string
 		Seed                          uint64
 		Quick                         bool
 		Columns                       []htmlColumn
@@ -56,7 +57,7 @@ func writeHTML(w io.Writer, pg *page) error {
 		Speed, Search, Schedule       []chart
 		Best                          string
 	}{
-		page: pg, Title: p.Title, Machine: p.Machine, Command: p.Command, Seed: p.Seed, Quick: p.Quick, Best: p.Best,
+		page: pg, Title: p.Title, Machine: p.Machine, Command: p.Command, Timing: p.Timing, Seed: p.Seed, Quick: p.Quick, Best: p.Best,
 		Curves: pg.chartsIn("curves"), Confusion: pg.chartsIn("confusion"), Mistakes: pg.chartsIn("mistakes"),
 		Speed: pg.chartsIn("speed"), Search: pg.chartsIn("search"), Schedule: pg.chartsIn("schedule"),
 	}
@@ -159,7 +160,7 @@ footer { color: var(--muted); font-size: 12px; text-align: center; margin-top: 3
 <tbody>{{range .Rows}}
 <tr{{if .Best}} class="best"{{end}}>{{range .Cells}}<td class="{{if .Numeric}}num{{else if .Wrap}}wrap{{end}}{{with .Class}} {{.}}{{end}}">{{.Text}}</td>{{end}}</tr>{{end}}
 </tbody></table></div>
-<p class="caption">Test-set scores; precision, recall and F1 are macro averages over the ten digits. “seed reported” is the accuracy the original study gave for that row: green where ours meets it, red where it does not. The highlighted row is shown in detail below.</p>
+<p class="caption">Test-set scores; precision, recall and F1 are macro averages over the ten digits. “seed reported” is the accuracy the original study gave for that row: green where ours meets it, red where it does not. The highlighted row is shown in detail below.{{if .Timing}} Training time: {{.Timing}}{{end}}</p>
 </section>
 
 <section id="analysis" class="analysis">

@@ -35,6 +35,10 @@ type Input struct {
 	Command string `json:"command,omitempty"`
 	// Seed is the seed every model and split was made from.
 	Seed uint64 `json:"seed"`
+	// Timing says how the "train s" column was measured (the threads each
+	// model trained with, which trained side by side); shown under the
+	// comparison table, left out when empty.
+	Timing string `json:"timing,omitempty"`
 	// Quick is true for a `--quick` run (fewer epochs and trials); the
 	// report says so at the top, as its numbers are not the full study's.
 	Quick bool `json:"quick"`

@@ -34,7 +34,11 @@ func writeMarkdown(w io.Writer, pg *page) error {
 	}
 	b.WriteString("\n## Comparison\n\n")
 	writeMarkdownTable(&b, p)
-	b.WriteString("\nTest-set scores; precision, recall and F1 are macro averages over the ten digits. “seed reported” is the accuracy the original study gave for that row. The row in bold is shown in detail below.\n")
+	b.WriteString("\nTest-set scores; precision, recall and F1 are macro averages over the ten digits. “seed reported” is the accuracy the original study gave for that row. The row in bold is shown in detail below.")
+	if p.Timing != "" {
+		b.WriteString(" Training time: " + p.Timing)
+	}
+	b.WriteString("\n")
 
 	b.WriteString("\n## Analysis\n\n")
 	for _, f := range pg.Findings {

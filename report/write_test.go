@@ -189,6 +189,32 @@ func TestWriteQuick(t *testing.T) {
 	}
 }
 
+// TestWriteTiming shows how the training times were measured under the
+// comparison table of both reports, only when the study says, escaped in
+// the HTML.
+func TestWriteTiming(t *testing.T) {
+	dir := t.TempDir()
+	in := fixture()
+	for _, f := range []string{MarkdownFile, HTMLFile} {
+		if err := Write(dir, in); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(readFile(t, filepath.Join(dir, f)), "Training time:") {
+			t.Errorf("%s has a timing note the input did not give", f)
+		}
+	}
+	in.Timing = "two lanes <side by side>, 1 thread each."
+	if err := Write(dir, in); err != nil {
+		t.Fatal(err)
+	}
+	if md := readFile(t, filepath.Join(dir, MarkdownFile)); !strings.Contains(md, "shown in detail below. Training time: two lanes <side by side>, 1 thread each.\n") {
+		t.Error("report.md lacks the timing note under the table")
+	}
+	if html := readFile(t, filepath.Join(dir, HTMLFile)); !strings.Contains(html, "Training time: two lanes &lt;side by side&gt;, 1 thread each.</p>") {
+		t.Error("report.html lacks the timing note (escaped) under the table")
+	}
+}
+
 func TestWriteJSON(t *testing.T) {
 	dir, in := writeFixture(t)
 	b, err := os.ReadFile(filepath.Join(dir, JSONFile))

@@ -125,6 +125,7 @@ func Compare(ctx context.Context, cfg CompareConfig) (*Comparison, error) {
 	// by side (splitLanes, trainLanes); the rows follow the plan's order
 	// whatever order they finish in.
 	first, lanes := splitLanes(plan, runtime.GOMAXPROCS(0))
+	in.Timing = timingNote(first, lanes, runtime.GOMAXPROCS(0))
 	hooks := laneHooks{
 		start: func(r Recipe) { next(r.Name) },
 		done: func(t *Trained) {

@@ -402,3 +402,28 @@ func TestTrainLanesUsesBefore(t *testing.T) {
 		t.Errorf("lanes split between a model and its fine-tuning: error %v; want one naming both", err)
 	}
 }
+
+// TestTimingNote checks the report's note on how training was timed: with
+// lanes it names the models trained alone, the lanes and their threads;
+// with one lane, the thread count.
+func TestTimingNote(t *testing.T) {
+	plan, err := CompareConfig{Seed: 1}.plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, lanes := splitLanes(plan, 2)
+	note := timingNote(first, lanes, 2)
+	for _, want := range []string{
+		"scratch and cnn-fast alone, one after another, with 2 threads",
+		"in 2 lanes side by side, 1 thread(s) each (cnn-augment-seed2, cnn-real | baseline-adam, ",
+		"the search's trials 2 at a time.",
+	} {
+		if !strings.Contains(note, want) {
+			t.Errorf("timing note %q lacks %q", note, want)
+		}
+	}
+	first, lanes = splitLanes(plan, 1)
+	if note := timingNote(first, lanes, 1); note != "wall time of each model's training, one model after another with 1 thread(s); the search's trials 1 at a time." {
+		t.Errorf("one core: timing note %q", note)
+	}
+}

@@ -93,6 +93,22 @@ func describeLanes(lanes [][]Recipe) string {
 	return strings.Join(parts, " | ")
 }
 
+// timingNote says, for the report, how the "train s" column was measured
+// when Compare trains first and then lanes on cores CPUs.
+func timingNote(first []Recipe, lanes [][]Recipe, cores int) string {
+	if len(lanes) < 2 {
+		return fmt.Sprintf("wall time of each model's training, one model after another with %d thread(s); the search's trials %d at a time.", max(cores, 1), max(cores, 1))
+	}
+	var alone []string
+	for _, r := range first {
+		alone = append(alone, r.Name)
+	}
+	return fmt.Sprintf("wall time of each model's training. %s alone, one after another, with %d threads; "+
+		"the others in %d lanes side by side, %d thread(s) each (%s), so their times are those of a share of the machine "+
+		"while the other lane trains; the search's trials %d at a time.",
+		strings.Join(append([]string{rowScratch}, alone...), " and "), cores, len(lanes), max(1, cores/len(lanes)), describeLanes(lanes), cores)
+}
+
 // laneHooks are what trainLanes reports: start before a recipe trains (or
 // loads), done after, with its model already a replica. Either may be
 // nil; with several lanes they are called from the lanes' goroutines.
