@@ -402,6 +402,75 @@ func transposePack() {
 	RET()
 }
 
+// transposePack4 emits transposePack's routine for 4-wide panels (the
+// 4×24 kernel's A): it reads blocks of 8 consecutive depths from each of
+// rows (≤ 4) source rows ld bytes apart, transposes the 4×8 block in
+// registers (rows past `rows` read as zero) and stores the 4 floats of each
+// depth, dstride bytes apart: a quarter of the 8×8 transpose's shuffles,
+// half its stores, and no spill past the slot.
+func transposePack4() {
+	TEXT("transposePack4AVX2", NOSPLIT, "func(dst, src *float32, ld, dstride, rows, blocks int)")
+	Pragma("noescape")
+	Doc(
+		"transposePack4AVX2 sets, for each block b < blocks, p < 8 and r < 4,",
+		"dst[(8b+p)·dstride/4 + r] = src[r·ld/4 + 8b+p] for r < rows, else 0.",
+		"ld and dstride are in bytes.",
+	)
+	dst := Load(Param("dst"), GP64())
+	src := Load(Param("src"), GP64())
+	ld := Load(Param("ld"), GP64())
+	dstride := Load(Param("dstride"), GP64())
+	rows := Load(Param("rows"), GP64())
+	blocks := Load(Param("blocks"), GP64())
+	r := ymm[:4]
+	t := ymm[4:8]
+	TESTQ(blocks, blocks)
+	JZ(LabelRef("tp4_done"))
+	Label("tp4_block")
+	Comment("Load up to 4 rows of 8 depths; missing rows are zero.")
+	p := GP64()
+	MOVQ(src, p)
+	for i := 0; i < 4; i++ {
+		VXORPS(r[i], r[i], r[i])
+	}
+	for i := 0; i < 4; i++ {
+		CMPQ(rows, Imm(uint64(i)))
+		JLE(LabelRef("tp4_loaded"))
+		VMOVUPS(Mem{Base: p}, r[i])
+		if i < 3 {
+			ADDQ(ld, p)
+		}
+	}
+	Label("tp4_loaded")
+	Comment("4×8 transpose: interleave pairs, then quads; the low 128-bit half of",
+		"r[i] is depth i's four values, the high half depth i+4's.")
+	VUNPCKLPS(r[1], r[0], t[0])
+	VUNPCKHPS(r[1], r[0], t[1])
+	VUNPCKLPS(r[3], r[2], t[2])
+	VUNPCKHPS(r[3], r[2], t[3])
+	VSHUFPS(Imm(0x44), t[2], t[0], r[0])
+	VSHUFPS(Imm(0xEE), t[2], t[0], r[1])
+	VSHUFPS(Imm(0x44), t[3], t[1], r[2])
+	VSHUFPS(Imm(0xEE), t[3], t[1], r[3])
+	Comment("Store depth p's 4 values at dst + p·dstride, in order of p.")
+	MOVQ(dst, p)
+	for i := 0; i < 4; i++ {
+		VMOVUPS(r[i].AsX(), Mem{Base: p})
+		ADDQ(dstride, p)
+	}
+	for i := 0; i < 4; i++ {
+		VEXTRACTF128(Imm(1), r[i], Mem{Base: p})
+		ADDQ(dstride, p)
+	}
+	MOVQ(p, dst)
+	ADDQ(Imm(32), src)
+	DECQ(blocks)
+	JNZ(LabelRef("tp4_block"))
+	Label("tp4_done")
+	VZEROUPPER()
+	RET()
+}
+
 // copyPack emits the AVX2 packing routine for operands stored the same way
 // round as their panels (A Trans, B NoTrans) with panel width w ∈ {6, 16, 24}:
 // for each of kc source rows (ld bytes apart) it copies `full` runs of w
@@ -491,6 +560,7 @@ func main() {
 	kernel("skipKernelAVX2", avx2, 6, 2, 0, true, false)
 	panelSteps6()
 	transposePack()
+	transposePack4()
 	copyPack("copyPack16AVX2", 16)
 	copyPack("copyPack6AVX2", 6)
 	copyPack("copyPack24AVX2", 24)

@@ -163,7 +163,7 @@ func BenchmarkPackGather(b *testing.B) {
 	const rows, kc, ld = 128, 256, 6272
 	r := rand.New(rand.NewPCG(1, 1))
 	x := randSlice(r, rows*ld)
-	for _, w := range []int{6, 8, 14, 16, 32, 48} {
+	for _, w := range []int{4, 6, 8, 14, 16, 32, 48} {
 		for _, asm := range []bool{true, false} {
 			if asm && !packAVX2 {
 				continue

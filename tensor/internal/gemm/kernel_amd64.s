@@ -6549,6 +6549,80 @@ tp_done:
 	VZEROUPPER
 	RET
 
+// func transposePack4AVX2(dst *float32, src *float32, ld int, dstride int, rows int, blocks int)
+// Requires: AVX
+TEXT ·transposePack4AVX2(SB), NOSPLIT, $0-48
+	MOVQ  dst+0(FP), AX
+	MOVQ  src+8(FP), CX
+	MOVQ  ld+16(FP), DX
+	MOVQ  dstride+24(FP), BX
+	MOVQ  rows+32(FP), SI
+	MOVQ  blocks+40(FP), DI
+	TESTQ DI, DI
+	JZ    tp4_done
+
+tp4_block:
+	// Load up to 4 rows of 8 depths; missing rows are zero.
+	MOVQ    CX, R8
+	VXORPS  Y0, Y0, Y0
+	VXORPS  Y1, Y1, Y1
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y3, Y3, Y3
+	CMPQ    SI, $0x00
+	JLE     tp4_loaded
+	VMOVUPS (R8), Y0
+	ADDQ    DX, R8
+	CMPQ    SI, $0x01
+	JLE     tp4_loaded
+	VMOVUPS (R8), Y1
+	ADDQ    DX, R8
+	CMPQ    SI, $0x02
+	JLE     tp4_loaded
+	VMOVUPS (R8), Y2
+	ADDQ    DX, R8
+	CMPQ    SI, $0x03
+	JLE     tp4_loaded
+	VMOVUPS (R8), Y3
+
+tp4_loaded:
+	// 4×8 transpose: interleave pairs, then quads; the low 128-bit half of
+	// r[i] is depth i's four values, the high half depth i+4's.
+	VUNPCKLPS Y1, Y0, Y4
+	VUNPCKHPS Y1, Y0, Y5
+	VUNPCKLPS Y3, Y2, Y6
+	VUNPCKHPS Y3, Y2, Y7
+	VSHUFPS   $0x44, Y6, Y4, Y0
+	VSHUFPS   $0xee, Y6, Y4, Y1
+	VSHUFPS   $0x44, Y7, Y5, Y2
+	VSHUFPS   $0xee, Y7, Y5, Y3
+
+	// Store depth p's 4 values at dst + p·dstride, in order of p.
+	MOVQ         AX, R8
+	VMOVUPS      X0, (R8)
+	ADDQ         BX, R8
+	VMOVUPS      X1, (R8)
+	ADDQ         BX, R8
+	VMOVUPS      X2, (R8)
+	ADDQ         BX, R8
+	VMOVUPS      X3, (R8)
+	ADDQ         BX, R8
+	VEXTRACTF128 $0x01, Y0, (R8)
+	ADDQ         BX, R8
+	VEXTRACTF128 $0x01, Y1, (R8)
+	ADDQ         BX, R8
+	VEXTRACTF128 $0x01, Y2, (R8)
+	ADDQ         BX, R8
+	VEXTRACTF128 $0x01, Y3, (R8)
+	ADDQ         BX, R8
+	MOVQ         R8, AX
+	ADDQ         $0x20, CX
+	DECQ         DI
+	JNZ          tp4_block
+
+tp4_done:
+	VZEROUPPER
+	RET
+
 // func copyPack16AVX2(dst *float32, src *float32, ld int, kc int, full int, panel int)
 // Requires: AVX
 TEXT ·copyPack16AVX2(SB), NOSPLIT, $0-48

@@ -190,6 +190,13 @@ func panelSteps6AVX2(a *float32, groups int, steps *int32) int
 //go:noescape
 func transposePackAVX2(dst *float32, src *float32, ld int, dstride int, rows int, blocks int)
 
+// transposePack4AVX2 sets, for each block b < blocks, p < 8 and r < 4,
+// dst[(8b+p)·dstride/4 + r] = src[r·ld/4 + 8b+p] for r < rows, else 0.
+// ld and dstride are in bytes.
+//
+//go:noescape
+func transposePack4AVX2(dst *float32, src *float32, ld int, dstride int, rows int, blocks int)
+
 // copyPack16AVX2 sets dst[q·panel/4 + p·16 + i] = src[p·ld/4 + q·16 + i]
 // for p < kc, q < full, i < 16 (ld and panel in bytes).
 //

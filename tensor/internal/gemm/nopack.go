@@ -13,6 +13,11 @@ func transposePackAVX2(dst, src *float32, ld, dstride, rows, blocks int) {
 	panic("gemm: transposePackAVX2 without AVX2")
 }
 
+// transposePack4AVX2 is never called here (packAVX2 is false).
+func transposePack4AVX2(dst, src *float32, ld, dstride, rows, blocks int) {
+	panic("gemm: transposePack4AVX2 without AVX2")
+}
+
 // copyPack16AVX2, copyPack6AVX2 and copyPack24AVX2 are never called here
 // (packAVX2 is false).
 func copyPack16AVX2(dst, src *float32, ld, kc, full, panel int) {

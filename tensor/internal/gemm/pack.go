@@ -91,9 +91,10 @@ func copyPackAVX2(w int, dst, src *float32, ld, kc, full, panel int) {
 // packGather, zero-padding the missing rows, or reports false for the
 // generic loop. With AVX2, for every kernel's width (a multiple of 8, or 4,
 // 6 or 14 = 8k+6), it transposes 8×8 blocks of up to 8 source rows in
-// registers (transposePackAVX2) and finishes the last kc mod 8 depths in
-// Go. Without, full 6- and 16-wide panels read their source rows side by
-// side so the panel is written in order.
+// registers (transposePackAVX2; 4-wide panels 4×8 blocks,
+// transposePack4AVX2) and finishes the last kc mod 8 depths in Go.
+// Without, full 6- and 16-wide panels read their source rows side by side
+// so the panel is written in order.
 func gatherFast(panel, x []float32, off, ld, kc, w, rows int) bool {
 	asm := packAVX2 && (w%8 == 0 || w%8 == 6 || w == 4)
 	if !asm && (rows < w || w != 6 && w != 16) {
@@ -102,13 +103,17 @@ func gatherFast(panel, x []float32, off, ld, kc, w, rows int) bool {
 	// Slicing the source first checks the bounds the assembly relies on.
 	_ = x[off : off+(rows-1)*ld+kc]
 	p0 := 0
-	if asm && kc >= 8 {
+	switch {
+	case asm && kc >= 8 && w == 4:
+		// The 4×8 transpose stores exactly each depth's 4 values: no spill.
+		transposePack4AVX2(&panel[0], &x[off], 4*ld, 4*w, rows, kc/8)
+		p0 = kc / 8 * 8
+	case asm && kc >= 8:
 		blocks := kc / 8
-		// In a 4-, 6- or 14-wide panel the last group's 8-float stores
-		// spill 8 - w mod 8 floats (zeros) into the next depth's slot.
-		// Groups run last first, so the groups below overwrite every spill
-		// but the last one's, which needs that room inside panel's backing
-		// array.
+		// In a 6- or 14-wide panel the last group's 8-float stores spill
+		// 8 - w mod 8 floats (zeros) into the next depth's slot. Groups run
+		// last first, so the groups below overwrite every spill but the
+		// last one's, which needs that room inside panel's backing array.
 		if spill := (8 - w%8) % 8; spill > 0 && cap(panel) < blocks*8*w+spill {
 			blocks--
 		}

@@ -12,8 +12,9 @@ import (
 // definition gives (and identical ones from both), for every row count of a
 // panel (full and partial), depths around multiples of 8, and strides; it
 // also checks, with 0, 2 and 4 values of room past the panels (the AVX2
-// transposing pack's spill: 2 for 6- and 14-wide panels, 4 for 4-wide), that
-// nothing is written past the slice's capacity.
+// transposing pack's spill: 2 for 6- and 14-wide panels; 4-wide ones have
+// their own transpose, which spills nothing), that nothing is written past
+// the slice's capacity.
 func TestPackPaths(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
 	const guard = float32(-4242)
