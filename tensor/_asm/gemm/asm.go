@@ -331,142 +331,106 @@ func paramAddr(name string) Mem {
 
 // transposePack emits the AVX2 packing routine for operands stored the
 // other way round from their panels (A NoTrans, B Trans): it reads blocks
-// of 8 consecutive depths from each of rows (≤ 8) source rows ld bytes
-// apart, transposes the 8×8 block in registers (rows past `rows` read as
-// zero) and stores 8 floats per depth, dstride bytes apart. With dstride <
-// 32 (6-wide A panels) each store spills 32−dstride bytes past its slot;
+// of 8 consecutive depths from each of rows (≤ h) source rows ld bytes
+// apart, transposes the h×8 block in registers (rows past `rows` read as
+// zero) and stores h floats per depth, dstride bytes apart. h is 8
+// (transposePackAVX2) or 4 (transposePack4AVX2, for 4-wide panels: a
+// quarter of the shuffles, half the stores). With h = 8 and dstride < 32
+// (6-wide A panels) each store spills 32−dstride bytes past its slot;
 // stores run in increasing depth order so the next slot's store overwrites
-// the spill, and the caller leaves room after the last block.
-func transposePack() {
-	TEXT("transposePackAVX2", NOSPLIT, "func(dst, src *float32, ld, dstride, rows, blocks int)")
+// the spill, and the caller leaves room after the last block. With h = 4
+// each depth's four floats are stored exactly.
+func transposePack(h int) {
+	name, lb := "transposePackAVX2", "tp"
+	if h == 4 {
+		name, lb = "transposePack4AVX2", "tp4"
+	}
+	TEXT(name, NOSPLIT, "func(dst, src *float32, ld, dstride, rows, blocks int)")
 	Pragma("noescape")
-	Doc(
-		"transposePackAVX2 sets, for each block b < blocks and p, r < 8,",
-		"dst[(8b+p)·dstride/4 + r] = src[r·ld/4 + 8b+p] for r < rows, else 0.",
-		"ld and dstride are in bytes.",
-	)
+	if h == 8 {
+		Doc(
+			"transposePackAVX2 sets, for each block b < blocks and p, r < 8,",
+			"dst[(8b+p)·dstride/4 + r] = src[r·ld/4 + 8b+p] for r < rows, else 0.",
+			"ld and dstride are in bytes.",
+		)
+	} else {
+		Doc(
+			"transposePack4AVX2 sets, for each block b < blocks, p < 8 and r < 4,",
+			"dst[(8b+p)·dstride/4 + r] = src[r·ld/4 + 8b+p] for r < rows, else 0.",
+			"ld and dstride are in bytes.",
+		)
+	}
 	dst := Load(Param("dst"), GP64())
 	src := Load(Param("src"), GP64())
 	ld := Load(Param("ld"), GP64())
 	dstride := Load(Param("dstride"), GP64())
 	rows := Load(Param("rows"), GP64())
 	blocks := Load(Param("blocks"), GP64())
-	r := ymm[:8]
-	t := ymm[8:16]
+	r := ymm[:h]
+	t := ymm[h : 2*h]
 	TESTQ(blocks, blocks)
-	JZ(LabelRef("tp_done"))
-	Label("tp_block")
-	Comment("Load up to 8 rows of 8 depths; missing rows are zero.")
+	JZ(LabelRef(lb + "_done"))
+	Label(lb + "_block")
+	Comment(fmt.Sprintf("Load up to %d rows of 8 depths; missing rows are zero.", h))
 	p := GP64()
 	MOVQ(src, p)
-	for i := 0; i < 8; i++ {
+	for i := 0; i < h; i++ {
 		VXORPS(r[i], r[i], r[i])
 	}
-	for i := 0; i < 8; i++ {
+	for i := 0; i < h; i++ {
 		CMPQ(rows, Imm(uint64(i)))
-		JLE(LabelRef("tp_loaded"))
+		JLE(LabelRef(lb + "_loaded"))
 		VMOVUPS(Mem{Base: p}, r[i])
-		if i < 7 {
+		if i < h-1 {
 			ADDQ(ld, p)
 		}
 	}
-	Label("tp_loaded")
-	Comment("8×8 transpose: interleave pairs, then quads, then 128-bit halves.")
-	for i := 0; i < 8; i += 2 {
+	Label(lb + "_loaded")
+	if h == 8 {
+		Comment("8×8 transpose: interleave pairs, then quads, then 128-bit halves.")
+	} else {
+		Comment("4×8 transpose: interleave pairs, then quads; the low 128-bit half of",
+			"r[i] is depth i's four values, the high half depth i+4's.")
+	}
+	for i := 0; i < h; i += 2 {
 		VUNPCKLPS(r[i+1], r[i], t[i])
 		VUNPCKHPS(r[i+1], r[i], t[i+1])
 	}
-	for _, g := range [][2]int{{0, 2}, {4, 6}} {
-		a, b := g[0], g[1]
+	for a := 0; a < h; a += 4 {
+		b := a + 2
 		VSHUFPS(Imm(0x44), t[b], t[a], r[a])
 		VSHUFPS(Imm(0xEE), t[b], t[a], r[a+1])
 		VSHUFPS(Imm(0x44), t[b+1], t[a+1], r[a+2])
 		VSHUFPS(Imm(0xEE), t[b+1], t[a+1], r[a+3])
 	}
-	for i := 0; i < 4; i++ {
-		VPERM2F128(Imm(0x20), r[i+4], r[i], t[i])
-		VPERM2F128(Imm(0x31), r[i+4], r[i], t[i+4])
-	}
-	Comment("Store depth p's 8 values at dst + p·dstride, in order of p.")
-	MOVQ(dst, p)
-	for i := 0; i < 8; i++ {
-		VMOVUPS(t[i], Mem{Base: p})
-		ADDQ(dstride, p)
-	}
-	MOVQ(p, dst)
-	ADDQ(Imm(32), src)
-	DECQ(blocks)
-	JNZ(LabelRef("tp_block"))
-	Label("tp_done")
-	VZEROUPPER()
-	RET()
-}
-
-// transposePack4 emits transposePack's routine for 4-wide panels (the
-// 4×24 kernel's A): it reads blocks of 8 consecutive depths from each of
-// rows (≤ 4) source rows ld bytes apart, transposes the 4×8 block in
-// registers (rows past `rows` read as zero) and stores the 4 floats of each
-// depth, dstride bytes apart: a quarter of the 8×8 transpose's shuffles,
-// half its stores, and no spill past the slot.
-func transposePack4() {
-	TEXT("transposePack4AVX2", NOSPLIT, "func(dst, src *float32, ld, dstride, rows, blocks int)")
-	Pragma("noescape")
-	Doc(
-		"transposePack4AVX2 sets, for each block b < blocks, p < 8 and r < 4,",
-		"dst[(8b+p)·dstride/4 + r] = src[r·ld/4 + 8b+p] for r < rows, else 0.",
-		"ld and dstride are in bytes.",
-	)
-	dst := Load(Param("dst"), GP64())
-	src := Load(Param("src"), GP64())
-	ld := Load(Param("ld"), GP64())
-	dstride := Load(Param("dstride"), GP64())
-	rows := Load(Param("rows"), GP64())
-	blocks := Load(Param("blocks"), GP64())
-	r := ymm[:4]
-	t := ymm[4:8]
-	TESTQ(blocks, blocks)
-	JZ(LabelRef("tp4_done"))
-	Label("tp4_block")
-	Comment("Load up to 4 rows of 8 depths; missing rows are zero.")
-	p := GP64()
-	MOVQ(src, p)
-	for i := 0; i < 4; i++ {
-		VXORPS(r[i], r[i], r[i])
-	}
-	for i := 0; i < 4; i++ {
-		CMPQ(rows, Imm(uint64(i)))
-		JLE(LabelRef("tp4_loaded"))
-		VMOVUPS(Mem{Base: p}, r[i])
-		if i < 3 {
-			ADDQ(ld, p)
+	if h == 8 {
+		for i := 0; i < 4; i++ {
+			VPERM2F128(Imm(0x20), r[i+4], r[i], t[i])
+			VPERM2F128(Imm(0x31), r[i+4], r[i], t[i+4])
 		}
 	}
-	Label("tp4_loaded")
-	Comment("4×8 transpose: interleave pairs, then quads; the low 128-bit half of",
-		"r[i] is depth i's four values, the high half depth i+4's.")
-	VUNPCKLPS(r[1], r[0], t[0])
-	VUNPCKHPS(r[1], r[0], t[1])
-	VUNPCKLPS(r[3], r[2], t[2])
-	VUNPCKHPS(r[3], r[2], t[3])
-	VSHUFPS(Imm(0x44), t[2], t[0], r[0])
-	VSHUFPS(Imm(0xEE), t[2], t[0], r[1])
-	VSHUFPS(Imm(0x44), t[3], t[1], r[2])
-	VSHUFPS(Imm(0xEE), t[3], t[1], r[3])
-	Comment("Store depth p's 4 values at dst + p·dstride, in order of p.")
+	Comment(fmt.Sprintf("Store depth p's %d values at dst + p·dstride, in order of p.", h))
 	MOVQ(dst, p)
-	for i := 0; i < 4; i++ {
-		VMOVUPS(r[i].AsX(), Mem{Base: p})
-		ADDQ(dstride, p)
-	}
-	for i := 0; i < 4; i++ {
-		VEXTRACTF128(Imm(1), r[i], Mem{Base: p})
-		ADDQ(dstride, p)
+	if h == 8 {
+		for i := 0; i < 8; i++ {
+			VMOVUPS(t[i], Mem{Base: p})
+			ADDQ(dstride, p)
+		}
+	} else {
+		for i := 0; i < 4; i++ {
+			VMOVUPS(r[i].AsX(), Mem{Base: p})
+			ADDQ(dstride, p)
+		}
+		for i := 0; i < 4; i++ {
+			VEXTRACTF128(Imm(1), r[i], Mem{Base: p})
+			ADDQ(dstride, p)
+		}
 	}
 	MOVQ(p, dst)
 	ADDQ(Imm(32), src)
 	DECQ(blocks)
-	JNZ(LabelRef("tp4_block"))
-	Label("tp4_done")
+	JNZ(LabelRef(lb + "_block"))
+	Label(lb + "_done")
 	VZEROUPPER()
 	RET()
 }
@@ -559,8 +523,8 @@ func main() {
 	}
 	kernel("skipKernelAVX2", avx2, 6, 2, 0, true, false)
 	panelSteps6()
-	transposePack()
-	transposePack4()
+	transposePack(8)
+	transposePack(4)
 	copyPack("copyPack16AVX2", 16)
 	copyPack("copyPack6AVX2", 6)
 	copyPack("copyPack24AVX2", 24)
