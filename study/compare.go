@@ -137,7 +137,7 @@ func Compare(ctx context.Context, cfg CompareConfig) (*Comparison, error) {
 		return nil, err
 	}
 	if len(lanes) > 1 {
-		logf("      %d lanes side by side, %d thread(s) each: %s", len(lanes), max(1, runtime.GOMAXPROCS(0)/len(lanes)), describeLanes(lanes))
+		logf("      %d lanes side by side, %d thread(s) each: %s", len(lanes), laneThreads(runtime.GOMAXPROCS(0), len(lanes)), describeLanes(lanes))
 	}
 	rest, err := trainLanes(ctx, cfg, lanes, trained, d, modelDir, hooks)
 	if err != nil {

@@ -107,8 +107,12 @@ func timingNote(first []Recipe, lanes [][]Recipe, cores int) string {
 	return fmt.Sprintf("wall time of each model's training. %s alone, one after another, with %d threads; "+
 		"the others in %d lanes side by side, %d thread(s) each (%s), so their times are those of a share of the machine "+
 		"while the other lane trains; the search's trials %d at a time.",
-		strings.Join(append([]string{rowScratch}, alone...), " and "), cores, len(lanes), max(1, cores/len(lanes)), describeLanes(lanes), cores)
+		strings.Join(append([]string{rowScratch}, alone...), " and "), cores, len(lanes), laneThreads(cores, len(lanes)), describeLanes(lanes), cores)
 }
+
+// laneThreads is each lane's thread budget when n lanes share cores CPUs:
+// an equal share, at least one.
+func laneThreads(cores, n int) int { return max(1, cores/n) }
 
 // laneHooks are what trainLanes reports: start before a recipe trains (or
 // loads), done after, with its model already a replica. Either may be
@@ -177,7 +181,7 @@ func trainLanes(ctx context.Context, cfg CompareConfig, lanes [][]Recipe, before
 	if len(lanes) == 1 {
 		return out, run(ctx, cfg, lanes[0], 0)
 	}
-	threads := max(1, runtime.GOMAXPROCS(0)/len(lanes))
+	threads := laneThreads(runtime.GOMAXPROCS(0), len(lanes))
 	g, gctx := errgroup.WithContext(ctx)
 	for i, lane := range lanes {
 		c := cfg
