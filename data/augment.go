@@ -79,6 +79,7 @@ type Augmenter struct {
 	kernel     []float64 // normalised Gaussian, radius len/2
 	fx, fy     []float64 // displacement fields
 	tmp        []float64
+	pad        []uint8 // the source framed by background (resampleAffine)
 	pcg        *rand.PCG
 	r          *rand.Rand
 	deg        *degrader // nil without Degrade
@@ -92,7 +93,7 @@ func NewAugmenter(a Augment, rows, cols int) (*Augmenter, error) {
 	if rows <= 0 || cols <= 0 {
 		return nil, fmt.Errorf("data: augmenter image size %dx%d; want positive", rows, cols)
 	}
-	g := &Augmenter{a: a, rows: rows, cols: cols, pcg: rand.NewPCG(0, 0)}
+	g := &Augmenter{a: a, rows: rows, cols: cols, pcg: rand.NewPCG(0, 0), pad: make([]uint8, (rows+2)*(cols+2))}
 	g.r = rand.New(g.pcg)
 	if a.Degrade != nil {
 		g.a.Degrade = new(Degrade)
@@ -130,7 +131,7 @@ func (g *Augmenter) applyRand(dst []float32, src []uint8) {
 		g.elasticField(g.fy)
 		fx, fy = g.fx, g.fy
 	}
-	resample(dst, src, g.rows, g.cols, w, fx, fy)
+	resample(dst, src, g.pad, g.rows, g.cols, w, fx, fy)
 	if g.deg != nil {
 		g.deg.apply(dst[:g.rows*g.cols], r.Float64)
 	}
@@ -192,7 +193,17 @@ func smoothSeparable(f, tmp []float64, rows, cols int, k []float64) {
 // c the image centre, t the shift and d the optional displacement field,
 // sampling src bilinearly with background outside. Values are clamped to
 // [0, 1] so rounding cannot leave the pixel range.
-func resample(dst []float32, src []uint8, rows, cols int, w warp, fx, fy []float64) {
+func resample(dst []float32, src, pad []uint8, rows, cols int, w warp, fx, fy []float64) {
+	if fx == nil {
+		resampleAffine(dst, src, pad, rows, cols, w)
+		return
+	}
+	resampleField(dst, src, rows, cols, w, fx, fy)
+}
+
+// resampleField is resample, one bilinear call per pixel: the reference
+// resampleAffine is held to, and the path of a displacement field.
+func resampleField(dst []float32, src []uint8, rows, cols int, w warp, fx, fy []float64) {
 	cx, cy := float64(cols-1)/2, float64(rows-1)/2
 	cos, sin := math.Cos(w.rotate), math.Sin(w.rotate)
 	inv := 1 / w.scale
@@ -212,6 +223,105 @@ func resample(dst []float32, src []uint8, rows, cols int, w warp, fx, fy []float
 			dst[i] = bilinear(src, rows, cols, qx, qy)
 		}
 	}
+}
+
+// resampleAffine is resample without a displacement field, with the same
+// bits as resampleField: each pixel's source point is the same expression
+// (the row's a01·py and a11·py computed once, as the same products), and
+// the same formula samples it. A point whose four neighbours all lie
+// outside the source's ink box (the rows and columns holding a non-zero
+// pixel) is background without being sampled: its non-zero neighbours, if
+// any, have weight 0, so the formula gives +0 too. The rest are sampled
+// inline from pad, src framed by a pixel of background (rows+2 by cols+2
+// values, len(pad) at least that), so that a point within a pixel of the
+// image's edge needs no bounds check, and without bilinear's shortcut for
+// four zero neighbours (a branch that would go either way inside the box;
+// the formula gives +0 there). On an MNIST digit about half the points
+// fall outside the box.
+func resampleAffine(dst []float32, src, pad []uint8, rows, cols int, w warp) {
+	dst = dst[:rows*cols]
+	src = src[:rows*cols]
+	x0, x1, y0, y1 := inkBox(src, rows, cols)
+	if x0 > x1 {
+		clear(dst)
+		return
+	}
+	pw := cols + 2
+	pad = pad[:(rows+2)*pw]
+	clear(pad[:pw])
+	for y := 0; y < rows; y++ {
+		row := pad[(y+1)*pw : (y+2)*pw]
+		row[0], row[pw-1] = 0, 0
+		copy(row[1:], src[y*cols:(y+1)*cols])
+	}
+	clear(pad[(rows+1)*pw:])
+	// A sample is +0 unless lox < qx < hix and loy < qy < hiy (then some
+	// neighbour with weight > 0 can lie in the box). Inside, qx > -1 and
+	// qy > -1, so truncating qx+1 toward zero is floor(qx)+1: the column
+	// in pad of the left neighbour.
+	lox, hix := float64(x0)-1, float64(x1)+1
+	loy, hiy := float64(y0)-1, float64(y1)+1
+	cx, cy := float64(cols-1)/2, float64(rows-1)/2
+	cos, sin := math.Cos(w.rotate), math.Sin(w.rotate)
+	inv := 1 / w.scale
+	a00, a01, a10, a11 := cos*inv, sin*inv, -sin*inv, cos*inv
+	for y := 0; y < rows; y++ {
+		py := float64(y) - cy - w.shiftY
+		b0, b1 := float64(a01*py), float64(a11*py)
+		out := dst[y*cols : (y+1)*cols]
+		for x := range out {
+			px := float64(x) - cx - w.shiftX
+			qx := float64(a00*px) + b0 + cx
+			qy := float64(a10*px) + b1 + cy
+			if !(qx > lox && qx < hix && qy > loy && qy < hiy) {
+				out[x] = 0 // also NaN, as bilinear
+				continue
+			}
+			px1, py1 := int(qx+1), int(qy+1) // in pad: floor + 1
+			tx, ty := qx-float64(px1-1), qy-float64(py1-1)
+			i := py1*pw + px1
+			nb := pad[i : i+pw+2 : i+pw+2]
+			v00, v01 := float64(nb[0]), float64(nb[1])
+			v10, v11 := float64(nb[pw]), float64(nb[pw+1])
+			v := float64((1-ty)*(float64((1-tx)*v00)+float64(tx*v01))) + float64(ty*(float64((1-tx)*v10)+float64(tx*v11)))
+			f := float32(v / 255)
+			if f < 0 {
+				f = 0
+			} else if f > 1 {
+				f = 1
+			}
+			out[x] = f
+		}
+	}
+}
+
+// inkBox returns the smallest box [x0, x1] × [y0, y1] holding every
+// non-zero pixel of src, or x0 > x1 when there is none.
+func inkBox(src []uint8, rows, cols int) (x0, x1, y0, y1 int) {
+	x0, x1, y0, y1 = cols, -1, rows, -1
+	for y := 0; y < rows; y++ {
+		row := src[y*cols : (y+1)*cols]
+		first := -1
+		for x, v := range row {
+			if v != 0 {
+				first = x
+				break
+			}
+		}
+		if first < 0 {
+			continue
+		}
+		last := first
+		for x := len(row) - 1; x > first; x-- {
+			if row[x] != 0 {
+				last = x
+				break
+			}
+		}
+		x0, x1 = min(x0, first), max(x1, last)
+		y0, y1 = min(y0, y), y
+	}
+	return x0, x1, y0, y1
 }
 
 func bilinear(src []uint8, rows, cols int, x, y float64) float32 {

@@ -1,6 +1,7 @@
 package data
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -39,7 +40,7 @@ func TestResampleShiftMovesMass(t *testing.T) {
 	m0, x0, y0 := moments(ref, rows, cols)
 	for _, tc := range []struct{ dx, dy float64 }{{0, 0}, {3, 0}, {0, -2}, {2.5, 1.5}, {-4, 4}} {
 		dst := make([]float32, rows*cols)
-		resample(dst, src, rows, cols, warp{scale: 1, shiftX: tc.dx, shiftY: tc.dy}, nil, nil)
+		resample(dst, src, make([]uint8, (rows+2)*(cols+2)), rows, cols, warp{scale: 1, shiftX: tc.dx, shiftY: tc.dy}, nil, nil)
 		m, x, y := moments(dst, rows, cols)
 		if math.Abs(m-m0) > 1e-4 || math.Abs(x-x0-tc.dx) > 1e-4 || math.Abs(y-y0-tc.dy) > 1e-4 {
 			t.Errorf("shift (%v, %v): mass %v centre (%v, %v); want mass %v centre (%v, %v)",
@@ -48,7 +49,7 @@ func TestResampleShiftMovesMass(t *testing.T) {
 	}
 	// Integer shifts are exact copies.
 	dst := make([]float32, rows*cols)
-	resample(dst, src, rows, cols, warp{scale: 1, shiftX: 2, shiftY: -1}, nil, nil)
+	resample(dst, src, make([]uint8, (rows+2)*(cols+2)), rows, cols, warp{scale: 1, shiftX: 2, shiftY: -1}, nil, nil)
 	for y := 0; y < rows; y++ {
 		for x := 0; x < cols; x++ {
 			want := float32(0)
@@ -68,7 +69,7 @@ func TestResampleRotateAndScale(t *testing.T) {
 	// since y points down) ends below the centre.
 	src := blob(rows, cols, 18, 11) // centre (20.5, 13.5)
 	dst := make([]float32, rows*cols)
-	resample(dst, src, rows, cols, warp{scale: 1, rotate: math.Pi / 2}, nil, nil)
+	resample(dst, src, make([]uint8, (rows+2)*(cols+2)), rows, cols, warp{scale: 1, rotate: math.Pi / 2}, nil, nil)
 	m, x, y := moments(dst, rows, cols)
 	if math.Abs(x-13.5) > 1e-3 || math.Abs(y-20.5) > 1e-3 || math.Abs(m-36) > 1e-3 {
 		t.Errorf("rotate 90: mass %v centre (%v, %v); want 36 at (13.5, 20.5)", m, x, y)
@@ -78,7 +79,7 @@ func TestResampleRotateAndScale(t *testing.T) {
 	// (Bilinear sampling of a hard-edged square at a 2/3 pixel pitch
 	// integrates it only approximately: hence the tolerances.)
 	src = blob(rows, cols, 14, 11) // centre (16.5, 13.5), 3 right of the image centre
-	resample(dst, src, rows, cols, warp{scale: 1.5}, nil, nil)
+	resample(dst, src, make([]uint8, (rows+2)*(cols+2)), rows, cols, warp{scale: 1.5}, nil, nil)
 	m, x, y = moments(dst, rows, cols)
 	if math.Abs(x-(13.5+1.5*3)) > 0.05 || math.Abs(y-13.5) > 0.05 || math.Abs(m-36*2.25) > 0.03*36*2.25 {
 		t.Errorf("scale 1.5: mass %v centre (%v, %v); want %v at (%v, 13.5)", m, x, y, 36*2.25, 13.5+1.5*3)
@@ -203,5 +204,75 @@ func TestBilinearBackground(t *testing.T) {
 	}
 	if zeros < 10_000 {
 		t.Fatalf("only %d background samples", zeros)
+	}
+}
+
+// TestResampleAffine holds resampleAffine (the ink box and the inline
+// sampling) to resampleField's pixel-by-pixel formula, bit for bit, over
+// random warps, on images whose ink sits anywhere: a sparse digit-like
+// image, a dense one, a single pixel in each corner, a full and an empty
+// image, and a non-square one.
+func TestResampleAffine(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	type img struct {
+		name       string
+		rows, cols int
+		px         []uint8
+	}
+	var imgs []img
+	sparse := make([]uint8, 28*28)
+	for y := 6; y < 22; y++ {
+		for x := 9; x < 19; x++ {
+			if r.IntN(3) == 0 {
+				sparse[y*28+x] = uint8(1 + r.IntN(255))
+			}
+		}
+	}
+	imgs = append(imgs, img{"sparse", 28, 28, sparse})
+	dense := make([]uint8, 28*28)
+	for i := range dense {
+		dense[i] = uint8(r.IntN(256))
+	}
+	imgs = append(imgs, img{"dense", 28, 28, dense})
+	for _, at := range []int{0, 27, 27 * 28, 28*28 - 1} {
+		one := make([]uint8, 28*28)
+		one[at] = 255
+		imgs = append(imgs, img{fmt.Sprintf("pixel %d", at), 28, 28, one})
+	}
+	full := make([]uint8, 28*28)
+	for i := range full {
+		full[i] = 255
+	}
+	imgs = append(imgs, img{"full", 28, 28, full}, img{"empty", 28, 28, make([]uint8, 28*28)})
+	wide := make([]uint8, 9*31)
+	for i := range wide {
+		if r.IntN(2) == 0 {
+			wide[i] = uint8(r.IntN(256))
+		}
+	}
+	imgs = append(imgs, img{"9x31", 9, 31, wide})
+	for _, im := range imgs {
+		got := make([]float32, im.rows*im.cols)
+		want := make([]float32, im.rows*im.cols)
+		for n := 0; n < 300; n++ {
+			w := warp{rotate: (2*r.Float64() - 1) * math.Pi, scale: 0.5 + 1.5*r.Float64(),
+				shiftX: (2*r.Float64() - 1) * 6, shiftY: (2*r.Float64() - 1) * 6}
+			switch n % 5 {
+			case 0:
+				w = warp{scale: 1, shiftX: float64(r.IntN(9) - 4), shiftY: float64(r.IntN(9) - 4)} // whole pixels: points on the box's edges
+			case 1:
+				w.rotate, w.scale = 0, 1
+			}
+			for i := range got {
+				got[i] = -1
+			}
+			resampleAffine(got, im.px, make([]uint8, (im.rows+2)*(im.cols+2)), im.rows, im.cols, w)
+			resampleField(want, im.px, im.rows, im.cols, w, nil, nil)
+			for i := range got {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%s, warp %+v: pixel %d = %v; want %v", im.name, w, i, got[i], want[i])
+				}
+			}
+		}
 	}
 }

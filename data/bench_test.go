@@ -2,7 +2,11 @@ package data
 
 import (
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"testing"
+
+	"github.com/rakam-ml/rakam/mnist"
 )
 
 // benchEpoch measures batches per second over full epochs of a synthetic
@@ -70,6 +74,44 @@ func BenchmarkAugmentApply(b *testing.B) {
 			i := 0
 			for b.Loop() {
 				g.Apply(dst, src, 1, 1, i)
+				i++
+			}
+		})
+	}
+}
+
+// BenchmarkResample times the affine resampling of real MNIST digits (the
+// first 1,000 test images, random warps as DefaultAugment draws them): the
+// ink-box path the augmenter takes and the per-pixel formula it replaced
+// (resampleField, the same bits).
+func BenchmarkResample(b *testing.B) {
+	dir, err := mnist.Locate("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	test, err := mnist.LoadTest(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n = 1000
+	r := rand.New(rand.NewPCG(1, 1))
+	warps := make([]warp, n)
+	for i := range warps {
+		warps[i] = warp{rotate: (2*r.Float64() - 1) * 10 * math.Pi / 180, scale: 0.9 + 0.2*r.Float64(),
+			shiftX: (2*r.Float64() - 1) * 2, shiftY: (2*r.Float64() - 1) * 2}
+	}
+	dst, pad := make([]float32, 784), make([]uint8, 30*30)
+	for _, tc := range []struct {
+		name string
+		f    func(i int)
+	}{
+		{"affine", func(i int) { resampleAffine(dst, test.Images[i*784:(i+1)*784], pad, 28, 28, warps[i]) }},
+		{"field", func(i int) { resampleField(dst, test.Images[i*784:(i+1)*784], 28, 28, warps[i], nil, nil) }},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				tc.f(i % n)
 				i++
 			}
 		})
