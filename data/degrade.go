@@ -163,31 +163,62 @@ func (g *degrader) stroke(x []float64, s float64) {
 	}
 }
 
-// morph replaces x by (1-f)·x + f·(3×3 max or min of x).
+// morph replaces x by (1-f)·x + f·(3×3 max or min of x), background (0)
+// outside. The 3×3 extreme is taken as the extreme of each row's three
+// (into g.small), then of three rows: Go's max and min order every value
+// (−0 below +0, and a NaN wins), so any grouping gives the same bits as
+// the nine values taken one by one (morphRef in the tests).
 func (g *degrader) morph(x []float64, grow bool, f float64) {
-	rows, cols, t := g.rows, g.cols, g.b
-	for y := 0; y < rows; y++ {
-		for xx := 0; xx < cols; xx++ {
-			m := x[y*cols+xx]
-			for dy := -1; dy <= 1; dy++ {
-				for dx := -1; dx <= 1; dx++ {
-					yy, xc := y+dy, xx+dx
-					v := 0.0 // background outside
-					if yy >= 0 && yy < rows && xc >= 0 && xc < cols {
-						v = x[yy*cols+xc]
-					}
-					if grow {
-						m = max(m, v)
-					} else {
-						m = min(m, v)
-					}
-				}
-			}
-			t[y*cols+xx] = m
-		}
-	}
+	rows, cols, h, t := g.rows, g.cols, g.small[:g.rows*g.cols], g.b[:g.rows*g.cols]
+	x = x[:rows*cols]
+	extreme3(h, x, t, rows, cols, grow)
 	for i, v := range t {
 		x[i] = (1-f)*x[i] + f*v
+	}
+}
+
+// extreme3 sets t to the 3×3 maximum (grow) or minimum of x (rows×cols, 0
+// outside), with h as scratch for the rows' pass.
+func extreme3(h, x, t []float64, rows, cols int, grow bool) {
+	op := func(a, b, c float64) float64 {
+		if grow {
+			return max(a, b, c)
+		}
+		return min(a, b, c)
+	}
+	for y := 0; y < rows; y++ {
+		in, out := x[y*cols:(y+1)*cols], h[y*cols:(y+1)*cols]
+		for xx := range out {
+			l, r := 0.0, 0.0
+			if xx > 0 {
+				l = in[xx-1]
+			}
+			if xx+1 < cols {
+				r = in[xx+1]
+			}
+			out[xx] = op(l, in[xx], r)
+		}
+	}
+	for y := 0; y < rows; y++ {
+		mid, out := h[y*cols:(y+1)*cols], t[y*cols:(y+1)*cols]
+		switch {
+		case y > 0 && y+1 < rows:
+			up, down := h[(y-1)*cols:y*cols], h[(y+1)*cols:(y+2)*cols]
+			for xx := range out {
+				out[xx] = op(up[xx], mid[xx], down[xx])
+			}
+		default:
+			for xx := range out {
+				u, d := 0.0, 0.0
+				if y > 0 {
+					u = h[(y-1)*cols+xx]
+				}
+				if y+1 < rows {
+					d = h[(y+1)*cols+xx]
+				}
+				out[xx] = op(u, mid[xx], d)
+			}
+		}
 	}
 }
 

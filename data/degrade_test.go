@@ -2,6 +2,7 @@ package data
 
 import (
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -158,4 +159,97 @@ func BenchmarkDegrade(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		g.Apply(dst, src, 1, 0, i)
 	}
+}
+
+// morphRef is the 3×3 filter of degrader.morph taken one value at a time,
+// the nine in row order (the code it replaced).
+func morphRef(x []float64, rows, cols int, grow bool, f float64) []float64 {
+	t := make([]float64, len(x))
+	for y := 0; y < rows; y++ {
+		for xx := 0; xx < cols; xx++ {
+			m := x[y*cols+xx]
+			for dy := -1; dy <= 1; dy++ {
+				for dx := -1; dx <= 1; dx++ {
+					yy, xc := y+dy, xx+dx
+					v := 0.0
+					if yy >= 0 && yy < rows && xc >= 0 && xc < cols {
+						v = x[yy*cols+xc]
+					}
+					if grow {
+						m = max(m, v)
+					} else {
+						m = min(m, v)
+					}
+				}
+			}
+			t[y*cols+xx] = m
+		}
+	}
+	out := make([]float64, len(x))
+	for i, v := range t {
+		out[i] = (1-f)*x[i] + f*v
+	}
+	return out
+}
+
+// TestMorphSeparable holds morph's rows-then-columns filter to morphRef bit
+// for bit, growing and shrinking, on images with negative values, both
+// zeros, ink on every edge and a NaN, from 1×1 to 28×28.
+func TestMorphSeparable(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, sz := range [][2]int{{1, 1}, {1, 5}, {5, 1}, {2, 3}, {7, 9}, {28, 28}} {
+		rows, cols := sz[0], sz[1]
+		g := newDegrader(Degrade{}, rows, cols)
+		for n := 0; n < 200; n++ {
+			x := make([]float64, rows*cols)
+			for i := range x {
+				switch r.IntN(6) {
+				case 0:
+					x[i] = math.Copysign(0, -1)
+				case 1:
+					x[i] = -r.Float64()
+				case 2, 3:
+					x[i] = r.Float64()
+				}
+			}
+			if n == 7 {
+				x[r.IntN(len(x))] = math.NaN()
+			}
+			grow, f := n%2 == 0, r.Float64()
+			if n%5 == 0 {
+				f = 1
+			}
+			want := morphRef(x, rows, cols, grow, f)
+			g.morph(x, grow, f)
+			for i := range x {
+				if math.Float64bits(x[i]) != math.Float64bits(want[i]) && !(math.IsNaN(x[i]) && math.IsNaN(want[i])) {
+					t.Fatalf("%dx%d grow=%v f=%v: pixel %d = %v; want %v", rows, cols, grow, f, i, x[i], want[i])
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkMorph times one 3×3 dilation of a 28×28 digit-sized blob: the
+// rows-then-columns filter and the nine-value reference it replaced.
+func BenchmarkMorph(b *testing.B) {
+	src := blob(28, 28, 11, 11)
+	x := make([]float64, len(src))
+	g := newDegrader(Degrade{}, 28, 28)
+	b.Run("separable", func(b *testing.B) {
+		for b.Loop() {
+			for i, v := range src {
+				x[i] = float64(v) / 255
+			}
+			g.morph(x, true, 1)
+		}
+	})
+	b.Run("ref", func(b *testing.B) {
+		for b.Loop() {
+			for i, v := range src {
+				x[i] = float64(v) / 255
+			}
+			morphRef(x, 28, 28, true, 1)
+		}
+	})
 }

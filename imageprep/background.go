@@ -1,6 +1,7 @@
 package imageprep
 
 import (
+	"cmp"
 	"math"
 	"slices"
 )
@@ -113,10 +114,15 @@ func fitBackground(pl plane) *background {
 			}
 			b := basis((float64(p.x)+0.5)/bg.w, (float64(p.y)+0.5)/bg.h)
 			for r := range 6 {
-				for c := range 6 {
+				for c := r; c < 6; c++ { // the upper triangle; the lower mirrors it below
 					ata[r][c] += float64(b[r] * b[c])
 				}
 				atb[r] += float64(b[r] * p.val)
+			}
+		}
+		for r := range 6 { // b[r]·b[c] = b[c]·b[r]: the same sums
+			for c := range r {
+				ata[r][c] = ata[c][r]
 			}
 		}
 		for r := range 6 { // a touch of ridge keeps tiny rings well posed
@@ -202,11 +208,50 @@ func median(v []float64) float64 {
 	return s[len(s)/2]
 }
 
-// mad is the median absolute deviation of v around centre.
+// mad is the median absolute deviation of v around centre: the value
+// median would return for the deviations, selected (kth) rather than
+// sorted.
 func mad(v []float64, centre float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
 	d := make([]float64, len(v))
 	for i, x := range v {
 		d[i] = math.Abs(x - centre)
 	}
-	return median(d)
+	return kth(d, len(d)/2)
+}
+
+// kth returns the value at index k of s sorted by slices.Sort (NaNs
+// first), reordering s (Hoare's selection, middle pivot). Values that
+// compare equal have the same bits here except ±0 and NaN payloads, which
+// mad's deviations (math.Abs, of finite pixels) never hold.
+func kth(s []float64, k int) float64 {
+	lo, hi := 0, len(s)-1
+	for lo < hi {
+		p := s[lo+(hi-lo)/2]
+		i, j := lo, hi
+		for i <= j {
+			for cmp.Less(s[i], p) {
+				i++
+			}
+			for cmp.Less(p, s[j]) {
+				j--
+			}
+			if i <= j {
+				s[i], s[j] = s[j], s[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return s[k]
+		}
+	}
+	return s[k]
 }
