@@ -139,8 +139,32 @@ func Compare(ctx context.Context, cfg CompareConfig) (*Comparison, error) {
 	if len(lanes) > 1 {
 		logf("      %d lanes side by side, %d thread(s) each: %s", len(lanes), laneThreads(runtime.GOMAXPROCS(0), len(lanes)), describeLanes(lanes))
 	}
-	rest, err := trainLanes(ctx, cfg, lanes, trained, d, modelDir, hooks)
+	// Improvement 5, the hyperparameter search (MLP trials of a second or
+	// two each), takes each lane's core as the lane finishes: the lanes end
+	// seconds apart, and the first to end starts on the trials instead of
+	// waiting for the other (its results do not depend on when or on how
+	// many cores its trials run).
+	ready := make([]chan struct{}, len(lanes))
+	readyRO := make([]<-chan struct{}, len(lanes))
+	for i := range ready {
+		ready[i] = make(chan struct{})
+		readyRO[i] = ready[i]
+	}
+	laneDone := hooks
+	laneDone.finished = func(i int) { close(ready[i]) }
+	sctx, cancelSearch := context.WithCancel(ctx)
+	defer cancelSearch()
+	var sr *SearchResult
+	var serr error
+	searched := make(chan struct{})
+	go func() {
+		defer close(searched)
+		sr, serr = search(sctx, cfg, d, readyRO, func() { next("hyperparameter search (random)") }, logf)
+	}()
+	rest, err := trainLanes(ctx, cfg, lanes, trained, d, modelDir, laneDone)
 	if err != nil {
+		cancelSearch()
+		<-searched
 		return nil, err
 	}
 	maps.Copy(trained, rest)
@@ -161,27 +185,11 @@ func Compare(ctx context.Context, cfg CompareConfig) (*Comparison, error) {
 			Restored: t.BestEpoch > 0 && t.BestEpoch < t.StoppedEpoch}
 	}
 
-	// Improvement 5: hyperparameter search on the validation split.
-	next("hyperparameter search (random)")
-	trials := cfg.Trials
-	if trials == 0 {
-		trials = 12
-		if cfg.Quick {
-			trials = 4
-		}
-	}
-	space, _ := ParseSpace(DefaultSpace)
-	base, _ := ZooByName(rowBaselineAdam)
-	sepochs := 3
-	if cfg.Quick {
-		sepochs = 1
-	}
-	sr, err := Search(ctx, SearchConfig{Method: "random", Trials: trials, Base: base, Space: space, Epochs: sepochs, Seed: cfg.Seed,
-		OnTrial: func(done, total int, t Trial) {
-			logf("      trial %d/%d %s: val accuracy %.4f (%.1fs)", done, total, FormatParams(t.Params), t.ValAccuracy, t.Seconds)
-		}}, d)
-	if err != nil {
-		return nil, err
+	// Improvement 5: the hyperparameter search on the validation split,
+	// started with the lanes (above).
+	<-searched
+	if serr != nil {
+		return nil, serr
 	}
 	win := sr.Winner
 	win.Result.Name = rowSearchWinner
@@ -420,4 +428,28 @@ func SaveTrained(path string, t *Trained, d *Data) error {
 	}
 	return saveModel(path, t.Model, savedRun{Recipe: recipeJSON, Result: t.Result, LRs: t.LRs, StoppedEpoch: t.StoppedEpoch,
 		BestEpoch: t.BestEpoch, BestValLoss: t.BestValLoss}, d, extra)
+}
+
+// search runs the study's random hyperparameter search of the MLP (12
+// trials of 3 epochs; 4 of 1 with Quick), each worker starting when its
+// ready channel closes; onStart is called as the first trial starts.
+func search(ctx context.Context, cfg CompareConfig, d *Data, ready []<-chan struct{}, onStart func(), logf func(string, ...any)) (*SearchResult, error) {
+	trials := cfg.Trials
+	if trials == 0 {
+		trials = 12
+		if cfg.Quick {
+			trials = 4
+		}
+	}
+	space, _ := ParseSpace(DefaultSpace)
+	base, _ := ZooByName(rowBaselineAdam)
+	sepochs := 3
+	if cfg.Quick {
+		sepochs = 1
+	}
+	return Search(ctx, SearchConfig{Method: "random", Trials: trials, Base: base, Space: space, Epochs: sepochs, Seed: cfg.Seed,
+		Ready: ready, OnStart: onStart,
+		OnTrial: func(done, total int, t Trial) {
+			logf("      trial %d/%d %s: val accuracy %.4f (%.1fs)", done, total, FormatParams(t.Params), t.ValAccuracy, t.Seconds)
+		}}, d)
 }

@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -345,10 +346,15 @@ func TestTrainLanesStopsOnFailure(t *testing.T) {
 	bad.Name, bad.LR, bad.Optimizer = "diverges", 1e12, "sgd"
 	dir := t.TempDir()
 	start := time.Now()
-	_, err := trainLanes(context.Background(), CompareConfig{Retrain: true}, [][]Recipe{{ok}, {bad}}, nil, d, dir, laneHooks{})
+	var finished atomic.Int32 // a lane that fails or is stopped has not finished
+	_, err := trainLanes(context.Background(), CompareConfig{Retrain: true}, [][]Recipe{{ok}, {bad}}, nil, d, dir,
+		laneHooks{finished: func(int) { finished.Add(1) }})
 	var div *train.DivergenceError
 	if !errors.As(err, &div) {
 		t.Fatalf("trainLanes error = %v; want the divergence", err)
+	}
+	if n := finished.Load(); n != 0 {
+		t.Errorf("%d lanes reported finished; want none", n)
 	}
 	if s := time.Since(start); s > time.Minute {
 		t.Errorf("the lanes took %v after one run diverged; want the other stopped", s)
@@ -377,11 +383,21 @@ func TestTrainLanesUsesBefore(t *testing.T) {
 	}
 	dir := t.TempDir()
 	var started []string
+	var mu sync.Mutex
+	var finished []int
 	got, err := trainLanes(context.Background(), cfg, [][]Recipe{{ft}, {}}, before, d, dir, laneHooks{
 		start: func(r Recipe) { started = append(started, r.Name) },
+		finished: func(i int) {
+			mu.Lock()
+			defer mu.Unlock()
+			finished = append(finished, i)
+		},
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if slices.Sort(finished); !slices.Equal(finished, []int{0, 1}) {
+		t.Errorf("lanes reported finished: %v; want each once", finished)
 	}
 	if !slices.Equal(started, []string{"tuned"}) {
 		t.Errorf("recipes started %v; want only the fine-tuning", started)
@@ -416,7 +432,7 @@ func TestTimingNote(t *testing.T) {
 	for _, want := range []string{
 		"scratch and cnn-fast alone, one after another, with 2 threads",
 		"in 2 lanes side by side, 1 thread(s) each (cnn-augment-seed2, cnn-real | baseline-adam, ",
-		"the search's trials 2 at a time.",
+		"the search's trials on one thread each, on each lane's share as the lane finishes.",
 	} {
 		if !strings.Contains(note, want) {
 			t.Errorf("timing note %q lacks %q", note, want)

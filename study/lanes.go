@@ -106,8 +106,8 @@ func timingNote(first []Recipe, lanes [][]Recipe, cores int) string {
 	}
 	return fmt.Sprintf("wall time of each model's training. %s alone, one after another, with %d threads; "+
 		"the others in %d lanes side by side, %d thread(s) each (%s), so their times are those of a share of the machine "+
-		"while the other lane trains; the search's trials %d at a time.",
-		strings.Join(append([]string{rowScratch}, alone...), " and "), cores, len(lanes), laneThreads(cores, len(lanes)), describeLanes(lanes), cores)
+		"while the other lane trains; the search's trials on one thread each, on each lane's share as the lane finishes.",
+		strings.Join(append([]string{rowScratch}, alone...), " and "), cores, len(lanes), laneThreads(cores, len(lanes)), describeLanes(lanes))
 }
 
 // laneThreads is each lane's thread budget when n lanes share cores CPUs:
@@ -117,9 +117,11 @@ func laneThreads(cores, n int) int { return max(1, cores/n) }
 // laneHooks are what trainLanes reports: start before a recipe trains (or
 // loads), done after, with its model already a replica. Either may be
 // nil; with several lanes they are called from the lanes' goroutines.
+// finished, too, when set.
 type laneHooks struct {
-	start func(Recipe)
-	done  func(*Trained)
+	start    func(Recipe)
+	done     func(*Trained)
+	finished func(lane int) // after the lane's last recipe, if it did not fail
 }
 
 // trainLanes trains (or loads) every recipe of lanes and returns them by
@@ -178,17 +180,26 @@ func trainLanes(ctx context.Context, cfg CompareConfig, lanes [][]Recipe, before
 		}
 		return nil
 	}
+	runLane := func(ctx context.Context, cfg CompareConfig, i, threads int) error {
+		if err := run(ctx, cfg, lanes[i], threads); err != nil {
+			return err
+		}
+		if hooks.finished != nil {
+			hooks.finished(i)
+		}
+		return nil
+	}
 	if len(lanes) == 1 {
-		return out, run(ctx, cfg, lanes[0], 0)
+		return out, runLane(ctx, cfg, 0, 0)
 	}
 	threads := laneThreads(runtime.GOMAXPROCS(0), len(lanes))
 	g, gctx := errgroup.WithContext(ctx)
-	for i, lane := range lanes {
+	for i := range lanes {
 		c := cfg
 		if i > 0 {
 			c.Progress = nil // one bar on the terminal
 		}
-		g.Go(func() error { return run(gctx, c, lane, threads) })
+		g.Go(func() error { return runLane(gctx, c, i, threads) })
 	}
 	err := g.Wait()
 	if cerr := ctx.Err(); cerr != nil {

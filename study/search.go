@@ -10,9 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/rakam-ml/rakam/nn"
 	"github.com/rakam-ml/rakam/optim"
@@ -154,8 +153,16 @@ type SearchConfig struct {
 	Epochs  int // per trial; 0 uses the base's
 	Seed    uint64
 	Workers int // trials trained at once; 0 = GOMAXPROCS
+	// Ready, when set, gives each worker a channel to wait on before it
+	// takes trials (so len(Ready) is the number of workers, and Workers is
+	// ignored): the study hands each lane's core to the search as the lane
+	// finishes. A search cancelled before a worker's channel is closed
+	// returns without it.
+	Ready []<-chan struct{}
 	// OnTrial is called (from one goroutine at a time) as each trial ends.
 	OnTrial func(done, total int, t Trial)
+	// OnStart, if set, is called once, when the first worker starts.
+	OnStart func()
 }
 
 // SearchResult is a finished search: trials sorted best first (validation
@@ -168,8 +175,9 @@ type SearchResult struct {
 }
 
 // Search trains every trial of cfg on d.Train, scores each on d.Val, and
-// tests only the winner on d.Test. Trials run cfg.Workers at a time, each
-// on one core; results do not depend on the number of workers.
+// tests only the winner on d.Test. Trials run cfg.Workers (or
+// len(cfg.Ready)) at a time, each on one core; results do not depend on
+// the number of workers or on when they start.
 func Search(ctx context.Context, cfg SearchConfig, d *Data) (*SearchResult, error) {
 	trials, err := planTrials(cfg)
 	if err != nil {
@@ -180,47 +188,65 @@ func Search(ctx context.Context, cfg SearchConfig, d *Data) (*SearchResult, erro
 		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = min(workers, len(trials))
+	if len(cfg.Ready) > 0 {
+		workers = len(cfg.Ready)
+	}
 	// Parallel trials, single-threaded kernels: cores are used by trials
 	// instead of inside each matrix product.
 	threads := 0
 	if workers > 1 {
 		threads = 1
 	}
-	// A failed trial records its error and the others go on (no trial's
-	// error is returned, so none cancels the rest); an interrupted search
-	// starts no more trials and waits for the running ones.
+	// Each worker takes the next untrained trial until none is left. A
+	// failed trial records its error and the others go on; an interrupted
+	// search starts no more trials and waits for the running ones.
 	var mu sync.Mutex
 	done := 0
-	var g errgroup.Group
-	g.SetLimit(workers)
-	for i := range trials {
-		if ctx.Err() != nil {
-			break
-		}
-		t := &trials[i]
-		g.Go(func() error {
-			start := time.Now()
-			tr, err := Train(ctx, t.recipe, d, RunOptions{Threads: threads})
-			if tr != nil {
-				tr.Model.SetThreads(0) // the winner runs alone afterwards
+	var next atomic.Int64
+	var started sync.Once
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if len(cfg.Ready) > 0 {
+				select {
+				case <-cfg.Ready[w]:
+				case <-ctx.Done():
+					return
+				}
 			}
-			t.Seconds = time.Since(start).Seconds()
-			if err != nil {
-				t.Err = err.Error()
-			} else {
-				last := tr.History.Epochs[len(tr.History.Epochs)-1]
-				t.ValAccuracy, t.ValLoss, t.trained = last.ValAccuracy, last.ValLoss, tr
+			for ctx.Err() == nil {
+				i := int(next.Add(1)) - 1
+				if i >= len(trials) {
+					return
+				}
+				if cfg.OnStart != nil {
+					started.Do(cfg.OnStart)
+				}
+				t := &trials[i]
+				start := time.Now()
+				tr, err := Train(ctx, t.recipe, d, RunOptions{Threads: threads})
+				if tr != nil {
+					tr.Model.SetThreads(0) // the winner runs alone afterwards
+				}
+				t.Seconds = time.Since(start).Seconds()
+				if err != nil {
+					t.Err = err.Error()
+				} else {
+					last := tr.History.Epochs[len(tr.History.Epochs)-1]
+					t.ValAccuracy, t.ValLoss, t.trained = last.ValAccuracy, last.ValLoss, tr
+				}
+				mu.Lock()
+				done++
+				if cfg.OnTrial != nil {
+					cfg.OnTrial(done, len(trials), *t)
+				}
+				mu.Unlock()
 			}
-			mu.Lock()
-			done++
-			if cfg.OnTrial != nil {
-				cfg.OnTrial(done, len(trials), *t)
-			}
-			mu.Unlock()
-			return nil
-		})
+		}()
 	}
-	_ = g.Wait() // every trial returns nil; errors are in Trial.Err
+	wg.Wait()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -2,8 +2,10 @@ package study
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/rakam-ml/rakam/mnist"
 )
@@ -172,4 +174,79 @@ func FuzzParseSpace(f *testing.F) {
 			t.Fatalf("ParseSpace(%q) accepted a space that random search rejects: %v", s, err)
 		}
 	})
+}
+
+// TestSearchReady runs the search with a ready channel per worker: with the
+// second closed only after the first worker has trained every trial, and
+// with both closed at once, the sorted table and the winner are the same
+// as with one plain worker; OnStart is called once. A search cancelled
+// before any channel closes returns the context's error having trained
+// nothing.
+func TestSearchReady(t *testing.T) {
+	d := smallData(t)
+	base, _ := ZooByName("baseline-adam")
+	sp, _ := ParseSpace("lr=0.001,0.003;hidden=16,32")
+	cfg := SearchConfig{Method: "grid", Base: base, Space: sp, Epochs: 1, Seed: 5}
+	plain := cfg
+	plain.Workers = 1
+	want, err := Search(context.Background(), plain, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same := func(name string, got *SearchResult) {
+		t.Helper()
+		for i := range want.Trials {
+			a, b := want.Trials[i], got.Trials[i]
+			if a.Index != b.Index || a.ValAccuracy != b.ValAccuracy || a.ValLoss != b.ValLoss {
+				t.Fatalf("%s: trial %d %+v; want %+v", name, i, b, a)
+			}
+		}
+		if got.Winner.Result.TestAccuracy != want.Winner.Result.TestAccuracy {
+			t.Fatalf("%s: winner test accuracy %v; want %v", name, got.Winner.Result.TestAccuracy, want.Winner.Result.TestAccuracy)
+		}
+	}
+
+	// The first worker alone: the second's channel closes after the last trial.
+	a, b := make(chan struct{}), make(chan struct{})
+	c := cfg
+	c.Ready = []<-chan struct{}{a, b}
+	starts, byFirst := 0, 0
+	c.OnStart = func() { starts++ }
+	c.OnTrial = func(done, total int, _ Trial) {
+		byFirst++
+		if done == total {
+			close(b)
+		}
+	}
+	close(a)
+	got, err := Search(context.Background(), c, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if starts != 1 || byFirst != len(want.Trials) {
+		t.Fatalf("OnStart called %d times, OnTrial %d; want 1 and %d", starts, byFirst, len(want.Trials))
+	}
+	same("first worker alone", got)
+
+	c = cfg
+	a, b = make(chan struct{}), make(chan struct{})
+	c.Ready = []<-chan struct{}{a, b}
+	close(a)
+	close(b)
+	got, err = Search(context.Background(), c, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same("both workers", got)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	c = cfg
+	c.Ready = []<-chan struct{}{make(chan struct{}), make(chan struct{})}
+	trained := 0
+	c.OnTrial = func(int, int, Trial) { trained++ }
+	c.OnStart = func() { trained++ }
+	time.AfterFunc(50*time.Millisecond, cancel)
+	if _, err := Search(ctx, c, d); !errors.Is(err, context.Canceled) || trained != 0 {
+		t.Fatalf("cancelled before any worker was ready: %v, %d calls; want context.Canceled and none", err, trained)
+	}
 }
