@@ -283,14 +283,7 @@ func resampleAffine(dst []float32, src, pad []uint8, rows, cols int, w warp) {
 			nb := pad[i : i+pw+2 : i+pw+2]
 			v00, v01 := float64(nb[0]), float64(nb[1])
 			v10, v11 := float64(nb[pw]), float64(nb[pw+1])
-			v := float64((1-ty)*(float64((1-tx)*v00)+float64(tx*v01))) + float64(ty*(float64((1-tx)*v10)+float64(tx*v11)))
-			f := float32(v / 255)
-			if f < 0 {
-				f = 0
-			} else if f > 1 {
-				f = 1
-			}
-			out[x] = f
+			out[x] = lerp2(v00, v01, v10, v11, tx, ty)
 		}
 	}
 }
@@ -351,6 +344,13 @@ func bilinear(src []uint8, rows, cols int, x, y float64) float32 {
 		}
 		v00, v01, v10, v11 = at(x0, y0), at(x0+1, y0), at(x0, y0+1), at(x0+1, y0+1)
 	}
+	return lerp2(v00, v01, v10, v11, tx, ty)
+}
+
+// lerp2 is the bilinear formula over four byte values v<dy><dx> at fractions
+// tx, ty, scaled to [0, 1] and clamped there (every product rounded before
+// its add: the bits do not depend on FMA).
+func lerp2(v00, v01, v10, v11, tx, ty float64) float32 {
 	v := float64((1-ty)*(float64((1-tx)*v00)+float64(tx*v01))) + float64(ty*(float64((1-tx)*v10)+float64(tx*v11)))
 	f := float32(v / 255)
 	if f < 0 {
