@@ -145,11 +145,10 @@ func Compare(ctx context.Context, cfg CompareConfig) (*Comparison, error) {
 	// waiting for the other (its results do not depend on when or on how
 	// many cores its trials run).
 	ready := make([]chan struct{}, len(lanes))
-	readyRO := make([]<-chan struct{}, len(lanes))
 	for i := range ready {
 		ready[i] = make(chan struct{})
-		readyRO[i] = ready[i]
 	}
+	readyRO := searchWorkers(ready, runtime.GOMAXPROCS(0))
 	laneDone := hooks
 	laneDone.finished = func(i int) { close(ready[i]) }
 	sctx, cancelSearch := context.WithCancel(ctx)
@@ -428,6 +427,17 @@ func SaveTrained(path string, t *Trained, d *Data) error {
 	}
 	return saveModel(path, t.Model, savedRun{Recipe: recipeJSON, Result: t.Result, LRs: t.LRs, StoppedEpoch: t.StoppedEpoch,
 		BestEpoch: t.BestEpoch, BestValLoss: t.BestValLoss}, d, extra)
+}
+
+// searchWorkers gives the search one worker per core, worker w waiting
+// for lane w mod len(lanes) to finish: with two lanes on two cores a worker
+// each, on four cores two each (the cores each lane's threads held).
+func searchWorkers(lanes []chan struct{}, cores int) []<-chan struct{} {
+	w := make([]<-chan struct{}, max(cores, 1))
+	for i := range w {
+		w[i] = lanes[i%len(lanes)]
+	}
+	return w
 }
 
 // search runs the study's random hyperparameter search of the MLP (12

@@ -250,3 +250,29 @@ func TestSearchReady(t *testing.T) {
 		t.Fatalf("cancelled before any worker was ready: %v, %d calls; want context.Canceled and none", err, trained)
 	}
 }
+
+// TestSearchWorkers checks the study's search workers: one per core, each
+// waiting for a lane in turn.
+func TestSearchWorkers(t *testing.T) {
+	a, b := make(chan struct{}), make(chan struct{})
+	for _, tc := range []struct {
+		lanes []chan struct{}
+		cores int
+		want  []chan struct{}
+	}{
+		{[]chan struct{}{a}, 1, []chan struct{}{a}},
+		{[]chan struct{}{a}, 0, []chan struct{}{a}},
+		{[]chan struct{}{a, b}, 2, []chan struct{}{a, b}},
+		{[]chan struct{}{a, b}, 3, []chan struct{}{a, b, a}},
+		{[]chan struct{}{a, b}, 4, []chan struct{}{a, b, a, b}},
+	} {
+		got := searchWorkers(tc.lanes, tc.cores)
+		ok := len(got) == len(tc.want)
+		for i := 0; ok && i < len(got); i++ {
+			ok = got[i] == (<-chan struct{})(tc.want[i])
+		}
+		if !ok {
+			t.Errorf("%d lanes on %d cores: %d workers %v; want %v", len(tc.lanes), tc.cores, len(got), got, tc.want)
+		}
+	}
+}
