@@ -70,6 +70,14 @@ type warp struct {
 	shiftX, shiftY float64 // pixels; positive moves ink right and down
 }
 
+// inverse returns A⁻¹ = R(-θ)/s = [cos sin; -sin cos]/s, row by row, for
+// A = scale·R(rotate).
+func (w warp) inverse() (a00, a01, a10, a11 float64) {
+	cos, sin := math.Cos(w.rotate), math.Sin(w.rotate)
+	inv := 1 / w.scale
+	return cos * inv, sin * inv, -sin * inv, cos * inv
+}
+
 // Augmenter applies an Augment to images of one size. It owns its scratch
 // buffers, so it must not be used by two goroutines at once; Apply does not
 // allocate.
@@ -205,10 +213,7 @@ func resample(dst []float32, src, pad []uint8, rows, cols int, w warp, fx, fy []
 // resampleAffine is held to, and the path of a displacement field.
 func resampleField(dst []float32, src []uint8, rows, cols int, w warp, fx, fy []float64) {
 	cx, cy := float64(cols-1)/2, float64(rows-1)/2
-	cos, sin := math.Cos(w.rotate), math.Sin(w.rotate)
-	inv := 1 / w.scale
-	// A⁻¹ = R(-θ)/s = [cos sin; -sin cos]/s
-	a00, a01, a10, a11 := cos*inv, sin*inv, -sin*inv, cos*inv
+	a00, a01, a10, a11 := w.inverse()
 	dst = dst[:rows*cols]
 	for y := 0; y < rows; y++ {
 		for x := 0; x < cols; x++ {
@@ -262,9 +267,7 @@ func resampleAffine(dst []float32, src, pad []uint8, rows, cols int, w warp) {
 	lox, hix := float64(x0)-1, float64(x1)+1
 	loy, hiy := float64(y0)-1, float64(y1)+1
 	cx, cy := float64(cols-1)/2, float64(rows-1)/2
-	cos, sin := math.Cos(w.rotate), math.Sin(w.rotate)
-	inv := 1 / w.scale
-	a00, a01, a10, a11 := cos*inv, sin*inv, -sin*inv, cos*inv
+	a00, a01, a10, a11 := w.inverse()
 	for y := 0; y < rows; y++ {
 		py := float64(y) - cy - w.shiftY
 		b0, b1 := float64(a01*py), float64(a11*py)

@@ -63,13 +63,14 @@ type degrader struct {
 	rows, cols int
 	a, b       []float64
 	small      []float64
+	zero       []float64 // a row of zeros (morph)
 	gray       *image.Gray
 }
 
 func newDegrader(d Degrade, rows, cols int) *degrader {
 	n := rows * cols
 	return &degrader{d: d, rows: rows, cols: cols, a: make([]float64, n), b: make([]float64, n),
-		small: make([]float64, n), gray: image.NewGray(image.Rect(0, 0, cols, rows))}
+		small: make([]float64, n), zero: make([]float64, cols), gray: image.NewGray(image.Rect(0, 0, cols, rows))}
 }
 
 // apply degrades img (rows*cols values in [0, 1], ink high) in place with
@@ -171,15 +172,16 @@ func (g *degrader) stroke(x []float64, s float64) {
 func (g *degrader) morph(x []float64, grow bool, f float64) {
 	rows, cols, h, t := g.rows, g.cols, g.small[:g.rows*g.cols], g.b[:g.rows*g.cols]
 	x = x[:rows*cols]
-	extreme3(h, x, t, rows, cols, grow)
+	extreme3(h, x, t, g.zero, rows, cols, grow)
 	for i, v := range t {
 		x[i] = (1-f)*x[i] + f*v
 	}
 }
 
 // extreme3 sets t to the 3×3 maximum (grow) or minimum of x (rows×cols, 0
-// outside), with h as scratch for the rows' pass.
-func extreme3(h, x, t []float64, rows, cols int, grow bool) {
+// outside), with h as scratch for the rows' pass and zero a row of cols
+// zeros.
+func extreme3(h, x, t, zero []float64, rows, cols int, grow bool) {
 	op := func(a, b, c float64) float64 {
 		if grow {
 			return max(a, b, c)
@@ -200,24 +202,16 @@ func extreme3(h, x, t []float64, rows, cols int, grow bool) {
 		}
 	}
 	for y := 0; y < rows; y++ {
+		up, down := zero, zero // background above the first row, below the last
+		if y > 0 {
+			up = h[(y-1)*cols : y*cols]
+		}
+		if y+1 < rows {
+			down = h[(y+1)*cols : (y+2)*cols]
+		}
 		mid, out := h[y*cols:(y+1)*cols], t[y*cols:(y+1)*cols]
-		switch {
-		case y > 0 && y+1 < rows:
-			up, down := h[(y-1)*cols:y*cols], h[(y+1)*cols:(y+2)*cols]
-			for xx := range out {
-				out[xx] = op(up[xx], mid[xx], down[xx])
-			}
-		default:
-			for xx := range out {
-				u, d := 0.0, 0.0
-				if y > 0 {
-					u = h[(y-1)*cols+xx]
-				}
-				if y+1 < rows {
-					d = h[(y+1)*cols+xx]
-				}
-				out[xx] = op(u, mid[xx], d)
-			}
+		for xx := range out {
+			out[xx] = op(up[xx], mid[xx], down[xx])
 		}
 	}
 }

@@ -225,18 +225,7 @@ func Search(ctx context.Context, cfg SearchConfig, d *Data) (*SearchResult, erro
 					started.Do(cfg.OnStart)
 				}
 				t := &trials[i]
-				start := time.Now()
-				tr, err := Train(ctx, t.recipe, d, RunOptions{Threads: threads})
-				if tr != nil {
-					tr.Model.SetThreads(0) // the winner runs alone afterwards
-				}
-				t.Seconds = time.Since(start).Seconds()
-				if err != nil {
-					t.Err = err.Error()
-				} else {
-					last := tr.History.Epochs[len(tr.History.Epochs)-1]
-					t.ValAccuracy, t.ValLoss, t.trained = last.ValAccuracy, last.ValLoss, tr
-				}
+				t.train(ctx, d, threads)
 				mu.Lock()
 				done++
 				if cfg.OnTrial != nil {
@@ -267,6 +256,23 @@ func Search(ctx context.Context, cfg SearchConfig, d *Data) (*SearchResult, erro
 		}
 	}
 	return &SearchResult{Method: cfg.Method, Trials: trials, Winner: win}, nil
+}
+
+// train trains the trial's recipe on threads threads and records its time
+// and validation scores, or its error.
+func (t *Trial) train(ctx context.Context, d *Data, threads int) {
+	start := time.Now()
+	tr, err := Train(ctx, t.recipe, d, RunOptions{Threads: threads})
+	if tr != nil {
+		tr.Model.SetThreads(0) // the winner runs alone afterwards
+	}
+	t.Seconds = time.Since(start).Seconds()
+	if err != nil {
+		t.Err = err.Error()
+		return
+	}
+	last := tr.History.Epochs[len(tr.History.Epochs)-1]
+	t.ValAccuracy, t.ValLoss, t.trained = last.ValAccuracy, last.ValLoss, tr
 }
 
 // planTrials expands the space into trial recipes, deterministically for
