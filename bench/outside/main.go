@@ -25,10 +25,12 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -132,7 +134,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "%s, %d images each; digit sets: accuracy; others: share flagged not a digit.\n\n", which, *n)
 	fmt.Fprintf(stdout, "| %s |\n|%s\n", strings.Join(head, " | "), strings.Repeat(" ---: |", len(head)))
-	var flagRows []string
+	var flagRows, sizeRows []string
+	details, byDetail := splitByDetail(sets[outside.LowRes])
 	for _, f := range files {
 		m, err := infer.Load(f, nil)
 		if err != nil {
@@ -158,6 +161,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 			notDigit = append(notDigit, fmt.Sprintf("%.3f", t.share(t.notDigit)))
 		}
 		fmt.Fprintf(stdout, "| %s |\n", strings.Join(row, " | "))
+		sizeRow := []string{name}
+		for _, d := range details {
+			t := score(m, byDetail[d])
+			sizeRow = append(sizeRow, fmt.Sprintf("%.3f (%d of %d)", t.share(t.right), t.right, t.n))
+		}
+		sizeRows = append(sizeRows, fmt.Sprintf("| %s |", strings.Join(sizeRow, " | ")))
 		probs, err := m.PredictBatch(testX, d.Test.N)
 		if err != nil {
 			fmt.Fprintf(stderr, "outside: %s: %v\n", f, err)
@@ -176,6 +185,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		flagRows = append(flagRows, fmt.Sprintf("| %s | %.3g / %.3g | %.3f | %d of %d | %.4f | %d of %d |",
 			strings.Join(notDigit, " | "), th.NotDigitBelow, th.UnsureBelow,
 			all.share(all.unsure), all.wrongUnsure, all.wrong, mt.share(mt.unsure), mt.wrongUnsure, mt.wrong))
+	}
+	fmt.Fprintf(stdout, "\nThe low-resolution scans by the size each digit was shrunk to (Sample.Detail): accuracy, and right answers of images.\n\n")
+	fmt.Fprintf(stdout, "| model | %s |\n|%s\n", strings.Join(details, " | "), strings.Repeat(" ---: |", len(details)+1))
+	for _, r := range sizeRows {
+		fmt.Fprintln(stdout, r)
 	}
 	fmt.Fprintf(stdout, "\nThe flags (each model's thresholds, from its metadata or infer.DefaultThresholds): the share of answers flagged not_digit on every set (on a digit set and on the MNIST test set, false alarms); the share flagged unsure on the digit sets and on MNIST test, and how many of the wrong answers it flags.\n\n")
 	fhead := []string{"model"}
@@ -197,6 +211,33 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, r)
 	}
 	return 0
+}
+
+// splitByDetail groups a set's samples by Sample.Detail, the details
+// ordered by the number in them ("8x8" before "12x12"), then by name.
+func splitByDetail(set []outside.Sample) ([]string, map[string][]outside.Sample) {
+	groups := map[string][]outside.Sample{}
+	for _, s := range set {
+		groups[s.Detail] = append(groups[s.Detail], s)
+	}
+	details := slices.Collect(maps.Keys(groups))
+	lead := func(d string) int {
+		n := 0
+		for _, r := range d {
+			if r < '0' || r > '9' {
+				break
+			}
+			n = 10*n + int(r-'0')
+		}
+		return n
+	}
+	slices.SortFunc(details, func(a, b string) int {
+		if c := cmp.Compare(lead(a), lead(b)); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	return details, groups
 }
 
 // tally counts a model's answers on one set.

@@ -4,6 +4,7 @@ package outside
 // with blurred, thickened or thinned strokes.
 
 import (
+	"fmt"
 	"image"
 	"math"
 	"math/rand/v2"
@@ -53,7 +54,9 @@ func drawLowRes(i int, rng *rand.Rand, src *mnist.Set) (Sample, error) {
 	n := 32 + rng.IntN(65)
 	big := scale(small, n, n, smoothers[rng.IntN(len(smoothers))])
 	img := toPaper(big, uniform(235, 255, rng), uniform(0, 50, rng))
-	return sample(LowRes, i, label, img, 0)
+	smp, err := sample(LowRes, i, label, img, 0)
+	smp.Detail = fmt.Sprintf("%dx%d", s, s)
+	return smp, err
 }
 
 // rendered enlarges an MNIST digit 2 to 7 times, lets op change its

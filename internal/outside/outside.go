@@ -53,6 +53,11 @@ type Sample struct {
 	Name string
 	// Data is the encoded image, PNG or JPEG, as a user would send it.
 	Data []byte
+	// Detail says how a sample of a kind drawn several ways was drawn,
+	// where that matters to its difficulty: for "lowres", the size the
+	// digit was shrunk to ("8x8", "12x12" or "16x16"); "" for the other
+	// kinds.
+	Detail string
 }
 
 // drawFunc draws sample i of a set from its own generator. src is nil

@@ -55,7 +55,7 @@ func TestSetDeterministic(t *testing.T) {
 			}
 			same := 0
 			for i := range b {
-				if !bytes.Equal(a[i].Data, b[i].Data) || a[i].Name != b[i].Name || a[i].Label != b[i].Label {
+				if !bytes.Equal(a[i].Data, b[i].Data) || a[i].Name != b[i].Name || a[i].Label != b[i].Label || a[i].Detail != b[i].Detail {
 					t.Errorf("Set(%q, 6)[%d] differs from Set(%q, 4)[%d]", k, i, k, i)
 				}
 				if bytes.Equal(b[i].Data, c[i].Data) {
@@ -66,6 +66,37 @@ func TestSetDeterministic(t *testing.T) {
 				t.Errorf("Set(%q) with TuneSeed and GradeSeed share %d of 4 images", k, same)
 			}
 		})
+	}
+}
+
+// TestLowResDetail: a low-resolution scan names the size its digit was
+// shrunk to, each of the three about as often, and the other kinds name
+// none.
+func TestLowResDetail(t *testing.T) {
+	for _, k := range append(outside.Digits(), outside.NonDigits()...) {
+		set, err := outside.Set(k, 60, outside.TuneSeed, source(k))
+		if err != nil {
+			t.Fatal(err)
+		}
+		count := map[string]int{}
+		for _, s := range set {
+			count[s.Detail]++
+		}
+		if k != outside.LowRes {
+			if len(count) != 1 || count[""] != 60 {
+				t.Errorf("%s: details %v; want none", k, count)
+			}
+			continue
+		}
+		for _, d := range []string{"8x8", "12x12", "16x16"} {
+			if c := count[d]; c < 10 {
+				t.Errorf("lowres: %d of 60 samples shrunk to %s; want about 20", c, d)
+			}
+			delete(count, d)
+		}
+		if len(count) > 0 {
+			t.Errorf("lowres: unexpected details %v", count)
+		}
 	}
 }
 
