@@ -15,7 +15,8 @@ import (
 // Prob; a degraded one draws, in this order: a resolution r uniform in
 // [MinResolution, side) (the image is area-averaged down to r×r and
 // enlarged back bilinearly, as a small scan enlarged with smoothing is;
-// MinResolution 0 turns this off), a Gaussian blur of sigma uniform in
+// MinResolution 0 turns this off; MaxResolution, when set, narrows the
+// range to [MinResolution, MaxResolution]), a Gaussian blur of sigma uniform in
 // [0, MaxBlur] pixels, a stroke change uniform in ±MaxStroke pixels
 // (grey-level dilation when positive, erosion when negative, fractional
 // steps blended), and an ink level uniform in [MinContrast, 1] (0 turns it
@@ -27,6 +28,7 @@ import (
 type Degrade struct {
 	Prob          float64 `json:"prob"`
 	MinResolution int     `json:"min_resolution,omitempty"` // pixels; 0: no resolution loss
+	MaxResolution int     `json:"max_resolution,omitempty"` // pixels; 0: up to the image's side less one
 	MaxBlur       float64 `json:"max_blur,omitempty"`       // sigma in pixels
 	MaxStroke     float64 `json:"max_stroke,omitempty"`     // pixels of dilation or erosion
 	MinContrast   float64 `json:"min_contrast,omitempty"`   // 0: ink level unchanged
@@ -47,6 +49,8 @@ func (d *Degrade) Validate() error {
 		return fmt.Errorf("data: degrade Prob = %v; want 0..1", d.Prob)
 	case d.MinResolution < 0 || d.MinResolution > 64:
 		return fmt.Errorf("data: degrade MinResolution = %d; want 0 (off) or 1..64 pixels", d.MinResolution)
+	case d.MaxResolution != 0 && (d.MinResolution == 0 || d.MaxResolution < d.MinResolution || d.MaxResolution > 64):
+		return fmt.Errorf("data: degrade MaxResolution = %d; want 0 (up to the side) or MinResolution (%d)..64 pixels, with MinResolution set", d.MaxResolution, d.MinResolution)
 	case !finite(d.MaxBlur) || d.MaxBlur < 0 || d.MaxBlur > 8:
 		return fmt.Errorf("data: degrade MaxBlur = %v; want 0..8 pixels", d.MaxBlur)
 	case !finite(d.MaxStroke) || d.MaxStroke < 0 || d.MaxStroke > 4:
@@ -63,7 +67,8 @@ type degrader struct {
 	rows, cols int
 	a, b       []float64
 	small      []float64
-	zero       []float64 // a row of zeros (morph)
+	zero       []float64   // a row of zeros (morph)
+	resolved   func(r int) // tests: told each resolution drawn
 	gray       *image.Gray
 }
 
@@ -83,9 +88,16 @@ func (g *degrader) apply(img []float32, u func() float64) {
 			x[i] = float64(v)
 		}
 		if d.MinResolution > 0 {
-			side := min(g.rows, g.cols)
-			if d.MinResolution < side {
-				r := d.MinResolution + int(u()*float64(side-d.MinResolution))
+			// r uniform in [MinResolution, hi)
+			hi := min(g.rows, g.cols)
+			if d.MaxResolution > 0 {
+				hi = min(hi, d.MaxResolution+1)
+			}
+			if d.MinResolution < hi {
+				r := d.MinResolution + int(u()*float64(hi-d.MinResolution))
+				if g.resolved != nil {
+					g.resolved(r)
+				}
 				g.resolution(x, r)
 			}
 		}

@@ -135,6 +135,9 @@ func TestDegradeValidate(t *testing.T) {
 		{Degrade{Prob: 1.5}, "Prob = 1.5"},
 		{Degrade{Prob: math.NaN()}, "Prob = NaN"},
 		{Degrade{MinResolution: -1}, "MinResolution = -1"},
+		{Degrade{MaxResolution: 9}, "MaxResolution = 9"},
+		{Degrade{MinResolution: 10, MaxResolution: 9}, "MaxResolution = 9"},
+		{Degrade{MinResolution: 7, MaxResolution: 65}, "MaxResolution = 65"},
 		{Degrade{MaxBlur: 9}, "MaxBlur = 9"},
 		{Degrade{MaxStroke: math.Inf(1)}, "MaxStroke = +Inf"},
 		{Degrade{MinContrast: 2}, "MinContrast = 2"},
@@ -147,6 +150,45 @@ func TestDegradeValidate(t *testing.T) {
 	if err := RealInputDegrade().Validate(); err != nil {
 		t.Errorf("RealInputDegrade().Validate() = %v", err)
 	}
+}
+
+// TestDegradeMaxResolution: with MaxResolution the resolution drawn stays
+// in [MinResolution, MaxResolution], every value of it drawn; without it,
+// in [MinResolution, side); a MaxResolution at or past the side changes
+// nothing.
+func TestDegradeMaxResolution(t *testing.T) {
+	src := blob(28, 28, 4, 5)
+	drawn := func(d Degrade) map[int]bool {
+		a := Augment{Degrade: &d}
+		g, err := NewAugmenter(a, 28, 28)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[int]bool{}
+		g.deg.resolved = func(r int) { seen[r] = true }
+		dst := make([]float32, 784)
+		for i := 0; i < 400; i++ {
+			g.Apply(dst, src, 7, 1, i)
+		}
+		return seen
+	}
+	check := func(d Degrade, lo, hi int) {
+		seen := drawn(d)
+		for r := range seen {
+			if r < lo || r > hi {
+				t.Errorf("%+v: resolution %d drawn; want %d..%d", d, r, lo, hi)
+			}
+		}
+		for r := lo; r <= hi; r++ {
+			if !seen[r] {
+				t.Errorf("%+v: resolution %d never drawn in 400 examples", d, r)
+			}
+		}
+	}
+	check(Degrade{Prob: 1, MinResolution: 7, MaxResolution: 9}, 7, 9)
+	check(Degrade{Prob: 1, MinResolution: 8, MaxResolution: 8}, 8, 8)
+	check(Degrade{Prob: 1, MinResolution: 20}, 20, 27)
+	check(Degrade{Prob: 1, MinResolution: 20, MaxResolution: 40}, 20, 27)
 }
 
 func BenchmarkDegrade(b *testing.B) {
