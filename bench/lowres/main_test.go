@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"errors"
+	"io/fs"
+	"os"
 	"strings"
 	"testing"
 )
@@ -21,5 +24,8 @@ func TestRunErrors(t *testing.T) {
 	log.Reset()
 	if code := run([]string{"--out", out, "--max-res", "3"}, &log); code != 1 || !strings.Contains(log.String(), "MaxResolution") {
 		t.Errorf("max-res below min-res: exit %d, %q; want 1 and MaxResolution named", code, log.String())
+	}
+	if _, err := os.Stat(out); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("after the failures, %s: %v; want it not written", out, err)
 	}
 }

@@ -55,8 +55,11 @@ func drawLowRes(i int, rng *rand.Rand, src *mnist.Set) (Sample, error) {
 	big := scale(small, n, n, smoothers[rng.IntN(len(smoothers))])
 	img := toPaper(big, uniform(235, 255, rng), uniform(0, 50, rng))
 	smp, err := sample(LowRes, i, label, img, 0)
+	if err != nil {
+		return Sample{}, err
+	}
 	smp.Detail = fmt.Sprintf("%dx%d", s, s)
-	return smp, err
+	return smp, nil
 }
 
 // rendered enlarges an MNIST digit 2 to 7 times, lets op change its
