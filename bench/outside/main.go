@@ -35,6 +35,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -147,8 +148,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 		var sum float64
 		var all tally
 		notDigit := []string{name}
+		// The lowres set read once, by shrink size; its tally is their sum.
+		var low tally
+		sizeRow := []string{name}
+		for _, d := range details {
+			t := score(m, byDetail[d])
+			low.add(t)
+			sizeRow = append(sizeRow, fmt.Sprintf("%.3f (%d of %d)", t.share(t.right), t.right, t.n))
+		}
+		sizeRows = append(sizeRows, fmt.Sprintf("| %s |", strings.Join(sizeRow, " | ")))
 		for _, k := range outside.Digits() {
-			t := score(m, sets[k])
+			t := low
+			if k != outside.LowRes {
+				t = score(m, sets[k])
+			}
 			all.add(t)
 			sum += t.share(t.right)
 			row = append(row, fmt.Sprintf("%.3f", t.share(t.right)))
@@ -161,12 +174,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 			notDigit = append(notDigit, fmt.Sprintf("%.3f", t.share(t.notDigit)))
 		}
 		fmt.Fprintf(stdout, "| %s |\n", strings.Join(row, " | "))
-		sizeRow := []string{name}
-		for _, d := range details {
-			t := score(m, byDetail[d])
-			sizeRow = append(sizeRow, fmt.Sprintf("%.3f (%d of %d)", t.share(t.right), t.right, t.n))
-		}
-		sizeRows = append(sizeRows, fmt.Sprintf("| %s |", strings.Join(sizeRow, " | ")))
 		probs, err := m.PredictBatch(testX, d.Test.N)
 		if err != nil {
 			fmt.Fprintf(stderr, "outside: %s: %v\n", f, err)
@@ -221,14 +228,9 @@ func splitByDetail(set []outside.Sample) ([]string, map[string][]outside.Sample)
 		groups[s.Detail] = append(groups[s.Detail], s)
 	}
 	details := slices.Collect(maps.Keys(groups))
-	lead := func(d string) int {
-		n := 0
-		for _, r := range d {
-			if r < '0' || r > '9' {
-				break
-			}
-			n = 10*n + int(r-'0')
-		}
+	lead := func(d string) int { // "12x12" → 12; 0 for none
+		side, _, _ := strings.Cut(d, "x")
+		n, _ := strconv.Atoi(side)
 		return n
 	}
 	slices.SortFunc(details, func(a, b string) int {
